@@ -1,0 +1,35 @@
+/**
+ * The one door through which a system under test reaches the outside world.
+ *
+ * Systems under test (`src/systems/`) and lock backends (`src/locks/`) take an `Env` and nothing
+ * else for time, sleeping, randomness, files and logging. In production `realEnv()` backs it with
+ * Node; in simulation every simulated process gets its own `Env` from the `World`, so a seed
+ * replays bit for bit. A lint rule keeps `Date`, `Math.random`, global timers, `node:fs` and
+ * `process.hrtime` out of those folders.
+ */
+import type { FsPromises } from './fs.js';
+
+export type { FsPromises } from './fs.js';
+
+/** Data attached to a trace event: plain JSON, so it serializes stably. */
+export type LogData = Readonly<Record<string, unknown>>;
+
+export interface Env {
+  /** Process name and incarnation, e.g. `"worker-2#1"`; unique per incarnation. */
+  readonly id: string;
+  /** This process's wall clock in ms since the Unix epoch (clock skew and drift apply). */
+  now(): number;
+  /**
+   * Resolves after `ms` of this process's time. Rejects with the signal's reason if `signal`
+   * aborts first. `ms <= 0` yields: it resolves after everything already due at this instant.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A float in [0, 1) from this process's own random stream. */
+  random(): number;
+  /** The subset of `node:fs/promises` the systems use. */
+  readonly fs: FsPromises;
+  /** Records a structured event: a trace event in simulation, a JSON log line in real mode. */
+  log(kind: string, data?: LogData): void;
+  /** Prints one line to this process's standard output (traced as `stdout` in simulation). */
+  print(line: string): void;
+}

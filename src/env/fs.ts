@@ -1,0 +1,40 @@
+/**
+ * The subset of `node:fs/promises` that systems and lock backends may use. Both `node:fs/promises`
+ * and the simulated volume satisfy it, so a backend written against it runs on either.
+ */
+export interface StatsLike {
+  readonly size: number;
+  readonly mtimeMs: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
+export interface WriteOptions {
+  /** `'wx'` creates exclusively: it fails with `EEXIST` when the path exists. */
+  readonly flag?: 'w' | 'wx' | 'a';
+  readonly encoding?: 'utf8';
+}
+
+export interface FsPromises {
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  writeFile(path: string, data: string, options?: WriteOptions | 'utf8'): Promise<void>;
+  appendFile(path: string, data: string, encoding?: 'utf8'): Promise<void>;
+  /** Atomic on POSIX: replaces `to` if it exists. */
+  rename(from: string, to: string): Promise<void>;
+  /** Creates a hard link; fails with `EEXIST` when `to` exists (an atomic exclusive publish). */
+  link(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<string | undefined | void>;
+  readdir(path: string): Promise<string[]>;
+  stat(path: string): Promise<StatsLike>;
+  rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+}
+
+/** Errors from a filesystem carry a POSIX code (`ENOENT`, `EEXIST`, `EIO`, `ENOSPC`, ...). */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,101 @@
+/**
+ * The simulator's agenda: a binary min-heap of scheduled events in one total order.
+ *
+ * Tie-break rules, in order (each one is needed for a seed to replay exactly):
+ * 1. `time`: earlier virtual time first.
+ * 2. `lane`: at one instant, faults fire before world actions, and world actions before process
+ *    wake-ups, so a crash or pause at `t` takes effect before the target runs at `t`.
+ * 3. `seq`: creation order, a counter that only the world increments; it makes the order total.
+ */
+export const enum Lane {
+  Fault = 0,
+  World = 1,
+  Process = 2,
+}
+
+export interface ScheduledEvent {
+  time: number;
+  readonly lane: Lane;
+  seq: number;
+  /** The incarnation whose wake-up this is, so a crash can drop it and a pause can defer it. */
+  readonly owner: EventOwner | null;
+  readonly fire: () => void;
+  cancelled: boolean;
+}
+
+export interface EventOwner {
+  readonly alive: boolean;
+}
+
+function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
+  if (a.time !== b.time) return a.time < b.time;
+  if (a.lane !== b.lane) return a.lane < b.lane;
+  return a.seq < b.seq;
+}
+
+export class EventQueue {
+  private readonly heap: ScheduledEvent[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(event: ScheduledEvent): void {
+    const heap = this.heap;
+    heap.push(event);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      const parentEvent = heap[parent] as ScheduledEvent;
+      if (!before(event, parentEvent)) break;
+      heap[index] = parentEvent;
+      index = parent;
+    }
+    heap[index] = event;
+  }
+
+  /** The next live event, discarding cancelled ones and wake-ups of dead incarnations. */
+  peek(): ScheduledEvent | undefined {
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const top = heap[0] as ScheduledEvent;
+      if (!top.cancelled && (top.owner === null || top.owner.alive)) return top;
+      this.pop();
+    }
+    return undefined;
+  }
+
+  pop(): ScheduledEvent | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0 && last !== undefined) this.siftDown(last, 0);
+    return top;
+  }
+
+  /** Moves every event of `owner` by `shiftMs` (a pause); rare, so a full rebuild is fine. */
+  shiftOwner(owner: EventOwner, shiftMs: number): void {
+    for (const event of this.heap) if (event.owner === owner) event.time += shiftMs;
+    for (let index = (this.heap.length >> 1) - 1; index >= 0; index--) {
+      this.siftDown(this.heap[index] as ScheduledEvent, index);
+    }
+  }
+
+  private siftDown(event: ScheduledEvent, start: number): void {
+    const heap = this.heap;
+    const length = heap.length;
+    let index = start;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= length) break;
+      const right = left + 1;
+      let child = left;
+      if (right < length && before(heap[right] as ScheduledEvent, heap[left] as ScheduledEvent)) child = right;
+      const childEvent = heap[child] as ScheduledEvent;
+      if (!before(childEvent, event)) break;
+      heap[index] = childEvent;
+      index = child;
+    }
+    heap[index] = event;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The simulated filesystem a process sees: `FsPromises` over the world's one memfs volume.
+ *
+ * Fault model: every operation completes after a latency drawn from the calling process's own
+ * stream, and takes effect at that moment, all at once (so a crash before completion leaves no
+ * trace of it, and a pause defers the completion). An injected fault makes a matching operation fail
+ * with `EIO` or `ENOSPC` and take no effect. Operations run on memfs's synchronous core, never its
+ * promise facade, so completion order is the scheduler's and nothing else's. memfs stamps files with
+ * the real `Date`; every file touched is re-stamped with world time so nothing real leaks into a run.
+ */
+import type { Volume } from 'memfs';
+import type { FsPromises, StatsLike, WriteOptions } from '../env/fs.js';
+
+export type FsOperation = 'readFile' | 'writeFile' | 'appendFile' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'stat' | 'rm';
+
+/** What the world provides to a process's filesystem: when to complete, and whether to fail. */
+export interface FsHost {
+  readonly volume: Volume;
+  /** Virtual time in ms: files are stamped with it. */
+  now(): number;
+  /** Runs `complete` when the operation finishes (after latency, pauses, never after a crash). */
+  complete(operation: FsOperation, path: string, complete: () => void): void;
+  /** An injected error code for this operation, consuming the fault, or undefined. */
+  takeFault(operation: FsOperation, path: string): string | undefined;
+  /** Records the operation in the trace. */
+  record(operation: FsOperation, path: string, outcome: Readonly<Record<string, unknown>>): void;
+}
+
+const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm']);
+
+export class SimFs implements FsPromises {
+  constructor(private readonly host: FsHost) {}
+
+  readFile(path: string, _encoding: 'utf8'): Promise<string> {
+    return this.run('readFile', path, (volume) => String(volume.readFileSync(path, 'utf8')));
+  }
+
+  writeFile(path: string, data: string, options?: WriteOptions | 'utf8'): Promise<void> {
+    const flag = typeof options === 'object' ? (options.flag ?? 'w') : 'w';
+    return this.run('writeFile', path, (volume) => {
+      volume.writeFileSync(path, data, { flag });
+      this.stamp(path);
+    }, { bytes: data.length, flag });
+  }
+
+  appendFile(path: string, data: string, _encoding?: 'utf8'): Promise<void> {
+    return this.run('appendFile', path, (volume) => {
+      volume.appendFileSync(path, data);
+      this.stamp(path);
+    }, { bytes: data.length });
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return this.run('rename', from, (volume) => {
+      volume.renameSync(from, to);
+      this.stampDirectoryOf(from);
+      this.stampDirectoryOf(to);
+    }, { to });
+  }
+
+  link(from: string, to: string): Promise<void> {
+    return this.run('link', from, (volume) => {
+      volume.linkSync(from, to);
+      this.stampDirectoryOf(to);
+    }, { to });
+  }
+
+  unlink(path: string): Promise<void> {
+    return this.run('unlink', path, (volume) => {
+      volume.unlinkSync(path);
+      this.stampDirectoryOf(path);
+    });
+  }
+
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<string | undefined> {
+    return this.run('mkdir', path, (volume) => {
+      const created = volume.mkdirSync(path, { recursive: options?.recursive ?? false });
+      this.stamp(path);
+      return typeof created === 'string' ? created : undefined;
+    });
+  }
+
+  /** Names sorted, unlike a real directory, so a listing never depends on insertion order. */
+  readdir(path: string): Promise<string[]> {
+    return this.run('readdir', path, (volume) => (volume.readdirSync(path) as string[]).map(String).sort());
+  }
+
+  stat(path: string): Promise<StatsLike> {
+    return this.run('stat', path, (volume) => {
+      const stats = volume.statSync(path);
+      const isFile = stats.isFile();
+      const isDirectory = stats.isDirectory();
+      return { size: Number(stats.size), mtimeMs: Number(stats.mtimeMs), isFile: () => isFile, isDirectory: () => isDirectory };
+    });
+  }
+
+  rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void> {
+    return this.run('rm', path, (volume) => {
+      volume.rmSync(path, { recursive: options?.recursive ?? false, force: options?.force ?? false });
+      if (volume.existsSync(parentOf(path))) this.stampDirectoryOf(path);
+    });
+  }
+
+  private run<T>(operation: FsOperation, path: string, perform: (volume: Volume) => T, detail?: Record<string, unknown>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.host.complete(operation, path, () => {
+        const injected = this.host.takeFault(operation, path);
+        if (injected !== undefined) {
+          this.host.record(operation, path, { ...detail, error: injected, injected: true });
+          reject(fsError(injected, operation, path));
+          return;
+        }
+        try {
+          const result = perform(this.host.volume);
+          this.host.record(operation, path, MUTATING.has(operation) || detail ? { ...detail } : {});
+          resolve(result);
+        } catch (error) {
+          const code = (error as { code?: string }).code ?? 'EUNKNOWN';
+          this.host.record(operation, path, { ...detail, error: code });
+          reject(error);
+        }
+      });
+    });
+  }
+
+  private stamp(path: string): void {
+    const seconds = this.host.now() / 1000;
+    this.host.volume.utimesSync(path, seconds, seconds);
+    this.stampDirectoryOf(path);
+  }
+
+  private stampDirectoryOf(path: string): void {
+    const seconds = this.host.now() / 1000;
+    this.host.volume.utimesSync(parentOf(path), seconds, seconds);
+  }
+}
+
+function parentOf(path: string): string {
+  const index = path.replace(/\/+$/, '').lastIndexOf('/');
+  return index <= 0 ? '/' : path.slice(0, index);
+}
+
+const MESSAGES: Record<string, string> = {
+  EIO: 'i/o error',
+  ENOSPC: 'no space left on device',
+};
+
+/** An error shaped like Node's own filesystem errors. */
+export function fsError(code: string, operation: string, path: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`${code}: ${MESSAGES[code] ?? 'injected fault'}, ${operation} '${path}'`);
+  error.code = code;
+  error.syscall = operation;
+  error.path = path;
+  return error;
+}

@@ -1,0 +1,407 @@
+/**
+ * The world: one virtual time, one tree of seeded random streams, one virtual volume, one trace,
+ * and the simulated processes that share them.
+ *
+ * Time. `@sinonjs/fake-timers` owns the world's clock: it supplies the `Date` and global timers that
+ * unmodified third-party code calls (installed on `globalThis` only with `installGlobals`). The
+ * world's own events (process sleeps, I/O completions, faults, world actions) live in a faster
+ * binary heap; both are read against the same clock, so there is one virtual time.
+ *
+ * The driver loop, which defines the total event order:
+ * 1. find the next due instant: the earlier of the heap's top and the fake clock's next timer;
+ * 2. move the clock there, firing the fake clock's timers due by then (third-party timers first);
+ * 3. fire every heap event due at that instant in (lane, seq) order (see `event-queue.ts`);
+ * 4. yield one real macrotask, so every promise those events resolved settles, in the order they
+ *    were resolved (never by counting microtasks: that gives order-dependent results);
+ * 5. repeat until nothing is scheduled (quiescence) or the next instant lies past the horizon.
+ * Events scheduled while an instant settles at that same instant run in the next round of the
+ * loop; a run of such rounds with no progress in time ends as `NoProgress`.
+ */
+import FakeTimers from '@sinonjs/fake-timers';
+import { Volume } from 'memfs';
+import type { FsPromises } from '../env/fs.js';
+import type { LogData } from '../env/env.js';
+import { EventBudgetExceeded, NoProgress, WallClockExceeded } from './errors.js';
+import { EventQueue, Lane, type ScheduledEvent } from './event-queue.js';
+import { realPerformanceNow, yieldMacrotask } from './globals.js';
+import { Incarnation, SimProcess, type ProcessHost, type ProcessMain } from './process.js';
+import { Prng } from './prng.js';
+import { SimFs, type FsHost, type FsOperation } from './sim-fs.js';
+import { Trace } from './trace.js';
+
+/** The default epoch, the morning of the seed document's example file `2020_08_18_02_15.txt`. */
+export const DEFAULT_EPOCH_MS = Date.UTC(2020, 7, 18, 0, 0, 0);
+
+export interface WorldOptions {
+  /** The run's seed: every random stream of the world forks from it. */
+  readonly seed: number;
+  /** Virtual wall-clock time at the start, ms since the Unix epoch. */
+  readonly epochMs?: number;
+  /** The run stops once the next event lies more than this many ms past the epoch. */
+  readonly horizonMs?: number;
+  /** A harness error once more events than this have fired. */
+  readonly maxEvents?: number;
+  /** A harness error once this many events fire without virtual time moving. */
+  readonly maxEventsWithoutProgress?: number;
+  /** A harness error once the run has taken this much real time. */
+  readonly maxWallMs?: number;
+  /** Also install the world's fake `Date` and timers on `globalThis` for third-party code. */
+  readonly installGlobals?: boolean;
+}
+
+export interface RunOutcome {
+  /** `quiescent`: nothing left to do; `horizon`: stopped at the horizon with work still scheduled. */
+  readonly status: 'quiescent' | 'horizon';
+  /** Events fired, fake-clock timers included. */
+  readonly events: number;
+  /** Virtual ms elapsed since the epoch. */
+  readonly simulatedMs: number;
+  readonly wallMs: number;
+}
+
+export interface FsLatency {
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+export interface FsFault {
+  /** `EIO` or `ENOSPC` (any POSIX code is accepted). */
+  readonly code: string;
+  /** Only this operation fails; any operation when absent. */
+  readonly op?: FsOperation;
+  /** Only operations of this process fail; any process when absent. */
+  readonly target?: string;
+  /** Only paths containing this string fail. */
+  readonly pathIncludes?: string;
+  /** How many operations fail before the fault is spent (default 1). */
+  readonly count?: number;
+}
+
+type FakeClock = FakeTimers.Clock;
+
+const NO_LATENCY: FsLatency = { minMs: 0, maxMs: 0 };
+
+export class World {
+  readonly seed: number;
+  readonly epochMs: number;
+  readonly horizonMs: number;
+  readonly prng: Prng;
+  readonly volume = new Volume();
+  readonly trace = new Trace();
+  /** The fake-timers clock that is the world's time. */
+  readonly clock: FakeClock;
+  /** The shared volume without latency or faults, for setup and for checking final state. */
+  readonly fs: FsPromises;
+
+  private readonly queue = new EventQueue();
+  private readonly processes = new Map<string, SimProcess>();
+  private readonly fsFaults: Array<FsFault & { remaining: number }> = [];
+  private readonly fsLatencyByProcess = new Map<string, FsLatency>();
+  private fsLatency: FsLatency = NO_LATENCY;
+  private seqCounter = 0;
+  private eventsFired = 0;
+  private running = false;
+  private uninstall: (() => void) | undefined;
+  private readonly options: Required<Omit<WorldOptions, 'seed' | 'epochMs' | 'horizonMs' | 'installGlobals'>>;
+  private readonly processHost: ProcessHost;
+
+  constructor(options: WorldOptions) {
+    this.seed = options.seed;
+    this.epochMs = options.epochMs ?? DEFAULT_EPOCH_MS;
+    this.horizonMs = options.horizonMs ?? Number.POSITIVE_INFINITY;
+    this.options = {
+      maxEvents: options.maxEvents ?? 20_000_000,
+      maxEventsWithoutProgress: options.maxEventsWithoutProgress ?? 100_000,
+      maxWallMs: options.maxWallMs ?? Number.POSITIVE_INFINITY,
+    };
+    this.prng = Prng.root(options.seed);
+    if (options.installGlobals) {
+      const installed = FakeTimers.withGlobal(globalThis).install({
+        now: this.epochMs,
+        toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
+        loopLimit: 1_000_000,
+      });
+      this.clock = installed;
+      this.uninstall = () => installed.uninstall();
+    } else {
+      this.clock = FakeTimers.createClock(this.epochMs, 1_000_000);
+    }
+    this.processHost = {
+      now: () => this.clock.now,
+      wake: (owner, delayMs, fire) => this.wake(owner, delayMs, fire),
+      record: (pid, kind, data) => this.record(pid, kind, data),
+      createFs: (owner) => this.createFs(owner),
+    };
+    this.fs = new SimFs({
+      volume: this.volume,
+      now: () => this.clock.now,
+      complete: (_operation, _path, complete) => complete(),
+      takeFault: () => undefined,
+      record: () => undefined,
+    });
+  }
+
+  /** True virtual time, ms since the Unix epoch. */
+  now(): number {
+    return this.clock.now;
+  }
+
+  /** Virtual ms since the epoch. */
+  elapsed(): number {
+    return this.clock.now - this.epochMs;
+  }
+
+  /** Appends an event to the trace at the current virtual time. */
+  record(pid: string, kind: string, data?: LogData): void {
+    this.trace.append(this.clock.now, pid, kind, data);
+  }
+
+  // ---- processes ---------------------------------------------------------------------------
+
+  /** Starts `main(env)` as simulated process `name`, incarnation 1. */
+  spawn(name: string, main: ProcessMain): SimProcess {
+    if (this.processes.has(name)) throw new Error(`a process named '${name}' already exists`);
+    const process = new SimProcess(name, main);
+    this.processes.set(name, process);
+    this.start(process);
+    return process;
+  }
+
+  process(name: string): SimProcess {
+    const process = this.processes.get(name);
+    if (process === undefined) throw new Error(`no process named '${name}' (known: ${[...this.processes.keys()].join(', ') || 'none'})`);
+    return process;
+  }
+
+  processNames(): string[] {
+    return [...this.processes.keys()];
+  }
+
+  /** Stops `name`'s current incarnation for good at its next await. No-op if it is not running. */
+  crash(name: string): void {
+    const incarnation = this.process(name).current;
+    if (incarnation === undefined || !incarnation.alive) return;
+    incarnation.alive = false;
+    incarnation.state = 'crashed';
+    this.record(incarnation.id, 'process.crash');
+  }
+
+  /** Starts a new incarnation of `name`; a running one is crashed first. */
+  restart(name: string): void {
+    const process = this.process(name);
+    if (process.current?.alive) this.crash(name);
+    this.start(process);
+  }
+
+  /** Freezes `name`'s current incarnation for `ms`: everything it awaits is deferred by `ms`. */
+  pause(name: string, ms: number): void {
+    const incarnation = this.process(name).current;
+    if (incarnation === undefined || !incarnation.alive || ms <= 0) return;
+    const now = this.clock.now;
+    incarnation.pausedUntil = Math.max(incarnation.pausedUntil, now) + ms;
+    this.queue.shiftOwner(incarnation, ms);
+    this.record(incarnation.id, 'process.pause', { ms, untilMs: incarnation.pausedUntil });
+  }
+
+  /** Sets `name`'s clock offset from true time. */
+  setSkew(name: string, skewMs: number): void {
+    const process = this.process(name);
+    process.skewMs = skewMs;
+    this.record(process.current?.id ?? `${name}#0`, 'process.skew', { skewMs });
+  }
+
+  /** Sets `name`'s clock drift from now on, keeping the offset accumulated so far. */
+  setDrift(name: string, driftPpm: number): void {
+    const process = this.process(name);
+    const now = this.clock.now;
+    process.skewMs = process.clockAt(now) - now;
+    process.driftPpm = driftPpm;
+    process.driftSinceMs = now;
+    this.record(process.current?.id ?? `${name}#0`, 'process.drift', { driftPpm });
+  }
+
+  private start(process: SimProcess): void {
+    const number = process.nextIncarnationNumber();
+    const incarnation = new Incarnation(process, number, this.prng.fork('process').fork(process.name).fork(String(number)), this.processHost);
+    process.current = incarnation;
+    this.record(incarnation.id, 'process.start');
+    // The first step runs as an event, so a process never starts in the middle of another's step.
+    this.schedule(this.clock.now, Lane.Process, incarnation, () => {
+      let result: Promise<void> | void;
+      try {
+        result = process.main(incarnation.env);
+      } catch (error) {
+        this.onExit(incarnation, error);
+        return;
+      }
+      Promise.resolve(result).then(
+        () => this.onExit(incarnation, undefined),
+        (error: unknown) => this.onExit(incarnation, error),
+      );
+    });
+  }
+
+  private onExit(incarnation: Incarnation, error: unknown): void {
+    if (!incarnation.alive) return;
+    incarnation.alive = false;
+    if (error === undefined) {
+      incarnation.state = 'exited';
+      this.record(incarnation.id, 'process.exit');
+    } else {
+      incarnation.state = 'failed';
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.record(incarnation.id, 'process.error', { message });
+    }
+  }
+
+  // ---- scheduling --------------------------------------------------------------------------
+
+  /** Runs `action` at `offsetMs` past the epoch, as the world (before processes at that instant). */
+  at(offsetMs: number, action: () => void): void {
+    this.schedule(this.epochMs + offsetMs, Lane.World, null, action);
+  }
+
+  /** Runs a fault at `offsetMs` past the epoch, before anything else at that instant. */
+  atFault(offsetMs: number, action: () => void): void {
+    this.schedule(this.epochMs + offsetMs, Lane.Fault, null, action);
+  }
+
+  private schedule(time: number, lane: Lane, owner: Incarnation | null, fire: () => void): ScheduledEvent {
+    const event: ScheduledEvent = { time, lane, seq: this.seqCounter++, owner, fire, cancelled: false };
+    this.queue.push(event);
+    return event;
+  }
+
+  private wake(owner: Incarnation, delayMs: number, fire: () => void): { cancel(): void } {
+    // A paused incarnation's own clock stands still until it wakes; whatever it schedules counts from then.
+    const from = Math.max(this.clock.now, owner.pausedUntil);
+    const event = this.schedule(from + Math.max(0, delayMs), Lane.Process, owner, fire);
+    return { cancel: () => void (event.cancelled = true) };
+  }
+
+  // ---- filesystem --------------------------------------------------------------------------
+
+  /** Latency of every file operation, drawn uniformly per operation from the caller's stream. */
+  setFsLatency(latency: FsLatency, target?: string): void {
+    if (target === undefined) this.fsLatency = latency;
+    else this.fsLatencyByProcess.set(target, latency);
+  }
+
+  /** Makes matching file operations fail with `fault.code` and take no effect. */
+  injectFsFault(fault: FsFault): void {
+    this.fsFaults.push({ ...fault, remaining: fault.count ?? 1 });
+  }
+
+  private createFs(owner: Incarnation): SimFs {
+    const latencyPrng = owner.prng.fork('fs-latency');
+    const host: FsHost = {
+      volume: this.volume,
+      now: () => this.clock.now,
+      complete: (_operation, _path, complete) => {
+        const latency = this.fsLatencyByProcess.get(owner.process.name) ?? this.fsLatency;
+        const delayMs = latency.maxMs > 0 ? latencyPrng.int(latency.minMs, latency.maxMs) : 0;
+        this.wake(owner, delayMs, complete);
+      },
+      takeFault: (operation, path) => this.takeFsFault(owner.process.name, operation, path),
+      record: (operation, path, outcome) => this.record(owner.id, `fs.${operation}`, { path, ...outcome }),
+    };
+    return new SimFs(host);
+  }
+
+  private takeFsFault(processName: string, operation: FsOperation, path: string): string | undefined {
+    const index = this.fsFaults.findIndex(
+      (fault) =>
+        fault.remaining > 0 &&
+        (fault.op === undefined || fault.op === operation) &&
+        (fault.target === undefined || fault.target === processName) &&
+        (fault.pathIncludes === undefined || path.includes(fault.pathIncludes)),
+    );
+    if (index < 0) return undefined;
+    const fault = this.fsFaults[index] as FsFault & { remaining: number };
+    fault.remaining -= 1;
+    if (fault.remaining === 0) this.fsFaults.splice(index, 1);
+    return fault.code;
+  }
+
+  // ---- the driver ---------------------------------------------------------------------------
+
+  /** Drives virtual time until quiescence or the horizon. Throws a `HarnessError` on a runaway run. */
+  async run(): Promise<RunOutcome> {
+    if (this.running) throw new Error('this world is already running');
+    this.running = true;
+    const wallStart = realPerformanceNow();
+    const horizonTime = this.epochMs + this.horizonMs;
+    const { maxEvents, maxEventsWithoutProgress, maxWallMs } = this.options;
+    let stalledEvents = 0;
+    let lastInstant = Number.NaN;
+    let status: RunOutcome['status'] = 'quiescent';
+    try {
+      await yieldMacrotask();
+      for (;;) {
+        const nextEvent = this.queue.peek();
+        const nextTimer = nextFakeTimerAt(this.clock);
+        const instant = Math.min(nextEvent?.time ?? Number.POSITIVE_INFINITY, nextTimer ?? Number.POSITIVE_INFINITY);
+        if (instant === Number.POSITIVE_INFINITY) break;
+        if (instant > horizonTime) {
+          status = 'horizon';
+          this.moveClockTo(horizonTime);
+          break;
+        }
+        let fired = this.moveClockTo(instant);
+        let culprit = '';
+        for (let event = this.queue.peek(); event !== undefined && event.time === instant; event = this.queue.peek()) {
+          this.queue.pop();
+          event.fire();
+          fired += 1;
+          if (event.owner !== null) culprit = (event.owner as Incarnation).id;
+        }
+        this.eventsFired += fired;
+        stalledEvents = instant === lastInstant ? stalledEvents + fired : 0;
+        lastInstant = instant;
+        if (this.eventsFired > maxEvents) throw new EventBudgetExceeded(maxEvents, instant - this.epochMs);
+        if (stalledEvents > maxEventsWithoutProgress) throw new NoProgress(stalledEvents, instant - this.epochMs, culprit || 'a fake timer');
+        if (realPerformanceNow() - wallStart > maxWallMs) throw new WallClockExceeded(maxWallMs, instant - this.epochMs);
+        await yieldMacrotask();
+      }
+    } finally {
+      this.running = false;
+      this.dispose();
+    }
+    return { status, events: this.eventsFired, simulatedMs: this.clock.now - this.epochMs, wallMs: realPerformanceNow() - wallStart };
+  }
+
+  /** Removes the fake globals, if this world installed them. Safe to call twice. */
+  dispose(): void {
+    this.uninstall?.();
+    this.uninstall = undefined;
+  }
+
+  /** Moves the clock to `time`, firing fake-clock timers due by then; returns how many fired. */
+  private moveClockTo(time: number): number {
+    const next = nextFakeTimerAt(this.clock);
+    if (next === undefined || next > time) {
+      this.clock.now = time;
+      return 0;
+    }
+    const before = this.clock.countTimers();
+    this.clock.tick(time - this.clock.now);
+    return Math.max(1, before - this.clock.countTimers());
+  }
+}
+
+/**
+ * When the fake clock's next timer is due. fake-timers keeps its timers in `timerHeap` (v15); the
+ * `timers` map is the fallback for versions without it.
+ */
+function nextFakeTimerAt(clock: FakeClock): number | undefined {
+  const internal = clock as unknown as {
+    timerHeap?: { peek(): { callAt: number } | undefined };
+    timers?: Map<unknown, { callAt: number }> | Record<string, { callAt: number }>;
+  };
+  if (internal.timerHeap) return internal.timerHeap.peek()?.callAt;
+  if (!internal.timers) return undefined;
+  const timers = internal.timers instanceof Map ? [...internal.timers.values()] : Object.values(internal.timers);
+  let earliest: number | undefined;
+  for (const timer of timers) if (earliest === undefined || timer.callAt < earliest) earliest = timer.callAt;
+  return earliest;
+}
