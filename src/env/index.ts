@@ -1,0 +1,4 @@
+export type { Env, LogData } from './env.js';
+export type { FsPromises, StatsLike, WriteOptions } from './fs.js';
+export { errorCode } from './fs.js';
+export { realEnv, type RealEnvOptions } from './real-env.js';
