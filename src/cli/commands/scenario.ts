@@ -1,0 +1,89 @@
+import { Args, Flags } from '@oclif/core';
+import { randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { InputError, resolveParams, runScenario, validateSeed } from '../../scenario/run.js';
+import { loadScenario } from '../../scenario/registry.js';
+import { summarize, writeRunResult } from '../../report/result-file.js';
+import { EXIT, SimrunCommand } from '../base.js';
+import { formatOffset, parseAssignments } from '../format.js';
+
+export default class ScenarioCommand extends SimrunCommand {
+  static override summary = 'Run one seed of a scenario under simulation and check its invariants.';
+  static override description =
+    'Prints the seed and options first, then the verdict, the trace hash and a one-line replay command. Writes a JSON result under reports/. Exit codes: 0 passed, 1 invariant violated, 2 usage or input error, 3 harness error.';
+  static override examples = [
+    '<%= config.bin %> scenario bucket --seed 42',
+    '<%= config.bin %> scenario bucket --seed 42 --lock sqlite --plan plan.json',
+    '<%= config.bin %> scenario ./my-scenario.ts --seed 7 --set workers=3 --json',
+  ];
+  static override enableJsonFlag = true;
+  static override args = {
+    scenario: Args.string({ description: 'a built-in scenario name (see `simrun list`) or the path of a scenario file', required: true }),
+  };
+  static override flags = {
+    seed: Flags.string({ description: 'the seed (a non-negative integer); a random one when absent' }),
+    plan: Flags.string({ description: 'replay this fault plan (a JSON file) instead of the one the seed generates' }),
+    set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
+    lock: Flags.string({ description: 'the lock backend, for scenarios with a `lock` parameter (memory, file, sqlite)' }),
+    mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
+    'out-dir': Flags.string({ description: 'where the JSON result is written', default: 'reports' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(ScenarioCommand);
+    const seed = parseSeed(flags.seed);
+    const scenario = await loadScenario(args.scenario);
+    const overrides = parseAssignments(flags.set);
+    if (flags.lock !== undefined) overrides.lock = flags.lock;
+    const params = resolveParams(scenario, overrides);
+    const plan = flags.plan === undefined ? undefined : await readPlanFile(flags.plan);
+
+    this.log(`simrun scenario ${scenario.name} --seed ${seed}${flags.mutant ? ` (mutant: ${flags.mutant})` : ''}`);
+    this.log(`options: ${JSON.stringify(params)}`);
+    const result = await runScenario(scenario, {
+      seed,
+      params: overrides,
+      plan,
+      ...(flags.plan === undefined ? {} : { planPath: flags.plan }),
+      ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
+    });
+    this.log(`faults (${result.planSource === 'file' ? 'from ' + flags.plan : 'from the seed'}): ${result.plan.length === 0 ? 'none' : ''}`);
+    for (const fault of result.plan) {
+      const { at, kind, target, ...rest } = fault;
+      this.log(`  ${formatOffset(at)}  ${kind}${target ? ' ' + target : ''}${Object.keys(rest).length ? ' ' + JSON.stringify(rest) : ''}`);
+    }
+    const path = await writeRunResult(result, flags['out-dir']);
+    const verdict = result.status === 'passed' ? 'PASSED' : result.status === 'violated' ? 'VIOLATED' : 'HARNESS ERROR';
+    this.log(`${verdict}: ${result.events} events, ${formatOffset(result.simulatedMs)} simulated in ${(result.wallMs / 1000).toFixed(2)} s real`);
+    if (result.status === 'harness-error') this.log(`  ${result.error.name}: ${result.error.message}`);
+    for (const violation of result.violations.slice(0, 20)) {
+      this.log(`  ✗ ${violation.invariant}${violation.atMs === undefined ? '' : ' at ' + formatOffset(violation.atMs - result.epochMs)}: ${violation.message}`);
+    }
+    if (result.violations.length > 20) this.log(`  ... and ${result.violations.length - 20} more (see ${path})`);
+    this.log(`trace hash: ${result.traceHash}`);
+    this.log(`result: ${path}`);
+    this.log(`replay: ${result.replay}`);
+    process.exitCode = result.status === 'passed' ? EXIT.passed : result.status === 'violated' ? EXIT.violated : EXIT.harness;
+    return { ...summarize(result), resultPath: path };
+  }
+}
+
+export function parseSeed(text: string | undefined): number {
+  if (text === undefined) return randomInt(0, 2 ** 31);
+  if (!/^\d+$/.test(text.trim())) throw new InputError(`the seed must be a non-negative integer, got '${text}'`);
+  return validateSeed(Number(text.trim()));
+}
+
+export async function readPlanFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read the plan file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
