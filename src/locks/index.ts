@@ -1,0 +1,16 @@
+/**
+ * Lock backends and the tools to use and judge them. See `lock.ts` for the lease contract.
+ */
+export type { Lease, LockBackend } from './lock.js';
+export { LockError, LockConfigError, LockUnavailableError, LockTimeoutError, LockLostError, LockStateCorruptError, maskUrl } from './errors.js';
+export { createMemoryLock, type MemoryLockOptions } from './memory-lock.js';
+export { createFileLock, type FileLockOptions } from './file-lock.js';
+export { createSqliteLock, type SqliteLockOptions } from './sqlite-lock.js';
+export { createPostgresLock, validatePostgresUrl, type PostgresLockOptions } from './postgres-lock.js';
+export type { SqlClockOptions } from './sql-common.js';
+export { parseLockSpec, openLock, type LockSpec, type OpenLockOptions } from './lock-spec.js';
+export { withLock, type WithLockOptions, type LockedWork } from './with-lock.js';
+export { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { FencedResource, findFenceViolations, type FencedOperation, type FenceViolation } from './fenced-resource.js';
+export { withLockLatency, LockCallError, type LockLatencyOptions } from './sim-proxy.js';
+export { lockMutants, type LockMutant, type MutantContext } from './mutants.js';

@@ -1,0 +1,167 @@
+/**
+ * A lock in a PostgreSQL table: the backend for locks shared by several machines.
+ *
+ * Same table and statements as the SQLite backend (see `sqlite-lock.ts`): acquire is one upsert that
+ * only overwrites a released or expired row and bumps its token; renew and release are single updates
+ * guarded by owner and token. PostgreSQL re-checks an update's condition against the newest row
+ * version after waiting for a concurrent writer, so two contenders cannot both win. With the database
+ * clock, expiry is judged by `clock_timestamp()` of the server, evaluated inside the statement.
+ */
+import pg from 'pg';
+import { errorCode } from '../env/fs.js';
+import { LockConfigError, LockUnavailableError, maskUrl } from './errors.js';
+import type { LockBackend } from './lock.js';
+import { isSafeTableName, leaseFromRow, type LockRow, type SqlClockOptions } from './sql-common.js';
+
+export type PostgresLockOptions = SqlClockOptions & {
+  /** Table name, default `locks`. */
+  readonly table?: string;
+  /** Connections in the pool this backend opens from a URL, default 4. */
+  readonly poolSize?: number;
+  /** How long to wait for a connection before reporting the database unavailable, default 5 000 ms. */
+  readonly connectTimeoutMs?: number;
+};
+
+const DATABASE_NOW = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint';
+
+/** SQLSTATE classes and socket errors that mean "the database cannot be reached", not "the statement is wrong". */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '28P01', '28000', '3D000']);
+
+/** Checks that `url` is a PostgreSQL URL; throws `LockConfigError` naming it (password masked) if not. */
+export function validatePostgresUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new LockConfigError('postgres', `postgres lock: malformed URL ${maskUrl(url)}`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new LockConfigError('postgres', `postgres lock: expected a postgres:// URL, got ${maskUrl(url)}`);
+  }
+  if (parsed.hostname === '') throw new LockConfigError('postgres', `postgres lock: URL has no host: ${maskUrl(url)}`);
+  return parsed;
+}
+
+/**
+ * A `LockBackend` over PostgreSQL: `database` is a `pg.Pool` (left open by `close()`) or a URL to open
+ * a pool for (closed by `close()`). Creates the table if it is missing. Rejects with
+ * `LockConfigError` for a malformed URL and `LockUnavailableError` when the server cannot be reached.
+ */
+export async function createPostgresLock(database: pg.Pool | string, options: PostgresLockOptions): Promise<LockBackend> {
+  const table = options.table ?? 'locks';
+  if (!isSafeTableName(table)) throw new LockConfigError('postgres', `postgres lock: invalid table name "${table}"`);
+  if (options.clock === 'caller' && typeof options.now !== 'function') {
+    throw new LockConfigError('postgres', 'postgres lock: clock "caller" needs a now() function');
+  }
+  const ownsPool = typeof database === 'string';
+  const where = typeof database === 'string' ? maskUrl(database) : describePool(database);
+  if (typeof database === 'string') validatePostgresUrl(database);
+  const pool =
+    typeof database === 'string'
+      ? new pg.Pool({ connectionString: database, max: options.poolSize ?? 4, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 })
+      : database;
+  // An idle connection that drops emits 'error' on the pool; unhandled, that would end the process.
+  if (ownsPool) pool.on('error', () => undefined);
+
+  const unavailable = (error: unknown): unknown =>
+    isUnavailable(error) ? new LockUnavailableError('postgres', `postgres lock: database ${where} unavailable: ${(error as Error).message || errorCode(error)}`, { cause: error }) : error;
+
+  try {
+    await createTable(pool, table);
+  } catch (error) {
+    if (ownsPool) await pool.end().catch(() => undefined);
+    throw unavailable(error);
+  }
+
+  const now = options.now;
+  // Caller (or injected) time is the last parameter; otherwise the server's clock is read in the statement.
+  const clock = (position: number): string => (now === undefined ? DATABASE_NOW : `$${position}::bigint`);
+  const withNow = (values: unknown[]): unknown[] => (now === undefined ? values : [...values, Math.floor(now())]);
+  const returning = 'RETURNING lock_owner, lock_time, expires_at, token';
+  const mode = now === undefined ? 'db' : 'param';
+
+  const acquire = {
+    name: `simrun-lock-acquire-${table}-${mode}`,
+    text: `INSERT INTO ${table} AS l (lock_name, lock_owner, lock_time, expires_at, token)
+      VALUES ($1, $2, ${clock(4)}, ${clock(4)} + $3::bigint, 1)
+      ON CONFLICT (lock_name) DO UPDATE SET
+        lock_owner = excluded.lock_owner,
+        lock_time = excluded.lock_time,
+        expires_at = excluded.expires_at,
+        token = l.token + 1
+      WHERE l.lock_owner IS NULL OR l.expires_at <= excluded.lock_time
+      ${returning}`,
+  };
+  const renew = {
+    name: `simrun-lock-renew-${table}-${mode}`,
+    text: `UPDATE ${table} SET expires_at = ${clock(5)} + $4::bigint
+      WHERE lock_name = $1 AND lock_owner = $2 AND token = $3::bigint AND expires_at > ${clock(5)}
+      ${returning}`,
+  };
+  const release = {
+    name: `simrun-lock-release-${table}-${mode}`,
+    text: `UPDATE ${table} SET lock_owner = NULL, expires_at = LEAST(expires_at, ${clock(4)})
+      WHERE lock_name = $1 AND lock_owner = $2 AND token = $3::bigint
+      ${returning}`,
+  };
+
+  async function run(statement: { name: string; text: string }, values: unknown[]): Promise<LockRow | undefined> {
+    try {
+      const result = await pool.query<LockRow>({ ...statement, values: withNow(values) });
+      return result.rows[0];
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  return {
+    name: 'postgres',
+
+    async tryAcquire(key, owner, ttlMs) {
+      const row = await run(acquire, [key, owner, Math.floor(ttlMs)]);
+      return row === undefined ? null : leaseFromRow(key, owner, row);
+    },
+
+    async renew(lease, ttlMs) {
+      const row = await run(renew, [lease.key, lease.owner, lease.token, Math.floor(ttlMs)]);
+      return row === undefined ? null : leaseFromRow(lease.key, lease.owner, row);
+    },
+
+    async release(lease) {
+      return (await run(release, [lease.key, lease.owner, lease.token])) !== undefined;
+    },
+
+    async close() {
+      if (ownsPool) await pool.end();
+    },
+  };
+}
+
+async function createTable(pool: pg.Pool, table: string): Promise<void> {
+  const create = `CREATE TABLE IF NOT EXISTS ${table} (
+    lock_name TEXT PRIMARY KEY,
+    lock_owner TEXT,
+    lock_time BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    token BIGINT NOT NULL
+  )`;
+  try {
+    await pool.query(create);
+  } catch (error) {
+    // Two processes creating the table at once: the loser sees a duplicate in the catalog. The table exists.
+    if (errorCode(error) !== '23505' && errorCode(error) !== '42P07') throw error;
+  }
+}
+
+function isUnavailable(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code !== undefined && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(message);
+}
+
+function describePool(pool: pg.Pool): string {
+  const options = pool.options as { host?: string; port?: number; database?: string; connectionString?: string };
+  if (typeof options.connectionString === 'string') return maskUrl(options.connectionString);
+  return `postgres://${options.host ?? 'localhost'}:${options.port ?? 5432}/${options.database ?? ''}`;
+}

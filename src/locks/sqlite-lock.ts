@@ -1,0 +1,111 @@
+/**
+ * A lock in a SQLite table, shared by every process that opens the same database file.
+ *
+ * Table `locks(lock_name PRIMARY KEY, lock_owner, lock_time, expires_at, token)`, times in ms. Each
+ * operation is one atomic statement, so two processes can never both see a key free and both take it:
+ * - acquire: an upsert that updates only a released or expired row and bumps its token;
+ * - renew: an update where owner and token match and the lease is unexpired;
+ * - release: an update where owner and token match that clears the owner and keeps the row, so the
+ *   token keeps increasing and a late release cannot touch a newer holder's lease.
+ * better-sqlite3 is synchronous; the API is async like every other backend's.
+ */
+import Database from 'better-sqlite3';
+import { LockConfigError, LockUnavailableError } from './errors.js';
+import type { LockBackend } from './lock.js';
+import { isSafeTableName, leaseFromRow, type LockRow, type SqlClockOptions } from './sql-common.js';
+
+export type SqliteLockOptions = SqlClockOptions & {
+  /** Table name, default `locks`. */
+  readonly table?: string;
+  /** How long a statement waits for another process's write lock on the file, default 5 000 ms. */
+  readonly busyTimeoutMs?: number;
+};
+
+/** SQLite's own clock in ms; `'now'` is fixed for the duration of one statement. */
+const DATABASE_NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+
+/**
+ * A `LockBackend` over `database`: an open better-sqlite3 `Database` (left open by `close()`), or a
+ * file path or `':memory:'` to open (closed by `close()`). A file is switched to WAL mode so readers
+ * and the single writer do not block each other.
+ */
+export function createSqliteLock(database: Database.Database | string, options: SqliteLockOptions): LockBackend {
+  const table = options.table ?? 'locks';
+  if (!isSafeTableName(table)) throw new LockConfigError('sqlite', `sqlite lock: invalid table name "${table}"`);
+  if (options.clock === 'caller' && typeof options.now !== 'function') {
+    throw new LockConfigError('sqlite', 'sqlite lock: clock "caller" needs a now() function');
+  }
+  const db = typeof database === 'string' ? openDatabase(database, options.busyTimeoutMs ?? 5_000) : database;
+  const ownsDatabase = typeof database === 'string';
+  const now = options.now;
+  const clock = now === undefined ? DATABASE_NOW : '@now';
+
+  try {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${table} (
+      lock_name TEXT PRIMARY KEY,
+      lock_owner TEXT,
+      lock_time BIGINT NOT NULL,
+      expires_at BIGINT NOT NULL,
+      token BIGINT NOT NULL
+    )`);
+  } catch (error) {
+    if (ownsDatabase) db.close();
+    throw new LockUnavailableError('sqlite', `sqlite lock: cannot use database ${db.name}: ${(error as Error).message}`, { cause: error });
+  }
+
+  const returning = 'RETURNING lock_owner, lock_time, expires_at, token';
+  const acquire = db.prepare<Record<string, unknown>, LockRow>(`
+    INSERT INTO ${table} (lock_name, lock_owner, lock_time, expires_at, token)
+    VALUES (@key, @owner, ${clock}, ${clock} + @ttlMs, 1)
+    ON CONFLICT (lock_name) DO UPDATE SET
+      lock_owner = excluded.lock_owner,
+      lock_time = excluded.lock_time,
+      expires_at = excluded.expires_at,
+      token = ${table}.token + 1
+    WHERE ${table}.lock_owner IS NULL OR ${table}.expires_at <= excluded.lock_time
+    ${returning}`);
+  const renew = db.prepare<Record<string, unknown>, LockRow>(`
+    UPDATE ${table} SET expires_at = ${clock} + @ttlMs
+    WHERE lock_name = @key AND lock_owner = @owner AND token = @token AND expires_at > ${clock}
+    ${returning}`);
+  const release = db.prepare<Record<string, unknown>, LockRow>(`
+    UPDATE ${table} SET lock_owner = NULL, expires_at = MIN(expires_at, ${clock})
+    WHERE lock_name = @key AND lock_owner = @owner AND token = @token
+    ${returning}`);
+
+  const params = (values: Record<string, unknown>): Record<string, unknown> => (now === undefined ? values : { ...values, now: now() });
+
+  return {
+    name: 'sqlite',
+
+    async tryAcquire(key, owner, ttlMs) {
+      const row = acquire.get(params({ key, owner, ttlMs }));
+      return row === undefined ? null : leaseFromRow(key, owner, row);
+    },
+
+    async renew(lease, ttlMs) {
+      const row = renew.get(params({ key: lease.key, owner: lease.owner, token: lease.token, ttlMs }));
+      return row === undefined ? null : leaseFromRow(lease.key, lease.owner, row);
+    },
+
+    async release(lease) {
+      return release.get(params({ key: lease.key, owner: lease.owner, token: lease.token })) !== undefined;
+    },
+
+    async close() {
+      if (ownsDatabase && db.open) db.close();
+    },
+  };
+}
+
+function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { fileMustExist: false });
+  } catch (error) {
+    throw new LockUnavailableError('sqlite', `sqlite lock: cannot open database ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL');
+  return db;
+}

@@ -1,0 +1,149 @@
+/**
+ * `withLock`: run a function while holding a lease, the way a system under test uses a lock.
+ *
+ * It waits for the lease with jittered exponential backoff, renews it in the background every
+ * `renewEveryFraction` of the TTL, and aborts the function's `AbortSignal` as soon as the lease is lost:
+ * a renewal answered "no longer yours", or no renewal succeeded before the lease would have expired
+ * (a renewal that throws or hangs is retried until then). It releases at the end, whatever happened.
+ *
+ * Expiry is estimated on the caller's clock, from the moment each acquire or renew was *sent*: that
+ * is never later than the moment the store started the lease, so the estimate errs towards giving
+ * up early. Time, sleeping and jitter come only from `env`, so it runs unchanged under simulation.
+ */
+import type { Env } from '../env/env.js';
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { LockConfigError, LockLostError, LockStateCorruptError, LockTimeoutError } from './errors.js';
+import type { Lease, LockBackend } from './lock.js';
+
+export interface WithLockOptions {
+  /** Time, sleep, randomness and logging. */
+  readonly env: Env;
+  /** Lease length in ms; renewals extend it by this much. */
+  readonly ttlMs: number;
+  /** Renew after this fraction of the TTL, default 1/3 (two chances to renew before expiry). */
+  readonly renewEveryFraction?: number;
+  /** Give up with `LockTimeoutError` after waiting this long for the lease, default: wait forever. */
+  readonly acquireTimeoutMs?: number;
+  /** Waits between attempts, default `{ minMs: 5, maxMs: 500 }`. */
+  readonly backoff?: BackoffOptions;
+}
+
+/** The work done under the lock. `signal` aborts (with a `LockLostError`) if the lease is lost. */
+export type LockedWork<T> = (signal: AbortSignal, lease: Lease) => Promise<T>;
+
+/** The lease being kept, updated by each successful renewal. */
+interface Holding {
+  lease: Lease;
+  /** When the lease lapses by the caller's clock, unless renewed. */
+  localExpiresAt: number;
+}
+
+/**
+ * Acquires `key` for `owner`, runs `work`, releases. Resolves or rejects with `work`'s outcome;
+ * rejects with `LockTimeoutError` if the lease could not be had within `acquireTimeoutMs`.
+ */
+export async function withLock<T>(backend: LockBackend, key: string, owner: string, work: LockedWork<T>, options: WithLockOptions): Promise<T> {
+  const { env, ttlMs } = options;
+  const fraction = options.renewEveryFraction ?? 1 / 3;
+  if (!(ttlMs > 0)) throw new LockConfigError(backend.name, `withLock: ttlMs must be positive, got ${ttlMs}`);
+  if (!(fraction > 0 && fraction < 1)) throw new LockConfigError(backend.name, `withLock: renewEveryFraction must be in (0, 1), got ${fraction}`);
+
+  const holding = await acquire(backend, key, owner, options);
+  env.log('lock.acquired', { backend: backend.name, key, owner, token: holding.lease.token, expiresAt: holding.lease.expiresAt });
+  const lost = new AbortController();
+  const done = new AbortController();
+  const keeper = keepRenewed(backend, holding, options, Math.max(1, ttlMs * fraction), lost, done.signal);
+  try {
+    return await work(lost.signal, holding.lease);
+  } finally {
+    done.abort();
+    await keeper;
+    await release(backend, holding.lease, env);
+  }
+}
+
+async function acquire(backend: LockBackend, key: string, owner: string, options: WithLockOptions): Promise<Holding> {
+  const { env, ttlMs } = options;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const timeoutMs = options.acquireTimeoutMs ?? Infinity;
+  const startedAt = env.now();
+  let lastError: unknown;
+  for (let attempt = 0; ; attempt += 1) {
+    const sentAt = env.now();
+    try {
+      const lease = await backend.tryAcquire(key, owner, ttlMs);
+      if (lease !== null) return { lease, localExpiresAt: sentAt + ttlMs };
+    } catch (error) {
+      // Bad configuration and corrupt state will not heal by retrying; everything else may.
+      if (error instanceof LockConfigError || error instanceof LockStateCorruptError) throw error;
+      lastError = error;
+      env.log('lock.error', { backend: backend.name, key, owner, op: 'acquire', error: String(error) });
+    }
+    const waitedMs = env.now() - startedAt;
+    if (waitedMs >= timeoutMs) {
+      env.log('lock.timeout', { backend: backend.name, key, owner, waitedMs });
+      throw new LockTimeoutError(backend.name, key, owner, waitedMs, { cause: lastError });
+    }
+    await env.sleep(Math.max(1, Math.min(backoffDelayMs(attempt, backoff, () => env.random()), timeoutMs - waitedMs)));
+  }
+}
+
+/** Renews until `done` aborts; aborts `lost` (and returns) once the lease is gone. */
+async function keepRenewed(backend: LockBackend, holding: Holding, options: WithLockOptions, intervalMs: number, lost: AbortController, done: AbortSignal): Promise<void> {
+  const { env, ttlMs } = options;
+  const lose = (reason: string, cause?: unknown): void => {
+    const { key, token, owner } = holding.lease;
+    env.log('lock.lost', { backend: backend.name, key, owner, token, reason });
+    lost.abort(new LockLostError(backend.name, key, token, reason, { cause }));
+  };
+  let nextRenewAt = env.now() + intervalMs;
+  let lastError: unknown;
+  while (!done.aborted) {
+    try {
+      await env.sleep(Math.min(nextRenewAt, holding.localExpiresAt) - env.now(), done);
+    } catch {
+      return; // the work finished
+    }
+    if (env.now() >= holding.localExpiresAt) return lose('no renewal succeeded before the lease expired', lastError);
+
+    const sentAt = env.now();
+    const renewal = backend.renew(holding.lease, ttlMs).then(
+      (lease) => ({ lease }),
+      (error: unknown) => ({ error }),
+    );
+    // The answer must come before the lease lapses; a renewal that hangs past that counts as lost.
+    const race = new AbortController();
+    const stopRace = (): void => race.abort();
+    done.addEventListener('abort', stopRace, { once: true });
+    const lapse = env.sleep(holding.localExpiresAt - sentAt, race.signal).then(
+      () => 'lapsed' as const,
+      () => 'stopped' as const,
+    );
+    const first = await Promise.race([renewal, lapse]);
+    race.abort();
+    done.removeEventListener('abort', stopRace);
+
+    if (first === 'lapsed') return lose('the renewal did not answer before the lease expired', lastError);
+    const answer = first === 'stopped' ? await renewal : first;
+    if ('error' in answer) {
+      lastError = answer.error;
+      env.log('lock.error', { backend: backend.name, key: holding.lease.key, owner: holding.lease.owner, op: 'renew', error: String(answer.error) });
+      nextRenewAt = env.now() + intervalMs / 2;
+      continue;
+    }
+    if (answer.lease === null) return lose('taken over or expired');
+    holding.lease = answer.lease;
+    holding.localExpiresAt = sentAt + ttlMs;
+    nextRenewAt = env.now() + intervalMs;
+  }
+}
+
+async function release(backend: LockBackend, lease: Lease, env: Env): Promise<void> {
+  try {
+    const released = await backend.release(lease);
+    env.log('lock.released', { backend: backend.name, key: lease.key, owner: lease.owner, token: lease.token, released });
+  } catch (error) {
+    // The lease lapses on its own; failing the work because the release failed would hide its result.
+    env.log('lock.error', { backend: backend.name, key: lease.key, owner: lease.owner, op: 'release', error: String(error) });
+  }
+}
