@@ -55,9 +55,10 @@ function flawedMemoryLock(flaw: MemoryFlaw, now: () => number): LockBackend {
 }
 
 /**
- * The classic file lock: one lock file per key, created with `wx`; an expired one is deleted and
- * created again. Between reading "expired" and deleting, another contender may already have taken
- * over, and the delete removes that newer holder's lock: two holders, with the same token.
+ * The classic file lock: one lock file per key, created with `wx`; an expired or released one is
+ * deleted and created again. Release keeps the file (marked free) so the token keeps counting: the
+ * only flaw is the takeover. Between reading "expired" and deleting, another contender may already
+ * have taken over, and the delete removes that newer holder's lock: two holders, with the same token.
  */
 function checkThenCreateFileLock(fs: FsPromises, dir: string, now: () => number): LockBackend {
   const pathOf = (key: string): string => `${dir}/${encodeURIComponent(key)}.lock`;
@@ -84,7 +85,7 @@ function checkThenCreateFileLock(fs: FsPromises, dir: string, now: () => number)
       await fs.mkdir(dir, { recursive: true });
       const current = await read(key);
       const at = now();
-      if (current !== null && current.expiresAt > at) return null;
+      if (current !== null && current.owner !== '' && current.expiresAt > at) return null;
       if (current !== null) await fs.unlink(pathOf(key)).catch(() => undefined);
       const lease: Lease = { key, owner, token: (current?.token ?? 0) + 1, acquiredAt: at, expiresAt: at + ttlMs };
       return (await create(lease)) ? lease : null;
@@ -99,7 +100,7 @@ function checkThenCreateFileLock(fs: FsPromises, dir: string, now: () => number)
     async release(lease) {
       const current = await read(lease.key);
       if (current === null || current.owner !== lease.owner || current.token !== lease.token) return false;
-      await fs.unlink(pathOf(lease.key));
+      await fs.writeFile(pathOf(lease.key), JSON.stringify({ ...current, owner: '' }));
       return true;
     },
   };
@@ -119,7 +120,7 @@ export const lockMutants: readonly LockMutant[] = [
   memoryMutant('late-release-clears-newer-holder', "release checks the owner but not the token, so an old incarnation's late release frees its new one's lease"),
   {
     name: 'check-then-create-file',
-    flaw: 'an expired lock file is deleted and re-created, which can delete a newer holder\'s lock',
+    flaw: "an expired lock file is deleted and re-created, which can delete a newer holder's lock",
     create: ({ fs, dir, now }) => checkThenCreateFileLock(fs, dir, now),
   },
 ];
