@@ -1,0 +1,27 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the compiled CLI (`npm test` builds first) as a separate OS process. */
+export function simrun(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
+  const result = spawnSync(process.execPath, [`${ROOT}bin/run.js`, ...args], {
+    cwd: options.cwd ?? ROOT,
+    encoding: 'utf8',
+    // vitest sets NODE_ENV=test, which sends oclif looking for TypeScript sources; run as users do.
+    env: { ...process.env, NODE_ENV: 'production', ...options.env },
+    timeout: 120_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Stack traces print lines like `    at foo (file.js:1:2)`. */
+export function hasStackTrace(text: string): boolean {
+  return /^\s+at .+:\d+:\d+\)?$/m.test(text);
+}
