@@ -99,13 +99,14 @@ export function createSqliteLock(database: Database.Database | string, options: 
 }
 
 function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     db = new Database(path, { fileMustExist: false });
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL');
+    return db;
   } catch (error) {
+    db?.close();
     throw new LockUnavailableError('sqlite', `sqlite lock: cannot open database ${path}: ${(error as Error).message}`, { cause: error });
   }
-  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-  if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL');
-  return db;
 }

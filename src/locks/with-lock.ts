@@ -84,7 +84,8 @@ async function acquire(backend: LockBackend, key: string, owner: string, options
       env.log('lock.timeout', { backend: backend.name, key, owner, waitedMs });
       throw new LockTimeoutError(backend.name, key, owner, waitedMs, { cause: lastError });
     }
-    await env.sleep(Math.max(1, Math.min(backoffDelayMs(attempt, backoff, () => env.random()), timeoutMs - waitedMs)));
+    // Whole milliseconds, so virtual time stays on integers and a simulated trace stays readable.
+    await env.sleep(Math.max(1, Math.ceil(Math.min(backoffDelayMs(attempt, backoff, () => env.random()), timeoutMs - waitedMs))));
   }
 }
 
