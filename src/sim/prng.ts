@@ -6,10 +6,15 @@
 import seedrandom from 'seedrandom';
 
 export class Prng {
-  private readonly draw: () => number;
+  // Seeding hashes the path, which costs more than a thousand draws: streams that are only forked
+  // from (a process's, say) never pay it.
+  private generator: (() => number) | undefined;
 
-  private constructor(readonly path: string) {
-    this.draw = seedrandom.alea(path);
+  private constructor(readonly path: string) {}
+
+  private draw(): number {
+    this.generator ??= seedrandom.alea(this.path);
+    return this.generator();
   }
 
   /** The root stream of a run. */

@@ -24,7 +24,7 @@ export type ProcessState = 'running' | 'exited' | 'failed' | 'crashed';
 export interface ProcessHost {
   now(): number;
   /** Wakes `owner` after `delayMs` of its time (pauses defer it; a crash drops it). */
-  wake(owner: Incarnation, delayMs: number, fire: () => void): { cancel(): void };
+  wake(owner: Incarnation, delayMs: number, fire: () => void): { cancelled: boolean };
   record(pid: string, kind: string, data?: LogData): void;
   createFs(owner: Incarnation): SimFs;
 }
@@ -79,24 +79,29 @@ export class SimProcess {
 }
 
 function createSimEnv(self: Incarnation, host: ProcessHost): Env {
-  const fs = host.createFs(self);
+  let fs: SimFs | undefined;
   return {
     id: self.id,
-    fs,
+    // Created on first use: most processes of a large simulation never touch the disk.
+    get fs(): SimFs {
+      fs ??= host.createFs(self);
+      return fs;
+    },
     now: () => self.process.clockAt(host.now()),
     random: () => self.prng.next(),
     sleep(ms: number, signal?: AbortSignal): Promise<void> {
-      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (signal === undefined) return new Promise<void>((resolve) => void host.wake(self, ms, resolve));
+      if (signal.aborted) return Promise.reject(signal.reason);
       return new Promise<void>((resolve, reject) => {
         const onAbort = (): void => {
-          timer.cancel();
-          if (self.alive) reject(signal?.reason);
+          timer.cancelled = true;
+          if (self.alive) reject(signal.reason);
         };
         const timer = host.wake(self, ms, () => {
-          signal?.removeEventListener('abort', onAbort);
+          signal.removeEventListener('abort', onAbort);
           resolve();
         });
-        signal?.addEventListener('abort', onAbort, { once: true });
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     },
     // A dead incarnation can still run a few synchronous steps after its crash; what it says then

@@ -1,0 +1,147 @@
+/**
+ * The simulation driver against its two reference points, in one run on one workload:
+ * 10,000 processes × 10 sleeps of 1–1000 ms each.
+ *
+ * - kernel: simrun's `World` (binary heap, one real `setImmediate` per virtual instant);
+ * - fake-timers: `createClock()` + `runAllAsync()` (one real `setImmediate` per timer);
+ * - bare: a minimal binary-heap scheduler that fires every timer of an instant, then yields once:
+ *   the practical ceiling for this design on this machine.
+ * All three must wake the processes in the same order: each records `(time, process, step)` and the
+ * three hashes must agree, or the benchmark fails.
+ */
+import FakeTimers from '@sinonjs/fake-timers';
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { Bench } from 'tinybench';
+import { yieldMacrotask } from '../src/sim/globals.js';
+import { Prng } from '../src/sim/prng.js';
+import { World } from '../src/sim/world.js';
+
+const PROCESSES = 10_000;
+const SLEEPS = 10;
+const EPOCH_MS = 0;
+const SEED = 1;
+
+type Sleep = (ms: number) => Promise<void>;
+
+/** One process of the workload: its sleep lengths come from its own stream, the same under every driver. */
+async function workload(name: string, sleep: Sleep, now: () => number, wakes: string[]): Promise<void> {
+  const prng = Prng.root(SEED).fork(name);
+  for (let step = 0; step < SLEEPS; step++) {
+    await sleep(prng.int(1, 1000));
+    wakes.push(`${now()} ${name} ${step}`);
+  }
+}
+
+function hashWakes(wakes: readonly string[]): string {
+  return createHash('sha256').update(wakes.join('\n')).digest('hex');
+}
+
+async function runKernel(): Promise<string> {
+  const world = new World({ seed: SEED, epochMs: EPOCH_MS });
+  const wakes: string[] = [];
+  for (let index = 0; index < PROCESSES; index++) {
+    world.spawn(`p${index}`, (env) => workload(`p${index}`, (ms) => env.sleep(ms), () => world.now(), wakes));
+  }
+  await world.run();
+  return hashWakes(wakes);
+}
+
+async function runFakeTimers(): Promise<string> {
+  const clock = FakeTimers.createClock(EPOCH_MS, 10_000_000);
+  const wakes: string[] = [];
+  const sleep: Sleep = (ms) => new Promise((resolve) => clock.setTimeout(() => resolve(), ms));
+  for (let index = 0; index < PROCESSES; index++) void workload(`p${index}`, sleep, () => clock.now, wakes);
+  await clock.runAllAsync();
+  return hashWakes(wakes);
+}
+
+async function runBare(): Promise<string> {
+  interface Timer { time: number; seq: number; resolve: () => void }
+  const heap: Timer[] = [];
+  let seq = 0;
+  let now = EPOCH_MS;
+  const less = (a: Timer, b: Timer): boolean => a.time < b.time || (a.time === b.time && a.seq < b.seq);
+  const push = (timer: Timer): void => {
+    heap.push(timer);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!less(timer, heap[parent] as Timer)) break;
+      heap[index] = heap[parent] as Timer;
+      index = parent;
+    }
+    heap[index] = timer;
+  };
+  const pop = (): Timer => {
+    const top = heap[0] as Timer;
+    const last = heap.pop() as Timer;
+    if (heap.length > 0) {
+      let index = 0;
+      for (;;) {
+        const left = 2 * index + 1;
+        if (left >= heap.length) break;
+        const child = left + 1 < heap.length && less(heap[left + 1] as Timer, heap[left] as Timer) ? left + 1 : left;
+        if (!less(heap[child] as Timer, last)) break;
+        heap[index] = heap[child] as Timer;
+        index = child;
+      }
+      heap[index] = last;
+    }
+    return top;
+  };
+  const wakes: string[] = [];
+  const sleep: Sleep = (ms) => new Promise((resolve) => push({ time: now + ms, seq: seq++, resolve }));
+  for (let index = 0; index < PROCESSES; index++) void workload(`p${index}`, sleep, () => now, wakes);
+  await yieldMacrotask();
+  while (heap.length > 0) {
+    now = (heap[0] as Timer).time;
+    while (heap.length > 0 && (heap[0] as Timer).time === now) pop().resolve();
+    await yieldMacrotask();
+  }
+  return hashWakes(wakes);
+}
+
+export interface KernelBenchResult {
+  readonly workload: string;
+  readonly kernelEventsPerSec: number;
+  readonly bareEventsPerSec: number;
+  readonly fakeTimersEventsPerSec: number;
+  readonly ratioToBare: number;
+  readonly traceHash: string;
+}
+
+export async function runKernelBench(): Promise<KernelBenchResult> {
+  const hashes = { kernel: await runKernel(), fakeTimers: await runFakeTimers(), bare: await runBare() };
+  if (hashes.kernel !== hashes.bare || hashes.kernel !== hashes.fakeTimers) {
+    throw new Error(`the drivers disagree on the wake order: ${JSON.stringify(hashes)}`);
+  }
+  const bench = new Bench({ iterations: 6, warmup: true, warmupIterations: 3, time: 0 });
+  bench.add('kernel', runKernel).add('fake-timers', runFakeTimers).add('bare', runBare);
+  await bench.run();
+  const events = PROCESSES * SLEEPS;
+  const perSec = (name: string): number => {
+    const task = bench.getTask(name);
+    const mean = task?.result && 'latency' in task.result ? task.result.latency.mean : undefined;
+    if (mean === undefined) throw new Error(`benchmark ${name} did not complete`);
+    return Math.round(events / (mean / 1000));
+  };
+  const kernelEventsPerSec = perSec('kernel');
+  const bareEventsPerSec = perSec('bare');
+  const result: KernelBenchResult = {
+    workload: `${PROCESSES} processes × ${SLEEPS} sleeps of 1–1000 ms`,
+    kernelEventsPerSec,
+    bareEventsPerSec,
+    fakeTimersEventsPerSec: perSec('fake-timers'),
+    ratioToBare: Math.round((kernelEventsPerSec / bareEventsPerSec) * 1000) / 1000,
+    traceHash: hashes.kernel,
+  };
+  await mkdir('reports/bench', { recursive: true });
+  await writeFile('reports/bench/kernel.json', JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(await runKernelBench());
+}
