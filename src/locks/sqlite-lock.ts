@@ -73,23 +73,24 @@ export function createSqliteLock(database: Database.Database | string, options: 
     WHERE lock_name = @key AND lock_owner = @owner AND token = @token
     ${returning}`);
 
-  const params = (values: Record<string, unknown>): Record<string, unknown> => (now === undefined ? values : { ...values, now: now() });
+  // With the database's own clock the statements have no @now, and better-sqlite3 ignores the extra key.
+  const clockMs = now ?? ((): number => 0);
 
   return {
     name: 'sqlite',
 
     async tryAcquire(key, owner, ttlMs) {
-      const row = acquire.get(params({ key, owner, ttlMs }));
+      const row = acquire.get({ key, owner, ttlMs, now: clockMs() });
       return row === undefined ? null : leaseFromRow(key, owner, row);
     },
 
     async renew(lease, ttlMs) {
-      const row = renew.get(params({ key: lease.key, owner: lease.owner, token: lease.token, ttlMs }));
+      const row = renew.get({ key: lease.key, owner: lease.owner, token: lease.token, ttlMs, now: clockMs() });
       return row === undefined ? null : leaseFromRow(lease.key, lease.owner, row);
     },
 
     async release(lease) {
-      return release.get(params({ key: lease.key, owner: lease.owner, token: lease.token })) !== undefined;
+      return release.get({ key: lease.key, owner: lease.owner, token: lease.token, now: clockMs() }) !== undefined;
     },
 
     async close() {
