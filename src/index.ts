@@ -1,0 +1,31 @@
+/**
+ * simrun's public API: the kernel, the Env contract, the lock backends and the scenario runner.
+ * The CLI is a thin layer over exactly these.
+ */
+export type { Env, LogData, FsPromises, StatsLike, WriteOptions } from './env/index.js';
+export { errorCode, realEnv, type RealEnvOptions } from './env/index.js';
+
+export { World, DEFAULT_EPOCH_MS, type WorldOptions, type RunOutcome, type FsFault, type FsLatency } from './sim/world.js';
+export { Prng } from './sim/prng.js';
+export { Trace, traceHash, stableStringify, type TraceEvent } from './sim/trace.js';
+export { HarnessError, EventBudgetExceeded, NoProgress, WallClockExceeded } from './sim/errors.js';
+export {
+  parseFaultPlan,
+  generateFaultPlan,
+  applyFaultPlan,
+  sortPlan,
+  PlanError,
+  KERNEL_FAULT_KINDS,
+  type Fault,
+  type FaultPlan,
+  type FaultSpace,
+  type FaultRates,
+  type FaultKindDefinition,
+} from './sim/faults.js';
+
+export * from './locks/index.js';
+
+export type { Violation } from './check/violation.js';
+export { defineScenario, type Scenario, type Invariant, type CheckContext, type SetupContext } from './scenario/scenario.js';
+export { runScenario, replayCommand, resolveParams, validateSeed, InputError, type RunOptions, type RunResult, type RunStatus } from './scenario/run.js';
+export { loadScenario, builtInScenarioNames, loadBuiltInScenarios } from './scenario/registry.js';

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'scenarios/regressions/**/*.test.ts'],
+    globalSetup: ['test/setup/postgres.ts'],
+    // Real OS processes and real databases take seconds, not milliseconds; nothing here is timed.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
