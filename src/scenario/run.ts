@@ -9,6 +9,7 @@ import type { TraceEvent } from '../sim/trace.js';
 import { World, type RunOutcome } from '../sim/world.js';
 import { traceHash } from '../sim/trace.js';
 import type { Scenario } from './scenario.js';
+import { applySwarm, drawSwarm, type SwarmDraw } from './swarm.js';
 
 export interface RunOptions {
   readonly seed: number;
@@ -24,6 +25,8 @@ export interface RunOptions {
   readonly maxWallMs?: number;
   /** Event budget (a harness error past it). */
   readonly maxEvents?: number;
+  /** Swarm mode: the seed first draws which fault kinds are on and at what rates. */
+  readonly swarm?: boolean;
 }
 
 export type RunStatus = 'passed' | 'violated' | 'harness-error';
@@ -35,6 +38,8 @@ interface RunFacts {
   readonly plan: FaultPlan;
   readonly planSource: 'seed' | 'file';
   readonly mutant?: string;
+  /** The fault rates this seed drew in swarm mode. */
+  readonly swarm?: SwarmDraw;
   readonly traceHash: string;
   /** Events fired by the driver. */
   readonly events: number;
@@ -96,7 +101,9 @@ export async function runScenario<P extends object>(scenario: Scenario<P>, optio
     maxWallMs: options.maxWallMs ?? 120_000,
     ...(options.maxEvents === undefined ? {} : { maxEvents: options.maxEvents }),
   });
-  const space = scenario.faultSpace(params);
+  const declaredSpace = scenario.faultSpace(params);
+  const swarm = options.swarm ? drawSwarm(declaredSpace, world.prng.fork('swarm')) : undefined;
+  const space = swarm === undefined ? declaredSpace : applySwarm(declaredSpace, swarm);
   let plan: Fault[];
   try {
     plan = options.plan === undefined ? generateFaultPlan(space, world.prng.fork('faults')) : parseFaultPlan(options.plan, scenario.faultKinds, space.targets);
@@ -112,6 +119,7 @@ export async function runScenario<P extends object>(scenario: Scenario<P>, optio
     plan,
     planSource: options.plan === undefined ? 'seed' : 'file',
     ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
+    ...(swarm === undefined ? {} : { swarm }),
     traceHash: traceHash(world.trace.events),
     events: outcome?.events ?? world.trace.length,
     simulatedMs: outcome?.simulatedMs ?? world.elapsed(),
@@ -146,12 +154,13 @@ export async function runScenario<P extends object>(scenario: Scenario<P>, optio
 }
 
 /** The one command that replays a run: its seed, its parameter overrides, its plan file, its mutant. */
-export function replayCommand(scenario: string, seed: number, options: Pick<RunOptions, 'params' | 'planPath' | 'mutant'>): string {
+export function replayCommand(scenario: string, seed: number, options: Pick<RunOptions, 'params' | 'planPath' | 'mutant' | 'swarm'>): string {
   const parts = ['simrun', 'scenario', scenario, '--seed', String(seed)];
   for (const [key, value] of Object.entries(options.params ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     parts.push('--set', shellQuote(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`));
   }
   if (options.planPath !== undefined) parts.push('--plan', shellQuote(options.planPath));
+  else if (options.swarm) parts.push('--swarm');
   if (options.mutant !== undefined) parts.push('--mutant', shellQuote(options.mutant));
   return parts.join(' ');
 }

@@ -49,6 +49,11 @@ export interface Scenario<P extends object = Record<string, unknown>> {
   readonly invariants: readonly Invariant<P>[];
   /** Mutants this scenario can swap in (see `SetupContext.mutant`), by name with one line each. */
   readonly mutants?: Readonly<Record<string, string>>;
+  /**
+   * Integer parameters a failing run may shrink, each toward its minimum (`{ files: 1, workers: 1 }`):
+   * the shrinker looks for the smallest system that still breaks the same invariant.
+   */
+  readonly shrinkParams?: Readonly<Record<string, number>>;
   /** Frees what setup opened (database handles); called after checking. */
   teardown?(world: World): void | Promise<void>;
 }

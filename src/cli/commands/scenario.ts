@@ -6,6 +6,7 @@ import { loadScenario } from '../../scenario/registry.js';
 import { summarize, writeRunResult } from '../../report/result-file.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { formatOffset, parseAssignments } from '../format.js';
+import { formatSwarm } from '../../scenario/swarm.js';
 
 export default class ScenarioCommand extends SimrunCommand {
   static override summary = 'Run one seed of a scenario under simulation and check its invariants.';
@@ -26,6 +27,7 @@ export default class ScenarioCommand extends SimrunCommand {
     set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
     lock: Flags.string({ description: 'the lock backend, for scenarios with a `lock` parameter (memory, file, sqlite)' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
+    swarm: Flags.boolean({ description: 'swarm mode: the seed first draws which fault kinds are on and at what rates', default: false }),
     'out-dir': Flags.string({ description: 'where the JSON result is written', default: 'reports' }),
   };
 
@@ -46,7 +48,9 @@ export default class ScenarioCommand extends SimrunCommand {
       plan,
       ...(flags.plan === undefined ? {} : { planPath: flags.plan }),
       ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
+      swarm: flags.swarm,
     });
+    if (result.swarm !== undefined) this.log(`swarm: ${formatSwarm(result.swarm)}`);
     this.log(`faults (${result.planSource === 'file' ? 'from ' + flags.plan : 'from the seed'}): ${result.plan.length === 0 ? 'none' : ''}`);
     for (const fault of result.plan) {
       const { at, kind, target, ...rest } = fault;
