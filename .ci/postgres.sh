@@ -3,6 +3,10 @@
 # on standard output:   export SIMRUN_PG_URL="$(.ci/postgres.sh)"
 # Stop it with:         .ci/postgres.sh stop
 #
+# Starts and stops are counted: a start that finds the server already running reuses it, and a stop
+# shuts the server down only when it balances the first start, so a CI run inside a machine where a
+# developer's server already runs leaves that server up.
+#
 # PostgreSQL refuses to run as root, so the cluster belongs to the `postgres` user. fsync is off:
 # the data is disposable and the tests should measure the locks, not the disk.
 # Settings (environment): SIMRUN_PG_PORT (default 55432), SIMRUN_PG_DIR (default /tmp/simrun-pg-PORT).
@@ -22,14 +26,24 @@ if [ ! -x "${bin}/initdb" ]; then
   exit 1
 fi
 
+users_file="${dir}/users"
+users() { cat "${users_file}" 2>/dev/null || echo 0; }
+
 if [ "${1:-start}" = "stop" ]; then
+  remaining=$(( $(users) - 1 ))
+  if [ "${remaining}" -gt 0 ]; then
+    echo "${remaining}" >"${users_file}"
+    exit 0
+  fi
+  rm -f "${users_file}"
   if [ -f "${dir}/data/postmaster.pid" ]; then
-    as_postgres "${bin}/pg_ctl" -D "${dir}/data" -m fast -w stop >&2
+    as_postgres "${bin}/pg_ctl" -D "${dir}/data" -m fast -w stop >/dev/null
   fi
   exit 0
 fi
 
 if [ -f "${dir}/data/postmaster.pid" ] && as_postgres "${bin}/pg_ctl" -D "${dir}/data" status >/dev/null 2>&1; then
+  echo $(( $(users) + 1 )) >"${users_file}"
   echo "${url}"
   exit 0
 fi
@@ -49,4 +63,5 @@ as_postgres "${bin}/pg_ctl" -D "${dir}/data" -l "${dir}/server.log" -w \
   cat "${dir}/server.log" >&2 || true
   exit 1
 }
+echo 1 >"${users_file}"
 echo "${url}"

@@ -3,7 +3,7 @@
  */
 export type { Lease, LockBackend } from './lock.js';
 export { LockError, LockConfigError, LockUnavailableError, LockTimeoutError, LockLostError, LockStateCorruptError, maskUrl } from './errors.js';
-export { createMemoryLock, type MemoryLockOptions } from './memory-lock.js';
+export { createMemoryLock, MemoryLockState, type MemoryKeyState, type MemoryLockOptions } from './memory-lock.js';
 export { createFileLock, type FileLockOptions } from './file-lock.js';
 export { createSqliteLock, type SqliteLockOptions } from './sqlite-lock.js';
 export { createPostgresLock, validatePostgresUrl, type PostgresLockOptions } from './postgres-lock.js';

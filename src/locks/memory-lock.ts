@@ -10,9 +10,20 @@ export interface MemoryLockOptions {
    * clock, or a process's `env.now` to model expiry judged by the caller.
    */
   readonly now: () => number;
+  /**
+   * Lock state to share with other memory locks, so that each simulated process can have its own
+   * lock object judging expiry by its own clock. A fresh state when absent.
+   */
+  readonly state?: MemoryLockState;
 }
 
-interface KeyState {
+/** The keys of one in-memory lock store; pass one to several `createMemoryLock` calls to share it. */
+export class MemoryLockState {
+  readonly keys = new Map<string, MemoryKeyState>();
+}
+
+/** One key's record in a `MemoryLockState`. */
+export interface MemoryKeyState {
   /** `null` once released: the token stays so the next acquisition gets a higher one. */
   owner: string | null;
   token: number;
@@ -20,12 +31,12 @@ interface KeyState {
   expiresAt: number;
 }
 
-/** A `LockBackend` whose state is shared by every caller of the returned object. */
+/** A `LockBackend` whose state is shared by every caller of the returned object (and of any other given the same `state`). */
 export function createMemoryLock(options: MemoryLockOptions): LockBackend {
   const { now } = options;
-  const keys = new Map<string, KeyState>();
+  const { keys } = options.state ?? new MemoryLockState();
 
-  const isCurrent = (state: KeyState | undefined, lease: Lease): state is KeyState =>
+  const isCurrent = (state: MemoryKeyState | undefined, lease: Lease): state is MemoryKeyState =>
     state !== undefined && state.owner === lease.owner && state.token === lease.token;
 
   return {
@@ -35,7 +46,7 @@ export function createMemoryLock(options: MemoryLockOptions): LockBackend {
       const at = now();
       const state = keys.get(key);
       if (state !== undefined && state.owner !== null && state.expiresAt > at) return null;
-      const next: KeyState = { owner, token: (state?.token ?? 0) + 1, acquiredAt: at, expiresAt: at + ttlMs };
+      const next: MemoryKeyState = { owner, token: (state?.token ?? 0) + 1, acquiredAt: at, expiresAt: at + ttlMs };
       keys.set(key, next);
       return { key, owner, token: next.token, acquiredAt: at, expiresAt: next.expiresAt };
     },

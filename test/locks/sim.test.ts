@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { createFileLock, createMemoryLock, createSqliteLock, lockMutants } from '../../src/locks/index.js';
+import { createFileLock, createMemoryLock, createSqliteLock, lockMutants, MemoryLockState } from '../../src/locks/index.js';
 import { runSimScenario, simScenarios, type SimLockFixtureFactory } from './sim-contract.js';
 
 const SEEDS = [1, 2, 3];
@@ -14,6 +14,10 @@ const simFixtures: Record<string, SimLockFixtureFactory> = {
   'memory (server clock)': (world) => {
     const shared = createMemoryLock({ now: () => world.now() });
     return { clock: 'store', forProcess: () => shared };
+  },
+  'memory (caller clock)': () => {
+    const state = new MemoryLockState();
+    return { clock: 'caller', forProcess: (env) => createMemoryLock({ now: () => env.now(), state }) };
   },
   'file (caller clock)': () => ({ clock: 'caller', forProcess: (env) => createFileLock(env.fs, '/locks', { now: () => env.now() }) }),
   'sqlite (caller clock)': () => {
