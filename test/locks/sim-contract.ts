@@ -30,7 +30,13 @@ export interface SimScenario {
   overlapAllowed(fixture: SimLockFixture): boolean;
   /** Lock-call latency and failures, if any. */
   readonly lockCalls?: LockLatencyOptions;
-  setUp(world: World): void;
+  setUp(world: World, probe: SimProbe): void;
+}
+
+/** What fault actions may ask about the run: who is inside a critical section right now. */
+export interface SimProbe {
+  /** The process name (not incarnation) inside a critical section, or `undefined`. */
+  holder(): string | undefined;
 }
 
 const KEY = 'job';
@@ -42,10 +48,13 @@ export const simScenarios: readonly SimScenario[] = [
   {
     name: 'a holder crashes and restarts',
     overlapAllowed: () => false,
-    setUp(world) {
-      for (const [at, name] of [[450, 'worker-1'], [1_300, 'worker-2'], [2_600, 'worker-3'], [3_900, 'worker-1']] as const) {
-        world.at(at, () => world.crash(name));
-        world.at(at + 700, () => world.restart(name));
+    setUp(world, probe) {
+      for (const at of [450, 1_300, 2_600, 3_900]) {
+        world.at(at, () => {
+          const name = probe.holder() ?? 'worker-1';
+          world.crash(name);
+          world.at(at + 700, () => world.restart(name));
+        });
       }
     },
   },
@@ -65,11 +74,9 @@ export const simScenarios: readonly SimScenario[] = [
     name: 'a holder pauses past its lease',
     overlapAllowed: () => true,
     lockCalls: { minMs: 1, maxMs: 10 },
-    setUp(world) {
+    setUp(world, probe) {
       world.setFsLatency({ minMs: 1, maxMs: 5 });
-      for (const [at, name] of [[420, 'worker-1'], [1_500, 'worker-2'], [2_800, 'worker-3'], [4_100, 'worker-1']] as const) {
-        world.at(at, () => world.pause(name, 2 * TTL_MS));
-      }
+      for (const at of [420, 1_500, 2_800, 4_100]) world.at(at, () => world.pause(probe.holder() ?? 'worker-1', 2 * TTL_MS));
     },
   },
   {
@@ -99,13 +106,19 @@ export async function runSimScenario(factory: SimLockFixtureFactory, scenario: S
   const fixture = factory(world);
   const resource = new FencedResource(() => world.now());
   const sectionsByOwner = new Map<string, number>();
+  let holder: string | undefined;
+  const probe: SimProbe = { holder: () => holder };
 
   const worker = async (env: Env): Promise<void> => {
     const direct = fixture.forProcess(env);
     const backend = scenario.lockCalls === undefined ? direct : withLockLatency(direct, env, scenario.lockCalls);
     for (;;) {
       try {
-        await withLock(backend, KEY, env.id, (signal, lease) => criticalSection(env, resource, signal, lease.token), {
+        await withLock(backend, KEY, env.id, async (signal, lease) => {
+          holder = env.id.split('#')[0];
+          await criticalSection(env, resource, signal, lease.token);
+          if (holder === env.id.split('#')[0]) holder = undefined;
+        }, {
           env,
           ttlMs: TTL_MS,
           acquireTimeoutMs: 2_000,
@@ -119,7 +132,7 @@ export async function runSimScenario(factory: SimLockFixtureFactory, scenario: S
     }
   };
   for (const name of WORKERS) world.spawn(name, worker);
-  scenario.setUp(world);
+  scenario.setUp(world, probe);
 
   const problems: string[] = [];
   try {
