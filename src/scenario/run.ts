@@ -27,6 +27,8 @@ export interface RunOptions {
   readonly maxEvents?: number;
   /** Swarm mode: the seed first draws which fault kinds are on and at what rates. */
   readonly swarm?: boolean;
+  /** How the replay command names the scenario (a file path, for scenarios outside the repository). */
+  readonly scenarioReference?: string;
 }
 
 export type RunStatus = 'passed' | 'violated' | 'harness-error';
@@ -126,7 +128,7 @@ export async function runScenario<P extends object>(scenario: Scenario<P>, optio
     wallMs: outcome?.wallMs ?? 0,
     epochMs: world.epochMs,
     invariants: invariants.map(({ name, description }) => ({ name, description })),
-    replay: replayCommand(scenario.name, seed, options),
+    replay: replayCommand(options.scenarioReference ?? scenario.name, seed, options),
     trace: world.trace.events,
   });
 

@@ -44,6 +44,7 @@ export default class ScenarioCommand extends SimrunCommand {
     this.log(`options: ${JSON.stringify(params)}`);
     const result = await runScenario(scenario, {
       seed,
+      scenarioReference: args.scenario,
       params: overrides,
       plan,
       ...(flags.plan === undefined ? {} : { planPath: flags.plan }),

@@ -1,0 +1,135 @@
+import { Args, Flags } from '@oclif/core';
+import cliProgress from 'cli-progress';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { emitRegressionTest, REGRESSIONS_DIR } from '../../scenario/emit-test.js';
+import { parseShard, runCampaign, type CampaignResult } from '../../scenario/fuzz.js';
+import { InputError } from '../../scenario/run.js';
+import { loadScenario } from '../../scenario/registry.js';
+import { formatSwarm } from '../../scenario/swarm.js';
+import { describeFailure, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
+import { EXIT, SimrunCommand } from '../base.js';
+import { parseAssignments } from '../format.js';
+
+export default class FuzzCommand extends SimrunCommand {
+  static override summary = 'Run many seeds of a scenario in parallel; shrink each failure to a minimal reproducer.';
+  static override description =
+    'Seeds run on worker threads with a progress bar. On a failure the campaign stops (unless --keep-going), shrinks the fault plan and parameters with fast-check, and prints the seed, the shrunk plan file and one replay command. Exit 1 if anything failed.';
+  static override examples = [
+    '<%= config.bin %> fuzz bucket --runs 1000',
+    '<%= config.bin %> fuzz bucket --duration 60s --swarm',
+    '<%= config.bin %> fuzz bucket --runs 500 --shard 2/4',
+    '<%= config.bin %> fuzz bucket --runs 200 --lock all',
+    '<%= config.bin %> fuzz bucket --mutant no-fencing --emit-test',
+  ];
+  static override enableJsonFlag = true;
+  static override args = {
+    scenario: Args.string({ description: 'a built-in scenario name or the path of a scenario file', required: true }),
+  };
+  static override flags = {
+    runs: Flags.integer({ description: 'how many seeds (per shard)', min: 1 }),
+    duration: Flags.string({ description: 'run seeds until this much time has passed: 90s, 5m, 1h' }),
+    from: Flags.integer({ description: 'the first seed of the seed space', default: 1, min: 0 }),
+    workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
+    shard: Flags.string({ description: 'run shard i of n of the seed space: i/n' }),
+    swarm: Flags.boolean({ description: 'each seed first draws which fault kinds are on and at what rates', default: false }),
+    lock: Flags.string({ description: 'the lock backend, or `all` to run every seed against every backend' }),
+    mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
+    set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
+    'keep-going': Flags.boolean({ description: 'keep running after a failure', default: false }),
+    shrink: Flags.boolean({ description: 'shrink failures (--no-shrink to skip)', default: true, allowNo: true }),
+    'emit-test': Flags.boolean({ description: `write a vitest test replaying each shrunk failure under ${REGRESSIONS_DIR}/`, default: false }),
+    'out-dir': Flags.string({ description: 'where results and shrunk plans are written', default: join('reports', 'fuzz') }),
+  };
+
+  async run(): Promise<CampaignResult & { resultPath: string }> {
+    const { args, flags } = await this.parse(FuzzCommand);
+    if (flags.runs !== undefined && flags.duration !== undefined) throw new InputError('give --runs or --duration, not both');
+    const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration);
+    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    const scenario = await loadScenario(args.scenario);
+    const params = parseAssignments(flags.set);
+    const locks = flags.lock === undefined ? undefined : flags.lock === 'all' ? lockNamesOf(scenario.params) : [flags.lock];
+    const workers = flags.workers ?? availableParallelism();
+    const runs = flags.runs ?? (durationMs === undefined ? 100 : undefined);
+
+    this.log(`simrun fuzz ${scenario.name}: ${runs === undefined ? `for ${flags.duration}` : `${runs} seeds`} from ${flags.from}` +
+      `${shard ? `, shard ${shard.index}/${shard.count}` : ''}${flags.swarm ? ', swarm' : ''}${locks ? `, locks ${locks.join(' ')}` : ''}` +
+      `${flags.mutant ? `, mutant ${flags.mutant}` : ''}, ${workers} worker${workers === 1 ? '' : 's'}`);
+    const bar = new cliProgress.SingleBar(
+      { format: ' {bar} {value}{totalText} runs | {rate} runs/s | failures: {failures}', stream: process.stderr, hideCursor: true, noTTYOutput: false },
+      cliProgress.Presets.shades_classic,
+    );
+    const showBar = !this.jsonEnabled() && process.stderr.isTTY === true;
+    if (showBar) bar.start(runs === undefined ? 0 : runs * (locks?.length ?? 1), 0, { rate: '0', failures: 0, totalText: '' });
+    const result = await runCampaign({
+      scenarioReference: args.scenario,
+      scenario: args.scenario,
+      ...(runs === undefined ? {} : { runs }),
+      ...(durationMs === undefined ? {} : { durationMs }),
+      from: flags.from,
+      ...(shard === undefined ? {} : { shard }),
+      workers,
+      swarm: flags.swarm,
+      ...(locks === undefined ? {} : { locks }),
+      ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
+      params,
+      keepGoing: flags['keep-going'],
+      shrink: flags.shrink,
+      onProgress: (progress) => {
+        if (flags.swarm && progress.last?.swarm !== undefined && !this.jsonEnabled()) {
+          const line = `seed ${progress.last.seed}${progress.last.lock ? ` [${progress.last.lock}]` : ''}  ${progress.last.status}  ${formatSwarm(progress.last.swarm)}`;
+          if (showBar) process.stderr.write('\r\x1b[2K');
+          this.log(line);
+        }
+        if (showBar) {
+          if (progress.total === undefined) bar.setTotal(progress.runs);
+          bar.update(progress.runs, { rate: progress.runsPerSec.toFixed(1), failures: progress.failures, totalText: progress.total === undefined ? '' : `/${progress.total}` });
+        }
+      },
+    });
+    if (showBar) bar.stop();
+
+    this.log(`${result.status === 'passed' ? 'PASSED' : 'FAILED'}: ${result.runs} runs, ${result.failures.length} failing, ${result.runsPerSec.toFixed(1)} runs/s (${(result.wallMs / 1000).toFixed(1)} s)`);
+    for (const disagreement of result.lockDisagreements ?? []) {
+      this.log(`  backends disagree on seed ${disagreement.seed}: ${Object.entries(disagreement.verdicts).map(([lock, verdict]) => `${lock}=${verdict}`).join('  ')}`);
+    }
+    for (const failure of result.failures) {
+      for (const line of describeFailure(failure)) this.log(line);
+      const shrunk = await writeShrunkPlan(result, failure, flags['out-dir']);
+      if (shrunk !== undefined) {
+        this.log(`  shrunk plan: ${shrunk.path}`);
+        this.log(`  replay: ${shrunk.replay}`);
+        if (flags['emit-test'] && failure.shrunk !== undefined) {
+          const path = await emitRegressionTest(
+            { scenario: result.scenario, scenarioReference: args.scenario, seed: failure.seed, params: failure.shrunk.params, plan: failure.shrunk.plan, invariant: failure.invariant, ...(result.mutant === undefined ? {} : { mutant: result.mutant }) },
+            REGRESSIONS_DIR,
+          );
+          this.log(`  regression test: ${path}`);
+        }
+      }
+    }
+    const resultPath = await writeCampaign(result, flags['out-dir']);
+    this.log(`result: ${resultPath}`);
+    process.exitCode = result.status === 'passed' ? EXIT.passed : EXIT.violated;
+    return { ...result, resultPath };
+  }
+}
+
+/** `90s`, `5m`, `1h`, `1500ms` → ms. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!match) throw new InputError(`--duration expects a number with a unit (ms, s, m, h), like 60s; got '${text}'`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}
+
+/** The lock backends a scenario's `lock` parameter accepts. */
+function lockNamesOf(schema: unknown): string[] {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  let field = shape?.lock as { _def?: { innerType?: unknown; values?: string[] } } | undefined;
+  while (field?._def?.innerType !== undefined) field = field._def.innerType as typeof field;
+  const values = field?._def?.values;
+  if (!Array.isArray(values)) throw new InputError('--lock all needs a scenario with a `lock` parameter');
+  return values;
+}

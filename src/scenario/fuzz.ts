@@ -1,0 +1,286 @@
+/**
+ * A fuzz campaign: many seeds of one scenario, in parallel, each failure shrunk to a minimal
+ * reproducer.
+ *
+ * Seeds are handed out in increasing order and, without `keepGoing`, the campaign stops handing out
+ * new ones at the first failure but lets every seed already started finish; it then reports every
+ * failure found, lowest seed first. So which failure comes first never depends on thread timing.
+ *
+ * Sharding splits the seed space deterministically: shard i of n runs seeds `from + k·n + (i − 1)`,
+ * so n machines run disjoint seeds and `simrun merge` adds their results up.
+ */
+import { availableParallelism } from 'node:os';
+import { realPerformanceNow } from '../sim/globals.js';
+import type { Fault } from '../sim/faults.js';
+import { createSeedRunner } from './pool.js';
+import { loadScenario } from './registry.js';
+import { replayCommand } from './run.js';
+import type { SeedRun, SeedTask } from './seed-run.js';
+import { planSize, shrinkFailure, type PlanSize } from './shrink.js';
+import type { SwarmDraw } from './swarm.js';
+
+export const CAMPAIGN_FORMAT = 'simrun.campaign/1';
+
+export interface Shard {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+}
+
+export interface CampaignOptions {
+  /** A built-in scenario name or a scenario file path. */
+  readonly scenario: string;
+  /** How replay commands name the scenario (defaults to `scenario`). */
+  readonly scenarioReference?: string;
+  /** How many seeds (per shard); or run until `durationMs` has passed. */
+  readonly runs?: number;
+  readonly durationMs?: number;
+  /** The first seed of the campaign's seed space (default 1). */
+  readonly from?: number;
+  readonly shard?: Shard;
+  /** Worker threads (default: the number of cores). */
+  readonly workers?: number;
+  readonly swarm?: boolean;
+  /** Run each seed against these lock backends (`--lock all`: every one the scenario knows). */
+  readonly locks?: readonly string[];
+  readonly mutant?: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Keep running after a failure. */
+  readonly keepGoing?: boolean;
+  /** Shrink each failure (default true); at most `maxShrinkRuns` runs each. */
+  readonly shrink?: boolean;
+  readonly maxShrinkRuns?: number;
+  /** Shrink at most this many failures (default 3): the rest keep their original plans. */
+  readonly maxShrunkFailures?: number;
+  readonly onProgress?: (progress: CampaignProgress) => void;
+}
+
+export interface CampaignProgress {
+  readonly runs: number;
+  readonly failures: number;
+  readonly elapsedMs: number;
+  readonly runsPerSec: number;
+  readonly total?: number;
+  readonly last?: SeedRun;
+}
+
+export interface CampaignFailure {
+  readonly seed: number;
+  readonly lock?: string;
+  readonly status: 'violated' | 'harness-error';
+  readonly invariant: string;
+  readonly message: string;
+  readonly swarm?: SwarmDraw;
+  readonly original: { readonly plan: readonly Fault[]; readonly params: Readonly<Record<string, unknown>>; readonly size: PlanSize };
+  readonly shrunk?: { readonly plan: readonly Fault[]; readonly params: Readonly<Record<string, unknown>>; readonly size: PlanSize; readonly runs: number; readonly wallMs: number; readonly traceHash: string };
+  /** Replays the original failure (from its seed). */
+  readonly replay: string;
+}
+
+export interface CampaignResult {
+  readonly format: typeof CAMPAIGN_FORMAT;
+  readonly scenario: string;
+  /** How to name the scenario on a command line: a built-in name or a file path. */
+  readonly scenarioReference?: string;
+  readonly mutant?: string;
+  readonly swarm: boolean;
+  readonly seeds: { readonly from: number; readonly shard?: Shard; readonly first?: number; readonly last?: number };
+  readonly locks?: readonly string[];
+  readonly status: 'passed' | 'failed';
+  readonly runs: number;
+  readonly wallMs: number;
+  readonly runsPerSec: number;
+  /** For each fault kind: how many times it fired, and in how many failing runs. */
+  readonly faultKinds: Readonly<Record<string, { readonly fired: number; readonly inFailingRuns: number }>>;
+  readonly failures: readonly CampaignFailure[];
+  /** With several locks: seeds whose verdict differed between backends. */
+  readonly lockDisagreements?: readonly { readonly seed: number; readonly verdicts: Readonly<Record<string, string>> }[];
+}
+
+/** Seed number `k` of a shard. */
+export function shardSeed(from: number, k: number, shard: Shard | undefined): number {
+  return shard === undefined ? from + k : from + k * shard.count + (shard.index - 1);
+}
+
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) {
+    throw Object.assign(new Error(`--shard expects i/n with 1 <= i <= n, got '${text}'`), { name: 'InputError' });
+  }
+  return { index, count };
+}
+
+export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
+  const scenario = await loadScenario(options.scenario);
+  const from = options.from ?? 1;
+  const locks = options.locks;
+  const runsLimit = options.runs ?? (options.durationMs === undefined ? 100 : Number.POSITIVE_INFINITY);
+  const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : realPerformanceNow() + options.durationMs;
+  const runner = createSeedRunner(options.workers ?? availableParallelism());
+  const parallel = Math.max(1, options.workers ?? availableParallelism());
+  const started = realPerformanceNow();
+  const seedRuns: SeedRun[] = [];
+  let failures = 0;
+  let stop = false;
+  let k = 0;
+
+  const tasksFor = (seed: number): SeedTask[] =>
+    (locks ?? [undefined]).map((lock) => ({
+      scenario: options.scenario,
+      seed,
+      params: options.params ?? {},
+      swarm: options.swarm ?? false,
+      ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
+      ...(lock === undefined ? {} : { lock }),
+    }));
+
+  // Keep `parallel` seeds in flight; each lane takes the next seed when it finishes one.
+  const lane = async (): Promise<void> => {
+    while (!stop && k < runsLimit && realPerformanceNow() < deadline) {
+      const seed = shardSeed(from, k, options.shard);
+      k += 1;
+      const runs = await Promise.all(tasksFor(seed).map((task) => runner.run(task)));
+      for (const run of runs) {
+        seedRuns.push(run);
+        if (run.status !== 'passed') {
+          failures += 1;
+          if (!options.keepGoing) stop = true;
+        }
+        const elapsedMs = realPerformanceNow() - started;
+        options.onProgress?.({
+          runs: seedRuns.length,
+          failures,
+          elapsedMs,
+          runsPerSec: seedRuns.length / Math.max(elapsedMs / 1000, 1e-3),
+          ...(Number.isFinite(runsLimit) ? { total: runsLimit * (locks?.length ?? 1) } : {}),
+          last: run,
+        });
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: parallel }, lane));
+  } finally {
+    await runner.close();
+  }
+  const wallMs = realPerformanceNow() - started;
+  seedRuns.sort((a, b) => a.seed - b.seed || (a.lock ?? '').localeCompare(b.lock ?? ''));
+
+  const failing = seedRuns.filter((run) => run.status !== 'passed');
+  const failuresOut: CampaignFailure[] = [];
+  const maxShrunk = options.maxShrunkFailures ?? 3;
+  for (const [index, run] of failing.entries()) {
+    const params = run.lock === undefined ? { ...options.params } : { ...options.params, lock: run.lock };
+    const invariant = run.firstViolation?.invariant ?? 'harness';
+    const shrinkable = run.status === 'violated' && (options.shrink ?? true) && index < maxShrunk;
+    let shrunk: CampaignFailure['shrunk'];
+    let originalSize = planSize(run.plan, {});
+    if (shrinkable) {
+      const shrinkStarted = realPerformanceNow();
+      const outcome = await shrinkFailure({
+        scenario,
+        seed: run.seed,
+        params,
+        plan: run.plan,
+        invariant,
+        ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
+        ...(options.maxShrinkRuns === undefined ? {} : { maxRuns: options.maxShrinkRuns }),
+      });
+      originalSize = outcome.original;
+      shrunk = { plan: outcome.plan, params: outcome.params, size: outcome.shrunk, runs: outcome.runs, wallMs: realPerformanceNow() - shrinkStarted, traceHash: outcome.result.traceHash };
+    }
+    failuresOut.push({
+      seed: run.seed,
+      ...(run.lock === undefined ? {} : { lock: run.lock }),
+      status: run.status as 'violated' | 'harness-error',
+      invariant,
+      message: run.firstViolation?.message ?? run.error ?? '',
+      ...(run.swarm === undefined ? {} : { swarm: run.swarm }),
+      original: { plan: run.plan, params, size: originalSize },
+      ...(shrunk === undefined ? {} : { shrunk }),
+      replay: replayCommand(options.scenarioReference ?? options.scenario, run.seed, { params, swarm: options.swarm ?? false, ...(options.mutant === undefined ? {} : { mutant: options.mutant }) }),
+    });
+  }
+
+  const faultKinds: Record<string, { fired: number; inFailingRuns: number }> = {};
+  for (const run of seedRuns) {
+    for (const [kind, count] of Object.entries(run.faultsFired)) {
+      const entry = (faultKinds[kind] ??= { fired: 0, inFailingRuns: 0 });
+      entry.fired += count;
+      if (run.status !== 'passed') entry.inFailingRuns += 1;
+    }
+  }
+
+  let lockDisagreements: CampaignResult['lockDisagreements'];
+  if (locks !== undefined && locks.length > 1) {
+    const bySeed = new Map<number, Record<string, string>>();
+    for (const run of seedRuns) {
+      const verdicts = bySeed.get(run.seed) ?? {};
+      verdicts[run.lock ?? 'default'] = run.status === 'violated' ? `violated: ${run.invariants.join(', ')}` : run.status;
+      bySeed.set(run.seed, verdicts);
+    }
+    lockDisagreements = [...bySeed]
+      .filter(([, verdicts]) => new Set(Object.values(verdicts)).size > 1)
+      .map(([seed, verdicts]) => ({ seed, verdicts }));
+  }
+
+  return {
+    format: CAMPAIGN_FORMAT,
+    scenario: scenario.name,
+    scenarioReference: options.scenarioReference ?? options.scenario,
+    ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
+    swarm: options.swarm ?? false,
+    seeds: { from, ...(options.shard === undefined ? {} : { shard: options.shard }), ...(seedRuns.length > 0 ? { first: seedRuns[0]?.seed, last: seedRuns.at(-1)?.seed } : {}) },
+    ...(locks === undefined ? {} : { locks }),
+    status: failing.length === 0 ? 'passed' : 'failed',
+    runs: seedRuns.length,
+    wallMs,
+    runsPerSec: seedRuns.length / Math.max(wallMs / 1000, 1e-3),
+    faultKinds,
+    failures: failuresOut,
+    ...(lockDisagreements === undefined ? {} : { lockDisagreements }),
+  };
+}
+
+/** Adds up the results of shards of one campaign (`simrun merge`). */
+export function mergeCampaigns(results: readonly CampaignResult[]): CampaignResult {
+  const first = results[0];
+  if (first === undefined) throw Object.assign(new Error('nothing to merge'), { name: 'InputError' });
+  for (const result of results) {
+    if (result.format !== CAMPAIGN_FORMAT) throw Object.assign(new Error(`not a campaign result (format ${String(result.format)})`), { name: 'InputError' });
+    if (result.scenario !== first.scenario || result.mutant !== first.mutant) {
+      throw Object.assign(new Error(`cannot merge campaigns of different scenarios: ${first.scenario} and ${result.scenario}`), { name: 'InputError' });
+    }
+  }
+  const runs = results.reduce((sum, result) => sum + result.runs, 0);
+  // Shards run side by side on different machines: the campaign took as long as its slowest shard.
+  const wallMs = Math.max(...results.map((result) => result.wallMs));
+  const faultKinds: Record<string, { fired: number; inFailingRuns: number }> = {};
+  for (const result of results) {
+    for (const [kind, counts] of Object.entries(result.faultKinds)) {
+      const entry = (faultKinds[kind] ??= { fired: 0, inFailingRuns: 0 });
+      entry.fired += counts.fired;
+      entry.inFailingRuns += counts.inFailingRuns;
+    }
+  }
+  const failures = results.flatMap((result) => result.failures).sort((a, b) => a.seed - b.seed);
+  const disagreements = results.flatMap((result) => result.lockDisagreements ?? []);
+  return {
+    format: CAMPAIGN_FORMAT,
+    scenario: first.scenario,
+    ...(first.scenarioReference === undefined ? {} : { scenarioReference: first.scenarioReference }),
+    ...(first.mutant === undefined ? {} : { mutant: first.mutant }),
+    swarm: first.swarm,
+    seeds: { from: Math.min(...results.map((result) => result.seeds.from)) },
+    ...(first.locks === undefined ? {} : { locks: first.locks }),
+    status: failures.length === 0 ? 'passed' : 'failed',
+    runs,
+    wallMs,
+    runsPerSec: runs / Math.max(wallMs / 1000, 1e-3),
+    faultKinds,
+    failures,
+    ...(disagreements.length === 0 ? {} : { lockDisagreements: disagreements }),
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * One seed of a fuzz campaign, reduced to what a campaign keeps: verdict, first violation, trace
+ * hash, plan, and which fault kinds fired. The trace itself stays in the worker that ran it, so
+ * memory does not grow with the number of runs.
+ */
+import type { Fault } from '../sim/faults.js';
+import { loadScenario } from './registry.js';
+import { runScenario, type RunStatus } from './run.js';
+import type { Scenario } from './scenario.js';
+import type { SwarmDraw } from './swarm.js';
+
+export interface SeedTask {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly swarm: boolean;
+  readonly mutant?: string;
+  /** A lock backend to run against (`params.lock`), for `--lock NAME|all`. */
+  readonly lock?: string;
+}
+
+export interface SeedRun {
+  readonly seed: number;
+  readonly lock?: string;
+  readonly status: RunStatus;
+  /** Names of the invariants violated, in order of first violation. */
+  readonly invariants: readonly string[];
+  readonly firstViolation?: { readonly invariant: string; readonly message: string; readonly atMs?: number };
+  readonly error?: string;
+  readonly traceHash: string;
+  readonly plan: readonly Fault[];
+  readonly swarm?: SwarmDraw;
+  /** Fault kinds that fired during the run (planned faults past the horizon never fire). */
+  readonly faultsFired: Readonly<Record<string, number>>;
+  readonly events: number;
+  readonly wallMs: number;
+}
+
+const cache = new Map<string, Promise<Scenario<object>>>();
+
+export async function runSeedTask(task: SeedTask): Promise<SeedRun> {
+  let scenario = cache.get(task.scenario);
+  if (scenario === undefined) {
+    scenario = loadScenario(task.scenario);
+    cache.set(task.scenario, scenario);
+  }
+  const params = task.lock === undefined ? task.params : { ...task.params, lock: task.lock };
+  const result = await runScenario(await scenario, {
+    seed: task.seed,
+    params,
+    swarm: task.swarm,
+    ...(task.mutant === undefined ? {} : { mutant: task.mutant }),
+  });
+  const faultsFired: Record<string, number> = {};
+  for (const event of result.trace) {
+    if (event.pid === 'world' && event.kind.startsWith('fault.')) {
+      const kind = event.kind.slice('fault.'.length);
+      faultsFired[kind] = (faultsFired[kind] ?? 0) + 1;
+    }
+  }
+  const invariants = [...new Set(result.violations.map((violation) => violation.invariant))];
+  const first = result.violations[0];
+  return {
+    seed: task.seed,
+    ...(task.lock === undefined ? {} : { lock: task.lock }),
+    status: result.status,
+    invariants,
+    ...(first === undefined ? {} : { firstViolation: { invariant: first.invariant, message: first.message, ...(first.atMs === undefined ? {} : { atMs: first.atMs - result.epochMs }) } }),
+    ...(result.status === 'harness-error' ? { error: `${result.error.name}: ${result.error.message}` } : {}),
+    traceHash: result.traceHash,
+    plan: result.plan,
+    ...(result.swarm === undefined ? {} : { swarm: result.swarm }),
+    faultsFired,
+    events: result.events,
+    wallMs: result.wallMs,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * Shrinking a failure to a minimal reproducer with fast-check.
+ *
+ * The failing run's fault plan and shrinkable parameters are expressed as one fast-check arbitrary
+ * whose values include the failure itself: each fault is an `option` (shrinks toward "removed") of a
+ * record whose magnitudes are integers bounded by the original (shrinks toward the smallest pause,
+ * skew, drift, error count or slowdown); each shrinkable parameter is an integer from its minimum to
+ * its value (fewest files, fewest workers). The failure is given to fast-check as an explicit
+ * example, so fast-check starts from it and walks its shrink tree, keeping any smaller value that
+ * still breaks the **same invariant** with the **same seed**. Times (`at`) stay put: a fault that
+ * moves is a different story, and a reader compares the shrunk plan with the original one.
+ *
+ * Shrinking is bounded by a number of runs, not by time, so the shrunk result is deterministic.
+ */
+import fc from 'fast-check';
+import type { Fault } from '../sim/faults.js';
+import { runScenario, resolveParams, type RunResult } from './run.js';
+import type { Scenario } from './scenario.js';
+
+export interface ShrinkRequest<P extends object> {
+  readonly scenario: Scenario<P>;
+  readonly seed: number;
+  /** Parameter overrides of the failing run. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly plan: readonly Fault[];
+  readonly mutant?: string;
+  /** The invariant the shrunk run must still break. */
+  readonly invariant: string;
+  /** At most this many runs spent shrinking (default 400). */
+  readonly maxRuns?: number;
+}
+
+export interface PlanSize {
+  readonly faults: number;
+  /** Sum of every fault's magnitude fields (ms, ppm, counts): smaller is simpler. */
+  readonly magnitude: number;
+  /** The shrinkable parameters' values. */
+  readonly params: Readonly<Record<string, number>>;
+}
+
+export interface ShrinkOutcome {
+  readonly plan: Fault[];
+  /** Parameter overrides of the shrunk run (the original overrides plus shrunk values). */
+  readonly params: Record<string, unknown>;
+  readonly original: PlanSize;
+  readonly shrunk: PlanSize;
+  /** Scenario runs spent shrinking. */
+  readonly runs: number;
+  /** The final failing run, with the shrunk plan. */
+  readonly result: RunResult;
+}
+
+/** Fields that measure how strong a fault is; each shrinks toward its gentlest value. */
+const MAGNITUDES: Readonly<Record<string, { field: string; gentlest: number }[]>> = {
+  pause: [{ field: 'ms', gentlest: 1 }],
+  skew: [{ field: 'ms', gentlest: 0 }],
+  drift: [{ field: 'ppm', gentlest: 0 }],
+  'fs-error': [{ field: 'count', gentlest: 1 }],
+  'fs-slow': [
+    { field: 'ms', gentlest: 1 },
+    { field: 'durationMs', gentlest: 1 },
+  ],
+};
+
+function magnitudeArbitrary(value: number, gentlest: number): fc.Arbitrary<number> {
+  return value >= gentlest ? fc.integer({ min: gentlest, max: value }) : fc.integer({ min: value, max: gentlest }).map((x) => x, (x) => x as number);
+}
+
+function faultArbitrary(fault: Fault): fc.Arbitrary<Fault> {
+  const fields: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const [key, value] of Object.entries(fault)) fields[key] = fc.constant(value);
+  for (const { field, gentlest } of MAGNITUDES[fault.kind] ?? []) {
+    const value = fault[field];
+    if (typeof value === 'number' && Number.isInteger(value)) fields[field] = magnitudeArbitrary(value, gentlest);
+  }
+  return fc.record(fields) as fc.Arbitrary<Fault>;
+}
+
+export function planSize(plan: readonly Fault[], params: Readonly<Record<string, number>>): PlanSize {
+  let magnitude = 0;
+  for (const fault of plan) {
+    for (const { field } of MAGNITUDES[fault.kind] ?? []) magnitude += Math.abs(Number(fault[field] ?? 0));
+  }
+  return { faults: plan.length, magnitude, params };
+}
+
+interface Candidate {
+  readonly faults: readonly (Fault | null)[];
+  readonly params: Readonly<Record<string, number>>;
+}
+
+export async function shrinkFailure<P extends object>(request: ShrinkRequest<P>): Promise<ShrinkOutcome> {
+  const maxRuns = request.maxRuns ?? 400;
+  const resolved = resolveParams(request.scenario, request.params) as Record<string, unknown>;
+  const shrinkable: Record<string, number> = {};
+  const paramArbitraries: Record<string, fc.Arbitrary<number>> = {};
+  for (const [name, minimum] of Object.entries(request.scenario.shrinkParams ?? {})) {
+    const value = resolved[name];
+    if (typeof value === 'number' && Number.isInteger(value) && value >= minimum) {
+      shrinkable[name] = value;
+      paramArbitraries[name] = fc.integer({ min: minimum, max: value });
+    }
+  }
+  const arbitrary: fc.Arbitrary<Candidate> = fc.record({
+    faults: fc.tuple(...request.plan.map((fault) => fc.option(faultArbitrary(fault), { nil: null }))),
+    params: fc.record(paramArbitraries),
+  });
+
+  let runs = 0;
+  let best: { candidate: Candidate; result: RunResult } | undefined;
+  const reproduces = async (candidate: Candidate): Promise<boolean> => {
+    // Past the budget every candidate "passes": fast-check then keeps the smallest failure so far.
+    if (runs >= maxRuns) return false;
+    runs += 1;
+    const plan = candidate.faults.filter((fault): fault is Fault => fault !== null);
+    let result: RunResult;
+    try {
+      result = await runScenario(request.scenario, {
+        seed: request.seed,
+        params: { ...request.params, ...candidate.params },
+        plan,
+        ...(request.mutant === undefined ? {} : { mutant: request.mutant }),
+      });
+    } catch {
+      // A candidate the scenario refuses (a fault aimed at a worker that no longer exists) does not reproduce.
+      return false;
+    }
+    const fails = result.violations.some((violation) => violation.invariant === request.invariant);
+    if (fails && (best === undefined || smaller(candidate, best.candidate))) best = { candidate, result };
+    return fails;
+  };
+
+  const original: Candidate = { faults: [...request.plan], params: shrinkable };
+  await fc.check(
+    fc.asyncProperty(arbitrary, async (candidate) => !(await reproduces(candidate))),
+    { examples: [[original]], numRuns: 1, seed: request.seed, endOnFailure: false },
+  );
+  if (best === undefined) throw new Error(`the failure of seed ${request.seed} (${request.invariant}) did not reproduce when replayed with its own plan`);
+  const { candidate, result } = best;
+  const plan = candidate.faults.filter((fault): fault is Fault => fault !== null);
+  const changedParams = Object.fromEntries(Object.entries(candidate.params).filter(([name, value]) => value !== shrinkable[name]));
+  return {
+    plan,
+    params: { ...request.params, ...changedParams },
+    original: planSize(request.plan, shrinkable),
+    shrunk: planSize(plan, candidate.params),
+    runs,
+    result,
+  };
+}
+
+/** Fewer faults first, then gentler faults, then smaller parameters. */
+function smaller(a: Candidate, b: Candidate): boolean {
+  const sizeA = planSize(a.faults.filter((fault): fault is Fault => fault !== null), a.params);
+  const sizeB = planSize(b.faults.filter((fault): fault is Fault => fault !== null), b.params);
+  if (sizeA.faults !== sizeB.faults) return sizeA.faults < sizeB.faults;
+  const paramsA = Object.values(sizeA.params).reduce((sum, value) => sum + value, 0);
+  const paramsB = Object.values(sizeB.params).reduce((sum, value) => sum + value, 0);
+  if (paramsA !== paramsB) return paramsA < paramsB;
+  return sizeA.magnitude < sizeB.magnitude;
+}
