@@ -16,7 +16,7 @@ import {
   maskUrl,
   parseLockSpec,
 } from '../../src/locks/index.js';
-import { memoryFs, realFs } from './fixtures.js';
+import { memoryFs, postgresUrlOrSkipReason, realFs } from './fixtures.js';
 
 describe('parseLockSpec', () => {
   it('reads every documented spec', () => {
@@ -114,6 +114,26 @@ describe('a corrupt lock file', () => {
       expect((await readdir(keyDir)).sort()).toEqual([current, 'gen-000000000002.json']);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('PostgreSQL tests without a server URL', () => {
+  it('skip with the reason and the fix, except under CI=true where they fail', () => {
+    const saved = { url: process.env['SIMRUN_PG_URL'], ci: process.env['CI'] };
+    try {
+      delete process.env['SIMRUN_PG_URL'];
+      process.env['CI'] = 'false';
+      expect(postgresUrlOrSkipReason()).toEqual({ skip: 'SIMRUN_PG_URL is unset (start one with: export SIMRUN_PG_URL="$(.ci/postgres.sh)")' });
+      process.env['CI'] = 'true';
+      expect(() => postgresUrlOrSkipReason()).toThrow('CI=true but SIMRUN_PG_URL is unset');
+      process.env['SIMRUN_PG_URL'] = 'postgres://u@h/d';
+      expect(postgresUrlOrSkipReason()).toEqual({ url: 'postgres://u@h/d' });
+    } finally {
+      for (const [name, value] of [['SIMRUN_PG_URL', saved.url], ['CI', saved.ci]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   });
 });
