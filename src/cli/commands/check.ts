@@ -1,0 +1,67 @@
+import { Args, Flags } from '@oclif/core';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseShard, runCampaign, type CampaignResult } from '../../scenario/fuzz.js';
+import { builtInScenarioNames } from '../../scenario/registry.js';
+import { renderJunit } from '../../report/junit.js';
+import { EXIT, SimrunCommand } from '../base.js';
+
+export default class CheckCommand extends SimrunCommand {
+  static override summary = 'For CI: run every scenario (or the named ones) over a fixed seed range; fail on any violation.';
+  static override examples = [
+    '<%= config.bin %> check',
+    '<%= config.bin %> check bucket cron-leader --seeds 200 --junit reports/junit.xml',
+    '<%= config.bin %> check --seeds 1000 --shard 3/8',
+  ];
+  static override strict = false;
+  static override enableJsonFlag = true;
+  static override args = { scenarios: Args.string({ description: 'scenario names or paths (default: every built-in scenario)' }) };
+  static override flags = {
+    seeds: Flags.integer({ description: 'seeds per scenario (per shard)', default: 50, min: 1 }),
+    from: Flags.integer({ description: 'the first seed', default: 1, min: 0 }),
+    shard: Flags.string({ description: 'run shard i of n of the seed range: i/n' }),
+    swarm: Flags.boolean({ description: 'swarm mode for every seed', default: false }),
+    workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
+    junit: Flags.string({ description: 'write JUnit XML here' }),
+  };
+
+  async run(): Promise<{ status: 'passed' | 'failed'; scenarios: Omit<CampaignResult, 'faultKinds'>[] }> {
+    const { argv, flags } = await this.parse(CheckCommand);
+    const references = (argv as string[]).length > 0 ? (argv as string[]) : builtInScenarioNames();
+    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    const results: CampaignResult[] = [];
+    for (const reference of references) {
+      const result = await runCampaign({
+        scenario: reference,
+        runs: flags.seeds,
+        from: flags.from,
+        ...(shard === undefined ? {} : { shard }),
+        swarm: flags.swarm,
+        keepGoing: true,
+        shrink: false,
+        ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+      });
+      results.push(result);
+      const range = `seeds ${result.seeds.first ?? '-'}..${result.seeds.last ?? '-'}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`;
+      this.log(`${result.status === 'passed' ? '✓' : '✗'} ${result.scenario}: ${result.runs} runs, ${result.failures.length} failing, ${range}, ${result.runsPerSec.toFixed(1)} runs/s`);
+      for (const failure of result.failures.slice(0, 5)) this.log(`    seed ${failure.seed}: ${failure.invariant}: ${failure.message}\n    replay: ${failure.replay}`);
+    }
+    if (flags.junit !== undefined) {
+      await mkdir(dirname(flags.junit), { recursive: true });
+      await writeFile(
+        flags.junit,
+        renderJunit(results.map((result) => ({
+          name: result.scenario,
+          runs: result.runs,
+          wallMs: result.wallMs,
+          seedRange: `${result.seeds.first ?? '-'}..${result.seeds.last ?? '-'}`,
+          failures: result.failures.map((failure) => ({ seed: failure.seed, invariant: failure.invariant, message: failure.message, replay: failure.replay })),
+        }))),
+      );
+      this.log(`junit: ${flags.junit}`);
+    }
+    const status = results.every((result) => result.status === 'passed') ? 'passed' : 'failed';
+    process.exitCode = status === 'passed' ? EXIT.passed : EXIT.violated;
+    return { status, scenarios: results };
+  }
+}

@@ -1,0 +1,57 @@
+import { Flags } from '@oclif/core';
+import { builtInScenarioNames, loadScenario } from '../../scenario/registry.js';
+import { checkMutants, DEFAULT_MAX_SHRUNK_FAULTS, DEFAULT_MUTANT_BOUND, type MutantVerdict } from '../../scenario/mutant-check.js';
+import { EXIT, SimrunCommand } from '../base.js';
+
+export default class MutantsCommand extends SimrunCommand {
+  static override summary = 'List the mutant catalogue; with --check, prove the harness catches every mutant.';
+  static override description =
+    `Each mutant is a deliberately broken lock backend or system. --check fuzzes each one from seed 1 until a seed catches it (at most --bound seeds, ${DEFAULT_MUTANT_BOUND} by default) and requires its failure to shrink to at most ${DEFAULT_MAX_SHRUNK_FAULTS} faults. Exit 1 if any mutant survives.`;
+  static override examples = ['<%= config.bin %> mutants', '<%= config.bin %> mutants --check', '<%= config.bin %> mutants --check --scenario bucket --only no-fencing'];
+  static override enableJsonFlag = true;
+  static override flags = {
+    check: Flags.boolean({ description: 'fuzz every mutant and fail if one is not caught', default: false }),
+    scenario: Flags.string({ description: 'only this scenario (name or path; repeatable)', multiple: true }),
+    only: Flags.string({ description: 'only this mutant (repeatable)', multiple: true }),
+    bound: Flags.integer({ description: 'seeds tried per mutant (at most 2000)', default: DEFAULT_MUTANT_BOUND, min: 1, max: DEFAULT_MUTANT_BOUND }),
+    workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
+  };
+
+  async run(): Promise<{ mutants: { scenario: string; mutant: string; description: string }[]; verdicts?: MutantVerdict[] }> {
+    const { flags } = await this.parse(MutantsCommand);
+    const references = flags.scenario ?? builtInScenarioNames();
+    const catalogue: { scenario: string; mutant: string; description: string }[] = [];
+    for (const reference of references) {
+      const scenario = await loadScenario(reference);
+      for (const [mutant, description] of Object.entries(scenario.mutants ?? {})) {
+        if (flags.only !== undefined && !flags.only.includes(mutant)) continue;
+        catalogue.push({ scenario: scenario.name, mutant, description });
+      }
+    }
+    if (!flags.check) {
+      const width = Math.max(0, ...catalogue.map((entry) => `${entry.scenario} ${entry.mutant}`.length));
+      for (const entry of catalogue) this.log(`${`${entry.scenario} ${entry.mutant}`.padEnd(width)}  ${entry.description}`);
+      return { mutants: catalogue };
+    }
+    this.log(`checking ${catalogue.length} mutants: each must be caught within ${flags.bound} seeds and shrink to at most ${DEFAULT_MAX_SHRUNK_FAULTS} faults`);
+    const verdicts = await checkMutants({
+      scenarios: references,
+      ...(flags.only === undefined ? {} : { only: flags.only }),
+      bound: flags.bound,
+      ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+      onResult: (verdict) => this.log(describeVerdict(verdict)),
+    });
+    const escaped = verdicts.filter((verdict) => verdict.status !== 'caught');
+    this.log(escaped.length === 0 ? `PASSED: all ${verdicts.length} mutants caught` : `FAILED: ${escaped.length} of ${verdicts.length} mutants not caught`);
+    process.exitCode = escaped.length === 0 ? EXIT.passed : EXIT.violated;
+    return { mutants: catalogue, verdicts };
+  }
+}
+
+function describeVerdict(verdict: MutantVerdict): string {
+  const name = `${verdict.scenario} ${verdict.mutant}`;
+  if (verdict.status === 'survived') return `  ✗ ${name}: survived (${(verdict.wallMs / 1000).toFixed(1)} s)`;
+  const mark = verdict.status === 'caught' ? '✓' : '✗';
+  const shrink = verdict.shrinkMs === undefined ? '' : `, shrunk in ${(verdict.shrinkMs / 1000).toFixed(1)} s`;
+  return `  ${mark} ${name}: caught at seed ${verdict.seed} by ${verdict.invariant}; plan ${verdict.originalFaults} → ${verdict.shrunkFaults} faults${shrink}${verdict.status === 'shrunk-too-large' ? ' (too large)' : ''}`;
+}
