@@ -1,0 +1,59 @@
+import { describe, expect, test } from 'vitest';
+import { mergeCampaigns, parseShard, runCampaign, shardSeed } from '../../src/scenario/fuzz.js';
+import { checkMutants } from '../../src/scenario/mutant-check.js';
+
+const fragile = 'test/fixtures/fragile-scenario.ts';
+const counter = 'test/fixtures/counter-scenario.ts';
+
+describe('seed spaces and shards', () => {
+  test('shards split the seed space into disjoint sets that cover it', () => {
+    const seeds = [1, 2, 3].flatMap((index) => Array.from({ length: 10 }, (_, k) => shardSeed(100, k, { index, count: 3 })));
+    expect(new Set(seeds).size).toBe(30);
+    expect(Math.min(...seeds)).toBe(100);
+    expect(Math.max(...seeds)).toBe(129);
+  });
+
+  test('a malformed shard is an input error', () => {
+    for (const text of ['0/3', '4/3', '1-3', 'a/b']) expect(() => parseShard(text)).toThrow('--shard expects i/n');
+  });
+});
+
+describe('campaigns', () => {
+  test('the first failing seed and its shrunk plan do not depend on how many run at once', async () => {
+    const one = await runCampaign({ scenario: fragile, runs: 6, workers: 1, maxShrinkRuns: 30 });
+    const two = await runCampaign({ scenario: fragile, runs: 6, workers: 3, maxShrinkRuns: 30 });
+    expect(one.status).toBe('failed');
+    expect(one.failures[0]?.seed).toBe(1);
+    expect(two.failures[0]?.seed).toBe(1);
+    expect(two.failures[0]?.shrunk?.plan).toEqual(one.failures[0]?.shrunk?.plan);
+    expect(one.failures[0]?.replay).toBe(`simrun scenario ${fragile} --seed 1`);
+  });
+
+  test('a passing campaign counts its runs and which faults fired; shards merge into one', async () => {
+    const shards = await Promise.all([1, 2].map((index) => runCampaign({ scenario: counter, runs: 5, shard: { index, count: 2 }, workers: 1 })));
+    expect(shards.map((shard) => shard.status)).toEqual(['passed', 'passed']);
+    expect(shards[0]?.seeds).toMatchObject({ first: 1, last: 9 });
+    expect(shards[1]?.seeds).toMatchObject({ first: 2, last: 10 });
+    const merged = mergeCampaigns(shards);
+    expect(merged.runs).toBe(10);
+    expect(merged.status).toBe('passed');
+    const failing = await runCampaign({ scenario: fragile, runs: 4, keepGoing: true, shrink: false, workers: 1 });
+    expect(failing.faultKinds.pause?.fired).toBeGreaterThan(0);
+    expect(failing.faultKinds.pause?.inFailingRuns).toBeGreaterThan(0);
+    expect(mergeCampaigns([...shards, failing].slice(2)).status).toBe('failed');
+    expect(() => mergeCampaigns([shards[0]!, failing])).toThrow('different scenarios');
+  });
+
+  test('with several lock backends a seed that behaves differently stands out', async () => {
+    const result = await runCampaign({ scenario: counter, runs: 3, workers: 1, locks: ['a', 'b'], params: {} }).catch((error: Error) => error);
+    // The counter scenario has no lock parameter: every backend run is refused as bad input.
+    expect((result as Error).message).toContain("parameter 'lock'");
+  });
+});
+
+test('the mutant check catches a mutant and reports the seed and the shrunk size', async () => {
+  const verdicts = await checkMutants({ scenarios: [fragile], bound: 5, workers: 1 });
+  expect(verdicts).toHaveLength(1);
+  expect(verdicts[0]).toMatchObject({ mutant: 'slow-beat', status: 'caught', seed: 1, invariant: 'no-long-stall' });
+  expect(verdicts[0]?.shrunkFaults).toBe(0);
+});
