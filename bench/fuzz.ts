@@ -1,0 +1,69 @@
+/**
+ * Fuzzing throughput and footprint:
+ * - runs/s of a campaign on 1 and 2 worker threads (target: ≥ 1.8× on 2);
+ * - resident memory over a long campaign (target: growth ≤ 10% from the first tenth to the end);
+ * - time to shrink each mutant's first failure (target: ≤ 10 s each).
+ * Writes `reports/bench/fuzz.json`. `SIMRUN_BENCH_FUZZ_RUNS` sets the long campaign's length
+ * (default 10,000).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { runCampaign } from '../src/scenario/fuzz.js';
+import { checkMutants } from '../src/scenario/mutant-check.js';
+import { builtInScenarioNames } from '../src/scenario/registry.js';
+
+export interface FuzzBenchResult {
+  readonly scenario: string;
+  readonly runsPerSec1: number;
+  readonly runsPerSec2: number;
+  readonly speedup2: number;
+  readonly memory: { readonly runs: number; readonly rssStartMb: number; readonly rssEndMb: number; readonly growth: number };
+  readonly shrinkSeconds: Readonly<Record<string, number>>;
+  readonly slowestShrinkSeconds: number;
+}
+
+export async function runFuzzBench(scenario = 'bucket'): Promise<FuzzBenchResult> {
+  const throughputRuns = 200;
+  const one = await runCampaign({ scenario, runs: throughputRuns, workers: 1, keepGoing: true, shrink: false });
+  const two = await runCampaign({ scenario, runs: throughputRuns, workers: 2, keepGoing: true, shrink: false, from: throughputRuns + 1 });
+
+  const longRuns = Number(process.env.SIMRUN_BENCH_FUZZ_RUNS ?? 10_000);
+  const samples: number[] = [];
+  await runCampaign({
+    scenario,
+    runs: longRuns,
+    workers: 2,
+    keepGoing: true,
+    shrink: false,
+    onProgress: ({ runs }) => {
+      if (runs % Math.max(1, Math.floor(longRuns / 20)) === 0) samples.push(process.memoryUsage().rss);
+    },
+  });
+  // The first tenth warms caches and the JIT: growth is measured from there.
+  const rssStart = samples[Math.min(2, samples.length - 1)] ?? process.memoryUsage().rss;
+  const rssEnd = samples.at(-1) ?? rssStart;
+
+  const verdicts = await checkMutants({ scenarios: builtInScenarioNames(), bound: 2_000 });
+  const shrinkSeconds = Object.fromEntries(verdicts.filter((verdict) => verdict.shrinkMs !== undefined).map((verdict) => [`${verdict.scenario}/${verdict.mutant}`, round((verdict.shrinkMs as number) / 1000)]));
+
+  const result: FuzzBenchResult = {
+    scenario,
+    runsPerSec1: round(one.runsPerSec),
+    runsPerSec2: round(two.runsPerSec),
+    speedup2: round(two.runsPerSec / one.runsPerSec),
+    memory: { runs: longRuns, rssStartMb: round(rssStart / 2 ** 20), rssEndMb: round(rssEnd / 2 ** 20), growth: round(rssEnd / rssStart - 1) },
+    shrinkSeconds,
+    slowestShrinkSeconds: Math.max(0, ...Object.values(shrinkSeconds)),
+  };
+  await mkdir('reports/bench', { recursive: true });
+  await writeFile('reports/bench/fuzz.json', JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(await runFuzzBench(process.argv[2]));
+}
