@@ -22,6 +22,9 @@ export type PostgresLockOptions = SqlClockOptions & {
   readonly connectTimeoutMs?: number;
 };
 
+/** duplicate key, duplicate table, duplicate object (the table's row type). */
+const CONCURRENT_CREATE_CODES = new Set(['23505', '42P07', '42710']);
+
 const DATABASE_NOW = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint';
 
 /** SQLSTATE classes and socket errors that mean "the database cannot be reached", not "the statement is wrong". */
@@ -148,8 +151,10 @@ async function createTable(pool: pg.Pool, table: string): Promise<void> {
   try {
     await pool.query(create);
   } catch (error) {
-    // Two processes creating the table at once: the loser sees a duplicate in the catalog. The table exists.
-    if (errorCode(error) !== '23505' && errorCode(error) !== '42P07') throw error;
+    // Two processes creating the table at once: the loser sees a duplicate in the catalog (the
+    // table, its row type or its index) once the winner committed. Make sure it is really there.
+    if (!CONCURRENT_CREATE_CODES.has(errorCode(error) ?? '')) throw error;
+    await pool.query(`SELECT 1 FROM ${table} LIMIT 0`);
   }
 }
 
