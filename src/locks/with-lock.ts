@@ -52,7 +52,8 @@ export async function withLock<T>(backend: LockBackend, key: string, owner: stri
   env.log('lock.acquired', { backend: backend.name, key, owner, token: holding.lease.token, expiresAt: holding.lease.expiresAt });
   const lost = new AbortController();
   const done = new AbortController();
-  const keeper = keepRenewed(backend, holding, options, Math.max(1, ttlMs * fraction), lost, done.signal);
+  // Whole milliseconds, rounded down so renewals come early rather than late.
+  const keeper = keepRenewed(backend, holding, options, Math.max(1, Math.floor(ttlMs * fraction)), lost, done.signal);
   try {
     return await work(lost.signal, holding.lease);
   } finally {
@@ -129,7 +130,7 @@ async function keepRenewed(backend: LockBackend, holding: Holding, options: With
     if ('error' in answer) {
       lastError = answer.error;
       env.log('lock.error', { backend: backend.name, key: holding.lease.key, owner: holding.lease.owner, op: 'renew', error: String(answer.error) });
-      nextRenewAt = env.now() + intervalMs / 2;
+      nextRenewAt = env.now() + Math.max(1, Math.floor(intervalMs / 2));
       continue;
     }
     if (answer.lease === null) return lose('taken over or expired');

@@ -14,8 +14,10 @@ import {
   LockStateCorruptError,
   LockUnavailableError,
   maskUrl,
+  openLock,
   parseLockSpec,
 } from '../../src/locks/index.js';
+import { realEnv } from '../../src/env/real-env.js';
 import { memoryFs, postgresUrlOrSkipReason, realFs } from './fixtures.js';
 
 describe('parseLockSpec', () => {
@@ -42,6 +44,26 @@ describe('parseLockSpec', () => {
     expect(attempt).toThrow(LockConfigError);
     expect(attempt).toThrow(/postgres lock: malformed URL postgres:\/\/app:\*\*\*@db\.internal:99999999\/jobs/);
     expect(attempt).not.toThrow(/s3cret/);
+  });
+});
+
+describe('openLock', () => {
+  it('opens the backend each spec names, with time and files from the env', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simrun-open-lock-'));
+    const env = realEnv('opener#1', { logLine: () => {} });
+    try {
+      for (const [spec, name] of [['memory', 'memory'], [`file:${dir}/locks`, 'file'], ['sqlite::memory:', 'sqlite'], [`sqlite:${dir}/locks.db`, 'sqlite']] as const) {
+        const lock = await openLock(spec, env);
+        expect(lock.name).toBe(name);
+        const lease = await lock.tryAcquire('job', env.id, 60_000);
+        expect(lease?.token).toBe(1);
+        expect(await lock.tryAcquire('job', 'other#1', 60_000)).toBeNull();
+        expect(await lock.release(lease!)).toBe(true);
+        await lock.close?.();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
