@@ -36,19 +36,20 @@ if (!('url' in postgres)) {
           return { env, backend: await createPostgresLock(url, { clock: 'database', table, poolSize: 1 }), resource: new AppendOnlyResource(logPath) };
         }),
       );
+      let verdict: ReturnType<typeof judgeResourceLog>;
       try {
         await Promise.all(clients.map(({ env, backend, resource }) => contend(backend, env, resource, ITERATIONS)));
+        verdict = judgeResourceLog(await readFile(logPath, 'utf8'));
       } finally {
         for (const { backend, resource } of clients) {
           resource.close();
           await backend.close?.();
         }
+        await rm(dir, { recursive: true, force: true });
+        const cleanup = new pg.Pool({ connectionString: url, max: 1 });
+        await cleanup.query(`DROP TABLE IF EXISTS ${table}`);
+        await cleanup.end();
       }
-      const verdict = judgeResourceLog(await readFile(logPath, 'utf8'));
-      await rm(dir, { recursive: true, force: true });
-      const cleanup = new pg.Pool({ connectionString: url, max: 1 });
-      await cleanup.query(`DROP TABLE IF EXISTS ${table}`);
-      await cleanup.end();
       expect(verdict.problems).toEqual([]);
       expect(verdict.sections).toBe(CLIENTS * (ITERATIONS - Math.floor(ITERATIONS / 40)));
     });
