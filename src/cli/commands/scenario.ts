@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { InputError, resolveParams, runScenario, validateSeed } from '../../scenario/run.js';
 import { loadScenario } from '../../scenario/registry.js';
 import { summarize, writeRunResult } from '../../report/result-file.js';
+import { writeRunReport } from '../../report/report-file.js'; // --report (issue 6)
 import { EXIT, SimrunCommand } from '../base.js';
 import { formatOffset, parseAssignments } from '../format.js';
 import { formatSwarm } from '../../scenario/swarm.js';
@@ -29,6 +30,8 @@ export default class ScenarioCommand extends SimrunCommand {
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
     swarm: Flags.boolean({ description: 'swarm mode: the seed first draws which fault kinds are on and at what rates', default: false }),
     'out-dir': Flags.string({ description: 'where the JSON result is written', default: 'reports' }),
+    // --report (issue 6): the HTML report next to the JSON result.
+    report: Flags.boolean({ description: 'also write a self-contained HTML report next to the JSON result', default: false }),
   };
 
   async run(): Promise<unknown> {
@@ -68,8 +71,11 @@ export default class ScenarioCommand extends SimrunCommand {
     this.log(`trace hash: ${result.traceHash}`);
     this.log(`result: ${path}`);
     this.log(`replay: ${result.replay}`);
+    // --report (issue 6): written last, so its path is the last line printed.
+    const reportPath = flags.report ? await writeRunReport(result, flags['out-dir']) : undefined;
+    if (reportPath !== undefined) this.log(`report: ${reportPath}`);
     process.exitCode = result.status === 'passed' ? EXIT.passed : result.status === 'violated' ? EXIT.violated : EXIT.harness;
-    return { ...summarize(result), resultPath: path };
+    return { ...summarize(result), resultPath: path, ...(reportPath === undefined ? {} : { reportPath }) };
   }
 }
 
