@@ -1,0 +1,147 @@
+/**
+ * Scenario `client-jobs` (seed 000): jobs queued per client, started all at once, each appending the
+ * fixed text to its client's output file part by part, some crashing part-way.
+ *
+ * - Workload: `clients` clients (`acme` alone by default, the seed's case), `jobs` jobs each, every job
+ *   its own simulated process started at time 0, like the seed's five threads.
+ * - Faults a seed may inject: process crashes (restarted after up to 3 s: the supervisor reruns the
+ *   job), pauses shorter than a third of the lease, clock skew up to a sixth of the lease (the file
+ *   lock judges expiry by the caller's clock), slow storage. Not injected: I/O errors (a job does not
+ *   retry them; it fails loudly instead), pauses or skews beyond those bounds (a lease lock on a plain
+ *   file cannot fence a writer that wakes after its lease was taken over).
+ * - Invariants: the output is exactly k whole texts for k successful jobs; every job succeeded or was
+ *   reported failed; one client's jobs never overlapped; different clients' jobs did.
+ */
+import { z } from 'zod';
+import { errorCode } from '../src/env/fs.js';
+import { checkClientsInParallel, checkEveryJobReported, checkOneJobPerClient, checkOutputWholeTexts } from '../src/check/client-jobs/index.js';
+import { attemptsFromTrace, type ClientJobsHistory, type ExpectedJob } from '../src/check/client-jobs/history.js';
+import { defineScenario, type CheckContext, type Invariant } from '../src/scenario/scenario.js';
+import { closeSimLocks, createSimLock, SIM_LOCK_KINDS } from '../src/scenario/sim-locks.js';
+import type { World } from '../src/sim/world.js';
+import { clientJobsMutants, runClientJob, type ClientJobOptions, type ClientJobsMutantName } from '../src/systems/client-jobs/index.js';
+
+const params = z
+  .object({
+    /** How many clients; each has its own queue and output file. */
+    clients: z.number().int().positive().max(26).default(1),
+    /** Jobs per client, all started at once. */
+    jobs: z.number().int().positive().default(5),
+    /** Probability that a job crashes part-way. */
+    crashRate: z.number().min(0).max(1).default(0.3),
+    lock: z.enum(SIM_LOCK_KINDS).default('memory'),
+    /** Work between two parts of the text, drawn per part. */
+    partWorkMsMin: z.number().int().nonnegative().default(100),
+    partWorkMsMax: z.number().int().nonnegative().default(500),
+    /** Lease of a client's lock. */
+    ttlMs: z.number().int().positive().default(2_000),
+    /** Longest wait between two lock attempts. */
+    backoffMsMax: z.number().int().positive().default(400),
+  })
+  .strict();
+
+type Params = z.infer<typeof params>;
+
+const CLIENT_NAMES = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'wonka'];
+
+/** The client names of a run: `acme` first, as in the seed. */
+export function clientNames(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => CLIENT_NAMES[index] ?? `client-${index + 1}`);
+}
+
+/** Where a client's output lives on the world's volume. */
+export function outputPathOf(client: string): string {
+  return `/out/${client}.txt`;
+}
+
+function expectedJobs(p: Params): ExpectedJob[] {
+  return clientNames(p.clients).flatMap((client) => Array.from({ length: p.jobs }, (_, index) => ({ client, job: index + 1, process: `${client}-job-${index + 1}` })));
+}
+
+/** Mutants a default run (one client) can expose; `global-lock` needs two clients, so it is not among them. */
+const DECLARED_MUTANTS: readonly ClientJobsMutantName[] = ['no-lock', 'partial-text-kept', 'crash-blocks-queue'];
+
+async function history(context: CheckContext<Params>): Promise<ClientJobsHistory> {
+  const expected = expectedJobs(context.params);
+  const outputs = await Promise.all(
+    clientNames(context.params.clients).map(async (client) => {
+      const path = outputPathOf(client);
+      try {
+        return { client, path, content: await context.world.fs.readFile(path, 'utf8') };
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') return { client, path, content: '' };
+        throw error;
+      }
+    }),
+  );
+  return { expected, attempts: attemptsFromTrace(context.trace, expected), outputs };
+}
+
+const invariants: Invariant<Params>[] = [
+  {
+    name: 'output-whole-texts',
+    description: "each client's output is exactly k whole texts separated by two newlines, k = its jobs that succeeded",
+    check: async (context) => checkOutputWholeTexts(await history(context)),
+  },
+  {
+    name: 'every-job-reported',
+    description: 'every job succeeded or was reported failed; none was left waiting or running',
+    check: async (context) => checkEveryJobReported(await history(context)),
+  },
+  {
+    name: 'one-job-per-client',
+    description: "one client's jobs never ran at the same time",
+    check: async (context) => checkOneJobPerClient(await history(context)),
+  },
+  {
+    name: 'clients-in-parallel',
+    description: "different clients' jobs ran at the same time whenever both had jobs waiting for long",
+    check: async (context) =>
+      checkClientsInParallel(
+        await history(context),
+        { baseToleranceMs: context.params.ttlMs + 2 * context.params.backoffMsMax, perCrashToleranceMs: context.params.ttlMs + context.params.backoffMsMax },
+        context.world.now(),
+      ),
+  },
+];
+
+export default defineScenario<Params>({
+  name: 'client-jobs',
+  summary: 'jobs queued per client append a multi-part text; one at a time per client, crashes leave no partial text',
+  params,
+  horizonMs: () => 120_000,
+  faultSpace: (p) => ({
+    targets: expectedJobs(p).map((job) => job.process),
+    windowMs: 10_000,
+    rates: { crash: 0.6, pause: 0.6, skew: 1, 'fs-slow': 0.5 },
+    restartAfterMsMax: 3_000,
+    pauseMsMax: Math.floor(p.ttlMs / 3),
+    skewMsMax: Math.floor(p.ttlMs / 6),
+    fsSlowMsMax: 40,
+    fsSlowDurationMsMax: 5_000,
+  }),
+  shrinkParams: { clients: 1, jobs: 1 },
+  mutants: Object.fromEntries(DECLARED_MUTANTS.map((name) => [name, clientJobsMutants[name].flaw])),
+  async setup(world: World, p, { mutant }) {
+    await world.fs.mkdir('/out', { recursive: true });
+    for (const job of expectedJobs(p)) {
+      world.spawn(job.process, async (env) => {
+        const lock = createSimLock(world, p.lock, env);
+        const options: ClientJobOptions = {
+          client: job.client,
+          job: job.job,
+          outputPath: outputPathOf(job.client),
+          crashRate: p.crashRate,
+          partWorkMsMin: p.partWorkMsMin,
+          partWorkMsMax: Math.max(p.partWorkMsMin, p.partWorkMsMax),
+          ttlMs: p.ttlMs,
+          backoff: { minMs: 5, maxMs: p.backoffMsMax },
+        };
+        const design = mutant === undefined ? undefined : clientJobsMutants[mutant as ClientJobsMutantName].design(env, lock, options);
+        await runClientJob(env, lock, options, design);
+      });
+    }
+  },
+  invariants,
+  teardown: (world) => closeSimLocks(world),
+});
