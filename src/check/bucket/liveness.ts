@@ -1,0 +1,76 @@
+/**
+ * Liveness: every dropped file is done by the end of the run — its input in `processed/` with its
+ * output, or in `rejected/` with a reason — while workers were there to do it.
+ *
+ * Tolerance: a file is only required done if, between its drop and the end of the run, some worker
+ * incarnation was running for at least `graceMs` in total (time paused counts as running; the grace
+ * covers a claim left by a dead worker expiring, the longest file's processing, and a backlog).
+ * A file dropped later, or a run whose workers were all down, is exempt.
+ */
+import type { TraceEvent } from '../../sim/trace.js';
+import type { Violation } from '../violation.js';
+import { dropsOf } from './events.js';
+import type { BucketVolume } from './volume.js';
+
+export const LIVENESS = 'liveness';
+
+export interface LivenessOptions {
+  readonly graceMs: number;
+  /** World time at the end of the run, ms since the Unix epoch. */
+  readonly endMs: number;
+  /** Which trace pids are workers, default: names starting with `worker-`. */
+  readonly isWorker?: (pid: string) => boolean;
+}
+
+export function checkLiveness(trace: readonly TraceEvent[], volume: BucketVolume, options: LivenessOptions): Violation[] {
+  const isWorker = options.isWorker ?? ((pid: string) => pid.startsWith('worker-'));
+  const intervals = aliveIntervals(trace, isWorker, options.endMs);
+  const violations: Violation[] = [];
+  for (const [file, drop] of dropsOf(trace)) {
+    const done = (volume.processed.has(file) && volume.outputs.has(file)) || volume.rejected.has(file);
+    if (done) continue;
+    const coverMs = unionLength(intervals, drop.t, options.endMs);
+    if (coverMs < options.graceMs) continue;
+    const where = volume.inbox.has(file) ? 'still waiting in the bucket' : volume.claimed.has(file) ? 'stuck in claimed/' : volume.processed.has(file) ? 'marked done without output' : 'gone';
+    violations.push({
+      invariant: LIVENESS,
+      message: `${file} is not done at the end of the run (${where}), although workers ran for ${Math.round(coverMs / 1000)} s after it was dropped (grace ${Math.round(options.graceMs / 1000)} s)`,
+      atMs: drop.t,
+      eventSeq: drop.seq,
+    });
+  }
+  return violations;
+}
+
+/** [start, end) of every worker incarnation's life, from `process.*` events. */
+function aliveIntervals(trace: readonly TraceEvent[], isWorker: (pid: string) => boolean, endMs: number): Array<[number, number]> {
+  const started = new Map<string, number>();
+  const intervals: Array<[number, number]> = [];
+  for (const event of trace) {
+    if (!isWorker(event.pid)) continue;
+    if (event.kind === 'process.start') started.set(event.pid, event.t);
+    else if (event.kind === 'process.crash' || event.kind === 'process.exit' || event.kind === 'process.error') {
+      const start = started.get(event.pid);
+      if (start !== undefined) intervals.push([start, event.t]);
+      started.delete(event.pid);
+    }
+  }
+  for (const start of started.values()) intervals.push([start, endMs]);
+  return intervals;
+}
+
+/** Length of the union of `intervals` clipped to [from, to). */
+function unionLength(intervals: ReadonlyArray<[number, number]>, from: number, to: number): number {
+  const clipped = intervals
+    .map(([start, end]): [number, number] => [Math.max(start, from), Math.min(end, to)])
+    .filter(([start, end]) => end > start)
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let coveredTo = from;
+  for (const [start, end] of clipped) {
+    const begin = Math.max(start, coveredTo);
+    if (end > begin) total += end - begin;
+    coveredTo = Math.max(coveredTo, end);
+  }
+  return total;
+}

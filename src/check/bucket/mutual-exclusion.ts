@@ -1,0 +1,24 @@
+/**
+ * Mutual exclusion as the protected resource sees it. The fence in front of the output store logs
+ * every verdict (`bucket.fence` events, each a `FencedOperation`); from that log alone: no token
+ * older than one already admitted for the same file was admitted (a worker that lost its lease
+ * worked on after a newer holder started), and no token was admitted for two workers (two workers
+ * inside one file's critical section under the same claim).
+ */
+import { findFenceViolations, type FencedOperation } from '../../locks/fenced-resource.js';
+import type { TraceEvent } from '../../sim/trace.js';
+import type { Violation } from '../violation.js';
+
+export const MUTUAL_EXCLUSION = 'mutual-exclusion';
+
+export function fenceLogOf(trace: readonly TraceEvent[]): Array<FencedOperation & { readonly traceSeq: number; readonly t: number }> {
+  return trace.filter((event) => event.kind === 'bucket.fence').map((event) => ({ ...(event.data as unknown as FencedOperation), traceSeq: event.seq, t: event.t }));
+}
+
+export function checkMutualExclusion(trace: readonly TraceEvent[]): Violation[] {
+  const log = fenceLogOf(trace);
+  return findFenceViolations(log).map((violation) => {
+    const last = violation.operations[violation.operations.length - 1] as (typeof log)[number];
+    return { invariant: MUTUAL_EXCLUSION, message: `${violation.kind}: ${violation.message}`, atMs: last.t, eventSeq: last.traceSeq, pid: last.owner };
+  });
+}

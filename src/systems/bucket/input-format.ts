@@ -1,0 +1,94 @@
+/**
+ * The provider's file format, how a worker decides a file is whole, and the ETL it performs.
+ *
+ * An input file is text:
+ * ```
+ * 12                       line 1: processing time in minutes (a non-negative decimal number)
+ * {"id":7,"user":"ann"}    then zero or more JSON objects, one per line
+ * {"id":8,"user":"bob"}
+ * #end                     an end marker: the file is whole
+ * ```
+ * **Whole files only.** A provider that writes in place can be caught half way. A worker never
+ * commits a file without its end marker, with one exception for providers that write no marker
+ * (the seed's `simulation.py` writes just the number): a file without a marker counts as whole once
+ * a worker has seen the same size for `settleMs` of its own clock. A first line that is complete
+ * (ends with a newline) and is not a number is rejected at once: appending cannot fix it.
+ *
+ * **The ETL.** Each JSON object becomes one tab-separated row: its keys sorted, its values joined by
+ * tabs. Strings are written as they are with `\`, tab, newline and carriage return escaped as `\\`,
+ * `\t`, `\n`, `\r`; `null` as `\N` (PostgreSQL `COPY` text format); numbers and booleans as JSON;
+ * arrays and objects as compact JSON. Every row ends with a newline; no header row. The first line
+ * (minutes) is not part of the output.
+ */
+
+export const END_MARKER = '#end';
+
+export type InputRecord = Readonly<Record<string, unknown>>;
+
+/** What a worker makes of an input's text. */
+export type InputVerdict =
+  | { readonly status: 'ready'; readonly minutes: number; readonly records: readonly InputRecord[] }
+  | { readonly status: 'incomplete' }
+  | { readonly status: 'reject'; readonly reason: string };
+
+/** The whole text of an input file, marker included. */
+export function renderInput(minutes: number, records: readonly InputRecord[]): string {
+  return [String(minutes), ...records.map((record) => JSON.stringify(record)), END_MARKER].join('\n') + '\n';
+}
+
+const MINUTES = /^\d+(\.\d+)?$/;
+
+/**
+ * Judges an input's text. `settled`: the text has not changed for the settle time, so a file without
+ * an end marker counts as whole.
+ */
+export function judgeInput(text: string, settled: boolean): InputVerdict {
+  const firstBreak = text.indexOf('\n');
+  const firstLine = (firstBreak < 0 ? text : text.slice(0, firstBreak)).replace(/\r$/, '').trim();
+  const firstLineWhole = firstBreak >= 0;
+  if (firstLineWhole && !MINUTES.test(firstLine)) return { status: 'reject', reason: `the first line is not a number of minutes: ${quote(firstLine)}` };
+
+  const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));
+  while (lines.length > 0 && lines[lines.length - 1]?.trim() === '') lines.pop();
+  const marked = lines.length > 1 && lines[lines.length - 1] === END_MARKER;
+  if (!marked && !settled) return { status: 'incomplete' };
+  if (!MINUTES.test(firstLine)) return { status: 'reject', reason: `the first line is not a number of minutes: ${quote(firstLine)}` };
+
+  const body = lines.slice(1, marked ? -1 : undefined);
+  const records: InputRecord[] = [];
+  for (let index = 0; index < body.length; index += 1) {
+    const line = body[index] as string;
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return { status: 'reject', reason: `line ${index + 2} is not valid JSON: ${quote(line)}` };
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { status: 'reject', reason: `line ${index + 2} is not a JSON object: ${quote(line)}` };
+    records.push(value as InputRecord);
+  }
+  return { status: 'ready', minutes: Number(firstLine), records };
+}
+
+/** The tab-separated output of an input's records (see the module comment). */
+export function toTsv(records: readonly InputRecord[]): string {
+  return records
+    .map((record) =>
+      Object.keys(record)
+        .sort()
+        .map((key) => tsvValue(record[key]))
+        .join('\t') + '\n',
+    )
+    .join('');
+}
+
+function tsvValue(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'string') return value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] as string);
+  return JSON.stringify(value);
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? text.slice(0, 60) + '…' : text);
+}

@@ -1,0 +1,304 @@
+/**
+ * A bucket worker: polls a directory, claims one file at a time so that no two workers process it,
+ * simulates its processing time, commits its output exactly once and marks it done, and prints its
+ * statistics every 5 files it completed. Production code over an `Env`, a `LockBackend` and a fence.
+ *
+ * Protocol for one file NAME (keys and paths in `layout.ts`):
+ * 1. **claim**: a lease on `bucket/NAME` through `withLock`, tried once (a held lease means another
+ *    worker has it: move on), renewed in the background; losing it aborts the work. A worker that
+ *    died holding it leaves the lease to expire, and then any worker takes the file over.
+ * 2. **read and judge** the input (`input-format.ts`): incomplete → leave it for a later poll;
+ *    unreadable → `rejected/NAME` with `rejected/NAME.reason` written first, so it is never lost.
+ * 3. **recover**: if `output/NAME.tsv` exists, a previous holder committed and died before step 6:
+ *    only step 6 is left to do.
+ * 4. **process**: the fence must admit the lease's token, then sleep minutes × secondsInMin seconds.
+ * 5. **commit**: write the output under a temporary name, have the fence admit the token again, then
+ *    publish with `link(temp, output)`: exclusive, so `EEXIST` means someone already committed
+ *    (logged as a duplicate, harmless). A crash at any point leaves no output or the whole output.
+ * 6. **mark done**: rename the input to `processed/NAME` (`ENOENT`: someone else already did).
+ *
+ * Statistics count the files this incarnation committed (step 5 succeeded), in commit order; the
+ * line is printed in the same step as the commit, so a crash never separates the two.
+ *
+ * Trace events (stable names; `file` is the input name, `token` the lease's fencing token):
+ * `bucket.claim`, `bucket.gone` (the input vanished: done by someone else), `bucket.incomplete`,
+ * `bucket.reject {reason}`, `bucket.recover`, `bucket.fenced {step}`, `bucket.process.start
+ * {minutes}`, `bucket.process.end`, `bucket.commit {minutes}`, `bucket.commit.duplicate`,
+ * `bucket.stats {n, total, sumSquares}`, `bucket.done`, `bucket.abandon {reason}` (lease lost),
+ * `bucket.ignore {reason}` (a name that is not an input), `bucket.error {op, error}` (an I/O error:
+ * retried at the next poll).
+ */
+import type { Env } from '../../env/env.js';
+import { errorCode } from '../../env/fs.js';
+import { LockLostError, LockTimeoutError } from '../../locks/errors.js';
+import type { LockBackend } from '../../locks/lock.js';
+import { withLock } from '../../locks/with-lock.js';
+import type { CommitFence } from './fence.js';
+import { judgeInput, toTsv, type InputRecord } from './input-format.js';
+import { bucketLayout, classifyEntry, type BucketLayout } from './layout.js';
+import { formatStatsLine, RollingStats, STATS_EVERY_FILES, type StatsSnapshot } from './stats.js';
+
+/** Deliberately broken behaviours the harness must catch (see `mutants.ts`); all off by default. */
+export interface WorkerFlaws {
+  /** Claim by listing, then moving the file S3-style (copy, then delete), with no lock. */
+  readonly claimByListThenMove?: boolean;
+  /** Publish by overwriting and never look for an earlier commit: a retry commits twice. */
+  readonly overwritingCommit?: boolean;
+  /** Sum of squares over the last 5 files instead of all of them. */
+  readonly statsOverLastFive?: boolean;
+}
+
+export interface WorkerOptions {
+  /** The bucket directory. */
+  readonly dir: string;
+  readonly lock: LockBackend;
+  readonly fence: CommitFence;
+  /** Real seconds per minute of processing time (60: real time; 0.01: a hundred minutes a second). */
+  readonly secondsInMin: number;
+  /** Wait between looks at an empty (or fully claimed) directory, ms. */
+  readonly pollMs: number;
+  /** Lease length per file, ms; renewed every third of it. */
+  readonly leaseTtlMs: number;
+  /** A file without an end marker counts as whole once its size held still this long, ms (default 30 000). */
+  readonly settleMs?: number;
+  /** Stops the worker (real mode: SIGINT/SIGTERM). */
+  readonly signal?: AbortSignal;
+  readonly flaws?: WorkerFlaws;
+}
+
+type Outcome = 'done' | 'rejected' | 'busy' | 'incomplete' | 'gone' | 'fenced' | 'lost';
+
+/** Runs until `options.signal` aborts (forever in simulation: the world's horizon ends it). */
+export async function runBucketWorker(env: Env, options: WorkerOptions): Promise<void> {
+  const worker = new BucketWorker(env, options);
+  await worker.run();
+}
+
+class BucketWorker {
+  private readonly layout: BucketLayout;
+  private readonly stats: StatsKeeper;
+  private readonly flaws: WorkerFlaws;
+  private readonly warned = new Set<string>();
+  /** Size last seen of each unmarked input, and since when (this worker's clock). */
+  private readonly sizes = new Map<string, { size: number; sinceMs: number }>();
+  private dirsReady = false;
+
+  constructor(
+    private readonly env: Env,
+    private readonly options: WorkerOptions,
+  ) {
+    this.layout = bucketLayout(options.dir);
+    this.flaws = options.flaws ?? {};
+    this.stats = this.flaws.statsOverLastFive ? new LastFiveStats() : new RollingStats();
+  }
+
+  async run(): Promise<void> {
+    const { env, options } = this;
+    const stop = options.signal;
+    // Start at a random phase, so workers started together do not poll in lockstep.
+    if (!(await this.pause(Math.floor(env.random() * options.pollMs)))) return;
+    while (!stop?.aborted) {
+      let progressed = false;
+      try {
+        progressed = await this.pass();
+      } catch (error) {
+        if (stop?.aborted) return;
+        env.log('bucket.error', { op: 'poll', error: String(error) });
+      }
+      if (!progressed && !(await this.pause(options.pollMs))) return;
+    }
+  }
+
+  /** Sleeps; false when the worker was told to stop meanwhile. */
+  private async pause(ms: number): Promise<boolean> {
+    try {
+      await this.env.sleep(ms, this.options.signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** One look at the directory: handles the oldest file it can; true if one was finished. */
+  private async pass(): Promise<boolean> {
+    const { env, layout } = this;
+    if (!this.dirsReady) {
+      for (const dir of [layout.outputDir, layout.processedDir, layout.rejectedDir]) await env.fs.mkdir(dir, { recursive: true });
+      this.dirsReady = true;
+    }
+    // Oldest first: the names sort in time order. A real directory lists in any order.
+    const names = (await env.fs.readdir(layout.dir)).sort();
+    for (const name of names) {
+      const kind = classifyEntry(name);
+      if (kind === 'foreign' && !this.warned.has(name)) {
+        this.warned.add(name);
+        env.log('bucket.ignore', { file: name, reason: 'not a YYYY_MM_DD_HH_mm.txt name; left alone' });
+      }
+      if (kind !== 'input') continue;
+      const outcome = this.flaws.claimByListThenMove ? await this.claimByMoving(name) : await this.claimWithLease(name);
+      // Processing took a while: the listing is stale, so look again from the oldest file.
+      if (outcome === 'done' || outcome === 'rejected') return true;
+    }
+    return false;
+  }
+
+  private async claimWithLease(name: string): Promise<Outcome> {
+    const { env, options } = this;
+    try {
+      return await withLock(options.lock, `bucket/${name}`, env.id, (signal, lease) => this.handle(name, lease.token, signal), {
+        env,
+        ttlMs: options.leaseTtlMs,
+        // One try: a held lease means another worker has this file, so look at the next one.
+        acquireTimeoutMs: 0,
+      });
+    } catch (error) {
+      if (error instanceof LockTimeoutError) return 'busy';
+      if (error instanceof LockLostError) {
+        env.log('bucket.abandon', { file: name, token: error.token, reason: error.message });
+        return 'lost';
+      }
+      throw error;
+    }
+  }
+
+  /** The `claim-list-then-move` mutant: S3 has no rename, so "move" is copy, then delete, and nothing stops a second worker in between. */
+  private async claimByMoving(name: string): Promise<Outcome> {
+    const { env, layout } = this;
+    let text: string;
+    try {
+      text = await env.fs.readFile(layout.input(name), 'utf8');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return 'gone';
+      throw error;
+    }
+    if (judgeInput(text, false).status !== 'ready') return 'incomplete';
+    await env.fs.mkdir(`${layout.dir}/claimed`, { recursive: true });
+    await env.fs.writeFile(layout.claimed(name), text);
+    await env.fs.unlink(layout.input(name)).catch((error: unknown) => {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    });
+    return this.handle(name, 0, new AbortController().signal, layout.claimed(name));
+  }
+
+  /** Steps 2–6 for a file this worker holds with `token`. */
+  private async handle(name: string, token: number, signal: AbortSignal, inputPath = this.layout.input(name)): Promise<Outcome> {
+    const { env, layout, options } = this;
+    env.log('bucket.claim', { file: name, token });
+    let text: string;
+    try {
+      text = await env.fs.readFile(inputPath, 'utf8');
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      env.log('bucket.gone', { file: name, token });
+      return 'gone';
+    }
+    const verdict = judgeInput(text, this.settled(name, text.length));
+    if (verdict.status === 'incomplete') {
+      env.log('bucket.incomplete', { file: name, bytes: text.length });
+      return 'incomplete';
+    }
+    if (verdict.status === 'reject') {
+      await env.fs.writeFile(layout.rejectionReason(name), verdict.reason + '\n');
+      await env.fs.rename(inputPath, layout.rejected(name));
+      env.log('bucket.reject', { file: name, token, reason: verdict.reason });
+      return 'rejected';
+    }
+    if (!this.flaws.overwritingCommit && (await this.exists(layout.output(name)))) {
+      env.log('bucket.recover', { file: name, token });
+      return this.markDone(name, inputPath);
+    }
+
+    if (!(await options.fence.admit(name, token, env.id))) return this.fenced(name, token, 'process');
+    env.log('bucket.process.start', { file: name, token, minutes: verdict.minutes });
+    await env.sleep(Math.round(verdict.minutes * options.secondsInMin * 1000), signal);
+    const temp = `${layout.outputDir}/.tmp-${env.id.replace(/[^\w-]/g, '_')}-${token}-${name}`;
+    await env.fs.writeFile(temp, toTsv(verdict.records));
+    env.log('bucket.process.end', { file: name, token });
+    try {
+      if (signal.aborted) throw signal.reason;
+      if (!(await options.fence.admit(name, token, env.id))) return this.fenced(name, token, 'commit');
+      await this.commit(name, token, temp, verdict.minutes, verdict.records);
+    } finally {
+      await env.fs.unlink(temp).catch(() => undefined);
+    }
+    return this.markDone(name, inputPath);
+  }
+
+  private async commit(name: string, token: number, temp: string, minutes: number, records: readonly InputRecord[]): Promise<void> {
+    const { env, layout } = this;
+    if (this.flaws.overwritingCommit) {
+      await env.fs.writeFile(layout.output(name), toTsv(records));
+    } else {
+      try {
+        await env.fs.link(temp, layout.output(name));
+      } catch (error) {
+        if (errorCode(error) !== 'EEXIST') throw error;
+        env.log('bucket.commit.duplicate', { file: name, token });
+        return;
+      }
+    }
+    // Commit, statistics and the printed line in one step: no await between them.
+    env.log('bucket.commit', { file: name, token, minutes });
+    const stats = this.stats.add(minutes);
+    if (stats.filesProcessed % STATS_EVERY_FILES === 0) {
+      env.log('bucket.stats', { n: stats.filesProcessed, total: stats.totalTime, sumSquares: stats.sumOfSquares });
+      env.print(formatStatsLine(stats));
+    }
+  }
+
+  private async markDone(name: string, inputPath: string): Promise<Outcome> {
+    try {
+      await this.env.fs.rename(inputPath, this.layout.processed(name));
+      this.env.log('bucket.done', { file: name });
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+    this.sizes.delete(name);
+    return 'done';
+  }
+
+  private fenced(name: string, token: number, step: 'process' | 'commit'): Outcome {
+    this.env.log('bucket.fenced', { file: name, token, step });
+    return 'fenced';
+  }
+
+  private async exists(path: string): Promise<boolean> {
+    try {
+      await this.env.fs.stat(path);
+      return true;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  /** Whether an unmarked file's size has held still for the settle time, by this worker's clock. */
+  private settled(name: string, size: number): boolean {
+    const now = this.env.now();
+    const seen = this.sizes.get(name);
+    if (seen === undefined || seen.size !== size) {
+      this.sizes.set(name, { size, sinceMs: now });
+      return false;
+    }
+    return now - seen.sinceMs >= (this.options.settleMs ?? 30_000);
+  }
+}
+
+interface StatsKeeper {
+  add(minutes: number): StatsSnapshot;
+}
+
+/** The `stats-last-5` mutant: the sum of squares over only the last 5 files. */
+class LastFiveStats implements StatsKeeper {
+  private readonly all = new RollingStats();
+  private readonly recent: number[] = [];
+
+  add(minutes: number): StatsSnapshot {
+    const { filesProcessed, totalTime } = this.all.add(minutes);
+    this.recent.push(minutes);
+    if (this.recent.length > STATS_EVERY_FILES) this.recent.shift();
+    const sumOfSquares = this.recent.reduce((sum, x) => sum + (x - minutes) ** 2, 0);
+    return { filesProcessed, totalTime, sumOfSquares };
+  }
+}
+
