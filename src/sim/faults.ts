@@ -135,9 +135,7 @@ function applyFault(world: World, fault: Fault, extraKinds: Readonly<Record<stri
       });
       return;
     case 'fs-slow': {
-      const latency = { minMs: 0, maxMs: fault.ms as number };
-      world.setFsLatency(latency, target);
-      world.atFault(world.elapsed() + (fault.durationMs as number), () => world.setFsLatency({ minMs: 0, maxMs: 0 }, target));
+      startSlowEpisode(world, target, fault.ms as number, fault.durationMs as number);
       return;
     }
     default: {
@@ -146,6 +144,33 @@ function applyFault(world: World, fault: Fault, extraKinds: Readonly<Record<stri
       definition.apply(world, fault);
     }
   }
+}
+
+/**
+ * Slow-storage episodes may overlap, and a scenario may have set a baseline latency: while any
+ * episode on a target lasts, the slowest one's latency holds; when the last one ends, the latency
+ * from before the first one comes back.
+ */
+const slowEpisodes = new WeakMap<World, Map<string, { baseline: ReturnType<World['getFsLatency']>; activeMs: number[] }>>();
+
+function startSlowEpisode(world: World, target: string | undefined, ms: number, durationMs: number): void {
+  let byTarget = slowEpisodes.get(world);
+  if (byTarget === undefined) slowEpisodes.set(world, (byTarget = new Map()));
+  const key = target ?? '';
+  let episodes = byTarget.get(key);
+  if (episodes === undefined) byTarget.set(key, (episodes = { baseline: world.getFsLatency(target), activeMs: [] }));
+  const active = episodes;
+  active.activeMs.push(ms);
+  world.setFsLatency({ minMs: 0, maxMs: Math.max(...active.activeMs) }, target);
+  world.atFault(world.elapsed() + durationMs, () => {
+    active.activeMs.splice(active.activeMs.indexOf(ms), 1);
+    if (active.activeMs.length > 0) {
+      world.setFsLatency({ minMs: 0, maxMs: Math.max(...active.activeMs) }, target);
+      return;
+    }
+    byTarget.delete(key);
+    world.setFsLatency(active.baseline, target);
+  });
 }
 
 // ---- generation from rates ----------------------------------------------------------------------

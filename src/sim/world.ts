@@ -287,10 +287,19 @@ export class World {
 
   // ---- filesystem --------------------------------------------------------------------------
 
-  /** Latency of every file operation, drawn uniformly per operation from the caller's stream. */
-  setFsLatency(latency: FsLatency, target?: string): void {
-    if (target === undefined) this.fsLatency = latency;
+  /**
+   * Latency of every file operation, drawn uniformly per operation from the caller's stream.
+   * `undefined` clears it: no latency for everyone, the default latency for `target`.
+   */
+  setFsLatency(latency: FsLatency | undefined, target?: string): void {
+    if (target === undefined) this.fsLatency = latency ?? NO_LATENCY;
+    else if (latency === undefined) this.fsLatencyByProcess.delete(target);
     else this.fsLatencyByProcess.set(target, latency);
+  }
+
+  /** The latency in force for everyone (no `target`), or `target`'s own (`undefined` if none). */
+  getFsLatency(target?: string): FsLatency | undefined {
+    return target === undefined ? this.fsLatency : this.fsLatencyByProcess.get(target);
   }
 
   /** Makes matching file operations fail with `fault.code` and take no effect. */
