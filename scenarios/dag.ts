@@ -1,0 +1,187 @@
+/**
+ * The DAG pipeline under simulation: a random pipeline of up to 30 jobs (from the seed), some
+ * failing a few times, some slow, some with a start time or runtime and output limits, run by the
+ * production `DagRunner` on a SQLite run log. An operator process restarts failed jobs (or gives
+ * up on them), and stops and restarts jobs now and then, through the store's command table, as
+ * `simrun dag restart` does. Faults crash and restart the runner (its state comes back from the
+ * run log) and pause it. Clock skew is left out: the runner measures runtimes with its wall clock.
+ */
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { checkAlertsJustified } from '../src/check/dag/alerts-justified.js';
+import { checkBreachesAlerted } from '../src/check/dag/breaches-alerted.js';
+import { DAG_RUNNER } from '../src/check/dag/dag-trace.js';
+import { checkDownstreamResumes } from '../src/check/dag/downstream-resumes.js';
+import { checkNotBeforeStartTime } from '../src/check/dag/not-before-start-time.js';
+import { checkNothingDownstreamOfFailure } from '../src/check/dag/nothing-downstream-of-failure.js';
+import { checkUpstreamSucceededFirst } from '../src/check/dag/upstream-succeeded-first.js';
+import type { Env } from '../src/env/env.js';
+import { defineScenario } from '../src/scenario/scenario.js';
+import type { Prng } from '../src/sim/prng.js';
+import type { World } from '../src/sim/world.js';
+import { DAG_MUTANTS, DagRunner, type DagMutant } from '../src/systems/dag/dag-runner.js';
+import { consoleNotifier } from '../src/systems/dag/notifier.js';
+import { validateGraph, type JobDefinition, type Pipeline } from '../src/systems/dag/pipeline.js';
+import { latestByJob, type DagStore } from '../src/systems/dag/run-log.js';
+import { createSqliteStore } from '../src/systems/dag/sqlite-store.js';
+import { createSimExecutor, SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
+
+const params = z
+  .object({
+    /** Jobs in the pipeline: the seed draws a number in [jobsMin, jobsMax]. */
+    jobsMin: z.number().int().positive().max(30).default(3),
+    jobsMax: z.number().int().positive().max(30).default(30),
+    /** The operator acts (and faults land) within this window. */
+    operatorWindowMs: z.number().int().positive().default(2 * 3_600_000),
+    /** How often the runner takes commands from the store. */
+    commandPollMs: z.number().int().positive().default(5_000),
+    horizonMs: z.number().int().positive().default(5 * 3_600_000),
+  })
+  .strict();
+
+type Params = z.infer<typeof params>;
+
+/** What each job of the random pipeline does when it runs. */
+interface JobPlan {
+  readonly behaviour: SimJobBehaviour;
+  /** Its first `failures` executions exit 1. */
+  readonly failures: number;
+}
+
+interface Workload {
+  readonly pipeline: Pipeline;
+  readonly plans: ReadonlyMap<string, JobPlan>;
+}
+
+/** A random pipeline: each job depends on up to three earlier ones, so the graph is acyclic by construction. */
+function randomWorkload(prng: Prng, p: Params, epochMs: number): Workload {
+  const count = prng.int(Math.min(p.jobsMin, p.jobsMax), p.jobsMax);
+  const jobs: JobDefinition[] = [];
+  const plans = new Map<string, JobPlan>();
+  for (let index = 0; index < count; index++) {
+    const name = `j${String(index + 1).padStart(2, '0')}`;
+    const dependsOn: string[] = [];
+    for (let earlier = 0; earlier < index && dependsOn.length < 3; earlier++) {
+      if (prng.chance(Math.min(0.5, 2 / index))) dependsOn.push(jobs[earlier]?.name as string);
+    }
+    const slow = prng.chance(0.15);
+    const behaviour: SimJobBehaviour = {
+      chunks: prng.int(1, 5),
+      chunkBytes: prng.int(20, 200),
+      everyMs: slow ? prng.int(10_000, 60_000) : prng.int(100, 5_000),
+      tailMs: prng.int(0, 1_000),
+      exitCode: 0,
+    };
+    const expectedMs = behaviour.chunks * behaviour.everyMs + behaviour.tailMs;
+    const expectedBytes = behaviour.chunks * behaviour.chunkBytes;
+    const maxRuntimeMs = prng.chance(0.4) ? Math.max(1, Math.round(expectedMs * prng.between(0.5, 1.5))) : undefined;
+    const maxOutputBytes = prng.chance(0.3) ? Math.max(1, Math.round(expectedBytes * prng.between(0.5, 1.5))) : undefined;
+    const startAtMs = prng.chance(0.3) ? epochMs + prng.int(0, 1_800_000) : undefined;
+    jobs.push({
+      name,
+      command: `sim ${name}`,
+      dependsOn,
+      retries: prng.int(0, 2),
+      ...(maxRuntimeMs === undefined ? {} : { maxRuntimeMs }),
+      ...(maxOutputBytes === undefined ? {} : { maxOutputBytes }),
+      ...(startAtMs === undefined ? {} : { startAtMs }),
+    });
+    plans.set(name, { behaviour, failures: prng.chance(0.25) ? prng.int(1, 3) : 0 });
+  }
+  return { pipeline: validateGraph({ name: 'random', jobs }), plans };
+}
+
+/** Per world: the database that outlives runner crashes, as a database server would. */
+const databases = new WeakMap<World, Database.Database>();
+
+/**
+ * The operator: every few tens of seconds it reads the run log; it restarts a failed job (or gives
+ * up on it for good), and now and then stops a job, or all of them, and starts them again later.
+ * After its window it starts whatever it stopped and leaves.
+ */
+async function operate(env: Env, store: DagStore, pipeline: Pipeline, windowMs: number, startMs: number): Promise<void> {
+  const givenUp = new Set<string>();
+  const restartAt = new Map<string | null, number>();
+  const names = pipeline.jobs.map((job) => job.name);
+  while (env.now() - startMs < windowMs) {
+    await env.sleep(20_000 + Math.floor(env.random() * 40_000));
+    const latest = latestByJob(await store.entries(pipeline.name));
+    for (const [name, entry] of latest) {
+      if (entry.status !== 'failed' || givenUp.has(name)) continue;
+      if (env.random() < 0.3) givenUp.add(name);
+      else if (env.random() < 0.5) await store.enqueue({ pipeline: pipeline.name, action: 'restart', jobKey: name });
+    }
+    for (const [target, atMs] of [...restartAt]) {
+      if (env.now() < atMs) continue;
+      restartAt.delete(target);
+      await store.enqueue({ pipeline: pipeline.name, action: 'start', jobKey: target });
+    }
+    const roll = env.random();
+    if (roll < 0.01) {
+      await store.enqueue({ pipeline: pipeline.name, action: 'stop', jobKey: null });
+      restartAt.set(null, env.now() + 60_000 + Math.floor(env.random() * 240_000));
+    } else if (roll < 0.08) {
+      const target = names[Math.floor(env.random() * names.length)] as string;
+      await store.enqueue({ pipeline: pipeline.name, action: 'stop', jobKey: target });
+      restartAt.set(target, env.now() + 10_000 + Math.floor(env.random() * 290_000));
+    }
+  }
+  // Starting everything it stopped, so every job it did not give up on can finish.
+  for (const target of restartAt.keys()) await store.enqueue({ pipeline: pipeline.name, action: 'start', jobKey: target });
+}
+
+export default defineScenario({
+  name: 'dag',
+  summary: 'a random pipeline of up to 30 jobs with failures, retries, slow jobs and limits; runner crashes and restarts',
+  params,
+  horizonMs: (p) => p.horizonMs,
+  faultSpace: (p) => ({
+    targets: [DAG_RUNNER],
+    windowMs: p.operatorWindowMs,
+    rates: { crash: 0.5, pause: 1 },
+    pauseMsMax: 30_000,
+    restartAfterMsMax: 60_000,
+  }),
+  mutants: DAG_MUTANTS,
+  shrinkParams: { jobsMax: 3 },
+  async setup(world, p, context) {
+    const workload = randomWorkload(world.prng.fork('pipeline'), p, world.epochMs);
+    const database = new Database(':memory:');
+    databases.set(world, database);
+    const registry = new SimExecutionRegistry();
+    const executions = new Map<string, number>();
+    const behaviourOf = (command: string): SimJobBehaviour => {
+      const name = command.replace(/^sim /, '');
+      const plan = workload.plans.get(name);
+      if (plan === undefined) throw new Error(`no simulated job '${name}'`);
+      const seen = executions.get(name) ?? 0;
+      executions.set(name, seen + 1);
+      return { ...plan.behaviour, exitCode: seen < plan.failures ? 1 : 0 };
+    };
+    world.spawn(DAG_RUNNER, async (env) => {
+      const runner = await DagRunner.open({
+        env,
+        pipeline: workload.pipeline,
+        executor: createSimExecutor(env, registry, behaviourOf),
+        store: createSqliteStore(database),
+        notifier: consoleNotifier((line) => env.print(line)),
+        commandPollMs: p.commandPollMs,
+        ...(context.mutant === undefined ? {} : { mutant: context.mutant as DagMutant }),
+      });
+      await runner.run({ follow: true });
+    });
+    world.spawn('operator', (env) => operate(env, createSqliteStore(database), workload.pipeline, p.operatorWindowMs, world.now()));
+  },
+  invariants: [
+    { name: 'upstream-succeeded-first', description: 'no job started before all its upstream jobs succeeded', check: ({ trace, world }) => checkUpstreamSucceededFirst(trace, world.epochMs) },
+    { name: 'not-before-start-time', description: 'no job started before its start time', check: ({ trace, world }) => checkNotBeforeStartTime(trace, world.epochMs) },
+    { name: 'nothing-downstream-of-failure', description: 'nothing downstream of an unrecovered failure ran', check: ({ trace, world }) => checkNothingDownstreamOfFailure(trace, world.epochMs) },
+    { name: 'downstream-resumes', description: 'once all its upstream jobs succeeded (after a retry too), every job not stopped ran', check: ({ trace, world }) => checkDownstreamResumes(trace, world.epochMs) },
+    { name: 'alerts-justified', description: 'every alert and failure notification is justified by what the job really did', check: ({ trace, world }) => checkAlertsJustified(trace, world.epochMs) },
+    { name: 'breaches-alerted', description: 'every runtime or output limit breach, and every final failure, was notified', check: ({ trace, world }) => checkBreachesAlerted(trace, world.epochMs) },
+  ],
+  teardown(world) {
+    databases.get(world)?.close();
+    databases.delete(world);
+  },
+});

@@ -1,0 +1,42 @@
+/**
+ * Every alert is justified: a runtime alert comes only after its attempt has run longer than the
+ * job's limit, an output alert only after the attempt printed more than its limit, and a failure
+ * notification only for a job whose last attempt failed with no retries left. Judged against what
+ * the executions really did (`sim-job.*`), not against the runner's own accounting.
+ */
+import type { TraceEvent } from '../../sim/trace.js';
+import type { Violation } from '../violation.js';
+import { dagFacts } from './dag-trace.js';
+
+export const ALERTS_JUSTIFIED = 'alerts-justified';
+
+export function checkAlertsJustified(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
+  const facts = dagFacts(trace);
+  const jobs = new Map(facts.jobs.map((job) => [job.name, job]));
+  const violations: Violation[] = [];
+  const violation = (event: TraceEvent, message: string): void => {
+    violations.push({ invariant: ALERTS_JUSTIFIED, message, atMs: event.t - epochMs, eventSeq: event.seq, pid: event.pid });
+  };
+  for (const notification of facts.notifications) {
+    const job = jobs.get(notification.job);
+    const execution = facts.executions.get(notification.execution);
+    const { event } = notification;
+    if (notification.kind === 'runtime-exceeded') {
+      const limit = job?.maxRuntimeMs;
+      const ranMs = execution === undefined ? undefined : Math.min(event.t, execution.exit?.t ?? event.t) - execution.start.t;
+      if (limit === undefined || ranMs === undefined || ranMs <= limit) {
+        violation(event, `runtime alert for '${notification.job}' (execution ${notification.execution}) after ${ranMs ?? '?'} ms, within its limit of ${limit ?? 'none'} ms`);
+      }
+    } else if (notification.kind === 'output-exceeded') {
+      const limit = job?.maxOutputBytes;
+      const printed = execution?.outputs.filter((output) => output.event.seq < event.seq).reduce((sum, output) => sum + output.bytes, 0);
+      if (limit === undefined || printed === undefined || printed <= limit) {
+        violation(event, `output alert for '${notification.job}' (execution ${notification.execution}) after ${printed ?? '?'} bytes, within its limit of ${limit ?? 'none'} bytes`);
+      }
+    } else if (notification.kind === 'job-failed') {
+      const last = facts.ends.filter((end) => end.job === notification.job && end.event.seq < event.seq).at(-1);
+      if (last?.outcome !== 'failed') violation(event, `failure notification for '${notification.job}', whose last attempt ${last === undefined ? 'never ended' : `ended ${last.outcome}`}`);
+    }
+  }
+  return violations;
+}

@@ -1,0 +1,425 @@
+/**
+ * The DAG runner: runs a pipeline's jobs in parallel whenever their dependencies allow.
+ *
+ * Rules, each enforced in `pump()` and nowhere else:
+ * - a job starts only when every upstream job has succeeded, and not before its start time (a job
+ *   whose time has come still waits for its upstream jobs);
+ * - a failed attempt is retried while the job has retries left; then the job has failed, everything
+ *   downstream is blocked, and a `job-failed` notification names what it blocks;
+ * - restarting a failed job gives it all its retries back; once it succeeds, the jobs it blocked
+ *   run by themselves;
+ * - an attempt that runs longer than `maxRuntimeMs` or prints more than `maxOutputBytes` raises one
+ *   alert of each kind (the job keeps running: a limit is a warning, not a kill).
+ *
+ * Every change of a job's state is written to the store before it takes effect outside the runner,
+ * and a runner that starts rebuilds its state from the store (`job-state.ts`): a job that was
+ * running when the last runner died runs again. Commands from other processes (`simrun dag
+ * restart`) arrive through the store; the runner takes them every `commandPollMs`.
+ *
+ * Durations are measured with `env.now()`, a wall clock: a clock step during an attempt distorts
+ * that attempt's measured runtime (the `Env` has no monotonic clock yet).
+ */
+import type { Env } from '../../env/env.js';
+import { describeExit, succeeded, type Execution, type Executor, type ExitStatus, type OutputChunk } from '../job-runner/executor.js';
+import { resumeFromLog, type JobPhase } from './job-state.js';
+import type { Notification, NotificationKind, Notifier } from './notifier.js';
+import { topologicalOrder, transitiveDownstream, type JobDefinition, type Pipeline } from './pipeline.js';
+import type { DagStore, PipelineCommand, RunStatus } from './run-log.js';
+
+/** Deliberately broken variants, for proving the DAG scenario's invariants can see their bugs. */
+export const DAG_MUTANTS = {
+  'ignore-upstream-failure': 'treats an upstream job that failed for good as done, so downstream jobs run anyway',
+  'start-on-time-not-deps': 'starts a job with a start time when its time comes, whether or not its upstream jobs succeeded',
+  'missed-runtime-alert': 'reads max_runtime_ms as seconds, so runtime alerts come 1000 times too late',
+  'stuck-after-retry': 'never unblocks downstream jobs when a restarted job succeeds',
+} as const;
+
+export type DagMutant = keyof typeof DAG_MUTANTS;
+
+export interface DagRunnerOptions {
+  readonly env: Env;
+  readonly pipeline: Pipeline;
+  readonly executor: Executor;
+  readonly store: DagStore;
+  readonly notifier: Notifier;
+  /** How often pending commands are taken from the store, ms (default 1 000). */
+  readonly commandPollMs?: number;
+  /** Receives every job's output as it is produced (real mode prints it). */
+  readonly onOutput?: (job: string, chunk: OutputChunk) => void;
+  readonly mutant?: DagMutant;
+}
+
+/** A job as `status()` shows it. */
+export interface JobView {
+  readonly name: string;
+  readonly phase: JobPhase;
+  /** Attempts made since the job's last (re)start. */
+  readonly attempt: number;
+  readonly execution?: string;
+}
+
+interface JobState {
+  readonly definition: JobDefinition;
+  phase: JobPhase;
+  attempt: number;
+  execution: Execution | undefined;
+  startedAtMs: number;
+  outputBytes: number;
+  runtimeAlerted: boolean;
+  outputAlerted: boolean;
+  /** An operator stopped it while it was being launched or running; its attempt ends as stopped. */
+  stopRequested: boolean;
+  /** Cancels the wait for its start time, while there is one. */
+  startTimeWait: AbortController | undefined;
+  /** Cancels the runtime monitor of the running attempt. */
+  runtimeMonitor: AbortController | undefined;
+}
+
+export class DagRunner {
+  private readonly env: Env;
+  private readonly pipeline: Pipeline;
+  private readonly jobs = new Map<string, JobState>();
+  /** Jobs in an order where each comes after its upstream jobs. */
+  private readonly order: readonly JobDefinition[];
+  private readonly commandPollMs: number;
+  /** Launches and attempt endings in progress: state is changing, so the run is not idle. */
+  private busy = 0;
+  private active = false;
+  private fatal: unknown;
+  private changed = new AbortController();
+
+  private constructor(private readonly options: DagRunnerOptions) {
+    this.env = options.env;
+    this.pipeline = options.pipeline;
+    this.order = topologicalOrder(options.pipeline);
+    this.commandPollMs = options.commandPollMs ?? 1_000;
+  }
+
+  /** A runner for `options.pipeline`, each job where the store's run log left it. */
+  static async open(options: DagRunnerOptions): Promise<DagRunner> {
+    const runner = new DagRunner(options);
+    const resumed = resumeFromLog(options.pipeline, await options.store.entries(options.pipeline.name));
+    options.env.log('dag.open', {
+      pipeline: options.pipeline.name,
+      jobs: options.pipeline.jobs.map((job) => ({
+        name: job.name,
+        dependsOn: job.dependsOn,
+        ...(job.startAtMs === undefined ? {} : { startAtMs: job.startAtMs }),
+        ...(job.maxRuntimeMs === undefined ? {} : { maxRuntimeMs: job.maxRuntimeMs }),
+        ...(job.maxOutputBytes === undefined ? {} : { maxOutputBytes: job.maxOutputBytes }),
+        retries: job.retries,
+      })),
+    });
+    for (const definition of options.pipeline.jobs) {
+      const state = resumed.get(definition.name) as { phase: JobPhase; attempt: number; interrupted: boolean };
+      if (state.interrupted) options.env.log('dag.job.interrupted', { job: definition.name, attempt: state.attempt + 1 });
+      runner.jobs.set(definition.name, {
+        definition,
+        phase: state.phase,
+        attempt: state.attempt,
+        execution: undefined,
+        startedAtMs: 0,
+        outputBytes: 0,
+        runtimeAlerted: false,
+        outputAlerted: false,
+        stopRequested: false,
+        startTimeWait: undefined,
+        runtimeMonitor: undefined,
+      });
+    }
+    return runner;
+  }
+
+  /**
+   * Runs the pipeline. Without `follow` it resolves once nothing more can happen by itself (every job
+   * done, failed, stopped or blocked); with `follow` it keeps taking commands until the process ends.
+   * Rejects when the store fails.
+   */
+  async run(options: { follow?: boolean } = {}): Promise<JobView[]> {
+    this.active = true;
+    this.pump();
+    for (;;) {
+      if (this.fatal !== undefined) throw this.fatal;
+      if (!options.follow && this.idle()) return this.status();
+      const signal = this.changed.signal;
+      await this.env.sleep(this.commandPollMs, signal).catch(() => undefined);
+      for (const command of await this.options.store.take(this.pipeline.name)) await this.apply(command);
+    }
+  }
+
+  /** Every job, in definition order. */
+  status(): JobView[] {
+    return this.pipeline.jobs.map((definition) => {
+      const job = this.jobs.get(definition.name) as JobState;
+      return { name: definition.name, phase: job.phase, attempt: job.attempt, ...(job.execution === undefined ? {} : { execution: job.execution.id }) };
+    });
+  }
+
+  /** Carries out one operator command. */
+  async apply(command: PipelineCommand): Promise<void> {
+    this.env.log('dag.command', { action: command.action, job: command.jobKey });
+    if (command.action === 'stop') await this.stop(command.jobKey ?? undefined);
+    else await this.start(command.jobKey ?? undefined);
+  }
+
+  /** Stops one job, or every job: a running attempt is killed and ends as stopped; a waiting job will not start. */
+  async stop(name?: string): Promise<void> {
+    for (const job of this.targets(name)) {
+      if (job.phase === 'running') {
+        job.stopRequested = true;
+        job.execution?.kill();
+      } else if (job.phase === 'waiting' || job.phase === 'blocked') {
+        job.startTimeWait?.abort();
+        job.phase = 'stopped';
+        this.env.log('dag.job.stopped', { job: job.definition.name });
+        await this.record(job, 'stopped', 0, 0);
+      }
+    }
+    this.signalChange();
+  }
+
+  /**
+   * (Re)starts one job, or every job, that failed or was stopped: it waits for its upstream jobs
+   * again, with all its retries. Starting a job that is waiting, running or done changes nothing.
+   */
+  async start(name?: string): Promise<void> {
+    for (const job of this.targets(name)) {
+      if (job.phase !== 'failed' && job.phase !== 'stopped') continue;
+      job.phase = 'waiting';
+      job.attempt = 0;
+      this.env.log('dag.job.restarted', { job: job.definition.name });
+      await this.record(job, 'restarted', 0, 0);
+    }
+    this.pump();
+  }
+
+  /** Same as `start(name)`: the word for a failed job. */
+  restart(name: string): Promise<void> {
+    return this.start(name);
+  }
+
+  private targets(name: string | undefined): JobState[] {
+    if (name === undefined) return [...this.jobs.values()];
+    const job = this.jobs.get(name);
+    if (job === undefined) {
+      this.env.log('dag.command.unknown-job', { job: name });
+      return [];
+    }
+    return [job];
+  }
+
+  private idle(): boolean {
+    if (this.busy > 0) return false;
+    for (const job of this.jobs.values()) if (job.phase === 'running' || job.startTimeWait !== undefined) return false;
+    return true;
+  }
+
+  private signalChange(): void {
+    this.changed.abort();
+    this.changed = new AbortController();
+  }
+
+  // ---- scheduling ---------------------------------------------------------------------------
+
+  /** Blocks and unblocks, then starts every job whose upstream jobs and start time allow it. */
+  private pump(): void {
+    if (!this.active) return;
+    this.updateBlocked();
+    const now = this.env.now();
+    for (const definition of this.order) {
+      const job = this.jobs.get(definition.name) as JobState;
+      if (job.phase !== 'waiting') continue;
+      const startAtMs = definition.startAtMs;
+      const timeHasCome = startAtMs === undefined || now >= startAtMs;
+      if (this.options.mutant === 'start-on-time-not-deps' && startAtMs !== undefined) {
+        if (timeHasCome) void this.launch(job);
+        else this.waitForStartTime(job, startAtMs);
+        continue;
+      }
+      if (!this.upstreamDone(definition)) continue;
+      if (timeHasCome) void this.launch(job);
+      else this.waitForStartTime(job, startAtMs as number);
+    }
+    this.signalChange();
+  }
+
+  private upstreamDone(definition: JobDefinition): boolean {
+    return definition.dependsOn.every((upstream) => {
+      const phase = (this.jobs.get(upstream) as JobState).phase;
+      return phase === 'succeeded' || (this.options.mutant === 'ignore-upstream-failure' && phase === 'failed');
+    });
+  }
+
+  /** A waiting job is blocked while an upstream job has failed for good or is blocked itself. */
+  private updateBlocked(): void {
+    for (const definition of this.order) {
+      const job = this.jobs.get(definition.name) as JobState;
+      if (job.phase !== 'waiting' && job.phase !== 'blocked') continue;
+      const blocker = definition.dependsOn.find((upstream) => {
+        const phase = (this.jobs.get(upstream) as JobState).phase;
+        return phase === 'blocked' || (phase === 'failed' && this.options.mutant !== 'ignore-upstream-failure');
+      });
+      if (blocker !== undefined && job.phase === 'waiting') {
+        job.phase = 'blocked';
+        this.env.log('dag.job.blocked', { job: definition.name, by: blocker });
+      } else if (blocker === undefined && job.phase === 'blocked' && this.options.mutant !== 'stuck-after-retry') {
+        job.phase = 'waiting';
+        this.env.log('dag.job.unblocked', { job: definition.name });
+      }
+    }
+  }
+
+  /** Sleeps until the job's start time by this process's clock, re-reading it after each wake (it may have been stepped). */
+  private waitForStartTime(job: JobState, startAtMs: number): void {
+    if (job.startTimeWait !== undefined) return;
+    const controller = new AbortController();
+    job.startTimeWait = controller;
+    void (async () => {
+      try {
+        for (let now = this.env.now(); now < startAtMs; now = this.env.now()) await this.env.sleep(startAtMs - now, controller.signal);
+      } catch {
+        // Stopped while waiting: nothing to start.
+      } finally {
+        if (job.startTimeWait === controller) job.startTimeWait = undefined;
+      }
+      if (!controller.signal.aborted) this.pump();
+    })();
+  }
+
+  // ---- attempts -----------------------------------------------------------------------------
+
+  private async launch(job: JobState): Promise<void> {
+    const name = job.definition.name;
+    job.phase = 'running';
+    job.attempt += 1;
+    job.stopRequested = false;
+    job.outputBytes = 0;
+    job.runtimeAlerted = false;
+    job.outputAlerted = false;
+    const attempt = job.attempt;
+    this.busy += 1;
+    let status: ExitStatus;
+    try {
+      // Written first: if this runner dies from here on, the next one knows the attempt was interrupted.
+      await this.record(job, 'running', 0, 0);
+      if (job.stopRequested) {
+        job.phase = 'stopped';
+        this.env.log('dag.job.stopped', { job: name });
+        await this.record(job, 'stopped', 0, 0);
+        return;
+      }
+      job.startedAtMs = this.env.now();
+      const execution = this.options.executor.start({ command: job.definition.command, onOutput: (chunk) => this.onOutput(job, attempt, chunk) });
+      job.execution = execution;
+      this.env.log('dag.job.start', { job: name, attempt, execution: execution.id });
+      this.armRuntimeMonitor(job, attempt);
+      this.busy -= 1;
+      status = await execution.exited;
+      this.busy += 1;
+      await this.finishAttempt(job, execution, status);
+    } catch (error) {
+      this.fatal = error;
+    } finally {
+      this.busy -= 1;
+      this.pump();
+    }
+  }
+
+  private onOutput(job: JobState, attempt: number, chunk: OutputChunk): void {
+    if (job.attempt !== attempt || job.phase !== 'running') return;
+    job.outputBytes += Buffer.byteLength(chunk.text);
+    this.options.onOutput?.(job.definition.name, chunk);
+    const limit = job.definition.maxOutputBytes;
+    if (limit !== undefined && job.outputBytes > limit && !job.outputAlerted) {
+      job.outputAlerted = true;
+      this.alert(job, 'output-exceeded', job.execution?.id ?? '', `printed ${job.outputBytes} bytes, more than its limit of ${limit}`);
+    }
+  }
+
+  /** The limit the runtime monitor enforces, ms (the `missed-runtime-alert` mutant misreads the unit). */
+  private runtimeLimitMs(job: JobState): number | undefined {
+    const limit = job.definition.maxRuntimeMs;
+    if (limit === undefined) return undefined;
+    return this.options.mutant === 'missed-runtime-alert' ? limit * 1_000 : limit;
+  }
+
+  private armRuntimeMonitor(job: JobState, attempt: number): void {
+    const limitMs = this.runtimeLimitMs(job);
+    if (limitMs === undefined) return;
+    const controller = new AbortController();
+    job.runtimeMonitor = controller;
+    // Waking 1 ms past the limit makes "still running" mean "ran longer than the limit".
+    this.env.sleep(limitMs + 1, controller.signal).then(
+      () => {
+        if (job.attempt !== attempt || job.phase !== 'running' || job.runtimeAlerted) return;
+        job.runtimeAlerted = true;
+        this.alert(job, 'runtime-exceeded', job.execution?.id ?? '', `still running after ${this.env.now() - job.startedAtMs} ms, longer than its limit of ${job.definition.maxRuntimeMs} ms`);
+      },
+      () => undefined,
+    );
+  }
+
+  private async finishAttempt(job: JobState, execution: Execution, exit: ExitStatus): Promise<void> {
+    job.runtimeMonitor?.abort();
+    job.runtimeMonitor = undefined;
+    job.execution = undefined;
+    const name = job.definition.name;
+    const execTimeMs = this.env.now() - job.startedAtMs;
+    const limitMs = this.runtimeLimitMs(job);
+    // An attempt that ends at the very instant its monitor was due is over the limit all the same.
+    if (limitMs !== undefined && execTimeMs > limitMs && !job.runtimeAlerted) {
+      job.runtimeAlerted = true;
+      this.alert(job, 'runtime-exceeded', execution.id, `ran ${execTimeMs} ms, longer than its limit of ${job.definition.maxRuntimeMs} ms`);
+    }
+    let outcome: RunStatus;
+    if (job.stopRequested) outcome = 'stopped';
+    else if (succeeded(exit)) outcome = 'succeeded';
+    else if (job.attempt <= job.definition.retries) outcome = 'retrying';
+    else outcome = 'failed';
+    job.phase = outcome === 'retrying' ? 'waiting' : outcome === 'stopped' ? 'stopped' : outcome === 'succeeded' ? 'succeeded' : 'failed';
+    this.env.log('dag.job.end', { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes });
+    await this.record(job, outcome, execTimeMs, job.outputBytes);
+    if (outcome === 'failed') {
+      const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
+      this.notify({
+        kind: 'job-failed',
+        job,
+        execution: execution.id,
+        message: `failed (${describeExit(exit)}) after ${job.attempt} attempt(s)${blocked.length === 0 ? '' : `; blocked until it is restarted: ${blocked.join(', ')}`}`,
+        blocked,
+      });
+    }
+  }
+
+  private alert(job: JobState, kind: NotificationKind, execution: string, message: string): void {
+    this.notify({ kind, job, execution, message });
+  }
+
+  private notify(what: { kind: NotificationKind; job: JobState; execution: string; message: string; blocked?: readonly string[] }): void {
+    const notification: Notification = {
+      kind: what.kind,
+      pipeline: this.pipeline.name,
+      job: what.job.definition.name,
+      attempt: what.job.attempt,
+      execution: what.execution,
+      message: what.message,
+      atMs: this.env.now(),
+      ...(what.blocked === undefined ? {} : { blocked: what.blocked }),
+    };
+    this.env.log('dag.notify', { kind: notification.kind, job: notification.job, attempt: notification.attempt, execution: notification.execution });
+    // A notifier that fails must not stop the pipeline: say so in the log and carry on.
+    this.options.notifier.notify(notification).catch((error: unknown) => this.env.log('dag.notify-failed', { kind: notification.kind, job: notification.job, message: String((error as Error)?.message ?? error) }));
+  }
+
+  private record(job: JobState, status: RunStatus, execTimeMs: number, amountOfDataBytes: number): Promise<void> {
+    return this.options.store.append({
+      pipeline: this.pipeline.name,
+      jobKey: job.definition.name,
+      attempt: job.attempt,
+      status,
+      execTimeMs,
+      amountOfDataBytes,
+      timestampMs: this.env.now(),
+    });
+  }
+}

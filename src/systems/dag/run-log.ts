@@ -1,0 +1,106 @@
+/**
+ * The pipeline's durable state: the run log and the operator's pending commands, kept in a SQL
+ * store (SQLite by default, PostgreSQL by option). The runner writes a row at every change of a
+ * job's state and rebuilds its state from the newest row per job when it starts, so a restarted
+ * runner carries on where the last one stopped.
+ *
+ * Table `dag_run_log`: the seed design's columns `job_key`, `exec_time` (ms), `amount_of_data`
+ * (bytes), `timestamp` (ms since the Unix epoch), `status`, plus `id` (order), `pipeline` (several
+ * pipelines may share a store) and `attempt` (so retries left survive a restart).
+ * Table `dag_commands`: `start` / `stop` / `restart` requests from `simrun dag restart` and friends,
+ * taken (deleted) by the running runner.
+ */
+
+/** What a row says about a job; the newest row per job is its state. */
+export type RunStatus =
+  /** An attempt began. If it is the newest row after a restart, the attempt was interrupted. */
+  | 'running'
+  | 'succeeded'
+  /** An attempt failed and another will follow. */
+  | 'retrying'
+  /** An attempt failed with no retries left: everything downstream waits for a restart. */
+  | 'failed'
+  /** An operator stopped the job. */
+  | 'stopped'
+  /** An operator (re)started the job: it waits for its upstream jobs, with all its retries. */
+  | 'restarted';
+
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'retrying', 'failed', 'stopped', 'restarted'];
+
+export interface RunLogEntry {
+  readonly pipeline: string;
+  readonly jobKey: string;
+  /** 1 for the first attempt after a (re)start; 0 for `restarted` rows. */
+  readonly attempt: number;
+  readonly status: RunStatus;
+  /** How long the attempt ran, ms (0 for rows that do not end an attempt). */
+  readonly execTimeMs: number;
+  /** Bytes of output the attempt printed (0 for rows that do not end an attempt). */
+  readonly amountOfDataBytes: number;
+  /** When the row was written, by the runner's clock, ms since the Unix epoch. */
+  readonly timestampMs: number;
+}
+
+export type CommandAction = 'start' | 'stop' | 'restart';
+
+export interface PipelineCommand {
+  readonly pipeline: string;
+  readonly action: CommandAction;
+  /** One job, or every job when `null`. */
+  readonly jobKey: string | null;
+}
+
+export interface DagStore {
+  /** Where it is, for messages (passwords masked). */
+  readonly description: string;
+  append(entry: RunLogEntry): Promise<void>;
+  /** Every row of `pipeline`, oldest first. */
+  entries(pipeline: string): Promise<RunLogEntry[]>;
+  enqueue(command: PipelineCommand): Promise<void>;
+  /** Removes and returns the pending commands of `pipeline`, oldest first. */
+  take(pipeline: string): Promise<PipelineCommand[]>;
+  close(): Promise<void>;
+}
+
+/** The newest row of each job of `entries`. */
+export function latestByJob(entries: readonly RunLogEntry[]): Map<string, RunLogEntry> {
+  const latest = new Map<string, RunLogEntry>();
+  for (const entry of entries) latest.set(entry.jobKey, entry);
+  return latest;
+}
+
+/** The row shape both drivers return (PostgreSQL returns BIGINT as a string). */
+export interface RunLogRow {
+  readonly pipeline: string;
+  readonly job_key: string;
+  readonly attempt: number | string;
+  readonly status: string;
+  readonly exec_time: number | string;
+  readonly amount_of_data: number | string;
+  readonly timestamp: number | string;
+}
+
+export function entryFromRow(row: RunLogRow): RunLogEntry {
+  return {
+    pipeline: row.pipeline,
+    jobKey: row.job_key,
+    attempt: Number(row.attempt),
+    status: row.status as RunStatus,
+    execTimeMs: Number(row.exec_time),
+    amountOfDataBytes: Number(row.amount_of_data),
+    timestampMs: Number(row.timestamp),
+  };
+}
+
+export interface CommandRow {
+  readonly id: number | string;
+  readonly pipeline: string;
+  readonly action: string;
+  readonly job_key: string | null;
+}
+
+export function commandsFromRows(rows: readonly CommandRow[]): PipelineCommand[] {
+  return [...rows]
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .map((row) => ({ pipeline: row.pipeline, action: row.action as CommandAction, jobKey: row.job_key }));
+}

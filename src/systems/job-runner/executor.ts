@@ -1,0 +1,52 @@
+/**
+ * How a job's command actually runs. The job runner and the DAG pipeline own scheduling, state and
+ * output; an `Executor` only runs one command and reports its output and its exit. In real mode it
+ * is a shell child process (`src/real/shell-executor.ts`); in simulation a simulated job that emits
+ * chunks over `env.sleep` (`sim-executor.ts`). Keeping it this small keeps `node:child_process`
+ * out of the systems, so the same runner code runs under both.
+ */
+
+/** One piece of a job's output, in the order the job produced it. */
+export interface OutputChunk {
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+}
+
+/** How a job ended: an exit code, or the signal that ended it. */
+export interface ExitStatus {
+  /** The exit code; `null` when a signal ended the job. */
+  readonly code: number | null;
+  /** The signal that ended the job (`SIGTERM`, `SIGKILL`), or `null`. */
+  readonly signal: string | null;
+}
+
+export interface ExecutionRequest {
+  /** A shell command in real mode; a simulated job's description in simulation. */
+  readonly command: string;
+  /** Receives each chunk of output as it is produced, in order, before `exited` settles. */
+  onOutput(chunk: OutputChunk): void;
+}
+
+/** One running command. */
+export interface Execution {
+  /** The process id in real mode, the simulated execution's id in simulation. */
+  readonly id: string;
+  /** Settles (never rejects) once the job has ended and every chunk of its output was delivered. */
+  readonly exited: Promise<ExitStatus>;
+  /** Ends the job, and in real mode every process it started; `exited` settles afterwards. */
+  kill(): void;
+}
+
+export interface Executor {
+  start(request: ExecutionRequest): Execution;
+}
+
+/** True when the job ended by itself with code 0. */
+export function succeeded(status: ExitStatus): boolean {
+  return status.code === 0 && status.signal === null;
+}
+
+/** `exit 3`, `signal SIGTERM`: for log lines and status replies. */
+export function describeExit(status: ExitStatus): string {
+  return status.signal === null ? `exit ${String(status.code)}` : `signal ${status.signal}`;
+}

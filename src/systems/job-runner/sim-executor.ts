@@ -1,0 +1,114 @@
+/**
+ * A simulated executor: each execution emits numbered output chunks over `env.sleep` and then exits
+ * with the code its behaviour says. It runs inside the calling process's `Env`, like a child of
+ * that process: pausing the process pauses its jobs, and crashing it ends them silently.
+ *
+ * Every chunk and every exit is recorded in the trace (`sim-job.start`, `sim-job.output`,
+ * `sim-job.exit`): that record is what the job actually did, the independent account the
+ * invariants compare the runners' own bookkeeping against.
+ */
+import type { Env } from '../../env/env.js';
+import type { Execution, ExecutionRequest, Executor, ExitStatus } from './executor.js';
+
+/** What one simulated execution does. Units last. */
+export interface SimJobBehaviour {
+  /** Chunks of output it prints, one every `everyMs`. */
+  readonly chunks: number;
+  /** Bytes in each chunk (at least the chunk's label, and its newline). */
+  readonly chunkBytes: number;
+  /** Time before each chunk, ms. */
+  readonly everyMs: number;
+  /** Time after the last chunk until it exits, ms. */
+  readonly tailMs: number;
+  /** Its exit code when nobody ends it. */
+  readonly exitCode: number;
+}
+
+/**
+ * What the executor shares across the incarnations of the process that uses it (it outlives a
+ * crash, as the world does): execution numbering and the executions that can still be crashed.
+ */
+export class SimExecutionRegistry {
+  private nextNumber = 1;
+  private readonly crashable = new Map<string, () => void>();
+
+  /** A fresh id, unique across every incarnation. */
+  nextId(): string {
+    return `e${this.nextNumber++}`;
+  }
+
+  track(id: string, crash: () => void): void {
+    this.crashable.set(id, crash);
+  }
+
+  untrack(id: string): void {
+    this.crashable.delete(id);
+  }
+
+  /** Ends the execution at once with `SIGKILL`, as the kernel's OOM killer would; false if it is not running. */
+  crash(id: string): boolean {
+    const crash = this.crashable.get(id);
+    if (crash === undefined) return false;
+    crash();
+    return true;
+  }
+
+  /** Ids of executions still running, oldest first. */
+  running(): string[] {
+    return [...this.crashable.keys()];
+  }
+}
+
+/** Thrown into a simulated job's sleep to end it. */
+class Ended extends Error {
+  constructor(readonly signal: 'SIGTERM' | 'SIGKILL') {
+    super(`ended by ${signal}`);
+  }
+}
+
+/**
+ * An `Executor` over `env`: `behaviourOf(command)` says what each execution of `command` does
+ * (called once per execution, so it may vary between attempts).
+ */
+export function createSimExecutor(env: Env, registry: SimExecutionRegistry, behaviourOf: (command: string) => SimJobBehaviour): Executor {
+  return {
+    start(request: ExecutionRequest): Execution {
+      const id = registry.nextId();
+      const behaviour = behaviourOf(request.command);
+      const controller = new AbortController();
+      const end = (signal: 'SIGTERM' | 'SIGKILL'): void => {
+        if (!controller.signal.aborted) controller.abort(new Ended(signal));
+      };
+      registry.track(id, () => end('SIGKILL'));
+      env.log('sim-job.start', { execution: id, command: request.command });
+      const exited = (async (): Promise<ExitStatus> => {
+        let bytes = 0;
+        let status: ExitStatus;
+        try {
+          for (let seq = 0; seq < behaviour.chunks; seq++) {
+            await env.sleep(behaviour.everyMs, controller.signal);
+            const text = chunkText(id, seq, behaviour.chunkBytes);
+            bytes += text.length;
+            env.log('sim-job.output', { execution: id, seq, bytes: text.length });
+            request.onOutput({ stream: 'stdout', text });
+          }
+          await env.sleep(behaviour.tailMs, controller.signal);
+          status = { code: behaviour.exitCode, signal: null };
+        } catch (error) {
+          if (!(error instanceof Ended)) throw error;
+          status = { code: null, signal: error.signal };
+        }
+        registry.untrack(id);
+        env.log('sim-job.exit', { execution: id, ...status, bytes });
+        return status;
+      })();
+      return { id, exited, kill: () => end('SIGTERM') };
+    },
+  };
+}
+
+/** Chunk `seq` of execution `id`: its label padded with dots to `bytes`, ending in a newline. */
+export function chunkText(id: string, seq: number, bytes: number): string {
+  const label = `${id}:${seq}`;
+  return label.padEnd(Math.max(label.length, bytes - 1), '.') + '\n';
+}

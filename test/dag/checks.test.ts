@@ -1,0 +1,107 @@
+/**
+ * Each DAG invariant, fed a small hand-written history that breaks it (and one that keeps it).
+ */
+import { describe, expect, test } from 'vitest';
+import { checkAlertsJustified } from '../../src/check/dag/alerts-justified.js';
+import { checkBreachesAlerted } from '../../src/check/dag/breaches-alerted.js';
+import { checkDownstreamResumes } from '../../src/check/dag/downstream-resumes.js';
+import { checkNotBeforeStartTime } from '../../src/check/dag/not-before-start-time.js';
+import { checkNothingDownstreamOfFailure } from '../../src/check/dag/nothing-downstream-of-failure.js';
+import { checkUpstreamSucceededFirst } from '../../src/check/dag/upstream-succeeded-first.js';
+import type { TraceEvent } from '../../src/sim/trace.js';
+
+/** A history written as `[t, kind, data]` lines, all by the runner's first incarnation unless said. */
+function history(lines: readonly (readonly [number, string, Record<string, unknown>?, string?])[]): TraceEvent[] {
+  return lines.map(([t, kind, data, pid], seq) => ({ seq, t, pid: pid ?? 'dag-runner#1', kind, ...(data === undefined ? {} : { data }) }));
+}
+
+const OPEN: [number, string, Record<string, unknown>] = [
+  0,
+  'dag.open',
+  {
+    jobs: [
+      { name: 'a', dependsOn: [], retries: 0, maxRuntimeMs: 100, maxOutputBytes: 10 },
+      { name: 'b', dependsOn: ['a'], retries: 0, startAtMs: 50 },
+      { name: 'c', dependsOn: ['b'], retries: 0 },
+    ],
+  },
+];
+
+const attempt = (job: string, execution: string, startMs: number, endMs: number, outcome: string, bytes = 5): [number, string, Record<string, unknown>][] => [
+  [startMs, 'sim-job.start', { execution }],
+  [startMs, 'dag.job.start', { job, attempt: 1, execution }],
+  [startMs + 1, 'sim-job.output', { execution, seq: 0, bytes }],
+  [endMs, 'sim-job.exit', { execution, bytes }],
+  [endMs, 'dag.job.end', { job, attempt: 1, execution, outcome }],
+];
+
+const GOOD = history([[0, 'process.start'], OPEN, ...attempt('a', 'e1', 0, 40, 'succeeded'), ...attempt('b', 'e2', 60, 80, 'succeeded'), ...attempt('c', 'e3', 80, 90, 'succeeded')]);
+
+describe('DAG invariants accept a correct history', () => {
+  test.each([checkUpstreamSucceededFirst, checkNotBeforeStartTime, checkNothingDownstreamOfFailure, checkDownstreamResumes, checkAlertsJustified, checkBreachesAlerted])('%o', (check) => {
+    expect(check(GOOD)).toEqual([]);
+  });
+});
+
+describe('DAG invariants reject the history that breaks them', () => {
+  test('upstream-succeeded-first: b starts while a is still running', () => {
+    const trace = history([OPEN, [0, 'dag.job.start', { job: 'a', attempt: 1, execution: 'e1' }], [60, 'dag.job.start', { job: 'b', attempt: 1, execution: 'e2' }], [70, 'dag.job.end', { job: 'a', attempt: 1, execution: 'e1', outcome: 'succeeded' }]]);
+    const violations = checkUpstreamSucceededFirst(trace);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]?.message).toContain("job 'b' (attempt 1) started before its upstream job 'a' had succeeded");
+    expect(violations[0]?.eventSeq).toBe(2);
+  });
+
+  test('not-before-start-time: b starts at 40, its start time is 50', () => {
+    const trace = history([OPEN, ...attempt('a', 'e1', 0, 30, 'succeeded'), ...attempt('b', 'e2', 40, 45, 'succeeded')]);
+    expect(checkNotBeforeStartTime(trace).map((v) => v.message)).toEqual(["job 'b' started 10 ms before its start time"]);
+  });
+
+  test('nothing-downstream-of-failure: c runs after a failed for good', () => {
+    const trace = history([OPEN, ...attempt('a', 'e1', 0, 30, 'failed'), ...attempt('c', 'e2', 60, 70, 'succeeded')]);
+    expect(checkNothingDownstreamOfFailure(trace).map((v) => v.message)).toEqual(["job 'c' ran although 'a', upstream of it, had failed for good"]);
+  });
+
+  test('nothing-downstream-of-failure: a failure later restarted into success is recovered', () => {
+    const trace = history([OPEN, ...attempt('a', 'e1', 0, 30, 'failed'), ...attempt('a', 'e2', 40, 45, 'succeeded'), ...attempt('b', 'e3', 60, 70, 'succeeded')]);
+    expect(checkNothingDownstreamOfFailure(trace)).toEqual([]);
+  });
+
+  test('downstream-resumes: a restarted into success, but b never runs', () => {
+    const trace = history([[0, 'process.start'], OPEN, ...attempt('a', 'e1', 0, 30, 'failed'), [35, 'dag.job.restarted', { job: 'a' }], ...attempt('a', 'e2', 40, 45, 'succeeded'), [1000, 'operator.idle', {}, 'operator#1']]);
+    expect(checkDownstreamResumes(trace).map((v) => v.message)).toEqual(["job 'b' never ran although all its upstream jobs succeeded (after 'a' failed and was restarted)"]);
+  });
+
+  test('downstream-resumes: not judged while an attempt is in flight, or when the runner is dead', () => {
+    const inFlight = history([[0, 'process.start'], OPEN, ...attempt('a', 'e1', 0, 30, 'succeeded'), [60, 'dag.job.start', { job: 'x', attempt: 1, execution: 'e9' }]]);
+    expect(checkDownstreamResumes(inFlight)).toEqual([]);
+    const dead = history([[0, 'process.start'], OPEN, ...attempt('a', 'e1', 0, 30, 'succeeded'), [40, 'process.crash']]);
+    expect(checkDownstreamResumes(dead)).toEqual([]);
+  });
+
+  test('alerts-justified: a runtime alert for an attempt within its limit, an output alert within its limit, a failure notice for a success', () => {
+    const trace = history([
+      OPEN,
+      ...attempt('a', 'e1', 0, 40, 'succeeded'),
+      [40, 'dag.notify', { kind: 'runtime-exceeded', job: 'a', attempt: 1, execution: 'e1' }],
+      [40, 'dag.notify', { kind: 'output-exceeded', job: 'a', attempt: 1, execution: 'e1' }],
+      [40, 'dag.notify', { kind: 'job-failed', job: 'a', attempt: 1, execution: 'e1' }],
+    ]);
+    const messages = checkAlertsJustified(trace).map((v) => v.message);
+    expect(messages).toEqual([
+      "runtime alert for 'a' (execution e1) after 40 ms, within its limit of 100 ms",
+      "output alert for 'a' (execution e1) after 5 bytes, within its limit of 10 bytes",
+      "failure notification for 'a', whose last attempt ended succeeded",
+    ]);
+  });
+
+  test('breaches-alerted: an attempt over both limits, and a final failure, with no notification', () => {
+    const trace = history([OPEN, ...attempt('a', 'e1', 0, 150, 'failed', 11)]);
+    const messages = checkBreachesAlerted(trace).map((v) => v.message);
+    expect(messages).toEqual([
+      "'a' attempt 1 ran 150 ms, over its limit of 100 ms, and no runtime alert was sent",
+      "'a' attempt 1 printed 11 bytes, over its limit of 10, and no output alert was sent",
+      "'a' failed for good and no failure notification was sent",
+    ]);
+  });
+});
