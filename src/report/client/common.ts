@@ -39,6 +39,7 @@ function appendAll(el, children) {
   if (children === undefined || children === null) return;
   (Array.isArray(children) ? children : [children]).forEach(function (child) {
     if (child === undefined || child === null || child === false) return;
+    if (Array.isArray(child)) { appendAll(el, child); return; }
     el.appendChild(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
   });
 }
@@ -97,10 +98,17 @@ function commandBlock(label, command, testid) {
   button.addEventListener('click', function () {
     var done = function () { button.textContent = 'Copied'; button.classList.add('copied'); setTimeout(function () { button.textContent = 'Copy'; button.classList.remove('copied'); }, 1500); };
     var select = function () { var range = document.createRange(); range.selectNodeContents(code); var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range); button.textContent = 'Selected'; };
-    try {
-      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(command).then(done, select);
-      else select();
-    } catch (e) { select(); }
+    // The synchronous copy works from a file:// page without a clipboard permission; the async API is the fallback.
+    var range = document.createRange();
+    range.selectNodeContents(code);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    var copied = false;
+    try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
+    if (copied) { selection.removeAllRanges(); done(); return; }
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(command).then(done, select);
+    else select();
   });
   return h('div', { class: 'command' }, [h('span', { class: 'label', text: label }), code, button]);
 }

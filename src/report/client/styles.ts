@@ -113,7 +113,7 @@ svg .mark.skew { fill: var(--select); }
 svg .violation-line { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 4 3; }
 svg .violation-flag { fill: var(--fail); cursor: pointer; }
 svg .cursor-line { stroke: var(--select); stroke-width: 1.5; }
-.log-head, .log-row { display: grid; grid-template-columns: 70px 110px 120px 190px 1fr; gap: 10px; padding: 0 10px; align-items: center; }
+.log-head, .log-row { display: grid; grid-template-columns: 64px 132px 120px 190px 1fr; gap: 10px; padding: 0 10px; align-items: center; }
 .log-head { font-size: 12px; font-weight: 600; color: var(--muted); background: var(--soft); border: 1px solid var(--line); border-bottom: 0; border-radius: 6px 6px 0 0; height: 28px; }
 .log-viewport { position: relative; height: 440px; overflow-y: auto; border: 1px solid var(--line); border-radius: 0 0 6px 6px; background: var(--bg); }
 .log-spacer { position: relative; }
