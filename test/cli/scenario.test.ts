@@ -29,7 +29,7 @@ describe('simrun scenario', () => {
     expect(lines[1]).toMatch(/^options: \{"workers":1,/);
     expect(run.stdout).toMatch(/^PASSED: /m);
     expect(run.stdout).toMatch(/^trace hash: [0-9a-f]{64}$/m);
-    expect(lines.at(-1)).toBe('replay: simrun scenario counter --seed 5');
+    expect(lines.at(-1)).toBe(`replay: simrun scenario ${fixture} --seed 5`);
   });
 
   test('a violated invariant exits 1 and names the invariant', () => {
@@ -37,7 +37,7 @@ describe('simrun scenario', () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^VIOLATED/m);
     expect(run.stdout).toContain('✗ no-lost-update');
-    expect(run.stdout).toContain('replay: simrun scenario counter --seed 5 --set workers=3');
+    expect(run.stdout).toContain(`replay: simrun scenario ${fixture} --seed 5 --set workers=3`);
   });
 
   test('a plan file replays exactly, and the replay command names it', () => {
@@ -47,7 +47,7 @@ describe('simrun scenario', () => {
     const result = JSON.parse(run.stdout);
     expect(result.plan).toEqual([{ at: 50, kind: 'crash', target: 'worker-1' }]);
     expect(result.planSource).toBe('file');
-    expect(result.replay).toBe(`simrun scenario counter --seed 5 --plan ${planPath}`);
+    expect(result.replay).toBe(`simrun scenario ${fixture} --seed 5 --plan ${planPath}`);
   });
 });
 
