@@ -1,0 +1,208 @@
+/**
+ * Scenario `cron-leader` (seed 002): `servers` servers run the task `backup` on one cron schedule
+ * (every minute by default) for `hours` simulated hours, sharing one lock store.
+ *
+ * - Faults a seed may inject: crashes (restarted after up to 10 min), pauses up to `pauseMsMax`, clock
+ *   skew up to `skewMsMax` either way (set and reset at random times), a slow database (lock calls
+ *   slowed to up to `dbSlowMsMax` each way for a while, through `withLockLatency`), slow storage for
+ *   the file lock. Documented bounds (defaults in brackets) under which the invariants must hold:
+ *   skew spread + misfire grace + lock-call latency < lockAtLeastFor [10 + 10 + 4 s < 30 s], and a
+ *   pause < 2/3 lockAtMostFor minus latency [20 s < 30 s - 4 s]; with expiry judged by the callers'
+ *   clocks, also skew spread < 2/3 lockAtMostFor [10 s < 30 s] (see `test/cron/clock.test.ts`).
+ * - Invariants: each tick ran at most once; runs never overlapped; each tick ran at least once while
+ *   a server was alive, except within the tolerance stated in `src/check/cron/at-least-once.ts`.
+ */
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { checkRunsNeverOverlap, checkTickAtLeastOnce, checkTickAtMostOnce, cronHistoryFromTrace, type CronHistory } from '../src/check/cron/index.js';
+import type { Env } from '../src/env/env.js';
+import { createMemoryLock, createSqliteLock, MemoryLockState, withLockLatency, type LockBackend } from '../src/locks/index.js';
+import { defineScenario, type CheckContext, type Invariant } from '../src/scenario/scenario.js';
+import { closeSimLocks, createSimLock, SIM_LOCK_KINDS, type SimLockKind } from '../src/scenario/sim-locks.js';
+import type { Fault } from '../src/sim/faults.js';
+import type { World } from '../src/sim/world.js';
+import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule } from '../src/systems/cron/index.js';
+
+const params = z
+  .object({
+    servers: z.number().int().positive().max(50).default(5),
+    /** Simulated hours (24: a day). */
+    hours: z.number().positive().max(24 * 31).default(24),
+    schedule: z.string().default('* * * * *'),
+    timeZone: z.string().default('UTC'),
+    lock: z.enum(SIM_LOCK_KINDS).default('memory'),
+    /** Whose clock judges expiry: the store's (the world's true clock) or each server's own. The file lock is always `caller`. */
+    lockClock: z.enum(['database', 'caller']).default('database'),
+    ttlMs: z.number().int().nonnegative().default(90_000),
+    lockAtLeastForMs: z.number().int().nonnegative().default(30_000),
+    lockAtMostForMs: z.number().int().positive().default(45_000),
+    misfireGraceMs: z.number().int().nonnegative().default(10_000),
+    /** The task's duration, drawn per run. */
+    taskMsMin: z.number().int().nonnegative().default(200),
+    taskMsMax: z.number().int().nonnegative().default(3_000),
+    /** One-way latency of a lock call in normal times, and at most during a slow-database episode. */
+    dbLatencyMsMax: z.number().int().nonnegative().default(50),
+    dbSlowMsMax: z.number().int().nonnegative().default(2_000),
+    skewMsMax: z.number().int().nonnegative().default(5_000),
+    pauseMsMax: z.number().int().positive().default(20_000),
+  })
+  .strict();
+
+type Params = z.infer<typeof params>;
+
+const TASK = 'backup';
+const FS_SLOW_MS_MAX = 50;
+
+function serverNames(p: Params): string[] {
+  return Array.from({ length: p.servers }, (_, index) => `server-${index + 1}`);
+}
+
+/** Per-world state: the slow-database setting and caller-clock stores. */
+interface CronWorldState {
+  latencyMsMax: number;
+  callerMemory?: MemoryLockState;
+  callerSqlite?: Database.Database;
+}
+const worlds = new WeakMap<World, CronWorldState>();
+function stateOf(world: World, p: Params): CronWorldState {
+  let state = worlds.get(world);
+  if (state === undefined) {
+    state = { latencyMsMax: p.dbLatencyMsMax };
+    worlds.set(world, state);
+  }
+  return state;
+}
+
+/** The lock as server `env` sees it: the chosen store, judged by the chosen clock, over a slow link. */
+function serverLock(world: World, p: Params, env: Env): LockBackend {
+  const state = stateOf(world, p);
+  const store = p.lockClock === 'caller' && p.lock !== 'file' ? callerClockLock(state, p.lock, env) : createSimLock(world, p.lock, env);
+  return withLockLatency(store, env, {
+    minMs: 0,
+    // Read at every call, so a slow-database fault takes effect at once.
+    get maxMs() {
+      return state.latencyMsMax;
+    },
+  });
+}
+
+function callerClockLock(state: CronWorldState, kind: Exclude<SimLockKind, 'file'>, env: Env): LockBackend {
+  const now = (): number => env.now();
+  if (kind === 'memory') {
+    state.callerMemory ??= new MemoryLockState();
+    return createMemoryLock({ now, state: state.callerMemory });
+  }
+  state.callerSqlite ??= new Database(':memory:');
+  return createSqliteLock(state.callerSqlite, { clock: 'caller', now });
+}
+
+/** The tolerance of `tick-at-least-once` for these parameters (see `src/check/cron/at-least-once.ts`). */
+export function livenessBound(p: Params): { spreadMs: number; holdMs: number } {
+  const latencyMs = 4 * Math.max(p.dbLatencyMsMax, p.dbSlowMsMax) + 20 * FS_SLOW_MS_MAX;
+  return {
+    spreadMs: p.skewMsMax + p.misfireGraceMs + latencyMs,
+    holdMs: Math.max(p.ttlMs, p.lockAtMostForMs, p.lockAtLeastForMs) + 2 * p.skewMsMax + latencyMs,
+  };
+}
+
+function horizonMs(p: Params): number {
+  return Math.round(p.hours * 3_600_000);
+}
+
+function history(context: CheckContext<Params>): CronHistory {
+  return cronHistoryFromTrace(context.trace, serverNames(context.params));
+}
+
+function scheduledTicks(schedule: CronSchedule, fromMs: number, toMs: number): number[] {
+  const ticks: number[] = [];
+  for (let tick = schedule.nextAfter(fromMs); tick <= toMs; tick = schedule.nextAfter(tick)) ticks.push(tick);
+  return ticks;
+}
+
+const invariants: Invariant<Params>[] = [
+  {
+    name: 'tick-at-most-once',
+    description: 'no tick of the task ran twice',
+    check: (context) => checkTickAtMostOnce(history(context)),
+  },
+  {
+    name: 'runs-never-overlap',
+    description: 'no two runs of the task were in progress at once',
+    check: (context) => checkRunsNeverOverlap(history(context)),
+  },
+  {
+    name: 'tick-at-least-once',
+    description: 'every tick ran while a server was alive, except right after a crash or pause of one (see the tolerance)',
+    check(context) {
+      const p = context.params;
+      const fromMs = context.world.epochMs;
+      const toMs = fromMs + horizonMs(p);
+      const ticks = scheduledTicks(parseCronSchedule(p.schedule, p.timeZone), fromMs, toMs);
+      return checkTickAtLeastOnce(history(context), ticks, livenessBound(p), { fromMs, toMs });
+    },
+  },
+];
+
+const dbSlow = z.object({ at: z.number().int().nonnegative(), kind: z.literal('db-slow'), ms: z.number().int().positive(), durationMs: z.number().int().positive() }).strict();
+
+export default defineScenario<Params>({
+  name: 'cron-leader',
+  summary: 'servers run a task on a cron schedule under one lock: each tick at most once, and at least once while a server lives',
+  params,
+  horizonMs,
+  faultSpace: (p) => ({
+    targets: serverNames(p),
+    windowMs: Math.max(1, horizonMs(p) - 300_000),
+    rates: { crash: 3 * (p.hours / 24), pause: 4 * (p.hours / 24), skew: 6 * (p.hours / 24), 'db-slow': 3 * (p.hours / 24), 'fs-slow': 2 * (p.hours / 24) },
+    restartAfterMsMax: 600_000,
+    pauseMsMax: p.pauseMsMax,
+    skewMsMax: p.skewMsMax,
+    fsSlowMsMax: FS_SLOW_MS_MAX,
+    fsSlowDurationMsMax: 600_000,
+    extraGenerators: {
+      'db-slow': (prng, at): Fault => ({ at, kind: 'db-slow', ms: prng.int(1, Math.max(1, p.dbSlowMsMax)), durationMs: prng.int(1_000, 900_000) }),
+    },
+  }),
+  faultKinds: {
+    'db-slow': {
+      schema: dbSlow,
+      apply(world, fault) {
+        const state = worlds.get(world);
+        if (state === undefined) return;
+        const normalMs = state.latencyMsMax;
+        state.latencyMsMax = Math.max(normalMs, fault.ms as number);
+        world.atFault(world.elapsed() + (fault.durationMs as number), () => {
+          state.latencyMsMax = normalMs;
+        });
+      },
+    },
+  },
+  shrinkParams: { servers: 1 },
+  mutants: Object.fromEntries(Object.entries(cronMutants).map(([name, mutant]) => [name, mutant.flaw])),
+  setup(world, p, { mutant }) {
+    stateOf(world, p);
+    // One parsed schedule for the world: each server walks the same ticks, computed once.
+    const schedule = parseCronSchedule(p.schedule, p.timeZone);
+    for (const server of serverNames(p)) {
+      world.spawn(server, async (env) => {
+        const lock = serverLock(world, p, env);
+        const times = { ttlMs: p.ttlMs, lockAtLeastForMs: p.lockAtLeastForMs, lockAtMostForMs: p.lockAtMostForMs };
+        await runCronServer(env, lock, {
+          name: TASK,
+          schedule,
+          ...times,
+          misfireGraceMs: p.misfireGraceMs,
+          task: (_run, signal) => env.sleep(p.taskMsMin + Math.floor(env.random() * (Math.max(p.taskMsMin, p.taskMsMax) - p.taskMsMin + 1)), signal),
+          ...(mutant === undefined ? {} : { policy: cronMutants[mutant as CronMutantName].policy(env, lock, TASK, times) }),
+        });
+      });
+    }
+  },
+  invariants,
+  teardown(world) {
+    closeSimLocks(world);
+    const state = worlds.get(world);
+    if (state?.callerSqlite?.open) state.callerSqlite.close();
+    worlds.delete(world);
+  },
+});

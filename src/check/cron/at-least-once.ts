@@ -1,0 +1,54 @@
+/**
+ * Invariant `tick-at-least-once`: while some server is alive, every tick runs.
+ *
+ * Precisely, with `spreadMs` the most a server's attempt at a tick can be away from the tick's true
+ * instant (clock skew either way, lock-call latency, the misfire grace) and `holdMs` the longest a
+ * lock can outlive the last word of its holder (`max(ttl, lockAtMostFor, lockAtLeastFor)` plus skew for
+ * caller-clock stores), a tick T must have run unless
+ * - no server incarnation was alive and unpaused throughout [T - spreadMs, T + spreadMs];
+ * - a server crashed or was paused at some time in [T - holdMs - spreadMs, T + spreadMs] (for a pause,
+ *   counting from its end): its lock may still have been held, so every other server skipped T;
+ * - a run of the task was in progress at T (the previous run is long; runs never overlap);
+ * - T is within `spreadMs` of the start or the end of the checked window.
+ */
+import type { Violation } from '../violation.js';
+import type { CronHistory } from './history.js';
+import { isoInstant } from '../../systems/cron/schedule.js';
+
+export const TICK_AT_LEAST_ONCE = 'tick-at-least-once';
+
+export interface LivenessBound {
+  readonly spreadMs: number;
+  readonly holdMs: number;
+}
+
+export function checkTickAtLeastOnce(history: CronHistory, ticks: readonly number[], bound: LivenessBound, window: { readonly fromMs: number; readonly toMs: number }): Violation[] {
+  const ran = new Set(history.runs.map((run) => run.tick));
+  const violations: Violation[] = [];
+  for (const tick of ticks) {
+    if (ran.has(tick)) continue;
+    if (tick < window.fromMs + bound.spreadMs || tick > window.toMs - bound.spreadMs) continue;
+    if (!someServerAlive(history, tick - bound.spreadMs, tick + bound.spreadMs)) continue;
+    if (disturbedNear(history, tick, bound)) continue;
+    if (runInProgress(history, tick, bound.spreadMs)) continue;
+    violations.push({ invariant: TICK_AT_LEAST_ONCE, message: `tick ${isoInstant(tick)} never ran, though servers were alive and undisturbed around it`, atMs: tick });
+  }
+  return violations;
+}
+
+function someServerAlive(history: CronHistory, from: number, to: number): boolean {
+  return history.lives.some(
+    (life) =>
+      life.from <= from &&
+      (life.to ?? Infinity) >= to &&
+      !history.disturbances.some((d) => d.kind === 'pause' && d.server === life.server && d.from <= to && d.to >= from),
+  );
+}
+
+function disturbedNear(history: CronHistory, tick: number, bound: LivenessBound): boolean {
+  return history.disturbances.some((d) => d.from <= tick + bound.spreadMs && d.to >= tick - bound.holdMs - bound.spreadMs);
+}
+
+function runInProgress(history: CronHistory, tick: number, spreadMs: number): boolean {
+  return history.runs.some((run) => run.tick !== tick && run.startedAt <= tick + spreadMs && (run.endedAt ?? Infinity) >= tick - spreadMs);
+}

@@ -1,0 +1,90 @@
+/**
+ * What the cron-leader invariants judge, read from the trace: every run of the task (by tick), each
+ * server incarnation's life, and the crashes and pauses that may excuse a missed tick. The checkers
+ * are pure functions of this, so a test can feed them a hand-made bad history.
+ */
+import type { TraceEvent } from '../../sim/trace.js';
+
+/** One run of the task. Times are true virtual ms; seqs order events exactly. */
+export interface CronRunRecord {
+  readonly name: string;
+  /** The scheduled instant the run is for: its identity. */
+  readonly tick: number;
+  readonly pid: string;
+  readonly startedAt: number;
+  readonly startedSeq: number;
+  /** Absent while it still ran at the end. */
+  readonly endedAt?: number;
+  readonly endedSeq?: number;
+  /** `crashed`: its server died mid-run. */
+  readonly outcome: 'done' | 'failed' | 'crashed' | 'unfinished';
+}
+
+/** One incarnation of a server, from start to crash or exit (open-ended when still running). */
+export interface ServerLife {
+  readonly server: string;
+  readonly pid: string;
+  readonly from: number;
+  readonly to?: number;
+}
+
+/** A crash (a point) or a pause (an interval) of a server. */
+export interface Disturbance {
+  readonly kind: 'crash' | 'pause';
+  readonly server: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface CronHistory {
+  readonly runs: readonly CronRunRecord[];
+  readonly lives: readonly ServerLife[];
+  readonly disturbances: readonly Disturbance[];
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Builds the history of the servers named `servers` from a trace. */
+export function cronHistoryFromTrace(trace: readonly TraceEvent[], servers: readonly string[]): CronHistory {
+  const known = new Set(servers);
+  const runs: Mutable<CronRunRecord>[] = [];
+  const open = new Map<string, Mutable<CronRunRecord>>();
+  const lives = new Map<string, Mutable<ServerLife>>();
+  const disturbances: Disturbance[] = [];
+  for (const event of trace) {
+    const server = event.pid.replace(/#\d+$/, '');
+    if (!known.has(server)) continue;
+    switch (event.kind) {
+      case 'process.start':
+        lives.set(event.pid, { server, pid: event.pid, from: event.t });
+        break;
+      case 'process.crash':
+      case 'process.exit':
+      case 'process.error': {
+        const life = lives.get(event.pid);
+        if (life) life.to = event.t;
+        const run = open.get(event.pid);
+        if (run) Object.assign(run, { endedAt: event.t, endedSeq: event.seq, outcome: 'crashed' });
+        open.delete(event.pid);
+        if (event.kind === 'process.crash') disturbances.push({ kind: 'crash', server, from: event.t, to: event.t });
+        break;
+      }
+      case 'process.pause':
+        disturbances.push({ kind: 'pause', server, from: event.t, to: Number(event.data?.untilMs ?? event.t) });
+        break;
+      case 'cron.run.start': {
+        const run: Mutable<CronRunRecord> = { name: String(event.data?.name), tick: Number(event.data?.tick), pid: event.pid, startedAt: event.t, startedSeq: event.seq, outcome: 'unfinished' };
+        runs.push(run);
+        open.set(event.pid, run);
+        break;
+      }
+      case 'cron.run.end': {
+        const run = open.get(event.pid);
+        if (run) Object.assign(run, { endedAt: event.t, endedSeq: event.seq, outcome: event.data?.outcome === 'failed' ? 'failed' : 'done' });
+        open.delete(event.pid);
+        break;
+      }
+    }
+  }
+  return { runs, lives: [...lives.values()], disturbances };
+}

@@ -1,0 +1,128 @@
+/**
+ * A cron server: runs a named task on a cron schedule, at most once per tick across every server that
+ * shares the lock (see `lock-policy.ts` for the rules at each tick).
+ *
+ * Production code over `Env` and a `LockBackend` only. Ticks are computed and awaited on the server's
+ * own clock; a tick is identified by its scheduled instant, so servers agree on tick ids whatever their
+ * clocks say. A server that wakes more than `misfireGraceMs` after a tick (it was paused, or its clock
+ * jumped) skips it rather than run it late, when another server may already have run it and let the
+ * lock go. Ticks are strictly increasing per server, so a clock that steps back never repeats one.
+ * The loop is sequential: while a run lasts, the server attempts no other tick.
+ */
+import type { Env } from '../../env/index.js';
+import type { Lease, LockBackend } from '../../locks/index.js';
+import { leaderLockPolicy, type CronLockPolicy, type CronLockTimes } from './lock-policy.js';
+import { isoInstant, type CronSchedule } from './schedule.js';
+
+/** One run of the task, handed to it. */
+export interface CronRun {
+  readonly name: string;
+  /** The scheduled instant this run is for, ms since the Unix epoch: the run's identity. */
+  readonly tick: number;
+  /** The lease's fencing token. */
+  readonly token: number;
+}
+
+/** The task; `signal` aborts if the lock was lost while it ran. */
+export type CronTask = (run: CronRun, signal: AbortSignal) => Promise<void>;
+
+export interface CronServerOptions extends CronLockTimes {
+  /** The task's name, which is also the lock's name. */
+  readonly name: string;
+  readonly schedule: CronSchedule;
+  /** A tick woken up to later than this is skipped, ms. */
+  readonly misfireGraceMs: number;
+  readonly task: CronTask;
+  /** Stop after this many ticks (run, skipped or missed); run forever when absent. */
+  readonly ticks?: number;
+  /** Stop before the next tick once this aborts. */
+  readonly stop?: AbortSignal;
+  /** Replaces the lock rules (mutants do). */
+  readonly policy?: CronLockPolicy;
+}
+
+/** The message the seed's servers print when another server holds the lock. */
+export const ALREADY_RUNNING = 'queue: the task is already running';
+
+/** Runs the schedule until `ticks` ticks have passed or `stop` aborts. */
+export async function runCronServer(env: Env, lock: LockBackend, options: CronServerOptions): Promise<void> {
+  const { name, schedule } = options;
+  const policy = options.policy ?? leaderLockPolicy(env, lock, name, options);
+  let held: Lease | undefined;
+  let lastTick = Number.NEGATIVE_INFINITY;
+  env.log('cron.server.start', { name, schedule: schedule.expression, timeZone: schedule.timeZone });
+  for (let count = 0; options.ticks === undefined || count < options.ticks; count += 1) {
+    const tick = schedule.nextAfter(Math.max(lastTick, env.now()));
+    lastTick = tick;
+    // The clock may step back while sleeping: sleep again until it says the tick has come.
+    while (env.now() < tick) {
+      if (options.stop?.aborted) break;
+      await env.sleep(tick - env.now(), options.stop).catch(() => undefined);
+    }
+    if (options.stop?.aborted) break;
+    const lateMs = env.now() - tick;
+    if (lateMs > options.misfireGraceMs) {
+      env.log('cron.missed', { name, tick, lateMs });
+      env.print(`${isoInstant(tick)} ${name}: missed (woke ${lateMs} ms late)`);
+      continue;
+    }
+    held = await attempt(env, policy, options, tick, held);
+  }
+  await policy.stop(lastTick, held);
+  env.log('cron.server.stop', { name });
+}
+
+async function attempt(env: Env, policy: CronLockPolicy, options: CronServerOptions, tick: number, held: Lease | undefined): Promise<Lease | undefined> {
+  const { name } = options;
+  const taken = await policy.take(tick, held);
+  if (taken === null) {
+    env.log('cron.skip', { name, tick, message: ALREADY_RUNNING });
+    env.print(`${isoInstant(tick)} ${name}: ${ALREADY_RUNNING}`);
+    return undefined;
+  }
+  env.log('cron.lock', { name, tick, message: taken.how, token: taken.lease.token, expiresAt: taken.lease.expiresAt });
+  env.print(`${isoInstant(tick)} ${name}: ${taken.how}`);
+  const lease = await runKeepingLock(env, policy, options, tick, taken.lease);
+  if (lease === undefined) return undefined;
+  return policy.afterRun(tick, lease);
+}
+
+/** Runs the task while renewing the lease; returns the last lease, or undefined if it was lost. */
+async function runKeepingLock(env: Env, policy: CronLockPolicy, options: CronServerOptions, tick: number, first: Lease): Promise<Lease | undefined> {
+  const { name } = options;
+  let lease: Lease | undefined = first;
+  const done = new AbortController();
+  const lost = new AbortController();
+  const keeper = (async () => {
+    for (;;) {
+      try {
+        await env.sleep(Math.max(1, Math.floor(options.lockAtMostForMs / 3)), done.signal);
+      } catch {
+        return;
+      }
+      const renewed: Lease | null = await policy.keep(lease as Lease);
+      if (renewed !== null) {
+        lease = renewed;
+        continue;
+      }
+      if (done.signal.aborted) return;
+      lease = undefined;
+      env.log('cron.lock-lost', { name, tick });
+      lost.abort(new Error(`the lock on '${name}' was lost during the run for tick ${isoInstant(tick)}`));
+      return;
+    }
+  })();
+  env.log('cron.run.start', { name, tick, token: first.token });
+  let outcome: 'done' | 'failed' = 'done';
+  try {
+    await options.task({ name, tick, token: first.token }, lost.signal);
+  } catch (error) {
+    outcome = 'failed';
+    env.log('cron.task-error', { name, tick, error: String(error) });
+  } finally {
+    done.abort();
+    await keeper;
+  }
+  env.log('cron.run.end', { name, tick, outcome });
+  return lease;
+}

@@ -1,0 +1,87 @@
+/**
+ * A cron schedule: when a named task is due. Parsed by cron-parser, so it understands five-field
+ * (minute) and six-field (seconds) expressions, `@hourly`-style shorthands, and time zones with their
+ * daylight-saving jumps. Each tick is identified by its scheduled instant (ms since the Unix epoch),
+ * the same on every server whatever its clock says, so "each tick runs at most once" is checkable.
+ */
+import { CronDate, CronExpressionParser, type CronExpression } from 'cron-parser';
+
+/** A cron expression or time zone that cannot work; fix the input, retrying will not help. */
+export class CronScheduleError extends Error {
+  override readonly name = 'CronScheduleError';
+}
+
+export interface CronSchedule {
+  readonly expression: string;
+  /** An IANA time zone, e.g. `Europe/Paris`; the expression's fields are read in it. */
+  readonly timeZone: string;
+  /** The first tick strictly after `ms`. */
+  nextAfter(ms: number): number;
+  /** The gap between the first two ticks after `ms` (the schedule's period, for defaults). */
+  periodAfter(ms: number): number;
+}
+
+/** Throws `CronScheduleError` unless `timeZone` is an IANA zone this Node knows. */
+export function validateTimeZone(timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw new CronScheduleError(`unknown time zone '${timeZone}' (expected an IANA name such as UTC or Europe/Paris)`);
+  }
+}
+
+/**
+ * Parses `expression` in `timeZone`; throws `CronScheduleError` naming what is wrong.
+ *
+ * Ticks computed once are remembered, in order, so servers that share a schedule object (and one
+ * server walking tick after tick) pay cron-parser's cost once per tick.
+ */
+export function parseCronSchedule(expression: string, timeZone = 'UTC'): CronSchedule {
+  validateTimeZone(timeZone);
+  let cursor: CronExpression;
+  try {
+    cursor = CronExpressionParser.parse(expression, { tz: timeZone, currentDate: 0 });
+    cursor.next();
+  } catch (error) {
+    throw new CronScheduleError(`invalid cron expression '${expression}': ${(error as Error).message}`);
+  }
+  /** Consecutive ticks, ascending: every tick in (known[0], known[last]] is in it. */
+  let known: number[] = [];
+
+  const restartAt = (ms: number): void => {
+    cursor.reset(new CronDate(ms, timeZone));
+    known = [ms];
+  };
+
+  function nextAfter(ms: number): number {
+    const first = known[0];
+    // Far ahead of what is known (a long pause), or before it: start over from `ms`.
+    if (first === undefined || ms < first || ms > known[known.length - 1]! + 366 * 86_400_000) restartAt(ms);
+    while (known[known.length - 1]! <= ms) known.push(cursor.next().getTime());
+    let low = 0;
+    let high = known.length - 1;
+    // The first known tick > ms (the array is ascending and its last element is > ms).
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (known[middle]! > ms) high = middle;
+      else low = middle + 1;
+    }
+    if (known.length > 100_000) known = known.slice(low - 1);
+    return known[low]!;
+  }
+
+  return {
+    expression,
+    timeZone,
+    nextAfter,
+    periodAfter(ms) {
+      const first = nextAfter(ms);
+      return nextAfter(first) - first;
+    },
+  };
+}
+
+/** `ms` as an ISO 8601 instant in UTC, for log lines (without touching the global `Date`). */
+export function isoInstant(ms: number): string {
+  return new CronDate(ms, 'UTC').toISOString() ?? String(ms);
+}

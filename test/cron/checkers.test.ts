@@ -1,0 +1,78 @@
+/**
+ * Each cron-leader invariant fed a hand-made history: a good one passes, a bad one fails naming the
+ * tick and the servers.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkRunsNeverOverlap, checkTickAtLeastOnce, checkTickAtMostOnce, type CronHistory, type CronRunRecord } from '../../src/check/cron/index.js';
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2020, 7, 18);
+
+function run(minute: number, pid: string, seq: number, durationMs = 1_000): CronRunRecord {
+  const tick = T0 + minute * MINUTE;
+  return { name: 'backup', tick, pid, startedAt: tick, startedSeq: seq, endedAt: tick + durationMs, endedSeq: seq + 1, outcome: 'done' };
+}
+
+const lives = [{ server: 'server-1', pid: 'server-1#1', from: T0 }, { server: 'server-2', pid: 'server-2#1', from: T0 }];
+const good: CronHistory = { runs: [run(1, 'server-1#1', 1), run(2, 'server-1#1', 3), run(3, 'server-2#1', 5)], lives, disturbances: [] };
+const ticks = [1, 2, 3].map((minute) => T0 + minute * MINUTE);
+const bound = { spreadMs: 5_000, holdMs: 90_000 };
+const window = { fromMs: T0, toMs: T0 + 10 * MINUTE };
+
+describe('tick-at-most-once', () => {
+  test('one run per tick passes', () => {
+    expect(checkTickAtMostOnce(good)).toEqual([]);
+  });
+
+  test('a tick run on two servers fails', () => {
+    const violations = checkTickAtMostOnce({ ...good, runs: [...good.runs, run(2, 'server-2#1', 7)] });
+    expect(violations.map((v) => v.message)).toEqual(["tick 2020-08-18T00:02:00.000Z of 'backup' ran twice: on server-1#1 and on server-2#1"]);
+  });
+});
+
+describe('runs-never-overlap', () => {
+  test('runs one after another pass', () => {
+    expect(checkRunsNeverOverlap(good)).toEqual([]);
+  });
+
+  test('a run starting while a long one is in progress fails', () => {
+    const long = { ...run(1, 'server-1#1', 1), endedSeq: 10, endedAt: T0 + 5 * MINUTE };
+    const violations = checkRunsNeverOverlap({ ...good, runs: [long, run(3, 'server-2#1', 5)] });
+    expect(violations).toHaveLength(1);
+    expect(violations[0]?.message).toContain('started on server-2#1 while the run for tick 2020-08-18T00:01:00.000Z on server-1#1 was still in progress');
+  });
+
+  test('a run whose server crashed mid-run ends at the crash', () => {
+    const crashed: CronRunRecord = { ...run(1, 'server-1#1', 1), outcome: 'crashed', endedSeq: 2 };
+    expect(checkRunsNeverOverlap({ ...good, runs: [crashed, run(2, 'server-2#1', 3)] })).toEqual([]);
+  });
+});
+
+describe('tick-at-least-once', () => {
+  test('every tick run passes', () => {
+    expect(checkTickAtLeastOnce(good, ticks, bound, window)).toEqual([]);
+  });
+
+  test('a tick nobody ran while servers were alive and undisturbed fails', () => {
+    const violations = checkTickAtLeastOnce({ ...good, runs: [run(1, 'server-1#1', 1), run(3, 'server-2#1', 5)] }, ticks, bound, window);
+    expect(violations.map((v) => v.message)).toEqual(['tick 2020-08-18T00:02:00.000Z never ran, though servers were alive and undisturbed around it']);
+  });
+
+  test('a tick within the hold time after a crash is excused; one after it is not', () => {
+    const crash = { kind: 'crash' as const, server: 'server-1', from: T0 + 1.5 * MINUTE, to: T0 + 1.5 * MINUTE };
+    const manyTicks = [1, 2, 3, 4].map((minute) => T0 + minute * MINUTE);
+    const history: CronHistory = { ...good, runs: [run(1, 'server-1#1', 1)], disturbances: [crash] };
+    // Crash at 1.5 min, hold 90 s + spread 5 s: ticks 2 and 3 are excused, tick 4 is not.
+    expect(checkTickAtLeastOnce(history, manyTicks, bound, window).map((v) => v.atMs)).toEqual([T0 + 4 * MINUTE]);
+  });
+
+  test('no server alive: nothing is required', () => {
+    const dead = lives.map((life) => ({ ...life, to: T0 + 30_000 }));
+    expect(checkTickAtLeastOnce({ runs: [], lives: dead, disturbances: [] }, ticks, bound, window)).toEqual([]);
+  });
+
+  test('a tick during a long run is excused', () => {
+    const long = { ...run(1, 'server-1#1', 1), endedAt: T0 + 2.5 * MINUTE };
+    expect(checkTickAtLeastOnce({ ...good, runs: [long, run(3, 'server-2#1', 5)] }, ticks, bound, window)).toEqual([]);
+  });
+});
