@@ -5,7 +5,9 @@
  * sometimes late, with heavy-tailed processing times. `workers` workers poll the bucket, claim files
  * through the chosen lock backend, process each for minutes × `secondsInMin` seconds of virtual time,
  * commit through a fence, and print their statistics every 5 files. Faults crash and restart,
- * pause and skew the workers, fail and slow their storage, and delay drops.
+ * pause and skew the workers, fail and slow their storage, delay drops (`lag`: drop N appears
+ * `ms` late) and stall a worker just before its next request to the fence (`stall`: a pause at
+ * the worst moment, when its lease may lapse while it still believes it holds the file).
  *
  * Invariants: exactly-once, mutual exclusion as the fence sees it, statistics against a naive
  * oracle, liveness at the horizon (see `src/check/bucket/`).
@@ -17,7 +19,9 @@ import { defineScenario } from '../src/scenario/scenario.js';
 import { closeSimLocks, createSimLock, SIM_LOCK_KINDS } from '../src/scenario/sim-locks.js';
 import type { Fault } from '../src/sim/faults.js';
 import type { World } from '../src/sim/world.js';
-import { tracedFence } from '../src/systems/bucket/fence.js';
+import { tracedFence, type CommitFence } from '../src/systems/bucket/fence.js';
+import { processName } from '../src/check/bucket/events.js';
+import type { Env } from '../src/env/env.js';
 import { BUCKET_MUTANTS, neverExpiringLock, UnfencedResource, workerFlawsOf } from '../src/systems/bucket/mutants.js';
 import { planDrops, runProvider } from '../src/systems/bucket/provider.js';
 import { runBucketWorker } from '../src/systems/bucket/worker.js';
@@ -56,9 +60,9 @@ const params = z
     fsLatencyMsMax: z.number().int().nonnegative().default(20),
     /** Expected number of faults of each kind over the drop window. */
     faults: z
-      .object({ crash: rate, pause: rate, skew: rate, 'fs-error': rate, 'fs-slow': rate, lag: rate })
+      .object({ crash: rate, pause: rate, skew: rate, 'fs-error': rate, 'fs-slow': rate, lag: rate, stall: rate })
       .strict()
-      .default({ crash: 1.5, pause: 1.5, skew: 1, 'fs-error': 2, 'fs-slow': 1, lag: 2 }),
+      .default({ crash: 1.5, pause: 1.5, skew: 1, 'fs-error': 2, 'fs-slow': 1, lag: 2, stall: 1 }),
   })
   .strict();
 
@@ -77,6 +81,18 @@ const lastDropMs = (p: BucketParams): number => firstDropMs(p) + (p.files - 1) *
  * running out, the longest file three times over (a backlog), and polls.
  */
 const graceMs = (p: BucketParams): number => restartAfterMsMax(p) + pauseMsMax(p) + 2 * p.leaseTtlMs + 3 * p.size.maxMinutes * p.secondsInMin * 1000 + 4 * p.pollMs;
+
+/**
+ * Stalls per world: worker name → ms it will freeze for just before its next request to the output
+ * store's fence (a GC pause or a partition at the worst moment: the process-pause problem of leases).
+ */
+const pendingStalls = new WeakMap<World, Map<string, number>>();
+
+function stallsOf(world: World): Map<string, number> {
+  let stalls = pendingStalls.get(world);
+  if (stalls === undefined) pendingStalls.set(world, (stalls = new Map()));
+  return stalls;
+}
 
 /** Injected lags per world: drop index → extra ms. */
 const injectedLags = new WeakMap<World, Map<number, number>>();
@@ -102,6 +118,7 @@ export default defineScenario<BucketParams>({
     fsSlowMsMax: 500,
     fsSlowDurationMsMax: 60_000,
     extraGenerators: {
+      stall: (prng, at): Fault => ({ at, kind: 'stall', target: prng.pick(workerNames(p)), ms: prng.int(1, pauseMsMax(p)) }),
       // A storage error aimed at one operation of one worker, so it can land on any step of the
       // protocol (a commit's link, a mark-done's rename), not only on the next poll's listing.
       'fs-error': (prng, at): Fault => ({
@@ -135,6 +152,19 @@ export default defineScenario<BucketParams>({
         lags.set(file, (lags.get(file) ?? 0) + (fault.ms as number));
       },
     },
+    stall: {
+      schema: z
+        .object({
+          at: z.number().int().nonnegative(),
+          kind: z.literal('stall'),
+          target: z.string({ required_error: 'required: the worker to stall' }).min(1),
+          ms: z.number({ required_error: 'required: how long it stalls, ms' }).int().positive('expected ms > 0'),
+        })
+        .strict(),
+      apply(world, fault) {
+        stallsOf(world).set(fault.target as string, fault.ms as number);
+      },
+    },
   },
   mutants: BUCKET_MUTANTS,
   shrinkParams: { files: 1, workers: 1 },
@@ -145,6 +175,20 @@ export default defineScenario<BucketParams>({
     // into the trace, where the mutual-exclusion checker reads them.
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
     const fence = tracedFence(resource, (operation) => world.record('fence', 'bucket.fence', { ...operation }));
+    const stalls = stallsOf(world);
+    /** The fence as worker `env` reaches it: a pending stall freezes the worker just before its request lands. */
+    const fenceFor = (env: Env): CommitFence => ({
+      async admit(file, token, owner) {
+        const name = processName(env.id);
+        const stallMs = stalls.get(name);
+        if (stallMs !== undefined) {
+          stalls.delete(name);
+          world.pause(name, stallMs);
+          await env.sleep(0);
+        }
+        return fence.admit(file, token, owner);
+      },
+    });
     const flaws = workerFlawsOf(mutant);
 
     world.spawn('provider', async (env) => {
@@ -157,7 +201,7 @@ export default defineScenario<BucketParams>({
       world.spawn(name, (env) => {
         const backend = createSimLock(world, p.lock, env);
         const lock = mutant === 'no-takeover' ? neverExpiringLock(backend) : backend;
-        return runBucketWorker(env, { dir: BUCKET_DIR, lock, fence, secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, flaws });
+        return runBucketWorker(env, { dir: BUCKET_DIR, lock, fence: fenceFor(env), secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, flaws });
       });
     }
   },

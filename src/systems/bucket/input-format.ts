@@ -9,9 +9,10 @@
  * #end                     an end marker: the file is whole
  * ```
  * **Whole files only.** A provider that writes in place can be caught half way. A worker never
- * commits a file without its end marker, with one exception for providers that write no marker
- * (the seed's `simulation.py` writes just the number): a file without a marker counts as whole once
- * a worker has seen the same size for `settleMs` of its own clock. A first line that is complete
+ * commits a file without its end marker. For providers that write no marker (the seed's
+ * `simulation.py` writes just the number) a worker can be told to accept a file without one once it
+ * has seen the same size for `settleMs` of its own clock; that is a heuristic, off by default, and
+ * a writer that stalls mid-file for longer than `settleMs` defeats it. A first line that is complete
  * (ends with a newline) and is not a number is rejected at once: appending cannot fix it.
  *
  * **The ETL.** Each JSON object becomes one tab-separated row: its keys sorted, its values joined by

@@ -59,7 +59,11 @@ export interface WorkerOptions {
   readonly pollMs: number;
   /** Lease length per file, ms; renewed every third of it. */
   readonly leaseTtlMs: number;
-  /** A file without an end marker counts as whole once its size held still this long, ms (default 30 000). */
+  /**
+   * Accept files without an end marker (the seed's `simulation.py` writes none) once their size held
+   * still this long, ms. Off by default: then only a file with its end marker is ever committed, so
+   * a writer that stalls mid-file, however long, is never mistaken for a whole file.
+   */
   readonly settleMs?: number;
   /** Stops the worker (real mode: SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
@@ -81,6 +85,12 @@ class BucketWorker {
   private readonly warned = new Set<string>();
   /** Size last seen of each unmarked input, and since when (this worker's clock). */
   private readonly sizes = new Map<string, { size: number; sinceMs: number }>();
+  /**
+   * Files another worker held when this one last tried, and when to try again (this worker's
+   * clock). A held claim frees up only when its holder finishes (the file leaves the listing) or
+   * its lease runs out, so trying again before a lease's length has passed is wasted work.
+   */
+  private readonly busyUntil = new Map<string, number>();
   private dirsReady = false;
 
   constructor(
@@ -128,6 +138,7 @@ class BucketWorker {
     }
     // Oldest first: the names sort in time order. A real directory lists in any order.
     const names = (await env.fs.readdir(layout.dir)).sort();
+    for (const name of this.busyUntil.keys()) if (!names.includes(name)) this.busyUntil.delete(name);
     for (const name of names) {
       const kind = classifyEntry(name);
       if (kind === 'foreign' && !this.warned.has(name)) {
@@ -135,6 +146,7 @@ class BucketWorker {
         env.log('bucket.ignore', { file: name, reason: 'not a YYYY_MM_DD_HH_mm.txt name; left alone' });
       }
       if (kind !== 'input') continue;
+      if ((this.busyUntil.get(name) ?? Number.NEGATIVE_INFINITY) > env.now()) continue;
       const outcome = this.flaws.claimByListThenMove ? await this.claimByMoving(name) : await this.claimWithLease(name);
       // Processing took a while: the listing is stale, so look again from the oldest file.
       if (outcome === 'done' || outcome === 'rejected') return true;
@@ -152,7 +164,10 @@ class BucketWorker {
         acquireTimeoutMs: 0,
       });
     } catch (error) {
-      if (error instanceof LockTimeoutError) return 'busy';
+      if (error instanceof LockTimeoutError) {
+        this.busyUntil.set(name, env.now() + options.leaseTtlMs);
+        return 'busy';
+      }
       if (error instanceof LockLostError) {
         env.log('bucket.abandon', { file: name, token: error.token, reason: error.message });
         return 'lost';
@@ -254,6 +269,7 @@ class BucketWorker {
       if (errorCode(error) !== 'ENOENT') throw error;
     }
     this.sizes.delete(name);
+    this.busyUntil.delete(name);
     return 'done';
   }
 
@@ -274,13 +290,15 @@ class BucketWorker {
 
   /** Whether an unmarked file's size has held still for the settle time, by this worker's clock. */
   private settled(name: string, size: number): boolean {
+    const settleMs = this.options.settleMs;
+    if (settleMs === undefined) return false;
     const now = this.env.now();
     const seen = this.sizes.get(name);
     if (seen === undefined || seen.size !== size) {
       this.sizes.set(name, { size, sinceMs: now });
       return false;
     }
-    return now - seen.sinceMs >= (this.options.settleMs ?? 30_000);
+    return now - seen.sinceMs >= settleMs;
   }
 }
 
