@@ -24,7 +24,7 @@ export interface TimelineSpan {
   readonly cut?: boolean;
 }
 
-export type MarkKind = 'start' | 'restart' | 'crash' | 'exit' | 'error' | 'fault' | 'lock-lost' | 'lock-error' | 'skew';
+export type MarkKind = 'start' | 'restart' | 'crash' | 'exit' | 'error' | 'fault' | 'lock-lost' | 'lock-error' | 'lock-timeout' | 'skew';
 
 export interface TimelineMark {
   readonly kind: MarkKind;
@@ -166,8 +166,11 @@ export function deriveTimeline(trace: readonly TraceEvent[], epochMs: number, en
         break;
       }
       case 'lock.error':
+        lane.marks.push({ kind: 'lock-error', t, seq: event.seq, label: `lock error on ${String(data.key ?? '')} (${String(data.op ?? '')}): ${String(data.error ?? '')}` });
+        break;
       case 'lock.timeout':
-        lane.marks.push({ kind: 'lock-error', t, seq: event.seq, label: `${event.kind} ${String(data.key ?? '')} ${String(data.op ?? '')} ${String(data.error ?? '')}`.trim() });
+        // Giving up on a busy key is routine for workers that poll; it gets a quiet mark.
+        lane.marks.push({ kind: 'lock-timeout', t, seq: event.seq, label: `gave up waiting for ${String(data.key ?? '')} after ${String(data.waitedMs ?? '?')} ms` });
         break;
       default: {
         const activity = /^(.+)\.(start|end)$/.exec(event.kind);

@@ -99,6 +99,22 @@ describe.skipIf(unavailable !== undefined)(`HTML reports in Chromium${unavailabl
     await page.close();
   });
 
+  test('a real bucket run with the no-fencing mutant: the overlap on the lock lane, the files table, the violation on the timeline', async () => {
+    const run = simrun(['scenario', 'bucket', '--seed', '1', '--mutant', 'no-fencing', '--report', '--out-dir', outDir]);
+    expect(run.status).toBe(1);
+    const opened = await openReport(browser, join(outDir, 'bucket-no-fencing-1.html'));
+    const { page } = opened;
+    await expect(page.getByTestId('verdict').textContent()).resolves.toBe('VIOLATED');
+    await expect(page.locator('[data-testid=invariant][data-status=failed]').count()).resolves.toBeGreaterThan(0);
+    await expect(page.getByTestId('file-row').count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('[data-testid=timeline-svg] .seg.overlap').count()).resolves.toBeGreaterThan(0);
+    await expect(page.getByTestId('violation-flag').count()).resolves.toBeGreaterThan(0);
+    await page.getByTestId('timeline-card').scrollIntoViewIfNeeded();
+    await screenshot(page, 'run-bucket-no-fencing');
+    expectClean(opened);
+    await page.close();
+  });
+
   test('a bucket run: wheel zoom, drag pan, a violation jumps to its event, the files table, hostile names stay text', async () => {
     const result = syntheticBucketRun({ events: 600, hostile: true, duplicate: true });
     const path = join(outDir, 'bucket-hostile.html');

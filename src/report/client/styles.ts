@@ -109,6 +109,7 @@ svg .mark.exit { fill: var(--muted); }
 svg .mark.crash, svg .mark.error { fill: var(--fail); }
 svg .mark.fault { fill: var(--fault); }
 svg .mark.lock-lost, svg .mark.lock-error { fill: #bf8700; }
+svg .mark.lock-timeout { fill: #c4ccd5; }
 svg .mark.skew { fill: var(--select); }
 svg .violation-line { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 4 3; }
 svg .violation-flag { fill: var(--fail); cursor: pointer; }

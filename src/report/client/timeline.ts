@@ -7,7 +7,7 @@
 export const TIMELINE_SCRIPT = String.raw`
 var TL = { labelW: 168, axisH: 28, laneH: 32, lockRowH: 16, groupH: 22, padR: 14, minSpanMs: 5 };
 var TICK_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000, 900000, 1800000, 3600000, 7200000, 10800000, 21600000, 43200000, 86400000, 172800000, 604800000];
-var MARK_RANK = { crash: 7, error: 7, fault: 6, 'lock-lost': 5, 'lock-error': 4, restart: 3, start: 2, exit: 1, skew: 0 };
+var MARK_RANK = { crash: 8, error: 8, fault: 7, 'lock-lost': 6, 'lock-error': 5, restart: 4, start: 3, exit: 2, skew: 1, 'lock-timeout': 0 };
 
 function createTimeline(model, result, nav) {
   var violations = result.violations
@@ -111,7 +111,7 @@ function createTimeline(model, result, nav) {
         back.appendChild(s('line', { class: 'divider', x1: 0, x2: width, y1: y + row.h - 0.5, y2: y + row.h - 0.5 }));
       } else {
         back.appendChild(s('rect', { class: 'lane-bg' + (i % 2 ? ' odd' : ''), x: 0, y: y, width: width, height: row.h }));
-        var label = s('text', { class: 'lane-label' + (row.lane && row.lane.endedBy !== 'horizon' ? ' ended' : ''), x: 10, y: y + Math.min(row.h, TL.laneH) / 2 + 4, text: truncate(row.label, 22) });
+        var label = s('text', { class: 'lane-label' + (row.lane && row.lane.endedBy !== 'horizon' ? ' ended' : ''), x: 10, y: y + Math.min(row.h, TL.laneH) / 2 + 4, text: row.keepEnd ? truncateStart(row.label, 22) : truncate(row.label, 22) });
         back.appendChild(titled(label, row.title || row.label));
         drawRow(plot, row, y);
       }
@@ -223,6 +223,7 @@ function createTimeline(model, result, nav) {
     if (kind === 'start') return s('circle', { cx: mx, cy: cy, r: 3.5 });
     if (kind === 'exit') return s('rect', { x: mx - 1.5, y: cy - 7, width: 3, height: 14 });
     if (kind === 'lock-lost' || kind === 'lock-error') return s('path', { d: 'M' + (mx - 5) + ' ' + (cy - 5) + 'h10l-5 8z' });
+    if (kind === 'lock-timeout') return s('rect', { x: mx - 0.75, y: cy - 4, width: 1.5, height: 8 });
     return s('circle', { cx: mx, cy: cy, r: 3 });
   }
 
@@ -273,9 +274,15 @@ function layoutRows(model) {
   });
   if (model.locks.length) {
     rows.push({ type: 'group', label: 'LOCKS', h: TL.groupH });
-    model.locks.forEach(function (lock) { rows.push({ type: 'lock', label: lock.key, title: 'lock ' + lock.key, lock: lock, h: lock.rows * TL.lockRowH + 8 }); });
+    model.locks.forEach(function (lock) { rows.push({ type: 'lock', label: lock.key, keepEnd: true, title: 'lock ' + lock.key, lock: lock, h: lock.rows * TL.lockRowH + 8 }); });
   }
   return rows;
+}
+
+/** Lock keys often share a prefix (bucket/...): keep the end, which tells them apart. */
+function truncateStart(text, max) {
+  text = String(text);
+  return text.length <= max ? text : '…' + text.slice(text.length - max + 1);
 }
 
 function truncate(text, max) {
