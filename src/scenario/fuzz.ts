@@ -68,13 +68,20 @@ export interface CampaignFailure {
   readonly seed: number;
   readonly lock?: string;
   readonly status: 'violated' | 'harness-error';
+  /** The first invariant the run broke (`harness` for a harness error). */
   readonly invariant: string;
+  /** Every invariant the run broke, when more than one; `invariant` is the first. */
+  readonly invariants?: readonly string[];
   readonly message: string;
   readonly swarm?: SwarmDraw;
   readonly original: { readonly plan: readonly Fault[]; readonly params: Readonly<Record<string, unknown>>; readonly size: PlanSize };
   readonly shrunk?: { readonly plan: readonly Fault[]; readonly params: Readonly<Record<string, unknown>>; readonly size: PlanSize; readonly runs: number; readonly wallMs: number; readonly traceHash: string };
   /** Replays the original failure (from its seed). */
   readonly replay: string;
+  /** Replays the shrunk failure, once its plan is written to a file. */
+  readonly shrunkReplay?: string;
+  /** The HTML report of this failure's (shrunk) run, relative to the campaign report. */
+  readonly reportPath?: string;
 }
 
 export interface CampaignResult {
@@ -196,6 +203,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       ...(run.lock === undefined ? {} : { lock: run.lock }),
       status: run.status as 'violated' | 'harness-error',
       invariant,
+      ...(run.invariants.length > 1 ? { invariants: run.invariants } : {}),
       message: run.firstViolation?.message ?? run.error ?? '',
       ...(run.swarm === undefined ? {} : { swarm: run.swarm }),
       original: { plan: run.plan, params, size: originalSize },

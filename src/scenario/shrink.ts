@@ -66,20 +66,28 @@ function magnitudeArbitrary(value: number, gentlest: number): fc.Arbitrary<numbe
   return value >= gentlest ? fc.integer({ min: gentlest, max: value }) : fc.integer({ min: value, max: gentlest }).map((x) => x, (x) => x as number);
 }
 
-function faultArbitrary(fault: Fault): fc.Arbitrary<Fault> {
+type Magnitudes = Readonly<Record<string, readonly { field: string; gentlest: number }[]>>;
+
+/** The kernel's magnitude fields, plus those the scenario declares for its own fault kinds. */
+function magnitudesOf(scenario: Scenario<object>): Magnitudes {
+  const own = Object.entries(scenario.faultKinds ?? {}).map(([kind, definition]) => [kind, definition.magnitudes ?? []] as const);
+  return { ...Object.fromEntries(own), ...MAGNITUDES };
+}
+
+function faultArbitrary(fault: Fault, magnitudes: Magnitudes): fc.Arbitrary<Fault> {
   const fields: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [key, value] of Object.entries(fault)) fields[key] = fc.constant(value);
-  for (const { field, gentlest } of MAGNITUDES[fault.kind] ?? []) {
+  for (const { field, gentlest } of magnitudes[fault.kind] ?? []) {
     const value = fault[field];
     if (typeof value === 'number' && Number.isInteger(value)) fields[field] = magnitudeArbitrary(value, gentlest);
   }
   return fc.record(fields) as fc.Arbitrary<Fault>;
 }
 
-export function planSize(plan: readonly Fault[], params: Readonly<Record<string, number>>): PlanSize {
+export function planSize(plan: readonly Fault[], params: Readonly<Record<string, number>>, magnitudes: Magnitudes = MAGNITUDES): PlanSize {
   let magnitude = 0;
   for (const fault of plan) {
-    for (const { field } of MAGNITUDES[fault.kind] ?? []) magnitude += Math.abs(Number(fault[field] ?? 0));
+    for (const { field } of magnitudes[fault.kind] ?? []) magnitude += Math.abs(Number(fault[field] ?? 0));
   }
   return { faults: plan.length, magnitude, params };
 }
@@ -101,8 +109,9 @@ export async function shrinkFailure<P extends object>(request: ShrinkRequest<P>)
       paramArbitraries[name] = fc.integer({ min: minimum, max: value });
     }
   }
+  const magnitudes = magnitudesOf(request.scenario as Scenario<object>);
   const arbitrary: fc.Arbitrary<Candidate> = fc.record({
-    faults: fc.tuple(...request.plan.map((fault) => fc.option(faultArbitrary(fault), { nil: null }))),
+    faults: fc.tuple(...request.plan.map((fault) => fc.option(faultArbitrary(fault, magnitudes), { nil: null }))),
     params: fc.record(paramArbitraries),
   });
 
@@ -126,7 +135,7 @@ export async function shrinkFailure<P extends object>(request: ShrinkRequest<P>)
       return false;
     }
     const fails = result.violations.some((violation) => violation.invariant === request.invariant);
-    if (fails && (best === undefined || smaller(candidate, best.candidate))) best = { candidate, result };
+    if (fails && (best === undefined || smaller(candidate, best.candidate, magnitudes))) best = { candidate, result };
     return fails;
   };
 
@@ -142,17 +151,17 @@ export async function shrinkFailure<P extends object>(request: ShrinkRequest<P>)
   return {
     plan,
     params: { ...request.params, ...changedParams },
-    original: planSize(request.plan, shrinkable),
-    shrunk: planSize(plan, candidate.params),
+    original: planSize(request.plan, shrinkable, magnitudes),
+    shrunk: planSize(plan, candidate.params, magnitudes),
     runs,
     result,
   };
 }
 
 /** Fewer faults first, then gentler faults, then smaller parameters. */
-function smaller(a: Candidate, b: Candidate): boolean {
-  const sizeA = planSize(a.faults.filter((fault): fault is Fault => fault !== null), a.params);
-  const sizeB = planSize(b.faults.filter((fault): fault is Fault => fault !== null), b.params);
+function smaller(a: Candidate, b: Candidate, magnitudes: Magnitudes): boolean {
+  const sizeA = planSize(a.faults.filter((fault): fault is Fault => fault !== null), a.params, magnitudes);
+  const sizeB = planSize(b.faults.filter((fault): fault is Fault => fault !== null), b.params, magnitudes);
   if (sizeA.faults !== sizeB.faults) return sizeA.faults < sizeB.faults;
   const paramsA = Object.values(sizeA.params).reduce((sum, value) => sum + value, 0);
   const paramsB = Object.values(sizeB.params).reduce((sum, value) => sum + value, 0);

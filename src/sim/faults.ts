@@ -52,6 +52,8 @@ export type FaultPlan = readonly Fault[];
 export interface FaultKindDefinition {
   readonly schema: z.ZodTypeAny;
   apply(world: World, fault: Fault): void;
+  /** Integer fields that measure how strong the fault is, each with its gentlest value (for shrinking). */
+  readonly magnitudes?: readonly { readonly field: string; readonly gentlest: number }[];
 }
 
 export class PlanError extends Error {

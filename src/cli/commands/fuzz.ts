@@ -1,10 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import cliProgress from 'cli-progress';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { emitRegressionTest, REGRESSIONS_DIR } from '../../scenario/emit-test.js';
-import { parseShard, runCampaign, type CampaignResult } from '../../scenario/fuzz.js';
-import { InputError } from '../../scenario/run.js';
+import { parseShard, runCampaign, type CampaignFailure, type CampaignResult } from '../../scenario/fuzz.js';
+import { InputError, runScenario } from '../../scenario/run.js';
+import { writeRunResult } from '../../report/result-file.js';
+import { defaultReportPath, writeReport, writeRunReport } from '../../report/report-file.js';
 import { loadScenario } from '../../scenario/registry.js';
 import { formatSwarm } from '../../scenario/swarm.js';
 import { describeFailure, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
@@ -40,6 +42,7 @@ export default class FuzzCommand extends SimrunCommand {
     shrink: Flags.boolean({ description: 'shrink failures (--no-shrink to skip)', default: true, allowNo: true }),
     'emit-test': Flags.boolean({ description: `write a vitest test replaying each shrunk failure under ${REGRESSIONS_DIR}/`, default: false }),
     'out-dir': Flags.string({ description: 'where results and shrunk plans are written', default: join('reports', 'fuzz') }),
+    report: Flags.boolean({ description: 'write an HTML campaign report, and a run report for each failure', default: false }),
   };
 
   async run(): Promise<CampaignResult & { resultPath: string }> {
@@ -94,6 +97,7 @@ export default class FuzzCommand extends SimrunCommand {
     for (const disagreement of result.lockDisagreements ?? []) {
       this.log(`  backends disagree on seed ${disagreement.seed}: ${Object.entries(disagreement.verdicts).map(([lock, verdict]) => `${lock}=${verdict}`).join('  ')}`);
     }
+    const failures: CampaignFailure[] = [];
     for (const failure of result.failures) {
       for (const line of describeFailure(failure)) this.log(line);
       const shrunk = await writeShrunkPlan(result, failure, flags['out-dir']);
@@ -108,11 +112,33 @@ export default class FuzzCommand extends SimrunCommand {
           this.log(`  regression test: ${path}`);
         }
       }
+      let reportPath: string | undefined;
+      if (flags.report) {
+        // The failure's run, replayed in full (trace included) for its own report: the shrunk one when there is one.
+        const replayed = await runScenario(scenario, {
+          seed: failure.seed,
+          scenarioReference: args.scenario,
+          params: failure.shrunk?.params ?? failure.original.params,
+          plan: failure.shrunk?.plan ?? failure.original.plan,
+          ...(shrunk === undefined ? {} : { planPath: shrunk.path }),
+          ...(result.mutant === undefined ? {} : { mutant: result.mutant }),
+        });
+        await writeRunResult(replayed, flags['out-dir']);
+        reportPath = await writeRunReport(replayed, flags['out-dir']);
+        this.log(`  report: ${reportPath}`);
+      }
+      failures.push({
+        ...failure,
+        ...(shrunk === undefined ? {} : { shrunkReplay: shrunk.replay }),
+        ...(reportPath === undefined ? {} : { reportPath: basename(reportPath) }),
+      });
     }
-    const resultPath = await writeCampaign(result, flags['out-dir']);
+    const campaign: CampaignResult = { ...result, failures };
+    const resultPath = await writeCampaign(campaign, flags['out-dir']);
     this.log(`result: ${resultPath}`);
+    if (flags.report) this.log(`report: ${await writeReport({ kind: 'campaign', result: campaign }, defaultReportPath(resultPath))}`);
     process.exitCode = result.status === 'passed' ? EXIT.passed : EXIT.violated;
-    return { ...result, resultPath };
+    return { ...campaign, resultPath };
   }
 }
 
