@@ -137,6 +137,8 @@ export class DagRunner {
    */
   async run(options: { follow?: boolean } = {}): Promise<JobView[]> {
     this.active = true;
+    // Commands queued while no runner was up (`simrun dag restart` between two runs) come first.
+    for (const command of await this.options.store.take(this.pipeline.name)) await this.apply(command);
     this.pump();
     for (;;) {
       if (this.fatal !== undefined) throw this.fatal;

@@ -1,0 +1,28 @@
+import { Args, Flags } from '@oclif/core';
+import { DEFAULT_STORE, openStore, pipelineStatus, readPipeline, type JobStatusLine } from '../../../real/dag-cli.js';
+import { SimrunCommand } from '../../base.js';
+
+export default class DagStatusCommand extends SimrunCommand {
+  static override summary = 'Show where each job of a pipeline stands, from the run log.';
+  static override examples = ['<%= config.bin %> dag status etl.yaml', '<%= config.bin %> dag status etl.yaml --store postgres://localhost/etl --json'];
+  static override enableJsonFlag = true;
+  static override args = { pipeline: Args.string({ description: 'the pipeline file (YAML)', required: true }) };
+  static override flags = { store: Flags.string({ description: 'where the run log lives: sqlite:PATH or a postgres:// URL', default: DEFAULT_STORE }) };
+
+  async run(): Promise<{ pipeline: string; jobs: JobStatusLine[] }> {
+    const { args, flags } = await this.parse(DagStatusCommand);
+    const pipeline = await readPipeline(args.pipeline);
+    const store = await openStore(flags.store);
+    try {
+      const jobs = await pipelineStatus(pipeline, store);
+      const width = Math.max(...jobs.map((job) => job.job.length));
+      for (const job of jobs) {
+        const last = job.timestampMs === undefined ? '' : `  last: ${job.lastStatus} at ${new Date(job.timestampMs).toISOString()}, ${job.execTimeMs} ms, ${job.amountOfDataBytes} bytes`;
+        this.log(`${job.job.padEnd(width)}  ${job.phase.padEnd(9)}${last}`);
+      }
+      return { pipeline: pipeline.name, jobs };
+    } finally {
+      await store.close();
+    }
+  }
+}
