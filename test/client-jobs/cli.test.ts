@@ -1,0 +1,112 @@
+/**
+ * Client jobs for real: `simrun jobs client` starts real OS processes that contend for a real lock
+ * (a directory of lock files, or a SQLite file) and append to a real output file; `simrun jobs verify`
+ * judges the file. Assertions are on outputs and reports, never on durations.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { WHOLE_TEXT } from '../../src/systems/client-jobs/index.js';
+import { hasStackTrace, simrun } from '../cli/helpers.js';
+
+interface Outcome {
+  readonly status: 'succeeded' | 'failed';
+  readonly job: number;
+  readonly reason?: string;
+}
+
+function freshDir(): string {
+  return mkdtempSync(join(tmpdir(), 'simrun-client-jobs-'));
+}
+
+function runJobs(dir: string, extra: readonly string[]): { status: number | null; result: { jobs: Outcome[]; succeeded: number; wholeTexts: number; wellFormed: boolean } } {
+  const run = simrun(['jobs', 'client', '--client', 'acme', '--out', join(dir, 'output.txt'), '--json', ...extra]);
+  expect(run.stderr).toBe('');
+  return { status: run.status, result: JSON.parse(run.stdout) };
+}
+
+describe('simrun jobs client, for real', () => {
+  test.each([
+    ['file lock (default)', [] as string[]],
+    ['sqlite lock', ['--lock', 'sqlite:LOCKDB']],
+  ])('five jobs started at once on a %s: k whole texts for k successes, every job reported', (_name, lockArgs) => {
+    const dir = freshDir();
+    const args = lockArgs.map((arg) => arg.replace('LOCKDB', join(dir, 'locks.db')));
+    const { status, result } = runJobs(dir, ['--jobs', '5', '--crash-rate', '0.4', ...args]);
+    expect(status).toBe(0);
+    expect(result.jobs.map((job) => job.job).sort()).toEqual([1, 2, 3, 4, 5]);
+    const succeeded = result.jobs.filter((job) => job.status === 'succeeded').length;
+    expect(readFileSync(join(dir, 'output.txt'), 'utf8')).toBe(WHOLE_TEXT.repeat(succeeded));
+    expect(result).toMatchObject({ succeeded, wholeTexts: succeeded, wellFormed: true });
+    const verify = simrun(['jobs', 'verify', join(dir, 'output.txt')]);
+    expect(verify.status).toBe(0);
+    expect(verify.stdout).toContain(`OK, ${succeeded} whole texts`);
+  });
+
+  test('every job crashing mid-text leaves an empty output, and later jobs still ran', () => {
+    const dir = freshDir();
+    const { result } = runJobs(dir, ['--jobs', '4', '--crash-rate', '1']);
+    expect(result.jobs.map((job) => job.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    expect(result.jobs.every((job) => /crashed after part [1-5] of 6/.test(job.reason ?? ''))).toBe(true);
+    expect(readFileSync(join(dir, 'output.txt'), 'utf8')).toBe('');
+  });
+
+  test('job processes killed mid-text: their partial text is rolled back and the others still run', () => {
+    const dir = freshDir();
+    const { status, result } = runJobs(dir, ['--jobs', '3', '--crash-rate', '1', '--crash-mode', 'exit', '--ttl-ms', '1000']);
+    expect(status).toBe(0);
+    expect(result.jobs.map((job) => job.reason)).toEqual(['its process died mid-text', 'its process died mid-text', 'its process died mid-text']);
+    expect(readFileSync(join(dir, 'output.txt'), 'utf8')).toBe('');
+    // No journal is left behind: the last one was rolled back by the supervisor's sweep.
+    expect(readdirSync(dir).filter((name) => name.includes('.pending'))).toEqual([]);
+  });
+
+  test('a second run appends to the first run\'s texts', () => {
+    const dir = freshDir();
+    const first = runJobs(dir, ['--jobs', '2', '--crash-rate', '0']).result;
+    const second = runJobs(dir, ['--jobs', '3', '--crash-rate', '0']).result;
+    expect([first.wholeTexts, second.wholeTexts]).toEqual([2, 5]);
+  });
+});
+
+describe('simrun jobs verify', () => {
+  test('interleaved texts fail with exit 1 and say where', () => {
+    const path = join(freshDir(), 'output.txt');
+    writeFileSync(path, WHOLE_TEXT + 'Maestro isMaestro the best...... is the best......\n\n\n\n');
+    const run = simrun(['jobs', 'verify', path]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('MALFORMED after 1 whole texts: text 2 (at character 27) is interleaved or partial text');
+  });
+
+  test('a partial text at the end fails', () => {
+    const path = join(freshDir(), 'output.txt');
+    writeFileSync(path, WHOLE_TEXT + 'Maestro is the');
+    expect(simrun(['jobs', 'verify', path]).status).toBe(1);
+  });
+
+  test('fewer texts than --expected-min fail; enough pass', () => {
+    const path = join(freshDir(), 'output.txt');
+    writeFileSync(path, WHOLE_TEXT.repeat(2));
+    expect(simrun(['jobs', 'verify', path, '--expected-min', '3']).status).toBe(1);
+    expect(simrun(['jobs', 'verify', path, '--expected-min', '2']).status).toBe(0);
+  });
+});
+
+describe('bad input: one line on stderr, exit 2, no stack trace', () => {
+  const dir = freshDir();
+  const out = join(dir, 'output.txt');
+  test.each([
+    ['a negative job count', ['jobs', 'client', '--client', 'acme', '--out', out, '--jobs', '-3'], "--jobs must be a positive integer, got '-3'"],
+    ['a negative crash rate', ['jobs', 'client', '--client', 'acme', '--out', out, '--crash-rate', '-0.1'], "--crash-rate must be a probability between 0 and 1, got '-0.1'"],
+    ['an output path in a missing directory', ['jobs', 'client', '--client', 'acme', '--out', join(dir, 'missing', 'output.txt')], `directory ${join(dir, 'missing')} does not exist`],
+    ['a memory lock across processes', ['jobs', 'client', '--client', 'acme', '--out', out, '--lock', 'memory'], '--lock memory lives inside one process'],
+    ['a missing file to verify', ['jobs', 'verify', join(dir, 'nope.txt')], `cannot read ${join(dir, 'nope.txt')}: ENOENT`],
+  ])('%s', (_name, args, message) => {
+    const run = simrun(args);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(message);
+    expect(hasStackTrace(run.stderr)).toBe(false);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Cron servers for real: five `simrun cron serve` OS processes started at once on a seconds-level
+ * schedule share one lock (a SQLite file, or PostgreSQL when SIMRUN_PG_URL is set), and the task's
+ * own log is judged afterwards: no tick ran twice, and every tick the servers reached ran once. Nothing
+ * here is timed; a tick a server woke up to too late is logged as missed and excused, as documented.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { hasStackTrace, ROOT, simrun } from '../cli/helpers.js';
+import { postgresUrlOrSkipReason } from '../locks/fixtures.js';
+
+const SERVERS = 5;
+const TICKS = 4;
+
+interface ServerRun {
+  readonly server: string;
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function serve(server: string, args: readonly string[]): Promise<ServerRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'cron', 'serve', '--server', server, ...args], { env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ server, code, stdout, stderr }));
+  });
+}
+
+/** What the servers printed per tick: `2026-...Z backup: new lock`. */
+function attemptsByTick(runs: readonly ServerRun[], name: string): Map<string, string[]> {
+  const byTick = new Map<string, string[]>();
+  for (const run of runs) {
+    for (const line of run.stdout.split('\n')) {
+      const match = new RegExp(`^(\\S+Z) ${name}: (.+)$`).exec(line);
+      if (match) byTick.set(match[1]!, [...(byTick.get(match[1]!) ?? []), match[2]!]);
+    }
+  }
+  return byTick;
+}
+
+async function fiveServers(lock: string, name: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'simrun-cron-'));
+  const taskLog = join(dir, 'runs.log');
+  const args = ['--name', name, '--schedule', '*/1 * * * * *', '--lock', lock, '--task-log', taskLog, '--ticks', String(TICKS), '--task-ms', '50'];
+  const runs = await Promise.all(Array.from({ length: SERVERS }, (_, index) => serve(`server-${index + 1}`, args)));
+  for (const run of runs) expect(run, run.stderr).toMatchObject({ code: 0, stderr: '' });
+
+  const starts = readFileSync(taskLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { event: string; tickIso: string; server: string }).filter((entry) => entry.event === 'start');
+  const runsPerTick = new Map<string, string[]>();
+  for (const start of starts) runsPerTick.set(start.tickIso, [...(runsPerTick.get(start.tickIso) ?? []), start.server]);
+  // At most once: no tick in the task's log twice.
+  expect([...runsPerTick].filter(([, servers]) => servers.length > 1)).toEqual([]);
+
+  // At least once: every tick a server reached in time (not "missed") ran, on exactly one server.
+  const attempts = attemptsByTick(runs, name);
+  expect(attempts.size).toBeGreaterThanOrEqual(TICKS);
+  for (const [tick, messages] of attempts) {
+    if (messages.some((message) => message.startsWith('missed'))) continue;
+    expect(runsPerTick.get(tick), `tick ${tick}: ${messages.join(' | ')}`).toHaveLength(1);
+    expect(messages.filter((message) => message === 'new lock' || message === 'existing lock, updating expires_at')).toHaveLength(1);
+  }
+  // The leader kept its lock from tick to tick, as the seed's servers do.
+  expect(runs.some((run) => run.stdout.includes('existing lock, updating expires_at'))).toBe(true);
+  expect(runs.some((run) => run.stdout.includes('queue: the task is already running'))).toBe(true);
+}
+
+describe('simrun cron serve, for real', () => {
+  test(`${SERVERS} OS processes on a SQLite file: each tick runs once`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simrun-cron-db-'));
+    await fiveServers(`sqlite:${join(dir, 'locks.db')}`, 'backup');
+  });
+
+  const postgres = postgresUrlOrSkipReason();
+  if ('url' in postgres) {
+    test(`${SERVERS} OS processes on PostgreSQL: each tick runs once`, async () => {
+      await fiveServers(postgres.url, `backup-${process.pid}`);
+    });
+  } else {
+    test.skip(`${SERVERS} OS processes on PostgreSQL: skipped: ${postgres.skip}`, () => {});
+  }
+});
+
+describe('bad input: one line on stderr, exit 2, no stack trace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'simrun-cron-bad-'));
+  const base = ['cron', 'serve', '--name', 'backup', '--server', 'server-1', '--lock', `sqlite:${join(dir, 'locks.db')}`];
+  test.each([
+    ['an invalid cron expression', [...base, '--schedule', '61 * * * *'], "invalid cron expression '61 * * * *'"],
+    ['an unknown time zone', [...base, '--schedule', '* * * * *', '--tz', 'Europe/Atlantis'], "unknown time zone 'Europe/Atlantis'"],
+    ['a task log in a missing directory', [...base, '--schedule', '* * * * *', '--task-log', join(dir, 'missing', 'runs.log')], 'does not exist'],
+    ['a zero tick count', [...base, '--schedule', '* * * * *', '--ticks', '0'], "--ticks must be an integer >= 1, got '0'"],
+  ])('%s', (_name, args, message) => {
+    const run = simrun(args);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(message);
+    expect(hasStackTrace(run.stderr)).toBe(false);
+  });
+});
