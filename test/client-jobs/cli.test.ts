@@ -110,3 +110,19 @@ describe('bad input: one line on stderr, exit 2, no stack trace', () => {
     expect(hasStackTrace(run.stderr)).toBe(false);
   });
 });
+
+describe('simrun scenario client-jobs / cron-leader', () => {
+  test.each([
+    ['client-jobs', ['--set', 'clients=2', '--lock', 'file']],
+    ['cron-leader', ['--set', 'hours=2', '--lock', 'sqlite']],
+  ])('%s: one seed gives one trace hash in two OS processes', (scenario, extra) => {
+    const outDir = freshDir();
+    const hashes = [1, 2].map(() => {
+      const run = simrun(['scenario', scenario, '--seed', '31', ...extra, '--json', '--out-dir', outDir]);
+      expect(run.status).toBe(0);
+      return JSON.parse(run.stdout).traceHash as string;
+    });
+    expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashes[1]).toBe(hashes[0]);
+  });
+});
