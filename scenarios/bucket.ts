@@ -23,7 +23,7 @@ import { tracedFence, type CommitFence } from '../src/systems/bucket/fence.js';
 import { processName } from '../src/check/bucket/events.js';
 import type { Env } from '../src/env/env.js';
 import { BUCKET_MUTANTS, neverExpiringLock, UnfencedResource, workerFlawsOf } from '../src/systems/bucket/mutants.js';
-import { planDrops, runProvider } from '../src/systems/bucket/provider.js';
+import { planDrops, provideDrops } from '../src/systems/bucket/provider.js';
 import { runBucketWorker } from '../src/systems/bucket/worker.js';
 
 /** The bucket directory on the world's volume. */
@@ -195,7 +195,7 @@ export default defineScenario<BucketParams>({
       const firstMs = world.epochMs + firstDropMs(p);
       const drops = planDrops({ firstNamedAtMs: firstMs, firstDueMs: firstMs, files: p.files, intervalMs: p.intervalMs, lag: p.lag, size: p.size, random: () => env.random() });
       const lags = lagsOf(world);
-      await runProvider(env, { dir: BUCKET_DIR, drops, atomicWrites: p.atomicWrites, extraLagMs: (index) => lags.get(index) ?? 0 });
+      await provideDrops(env, { dir: BUCKET_DIR, drops, atomicWrites: p.atomicWrites, extraLagMs: (index) => lags.get(index) ?? 0 });
     });
     for (const name of workerNames(p)) {
       world.spawn(name, (env) => {

@@ -5,3 +5,4 @@ export { checkStatistics, naiveStats, STATISTICS } from './statistics.js';
 export { checkLiveness, LIVENESS, type LivenessOptions } from './liveness.js';
 export { readBucketVolume, type BucketVolume } from './volume.js';
 export { expectedOutput } from './expected-output.js';
+export { verifyBucket, traceOfLog, type BucketVerdict, type VerifyBucketOptions } from './verify-directory.js';

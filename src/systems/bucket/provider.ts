@@ -93,7 +93,7 @@ export interface ProviderOptions {
 }
 
 /** Drops every file of `options.drops` when it is due, then returns. */
-export async function runProvider(env: Env, options: ProviderOptions): Promise<void> {
+export async function provideDrops(env: Env, options: ProviderOptions): Promise<void> {
   const layout = bucketLayout(options.dir);
   const atomic = options.atomicWrites ?? true;
   const extraLagMs = options.extraLagMs ?? (() => 0);

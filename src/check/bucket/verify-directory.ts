@@ -1,0 +1,103 @@
+/**
+ * `verifyBucket`: judges a real run from what it left behind — the bucket directory, and the
+ * workers' captured output (standard output and standard error in one file per worker, e.g.
+ * `simrun bucket worker ... >w1.log 2>&1`): every file committed exactly once with the right output,
+ * nothing left waiting, and every statistics line right.
+ *
+ * The logs are turned back into a trace (each JSON log line is an event; each other line is a
+ * printed line of the worker whose events surround it) and judged by the same checkers as a
+ * simulation. Without logs only the directory is judged: outputs, inputs and their ETL.
+ */
+import { readFile } from 'node:fs/promises';
+import * as nodeFs from 'node:fs/promises';
+import { errorCode, type FsPromises } from '../../env/fs.js';
+import { realEnv } from '../../env/real-env.js';
+import { BucketInputError } from '../../systems/bucket/errors.js';
+import { requireDirectory } from '../../systems/bucket/real-provider.js';
+import type { TraceEvent } from '../../sim/trace.js';
+import type { Violation } from '../violation.js';
+import { checkExactlyOnce } from './exactly-once.js';
+import { checkStatistics } from './statistics.js';
+import { readBucketVolume } from './volume.js';
+
+export interface VerifyBucketOptions {
+  readonly dir: string;
+  /** Captured output of each worker (and optionally the provider), one file per process. */
+  readonly logs?: readonly string[];
+}
+
+export interface BucketVerdict {
+  readonly status: 'passed' | 'violated';
+  readonly files: { readonly dropped: number; readonly committed: number; readonly waiting: number; readonly rejected: number };
+  /** Commits seen in the logs, and statistics lines checked. */
+  readonly commitsLogged: number;
+  readonly statisticsLines: number;
+  readonly violations: readonly Violation[];
+}
+
+export async function verifyBucket(options: VerifyBucketOptions): Promise<BucketVerdict> {
+  await requireDirectory(realEnv('verify'), options.dir);
+  const readLog = async (path: string): Promise<string> => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      throw new BucketInputError(`cannot read the log ${path}: ${errorCode(error) ?? String(error)}`);
+    }
+  };
+  const volume = await readBucketVolume(nodeFs as unknown as FsPromises, options.dir.replace(/\/+$/, ''));
+  const logged = await Promise.all((options.logs ?? []).map(async (path) => traceOfLog(path, await readLog(path))));
+  const events = logged.flat().map((event, seq) => ({ ...event, seq }));
+  // The provider's log names the drops; without it every input found anywhere counts as dropped.
+  const haveDrops = events.some((event) => event.kind === 'bucket.drop');
+  const seen = new Set([...volume.inbox, ...volume.processed, ...volume.rejected, ...volume.claimed, ...volume.outputs]);
+  const drops: TraceEvent[] = haveDrops ? [] : [...seen].sort().map((file, index) => ({ seq: -1 - index, t: 0, pid: 'provider', kind: 'bucket.drop', data: { file } }));
+  const trace = [...drops, ...events];
+  const haveCommits = events.some((event) => event.kind === 'bucket.commit');
+
+  const violations: Violation[] = [];
+  const exactlyOnce = await checkExactlyOnce(trace, volume);
+  // Without worker logs there are no traced commits to compare outputs with; the volume checks stand.
+  violations.push(...(haveCommits ? exactlyOnce : exactlyOnce.filter((violation) => !violation.message.includes('without a traced commit'))));
+  violations.push(...checkStatistics(trace));
+  for (const file of [...volume.inbox].sort()) violations.push({ invariant: 'liveness', message: `${file} is still waiting in ${options.dir}: never processed` });
+  const commitsLogged = events.filter((event) => event.kind === 'bucket.commit').length;
+  return {
+    status: violations.length === 0 ? 'passed' : 'violated',
+    files: { dropped: haveDrops ? new Set(events.filter((event) => event.kind === 'bucket.drop').map((event) => event.data?.file)).size : seen.size, committed: volume.outputs.size, waiting: volume.inbox.size, rejected: volume.rejected.size },
+    commitsLogged,
+    statisticsLines: events.filter((event) => event.kind === 'stdout').length,
+    violations,
+  };
+}
+
+/** One process's captured output as trace events (`seq` assigned by the caller). */
+export function traceOfLog(path: string, text: string): Array<Omit<TraceEvent, 'seq'>> {
+  const events: Array<Omit<TraceEvent, 'seq'>> = [];
+  let pid = path;
+  let t = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const parsed = parseLogLine(line);
+    if (parsed === undefined) {
+      // A printed line: it belongs to the process whose log lines surround it.
+      if (line.startsWith('Files processed')) events.push({ t, pid, kind: 'stdout', data: { line } });
+      continue;
+    }
+    const { t: time, pid: linePid, kind, ...data } = parsed;
+    pid = String(linePid);
+    t = Date.parse(String(time)) || t;
+    events.push({ t, pid, kind: String(kind), data });
+  }
+  return events;
+}
+
+function parseLogLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const value = JSON.parse(line) as unknown;
+    if (typeof value === 'object' && value !== null && 'kind' in value && 'pid' in value) return value as Record<string, unknown>;
+  } catch {
+    // Not a log line (a worker killed mid-write leaves half a line): skip it.
+  }
+  return undefined;
+}

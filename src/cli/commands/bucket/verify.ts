@@ -1,0 +1,27 @@
+import { Flags } from '@oclif/core';
+import { verifyBucket, type BucketVerdict } from '../../../check/bucket/verify-directory.js';
+import { EXIT, SimrunCommand } from '../../base.js';
+
+export default class BucketVerifyCommand extends SimrunCommand {
+  static override summary = 'Check a bucket directory after a real run: every file committed exactly once, every statistics line right.';
+  static override description =
+    "Reads DIR (inputs, DIR/output, DIR/processed, DIR/rejected) and, with --logs, each worker's captured output (stdout and stderr in one file). Exit codes: 0 passed, 1 violated, 2 bad input.";
+  static override examples = ['<%= config.bin %> bucket verify --dir /tmp/bucket --logs w1.log w2.log'];
+  static override enableJsonFlag = true;
+  static override flags = {
+    dir: Flags.string({ description: 'the bucket directory', required: true }),
+    logs: Flags.string({ description: "workers' captured output files", multiple: true }),
+  };
+
+  async run(): Promise<BucketVerdict> {
+    const { flags } = await this.parse(BucketVerifyCommand);
+    const verdict = await verifyBucket({ dir: flags.dir, ...(flags.logs === undefined ? {} : { logs: flags.logs }) });
+    const { dropped, committed, waiting, rejected } = verdict.files;
+    this.log(`${verdict.status === 'passed' ? 'PASSED' : 'VIOLATED'}: ${dropped} files dropped, ${committed} committed, ${waiting} waiting, ${rejected} rejected`);
+    if (flags.logs !== undefined) this.log(`logs: ${verdict.commitsLogged} commits, ${verdict.statisticsLines} statistics lines checked`);
+    for (const violation of verdict.violations.slice(0, 50)) this.log(`  ✗ ${violation.invariant}: ${violation.message}`);
+    if (verdict.violations.length > 50) this.log(`  ... and ${verdict.violations.length - 50} more`);
+    process.exitCode = verdict.status === 'passed' ? EXIT.passed : EXIT.violated;
+    return verdict;
+  }
+}

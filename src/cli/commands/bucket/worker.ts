@@ -1,0 +1,43 @@
+import { Flags } from '@oclif/core';
+import { runWorker } from '../../../systems/bucket/real-worker.js';
+import { SimrunCommand } from '../../base.js';
+
+export default class BucketWorkerCommand extends SimrunCommand {
+  static override summary = 'Process the files of a bucket directory alongside other workers, each exactly once.';
+  static override description =
+    'Polls the directory, claims one file at a time with a lease on the shared lock, processes it for its minutes × seconds-in-min seconds, commits its output to DIR/output exactly once and moves it to DIR/processed. Prints "Files processed: N, Total Time: T, Sum of Squares: S" every 5 files on standard output; structured events go to standard error as JSON lines. Runs until SIGINT or SIGTERM. Exit codes: 0 stopped, 2 bad input.';
+  static override examples = [
+    '<%= config.bin %> bucket worker --dir /tmp/bucket --lock file --seconds-in-min 0.01',
+    '<%= config.bin %> bucket worker --dir /tmp/bucket --lock sqlite:/tmp/locks.db --seconds-in-min 0.01 >w1.log 2>&1',
+  ];
+  static override flags = {
+    dir: Flags.string({ description: 'the bucket directory (must exist)', required: true }),
+    lock: Flags.string({ description: 'file (locks in DIR/locks), file:DIR, sqlite:PATH or postgres://user:pass@host/db', default: 'file' }),
+    'seconds-in-min': Flags.string({ description: 'real seconds per minute of processing time (60: real time)', default: '60' }),
+    'poll-ms': Flags.integer({ description: 'wait between looks at an idle directory', default: 5_000 }),
+    'lease-ttl-ms': Flags.integer({ description: "lease per claimed file; a dead worker's file is taken over after it", default: 30_000 }),
+    'settle-ms': Flags.integer({ description: "also accept files without an #end marker (simulation.py's) once their size held still this long" }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(BucketWorkerCommand);
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await runWorker({
+        dir: flags.dir,
+        lock: flags.lock,
+        secondsInMin: Number(flags['seconds-in-min']),
+        pollMs: flags['poll-ms'],
+        leaseTtlMs: flags['lease-ttl-ms'],
+        ...(flags['settle-ms'] === undefined ? {} : { settleMs: flags['settle-ms'] }),
+        signal: stop.signal,
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}
