@@ -11,6 +11,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import bucket from '../../scenarios/bucket.js';
+import { runScenario } from '../../src/scenario/run.js';
 import { ROOT, simrun } from '../cli/helpers.js';
 
 /** Processing minutes of each file; the sixth (01:30) is long enough to be killed in. */
@@ -133,5 +135,20 @@ it('every bucket command refuses a missing directory with one line and exit code
     const run = simrun(args);
     expect(run.status).toBe(2);
     expect(run.stderr.trim()).toBe('simrun: the bucket directory /nonexistent/bucket does not exist (create it first)');
+  }
+});
+
+it('one seed gives one trace hash in this process and in two CLI processes', async () => {
+  const outDir = await mkdtemp(join(tmpdir(), 'simrun-bucket-hash-'));
+  try {
+    const hashes = [1, 2].map(() => {
+      const run = simrun(['scenario', 'bucket', '--seed', '42', '--lock', 'file', '--json', '--out-dir', outDir]);
+      expect(run.status).toBe(0);
+      return (JSON.parse(run.stdout) as { traceHash: string }).traceHash;
+    });
+    const here = await runScenario(bucket, { seed: 42, params: { lock: 'file' } });
+    expect(hashes).toEqual([here.traceHash, here.traceHash]);
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
   }
 });
