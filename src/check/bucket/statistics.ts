@@ -61,15 +61,15 @@ export function checkStatistics(trace: readonly TraceEvent[]): Violation[] {
         fail(`printed ${JSON.stringify(line)}, expected ${JSON.stringify(expected)} (minutes committed: ${minutes.slice(0, n).join(', ')})`, event);
       }
     });
-    if (lines.length < due) fail(`committed ${commits.length} files but printed ${lines.length} statistics lines, expected ${due}`, commits[EVERY * (lines.length + 1) - 1] === undefined ? undefined : traceEventOf(trace, commits[EVERY * (lines.length + 1) - 1] as CommitFact));
+    if (lines.length < due) {
+      // Point at the commit whose line is the first one missing.
+      const unannounced = commits[EVERY * (lines.length + 1) - 1] as CommitFact;
+      violations.push({ invariant: STATISTICS, message: `${pid}: committed ${commits.length} files but printed ${lines.length} statistics lines, expected ${due}`, pid, atMs: unannounced.t, eventSeq: unannounced.seq });
+    }
   }
   return violations;
 }
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
-}
-
-function traceEventOf(trace: readonly TraceEvent[], commit: CommitFact): TraceEvent | undefined {
-  return trace[commit.seq];
 }
