@@ -1,0 +1,22 @@
+import { Args, Flags } from '@oclif/core';
+import { asCliCall, loadCredentials, remoteJobOutput } from '../../../real/jobs-client.js';
+import { SimrunCommand } from '../../base.js';
+
+export default class JobsLogsCommand extends SimrunCommand {
+  static override summary = 'Print the output of one of your jobs; --follow streams it live until the job ends.';
+  static override examples = ['<%= config.bin %> jobs logs job-3 --follow --cert certs/alice.crt --key certs/alice.key --ca certs/ca.crt'];
+  static override args = { id: Args.string({ description: 'the job id', required: true }) };
+  static override flags = {
+    server: Flags.string({ description: 'the jobs server, https://host:port', default: 'https://127.0.0.1:8443' }),
+    cert: Flags.string({ description: 'your client certificate (PEM)', required: true }),
+    key: Flags.string({ description: 'your client key (PEM)', required: true }),
+    ca: Flags.string({ description: 'the CA that signed the server certificate (PEM)', required: true }),
+    follow: Flags.boolean({ char: 'f', description: 'keep streaming until the job ends', default: false }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(JobsLogsCommand);
+    const credentials = await loadCredentials(flags.server, flags);
+    await asCliCall(flags.server, () => remoteJobOutput(credentials, args.id, flags.follow, (text) => process.stdout.write(text)));
+  }
+}

@@ -1,0 +1,28 @@
+import { Args, Flags } from '@oclif/core';
+import { asCliCall, loadCredentials, startRemoteJob } from '../../../real/jobs-client.js';
+import { InputError } from '../../../scenario/run.js';
+import { SimrunCommand } from '../../base.js';
+
+export default class JobsStartCommand extends SimrunCommand {
+  static override summary = 'Start a shell command as a job on a jobs server; prints its id.';
+  static override examples = ['<%= config.bin %> jobs start "make test" --cert certs/alice.crt --key certs/alice.key --ca certs/ca.crt', '<%= config.bin %> jobs start "./nightly.sh" --at 2030-01-01T02:00:00Z --cert ... --key ... --ca ...'];
+  static override enableJsonFlag = true;
+  static override args = { command: Args.string({ description: 'the shell command', required: true }) };
+  static override flags = {
+    server: Flags.string({ description: 'the jobs server, https://host:port', default: 'https://127.0.0.1:8443' }),
+    cert: Flags.string({ description: 'your client certificate (PEM)', required: true }),
+    key: Flags.string({ description: 'your client key (PEM)', required: true }),
+    ca: Flags.string({ description: 'the CA that signed the server certificate (PEM)', required: true }),
+    at: Flags.string({ description: 'do not start before this time (ISO 8601, with a zone)' }),
+  };
+
+  async run(): Promise<{ id: string }> {
+    const { args, flags } = await this.parse(JobsStartCommand);
+    const credentials = await loadCredentials(flags.server, flags);
+    const atMs = flags.at === undefined ? undefined : Date.parse(flags.at);
+    if (atMs !== undefined && Number.isNaN(atMs)) throw new InputError(`--at: expected a date and time like 2030-01-01T02:00:00Z, got '${flags.at}'`);
+    const id = await asCliCall(flags.server, () => startRemoteJob(credentials, args.command, atMs));
+    this.log(id);
+    return { id };
+  }
+}

@@ -1,0 +1,25 @@
+import { Args, Flags } from '@oclif/core';
+import { asCliCall, loadCredentials, stopRemoteJob } from '../../../real/jobs-client.js';
+import type { JobStatus } from '../../../systems/job-runner/job-runner.js';
+import { SimrunCommand } from '../../base.js';
+
+export default class JobsStopCommand extends SimrunCommand {
+  static override summary = 'Stop one of your jobs: a queued one never runs, an executing one is killed with its process group.';
+  static override examples = ['<%= config.bin %> jobs stop job-3 --cert certs/alice.crt --key certs/alice.key --ca certs/ca.crt'];
+  static override enableJsonFlag = true;
+  static override args = { id: Args.string({ description: 'the job id', required: true }) };
+  static override flags = {
+    server: Flags.string({ description: 'the jobs server, https://host:port', default: 'https://127.0.0.1:8443' }),
+    cert: Flags.string({ description: 'your client certificate (PEM)', required: true }),
+    key: Flags.string({ description: 'your client key (PEM)', required: true }),
+    ca: Flags.string({ description: 'the CA that signed the server certificate (PEM)', required: true }),
+  };
+
+  async run(): Promise<JobStatus> {
+    const { args, flags } = await this.parse(JobsStopCommand);
+    const credentials = await loadCredentials(flags.server, flags);
+    const job = await asCliCall(flags.server, () => stopRemoteJob(credentials, args.id));
+    this.log(`${job.id}  ${job.state === 'executing' ? 'stopping' : job.state}`);
+    return job;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * `simrun jobs` end to end, as separate OS processes: certificates from `jobs certs`, a `jobs serve`
+ * on loopback, and the client commands as two users.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { hasStackTrace, ROOT, simrun } from '../cli/helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'simrun-jobs-cli-'));
+const certs = join(dir, 'certs');
+let server: ChildProcess;
+let url: string;
+
+const as = (user: string): string[] => ['--server', url, '--cert', join(certs, `${user}.crt`), '--key', join(certs, `${user}.key`), '--ca', join(certs, 'ca.crt')];
+
+beforeAll(async () => {
+  const made = simrun(['jobs', 'certs', '--out', certs, '--users', 'alice,bob']);
+  expect(made.status).toBe(0);
+  server = spawn(process.execPath, [`${ROOT}bin/run.js`, 'jobs', 'serve', '--cert', join(certs, 'server.crt'), '--key', join(certs, 'server.key'), '--ca', join(certs, 'ca.crt'), '--port', '0'], {
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  url = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    server.stdout?.setEncoding('utf8');
+    server.stdout?.on('data', (text: string) => {
+      seen += text;
+      const match = /serving jobs on (https:\/\/\S+)/.exec(seen);
+      if (match) resolve(match[1] as string);
+    });
+    server.on('exit', (code) => reject(new Error(`jobs serve exited with ${code}`)));
+  });
+});
+
+afterAll(() => {
+  server.kill('SIGTERM');
+});
+
+describe('simrun jobs', () => {
+  test('certs writes a CA, a server pair and a pair per user', () => {
+    const run = simrun(['jobs', 'certs', '--out', join(dir, 'other'), '--users', 'carol', '--json']);
+    expect(JSON.parse(run.stdout).files.map((file: string) => file.slice(dir.length + 7))).toEqual(['ca.crt', 'ca.key', 'server.crt', 'server.key', 'carol.crt', 'carol.key']);
+  });
+
+  test('alice starts a job, follows its logs, sees its status; bob cannot see or stop it (exit 2, one line)', () => {
+    const started = simrun(['jobs', 'start', 'echo hello; echo world', ...as('alice')]);
+    expect(started.status).toBe(0);
+    const id = started.stdout.trim();
+    expect(id).toMatch(/^job-\d+$/);
+    const logs = simrun(['jobs', 'logs', id, '--follow', ...as('alice')]);
+    expect(logs.stdout).toBe('hello\nworld\n');
+    const status = simrun(['jobs', 'status', id, '--json', ...as('alice')]);
+    expect(JSON.parse(status.stdout).jobs[0]).toMatchObject({ id, state: 'completed', owner: 'alice', exit: 'exit 0' });
+    for (const command of [['status', id], ['stop', id], ['logs', id]]) {
+      const refused = simrun(['jobs', ...command, ...as('bob')]);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr.trim()).toBe(`simrun: ${url}: 404 no job ${id}`);
+      expect(hasStackTrace(refused.stderr)).toBe(false);
+    }
+  });
+
+  test('alice stops her running job', () => {
+    const id = simrun(['jobs', 'start', 'sleep 30', ...as('alice')]).stdout.trim();
+    const stopped = simrun(['jobs', 'stop', id, ...as('alice')]);
+    expect(stopped.status).toBe(0);
+    expect(stopped.stdout.trim()).toMatch(new RegExp(`^${id}  (stopping|stopped)$`));
+    simrun(['jobs', 'logs', id, '--follow', ...as('alice')]);
+    expect(JSON.parse(simrun(['jobs', 'status', id, '--json', ...as('alice')]).stdout).jobs[0].state).toBe('stopped');
+  });
+});
