@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, test } from 'vitest';
+import { runScenario } from '../../src/scenario/run.js';
+import scenario from '../../scenarios/dag.js';
 import { hasStackTrace, simrun } from '../cli/helpers.js';
 import { postgresUrlOrSkipReason } from '../locks/fixtures.js';
 
@@ -108,4 +110,12 @@ describe('simrun dag', () => {
     expect(run.status).toBe(2);
     expect(run.stderr.trim()).toBe("simrun: pipeline 'etl' has no job 'nope' (known: extract, side, flaky, load)");
   });
+});
+
+test('simrun scenario dag: the same seed gives the same trace hash in two OS processes and in this one', async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'simrun-dag-hash-'));
+  const hashes = [1, 2].map(() => JSON.parse(simrun(['scenario', 'dag', '--seed', '9', '--json', '--out-dir', outDir]).stdout).traceHash as string);
+  expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+  expect(hashes[1]).toBe(hashes[0]);
+  expect((await runScenario(scenario, { seed: 9 })).traceHash).toBe(hashes[0]);
 });

@@ -7,6 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runScenario } from '../../src/scenario/run.js';
+import scenario from '../../scenarios/job-runner.js';
 import { hasStackTrace, ROOT, simrun } from '../cli/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simrun-jobs-cli-'));
@@ -70,4 +72,12 @@ describe('simrun jobs', () => {
     simrun(['jobs', 'logs', id, '--follow', ...as('alice')]);
     expect(JSON.parse(simrun(['jobs', 'status', id, '--json', ...as('alice')]).stdout).jobs[0].state).toBe('stopped');
   });
+});
+
+test('simrun scenario job-runner: the same seed gives the same trace hash in two OS processes and in this one', async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'simrun-job-runner-hash-'));
+  const hashes = [1, 2].map(() => JSON.parse(simrun(['scenario', 'job-runner', '--seed', '9', '--json', '--out-dir', outDir]).stdout).traceHash as string);
+  expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+  expect(hashes[1]).toBe(hashes[0]);
+  expect((await runScenario(scenario, { seed: 9 })).traceHash).toBe(hashes[0]);
 });
