@@ -146,6 +146,7 @@ export default defineScenario<BucketParams>({
           ms: z.number({ required_error: 'required: the delay in ms' }).int().positive('expected ms > 0'),
         })
         .strict(),
+      magnitudes: [{ field: 'ms', gentlest: 1 }],
       apply(world, fault) {
         const lags = lagsOf(world);
         const file = fault.file as number;
@@ -161,6 +162,7 @@ export default defineScenario<BucketParams>({
           ms: z.number({ required_error: 'required: how long it stalls, ms' }).int().positive('expected ms > 0'),
         })
         .strict(),
+      magnitudes: [{ field: 'ms', gentlest: 1 }],
       apply(world, fault) {
         stallsOf(world).set(fault.target as string, fault.ms as number);
       },

@@ -13,4 +13,5 @@ export { withLock, type WithLockOptions, type LockedWork } from './with-lock.js'
 export { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { FencedResource, findFenceViolations, type FencedOperation, type FenceViolation } from './fenced-resource.js';
 export { withLockLatency, LockCallError, type LockLatencyOptions } from './sim-proxy.js';
-export { lockMutants, type LockMutant, type MutantContext } from './mutants.js';
+export { lockMutants, UnfencedResource, type LockMutant, type MutantContext } from './mutants.js';
+export { tracedLock } from './traced-lock.js';

@@ -3,7 +3,6 @@
  * catch. Three are flaws of the worker itself (`WorkerFlaws`); two break what the worker relies on:
  * a lock whose leases never lapse, and a fence that admits any token.
  */
-import type { FencedOperation } from '../../locks/fenced-resource.js';
 import type { LockBackend } from '../../locks/lock.js';
 import type { WorkerFlaws } from './worker.js';
 
@@ -50,27 +49,5 @@ export function neverExpiringLock(backend: LockBackend): LockBackend {
   };
 }
 
-/**
- * The `no-fencing` mutant's resource: it logs like a `FencedResource` (so the same checker judges it)
- * but admits every token.
- */
-export class UnfencedResource {
-  private readonly highest = new Map<string, number>();
-  private readonly operations: FencedOperation[] = [];
-  private seq = 0;
-
-  constructor(private readonly now: () => number) {}
-
-  get log(): readonly FencedOperation[] {
-    return this.operations;
-  }
-
-  accept(key: string, token: number, owner = ''): boolean {
-    const highestBefore = this.highest.get(key) ?? 0;
-    this.highest.set(key, Math.max(highestBefore, token));
-    const at = this.now();
-    const startSeq = this.seq++;
-    this.operations.push({ key, token, owner, outcome: 'accepted', highestBefore, startSeq, endSeq: startSeq, startMs: at, endMs: at });
-    return true;
-  }
-}
+/** The `no-fencing` mutant's resource (a resource that admits every token), from the lock catalogue. */
+export { UnfencedResource } from '../../locks/mutants.js';

@@ -1,0 +1,20 @@
+/**
+ * Progress: once the faults are over and every crashed process has had time to restart and every
+ * abandoned lease time to lapse, each key is written again. A lease that never lapses, or a lock
+ * that stays taken after its holder died, stops here.
+ */
+import type { Violation } from '../violation.js';
+import type { LockHistory } from './history.js';
+
+export const PROGRESS = 'progress';
+
+export function checkProgress(history: LockHistory, options: { readonly keys: readonly string[]; readonly fromMs: number; readonly endMs: number }): Violation[] {
+  const written = new Set(history.writes.filter((write) => write.accepted && write.t >= options.fromMs).map((write) => write.key));
+  return options.keys
+    .filter((key) => !written.has(key))
+    .map((key) => ({
+      invariant: PROGRESS,
+      message: `key "${key}": no write was accepted in the quiet tail of the run (${options.endMs - options.fromMs} ms after the last fault had settled)`,
+      atMs: options.fromMs,
+    }));
+}

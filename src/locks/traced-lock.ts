@@ -1,0 +1,53 @@
+/**
+ * A lock backend that writes what the store answered into the log, so a checker can judge the lease
+ * contract itself from a trace: who held which key with which token, and until when.
+ *
+ * Put it directly around the store (inside any network model such as `withLockLatency`): it must see
+ * the store's real answers, not what a caller made of a timeout. Times are recorded relative to the
+ * judging clock's reading when the answer came back: `expiresInMs` (lease left) and `effectAgoMs`
+ * (how long ago the store took the decision: the lease's start, `expiresAt - ttlMs`), so the checker
+ * can place each decision on the trace's one virtual time whatever clock the store judges by, even
+ * when the caller was paused between the decision and the answer.
+ *
+ * Events: `lease.granted`, `lease.renewed` (with `remainingBeforeMs`: the old lease's time left when
+ * the call reached the store, negative when it had already expired), `lease.releasing` (before the
+ * call: a release takes effect no earlier than this) and `lease.released` (with the store's answer).
+ */
+import type { Env } from '../env/env.js';
+import type { Lease, LockBackend } from './lock.js';
+
+/** `judgeNow`: the clock that judges expiry for this backend (the store's, or the caller's own). */
+export function tracedLock(backend: LockBackend, env: Env, judgeNow: () => number): LockBackend {
+  const leaseFields = (lease: Lease) => ({ key: lease.key, owner: lease.owner, token: lease.token });
+  const idOf = (lease: Lease): string => `${lease.key}\u0000${lease.owner}\u0000${lease.token}`;
+  // The store's latest expiry per lease. The caller's copy can be older: a renewal that took effect
+  // and then timed out on the way back extended the lease without the caller knowing.
+  const latestExpiry = new Map<string, number>();
+  const timing = (lease: Lease, ttlMs: number) => {
+    latestExpiry.set(idOf(lease), lease.expiresAt);
+    const nowMs = judgeNow();
+    return { expiresInMs: lease.expiresAt - nowMs, effectAgoMs: Math.max(0, nowMs - (lease.expiresAt - ttlMs)) };
+  };
+  return {
+    name: backend.name,
+    async tryAcquire(key, owner, ttlMs) {
+      const lease = await backend.tryAcquire(key, owner, ttlMs);
+      if (lease !== null) env.log('lease.granted', { ...leaseFields(lease), ...timing(lease, ttlMs) });
+      return lease;
+    },
+    async renew(lease, ttlMs) {
+      const remainingBeforeMs = Math.max(lease.expiresAt, latestExpiry.get(idOf(lease)) ?? -Infinity) - judgeNow();
+      const renewed = await backend.renew(lease, ttlMs);
+      if (renewed !== null) env.log('lease.renewed', { ...leaseFields(renewed), remainingBeforeMs, ...timing(renewed, ttlMs) });
+      return renewed;
+    },
+    async release(lease) {
+      env.log('lease.releasing', leaseFields(lease));
+      const released = await backend.release(lease);
+      latestExpiry.delete(idOf(lease));
+      env.log('lease.released', { ...leaseFields(lease), released });
+      return released;
+    },
+    ...(backend.close === undefined ? {} : { close: () => backend.close!() }),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Each lock-scenario invariant fed a hand-made history: a good one passes, a bad one fails naming
+ * the key, the tokens and the owners.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, type LeaseEvent, type LockHistory, type ResourceWrite } from '../../src/check/lock/index.js';
+
+let seq = 0;
+function lease(kind: LeaseEvent['kind'], t: number, owner: string, token: number, extra: Partial<LeaseEvent> = {}): LeaseEvent {
+  seq += 1;
+  return { kind, t, effectT: t, seq, pid: owner, key: 'job', owner, token, ...extra };
+}
+const granted = (t: number, owner: string, token: number, expiresInMs = 1_000): LeaseEvent => lease('granted', t, owner, token, { expiresInMs });
+const renewed = (t: number, owner: string, token: number, remainingBeforeMs: number, expiresInMs = 1_000): LeaseEvent => lease('renewed', t, owner, token, { remainingBeforeMs, expiresInMs });
+const releasing = (t: number, owner: string, token: number): LeaseEvent => lease('releasing', t, owner, token);
+const released = (t: number, owner: string, token: number, ok = true): LeaseEvent => lease('released', t, owner, token, { released: ok });
+const history = (...leases: LeaseEvent[]): LockHistory => ({ leases, writes: [] });
+
+function write(t: number, owner: string, token: number, accepted: boolean, highestBefore: number): ResourceWrite {
+  seq += 1;
+  return { t, seq, pid: owner, key: 'job', token, owner, accepted, highestBefore };
+}
+
+describe('lease-exclusion', () => {
+  test('a takeover after expiry, and a grant after a release, pass', () => {
+    const good = history(granted(0, 'a#1', 1), renewed(300, 'a#1', 1, 700), granted(1_300, 'b#1', 2), releasing(1_500, 'b#1', 2), released(1_510, 'b#1', 2), granted(1_505, 'c#1', 3));
+    expect(checkLeaseExclusion(good, { toleranceMs: 0 })).toEqual([]);
+  });
+
+  test('a grant while another lease is live fails, once per pair', () => {
+    const violations = checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(400, 'b#1', 2), granted(450, 'b#1', 2)), { toleranceMs: 0 });
+    expect(violations.map((v) => v.message)).toEqual(['key "job": granted token 2 for b#1 while token 1 of a#1 still had 600 ms left']);
+    expect(violations[0]).toMatchObject({ invariant: 'lease-exclusion', atMs: 400, pid: 'b#1' });
+  });
+
+  test("a release the store refused does not end the lease; someone else's release does not either", () => {
+    const refused = history(granted(0, 'a#1', 1), releasing(100, 'a#1', 1), released(110, 'a#1', 1, false), granted(200, 'b#1', 2));
+    expect(checkLeaseExclusion(refused, { toleranceMs: 0 })).toHaveLength(1);
+    const foreign = history(granted(0, 'a#1', 1), releasing(100, 'z#1', 9), released(110, 'z#1', 9), granted(200, 'b#1', 2));
+    expect(checkLeaseExclusion(foreign, { toleranceMs: 0 })).toHaveLength(1);
+  });
+
+  test('an old holder renewed after a newer grant fails', () => {
+    const violations = checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(1_000, 'b#1', 2), renewed(1_100, 'a#1', 1, -100)), { toleranceMs: 0 });
+    expect(violations.map((v) => v.message)).toEqual(['key "job": renewed token 1 for a#1 while token 2 of b#1 still had 900 ms left']);
+  });
+
+  test('callers judging by their own clocks get the tolerance, and no more', () => {
+    const early = history(granted(0, 'a#1', 1), granted(700, 'b#1', 2));
+    expect(checkLeaseExclusion(early, { toleranceMs: 400 })).toEqual([]);
+    expect(checkLeaseExclusion(early, { toleranceMs: 200 })).toHaveLength(1);
+  });
+});
+
+describe('lease-contract', () => {
+  test('growing tokens and renewals in time pass', () => {
+    expect(checkLeaseContract(history(granted(0, 'a#1', 1), renewed(300, 'a#1', 1, 700), granted(2_000, 'b#1', 2)), { toleranceMs: 0 })).toEqual([]);
+  });
+
+  test('one token for two owners fails, in any order and whatever the tolerance', () => {
+    const violations = checkLeaseContract(history(granted(0, 'a#1', 4), granted(2_000, 'b#1', 4)), { toleranceMs: 10_000 });
+    expect(violations.map((v) => v.message)).toEqual(['key "job": token 4 granted to b#1, not above token 4 granted earlier to a#1: fencing cannot tell them apart']);
+  });
+
+  test('a lower token decided later fails, beyond the tolerance only', () => {
+    const lower = history(granted(0, 'a#1', 5), granted(2_000, 'b#1', 3));
+    expect(checkLeaseContract(lower, { toleranceMs: 0 })).toHaveLength(1);
+    expect(checkLeaseContract(lower, { toleranceMs: 3_000 })).toEqual([]);
+  });
+
+  test('a renewal of an expired lease fails', () => {
+    const violations = checkLeaseContract(history(granted(0, 'a#1', 1), renewed(1_040, 'a#1', 1, -40)), { toleranceMs: 0 });
+    expect(violations.map((v) => v.message)).toEqual(['key "job": token 1 of a#1 renewed 40 ms after it expired: an expired lease came back to life']);
+    expect(checkLeaseContract(history(granted(0, 'a#1', 1), renewed(1_000, 'a#1', 1, 0)), { toleranceMs: 0 })).toHaveLength(1);
+  });
+});
+
+describe('fencing', () => {
+  test('refusing a stale token passes', () => {
+    const writes = [write(0, 'a#1', 1, true, 0), write(10, 'b#1', 2, true, 1), write(20, 'a#1', 1, false, 2)];
+    expect(checkFencing({ leases: [], writes })).toEqual([]);
+  });
+
+  test('accepting a stale token fails, and so does one token from two owners', () => {
+    const stale = checkFencing({ leases: [], writes: [write(0, 'a#1', 1, true, 0), write(10, 'b#1', 2, true, 1), write(20, 'a#1', 1, true, 2)] });
+    expect(stale.map((v) => v.message)).toEqual(['the resource key "job": token 1 accepted after token 2']);
+    expect(stale[0]).toMatchObject({ invariant: 'fencing', atMs: 20, pid: 'a#1' });
+    const reused = checkFencing({ leases: [], writes: [write(0, 'a#1', 3, true, 0), write(10, 'b#1', 3, true, 3)] });
+    expect(reused.map((v) => v.message)).toEqual(['the resource key "job": token 3 accepted from both a#1 and b#1']);
+  });
+});
+
+describe('progress', () => {
+  test('a key written in the quiet tail passes; a key never written again fails', () => {
+    const writes = [write(100, 'a#1', 1, true, 0), write(900, 'a#1', 2, false, 3)];
+    expect(checkProgress({ leases: [], writes }, { keys: ['job'], fromMs: 50, endMs: 1_000 })).toEqual([]);
+    const violations = checkProgress({ leases: [], writes }, { keys: ['job'], fromMs: 500, endMs: 1_000 });
+    expect(violations.map((v) => v.message)).toEqual(['key "job": no write was accepted in the quiet tail of the run (500 ms after the last fault had settled)']);
+  });
+});
