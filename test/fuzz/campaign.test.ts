@@ -45,9 +45,18 @@ describe('campaigns', () => {
   });
 
   test('with several lock backends a seed that behaves differently stands out', async () => {
-    const result = await runCampaign({ scenario: counter, runs: 3, workers: 1, locks: ['a', 'b'], params: {} }).catch((error: Error) => error);
-    // The counter scenario has no lock parameter: every backend run is refused as bad input.
-    expect((result as Error).message).toContain("parameter 'lock'");
+    const result = await runCampaign({ scenario: counter, runs: 3, workers: 1, locks: ['none', 'memory', 'file'], params: { workers: 3 }, keepGoing: true, shrink: false });
+    expect(result.status).toBe('failed');
+    expect(result.failures.map((failure) => failure.lock)).toEqual(['none', 'none', 'none']);
+    expect(result.lockDisagreements?.map((disagreement) => disagreement.seed)).toEqual([1, 2, 3]);
+    expect(result.lockDisagreements?.[0]?.verdicts).toEqual({ none: 'violated: no-lost-update', memory: 'passed', file: 'passed' });
+  });
+
+  test('--lock all on the lock scenario: every backend passes the same seeds and plans', async () => {
+    const result = await runCampaign({ scenario: 'lock', runs: 4, workers: 1, locks: ['memory', 'file', 'sqlite'] });
+    expect(result.status).toBe('passed');
+    expect(result.runs).toBe(12);
+    expect(result.lockDisagreements ?? []).toEqual([]);
   });
 });
 
