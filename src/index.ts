@@ -1,6 +1,7 @@
 /**
- * simrun's public API: the kernel, the Env contract, the lock backends and the scenario runner.
- * The CLI is a thin layer over exactly these.
+ * simrun's public API: the kernel, the Env contract, the lock backends, the scenario runner and
+ * campaigns, and the systems under test with their checkers (as namespaces, since their names
+ * would otherwise collide). The CLI is a thin layer over exactly these.
  */
 export type { Env, LogData, FsPromises, StatsLike, WriteOptions } from './env/index.js';
 export { errorCode, realEnv, type RealEnvOptions } from './env/index.js';
@@ -29,3 +30,13 @@ export type { Violation } from './check/violation.js';
 export { defineScenario, type Scenario, type Invariant, type CheckContext, type SetupContext } from './scenario/scenario.js';
 export { runScenario, replayCommand, resolveParams, validateSeed, InputError, type RunOptions, type RunResult, type RunStatus } from './scenario/run.js';
 export { loadScenario, builtInScenarioNames, loadBuiltInScenarios } from './scenario/registry.js';
+export { runCampaign, mergeCampaigns, parseShard, type CampaignOptions, type CampaignResult, type CampaignFailure } from './scenario/fuzz.js';
+export { shrinkFailure, type ShrinkRequest, type ShrinkOutcome } from './scenario/shrink.js';
+export { checkMutants } from './scenario/mutant-check.js';
+
+export * as bucket from './systems/bucket/index.js';
+export * as clientJobs from './systems/client-jobs/index.js';
+export * as cron from './systems/cron/index.js';
+export * as jobRunner from './systems/job-runner/index.js';
+export * as dag from './systems/dag/index.js';
+export * as checks from './check/index.js';

@@ -1,0 +1,14 @@
+/**
+ * The DAG pipeline: YAML pipeline files, a runner that starts jobs when their upstream jobs
+ * succeeded, blocks downstream of failures, resumes after a restart from its SQL run log, and
+ * alerts on runtime and output-size breaches through a pluggable notifier.
+ */
+export { parsePipeline } from './pipeline-file.js';
+export { validateGraph, findCycle, downstreamOf, transitiveDownstream, topologicalOrder, type Pipeline, type JobDefinition } from './pipeline.js';
+export { PipelineError } from './pipeline-error.js';
+export { DagRunner, DAG_MUTANTS, type DagMutant, type DagRunnerOptions, type JobView } from './dag-runner.js';
+export { resumeFromLog, withBlocked, type JobPhase, type ResumedJob } from './job-state.js';
+export { consoleNotifier, webhookNotifier, fanOutNotifier, type Notification, type NotificationKind, type Notifier, type FetchLike } from './notifier.js';
+export { RUN_STATUSES, latestByJob, type RunStatus, type RunLogEntry, type DagStore, type PipelineCommand, type CommandAction } from './run-log.js';
+export { createSqliteStore } from './sqlite-store.js';
+export { createPostgresStore } from './postgres-store.js';
