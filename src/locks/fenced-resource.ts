@@ -77,10 +77,15 @@ export class FencedResource {
     }
   }
 
+  /** Whether a write with `token` may go ahead after `highestBefore` was accepted: the fence itself. */
+  protected admits(token: number, highestBefore: number): boolean {
+    return token >= highestBefore;
+  }
+
   private judge(key: string, token: number): Verdict {
     const highestBefore = this.highestToken(key);
-    const accepted = token >= highestBefore;
-    if (accepted) this.highest.set(key, token);
+    const accepted = this.admits(token, highestBefore);
+    if (accepted) this.highest.set(key, Math.max(highestBefore, token));
     return { accepted, highestBefore, startSeq: this.seq++, startMs: this.now() };
   }
 

@@ -3,7 +3,7 @@
  * contract suite and the simulation must catch every one of them, or they prove nothing.
  */
 import { errorCode, type FsPromises } from '../env/fs.js';
-import type { FencedOperation } from './fenced-resource.js';
+import { FencedResource } from './fenced-resource.js';
 import type { Lease, LockBackend } from './lock.js';
 
 /** What a mutant is built from: the judging clock and, for file mutants, a filesystem and directory. */
@@ -127,30 +127,11 @@ export const lockMutants: readonly LockMutant[] = [
 ];
 
 /**
- * A resource without fencing (the `no-fencing` mutant's): it logs like a `FencedResource` (so the same checker judges it)
- * but admits every token.
+ * A resource without fencing (the `no-fencing` mutant's): it logs like a `FencedResource` (so the
+ * same checker judges it) but admits every token.
  */
-export class UnfencedResource {
-  private readonly highest = new Map<string, number>();
-  private readonly operations: FencedOperation[] = [];
-  private seq = 0;
-
-  constructor(private readonly now: () => number) {}
-
-  get log(): readonly FencedOperation[] {
-    return this.operations;
-  }
-
-  highestToken(key: string): number {
-    return this.highest.get(key) ?? 0;
-  }
-
-  accept(key: string, token: number, owner = ''): boolean {
-    const highestBefore = this.highest.get(key) ?? 0;
-    this.highest.set(key, Math.max(highestBefore, token));
-    const at = this.now();
-    const startSeq = this.seq++;
-    this.operations.push({ key, token, owner, outcome: 'accepted', highestBefore, startSeq, endSeq: startSeq, startMs: at, endMs: at });
+export class UnfencedResource extends FencedResource {
+  protected override admits(): boolean {
     return true;
   }
 }
