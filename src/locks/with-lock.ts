@@ -146,6 +146,6 @@ async function release(backend: LockBackend, lease: Lease, env: Env): Promise<vo
     env.log('lock.released', { backend: backend.name, key: lease.key, owner: lease.owner, token: lease.token, released });
   } catch (error) {
     // The lease lapses on its own; failing the work because the release failed would hide its result.
-    env.log('lock.error', { backend: backend.name, key: lease.key, owner: lease.owner, op: 'release', error: String(error) });
+    env.log('lock.error', { backend: backend.name, key: lease.key, owner: lease.owner, token: lease.token, op: 'release', error: String(error) });
   }
 }

@@ -165,9 +165,18 @@ export function deriveTimeline(trace: readonly TraceEvent[], epochMs: number, en
         if (event.kind === 'lock.lost') lane.marks.push({ kind: 'lock-lost', t, seq: event.seq, label: `lost lock ${key}${token === null ? '' : ' #' + token}: ${String(data.reason ?? '')}` });
         break;
       }
-      case 'lock.error':
+      case 'lock.error': {
         lane.marks.push({ kind: 'lock-error', t, seq: event.seq, label: `lock error on ${String(data.key ?? '')} (${String(data.op ?? '')}): ${String(data.error ?? '')}` });
+        // A release that failed or timed out still ends the holding: the holder has let go, and the
+        // lease lapses at its expiry at the latest.
+        if (data.op === 'release') {
+          const key = String(data.key);
+          const token = typeof data.token === 'number' ? data.token : null;
+          close(lane, `lock:${key}:${String(token)}`, t, false);
+          locks.ended(key, event.pid, token, t, 'released');
+        }
         break;
+      }
       case 'lock.timeout':
         // Giving up on a busy key is routine for workers that poll; it gets a quiet mark.
         lane.marks.push({ kind: 'lock-timeout', t, seq: event.seq, label: `gave up waiting for ${String(data.key ?? '')} after ${String(data.waitedMs ?? '?')} ms` });

@@ -115,6 +115,27 @@ describe.skipIf(unavailable !== undefined)(`HTML reports in Chromium${unavailabl
     await page.close();
   });
 
+  test.each([
+    ['client-jobs', []],
+    ['cron-leader', ['--set', 'hours=2']],
+    ['dag', []],
+    ['job-runner', []],
+    ['lock', []],
+  ])('every built-in scenario renders: %s', async (scenario, extra) => {
+    const run = simrun(['scenario', scenario, '--seed', '1', ...extra, '--report', '--out-dir', outDir]);
+    expect(run.status).toBe(0);
+    const opened = await openReport(browser, join(outDir, `${scenario}-1.html`));
+    const { page } = opened;
+    await expect(page.getByTestId('verdict').textContent()).resolves.toBe('PASSED');
+    await expect(page.getByTestId('invariant').count()).resolves.toBeGreaterThan(1);
+    const labels = await page.locator('[data-testid=timeline-svg] .lane-label').allTextContents();
+    expect(labels.length).toBeGreaterThan(1);
+    await expect(page.getByTestId('log-row').count()).resolves.toBeGreaterThan(0);
+    await screenshot(page, `run-${scenario}`);
+    expectClean(opened);
+    await page.close();
+  });
+
   test('a bucket run: wheel zoom, drag pan, a violation jumps to its event, the files table, hostile names stay text', async () => {
     const result = syntheticBucketRun({ events: 600, hostile: true, duplicate: true });
     const path = join(outDir, 'bucket-hostile.html');

@@ -84,6 +84,24 @@ describe('deriveTimeline', () => {
       ['b#1', 1, true],
     ]);
   });
+
+  test('a release that timed out still ends the holding: the next holder does not overlap it', () => {
+    const timedOut = deriveTimeline(
+      trace([
+        [0, 'a#1', 'lock.acquired', { key: 'k', token: 1 }],
+        [10, 'a#1', 'lock.error', { key: 'k', token: 1, op: 'release', error: 'LockCallError: timed out after it took effect' }],
+        [12, 'b#1', 'lock.acquired', { key: 'k', token: 2 }],
+        [20, 'b#1', 'lock.released', { key: 'k', token: 2 }],
+      ]),
+      EPOCH,
+      30,
+    );
+    expect(timedOut.locks[0]?.segments.map((segment) => [segment.pid, segment.end, segment.endedBy, segment.overlap])).toEqual([
+      ['a#1', 10, 'released', false],
+      ['b#1', 20, 'released', false],
+    ]);
+    expect(timedOut.processes[0]?.spans.map((span) => [span.kind, span.end])).toEqual([['lock', 10]]);
+  });
 });
 
 describe('deriveFiles', () => {
