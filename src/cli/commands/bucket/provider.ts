@@ -3,7 +3,7 @@ import { runProvider } from '../../../systems/bucket/real-provider.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class BucketProviderCommand extends SimrunCommand {
-  static override summary = "Drop timed files into a bucket directory, like the seed's simulation.py.";
+  static override summary = "Drop timed files into a bucket directory, one every interval, named after the time they stand for.";
   static override description =
     'File N (named 2020_08_18_00_15.txt plus N × 15 minutes) appears N × 15 × seconds-in-min seconds after the start; its first line is its processing time in minutes, then JSON lines, then an #end marker. Exits once every file is dropped. Exit codes: 0 done, 2 bad input.';
   static override examples = [

@@ -26,7 +26,7 @@ export interface JobsClientResult {
 export default class JobsClientCommand extends SimrunCommand {
   static override summary = "Run one client's jobs for real: concurrent OS processes, one at a time per client through a lock.";
   static override description =
-    "Starts --jobs worker processes at once, like the seed's threads. Each waits for the client's lock (backoff, no spinning), appends the text part by part to --out, and crashes part-way with probability --crash-rate; a crash leaves no partial text and never blocks later jobs. Afterwards every job's outcome is printed and the output is checked as `simrun jobs verify` does (exit 1 when malformed).";
+    "Starts --jobs worker processes at once, like the original program's threads. Each waits for the client's lock (backoff, no spinning), appends the text part by part to --out, and crashes part-way with probability --crash-rate; a crash leaves no partial text and never blocks later jobs. Afterwards every job's outcome is printed and the output is checked as `simrun jobs verify` does (exit 1 when malformed).";
   static override examples = [
     '<%= config.bin %> jobs client --client acme --jobs 5 --crash-rate 0.3 --out output.txt',
     '<%= config.bin %> jobs client --client acme --jobs 5 --out output.txt --lock sqlite:locks.db --crash-mode exit',

@@ -15,7 +15,7 @@ export interface JobsVerifyResult {
 }
 
 export default class JobsVerifyCommand extends SimrunCommand {
-  static override summary = "Check a client's output file as the seed's test script does.";
+  static override summary = "Check a client's output file as the original test script does: whole texts, two newlines apart, none partial.";
   static override description = `Passes (exit 0) when the file is whole texts "${TEXT_LINE}", each followed by a blank line, and nothing else; exit 1 when it is malformed (interleaved or partial text) or holds fewer than --expected-min texts; exit 2 when it cannot be read.`;
   static override examples = ['<%= config.bin %> jobs verify output.txt', '<%= config.bin %> jobs verify output.txt --expected-min 1'];
   static override enableJsonFlag = true;
