@@ -36,7 +36,7 @@ export const cronMutants = {
     },
   },
   'lock-without-expiry': {
-    flaw: "the lock never expires (the seed's first design): once its holder dies, no server runs the task again",
+    flaw: "the lock never expires (the naive first design): once its holder dies, no server runs the task again",
     policy: (env, lock, name) => leaderLockPolicy(env, lock, name, { ttlMs: TEN_YEARS_MS, lockAtLeastForMs: TEN_YEARS_MS, lockAtMostForMs: TEN_YEARS_MS }),
   },
 } satisfies Record<string, CronMutant>;
