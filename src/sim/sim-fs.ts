@@ -8,7 +8,7 @@
  * promise facade, so completion order is the scheduler's and nothing else's. memfs stamps files with
  * the real `Date`; every file touched is re-stamped with world time so nothing real leaks into a run.
  */
-import type { Volume } from 'memfs';
+import { Volume, type IProcess } from 'memfs';
 import type { FsPromises, StatsLike, WriteOptions } from '../env/fs.js';
 
 export type FsOperation = 'readFile' | 'writeFile' | 'appendFile' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'stat' | 'rm';
@@ -24,6 +24,52 @@ export interface FsHost {
   takeFault(operation: FsOperation, path: string): string | undefined;
   /** Records the operation in the trace. */
   record(operation: FsOperation, path: string, outcome: Readonly<Record<string, unknown>>): void;
+}
+
+/**
+ * The user and group the volume acts as: the real process's, read once. memfs asks `process.getuid()`
+ * and `getgid()` (a call into the runtime each) at every step of every path it walks.
+ */
+const VOLUME_UID = process.getuid?.() ?? 0;
+const VOLUME_GID = process.getgid?.() ?? 0;
+const VOLUME_PROCESS: IProcess = {
+  getuid: () => VOLUME_UID,
+  getgid: () => VOLUME_GID,
+  cwd: () => process.cwd(),
+  platform: process.platform,
+  emitWarning: (message, type) => process.emitWarning(message, type),
+  env: process.env,
+};
+
+/** An empty volume for a world: memfs's own, acting as the real process's user and group. */
+export function createVolume(): Volume {
+  return Volume.fromJSON({}, undefined, { process: VOLUME_PROCESS });
+}
+
+/** The parts of memfs's core that `listDirectory` reads (memfs 4: `Volume._core`, a `Superblock`). */
+interface CoreLink {
+  readonly children: Map<string, unknown>;
+  getNode(): { isDirectory(): boolean; canRead(uid: number, gid: number): boolean };
+}
+interface Core {
+  getResolvedLinkOrThrow(filename: string, funcName: string): CoreLink;
+}
+
+/**
+ * `readdirSync(path)` as names, without building a `Dirent` per entry: an idle worker lists its
+ * directory every few seconds, and that listing was most of what a long simulation did. Anything
+ * unusual (not a directory, no permission, a memfs without the core this reads) goes through
+ * `readdirSync`, so errors are memfs's own.
+ */
+function listDirectory(volume: Volume, path: string): string[] {
+  const core = (volume as unknown as { _core?: Core })._core;
+  if (core === undefined || typeof path !== 'string' || path.includes('\0')) return (volume.readdirSync(path) as string[]).map(String);
+  const link = core.getResolvedLinkOrThrow(path, 'scandir');
+  const node = link.getNode();
+  if (!node.isDirectory() || !node.canRead(VOLUME_UID, VOLUME_GID)) return (volume.readdirSync(path) as string[]).map(String);
+  const names: string[] = [];
+  for (const name of link.children.keys()) if (name !== '.' && name !== '..') names.push(name);
+  return names;
 }
 
 const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm']);
@@ -82,7 +128,7 @@ export class SimFs implements FsPromises {
 
   /** Names sorted, unlike a real directory, so a listing never depends on insertion order. */
   readdir(path: string): Promise<string[]> {
-    return this.run('readdir', path, (volume) => (volume.readdirSync(path) as string[]).map(String).sort());
+    return this.run('readdir', path, (volume) => listDirectory(volume, path).sort());
   }
 
   stat(path: string): Promise<StatsLike> {

@@ -18,15 +18,14 @@
  * loop; a run of such rounds with no progress in time ends as `NoProgress`.
  */
 import FakeTimers from '@sinonjs/fake-timers';
-import { Volume } from 'memfs';
 import type { FsPromises } from '../env/fs.js';
 import type { LogData } from '../env/env.js';
 import { EventBudgetExceeded, NoProgress, WallClockExceeded } from './errors.js';
 import { EventQueue, Lane, type ScheduledEvent } from './event-queue.js';
-import { realPerformanceNow, yieldMacrotask } from './globals.js';
+import { realPerformanceNow, realSetImmediate } from './globals.js';
 import { Incarnation, SimProcess, type ProcessHost, type ProcessMain } from './process.js';
 import { Prng } from './prng.js';
-import { SimFs, type FsHost, type FsOperation } from './sim-fs.js';
+import { createVolume, SimFs, type FsHost, type FsOperation } from './sim-fs.js';
 import { Trace } from './trace.js';
 
 /** The default epoch, the morning of the seed document's example file `2020_08_18_02_15.txt`. */
@@ -86,7 +85,7 @@ export class World {
   readonly epochMs: number;
   readonly horizonMs: number;
   readonly prng: Prng;
-  readonly volume = new Volume();
+  readonly volume = createVolume();
   readonly trace = new Trace();
   /** The fake-timers clock that is the world's time. */
   readonly clock: FakeClock;
@@ -340,50 +339,69 @@ export class World {
 
   // ---- the driver ---------------------------------------------------------------------------
 
-  /** Drives virtual time until quiescence or the horizon. Throws a `HarnessError` on a runaway run. */
-  async run(): Promise<RunOutcome> {
-    if (this.running) throw new Error('this world is already running');
+  /**
+   * Drives virtual time until quiescence or the horizon. Rejects with a `HarnessError` on a runaway
+   * run.
+   *
+   * The loop is a chain of real `setImmediate` callbacks rather than an `async` function awaiting a
+   * promise per round: the order is the same (each round runs in its own macrotask, after every
+   * microtask of the round before has settled), but a round no longer pays for a promise, its
+   * resolver and the hop back into the driver's continuation, which cost as much as the rest of a
+   * small round.
+   */
+  run(): Promise<RunOutcome> {
+    if (this.running) return Promise.reject(new Error('this world is already running'));
     this.running = true;
     const wallStart = realPerformanceNow();
     const horizonTime = this.epochMs + this.horizonMs;
     const { maxEvents, maxEventsWithoutProgress, maxWallMs } = this.options;
+    const queue = this.queue;
     let stalledEvents = 0;
     let lastInstant = Number.NaN;
-    let status: RunOutcome['status'] = 'quiescent';
-    try {
-      await yieldMacrotask();
-      for (let round = 0; ; round++) {
-        const nextEvent = this.queue.peek();
-        const nextTimer = nextFakeTimerAt(this.clock);
-        const instant = Math.min(nextEvent?.time ?? Number.POSITIVE_INFINITY, nextTimer ?? Number.POSITIVE_INFINITY);
-        if (instant === Number.POSITIVE_INFINITY) break;
-        if (instant > horizonTime) {
-          status = 'horizon';
-          this.moveClockTo(horizonTime, nextTimer);
-          break;
+    let round = 0;
+    return new Promise<RunOutcome>((resolve, reject) => {
+      const finish = (status: RunOutcome['status']): void => {
+        this.running = false;
+        this.dispose();
+        resolve({ status, events: this.eventsFired, simulatedMs: this.nowMs - this.epochMs, wallMs: realPerformanceNow() - wallStart });
+      };
+      const step = (): void => {
+        try {
+          const nextEvent = queue.peek();
+          const nextTimer = nextFakeTimerAt(this.clock);
+          const eventTime = nextEvent === undefined ? Number.POSITIVE_INFINITY : nextEvent.time;
+          const instant = nextTimer === undefined || eventTime <= nextTimer ? eventTime : nextTimer;
+          if (instant === Number.POSITIVE_INFINITY) return finish('quiescent');
+          if (instant > horizonTime) {
+            this.moveClockTo(horizonTime, nextTimer);
+            return finish('horizon');
+          }
+          let fired = this.moveClockTo(instant, nextTimer);
+          let culprit: Incarnation | null = null;
+          for (let event = queue.peek(); event !== undefined && event.time === instant; event = queue.peek()) {
+            queue.pop();
+            event.fire();
+            fired += 1;
+            culprit = event.owner as Incarnation | null;
+          }
+          this.eventsFired += fired;
+          stalledEvents = instant === lastInstant ? stalledEvents + fired : 0;
+          lastInstant = instant;
+          if (this.eventsFired > maxEvents) throw new EventBudgetExceeded(maxEvents, instant - this.epochMs);
+          if (stalledEvents > maxEventsWithoutProgress) throw new NoProgress(stalledEvents, instant - this.epochMs, culprit?.id ?? 'a fake timer');
+          // Reading the real clock costs more than a round of a small simulation: look every 64 rounds.
+          if ((round++ & 63) === 0 && realPerformanceNow() - wallStart > maxWallMs) throw new WallClockExceeded(maxWallMs, instant - this.epochMs);
+        } catch (error) {
+          this.running = false;
+          this.dispose();
+          reject(error);
+          return;
         }
-        let fired = this.moveClockTo(instant, nextTimer);
-        let culprit: Incarnation | null = null;
-        for (let event = this.queue.peek(); event !== undefined && event.time === instant; event = this.queue.peek()) {
-          this.queue.pop();
-          event.fire();
-          fired += 1;
-          culprit = event.owner as Incarnation | null;
-        }
-        this.eventsFired += fired;
-        stalledEvents = instant === lastInstant ? stalledEvents + fired : 0;
-        lastInstant = instant;
-        if (this.eventsFired > maxEvents) throw new EventBudgetExceeded(maxEvents, instant - this.epochMs);
-        if (stalledEvents > maxEventsWithoutProgress) throw new NoProgress(stalledEvents, instant - this.epochMs, culprit?.id ?? 'a fake timer');
-        // Reading the real clock costs more than a round of a small simulation: look every 64 rounds.
-        if ((round & 63) === 0 && realPerformanceNow() - wallStart > maxWallMs) throw new WallClockExceeded(maxWallMs, instant - this.epochMs);
-        await yieldMacrotask();
-      }
-    } finally {
-      this.running = false;
-      this.dispose();
-    }
-    return { status, events: this.eventsFired, simulatedMs: this.nowMs - this.epochMs, wallMs: realPerformanceNow() - wallStart };
+        // One real macrotask per round: every promise this round's events resolved settles first.
+        realSetImmediate(step);
+      };
+      realSetImmediate(step);
+    });
   }
 
   /** Removes the fake globals, if this world installed them. Safe to call twice. */
