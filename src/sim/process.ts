@@ -78,39 +78,74 @@ export class SimProcess {
   }
 }
 
+/**
+ * A promise executor that hands its `resolve` out through `captured`: a sleep without a signal then
+ * allocates no executor closure (and no context for it), only the promise and its wake-up.
+ */
+let captured: (() => void) | undefined;
+const capture = (resolve: () => void): void => {
+  captured = resolve;
+};
+
+/** What an env's `fs` getter needs; kept under a symbol that is not enumerable, so spreading an env copies only its contract. */
+const ENV_STATE = Symbol('simrun.env');
+
+interface EnvState {
+  readonly self: Incarnation;
+  readonly host: ProcessHost;
+  fs: SimFs | undefined;
+}
+
+/**
+ * The env's `fs`: created on first use (most processes of a large simulation never touch the disk).
+ * One getter shared by every env: an object literal with its own getter is created in dictionary
+ * mode, which made every `env.sleep` and `env.now` a hash lookup that the compiler cannot inline.
+ */
+const FS_PROPERTY: PropertyDescriptor = {
+  get(this: { readonly [ENV_STATE]: EnvState }): SimFs {
+    const state = this[ENV_STATE];
+    state.fs ??= state.host.createFs(state.self);
+    return state.fs;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+type MutableEnv = { -readonly [K in keyof Env]: Env[K] };
+
 function createSimEnv(self: Incarnation, host: ProcessHost): Env {
-  let fs: SimFs | undefined;
-  return {
-    id: self.id,
-    // Created on first use: most processes of a large simulation never touch the disk.
-    get fs(): SimFs {
-      fs ??= host.createFs(self);
-      return fs;
-    },
-    now: () => self.process.clockAt(host.now()),
-    random: () => self.prng.next(),
-    sleep(ms: number, signal?: AbortSignal): Promise<void> {
-      if (signal === undefined) return new Promise<void>((resolve) => void host.wake(self, ms, resolve));
-      if (signal.aborted) return Promise.reject(signal.reason);
-      return new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => {
-          timer.cancelled = true;
-          if (self.alive) reject(signal.reason);
-        };
-        const timer = host.wake(self, ms, () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        });
-        signal.addEventListener('abort', onAbort, { once: true });
+  // Built in one fixed order (id, fs, then the methods), so every env shares one fast hidden class.
+  const env = { id: self.id } as MutableEnv;
+  Object.defineProperty(env, 'fs', FS_PROPERTY);
+  Object.defineProperty(env, ENV_STATE, { value: { self, host, fs: undefined } satisfies EnvState });
+  env.now = () => self.process.clockAt(host.now());
+  env.random = () => self.prng.next();
+  env.sleep = function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal === undefined) {
+      const slept = new Promise<void>(capture);
+      host.wake(self, ms, captured as () => void);
+      return slept;
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        timer.cancelled = true;
+        if (self.alive) reject(signal.reason);
+      };
+      const timer = host.wake(self, ms, () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
       });
-    },
-    // A dead incarnation can still run a few synchronous steps after its crash; what it says then
-    // never reaches the trace, just as a killed machine's last words never reach its log.
-    log(kind: string, data?: LogData): void {
-      if (self.alive) host.record(self.id, kind, data);
-    },
-    print(line: string): void {
-      if (self.alive) host.record(self.id, 'stdout', { line });
-    },
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   };
+  // A dead incarnation can still run a few synchronous steps after its crash; what it says then
+  // never reaches the trace, just as a killed machine's last words never reach its log.
+  env.log = function log(kind: string, data?: LogData): void {
+    if (self.alive) host.record(self.id, kind, data);
+  };
+  env.print = function print(line: string): void {
+    if (self.alive) host.record(self.id, 'stdout', { line });
+  };
+  return env;
 }

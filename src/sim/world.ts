@@ -108,6 +108,8 @@ export class World {
   private uninstall: (() => void) | undefined;
   private readonly options: Required<Omit<WorldOptions, 'seed' | 'epochMs' | 'horizonMs' | 'installGlobals'>>;
   private readonly processHost: ProcessHost;
+  /** The stream every process's own stream forks from. */
+  private readonly processPrng: Prng;
 
   constructor(options: WorldOptions) {
     this.seed = options.seed;
@@ -119,6 +121,7 @@ export class World {
       maxWallMs: options.maxWallMs ?? Number.POSITIVE_INFINITY,
     };
     this.prng = Prng.root(options.seed);
+    this.processPrng = this.prng.fork('process');
     this.nowMs = this.epochMs;
     if (options.installGlobals) {
       const installed = FakeTimers.withGlobal(globalThis).install({
@@ -227,7 +230,7 @@ export class World {
 
   private start(process: SimProcess): void {
     const number = process.nextIncarnationNumber();
-    const incarnation = new Incarnation(process, number, this.prng.fork('process').fork(process.name).fork(String(number)), this.processHost);
+    const incarnation = new Incarnation(process, number, this.processPrng.fork(process.name).fork(String(number)), this.processHost);
     process.current = incarnation;
     this.record(incarnation.id, 'process.start');
     // The first step runs as an event, so a process never starts in the middle of another's step.
@@ -280,8 +283,13 @@ export class World {
   /** Schedules a wake-up of `owner`; setting `cancelled` on the returned event drops it. */
   private wake(owner: Incarnation, delayMs: number, fire: () => void): ScheduledEvent {
     // A paused incarnation's own clock stands still until it wakes; whatever it schedules counts from then.
-    const from = Math.max(this.nowMs, owner.pausedUntil);
-    return this.schedule(from + (delayMs > 0 ? delayMs : 0), Lane.Process, owner, fire);
+    // (A comparison, not `Math.max`: with `-Infinity` for "not paused" that made every time a double.)
+    const now = this.nowMs;
+    const pausedUntil = owner.pausedUntil;
+    const time = (pausedUntil > now ? pausedUntil : now) + (delayMs > 0 ? delayMs : 0);
+    const event: ScheduledEvent = { time, lane: Lane.Process, seq: this.seqCounter++, owner, fire, cancelled: false };
+    this.queue.push(event);
+    return event;
   }
 
   // ---- filesystem --------------------------------------------------------------------------
