@@ -62,7 +62,36 @@ function serializeEvent(event: TraceEvent): string {
   if (kind === undefined || pid === undefined || seq === undefined || t === undefined || Object.keys(event).length !== (data === undefined ? 4 : 5)) {
     return stableStringify(event);
   }
-  return (data === undefined ? '{' : '{"data":' + stableStringify(data) + ',') + '"kind":' + stableStringify(kind) + ',"pid":' + stableStringify(pid) + ',"seq":' + scalar(seq) + ',"t":' + scalar(t) + '}';
+  return (data === undefined ? '{' : '{"data":' + stableStringify(data) + ',') + '"kind":' + quoted(kind) + ',"pid":' + quoted(pid) + ',"seq":' + scalar(seq) + ',"t":' + timeJson(t) + '}';
+}
+
+/** Consecutive events often share their instant; a 13-digit time costs more to format than to compare. */
+let lastTime: unknown;
+let lastTimeJson = '';
+
+function timeJson(t: unknown): string {
+  if (t !== lastTime || typeof t !== 'number') {
+    lastTimeJson = scalar(t);
+    lastTime = t;
+  }
+  return lastTimeJson;
+}
+
+/**
+ * JSON of the few strings a trace repeats on every line (kinds, process ids, data keys), looked up
+ * instead of escaped again each time. Bounded: emptied once it holds too many.
+ */
+const QUOTED = new Map<string, string>();
+
+function quoted(value: unknown): string {
+  if (typeof value !== 'string') return stableStringify(value);
+  let json = QUOTED.get(value);
+  if (json === undefined) {
+    if (QUOTED.size >= 4096) QUOTED.clear();
+    json = JSON.stringify(value);
+    QUOTED.set(value, json);
+  }
+  return json;
 }
 
 /** JSON with object keys sorted at every level, so equal values always serialize equally. */
@@ -80,7 +109,7 @@ export function stableStringify(value: unknown): string {
   for (const key of keys) {
     const item = record[key];
     if (item === undefined) continue;
-    out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + stableStringify(item);
+    out += (out.length === 1 ? '' : ',') + quoted(key) + ':' + stableStringify(item);
   }
   return out + '}';
 }
