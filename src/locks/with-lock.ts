@@ -108,6 +108,10 @@ async function keepRenewed(backend: LockBackend, holding: Holding, options: With
   };
   let nextRenewAt = env.now() + intervalMs;
   let lastError: unknown;
+  // The race of the renewal in flight, stopped when the work finishes: one listener for the whole
+  // holding rather than one added and removed per renewal.
+  let racing: AbortController | undefined;
+  done.addEventListener('abort', () => racing?.abort(WORK_FINISHED), { once: true });
   while (!done.aborted) {
     try {
       await env.sleep(Math.min(nextRenewAt, holding.localExpiresAt) - env.now(), done);
@@ -123,15 +127,14 @@ async function keepRenewed(backend: LockBackend, holding: Holding, options: With
     );
     // The answer must come before the lease lapses; a renewal that hangs past that counts as lost.
     const race = new AbortController();
-    const stopRace = (): void => race.abort(WORK_FINISHED);
-    done.addEventListener('abort', stopRace, { once: true });
+    racing = race;
     const lapse = env.sleep(holding.localExpiresAt - sentAt, race.signal).then(
       () => 'lapsed' as const,
       () => 'stopped' as const,
     );
     const first = await Promise.race([renewal, lapse]);
+    racing = undefined;
     race.abort(RENEWAL_ANSWERED);
-    done.removeEventListener('abort', stopRace);
 
     if (first === 'lapsed') return lose('the renewal did not answer before the lease expired', lastError);
     const answer = first === 'stopped' ? await renewal : first;
