@@ -123,7 +123,9 @@ function createSimEnv(self: Incarnation, host: ProcessHost): Env {
   env.sleep = function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal === undefined) {
       const slept = new Promise<void>(capture);
-      host.wake(self, ms, captured as () => void);
+      const resolve = captured as () => void;
+      captured = undefined; // hold no finished run's promise alive
+      host.wake(self, ms, resolve);
       return slept;
     }
     if (signal.aborted) return Promise.reject(signal.reason);

@@ -68,7 +68,7 @@ function listDirectory(volume: Volume, path: string): string[] {
   const node = link.getNode();
   if (!node.isDirectory() || !node.canRead(VOLUME_UID, VOLUME_GID)) return (volume.readdirSync(path) as string[]).map(String);
   const names: string[] = [];
-  for (const name of link.children.keys()) if (name !== '.' && name !== '..') names.push(name);
+  for (const [name, child] of link.children) if (child && name !== '.' && name !== '..') names.push(name);
   return names;
 }
 
