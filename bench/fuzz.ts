@@ -17,7 +17,7 @@ export interface FuzzBenchResult {
   readonly runsPerSec1: number;
   readonly runsPerSec2: number;
   readonly speedup2: number;
-  readonly memory: { readonly runs: number; readonly rssStartMb: number; readonly rssEndMb: number; readonly growth: number };
+  readonly memory: { readonly runs: number; readonly failures: number; readonly rssStartMb: number; readonly rssEndMb: number; readonly growth: number };
   readonly shrinkSeconds: Readonly<Record<string, number>>;
   readonly slowestShrinkSeconds: number;
 }
@@ -29,7 +29,8 @@ export async function runFuzzBench(scenario = 'bucket'): Promise<FuzzBenchResult
 
   const longRuns = Number(process.env.SIMRUN_BENCH_FUZZ_RUNS ?? 10_000);
   const samples: number[] = [];
-  await runCampaign({
+  // The long campaign doubles as a soak test of the correct implementation: its failures are reported.
+  const long = await runCampaign({
     scenario,
     runs: longRuns,
     workers: 2,
@@ -51,7 +52,7 @@ export async function runFuzzBench(scenario = 'bucket'): Promise<FuzzBenchResult
     runsPerSec1: round(one.runsPerSec),
     runsPerSec2: round(two.runsPerSec),
     speedup2: round(two.runsPerSec / one.runsPerSec),
-    memory: { runs: longRuns, rssStartMb: round(rssStart / 2 ** 20), rssEndMb: round(rssEnd / 2 ** 20), growth: round(rssEnd / rssStart - 1) },
+    memory: { runs: longRuns, failures: long.failures.length, rssStartMb: round(rssStart / 2 ** 20), rssEndMb: round(rssEnd / 2 ** 20), growth: round(rssEnd / rssStart - 1) },
     shrinkSeconds,
     slowestShrinkSeconds: Math.max(0, ...Object.values(shrinkSeconds)),
   };
