@@ -197,7 +197,11 @@ export class JobRunner {
     const hasSlot = (): boolean => (this.options.mutant === 'over-concurrency' ? this.executing <= limit : this.executing < limit);
     while (hasSlot() && this.ready.length > 0) {
       const job = this.jobs.get(this.ready.shift() as string) as Job;
-      if (job.state === 'queued') this.launch(job);
+      if (job.state !== 'queued') continue;
+      // A job that became due while every slot was taken reads the clock again when a slot frees:
+      // if the clock was stepped back meanwhile, its time has not come after all, so it waits again.
+      if (job.startAtMs !== undefined && this.options.mutant !== 'early-scheduled-start' && this.env.now() < job.startAtMs) this.waitForStartTime(job, job.startAtMs);
+      else this.launch(job);
     }
   }
 
