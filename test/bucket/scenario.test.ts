@@ -61,7 +61,7 @@ describe('the bucket scenario', () => {
 
 /** Mutant → a seed that catches it with default parameters and faults, and the invariant that does. */
 const CAUGHT_AT: ReadonlyArray<readonly [string, number, string]> = [
-  ['claim-list-then-move', 12, 'mutual-exclusion'],
+  ['claim-list-then-move', 21, 'mutual-exclusion'],
   ['commit-not-idempotent', 3, 'exactly-once'],
   ['stats-last-5', 1, 'statistics'],
   ['no-takeover', 4, 'liveness'],

@@ -25,8 +25,9 @@
  * `bucket.reject {reason}`, `bucket.recover`, `bucket.fenced {step}`, `bucket.process.start
  * {minutes}`, `bucket.process.end`, `bucket.commit {minutes}`, `bucket.commit.duplicate`,
  * `bucket.stats {n, total, sumSquares}`, `bucket.done`, `bucket.abandon {reason}` (lease lost),
- * `bucket.ignore {reason}` (a name that is not an input), `bucket.error {op, error}` (an I/O error:
- * retried at the next poll).
+ * `bucket.ignore {reason}` (a name that is not an input), `bucket.retry {step, attempt, error}` (a
+ * transient storage error after the work was done: retried in place, so the work is not redone),
+ * `bucket.error {op, error}` (any other I/O error: retried at the next poll).
  */
 import type { Env } from '../../env/env.js';
 import { errorCode } from '../../env/fs.js';
@@ -71,6 +72,11 @@ export interface WorkerOptions {
 }
 
 type Outcome = 'done' | 'rejected' | 'busy' | 'incomplete' | 'gone' | 'fenced' | 'lost';
+
+/** Attempts of a storage step after the work is done, the first pause between them (doubling), and what counts as transient. */
+const STORAGE_ATTEMPTS = 6;
+const STORAGE_RETRY_MS = 1_000;
+const TRANSIENT_STORAGE_ERRORS = new Set(['EIO', 'ENOSPC', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'EMFILE', 'ENFILE']);
 
 /** Runs until `options.signal` aborts (forever in simulation: the world's horizon ends it). */
 export async function runBucketWorker(env: Env, options: WorkerOptions): Promise<void> {
@@ -227,16 +233,40 @@ class BucketWorker {
     env.log('bucket.process.start', { file: name, token, minutes: verdict.minutes });
     await env.sleep(Math.round(verdict.minutes * options.secondsInMin * 1000), signal);
     const temp = `${layout.outputDir}/.tmp-${env.id.replace(/[^\w-]/g, '_')}-${token}-${name}`;
-    await env.fs.writeFile(temp, toTsv(verdict.records));
+    await this.retryingStorage('write-output', name, signal, () => env.fs.writeFile(temp, toTsv(verdict.records)));
     env.log('bucket.process.end', { file: name, token });
     try {
-      if (signal.aborted) throw signal.reason;
-      if (!(await options.fence.admit(name, token, env.id))) return this.fenced(name, token, 'commit');
-      await this.commit(name, token, temp, verdict.minutes, verdict.records);
+      // Each attempt asks the fence again: a retry may come after the lease was lost.
+      const committed = await this.retryingStorage('commit', name, signal, async () => {
+        if (signal.aborted) throw signal.reason;
+        if (!(await options.fence.admit(name, token, env.id))) return false;
+        await this.commit(name, token, temp, verdict.minutes, verdict.records);
+        return true;
+      });
+      if (!committed) return this.fenced(name, token, 'commit');
     } finally {
       await env.fs.unlink(temp).catch(() => undefined);
     }
+    // Not retried in place: once the output is committed, a failed mark-done is finished by the
+    // next poll's recovery (step 3) without redoing any work.
     return this.markDone(name, inputPath);
+  }
+
+  /**
+   * Runs a storage step of a file whose work is done, retrying a failed one in place with backoff
+   * while the lease holds: giving up would mean processing the whole file again (minutes of work)
+   * for a transient EIO. Other errors, the last attempt's error, and a lost lease end it.
+   */
+  private async retryingStorage<T>(step: string, name: string, signal: AbortSignal, operation: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (attempt >= STORAGE_ATTEMPTS || signal.aborted || !TRANSIENT_STORAGE_ERRORS.has(errorCode(error) ?? '')) throw error;
+        this.env.log('bucket.retry', { file: name, step, attempt, error: String(error) });
+        await this.env.sleep(STORAGE_RETRY_MS * 2 ** (attempt - 1), signal);
+      }
+    }
   }
 
   private async commit(name: string, token: number, temp: string, minutes: number, records: readonly InputRecord[]): Promise<void> {
