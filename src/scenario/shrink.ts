@@ -14,9 +14,9 @@
  * time often stalls on a plan where each remaining fault is needed only by the trajectory the
  * others made. So before fast-check walks its tree, the smallest subsets are tried outright — no
  * fault, then each fault alone, each on the smallest system (every shrinkable parameter at its
- * minimum) and then on the original one, then each pair — and the first that still fails becomes the example
- * fast-check starts from. It costs at most 2(1 + n) + n(n-1)/2 runs of the budget and usually finds
- * the one or two faults a bug needs.
+ * minimum) and then on the original one, then each pair — and the first that still fails becomes
+ * the example fast-check starts from. It costs at most 2(1 + n) + n(n-1)/2 runs of the budget and
+ * usually finds the one or two faults a bug needs.
  *
  * Shrinking is bounded by a number of runs, not by time, so the shrunk result is deterministic.
  */
