@@ -13,7 +13,7 @@
  * the clocks' disagreement: its tolerance is twice the largest skew a seed may inject.
  */
 import { z } from 'zod';
-import { checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, lockHistoryFromTrace } from '../src/check/lock/index.js';
+import { checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, lockHistoryFromTrace, type LockHistory } from '../src/check/lock/index.js';
 import type { Env } from '../src/env/env.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import type { LockBackend } from '../src/locks/lock.js';
@@ -26,6 +26,7 @@ import { withLock } from '../src/locks/with-lock.js';
 import { defineScenario } from '../src/scenario/scenario.js';
 import { closeSimLocks, createSimLock, SIM_LOCK_DIR, SIM_LOCK_KINDS } from '../src/scenario/sim-locks.js';
 import type { Fault } from '../src/sim/faults.js';
+import type { TraceEvent } from '../src/sim/trace.js';
 import type { World } from '../src/sim/world.js';
 
 const rate = z.number().nonnegative();
@@ -147,6 +148,15 @@ function lockFactory(world: World, p: LockParams, mutant: string | undefined): (
 /** Whether expiry is judged by each caller's own clock, which widens what exclusion can promise. */
 const judgedByCallers = (p: LockParams, mutant: string | undefined): boolean => mutant === 'check-then-create-file' || (mutant === undefined && p.lock === 'file');
 const toleranceMs = (p: LockParams, mutant: string | undefined): number => (judgedByCallers(p, mutant) ? 2 * p.skewMsMax : 0);
+/** The history read once per trace: the four invariants judge the same one. */
+const histories = new WeakMap<readonly TraceEvent[], LockHistory>();
+
+function historyOf(trace: readonly TraceEvent[]): LockHistory {
+  let history = histories.get(trace);
+  if (history === undefined) histories.set(trace, (history = lockHistoryFromTrace(trace)));
+  return history;
+}
+
 /** Per world: the tolerance its run is judged with (a mutant may change whose clock judges). */
 const tolerances = new WeakMap<World, number>();
 
@@ -266,22 +276,22 @@ export default defineScenario<LockParams>({
     {
       name: 'lease-exclusion',
       description: 'at most one live lease per key at any moment, as the store granted them (up to the clock disagreement when callers judge expiry)',
-      check: ({ trace, world }) => checkLeaseExclusion(lockHistoryFromTrace(trace), { toleranceMs: tolerances.get(world) ?? 0 }),
+      check: ({ trace, world }) => checkLeaseExclusion(historyOf(trace), { toleranceMs: tolerances.get(world) ?? 0 }),
     },
     {
       name: 'lease-contract',
       description: 'every grant carries a token above all earlier ones for its key, and no expired lease is ever renewed',
-      check: ({ trace, world }) => checkLeaseContract(lockHistoryFromTrace(trace), { toleranceMs: tolerances.get(world) ?? 0 }),
+      check: ({ trace, world }) => checkLeaseContract(historyOf(trace), { toleranceMs: tolerances.get(world) ?? 0 }),
     },
     {
       name: 'fencing',
       description: 'the resource never accepted a stale token, nor one token from two owners',
-      check: ({ trace }) => checkFencing(lockHistoryFromTrace(trace)),
+      check: ({ trace }) => checkFencing(historyOf(trace)),
     },
     {
       name: 'progress',
       description: 'every key is written again once the faults have settled',
-      check: ({ trace, params: p, world }) => checkProgress(lockHistoryFromTrace(trace), { keys: keyNames(p), fromMs: world.epochMs + quietFromMs(p), endMs: world.now() }),
+      check: ({ trace, params: p, world }) => checkProgress(historyOf(trace), { keys: keyNames(p), fromMs: world.epochMs + quietFromMs(p), endMs: world.now() }),
     },
   ],
 
