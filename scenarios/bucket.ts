@@ -13,12 +13,12 @@
  * oracle, liveness at the horizon (see `src/check/bucket/`).
  */
 import { z } from 'zod';
-import { checkExactlyOnce, checkLiveness, checkMutualExclusion, checkStatistics, readBucketVolume } from '../src/check/bucket/index.js';
+import { exactlyOnce, liveness, mutualExclusion, readBucketVolume, statistics, type BucketVolume } from '../src/check/bucket/index.js';
+import { feed } from '../src/check/checker.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
-import { defineScenario } from '../src/scenario/scenario.js';
-import { closeSimLocks, createSimLock, SIM_LOCK_KINDS } from '../src/scenario/sim-locks.js';
+import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
+import { SIM_LOCK_KINDS, SimLocks } from '../src/scenario/sim-locks.js';
 import type { Fault } from '../src/sim/faults.js';
-import type { World } from '../src/sim/world.js';
 import { tracedFence, type CommitFence } from '../src/systems/bucket/fence.js';
 import { processName } from '../src/check/bucket/events.js';
 import type { Env } from '../src/env/env.js';
@@ -82,28 +82,29 @@ const lastDropMs = (p: BucketParams): number => firstDropMs(p) + (p.files - 1) *
  */
 const graceMs = (p: BucketParams): number => restartAfterMsMax(p) + pauseMsMax(p) + 2 * p.leaseTtlMs + 3 * p.size.maxMinutes * p.secondsInMin * 1000 + 4 * p.pollMs;
 
-/**
- * Stalls per world: worker name → ms it will freeze for just before its next request to the output
- * store's fence (a GC pause or a partition at the worst moment: the process-pause problem of leases).
- */
-const pendingStalls = new WeakMap<World, Map<string, number>>();
-
-function stallsOf(world: World): Map<string, number> {
-  let stalls = pendingStalls.get(world);
-  if (stalls === undefined) pendingStalls.set(world, (stalls = new Map()));
-  return stalls;
+/** What one run keeps: its lock stores, and the faults left pending for the workload to meet. */
+interface BucketState {
+  readonly locks: SimLocks;
+  /**
+   * Worker name → ms it will freeze for just before its next request to the output store's fence
+   * (a GC pause or a partition at the worst moment: the process-pause problem of leases).
+   */
+  readonly stalls: Map<string, number>;
+  /** Injected lags: drop index → extra ms. */
+  readonly lags: Map<number, number>;
 }
 
-/** Injected lags per world: drop index → extra ms. */
-const injectedLags = new WeakMap<World, Map<number, number>>();
+/** The bucket's content at the end of the run, read once for the invariants that judge it. */
+const finalVolume = (context: CheckContext<BucketParams, BucketState>): Promise<BucketVolume> => readBucketVolume(context.world.fs, BUCKET_DIR);
 
-function lagsOf(world: World): Map<number, number> {
-  let lags = injectedLags.get(world);
-  if (lags === undefined) injectedLags.set(world, (lags = new Map()));
-  return lags;
-}
+/** What the bucket checkers read: the trace, the final volume, and the liveness bound of these parameters. */
+const bucketInputs = async (context: CheckContext<BucketParams, BucketState>) => ({
+  trace: context.trace,
+  volume: await context.derive(finalVolume),
+  liveness: { graceMs: graceMs(context.params), endMs: context.world.now() },
+});
 
-export default defineScenario<BucketParams>({
+export default defineScenario<BucketParams, BucketState>({
   name: 'bucket',
   summary: 'workers drain timed file drops exactly once, with leases, fencing and per-worker statistics, under crashes, pauses, skew, I/O faults and late drops',
   params,
@@ -147,8 +148,7 @@ export default defineScenario<BucketParams>({
         })
         .strict(),
       magnitudes: [{ field: 'ms', gentlest: 1 }],
-      apply(world, fault) {
-        const lags = lagsOf(world);
+      apply(_world, fault, { lags }) {
         const file = fault.file as number;
         lags.set(file, (lags.get(file) ?? 0) + (fault.ms as number));
       },
@@ -163,8 +163,8 @@ export default defineScenario<BucketParams>({
         })
         .strict(),
       magnitudes: [{ field: 'ms', gentlest: 1 }],
-      apply(world, fault) {
-        stallsOf(world).set(fault.target as string, fault.ms as number);
+      apply(_world, fault, { stalls }) {
+        stalls.set(fault.target as string, fault.ms as number);
       },
     },
   },
@@ -177,7 +177,8 @@ export default defineScenario<BucketParams>({
     // into the trace, where the mutual-exclusion checker reads them.
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
     const fence = tracedFence(resource, (operation) => world.record('fence', 'bucket.fence', { ...operation }));
-    const stalls = stallsOf(world);
+    const state: BucketState = { locks: new SimLocks(world), stalls: new Map(), lags: new Map() };
+    const { stalls, lags } = state;
     /** The fence as worker `env` reaches it: a pending stall freezes the worker just before its request lands. */
     const fenceFor = (env: Env): CommitFence => ({
       async admit(file, token, owner) {
@@ -196,42 +197,21 @@ export default defineScenario<BucketParams>({
     world.spawn('provider', async (env) => {
       const firstMs = world.epochMs + firstDropMs(p);
       const drops = planDrops({ firstNamedAtMs: firstMs, firstDueMs: firstMs, files: p.files, intervalMs: p.intervalMs, lag: p.lag, size: p.size, random: () => env.random() });
-      const lags = lagsOf(world);
       await provideDrops(env, { dir: BUCKET_DIR, drops, atomicWrites: p.atomicWrites, extraLagMs: (index) => lags.get(index) ?? 0 });
     });
     for (const name of workerNames(p)) {
       world.spawn(name, (env) => {
-        const backend = createSimLock(world, p.lock, env);
+        const backend = state.locks.create(p.lock, env);
         const lock = mutant === 'no-takeover' ? neverExpiringLock(backend) : backend;
         return runBucketWorker(env, { dir: BUCKET_DIR, lock, fence: fenceFor(env), secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, flaws });
       });
     }
+    return state;
   },
 
-  invariants: [
-    {
-      name: 'exactly-once',
-      description: 'every dropped file is committed exactly once, with the right output, and no input is ever lost',
-      check: async ({ trace, world }) => checkExactlyOnce(trace, await readBucketVolume(world.fs, BUCKET_DIR)),
-    },
-    {
-      name: 'mutual-exclusion',
-      description: 'the fence never admitted a stale token, nor one token for two workers',
-      check: ({ trace }) => checkMutualExclusion(trace),
-    },
-    {
-      name: 'statistics',
-      description: 'every "Files processed" line equals a naive recomputation over that worker\'s committed files',
-      check: ({ trace }) => checkStatistics(trace),
-    },
-    {
-      name: 'liveness',
-      description: 'every dropped file is done by the horizon if workers ran long enough after its drop',
-      check: async ({ trace, world, params: p }) => checkLiveness(trace, await readBucketVolume(world.fs, BUCKET_DIR), { graceMs: graceMs(p), endMs: world.now() }),
-    },
-  ],
+  invariants: [feed(exactlyOnce, bucketInputs), mutualExclusion, statistics, feed(liveness, bucketInputs)],
 
-  teardown(world) {
-    closeSimLocks(world);
+  teardown(_world, { locks }) {
+    locks.close();
   },
 });

@@ -13,7 +13,8 @@
  * the clocks' disagreement: its tolerance is twice the largest skew a seed may inject.
  */
 import { z } from 'zod';
-import { checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, lockHistoryFromTrace, type LockHistory } from '../src/check/lock/index.js';
+import { feed } from '../src/check/checker.js';
+import { fencing, leaseContract, leaseExclusion, lockHistoryFromTrace, progress, type LockHistory } from '../src/check/lock/index.js';
 import type { Env } from '../src/env/env.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import type { LockBackend } from '../src/locks/lock.js';
@@ -23,10 +24,9 @@ import { withLockLatency, type LockLatencyOptions } from '../src/locks/sim-proxy
 import { tracedLock } from '../src/locks/traced-lock.js';
 import { LockLostError, LockTimeoutError } from '../src/locks/errors.js';
 import { withLock } from '../src/locks/with-lock.js';
-import { defineScenario } from '../src/scenario/scenario.js';
-import { closeSimLocks, createSimLock, SIM_LOCK_DIR, SIM_LOCK_KINDS } from '../src/scenario/sim-locks.js';
+import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
+import { SIM_LOCK_DIR, SIM_LOCK_KINDS, SimLocks } from '../src/scenario/sim-locks.js';
 import type { Fault } from '../src/sim/faults.js';
-import type { TraceEvent } from '../src/sim/trace.js';
 import type { World } from '../src/sim/world.js';
 
 const rate = z.number().nonnegative();
@@ -85,27 +85,25 @@ const MUTANTS: Readonly<Record<string, string>> = {
   'no-fencing': 'the resource accepts any token, so a holder that paused past its lease still writes after the next holder',
 };
 
-/** Per world: the lock-call latency, which `lock-slow` raises for a while. */
-const lockLatencies = new WeakMap<World, { minMs: number; maxMs: number }>();
-
-/**
- * Per world: process name → ms it will freeze for when its next lock call is on its way to the
- * store (sent, not yet arrived): a GC pause or a partition at the worst moment, the one a lease's
- * renewal and a fenced write race against.
- */
-const pendingStalls = new WeakMap<World, Map<string, number>>();
-
-function stallsOf(world: World): Map<string, number> {
-  let stalls = pendingStalls.get(world);
-  if (stalls === undefined) pendingStalls.set(world, (stalls = new Map()));
-  return stalls;
+/** What one run keeps: its lock stores, the faults left pending, and how it is judged. */
+interface LockState {
+  readonly locks: SimLocks;
+  /** The lock-call latency, which `lock-slow` raises for a while. */
+  readonly latency: { minMs: number; maxMs: number };
+  /**
+   * Process name → ms it will freeze for when its next lock call is on its way to the store (sent,
+   * not yet arrived): a GC pause or a partition at the worst moment, the one a lease's renewal and a
+   * fenced write race against.
+   */
+  readonly stalls: Map<string, number>;
+  /** The tolerance the run is judged with (a mutant may change whose clock judges). */
+  readonly toleranceMs: number;
 }
 
 /** `backend` as process `env` reaches it, freezing on a pending stall just before a call lands. */
-function stallable(world: World, backend: LockBackend, env: Env): LockBackend {
+function stallable(world: World, stalls: Map<string, number>, backend: LockBackend, env: Env): LockBackend {
   const name = env.id.split('#')[0]!;
   const landing = async (): Promise<void> => {
-    const stalls = stallsOf(world);
     const ms = stalls.get(name);
     if (ms === undefined) return;
     stalls.delete(name);
@@ -127,7 +125,7 @@ interface ProcessLock {
 }
 
 /** How process `env` reaches the lock store: the chosen backend, or the mutant swapped in. */
-function lockFactory(world: World, p: LockParams, mutant: string | undefined): (env: Env) => ProcessLock {
+function lockFactory(world: World, locks: SimLocks, p: LockParams, mutant: string | undefined): (env: Env) => ProcessLock {
   const worldClock = (): number => world.now();
   if (mutant === 'caller-clock-expiry') {
     const state = new MemoryLockState();
@@ -142,25 +140,25 @@ function lockFactory(world: World, p: LockParams, mutant: string | undefined): (
     const shared = flawed.create({ now: worldClock, fs: world.fs, dir: SIM_LOCK_DIR });
     return () => ({ backend: shared, judgeNow: worldClock });
   }
-  return (env) => ({ backend: createSimLock(world, p.lock, env), judgeNow: p.lock === 'file' ? () => env.now() : worldClock });
+  return (env) => ({ backend: locks.create(p.lock, env), judgeNow: p.lock === 'file' ? () => env.now() : worldClock });
 }
 
 /** Whether expiry is judged by each caller's own clock, which widens what exclusion can promise. */
 const judgedByCallers = (p: LockParams, mutant: string | undefined): boolean => mutant === 'check-then-create-file' || (mutant === undefined && p.lock === 'file');
 const toleranceMs = (p: LockParams, mutant: string | undefined): number => (judgedByCallers(p, mutant) ? 2 * p.skewMsMax : 0);
-/** The history read once per trace: the four invariants judge the same one. */
-const histories = new WeakMap<readonly TraceEvent[], LockHistory>();
+/** The lease history, read once per run: the four invariants judge the same one. */
+const leaseHistory = (context: CheckContext<LockParams, LockState>): LockHistory => lockHistoryFromTrace(context.trace);
 
-function historyOf(trace: readonly TraceEvent[]): LockHistory {
-  let history = histories.get(trace);
-  if (history === undefined) histories.set(trace, (history = lockHistoryFromTrace(trace)));
-  return history;
-}
+/** What the lock checkers read: the history, the tolerance, and the keys that must see progress once faults settle. */
+const lockInputs = (context: CheckContext<LockParams, LockState>) => ({
+  history: context.derive(leaseHistory),
+  toleranceMs: context.state.toleranceMs,
+  keys: keyNames(context.params),
+  fromMs: context.world.epochMs + quietFromMs(context.params),
+  endMs: context.world.now(),
+});
 
-/** Per world: the tolerance its run is judged with (a mutant may change whose clock judges). */
-const tolerances = new WeakMap<World, number>();
-
-export default defineScenario<LockParams>({
+export default defineScenario<LockParams, LockState>({
   name: 'lock',
   summary: 'processes take turns on keys through one lock backend under crashes, pauses, skew and slow storage: the store and the fence are judged directly',
   params,
@@ -193,9 +191,7 @@ export default defineScenario<LockParams>({
         { field: 'ms', gentlest: 1 },
         { field: 'durationMs', gentlest: 1 },
       ],
-      apply(world, fault) {
-        const latency = lockLatencies.get(world);
-        if (latency === undefined) return;
+      apply(world, fault, { latency }) {
         const normalMs = latency.maxMs;
         latency.maxMs = Math.max(normalMs, fault.ms as number);
         world.atFault(world.elapsed() + (fault.durationMs as number), () => {
@@ -213,8 +209,8 @@ export default defineScenario<LockParams>({
         })
         .strict(),
       magnitudes: [{ field: 'ms', gentlest: 1 }],
-      apply(world, fault) {
-        stallsOf(world).set(fault.target as string, fault.ms as number);
+      apply(_world, fault, { stalls }) {
+        stalls.set(fault.target as string, fault.ms as number);
       },
     },
   },
@@ -223,9 +219,13 @@ export default defineScenario<LockParams>({
 
   setup(world, p, { mutant }) {
     world.setFsLatency({ minMs: 0, maxMs: p.fsLatencyMsMax });
-    const latency = { minMs: p.lockCalls.minMs, maxMs: Math.max(p.lockCalls.minMs, p.lockCalls.maxMs) };
-    lockLatencies.set(world, latency);
-    tolerances.set(world, toleranceMs(p, mutant));
+    const state: LockState = {
+      locks: new SimLocks(world),
+      latency: { minMs: p.lockCalls.minMs, maxMs: Math.max(p.lockCalls.minMs, p.lockCalls.maxMs) },
+      stalls: new Map(),
+      toleranceMs: toleranceMs(p, mutant),
+    };
+    const { latency } = state;
     const calls: LockLatencyOptions = {
       get minMs() {
         return latency.minMs;
@@ -237,13 +237,13 @@ export default defineScenario<LockParams>({
       timeoutAfterEffectRate: p.lockCalls.timeoutAfterEffectRate,
     };
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
-    const lockFor = lockFactory(world, p, mutant);
+    const lockFor = lockFactory(world, state.locks, p, mutant);
     const keys = keyNames(p);
 
     for (const name of processNames(p)) {
       world.spawn(name, async (env) => {
         const { backend, judgeNow } = lockFor(env);
-        const lock = withLockLatency(stallable(world, tracedLock(backend, env, judgeNow), env), env, calls);
+        const lock = withLockLatency(stallable(world, state.stalls, tracedLock(backend, env, judgeNow), env), env, calls);
         for (;;) {
           await env.sleep(Math.floor(env.random() * (p.thinkMsMax + 1)));
           const key = keys[Math.floor(env.random() * keys.length)]!;
@@ -270,32 +270,12 @@ export default defineScenario<LockParams>({
         }
       });
     }
+    return state;
   },
 
-  invariants: [
-    {
-      name: 'lease-exclusion',
-      description: 'at most one live lease per key at any moment, as the store granted them (up to the clock disagreement when callers judge expiry)',
-      check: ({ trace, world }) => checkLeaseExclusion(historyOf(trace), { toleranceMs: tolerances.get(world) ?? 0 }),
-    },
-    {
-      name: 'lease-contract',
-      description: 'every grant carries a token above all earlier ones for its key, and no expired lease is ever renewed',
-      check: ({ trace, world }) => checkLeaseContract(historyOf(trace), { toleranceMs: tolerances.get(world) ?? 0 }),
-    },
-    {
-      name: 'fencing',
-      description: 'the resource never accepted a stale token, nor one token from two owners',
-      check: ({ trace }) => checkFencing(historyOf(trace)),
-    },
-    {
-      name: 'progress',
-      description: 'every key is written again once the faults have settled',
-      check: ({ trace, params: p, world }) => checkProgress(historyOf(trace), { keys: keyNames(p), fromMs: world.epochMs + quietFromMs(p), endMs: world.now() }),
-    },
-  ],
+  invariants: [leaseExclusion, leaseContract, fencing, progress].map((checker) => feed(checker, lockInputs)),
 
-  teardown(world) {
-    closeSimLocks(world);
+  teardown(_world, { locks }) {
+    locks.close();
   },
 });

@@ -9,7 +9,7 @@
  *   real shared filesystem;
  * - `sqlite`: one in-memory better-sqlite3 database shared by every process, judged by the database
  *   server's clock, which in simulation is the world's (SQLite's own is the real one: no replay). Close it in teardown with
- *   `closeSimLocks`.
+ *   `SimLocks.close`.
  */
 import Database from 'better-sqlite3';
 import type { Env } from '../env/env.js';
@@ -25,43 +25,37 @@ export type SimLockKind = (typeof SIM_LOCK_KINDS)[number];
 /** Where the file backend keeps its generation files on the world's volume. */
 export const SIM_LOCK_DIR = '/locks';
 
-interface SharedLockState {
-  memory?: MemoryLockState;
-  sqlite?: Database.Database;
-}
-
-const shared = new WeakMap<World, SharedLockState>();
-
-function stateOf(world: World): SharedLockState {
-  let state = shared.get(world);
-  if (state === undefined) {
-    state = {};
-    shared.set(world, state);
-  }
-  return state;
-}
-
 /**
- * The backend process `env` uses in `world` (the world's own view when `env` is absent: its clock
- * and its latency-free volume).
+ * The lock stores of one run: each process gets its own backend object over the stores shared by
+ * the whole world (one memory server, one SQLite database), opened on first use. A scenario makes
+ * one in `setup`, keeps it in its state, and closes it in `teardown`.
  */
-export function createSimLock(world: World, kind: SimLockKind, env?: Env): LockBackend {
-  const state = stateOf(world);
-  switch (kind) {
-    case 'memory':
-      state.memory ??= new MemoryLockState();
-      return createMemoryLock({ now: () => world.now(), state: state.memory });
-    case 'file':
-      return createFileLock(env?.fs ?? world.fs, SIM_LOCK_DIR, { now: env === undefined ? () => world.now() : () => env.now() });
-    case 'sqlite':
-      state.sqlite ??= new Database(':memory:');
-      return createSqliteLock(state.sqlite, { clock: 'database', now: () => world.now() });
-  }
-}
+export class SimLocks {
+  private memory: MemoryLockState | undefined;
+  private sqlite: Database.Database | undefined;
 
-/** Closes what `createSimLock` opened for `world` (the shared SQLite database). Safe to call twice. */
-export function closeSimLocks(world: World): void {
-  const state = shared.get(world);
-  if (state?.sqlite?.open) state.sqlite.close();
-  shared.delete(world);
+  constructor(private readonly world: World) {}
+
+  /**
+   * The backend process `env` uses (the world's own view when `env` is absent: its clock and its
+   * latency-free volume).
+   */
+  create(kind: SimLockKind, env?: Env): LockBackend {
+    const world = this.world;
+    switch (kind) {
+      case 'memory':
+        this.memory ??= new MemoryLockState();
+        return createMemoryLock({ now: () => world.now(), state: this.memory });
+      case 'file':
+        return createFileLock(env?.fs ?? world.fs, SIM_LOCK_DIR, { now: env === undefined ? () => world.now() : () => env.now() });
+      case 'sqlite':
+        this.sqlite ??= new Database(':memory:');
+        return createSqliteLock(this.sqlite, { clock: 'database', now: () => world.now() });
+    }
+  }
+
+  /** Closes what `create` opened (the shared SQLite database). Safe to call twice. */
+  close(): void {
+    if (this.sqlite?.open) this.sqlite.close();
+  }
 }

@@ -48,10 +48,10 @@ export interface Fault {
 
 export type FaultPlan = readonly Fault[];
 
-/** A fault kind a scenario adds: its schema, and what it does to the world. */
-export interface FaultKindDefinition {
+/** A fault kind a scenario adds: its schema, and what it does to the world and the run's state. */
+export interface FaultKindDefinition<S = unknown> {
   readonly schema: z.ZodTypeAny;
-  apply(world: World, fault: Fault): void;
+  apply(world: World, fault: Fault, state: S): void;
   /** Integer fields that measure how strong the fault is, each with its gentlest value (for shrinking). */
   readonly magnitudes?: readonly { readonly field: string; readonly gentlest: number }[];
 }
@@ -64,7 +64,7 @@ export class PlanError extends Error {
  * Validates a plan read from JSON. Throws a `PlanError` with one line naming the entry and the
  * field: `fault 2 (pause): field 'ms': expected ms > 0`.
  */
-export function parseFaultPlan(input: unknown, extraKinds: Readonly<Record<string, FaultKindDefinition>> = {}, targets?: readonly string[]): Fault[] {
+export function parseFaultPlan(input: unknown, extraKinds: Readonly<Record<string, FaultKindDefinition<never>>> = {}, targets?: readonly string[]): Fault[] {
   const entries = Array.isArray(input) ? input : isRecord(input) && Array.isArray(input.faults) ? input.faults : undefined;
   if (entries === undefined) throw new PlanError('a fault plan must be a JSON list of faults (or an object with a "faults" list)');
   const known = [...KERNEL_FAULT_KINDS, ...Object.keys(extraKinds)];
@@ -99,17 +99,21 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Schedules every fault of `plan` in `world`, each before anything else at its instant. */
-export function applyFaultPlan(world: World, plan: FaultPlan, extraKinds: Readonly<Record<string, FaultKindDefinition>> = {}): void {
+/**
+ * Schedules every fault of `plan` in `world`, each before anything else at its instant. A
+ * scenario's own kinds apply to the run's state, which `state` reads when the fault strikes (the
+ * plan is scheduled before setup has made it).
+ */
+export function applyFaultPlan<S>(world: World, plan: FaultPlan, extraKinds: Readonly<Record<string, FaultKindDefinition<S>>> = {}, state: () => S = () => undefined as S): void {
   for (const fault of plan) {
     world.atFault(fault.at, () => {
       world.record('world', `fault.${fault.kind}`, { ...fault });
-      applyFault(world, fault, extraKinds);
+      applyFault(world, fault, extraKinds, state);
     });
   }
 }
 
-function applyFault(world: World, fault: Fault, extraKinds: Readonly<Record<string, FaultKindDefinition>>): void {
+function applyFault<S>(world: World, fault: Fault, extraKinds: Readonly<Record<string, FaultKindDefinition<S>>>, state: () => S): void {
   const target = fault.target;
   switch (fault.kind) {
     case 'crash':
@@ -143,7 +147,7 @@ function applyFault(world: World, fault: Fault, extraKinds: Readonly<Record<stri
     default: {
       const definition = extraKinds[fault.kind];
       if (definition === undefined) throw new PlanError(`unknown fault kind '${fault.kind}'`);
-      definition.apply(world, fault);
+      definition.apply(world, fault, state());
     }
   }
 }
@@ -153,11 +157,8 @@ function applyFault(world: World, fault: Fault, extraKinds: Readonly<Record<stri
  * episode on a target lasts, the slowest one's latency holds; when the last one ends, the latency
  * from before the first one comes back.
  */
-const slowEpisodes = new WeakMap<World, Map<string, { baseline: ReturnType<World['getFsLatency']>; activeMs: number[] }>>();
-
 function startSlowEpisode(world: World, target: string | undefined, ms: number, durationMs: number): void {
-  let byTarget = slowEpisodes.get(world);
-  if (byTarget === undefined) slowEpisodes.set(world, (byTarget = new Map()));
+  const byTarget = world.slowFsEpisodes;
   const key = target ?? '';
   let episodes = byTarget.get(key);
   if (episodes === undefined) byTarget.set(key, (episodes = { baseline: world.getFsLatency(target), activeMs: [] }));
