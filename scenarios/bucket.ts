@@ -18,7 +18,9 @@ import { feed } from '../src/check/checker.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { SIM_LOCK_KINDS, SimLocks } from '../src/scenario/sim-locks.js';
-import type { Fault } from '../src/sim/faults.js';
+import { defineFaultKind, type Fault, type FaultKind } from '../src/sim/faults.js';
+import { fsError } from '../src/sim/fault-kinds/kernel.js';
+import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
 import { tracedFence, type CommitFence } from '../src/systems/bucket/fence.js';
 import { processName } from '../src/check/bucket/events.js';
 import type { Env } from '../src/env/env.js';
@@ -86,10 +88,10 @@ const graceMs = (p: BucketParams): number => restartAfterMsMax(p) + pauseMsMax(p
 interface BucketState {
   readonly locks: SimLocks;
   /**
-   * Worker name → ms it will freeze for just before its next request to the output store's fence
-   * (a GC pause or a partition at the worst moment: the process-pause problem of leases).
+   * Stalls armed for workers: each freezes just before its next request to the output store's
+   * fence (a GC pause or a partition at the worst moment: the process-pause problem of leases).
    */
-  readonly stalls: Map<string, number>;
+  readonly stalls: PendingStalls;
   /** Injected lags: drop index → extra ms. */
   readonly lags: Map<number, number>;
 }
@@ -103,6 +105,46 @@ const bucketInputs = async (context: CheckContext<BucketParams, BucketState>) =>
   volume: await context.derive(finalVolume),
   liveness: { graceMs: graceMs(context.params), endMs: context.world.now() },
 });
+
+/** A specific drop appears late (`{ "kind": "lag", "file": 3, "ms": 60000 }`): the fault strikes at the time its name stands for. */
+const lag = defineFaultKind<BucketState, BucketParams>({
+  name: 'lag',
+  schema: z
+    .object({
+      at: z.number().int().nonnegative(),
+      kind: z.literal('lag'),
+      file: z.number({ required_error: 'required: the index of the drop to delay' }).int().nonnegative(),
+      ms: z.number({ required_error: 'required: the delay in ms' }).int().positive('expected ms > 0'),
+    })
+    .strict(),
+  generate(prng, at, _space, p): Fault[] {
+    const file = Math.min(p.files - 1, Math.max(0, Math.floor((at - firstDropMs(p)) / p.intervalMs)));
+    return [{ at: firstDropMs(p) + file * p.intervalMs, kind: 'lag', file, ms: prng.int(1, lagFaultMsMax(p)) }];
+  },
+  apply(_world, fault, { lags }) {
+    const file = fault.file as number;
+    lags.set(file, (lags.get(file) ?? 0) + (fault.ms as number));
+  },
+  magnitudes: [{ field: 'ms', gentlest: 1 }],
+});
+
+/**
+ * The kernel's `fs-error`, drawn aimed at one operation of one worker, so it can land on any step
+ * of the protocol (a commit's link, a mark-done's rename), not only on the next poll's listing.
+ */
+const workerFsError: FaultKind<BucketState, BucketParams> = {
+  ...fsError,
+  generate: (prng, at, space): Fault[] => [
+    {
+      at,
+      kind: 'fs-error',
+      target: prng.pick(space.targets),
+      op: prng.pick(['readdir', 'readFile', 'writeFile', 'link', 'rename', 'stat', 'unlink', 'mkdir'] as const),
+      code: prng.chance(0.5) ? 'EIO' : 'ENOSPC',
+      count: prng.int(1, 3),
+    },
+  ],
+};
 
 export default defineScenario<BucketParams, BucketState>({
   name: 'bucket',
@@ -118,56 +160,8 @@ export default defineScenario<BucketParams, BucketState>({
     restartAfterMsMax: restartAfterMsMax(p),
     fsSlowMsMax: 500,
     fsSlowDurationMsMax: 60_000,
-    extraGenerators: {
-      stall: (prng, at): Fault => ({ at, kind: 'stall', target: prng.pick(workerNames(p)), ms: prng.int(1, pauseMsMax(p)) }),
-      // A storage error aimed at one operation of one worker, so it can land on any step of the
-      // protocol (a commit's link, a mark-done's rename), not only on the next poll's listing.
-      'fs-error': (prng, at): Fault => ({
-        at,
-        kind: 'fs-error',
-        target: prng.pick(workerNames(p)),
-        op: prng.pick(['readdir', 'readFile', 'writeFile', 'link', 'rename', 'stat', 'unlink', 'mkdir'] as const),
-        code: prng.chance(0.5) ? 'EIO' : 'ENOSPC',
-        count: prng.int(1, 3),
-      }),
-      // A specific drop appears late: the fault strikes at the time its name stands for.
-      lag: (prng, at): Fault => {
-        const file = Math.min(p.files - 1, Math.max(0, Math.floor((at - firstDropMs(p)) / p.intervalMs)));
-        return { at: firstDropMs(p) + file * p.intervalMs, kind: 'lag', file, ms: prng.int(1, lagFaultMsMax(p)) };
-      },
-    },
   }),
-  faultKinds: {
-    lag: {
-      schema: z
-        .object({
-          at: z.number().int().nonnegative(),
-          kind: z.literal('lag'),
-          file: z.number({ required_error: 'required: the index of the drop to delay' }).int().nonnegative(),
-          ms: z.number({ required_error: 'required: the delay in ms' }).int().positive('expected ms > 0'),
-        })
-        .strict(),
-      magnitudes: [{ field: 'ms', gentlest: 1 }],
-      apply(_world, fault, { lags }) {
-        const file = fault.file as number;
-        lags.set(file, (lags.get(file) ?? 0) + (fault.ms as number));
-      },
-    },
-    stall: {
-      schema: z
-        .object({
-          at: z.number().int().nonnegative(),
-          kind: z.literal('stall'),
-          target: z.string({ required_error: 'required: the worker to stall' }).min(1),
-          ms: z.number({ required_error: 'required: how long it stalls, ms' }).int().positive('expected ms > 0'),
-        })
-        .strict(),
-      magnitudes: [{ field: 'ms', gentlest: 1 }],
-      apply(_world, fault, { stalls }) {
-        stalls.set(fault.target as string, fault.ms as number);
-      },
-    },
-  },
+  faultKinds: [stall((state: BucketState) => state.stalls), lag, workerFsError],
   mutants: BUCKET_MUTANTS,
   shrinkParams: { files: 1, workers: 1 },
 
@@ -177,15 +171,14 @@ export default defineScenario<BucketParams, BucketState>({
     // into the trace, where the mutual-exclusion checker reads them.
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
     const fence = tracedFence(resource, (operation) => world.record('fence', 'bucket.fence', { ...operation }));
-    const state: BucketState = { locks: new SimLocks(world), stalls: new Map(), lags: new Map() };
+    const state: BucketState = { locks: new SimLocks(world), stalls: new PendingStalls(), lags: new Map() };
     const { stalls, lags } = state;
     /** The fence as worker `env` reaches it: a pending stall freezes the worker just before its request lands. */
     const fenceFor = (env: Env): CommitFence => ({
       async admit(file, token, owner) {
         const name = processName(env.id);
-        const stallMs = stalls.get(name);
+        const stallMs = stalls.take(name);
         if (stallMs !== undefined) {
-          stalls.delete(name);
           world.pause(name, stallMs);
           await env.sleep(0);
         }

@@ -20,7 +20,7 @@ import type { Env } from '../src/env/env.js';
 import { createMemoryLock, createSqliteLock, MemoryLockState, withLockLatency, type LockBackend } from '../src/locks/index.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { SIM_LOCK_KINDS, SimLocks, type SimLockKind } from '../src/scenario/sim-locks.js';
-import type { Fault } from '../src/sim/faults.js';
+import { slowCalls, type CallLatency } from '../src/sim/fault-kinds/slow-calls.js';
 import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule } from '../src/systems/cron/index.js';
 
 const params = z
@@ -61,7 +61,7 @@ function serverNames(p: Params): string[] {
 interface CronState {
   readonly locks: SimLocks;
   /** The longest one-way latency of a lock call now; `db-slow` raises it for a while. */
-  latencyMsMax: number;
+  readonly latency: CallLatency;
   callerMemory?: MemoryLockState;
   callerSqlite?: Database.Database;
 }
@@ -73,7 +73,7 @@ function serverLock(state: CronState, p: Params, env: Env): LockBackend {
     minMs: 0,
     // Read at every call, so a slow-database fault takes effect at once.
     get maxMs() {
-      return state.latencyMsMax;
+      return state.latency.maxMs;
     },
   });
 }
@@ -127,8 +127,6 @@ function scheduledTicks(schedule: CronSchedule, fromMs: number, toMs: number): n
   return ticks;
 }
 
-const dbSlow = z.object({ at: z.number().int().nonnegative(), kind: z.literal('db-slow'), ms: z.number().int().positive(), durationMs: z.number().int().positive() }).strict();
-
 export default defineScenario<Params, CronState>({
   name: 'cron-leader',
   summary: 'servers run a task on a cron schedule under one lock: each tick at most once, and at least once while a server lives',
@@ -143,26 +141,16 @@ export default defineScenario<Params, CronState>({
     skewMsMax: p.skewMsMax,
     fsSlowMsMax: FS_SLOW_MS_MAX,
     fsSlowDurationMsMax: 600_000,
-    extraGenerators: {
-      'db-slow': (prng, at): Fault => ({ at, kind: 'db-slow', ms: prng.int(1, Math.max(1, p.dbSlowMsMax)), durationMs: prng.int(1_000, 900_000) }),
-    },
+    slowCallsMsMax: Math.max(1, p.dbSlowMsMax),
+    slowCallsDurationMsMin: 1_000,
+    slowCallsDurationMsMax: 900_000,
   }),
-  faultKinds: {
-    'db-slow': {
-      schema: dbSlow,
-      apply(world, fault, state) {
-        const normalMs = state.latencyMsMax;
-        state.latencyMsMax = Math.max(normalMs, fault.ms as number);
-        world.atFault(world.elapsed() + (fault.durationMs as number), () => {
-          state.latencyMsMax = normalMs;
-        });
-      },
-    },
-  },
+  // `db-slow` is the shared `slow-calls` kind under the name this scenario's plans have always used.
+  faultKinds: [slowCalls((state: CronState) => state.latency, { name: 'db-slow' })],
   shrinkParams: { servers: 1 },
   mutants: Object.fromEntries(Object.entries(cronMutants).map(([name, mutant]) => [name, mutant.flaw])),
   setup(world, p, { mutant }) {
-    const state: CronState = { locks: new SimLocks(world), latencyMsMax: p.dbLatencyMsMax };
+    const state: CronState = { locks: new SimLocks(world), latency: { maxMs: p.dbLatencyMsMax } };
     // One parsed schedule for the world: each server walks the same ticks, computed once.
     const schedule = parseCronSchedule(p.schedule, p.timeZone);
     for (const server of serverNames(p)) {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { clientFinished, concurrencyLimit, legalTransitions, outputComplete, scheduledNotEarly, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
 import type { Env } from '../src/env/env.js';
 import { defineScenario } from '../src/scenario/scenario.js';
-import type { Fault } from '../src/sim/faults.js';
+import { defineFaultKind, type Fault } from '../src/sim/faults.js';
 import type { Prng } from '../src/sim/prng.js';
 import { JOB_RUNNER_MUTANTS, JobRunner, type JobRunnerMutant } from '../src/systems/job-runner/job-runner.js';
 import { isTerminal } from '../src/systems/job-runner/lifecycle.js';
@@ -119,7 +119,17 @@ async function follow(env: Env, runner: JobRunner, id: string): Promise<void> {
   env.log('client.output', { job: id, how: 'stream', text });
 }
 
-const jobCrash = z.object({ at: z.number().int().nonnegative(), kind: z.literal('job-crash'), pick: z.number().int().nonnegative() }).strict();
+/** Kills one executing job (the `pick`-th, counting round), if any is executing: as an OOM killer would. */
+const jobCrash = defineFaultKind<JobRunnerState>({
+  name: 'job-crash',
+  schema: z.object({ at: z.number().int().nonnegative(), kind: z.literal('job-crash'), pick: z.number().int().nonnegative() }).strict(),
+  generate: (prng, at): Fault[] => [{ at, kind: 'job-crash', pick: prng.int(0, 99) }],
+  apply(_world, fault, { registry }) {
+    const running = registry.running();
+    if (running.length === 0) return;
+    registry.crash(running[(fault.pick as number) % running.length] as string);
+  },
+});
 
 export default defineScenario<Params, JobRunnerState>({
   name: 'job-runner',
@@ -132,19 +142,8 @@ export default defineScenario<Params, JobRunnerState>({
     rates: { 'job-crash': 3, pause: 1, skew: 1 },
     pauseMsMax: 20_000,
     skewMsMax: 5_000,
-    extraGenerators: { 'job-crash': (prng: Prng, at: number): Fault => ({ at, kind: 'job-crash', pick: prng.int(0, 99) }) },
   }),
-  faultKinds: {
-    'job-crash': {
-      schema: jobCrash,
-      // Kills one executing job (the pick-th, counting round), if any is executing.
-      apply(_world, fault, { registry }) {
-        const running = registry.running();
-        if (running.length === 0) return;
-        registry.crash(running[(fault.pick as number) % running.length] as string);
-      },
-    },
-  },
+  faultKinds: [jobCrash],
   mutants: JOB_RUNNER_MUTANTS,
   shrinkParams: { jobs: 1 },
   setup(world, p, context) {

@@ -26,7 +26,8 @@ import { LockLostError, LockTimeoutError } from '../src/locks/errors.js';
 import { withLock } from '../src/locks/with-lock.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { SIM_LOCK_DIR, SIM_LOCK_KINDS, SimLocks } from '../src/scenario/sim-locks.js';
-import type { Fault } from '../src/sim/faults.js';
+import { slowCalls } from '../src/sim/fault-kinds/slow-calls.js';
+import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
 import type { World } from '../src/sim/world.js';
 
 const rate = z.number().nonnegative();
@@ -91,25 +92,18 @@ interface LockState {
   /** The lock-call latency, which `lock-slow` raises for a while. */
   readonly latency: { minMs: number; maxMs: number };
   /**
-   * Process name → ms it will freeze for when its next lock call is on its way to the store (sent,
-   * not yet arrived): a GC pause or a partition at the worst moment, the one a lease's renewal and a
-   * fenced write race against.
+   * Stalls armed for processes: each freezes when its next lock call is on its way to the store
+   * (sent, not yet arrived): a GC pause or a partition at the worst moment, the one a lease's
+   * renewal and a fenced write race against.
    */
-  readonly stalls: Map<string, number>;
+  readonly stalls: PendingStalls;
   /** The tolerance the run is judged with (a mutant may change whose clock judges). */
   readonly toleranceMs: number;
 }
 
 /** `backend` as process `env` reaches it, freezing on a pending stall just before a call lands. */
-function stallable(world: World, stalls: Map<string, number>, backend: LockBackend, env: Env): LockBackend {
-  const name = env.id.split('#')[0]!;
-  const landing = async (): Promise<void> => {
-    const ms = stalls.get(name);
-    if (ms === undefined) return;
-    stalls.delete(name);
-    world.pause(name, ms);
-    await env.sleep(0);
-  };
+function stallable(world: World, stalls: PendingStalls, backend: LockBackend, env: Env): LockBackend {
+  const landing = (): Promise<void> => stalls.land(world, env);
   return {
     name: backend.name,
     tryAcquire: async (key, owner, ttlMs) => (await landing(), backend.tryAcquire(key, owner, ttlMs)),
@@ -172,48 +166,11 @@ export default defineScenario<LockParams, LockState>({
     restartAfterMsMax: restartAfterMsMax(p),
     fsSlowMsMax: 200,
     fsSlowDurationMsMax: slowEpisodeMsMax(p),
-    extraGenerators: {
-      'lock-slow': (prng, at): Fault => ({ at, kind: 'lock-slow', ms: prng.int(1, lockSlowMsMax(p)), durationMs: prng.int(1, slowEpisodeMsMax(p)) }),
-      stall: (prng, at): Fault => ({ at, kind: 'stall', target: prng.pick(processNames(p)), ms: prng.int(1, pauseMsMax(p)) }),
-    },
+    slowCallsMsMax: lockSlowMsMax(p),
+    slowCallsDurationMsMax: slowEpisodeMsMax(p),
   }),
-  faultKinds: {
-    'lock-slow': {
-      schema: z
-        .object({
-          at: z.number().int().nonnegative(),
-          kind: z.literal('lock-slow'),
-          ms: z.number({ required_error: 'required: the longest one-way latency of a lock call during the episode, ms' }).int().positive('expected ms > 0'),
-          durationMs: z.number({ required_error: 'required: how long the episode lasts, ms' }).int().positive('expected durationMs > 0'),
-        })
-        .strict(),
-      magnitudes: [
-        { field: 'ms', gentlest: 1 },
-        { field: 'durationMs', gentlest: 1 },
-      ],
-      apply(world, fault, { latency }) {
-        const normalMs = latency.maxMs;
-        latency.maxMs = Math.max(normalMs, fault.ms as number);
-        world.atFault(world.elapsed() + (fault.durationMs as number), () => {
-          latency.maxMs = normalMs;
-        });
-      },
-    },
-    stall: {
-      schema: z
-        .object({
-          at: z.number().int().nonnegative(),
-          kind: z.literal('stall'),
-          target: z.string({ required_error: 'required: the process to stall' }).min(1),
-          ms: z.number({ required_error: 'required: how long it stalls, ms' }).int().positive('expected ms > 0'),
-        })
-        .strict(),
-      magnitudes: [{ field: 'ms', gentlest: 1 }],
-      apply(_world, fault, { stalls }) {
-        stalls.set(fault.target as string, fault.ms as number);
-      },
-    },
-  },
+  // `lock-slow` is the shared `slow-calls` kind under the name this scenario's plans have always used.
+  faultKinds: [slowCalls((state: LockState) => state.latency, { name: 'lock-slow' }), stall((state: LockState) => state.stalls)],
   mutants: MUTANTS,
   shrinkParams: { processes: 1, keys: 1 },
 
@@ -222,7 +179,7 @@ export default defineScenario<LockParams, LockState>({
     const state: LockState = {
       locks: new SimLocks(world),
       latency: { minMs: p.lockCalls.minMs, maxMs: Math.max(p.lockCalls.minMs, p.lockCalls.maxMs) },
-      stalls: new Map(),
+      stalls: new PendingStalls(),
       toleranceMs: toleranceMs(p, mutant),
     };
     const { latency } = state;

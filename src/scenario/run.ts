@@ -11,7 +11,7 @@ import type { TraceEvent } from '../sim/trace.js';
 import { World, type RunOutcome } from '../sim/world.js';
 import { traceHash } from '../sim/trace.js';
 import type { CheckContext, Invariant, Scenario } from './scenario.js';
-import { applySwarm, drawSwarm, type SwarmDraw } from './swarm.js';
+import { applySwarm, drawSwarm, type SwarmDraw } from '../sim/fault-kinds/swarm.js';
 
 export interface RunOptions {
   readonly seed: number;
@@ -101,7 +101,7 @@ export async function runScenario<P extends object, S>(scenario: Scenario<P, S>,
   const space = swarm === undefined ? declaredSpace : applySwarm(declaredSpace, swarm);
   let plan: Fault[];
   try {
-    plan = options.plan === undefined ? generateFaultPlan(space, world.prng.fork('faults')) : parseFaultPlan(options.plan, scenario.faultKinds, space.targets);
+    plan = options.plan === undefined ? generateFaultPlan(space, world.prng.fork('faults'), scenario.faultKinds, params) : parseFaultPlan(options.plan, scenario.faultKinds, space.targets);
   } catch (error) {
     throw new InputError(options.planPath ? `${options.planPath}: ${(error as Error).message}` : (error as Error).message);
   }

@@ -11,7 +11,7 @@
  */
 import type { z } from 'zod';
 import type { Checker, RunContext } from '../check/checker.js';
-import type { FaultKindDefinition, FaultPlan, FaultSpace } from '../sim/faults.js';
+import type { FaultKind, FaultPlan, FaultSpace } from '../sim/faults.js';
 import type { World } from '../sim/world.js';
 
 /** What an invariant sees of a finished run: the trace and epoch, parameters, the run's state, the final world. */
@@ -48,8 +48,12 @@ export interface Scenario<P extends object = Record<string, unknown>, S = unknow
   horizonMs(params: P): number;
   /** What a seed may inject. */
   faultSpace(params: P): FaultSpace;
-  /** Fault kinds of this scenario's own, beyond the kernel's; each applies to the run's state. */
-  readonly faultKinds?: Readonly<Record<string, FaultKindDefinition<S>>>;
+  /**
+   * Fault kinds beyond the kernel's: shared ones (`stall`, `slowCalls`) and the scenario's own,
+   * each applied to the run's state and drawn with these parameters. One named like a kernel kind
+   * replaces it.
+   */
+  readonly faultKinds?: readonly FaultKind<S, P>[];
   /** Spawns processes and schedules the workload; returns the run's state. */
   setup(world: World, params: P, context: SetupContext): S | Promise<S>;
   readonly invariants: readonly Invariant<P, S>[];

@@ -8,7 +8,7 @@ import { InputError, runScenario } from '../../scenario/run.js';
 import { writeRunResult } from '../../report/result-file.js';
 import { defaultReportPath, writeReport, writeRunReport } from '../../report/report-file.js';
 import { loadScenario } from '../../scenario/registry.js';
-import { formatSwarm } from '../../scenario/swarm.js';
+import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
 import { describeFailure, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { parseAssignments } from '../format.js';

@@ -7,7 +7,7 @@ import { summarize, writeRunResult } from '../../report/result-file.js';
 import { writeRunReport } from '../../report/report-file.js'; // --report (issue 6)
 import { EXIT, SimrunCommand } from '../base.js';
 import { formatOffset, parseAssignments } from '../format.js';
-import { formatSwarm } from '../../scenario/swarm.js';
+import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
 
 export default class ScenarioCommand extends SimrunCommand {
   static override summary = 'Run one seed of a scenario under simulation and check its invariants.';
