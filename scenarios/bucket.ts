@@ -17,7 +17,7 @@ import { exactlyOnce, liveness, mutualExclusion, readBucketVolume, statistics, t
 import { feed } from '../src/check/checker.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { SIM_LOCK_KINDS, SimLocks } from '../src/scenario/sim-locks.js';
+import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import { defineFaultKind, type Fault, type FaultKind } from '../src/sim/faults.js';
 import { fsError } from '../src/sim/fault-kinds/kernel.js';
 import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
@@ -48,7 +48,7 @@ const params = z
     /** Lease per claimed file, ms; renewed every third of it. */
     leaseTtlMs: z.number().int().positive().default(30_000),
     /** Lock backend the workers claim files with. */
-    lock: z.enum(SIM_LOCK_KINDS).default('memory'),
+    lock: simLockParam.default('memory'),
     /** Provider writes under a hidden name and renames; false: in place, in two parts. */
     atomicWrites: z.boolean().default(true),
     /** Drops appearing late: with this probability, an exponential delay of this mean, capped. */

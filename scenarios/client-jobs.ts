@@ -18,7 +18,7 @@ import { feed } from '../src/check/checker.js';
 import { clientsInParallel, everyJobReported, oneJobPerClient, outputWholeTexts } from '../src/check/client-jobs/index.js';
 import { attemptsFromTrace, type ClientJobsHistory, type ExpectedJob } from '../src/check/client-jobs/history.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { SIM_LOCK_KINDS, SimLocks } from '../src/scenario/sim-locks.js';
+import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import type { World } from '../src/sim/world.js';
 import { clientJobsMutants, runClientJob, type ClientJobOptions, type ClientJobsMutantName } from '../src/systems/client-jobs/index.js';
 
@@ -30,7 +30,7 @@ const params = z
     jobs: z.number().int().positive().default(5),
     /** Probability that a job crashes part-way. */
     crashRate: z.number().min(0).max(1).default(0.3),
-    lock: z.enum(SIM_LOCK_KINDS).default('memory'),
+    lock: simLockParam.default('memory'),
     /** Work between two parts of the text, drawn per part. */
     partWorkMsMin: z.number().int().nonnegative().default(100),
     partWorkMsMax: z.number().int().nonnegative().default(500),

@@ -12,14 +12,13 @@
  * - Invariants: each tick ran at most once; runs never overlapped; each tick ran at least once while
  *   a server was alive, except within the tolerance stated in `src/check/cron/at-least-once.ts`.
  */
-import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { feed } from '../src/check/checker.js';
 import { cronHistoryFromTrace, runsNeverOverlap, tickAtLeastOnce, tickAtMostOnce, type CronHistory } from '../src/check/cron/index.js';
 import type { Env } from '../src/env/env.js';
-import { createMemoryLock, createSqliteLock, MemoryLockState, withLockLatency, type LockBackend } from '../src/locks/index.js';
+import { withLockLatency, type LockBackend } from '../src/locks/index.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { SIM_LOCK_KINDS, SimLocks, type SimLockKind } from '../src/scenario/sim-locks.js';
+import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import { slowCalls, type CallLatency } from '../src/sim/fault-kinds/slow-calls.js';
 import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule } from '../src/systems/cron/index.js';
 
@@ -30,8 +29,8 @@ const params = z
     hours: z.number().positive().max(24 * 31).default(24),
     schedule: z.string().default('* * * * *'),
     timeZone: z.string().default('UTC'),
-    lock: z.enum(SIM_LOCK_KINDS).default('memory'),
-    /** Whose clock judges expiry: the store's (the world's true clock) or each server's own. The file lock is always `caller`. */
+    lock: simLockParam.default('memory'),
+    /** Whose clock judges expiry: the store's (the world's true clock) or each server's own. The file lock is always judged by the caller's. */
     lockClock: z.enum(['database', 'caller']).default('database'),
     ttlMs: z.number().int().nonnegative().default(90_000),
     lockAtLeastForMs: z.number().int().nonnegative().default(30_000),
@@ -57,18 +56,16 @@ function serverNames(p: Params): string[] {
   return Array.from({ length: p.servers }, (_, index) => `server-${index + 1}`);
 }
 
-/** What one run keeps: its lock stores (those judged by the world's clock and those judged by each caller's), and the slow-database setting. */
+/** What one run keeps: its lock stores, and the slow-database setting. */
 interface CronState {
   readonly locks: SimLocks;
   /** The longest one-way latency of a lock call now; `db-slow` raises it for a while. */
   readonly latency: CallLatency;
-  callerMemory?: MemoryLockState;
-  callerSqlite?: Database.Database;
 }
 
 /** The lock as server `env` sees it: the chosen store, judged by the chosen clock, over a slow link. */
 function serverLock(state: CronState, p: Params, env: Env): LockBackend {
-  const store = p.lockClock === 'caller' && p.lock !== 'file' ? callerClockLock(state, p.lock, env) : state.locks.create(p.lock, env);
+  const store = state.locks.create(p.lock, env, { expiryClock: p.lockClock === 'caller' ? 'caller' : 'store' });
   return withLockLatency(store, env, {
     minMs: 0,
     // Read at every call, so a slow-database fault takes effect at once.
@@ -76,16 +73,6 @@ function serverLock(state: CronState, p: Params, env: Env): LockBackend {
       return state.latency.maxMs;
     },
   });
-}
-
-function callerClockLock(state: CronState, kind: Exclude<SimLockKind, 'file'>, env: Env): LockBackend {
-  const now = (): number => env.now();
-  if (kind === 'memory') {
-    state.callerMemory ??= new MemoryLockState();
-    return createMemoryLock({ now, state: state.callerMemory });
-  }
-  state.callerSqlite ??= new Database(':memory:');
-  return createSqliteLock(state.callerSqlite, { clock: 'caller', now });
 }
 
 /** The tolerance of `tick-at-least-once` for these parameters (see `src/check/cron/at-least-once.ts`). */
@@ -172,6 +159,5 @@ export default defineScenario<Params, CronState>({
   invariants: [tickAtMostOnce, runsNeverOverlap, tickAtLeastOnce].map((checker) => feed(checker, cronInputs)),
   teardown(_world, state) {
     state.locks.close();
-    if (state.callerSqlite?.open) state.callerSqlite.close();
   },
 });

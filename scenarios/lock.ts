@@ -18,14 +18,14 @@ import { fencing, leaseContract, leaseExclusion, lockHistoryFromTrace, progress,
 import type { Env } from '../src/env/env.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import type { LockBackend } from '../src/locks/lock.js';
-import { createMemoryLock, MemoryLockState } from '../src/locks/memory-lock.js';
 import { lockMutants, UnfencedResource } from '../src/locks/mutants.js';
 import { withLockLatency, type LockLatencyOptions } from '../src/locks/sim-proxy.js';
 import { tracedLock } from '../src/locks/traced-lock.js';
 import { LockLostError, LockTimeoutError } from '../src/locks/errors.js';
 import { withLock } from '../src/locks/with-lock.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { SIM_LOCK_DIR, SIM_LOCK_KINDS, SimLocks } from '../src/scenario/sim-locks.js';
+import { expiryClockOf, SIM_LOCK_DIR, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import type { ExpiryClock } from '../src/locks/lock-spec.js';
 import { slowCalls } from '../src/sim/fault-kinds/slow-calls.js';
 import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
 import type { World } from '../src/sim/world.js';
@@ -39,7 +39,7 @@ const params = z
     /** Keys they take turns on, `key-1` ...; each section picks one. */
     keys: z.number().int().positive().default(2),
     /** Lock backend. */
-    lock: z.enum(SIM_LOCK_KINDS).default('memory'),
+    lock: simLockParam.default('memory'),
     /** Lease length, ms; `withLock` renews every third of it. */
     ttlMs: z.number().int().positive().default(1_000),
     /** Writes per critical section, and the time between them (a section spans several renewals). */
@@ -112,34 +112,37 @@ function stallable(world: World, stalls: PendingStalls, backend: LockBackend, en
   };
 }
 
-interface ProcessLock {
-  readonly backend: LockBackend;
-  /** The clock the store judges expiry by, as this process's calls meet it. */
-  readonly judgeNow: () => number;
+/** How processes reach the lock store: the backend each one gets, and the clock its expiry is meant to be judged by. */
+interface LockFactory {
+  /**
+   * Whose clock the store judges expiry by, as the backend declares it: the trace judges each grant
+   * by that clock, and exclusion is exact only when it is the store's.
+   */
+  readonly expiryClock: ExpiryClock;
+  forProcess(env: Env): LockBackend;
 }
 
-/** How process `env` reaches the lock store: the chosen backend, or the mutant swapped in. */
-function lockFactory(world: World, locks: SimLocks, p: LockParams, mutant: string | undefined): (env: Env) => ProcessLock {
-  const worldClock = (): number => world.now();
+/** The chosen backend, or the mutant swapped in. */
+function lockFactory(world: World, locks: SimLocks, p: LockParams, mutant: string | undefined): LockFactory {
   if (mutant === 'caller-clock-expiry') {
-    const state = new MemoryLockState();
-    return (env) => ({ backend: createMemoryLock({ now: () => env.now(), state }), judgeNow: worldClock });
+    // Claims the store's clock and judges by each caller's: the flaw the store-clock judgement catches.
+    return { expiryClock: 'store', forProcess: (env) => locks.create('memory', env, { expiryClock: 'caller' }) };
   }
   const flawed = lockMutants.find((candidate) => candidate.name === mutant);
   if (flawed?.name === 'check-then-create-file') {
-    return (env) => ({ backend: flawed.create({ now: () => env.now(), fs: env.fs, dir: SIM_LOCK_DIR }), judgeNow: () => env.now() });
+    return { expiryClock: 'caller', forProcess: (env) => flawed.create({ now: () => env.now(), fs: env.fs, dir: SIM_LOCK_DIR }) };
   }
   if (flawed !== undefined) {
     // A flawed lock server: one instance, shared by every process.
-    const shared = flawed.create({ now: worldClock, fs: world.fs, dir: SIM_LOCK_DIR });
-    return () => ({ backend: shared, judgeNow: worldClock });
+    const shared = flawed.create({ now: () => world.now(), fs: world.fs, dir: SIM_LOCK_DIR });
+    return { expiryClock: 'store', forProcess: () => shared };
   }
-  return (env) => ({ backend: locks.create(p.lock, env), judgeNow: p.lock === 'file' ? () => env.now() : worldClock });
+  return { expiryClock: expiryClockOf(p.lock), forProcess: (env) => locks.create(p.lock, env) };
 }
 
-/** Whether expiry is judged by each caller's own clock, which widens what exclusion can promise. */
-const judgedByCallers = (p: LockParams, mutant: string | undefined): boolean => mutant === 'check-then-create-file' || (mutant === undefined && p.lock === 'file');
-const toleranceMs = (p: LockParams, mutant: string | undefined): number => (judgedByCallers(p, mutant) ? 2 * p.skewMsMax : 0);
+/** Callers that judge expiry by their own clocks are exclusive only up to their disagreement: twice the largest skew. */
+const toleranceMs = (p: LockParams, expiryClock: ExpiryClock): number => (expiryClock === 'caller' ? 2 * p.skewMsMax : 0);
+
 /** The lease history, read once per run: the four invariants judge the same one. */
 const leaseHistory = (context: CheckContext<LockParams, LockState>): LockHistory => lockHistoryFromTrace(context.trace);
 
@@ -176,11 +179,13 @@ export default defineScenario<LockParams, LockState>({
 
   setup(world, p, { mutant }) {
     world.setFsLatency({ minMs: 0, maxMs: p.fsLatencyMsMax });
+    const locks = new SimLocks(world);
+    const lockFor = lockFactory(world, locks, p, mutant);
     const state: LockState = {
-      locks: new SimLocks(world),
+      locks,
       latency: { minMs: p.lockCalls.minMs, maxMs: Math.max(p.lockCalls.minMs, p.lockCalls.maxMs) },
       stalls: new PendingStalls(),
-      toleranceMs: toleranceMs(p, mutant),
+      toleranceMs: toleranceMs(p, lockFor.expiryClock),
     };
     const { latency } = state;
     const calls: LockLatencyOptions = {
@@ -194,13 +199,13 @@ export default defineScenario<LockParams, LockState>({
       timeoutAfterEffectRate: p.lockCalls.timeoutAfterEffectRate,
     };
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
-    const lockFor = lockFactory(world, state.locks, p, mutant);
     const keys = keyNames(p);
 
     for (const name of processNames(p)) {
       world.spawn(name, async (env) => {
-        const { backend, judgeNow } = lockFor(env);
-        const lock = withLockLatency(stallable(world, state.stalls, tracedLock(backend, env, judgeNow), env), env, calls);
+        // The clock the trace judges each grant by: the store's (the world's), or this caller's own.
+        const judgeNow = lockFor.expiryClock === 'caller' ? (): number => env.now() : (): number => world.now();
+        const lock = withLockLatency(stallable(world, state.stalls, tracedLock(lockFor.forProcess(env), env, judgeNow), env), env, calls);
         for (;;) {
           await env.sleep(Math.floor(env.random() * (p.thinkMsMax + 1)));
           const key = keys[Math.floor(env.random() * keys.length)]!;
