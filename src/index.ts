@@ -33,7 +33,8 @@ export { drawSwarm, applySwarm, formatSwarm, type SwarmDraw } from './sim/fault-
 export * from './locks/index.js';
 
 export type { Violation } from './check/violation.js';
-export { feed, type Checker, type RunContext, type TraceInput } from './check/checker.js';
+export { feed, createDerive, type Checker, type RunContext, type TraceInput } from './check/checker.js';
+export { noUncaughtErrors } from './check/no-uncaught-errors.js';
 export { defineScenario, type Scenario, type Invariant, type CheckContext, type SetupContext } from './scenario/scenario.js';
 export { runScenario, replayCommand, resolveParams, validateSeed, InputError, type RunOptions, type RunResult, type RunStatus } from './scenario/run.js';
 export { loadScenario, builtInScenarioNames, loadBuiltInScenarios } from './scenario/registry.js';

@@ -1,7 +1,5 @@
-/** Every scenario's invariants as pure functions of a trace, by system, each with its checker object. */
+/** Every scenario's invariants as pure functions of a trace, by system, each with its checker object (the checker shape: `./checker.ts`). */
 export type { Violation } from './violation.js';
-export { feed, createDerive, type Checker, type RunContext, type TraceInput } from './checker.js';
-export { checkNoUncaughtErrors, noUncaughtErrors } from './no-uncaught-errors.js';
 export * as bucket from './bucket/index.js';
 export * as clientJobs from './client-jobs/index.js';
 export * as cron from './cron/index.js';
