@@ -64,7 +64,11 @@ export interface Scenario<P extends object = Record<string, unknown>, S = unknow
    * the shrinker looks for the smallest system that still breaks the same invariant.
    */
   readonly shrinkParams?: Readonly<Record<string, number>>;
-  /** Frees what setup opened (database handles); called after checking, or after a run that failed. */
+  /**
+   * Frees what setup opened (database handles); called after checking, or after a run that failed.
+   * Not called when setup itself threw: there is no state to free, so setup should open its stores
+   * last, or lazily (as `SimLocks` does).
+   */
   teardown?(world: World, state: S): void | Promise<void>;
 }
 
