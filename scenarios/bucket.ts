@@ -22,7 +22,6 @@ import { defineFaultKind, type Fault, type FaultKind } from '../src/sim/faults.j
 import { fsError } from '../src/sim/fault-kinds/kernel.js';
 import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
 import { tracedFence, type CommitFence } from '../src/systems/bucket/fence.js';
-import { processName } from '../src/check/bucket/events.js';
 import type { Env } from '../src/env/env.js';
 import { BUCKET_MUTANTS, neverExpiringLock, UnfencedResource, workerFlawsOf } from '../src/systems/bucket/mutants.js';
 import { planDrops, provideDrops } from '../src/systems/bucket/provider.js';
@@ -176,12 +175,7 @@ export default defineScenario<BucketParams, BucketState>({
     /** The fence as worker `env` reaches it: a pending stall freezes the worker just before its request lands. */
     const fenceFor = (env: Env): CommitFence => ({
       async admit(file, token, owner) {
-        const name = processName(env.id);
-        const stallMs = stalls.take(name);
-        if (stallMs !== undefined) {
-          world.pause(name, stallMs);
-          await env.sleep(0);
-        }
+        await stalls.land(world, env);
         return fence.admit(file, token, owner);
       },
     });
