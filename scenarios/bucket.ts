@@ -13,14 +13,15 @@
  * oracle, liveness at the horizon (see `src/check/bucket/`).
  */
 import { z } from 'zod';
-import { checkExactlyOnce, checkLiveness, checkMutualExclusion, checkStatistics, readBucketVolume } from '../src/check/bucket/index.js';
+import { exactlyOnce, liveness, mutualExclusion, readBucketVolume, statistics, type BucketVolume } from '../src/check/bucket/index.js';
+import { feed } from '../src/check/checker.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
-import { defineScenario } from '../src/scenario/scenario.js';
-import { closeSimLocks, createSimLock, SIM_LOCK_KINDS } from '../src/scenario/sim-locks.js';
-import type { Fault } from '../src/sim/faults.js';
-import type { World } from '../src/sim/world.js';
+import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
+import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { defineFaultKind, type Fault, type FaultKind } from '../src/sim/faults.js';
+import { fsError } from '../src/sim/fault-kinds/kernel.js';
+import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
 import { tracedFence, type CommitFence } from '../src/systems/bucket/fence.js';
-import { processName } from '../src/check/bucket/events.js';
 import type { Env } from '../src/env/env.js';
 import { BUCKET_MUTANTS, neverExpiringLock, UnfencedResource, workerFlawsOf } from '../src/systems/bucket/mutants.js';
 import { planDrops, provideDrops } from '../src/systems/bucket/provider.js';
@@ -46,7 +47,7 @@ const params = z
     /** Lease per claimed file, ms; renewed every third of it. */
     leaseTtlMs: z.number().int().positive().default(30_000),
     /** Lock backend the workers claim files with. */
-    lock: z.enum(SIM_LOCK_KINDS).default('memory'),
+    lock: simLockParam.default('memory'),
     /** Provider writes under a hidden name and renames; false: in place, in two parts. */
     atomicWrites: z.boolean().default(true),
     /** Drops appearing late: with this probability, an exponential delay of this mean, capped. */
@@ -82,28 +83,69 @@ const lastDropMs = (p: BucketParams): number => firstDropMs(p) + (p.files - 1) *
  */
 const graceMs = (p: BucketParams): number => restartAfterMsMax(p) + pauseMsMax(p) + 2 * p.leaseTtlMs + 3 * p.size.maxMinutes * p.secondsInMin * 1000 + 4 * p.pollMs;
 
+/** What one run keeps: its lock stores, and the faults left pending for the workload to meet. */
+interface BucketState {
+  readonly locks: SimLocks;
+  /**
+   * Stalls armed for workers: each freezes just before its next request to the output store's
+   * fence (a GC pause or a partition at the worst moment: the process-pause problem of leases).
+   */
+  readonly stalls: PendingStalls;
+  /** Injected lags: drop index → extra ms. */
+  readonly lags: Map<number, number>;
+}
+
+/** The bucket's content at the end of the run, read once for the invariants that judge it. */
+const finalVolume = (context: CheckContext<BucketParams, BucketState>): Promise<BucketVolume> => readBucketVolume(context.world.fs, BUCKET_DIR);
+
+/** What the bucket checkers read: the trace, the final volume, and the liveness bound of these parameters. */
+const bucketInputs = async (context: CheckContext<BucketParams, BucketState>) => ({
+  trace: context.trace,
+  volume: await context.derive(finalVolume),
+  liveness: { graceMs: graceMs(context.params), endMs: context.world.now() },
+});
+
+/** A specific drop appears late (`{ "kind": "lag", "file": 3, "ms": 60000 }`): the fault strikes at the time its name stands for. */
+const lag = defineFaultKind<BucketState, BucketParams>({
+  name: 'lag',
+  schema: z
+    .object({
+      at: z.number().int().nonnegative(),
+      kind: z.literal('lag'),
+      file: z.number({ required_error: 'required: the index of the drop to delay' }).int().nonnegative(),
+      ms: z.number({ required_error: 'required: the delay in ms' }).int().positive('expected ms > 0'),
+    })
+    .strict(),
+  generate(prng, at, _space, p): Fault[] {
+    const file = Math.min(p.files - 1, Math.max(0, Math.floor((at - firstDropMs(p)) / p.intervalMs)));
+    return [{ at: firstDropMs(p) + file * p.intervalMs, kind: 'lag', file, ms: prng.int(1, lagFaultMsMax(p)) }];
+  },
+  apply(_world, fault, { lags }) {
+    const file = fault.file as number;
+    lags.set(file, (lags.get(file) ?? 0) + (fault.ms as number));
+  },
+  magnitudes: [{ field: 'ms', gentlest: 1 }],
+});
+
 /**
- * Stalls per world: worker name → ms it will freeze for just before its next request to the output
- * store's fence (a GC pause or a partition at the worst moment: the process-pause problem of leases).
+ * The kernel's `fs-error`, drawn aimed at one operation of one worker, so it can land on any step
+ * of the protocol (a commit's link, a mark-done's rename), not only on the next poll's listing.
  */
-const pendingStalls = new WeakMap<World, Map<string, number>>();
+const workerFsError: FaultKind<BucketState, BucketParams> = {
+  ...fsError,
+  generate: (prng, at, space): Fault[] => [
+    {
+      at,
+      kind: 'fs-error',
+      target: prng.pick(space.targets),
+      op: prng.pick(['readdir', 'readFile', 'writeFile', 'link', 'rename', 'stat', 'unlink', 'mkdir'] as const),
+      code: prng.chance(0.5) ? 'EIO' : 'ENOSPC',
+      count: prng.int(1, 3),
+    },
+  ],
+};
 
-function stallsOf(world: World): Map<string, number> {
-  let stalls = pendingStalls.get(world);
-  if (stalls === undefined) pendingStalls.set(world, (stalls = new Map()));
-  return stalls;
-}
-
-/** Injected lags per world: drop index → extra ms. */
-const injectedLags = new WeakMap<World, Map<number, number>>();
-
-function lagsOf(world: World): Map<number, number> {
-  let lags = injectedLags.get(world);
-  if (lags === undefined) injectedLags.set(world, (lags = new Map()));
-  return lags;
-}
-
-export default defineScenario<BucketParams>({
+export default defineScenario<BucketParams, BucketState>({
   name: 'bucket',
   summary: 'workers drain timed file drops exactly once, with leases, fencing and per-worker statistics, under crashes, pauses, skew, I/O faults and late drops',
   params,
@@ -117,57 +159,8 @@ export default defineScenario<BucketParams>({
     restartAfterMsMax: restartAfterMsMax(p),
     fsSlowMsMax: 500,
     fsSlowDurationMsMax: 60_000,
-    extraGenerators: {
-      stall: (prng, at): Fault => ({ at, kind: 'stall', target: prng.pick(workerNames(p)), ms: prng.int(1, pauseMsMax(p)) }),
-      // A storage error aimed at one operation of one worker, so it can land on any step of the
-      // protocol (a commit's link, a mark-done's rename), not only on the next poll's listing.
-      'fs-error': (prng, at): Fault => ({
-        at,
-        kind: 'fs-error',
-        target: prng.pick(workerNames(p)),
-        op: prng.pick(['readdir', 'readFile', 'writeFile', 'link', 'rename', 'stat', 'unlink', 'mkdir'] as const),
-        code: prng.chance(0.5) ? 'EIO' : 'ENOSPC',
-        count: prng.int(1, 3),
-      }),
-      // A specific drop appears late: the fault strikes at the time its name stands for.
-      lag: (prng, at): Fault => {
-        const file = Math.min(p.files - 1, Math.max(0, Math.floor((at - firstDropMs(p)) / p.intervalMs)));
-        return { at: firstDropMs(p) + file * p.intervalMs, kind: 'lag', file, ms: prng.int(1, lagFaultMsMax(p)) };
-      },
-    },
   }),
-  faultKinds: {
-    lag: {
-      schema: z
-        .object({
-          at: z.number().int().nonnegative(),
-          kind: z.literal('lag'),
-          file: z.number({ required_error: 'required: the index of the drop to delay' }).int().nonnegative(),
-          ms: z.number({ required_error: 'required: the delay in ms' }).int().positive('expected ms > 0'),
-        })
-        .strict(),
-      magnitudes: [{ field: 'ms', gentlest: 1 }],
-      apply(world, fault) {
-        const lags = lagsOf(world);
-        const file = fault.file as number;
-        lags.set(file, (lags.get(file) ?? 0) + (fault.ms as number));
-      },
-    },
-    stall: {
-      schema: z
-        .object({
-          at: z.number().int().nonnegative(),
-          kind: z.literal('stall'),
-          target: z.string({ required_error: 'required: the worker to stall' }).min(1),
-          ms: z.number({ required_error: 'required: how long it stalls, ms' }).int().positive('expected ms > 0'),
-        })
-        .strict(),
-      magnitudes: [{ field: 'ms', gentlest: 1 }],
-      apply(world, fault) {
-        stallsOf(world).set(fault.target as string, fault.ms as number);
-      },
-    },
-  },
+  faultKinds: [stall((state: BucketState) => state.stalls), lag, workerFsError],
   mutants: BUCKET_MUTANTS,
   shrinkParams: { files: 1, workers: 1 },
 
@@ -177,17 +170,12 @@ export default defineScenario<BucketParams>({
     // into the trace, where the mutual-exclusion checker reads them.
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
     const fence = tracedFence(resource, (operation) => world.record('fence', 'bucket.fence', { ...operation }));
-    const stalls = stallsOf(world);
+    const state: BucketState = { locks: new SimLocks(world), stalls: new PendingStalls(), lags: new Map() };
+    const { stalls, lags } = state;
     /** The fence as worker `env` reaches it: a pending stall freezes the worker just before its request lands. */
     const fenceFor = (env: Env): CommitFence => ({
       async admit(file, token, owner) {
-        const name = processName(env.id);
-        const stallMs = stalls.get(name);
-        if (stallMs !== undefined) {
-          stalls.delete(name);
-          world.pause(name, stallMs);
-          await env.sleep(0);
-        }
+        await stalls.land(world, env);
         return fence.admit(file, token, owner);
       },
     });
@@ -196,42 +184,21 @@ export default defineScenario<BucketParams>({
     world.spawn('provider', async (env) => {
       const firstMs = world.epochMs + firstDropMs(p);
       const drops = planDrops({ firstNamedAtMs: firstMs, firstDueMs: firstMs, files: p.files, intervalMs: p.intervalMs, lag: p.lag, size: p.size, random: () => env.random() });
-      const lags = lagsOf(world);
       await provideDrops(env, { dir: BUCKET_DIR, drops, atomicWrites: p.atomicWrites, extraLagMs: (index) => lags.get(index) ?? 0 });
     });
     for (const name of workerNames(p)) {
       world.spawn(name, (env) => {
-        const backend = createSimLock(world, p.lock, env);
+        const backend = state.locks.create(p.lock, env);
         const lock = mutant === 'no-takeover' ? neverExpiringLock(backend) : backend;
         return runBucketWorker(env, { dir: BUCKET_DIR, lock, fence: fenceFor(env), secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, flaws });
       });
     }
+    return state;
   },
 
-  invariants: [
-    {
-      name: 'exactly-once',
-      description: 'every dropped file is committed exactly once, with the right output, and no input is ever lost',
-      check: async ({ trace, world }) => checkExactlyOnce(trace, await readBucketVolume(world.fs, BUCKET_DIR)),
-    },
-    {
-      name: 'mutual-exclusion',
-      description: 'the fence never admitted a stale token, nor one token for two workers',
-      check: ({ trace }) => checkMutualExclusion(trace),
-    },
-    {
-      name: 'statistics',
-      description: 'every "Files processed" line equals a naive recomputation over that worker\'s committed files',
-      check: ({ trace }) => checkStatistics(trace),
-    },
-    {
-      name: 'liveness',
-      description: 'every dropped file is done by the horizon if workers ran long enough after its drop',
-      check: async ({ trace, world, params: p }) => checkLiveness(trace, await readBucketVolume(world.fs, BUCKET_DIR), { graceMs: graceMs(p), endMs: world.now() }),
-    },
-  ],
+  invariants: [feed(exactlyOnce, bucketInputs), mutualExclusion, statistics, feed(liveness, bucketInputs)],
 
-  teardown(world) {
-    closeSimLocks(world);
+  teardown(_world, { locks }) {
+    locks.close();
   },
 });

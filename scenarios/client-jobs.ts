@@ -14,10 +14,11 @@
  */
 import { z } from 'zod';
 import { errorCode } from '../src/env/fs.js';
-import { checkClientsInParallel, checkEveryJobReported, checkOneJobPerClient, checkOutputWholeTexts } from '../src/check/client-jobs/index.js';
+import { feed } from '../src/check/checker.js';
+import { clientsInParallel, everyJobReported, oneJobPerClient, outputWholeTexts } from '../src/check/client-jobs/index.js';
 import { attemptsFromTrace, type ClientJobsHistory, type ExpectedJob } from '../src/check/client-jobs/history.js';
-import { defineScenario, type CheckContext, type Invariant } from '../src/scenario/scenario.js';
-import { closeSimLocks, createSimLock, SIM_LOCK_KINDS } from '../src/scenario/sim-locks.js';
+import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
+import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import type { World } from '../src/sim/world.js';
 import { clientJobsMutants, runClientJob, type ClientJobOptions, type ClientJobsMutantName } from '../src/systems/client-jobs/index.js';
 
@@ -29,7 +30,7 @@ const params = z
     jobs: z.number().int().positive().default(5),
     /** Probability that a job crashes part-way. */
     crashRate: z.number().min(0).max(1).default(0.3),
-    lock: z.enum(SIM_LOCK_KINDS).default('memory'),
+    lock: simLockParam.default('memory'),
     /** Work between two parts of the text, drawn per part. */
     partWorkMsMin: z.number().int().nonnegative().default(100),
     partWorkMsMax: z.number().int().nonnegative().default(500),
@@ -61,7 +62,13 @@ function expectedJobs(p: Params): ExpectedJob[] {
 /** Mutants a default run (one client) can expose; `global-lock` needs two clients, so it is not among them. */
 const DECLARED_MUTANTS: readonly ClientJobsMutantName[] = ['no-lock', 'partial-text-kept', 'crash-blocks-queue'];
 
-async function history(context: CheckContext<Params>): Promise<ClientJobsHistory> {
+/** What one run keeps: its lock stores. */
+interface ClientJobsState {
+  readonly locks: SimLocks;
+}
+
+/** The jobs' attempts and each client's final output, read once per run for the four invariants. */
+async function history(context: CheckContext<Params, ClientJobsState>): Promise<ClientJobsHistory> {
   const expected = expectedJobs(context.params);
   const outputs = await Promise.all(
     clientNames(context.params.clients).map(async (client) => {
@@ -77,35 +84,14 @@ async function history(context: CheckContext<Params>): Promise<ClientJobsHistory
   return { expected, attempts: attemptsFromTrace(context.trace, expected), outputs };
 }
 
-const invariants: Invariant<Params>[] = [
-  {
-    name: 'output-whole-texts',
-    description: "each client's output is exactly k whole texts separated by two newlines, k = its jobs that succeeded",
-    check: async (context) => checkOutputWholeTexts(await history(context)),
-  },
-  {
-    name: 'every-job-reported',
-    description: 'every job succeeded or was reported failed; none was left waiting or running',
-    check: async (context) => checkEveryJobReported(await history(context)),
-  },
-  {
-    name: 'one-job-per-client',
-    description: "one client's jobs never ran at the same time",
-    check: async (context) => checkOneJobPerClient(await history(context)),
-  },
-  {
-    name: 'clients-in-parallel',
-    description: "different clients' jobs ran at the same time whenever both had jobs waiting for long",
-    check: async (context) =>
-      checkClientsInParallel(
-        await history(context),
-        { baseToleranceMs: context.params.ttlMs + 2 * context.params.backoffMsMax, perCrashToleranceMs: context.params.ttlMs + context.params.backoffMsMax },
-        context.world.now(),
-      ),
-  },
-];
+/** What the client-jobs checkers read: the history, and how long a client may idle while another runs. */
+const clientJobsInputs = async (context: CheckContext<Params, ClientJobsState>) => ({
+  history: await context.derive(history),
+  parallelism: { baseToleranceMs: context.params.ttlMs + 2 * context.params.backoffMsMax, perCrashToleranceMs: context.params.ttlMs + context.params.backoffMsMax },
+  endAtMs: context.world.now(),
+});
 
-export default defineScenario<Params>({
+export default defineScenario<Params, ClientJobsState>({
   name: 'client-jobs',
   summary: 'jobs queued per client append a multi-part text; one at a time per client, crashes leave no partial text',
   params,
@@ -124,9 +110,10 @@ export default defineScenario<Params>({
   mutants: Object.fromEntries(DECLARED_MUTANTS.map((name) => [name, clientJobsMutants[name].flaw])),
   async setup(world: World, p, { mutant }) {
     await world.fs.mkdir('/out', { recursive: true });
+    const state: ClientJobsState = { locks: new SimLocks(world) };
     for (const job of expectedJobs(p)) {
       world.spawn(job.process, async (env) => {
-        const lock = createSimLock(world, p.lock, env);
+        const lock = state.locks.create(p.lock, env);
         const options: ClientJobOptions = {
           client: job.client,
           job: job.job,
@@ -141,7 +128,8 @@ export default defineScenario<Params>({
         await runClientJob(env, lock, options, design);
       });
     }
+    return state;
   },
-  invariants,
-  teardown: (world) => closeSimLocks(world),
+  invariants: [outputWholeTexts, everyJobReported, oneJobPerClient, clientsInParallel].map((checker) => feed(checker, clientJobsInputs)),
+  teardown: (_world, { locks }) => locks.close(),
 });

@@ -12,15 +12,14 @@
  * - Invariants: each tick ran at most once; runs never overlapped; each tick ran at least once while
  *   a server was alive, except within the tolerance stated in `src/check/cron/at-least-once.ts`.
  */
-import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { checkRunsNeverOverlap, checkTickAtLeastOnce, checkTickAtMostOnce, cronHistoryFromTrace, type CronHistory } from '../src/check/cron/index.js';
+import { feed } from '../src/check/checker.js';
+import { cronHistoryFromTrace, runsNeverOverlap, tickAtLeastOnce, tickAtMostOnce, type CronHistory } from '../src/check/cron/index.js';
 import type { Env } from '../src/env/env.js';
-import { createMemoryLock, createSqliteLock, MemoryLockState, withLockLatency, type LockBackend } from '../src/locks/index.js';
-import { defineScenario, type CheckContext, type Invariant } from '../src/scenario/scenario.js';
-import { closeSimLocks, createSimLock, SIM_LOCK_KINDS, type SimLockKind } from '../src/scenario/sim-locks.js';
-import type { Fault } from '../src/sim/faults.js';
-import type { World } from '../src/sim/world.js';
+import { withLockLatency, type LockBackend } from '../src/locks/index.js';
+import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
+import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { slowCalls, type CallLatency } from '../src/sim/fault-kinds/slow-calls.js';
 import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule } from '../src/systems/cron/index.js';
 
 const params = z
@@ -30,8 +29,8 @@ const params = z
     hours: z.number().positive().max(24 * 31).default(24),
     schedule: z.string().default('* * * * *'),
     timeZone: z.string().default('UTC'),
-    lock: z.enum(SIM_LOCK_KINDS).default('memory'),
-    /** Whose clock judges expiry: the store's (the world's true clock) or each server's own. The file lock is always `caller`. */
+    lock: simLockParam.default('memory'),
+    /** Whose clock judges expiry: the store's (the world's true clock) or each server's own. The file lock is always judged by the caller's. */
     lockClock: z.enum(['database', 'caller']).default('database'),
     ttlMs: z.number().int().nonnegative().default(90_000),
     lockAtLeastForMs: z.number().int().nonnegative().default(30_000),
@@ -57,43 +56,23 @@ function serverNames(p: Params): string[] {
   return Array.from({ length: p.servers }, (_, index) => `server-${index + 1}`);
 }
 
-/** Per-world state: the slow-database setting and caller-clock stores. */
-interface CronWorldState {
-  latencyMsMax: number;
-  callerMemory?: MemoryLockState;
-  callerSqlite?: Database.Database;
-}
-const worlds = new WeakMap<World, CronWorldState>();
-function stateOf(world: World, p: Params): CronWorldState {
-  let state = worlds.get(world);
-  if (state === undefined) {
-    state = { latencyMsMax: p.dbLatencyMsMax };
-    worlds.set(world, state);
-  }
-  return state;
+/** What one run keeps: its lock stores, and the slow-database setting. */
+interface CronState {
+  readonly locks: SimLocks;
+  /** The longest one-way latency of a lock call now; `db-slow` raises it for a while. */
+  readonly latency: CallLatency;
 }
 
 /** The lock as server `env` sees it: the chosen store, judged by the chosen clock, over a slow link. */
-function serverLock(world: World, p: Params, env: Env): LockBackend {
-  const state = stateOf(world, p);
-  const store = p.lockClock === 'caller' && p.lock !== 'file' ? callerClockLock(state, p.lock, env) : createSimLock(world, p.lock, env);
+function serverLock(state: CronState, p: Params, env: Env): LockBackend {
+  const store = state.locks.create(p.lock, env, { expiryClock: p.lockClock === 'caller' ? 'caller' : 'store' });
   return withLockLatency(store, env, {
     minMs: 0,
     // Read at every call, so a slow-database fault takes effect at once.
     get maxMs() {
-      return state.latencyMsMax;
+      return state.latency.maxMs;
     },
   });
-}
-
-function callerClockLock(state: CronWorldState, kind: Exclude<SimLockKind, 'file'>, env: Env): LockBackend {
-  const now = (): number => env.now();
-  if (kind === 'memory') {
-    state.callerMemory ??= new MemoryLockState();
-    return createMemoryLock({ now, state: state.callerMemory });
-  }
-  state.callerSqlite ??= new Database(':memory:');
-  return createSqliteLock(state.callerSqlite, { clock: 'caller', now });
 }
 
 /** The tolerance of `tick-at-least-once` for these parameters (see `src/check/cron/at-least-once.ts`). */
@@ -109,9 +88,25 @@ function horizonMs(p: Params): number {
   return Math.round(p.hours * 3_600_000);
 }
 
-function history(context: CheckContext<Params>): CronHistory {
-  return cronHistoryFromTrace(context.trace, serverNames(context.params));
-}
+/** The runs, lives and disturbances read from the trace once per run, for the three invariants. */
+const cronHistory = (context: CheckContext<Params, CronState>): CronHistory => cronHistoryFromTrace(context.trace, serverNames(context.params));
+
+/** The scheduled ticks within the run. */
+const runTicks = (context: CheckContext<Params, CronState>): number[] => {
+  const fromMs = context.world.epochMs;
+  return scheduledTicks(parseCronSchedule(context.params.schedule, context.params.timeZone), fromMs, fromMs + horizonMs(context.params));
+};
+
+/** What the cron checkers read: the history, and the ticks and tolerance `tick-at-least-once` judges by. */
+const cronInputs = (context: CheckContext<Params, CronState>) => {
+  const fromMs = context.world.epochMs;
+  return {
+    history: context.derive(cronHistory),
+    ticks: context.derive(runTicks),
+    bound: livenessBound(context.params),
+    window: { fromMs, toMs: fromMs + horizonMs(context.params) },
+  };
+};
 
 function scheduledTicks(schedule: CronSchedule, fromMs: number, toMs: number): number[] {
   const ticks: number[] = [];
@@ -119,33 +114,7 @@ function scheduledTicks(schedule: CronSchedule, fromMs: number, toMs: number): n
   return ticks;
 }
 
-const invariants: Invariant<Params>[] = [
-  {
-    name: 'tick-at-most-once',
-    description: 'no tick of the task ran twice',
-    check: (context) => checkTickAtMostOnce(history(context)),
-  },
-  {
-    name: 'runs-never-overlap',
-    description: 'no two runs of the task were in progress at once',
-    check: (context) => checkRunsNeverOverlap(history(context)),
-  },
-  {
-    name: 'tick-at-least-once',
-    description: 'every tick ran while a server was alive, except right after a crash or pause of one (see the tolerance)',
-    check(context) {
-      const p = context.params;
-      const fromMs = context.world.epochMs;
-      const toMs = fromMs + horizonMs(p);
-      const ticks = scheduledTicks(parseCronSchedule(p.schedule, p.timeZone), fromMs, toMs);
-      return checkTickAtLeastOnce(history(context), ticks, livenessBound(p), { fromMs, toMs });
-    },
-  },
-];
-
-const dbSlow = z.object({ at: z.number().int().nonnegative(), kind: z.literal('db-slow'), ms: z.number().int().positive(), durationMs: z.number().int().positive() }).strict();
-
-export default defineScenario<Params>({
+export default defineScenario<Params, CronState>({
   name: 'cron-leader',
   summary: 'servers run a task on a cron schedule under one lock: each tick at most once, and at least once while a server lives',
   params,
@@ -159,33 +128,21 @@ export default defineScenario<Params>({
     skewMsMax: p.skewMsMax,
     fsSlowMsMax: FS_SLOW_MS_MAX,
     fsSlowDurationMsMax: 600_000,
-    extraGenerators: {
-      'db-slow': (prng, at): Fault => ({ at, kind: 'db-slow', ms: prng.int(1, Math.max(1, p.dbSlowMsMax)), durationMs: prng.int(1_000, 900_000) }),
-    },
+    slowCallsMsMax: Math.max(1, p.dbSlowMsMax),
+    slowCallsDurationMsMin: 1_000,
+    slowCallsDurationMsMax: 900_000,
   }),
-  faultKinds: {
-    'db-slow': {
-      schema: dbSlow,
-      apply(world, fault) {
-        const state = worlds.get(world);
-        if (state === undefined) return;
-        const normalMs = state.latencyMsMax;
-        state.latencyMsMax = Math.max(normalMs, fault.ms as number);
-        world.atFault(world.elapsed() + (fault.durationMs as number), () => {
-          state.latencyMsMax = normalMs;
-        });
-      },
-    },
-  },
+  // `db-slow` is the shared `slow-calls` kind under the name this scenario's plans have always used.
+  faultKinds: [slowCalls((state: CronState) => state.latency, { name: 'db-slow' })],
   shrinkParams: { servers: 1 },
   mutants: Object.fromEntries(Object.entries(cronMutants).map(([name, mutant]) => [name, mutant.flaw])),
   setup(world, p, { mutant }) {
-    stateOf(world, p);
+    const state: CronState = { locks: new SimLocks(world), latency: { maxMs: p.dbLatencyMsMax } };
     // One parsed schedule for the world: each server walks the same ticks, computed once.
     const schedule = parseCronSchedule(p.schedule, p.timeZone);
     for (const server of serverNames(p)) {
       world.spawn(server, async (env) => {
-        const lock = serverLock(world, p, env);
+        const lock = serverLock(state, p, env);
         const times = { ttlMs: p.ttlMs, lockAtLeastForMs: p.lockAtLeastForMs, lockAtMostForMs: p.lockAtMostForMs };
         await runCronServer(env, lock, {
           name: TASK,
@@ -197,12 +154,10 @@ export default defineScenario<Params>({
         });
       });
     }
+    return state;
   },
-  invariants,
-  teardown(world) {
-    closeSimLocks(world);
-    const state = worlds.get(world);
-    if (state?.callerSqlite?.open) state.callerSqlite.close();
-    worlds.delete(world);
+  invariants: [tickAtMostOnce, runsNeverOverlap, tickAtLeastOnce].map((checker) => feed(checker, cronInputs)),
+  teardown(_world, state) {
+    state.locks.close();
   },
 });

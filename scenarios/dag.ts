@@ -8,17 +8,10 @@
  */
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { checkAlertsJustified } from '../src/check/dag/alerts-justified.js';
-import { checkBreachesAlerted } from '../src/check/dag/breaches-alerted.js';
-import { DAG_RUNNER } from '../src/check/dag/dag-trace.js';
-import { checkDownstreamResumes } from '../src/check/dag/downstream-resumes.js';
-import { checkNotBeforeStartTime } from '../src/check/dag/not-before-start-time.js';
-import { checkNothingDownstreamOfFailure } from '../src/check/dag/nothing-downstream-of-failure.js';
-import { checkUpstreamSucceededFirst } from '../src/check/dag/upstream-succeeded-first.js';
+import { alertsJustified, breachesAlerted, DAG_RUNNER, downstreamResumes, notBeforeStartTime, nothingDownstreamOfFailure, upstreamSucceededFirst } from '../src/check/dag/index.js';
 import type { Env } from '../src/env/env.js';
 import { defineScenario } from '../src/scenario/scenario.js';
 import type { Prng } from '../src/sim/prng.js';
-import type { World } from '../src/sim/world.js';
 import { DAG_MUTANTS, DagRunner, type DagMutant } from '../src/systems/dag/dag-runner.js';
 import { consoleNotifier } from '../src/systems/dag/notifier.js';
 import { validateGraph, type JobDefinition, type Pipeline } from '../src/systems/dag/pipeline.js';
@@ -91,8 +84,10 @@ function randomWorkload(prng: Prng, p: Params, epochMs: number): Workload {
   return { pipeline: validateGraph({ name: 'random', jobs }), plans };
 }
 
-/** Per world: the database that outlives runner crashes, as a database server would. */
-const databases = new WeakMap<World, Database.Database>();
+/** What one run keeps: the database that outlives runner crashes, as a database server would. */
+interface DagState {
+  readonly database: Database.Database;
+}
 
 /**
  * The operator: every few tens of seconds it reads the run log; it restarts a failed job (or gives
@@ -130,7 +125,7 @@ async function operate(env: Env, store: DagStore, pipeline: Pipeline, windowMs: 
   for (const target of restartAt.keys()) await store.enqueue({ pipeline: pipeline.name, action: 'start', jobKey: target });
 }
 
-export default defineScenario({
+export default defineScenario<Params, DagState>({
   name: 'dag',
   summary: 'a random pipeline of up to 30 jobs with failures, retries, slow jobs and limits; runner crashes and restarts',
   params,
@@ -147,7 +142,6 @@ export default defineScenario({
   async setup(world, p, context) {
     const workload = randomWorkload(world.prng.fork('pipeline'), p, world.epochMs);
     const database = new Database(':memory:');
-    databases.set(world, database);
     const registry = new SimExecutionRegistry();
     const executions = new Map<string, number>();
     const behaviourOf = (command: string): SimJobBehaviour => {
@@ -171,17 +165,10 @@ export default defineScenario({
       await runner.run({ follow: true });
     });
     world.spawn('operator', (env) => operate(env, createSqliteStore(database), workload.pipeline, p.operatorWindowMs, world.now()));
+    return { database };
   },
-  invariants: [
-    { name: 'upstream-succeeded-first', description: 'no job started before all its upstream jobs succeeded', check: ({ trace, world }) => checkUpstreamSucceededFirst(trace, world.epochMs) },
-    { name: 'not-before-start-time', description: 'no job started before its start time', check: ({ trace, world }) => checkNotBeforeStartTime(trace, world.epochMs) },
-    { name: 'nothing-downstream-of-failure', description: 'nothing downstream of an unrecovered failure ran', check: ({ trace, world }) => checkNothingDownstreamOfFailure(trace, world.epochMs) },
-    { name: 'downstream-resumes', description: 'once all its upstream jobs succeeded (after a retry too), every job not stopped ran', check: ({ trace, world }) => checkDownstreamResumes(trace, world.epochMs) },
-    { name: 'alerts-justified', description: 'every alert and failure notification is justified by what the job really did', check: ({ trace, world }) => checkAlertsJustified(trace, world.epochMs) },
-    { name: 'breaches-alerted', description: 'every runtime or output limit breach, and every final failure, was notified', check: ({ trace, world }) => checkBreachesAlerted(trace, world.epochMs) },
-  ],
-  teardown(world) {
-    databases.get(world)?.close();
-    databases.delete(world);
+  invariants: [upstreamSucceededFirst, notBeforeStartTime, nothingDownstreamOfFailure, downstreamResumes, alertsJustified, breachesAlerted],
+  teardown(_world, { database }) {
+    database.close();
   },
 });

@@ -6,16 +6,11 @@
  * and step the runner's clock (the scheduled starts must still not come early by that clock).
  */
 import { z } from 'zod';
-import { checkConcurrencyLimit } from '../src/check/job-runner/concurrency-limit.js';
-import { checkLegalTransitions } from '../src/check/job-runner/legal-transitions.js';
-import { checkOutputComplete } from '../src/check/job-runner/output-complete.js';
-import { checkScheduledNotEarly } from '../src/check/job-runner/scheduled-not-early.js';
-import { checkStoppedQueuedNeverRuns } from '../src/check/job-runner/stopped-queued-never-runs.js';
+import { clientFinished, concurrencyLimit, legalTransitions, outputComplete, scheduledNotEarly, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
 import type { Env } from '../src/env/env.js';
 import { defineScenario } from '../src/scenario/scenario.js';
-import type { Fault } from '../src/sim/faults.js';
+import { defineFaultKind, type Fault } from '../src/sim/faults.js';
 import type { Prng } from '../src/sim/prng.js';
-import type { World } from '../src/sim/world.js';
 import { JOB_RUNNER_MUTANTS, JobRunner, type JobRunnerMutant } from '../src/systems/job-runner/job-runner.js';
 import { isTerminal } from '../src/systems/job-runner/lifecycle.js';
 import { createSimExecutor, SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
@@ -77,11 +72,11 @@ function behaviourOf(command: string): SimJobBehaviour {
   return { chunks: field('chunks'), chunkBytes: field('bytes'), everyMs: field('every'), tailMs: field('tail'), exitCode: field('exit') };
 }
 
-/** Per world: the executions a `job-crash` fault can hit. */
-const registries = new WeakMap<World, SimExecutionRegistry>();
-
-/** Per world: the runner, once its process has made it. */
-const runners = new WeakMap<World, JobRunner>();
+/** What one run keeps: the executions a `job-crash` fault can hit, and the runner once its process has made it. */
+interface JobRunnerState {
+  readonly registry: SimExecutionRegistry;
+  runner?: JobRunner;
+}
 
 async function client(env: Env, runner: JobRunner, workload: readonly PlannedJob[]): Promise<void> {
   const startMs = env.now();
@@ -124,9 +119,19 @@ async function follow(env: Env, runner: JobRunner, id: string): Promise<void> {
   env.log('client.output', { job: id, how: 'stream', text });
 }
 
-const jobCrash = z.object({ at: z.number().int().nonnegative(), kind: z.literal('job-crash'), pick: z.number().int().nonnegative() }).strict();
+/** Kills one executing job (the `pick`-th, counting round), if any is executing: as an OOM killer would. */
+const jobCrash = defineFaultKind<JobRunnerState>({
+  name: 'job-crash',
+  schema: z.object({ at: z.number().int().nonnegative(), kind: z.literal('job-crash'), pick: z.number().int().nonnegative() }).strict(),
+  generate: (prng, at): Fault[] => [{ at, kind: 'job-crash', pick: prng.int(0, 99) }],
+  apply(_world, fault, { registry }) {
+    const running = registry.running();
+    if (running.length === 0) return;
+    registry.crash(running[(fault.pick as number) % running.length] as string);
+  },
+});
 
-export default defineScenario({
+export default defineScenario<Params, JobRunnerState>({
   name: 'job-runner',
   summary: 'a client starts, schedules, stops and follows jobs on a runner with a concurrency limit; jobs crash, clocks step',
   params,
@@ -137,53 +142,25 @@ export default defineScenario({
     rates: { 'job-crash': 3, pause: 1, skew: 1 },
     pauseMsMax: 20_000,
     skewMsMax: 5_000,
-    extraGenerators: { 'job-crash': (prng: Prng, at: number): Fault => ({ at, kind: 'job-crash', pick: prng.int(0, 99) }) },
   }),
-  faultKinds: {
-    'job-crash': {
-      schema: jobCrash,
-      // Kills one executing job (the pick-th, counting round), if any is executing.
-      apply(world, fault) {
-        const running = registries.get(world)?.running() ?? [];
-        if (running.length === 0) return;
-        registries.get(world)?.crash(running[(fault.pick as number) % running.length] as string);
-      },
-    },
-  },
+  faultKinds: [jobCrash],
   mutants: JOB_RUNNER_MUTANTS,
   shrinkParams: { jobs: 1 },
   setup(world, p, context) {
     const workload = randomWorkload(world.prng.fork('workload'), p);
-    const registry = new SimExecutionRegistry();
-    registries.set(world, registry);
+    const state: JobRunnerState = { registry: new SimExecutionRegistry() };
+    const { registry } = state;
     world.spawn('runner', async (env) => {
-      runners.set(world, new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, ...(context.mutant === undefined ? {} : { mutant: context.mutant as JobRunnerMutant }) }));
+      (state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, ...(context.mutant === undefined ? {} : { mutant: context.mutant as JobRunnerMutant }) }));
       // The runner serves for as long as the world runs.
       await new Promise<never>(() => undefined);
     });
     world.spawn('client', async (env) => {
-      const runner = runners.get(world);
+      const runner = state.runner;
       if (runner === undefined) throw new Error('the runner process did not start first');
       await client(env, runner, workload);
     });
+    return state;
   },
-  invariants: [
-    { name: 'legal-transitions', description: 'every job goes queued -> executing -> completed|failed, or to stopped from queued or executing', check: ({ trace, world }) => checkLegalTransitions(trace, world.epochMs) },
-    { name: 'output-complete', description: "every job's output, read whole or streamed, is complete and in order", check: ({ trace, world }) => checkOutputComplete(trace, world.epochMs) },
-    { name: 'stopped-queued-never-runs', description: 'a job stopped while queued never runs', check: ({ trace, world }) => checkStoppedQueuedNeverRuns(trace, world.epochMs) },
-    { name: 'scheduled-not-early', description: "a scheduled job never starts before its time, by the runner's clock", check: ({ trace, world }) => checkScheduledNotEarly(trace, world.epochMs) },
-    { name: 'concurrency-limit', description: 'never more jobs executing than the concurrency limit', check: ({ trace, world }) => checkConcurrencyLimit(trace, world.epochMs) },
-    {
-      name: 'client-finished',
-      description: 'by the horizon every job has ended and the client has read every output',
-      check: ({ trace, params: p }) =>
-        trace.some((event) => event.kind === 'process.exit' && event.pid.startsWith('client#'))
-          ? []
-          : [{ invariant: 'client-finished', message: `the client did not finish: some of its ${p.jobs} jobs never ended` }],
-    },
-  ],
-  teardown(world) {
-    registries.delete(world);
-    runners.delete(world);
-  },
+  invariants: [legalTransitions, outputComplete, stoppedQueuedNeverRuns, scheduledNotEarly, concurrencyLimit, clientFinished],
 });

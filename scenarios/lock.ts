@@ -13,20 +13,21 @@
  * the clocks' disagreement: its tolerance is twice the largest skew a seed may inject.
  */
 import { z } from 'zod';
-import { checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, lockHistoryFromTrace, type LockHistory } from '../src/check/lock/index.js';
+import { feed } from '../src/check/checker.js';
+import { fencing, leaseContract, leaseExclusion, lockHistoryFromTrace, progress, type LockHistory } from '../src/check/lock/index.js';
 import type { Env } from '../src/env/env.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import type { LockBackend } from '../src/locks/lock.js';
-import { createMemoryLock, MemoryLockState } from '../src/locks/memory-lock.js';
 import { lockMutants, UnfencedResource } from '../src/locks/mutants.js';
 import { withLockLatency, type LockLatencyOptions } from '../src/locks/sim-proxy.js';
 import { tracedLock } from '../src/locks/traced-lock.js';
 import { LockLostError, LockTimeoutError } from '../src/locks/errors.js';
 import { withLock } from '../src/locks/with-lock.js';
-import { defineScenario } from '../src/scenario/scenario.js';
-import { closeSimLocks, createSimLock, SIM_LOCK_DIR, SIM_LOCK_KINDS } from '../src/scenario/sim-locks.js';
-import type { Fault } from '../src/sim/faults.js';
-import type { TraceEvent } from '../src/sim/trace.js';
+import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
+import { expiryClockOf, SIM_LOCK_DIR, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import type { ExpiryClock } from '../src/locks/lock-spec.js';
+import { slowCalls } from '../src/sim/fault-kinds/slow-calls.js';
+import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
 import type { World } from '../src/sim/world.js';
 
 const rate = z.number().nonnegative();
@@ -38,7 +39,7 @@ const params = z
     /** Keys they take turns on, `key-1` ...; each section picks one. */
     keys: z.number().int().positive().default(2),
     /** Lock backend. */
-    lock: z.enum(SIM_LOCK_KINDS).default('memory'),
+    lock: simLockParam.default('memory'),
     /** Lease length, ms; `withLock` renews every third of it. */
     ttlMs: z.number().int().positive().default(1_000),
     /** Writes per critical section, and the time between them (a section spans several renewals). */
@@ -85,33 +86,24 @@ const MUTANTS: Readonly<Record<string, string>> = {
   'no-fencing': 'the resource accepts any token, so a holder that paused past its lease still writes after the next holder',
 };
 
-/** Per world: the lock-call latency, which `lock-slow` raises for a while. */
-const lockLatencies = new WeakMap<World, { minMs: number; maxMs: number }>();
-
-/**
- * Per world: process name → ms it will freeze for when its next lock call is on its way to the
- * store (sent, not yet arrived): a GC pause or a partition at the worst moment, the one a lease's
- * renewal and a fenced write race against.
- */
-const pendingStalls = new WeakMap<World, Map<string, number>>();
-
-function stallsOf(world: World): Map<string, number> {
-  let stalls = pendingStalls.get(world);
-  if (stalls === undefined) pendingStalls.set(world, (stalls = new Map()));
-  return stalls;
+/** What one run keeps: its lock stores, the faults left pending, and how it is judged. */
+interface LockState {
+  readonly locks: SimLocks;
+  /** The lock-call latency, which `lock-slow` raises for a while. */
+  readonly latency: { minMs: number; maxMs: number };
+  /**
+   * Stalls armed for processes: each freezes when its next lock call is on its way to the store
+   * (sent, not yet arrived): a GC pause or a partition at the worst moment, the one a lease's
+   * renewal and a fenced write race against.
+   */
+  readonly stalls: PendingStalls;
+  /** The tolerance the run is judged with (a mutant may change whose clock judges). */
+  readonly toleranceMs: number;
 }
 
 /** `backend` as process `env` reaches it, freezing on a pending stall just before a call lands. */
-function stallable(world: World, backend: LockBackend, env: Env): LockBackend {
-  const name = env.id.split('#')[0]!;
-  const landing = async (): Promise<void> => {
-    const stalls = stallsOf(world);
-    const ms = stalls.get(name);
-    if (ms === undefined) return;
-    stalls.delete(name);
-    world.pause(name, ms);
-    await env.sleep(0);
-  };
+function stallable(world: World, stalls: PendingStalls, backend: LockBackend, env: Env): LockBackend {
+  const landing = (): Promise<void> => stalls.land(world, env);
   return {
     name: backend.name,
     tryAcquire: async (key, owner, ttlMs) => (await landing(), backend.tryAcquire(key, owner, ttlMs)),
@@ -120,47 +112,50 @@ function stallable(world: World, backend: LockBackend, env: Env): LockBackend {
   };
 }
 
-interface ProcessLock {
-  readonly backend: LockBackend;
-  /** The clock the store judges expiry by, as this process's calls meet it. */
-  readonly judgeNow: () => number;
+/** How processes reach the lock store: the backend each one gets, and the clock its expiry is meant to be judged by. */
+interface LockFactory {
+  /**
+   * Whose clock the store judges expiry by, as the backend declares it: the trace judges each grant
+   * by that clock, and exclusion is exact only when it is the store's.
+   */
+  readonly expiryClock: ExpiryClock;
+  forProcess(env: Env): LockBackend;
 }
 
-/** How process `env` reaches the lock store: the chosen backend, or the mutant swapped in. */
-function lockFactory(world: World, p: LockParams, mutant: string | undefined): (env: Env) => ProcessLock {
-  const worldClock = (): number => world.now();
+/** The chosen backend, or the mutant swapped in. */
+function lockFactory(world: World, locks: SimLocks, p: LockParams, mutant: string | undefined): LockFactory {
   if (mutant === 'caller-clock-expiry') {
-    const state = new MemoryLockState();
-    return (env) => ({ backend: createMemoryLock({ now: () => env.now(), state }), judgeNow: worldClock });
+    // Claims the store's clock and judges by each caller's: the flaw the store-clock judgement catches.
+    return { expiryClock: 'store', forProcess: (env) => locks.create('memory', env, { expiryClock: 'caller' }) };
   }
   const flawed = lockMutants.find((candidate) => candidate.name === mutant);
   if (flawed?.name === 'check-then-create-file') {
-    return (env) => ({ backend: flawed.create({ now: () => env.now(), fs: env.fs, dir: SIM_LOCK_DIR }), judgeNow: () => env.now() });
+    return { expiryClock: 'caller', forProcess: (env) => flawed.create({ now: () => env.now(), fs: env.fs, dir: SIM_LOCK_DIR }) };
   }
   if (flawed !== undefined) {
     // A flawed lock server: one instance, shared by every process.
-    const shared = flawed.create({ now: worldClock, fs: world.fs, dir: SIM_LOCK_DIR });
-    return () => ({ backend: shared, judgeNow: worldClock });
+    const shared = flawed.create({ now: () => world.now(), fs: world.fs, dir: SIM_LOCK_DIR });
+    return { expiryClock: 'store', forProcess: () => shared };
   }
-  return (env) => ({ backend: createSimLock(world, p.lock, env), judgeNow: p.lock === 'file' ? () => env.now() : worldClock });
+  return { expiryClock: expiryClockOf(p.lock), forProcess: (env) => locks.create(p.lock, env) };
 }
 
-/** Whether expiry is judged by each caller's own clock, which widens what exclusion can promise. */
-const judgedByCallers = (p: LockParams, mutant: string | undefined): boolean => mutant === 'check-then-create-file' || (mutant === undefined && p.lock === 'file');
-const toleranceMs = (p: LockParams, mutant: string | undefined): number => (judgedByCallers(p, mutant) ? 2 * p.skewMsMax : 0);
-/** The history read once per trace: the four invariants judge the same one. */
-const histories = new WeakMap<readonly TraceEvent[], LockHistory>();
+/** Callers that judge expiry by their own clocks are exclusive only up to their disagreement: twice the largest skew. */
+const toleranceMs = (p: LockParams, expiryClock: ExpiryClock): number => (expiryClock === 'caller' ? 2 * p.skewMsMax : 0);
 
-function historyOf(trace: readonly TraceEvent[]): LockHistory {
-  let history = histories.get(trace);
-  if (history === undefined) histories.set(trace, (history = lockHistoryFromTrace(trace)));
-  return history;
-}
+/** The lease history, read once per run: the four invariants judge the same one. */
+const leaseHistory = (context: CheckContext<LockParams, LockState>): LockHistory => lockHistoryFromTrace(context.trace);
 
-/** Per world: the tolerance its run is judged with (a mutant may change whose clock judges). */
-const tolerances = new WeakMap<World, number>();
+/** What the lock checkers read: the history, the tolerance, and the keys that must see progress once faults settle. */
+const lockInputs = (context: CheckContext<LockParams, LockState>) => ({
+  history: context.derive(leaseHistory),
+  toleranceMs: context.state.toleranceMs,
+  keys: keyNames(context.params),
+  fromMs: context.world.epochMs + quietFromMs(context.params),
+  endMs: context.world.now(),
+});
 
-export default defineScenario<LockParams>({
+export default defineScenario<LockParams, LockState>({
   name: 'lock',
   summary: 'processes take turns on keys through one lock backend under crashes, pauses, skew and slow storage: the store and the fence are judged directly',
   params,
@@ -174,58 +169,25 @@ export default defineScenario<LockParams>({
     restartAfterMsMax: restartAfterMsMax(p),
     fsSlowMsMax: 200,
     fsSlowDurationMsMax: slowEpisodeMsMax(p),
-    extraGenerators: {
-      'lock-slow': (prng, at): Fault => ({ at, kind: 'lock-slow', ms: prng.int(1, lockSlowMsMax(p)), durationMs: prng.int(1, slowEpisodeMsMax(p)) }),
-      stall: (prng, at): Fault => ({ at, kind: 'stall', target: prng.pick(processNames(p)), ms: prng.int(1, pauseMsMax(p)) }),
-    },
+    slowCallsMsMax: lockSlowMsMax(p),
+    slowCallsDurationMsMax: slowEpisodeMsMax(p),
   }),
-  faultKinds: {
-    'lock-slow': {
-      schema: z
-        .object({
-          at: z.number().int().nonnegative(),
-          kind: z.literal('lock-slow'),
-          ms: z.number({ required_error: 'required: the longest one-way latency of a lock call during the episode, ms' }).int().positive('expected ms > 0'),
-          durationMs: z.number({ required_error: 'required: how long the episode lasts, ms' }).int().positive('expected durationMs > 0'),
-        })
-        .strict(),
-      magnitudes: [
-        { field: 'ms', gentlest: 1 },
-        { field: 'durationMs', gentlest: 1 },
-      ],
-      apply(world, fault) {
-        const latency = lockLatencies.get(world);
-        if (latency === undefined) return;
-        const normalMs = latency.maxMs;
-        latency.maxMs = Math.max(normalMs, fault.ms as number);
-        world.atFault(world.elapsed() + (fault.durationMs as number), () => {
-          latency.maxMs = normalMs;
-        });
-      },
-    },
-    stall: {
-      schema: z
-        .object({
-          at: z.number().int().nonnegative(),
-          kind: z.literal('stall'),
-          target: z.string({ required_error: 'required: the process to stall' }).min(1),
-          ms: z.number({ required_error: 'required: how long it stalls, ms' }).int().positive('expected ms > 0'),
-        })
-        .strict(),
-      magnitudes: [{ field: 'ms', gentlest: 1 }],
-      apply(world, fault) {
-        stallsOf(world).set(fault.target as string, fault.ms as number);
-      },
-    },
-  },
+  // `lock-slow` is the shared `slow-calls` kind under the name this scenario's plans have always used.
+  faultKinds: [slowCalls((state: LockState) => state.latency, { name: 'lock-slow' }), stall((state: LockState) => state.stalls)],
   mutants: MUTANTS,
   shrinkParams: { processes: 1, keys: 1 },
 
   setup(world, p, { mutant }) {
     world.setFsLatency({ minMs: 0, maxMs: p.fsLatencyMsMax });
-    const latency = { minMs: p.lockCalls.minMs, maxMs: Math.max(p.lockCalls.minMs, p.lockCalls.maxMs) };
-    lockLatencies.set(world, latency);
-    tolerances.set(world, toleranceMs(p, mutant));
+    const locks = new SimLocks(world);
+    const lockFor = lockFactory(world, locks, p, mutant);
+    const state: LockState = {
+      locks,
+      latency: { minMs: p.lockCalls.minMs, maxMs: Math.max(p.lockCalls.minMs, p.lockCalls.maxMs) },
+      stalls: new PendingStalls(),
+      toleranceMs: toleranceMs(p, lockFor.expiryClock),
+    };
+    const { latency } = state;
     const calls: LockLatencyOptions = {
       get minMs() {
         return latency.minMs;
@@ -237,13 +199,13 @@ export default defineScenario<LockParams>({
       timeoutAfterEffectRate: p.lockCalls.timeoutAfterEffectRate,
     };
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
-    const lockFor = lockFactory(world, p, mutant);
     const keys = keyNames(p);
 
     for (const name of processNames(p)) {
       world.spawn(name, async (env) => {
-        const { backend, judgeNow } = lockFor(env);
-        const lock = withLockLatency(stallable(world, tracedLock(backend, env, judgeNow), env), env, calls);
+        // The clock the trace judges each grant by: the store's (the world's), or this caller's own.
+        const judgeNow = lockFor.expiryClock === 'caller' ? (): number => env.now() : (): number => world.now();
+        const lock = withLockLatency(stallable(world, state.stalls, tracedLock(lockFor.forProcess(env), env, judgeNow), env), env, calls);
         for (;;) {
           await env.sleep(Math.floor(env.random() * (p.thinkMsMax + 1)));
           const key = keys[Math.floor(env.random() * keys.length)]!;
@@ -270,32 +232,12 @@ export default defineScenario<LockParams>({
         }
       });
     }
+    return state;
   },
 
-  invariants: [
-    {
-      name: 'lease-exclusion',
-      description: 'at most one live lease per key at any moment, as the store granted them (up to the clock disagreement when callers judge expiry)',
-      check: ({ trace, world }) => checkLeaseExclusion(historyOf(trace), { toleranceMs: tolerances.get(world) ?? 0 }),
-    },
-    {
-      name: 'lease-contract',
-      description: 'every grant carries a token above all earlier ones for its key, and no expired lease is ever renewed',
-      check: ({ trace, world }) => checkLeaseContract(historyOf(trace), { toleranceMs: tolerances.get(world) ?? 0 }),
-    },
-    {
-      name: 'fencing',
-      description: 'the resource never accepted a stale token, nor one token from two owners',
-      check: ({ trace }) => checkFencing(historyOf(trace)),
-    },
-    {
-      name: 'progress',
-      description: 'every key is written again once the faults have settled',
-      check: ({ trace, params: p, world }) => checkProgress(historyOf(trace), { keys: keyNames(p), fromMs: world.epochMs + quietFromMs(p), endMs: world.now() }),
-    },
-  ],
+  invariants: [leaseExclusion, leaseContract, fencing, progress].map((checker) => feed(checker, lockInputs)),
 
-  teardown(world) {
-    closeSimLocks(world);
+  teardown(_world, { locks }) {
+    locks.close();
   },
 });

@@ -17,16 +17,24 @@ export {
   sortPlan,
   PlanError,
   KERNEL_FAULT_KINDS,
+  defineFaultKind,
+  faultKindsOf,
   type Fault,
   type FaultPlan,
   type FaultSpace,
   type FaultRates,
-  type FaultKindDefinition,
+  type FaultKind,
+  type Magnitude,
 } from './sim/faults.js';
+export { stall, PendingStalls } from './sim/fault-kinds/stall.js';
+export { slowCalls, type CallLatency } from './sim/fault-kinds/slow-calls.js';
+export { drawSwarm, applySwarm, formatSwarm, type SwarmDraw } from './sim/fault-kinds/swarm.js';
 
 export * from './locks/index.js';
 
 export type { Violation } from './check/violation.js';
+export { feed, createDerive, type Checker, type RunContext, type TraceInput } from './check/checker.js';
+export { noUncaughtErrors } from './check/no-uncaught-errors.js';
 export { defineScenario, type Scenario, type Invariant, type CheckContext, type SetupContext } from './scenario/scenario.js';
 export { runScenario, replayCommand, resolveParams, validateSeed, InputError, type RunOptions, type RunResult, type RunStatus } from './scenario/run.js';
 export { loadScenario, builtInScenarioNames, loadBuiltInScenarios } from './scenario/registry.js';

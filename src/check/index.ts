@@ -1,4 +1,4 @@
-/** Every scenario's invariants as pure functions of a trace, by system. */
+/** Every scenario's invariants as pure functions of a trace, by system, each with its checker object (the checker shape: `./checker.ts`). */
 export type { Violation } from './violation.js';
 export * as bucket from './bucket/index.js';
 export * as clientJobs from './client-jobs/index.js';

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CampaignFailure, CampaignResult } from '../scenario/fuzz.js';
 import { replayCommand } from '../scenario/run.js';
-import { formatSwarm } from '../scenario/swarm.js';
+import { formatSwarm } from '../sim/fault-kinds/swarm.js';
 
 const safe = (text: string): string => text.replace(/[^\w.-]+/g, '_');
 

@@ -1,13 +1,17 @@
 /**
- * Lock specs as the CLI takes them, e.g. `--lock sqlite:/var/lib/app/locks.db`, and the factory that
- * opens one in real mode.
+ * The one lock vocabulary: the specs users type, e.g. `--lock sqlite:/var/lib/app/locks.db`, name a
+ * backend in real mode and in simulation alike; this module parses them, says which clock judges
+ * each backend's expiry, and opens one in real mode (`scenario/sim-locks.ts` opens one in a world).
  *
- * | spec | backend |
- * | --- | --- |
- * | `memory` | in-process memory (one process only) |
- * | `file:DIR` | generation files under DIR |
- * | `sqlite:PATH`, `sqlite::memory:` | a SQLite database file, or an in-memory one |
- * | `postgres://user:pass@host:port/db` (or `postgresql://`) | a PostgreSQL database |
+ * | spec | backend | expiry judged by |
+ * | --- | --- | --- |
+ * | `memory` | in-process memory (one process only; in simulation, one lock server) | the store |
+ * | `file:DIR` | generation files under DIR | each caller's clock |
+ * | `sqlite:PATH`, `sqlite::memory:` | a SQLite database file, or an in-memory one | the store (the database), unless opened with the caller's clock |
+ * | `postgres://user:pass@host:port/db` (or `postgresql://`) | a PostgreSQL database | the store (the database), unless opened with the caller's clock |
+ *
+ * In simulation `file` and `sqlite` without a path are shorthand (a directory on the world's
+ * volume, the run's in-memory database); PostgreSQL is not simulated.
  */
 import type { Env } from '../env/env.js';
 import { LockConfigError, maskUrl } from './errors.js';
@@ -25,6 +29,50 @@ export type LockSpec =
   | { readonly kind: 'postgres'; readonly url: string; /** The URL with its password masked, for messages. */ readonly display: string };
 
 const USAGE = 'expected memory, file:DIR, sqlite:PATH, sqlite::memory: or postgres://user:pass@host:port/db';
+
+/**
+ * Whose clock decides that a lease has expired: the store's own (one clock for every caller, so
+ * exclusion is exact), or each caller's (exclusion holds only up to the callers' clock disagreement).
+ */
+export type ExpiryClock = 'store' | 'caller';
+
+/** What each backend is: one line, and the clock that judges its expiry by default. */
+export const LOCK_BACKENDS: Readonly<Record<LockSpec['kind'], { readonly summary: string; readonly expiryClock: ExpiryClock }>> = {
+  memory: { summary: 'one in-process lock server', expiryClock: 'store' },
+  file: { summary: 'generation files in a shared directory', expiryClock: 'caller' },
+  sqlite: { summary: 'one row per lock in a SQLite database', expiryClock: 'store' },
+  postgres: { summary: 'one row per lock in a PostgreSQL database', expiryClock: 'store' },
+};
+
+/** The clock that judges expiry for `spec`, opened with `options` (SQL backends may be told to trust the caller's). */
+export function expiryClockOf(spec: string | LockSpec, options: OpenLockOptions = {}): ExpiryClock {
+  const parsed = typeof spec === 'string' ? parseSimLockSpec(spec) : spec;
+  if ((parsed.kind === 'sqlite' || parsed.kind === 'postgres') && options.sqlClock === 'caller') return 'caller';
+  return LOCK_BACKENDS[parsed.kind].expiryClock;
+}
+
+/** The backends simulation runs, as specs (`--lock all` runs each seed against each). */
+export const SIM_LOCK_BACKENDS = ['memory', 'file', 'sqlite'] as const;
+
+/** A spec simulation can run: the real-mode spec, with the path optional. */
+export type SimLockSpec = { readonly kind: 'memory' } | { readonly kind: 'file'; readonly dir?: string } | { readonly kind: 'sqlite'; readonly path?: string };
+
+/**
+ * Parses a spec for simulation: a real-mode spec, or `file` / `sqlite` without a path. Throws
+ * `LockConfigError` for anything else, PostgreSQL included (it is not simulated).
+ */
+export function parseSimLockSpec(spec: string): SimLockSpec {
+  const trimmed = spec.trim();
+  if (trimmed === 'file') return { kind: 'file' };
+  if (trimmed === 'sqlite') return { kind: 'sqlite' };
+  if (/^postgres(ql)?:/.test(trimmed)) throw new LockConfigError('spec', `lock spec "${maskUrl(trimmed)}": PostgreSQL is not simulated; simulation runs ${SIM_LOCK_BACKENDS.join(', ')} (file:DIR and sqlite:PATH too)`);
+  try {
+    return parseLockSpec(trimmed) as SimLockSpec;
+  } catch (error) {
+    if (error instanceof LockConfigError) throw new LockConfigError('spec', `unknown lock spec "${maskUrl(trimmed)}": simulation runs ${SIM_LOCK_BACKENDS.join(', ')}, file:DIR or sqlite:PATH`);
+    throw error;
+  }
+}
 
 /** Parses a CLI lock spec; throws `LockConfigError` (password masked) for anything else. */
 export function parseLockSpec(spec: string): LockSpec {

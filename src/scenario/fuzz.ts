@@ -17,7 +17,7 @@ import { loadScenario } from './registry.js';
 import { replayCommand } from './run.js';
 import type { SeedRun, SeedTask } from './seed-run.js';
 import { planSize, shrinkFailure, type PlanSize } from './shrink.js';
-import type { SwarmDraw } from './swarm.js';
+import type { SwarmDraw } from '../sim/fault-kinds/swarm.js';
 
 export const CAMPAIGN_FORMAT = 'simrun.campaign/1';
 

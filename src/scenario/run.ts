@@ -2,14 +2,16 @@
  * `runScenario`: one seed of one scenario, from parameters to verdict. The library entry point the
  * CLI wraps; users call it from their own tests.
  */
+import { createDerive } from '../check/checker.js';
+import { noUncaughtErrors } from '../check/no-uncaught-errors.js';
 import type { Violation } from '../check/violation.js';
 import { HarnessError } from '../sim/errors.js';
 import { applyFaultPlan, generateFaultPlan, parseFaultPlan, type Fault, type FaultPlan } from '../sim/faults.js';
 import type { TraceEvent } from '../sim/trace.js';
 import { World, type RunOutcome } from '../sim/world.js';
 import { traceHash } from '../sim/trace.js';
-import type { Scenario } from './scenario.js';
-import { applySwarm, drawSwarm, type SwarmDraw } from './swarm.js';
+import type { CheckContext, Invariant, Scenario } from './scenario.js';
+import { applySwarm, drawSwarm, type SwarmDraw } from '../sim/fault-kinds/swarm.js';
 
 export interface RunOptions {
   readonly seed: number;
@@ -65,15 +67,6 @@ export class InputError extends Error {
   override readonly name = 'InputError';
 }
 
-const NO_UNCAUGHT_ERRORS = {
-  name: 'no-uncaught-errors',
-  description: 'no process died of an exception it did not handle',
-  check: ({ trace }: { trace: readonly TraceEvent[] }): Violation[] =>
-    trace
-      .filter((event) => event.kind === 'process.error')
-      .map((event) => ({ invariant: 'no-uncaught-errors', message: `${event.pid} died: ${String(event.data?.message)}`, atMs: event.t, eventSeq: event.seq, pid: event.pid })),
-};
-
 export function validateSeed(seed: unknown): number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
     throw new InputError(`the seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
@@ -91,7 +84,7 @@ export function resolveParams<P extends object>(scenario: Scenario<P>, overrides
   return parsed.data;
 }
 
-export async function runScenario<P extends object>(scenario: Scenario<P>, options: RunOptions): Promise<RunResult> {
+export async function runScenario<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): Promise<RunResult> {
   const seed = validateSeed(options.seed);
   const params = resolveParams(scenario, options.params);
   if (options.mutant !== undefined && !(options.mutant in (scenario.mutants ?? {}))) {
@@ -108,12 +101,21 @@ export async function runScenario<P extends object>(scenario: Scenario<P>, optio
   const space = swarm === undefined ? declaredSpace : applySwarm(declaredSpace, swarm);
   let plan: Fault[];
   try {
-    plan = options.plan === undefined ? generateFaultPlan(space, world.prng.fork('faults')) : parseFaultPlan(options.plan, scenario.faultKinds, space.targets);
+    plan = options.plan === undefined ? generateFaultPlan(space, world.prng.fork('faults'), scenario.faultKinds, params) : parseFaultPlan(options.plan, scenario.faultKinds, space.targets);
   } catch (error) {
     throw new InputError(options.planPath ? `${options.planPath}: ${(error as Error).message}` : (error as Error).message);
   }
-  applyFaultPlan(world, plan, scenario.faultKinds);
-  const invariants = [...scenario.invariants, NO_UNCAUGHT_ERRORS];
+  // The run's state: what setup returns, handed to the scenario's fault kinds, invariants and teardown.
+  let state: { readonly value: S } | undefined;
+  const stateOf = (): S => {
+    if (state === undefined) throw new HarnessError(`scenario '${scenario.name}': a fault struck before setup returned its state`);
+    return state.value;
+  };
+  applyFaultPlan(world, plan, scenario.faultKinds, stateOf);
+  const invariants: readonly Invariant<P, S>[] = [...scenario.invariants, noUncaughtErrors];
+  const teardown = async (): Promise<void> => {
+    if (state !== undefined) await scenario.teardown?.(world, state.value);
+  };
   const facts = (outcome: RunOutcome | undefined): RunFacts => ({
     scenario: scenario.name,
     seed,
@@ -134,20 +136,27 @@ export async function runScenario<P extends object>(scenario: Scenario<P>, optio
 
   let outcome: RunOutcome;
   try {
-    await scenario.setup(world, params, { seed, plan, ...(options.mutant === undefined ? {} : { mutant: options.mutant }) });
+    state = { value: await scenario.setup(world, params, { seed, plan, ...(options.mutant === undefined ? {} : { mutant: options.mutant }) }) };
     outcome = await world.run();
   } catch (error) {
-    await scenario.teardown?.(world);
+    await teardown();
     if (!(error instanceof HarnessError)) throw error;
     return { ...facts(undefined), status: 'harness-error', error: { name: error.name, message: error.message }, violations: [] };
   }
   const violations: Violation[] = [];
   try {
-    for (const invariant of invariants) {
-      violations.push(...(await invariant.check({ params, trace: world.trace.events, world, plan })));
-    }
+    const context: CheckContext<P, S> = {
+      params,
+      state: stateOf(),
+      trace: world.trace.events,
+      epochMs: world.epochMs,
+      world,
+      plan,
+      derive: createDerive(() => context),
+    };
+    for (const invariant of invariants) violations.push(...(await invariant.check(context)));
   } finally {
-    await scenario.teardown?.(world);
+    await teardown();
   }
   violations.sort((a, b) => (a.atMs ?? Infinity) - (b.atMs ?? Infinity) || a.invariant.localeCompare(b.invariant));
   return violations.length === 0

@@ -2,27 +2,33 @@
  * A scenario reads like a test: parameters, setup (processes and workload), the faults a seed may
  * inject, invariants over the recorded trace, and a horizon. `defineScenario` only types it;
  * `runScenario` runs one seed of it.
+ *
+ * Per-run state: `setup` returns a value `S` the run owns (the stores it opened, the stalls a
+ * fault left pending, the tolerance a mutant implies); the run hands that same value to each of
+ * the scenario's fault kinds, to every invariant (`context.state`) and to `teardown`. Nothing about
+ * a run lives in module-level maps. A history read from the trace is built once per run through
+ * `context.derive(build)` and shared by the invariants that read it.
  */
 import type { z } from 'zod';
-import type { Violation } from '../check/violation.js';
-import type { FaultKindDefinition, FaultPlan, FaultSpace } from '../sim/faults.js';
-import type { TraceEvent } from '../sim/trace.js';
+import type { Checker, RunContext } from '../check/checker.js';
+import type { FaultKind, FaultPlan, FaultSpace } from '../sim/faults.js';
 import type { World } from '../sim/world.js';
 
-export interface CheckContext<P> {
+/** What an invariant sees of a finished run: the trace and epoch, parameters, the run's state, the final world. */
+export interface CheckContext<P, S = void> extends RunContext {
   readonly params: P;
-  readonly trace: readonly TraceEvent[];
+  /** What `setup` returned. */
+  readonly state: S;
   readonly world: World;
   readonly plan: FaultPlan;
 }
 
-/** A property every run must keep; a pure function of the trace and the world's final state. */
-export interface Invariant<P> {
-  readonly name: string;
-  /** One line: what it promises. */
-  readonly description: string;
-  check(context: CheckContext<P>): readonly Violation[] | Promise<readonly Violation[]>;
-}
+/**
+ * A property every run must keep: a checker from `check/` (listed as it is when the run's context
+ * is all it reads, or through `feed` when the scenario must give it inputs), or one of the
+ * scenario's own.
+ */
+export type Invariant<P, S = void> = Checker<CheckContext<P, S>>;
 
 export interface SetupContext {
   readonly seed: number;
@@ -31,7 +37,7 @@ export interface SetupContext {
   readonly mutant?: string;
 }
 
-export interface Scenario<P extends object = Record<string, unknown>> {
+export interface Scenario<P extends object = Record<string, unknown>, S = unknown> {
   /** Used on the command line: `simrun scenario NAME`. */
   readonly name: string;
   /** One line for `simrun list`. */
@@ -42,11 +48,15 @@ export interface Scenario<P extends object = Record<string, unknown>> {
   horizonMs(params: P): number;
   /** What a seed may inject. */
   faultSpace(params: P): FaultSpace;
-  /** Fault kinds of this scenario's own, beyond the kernel's. */
-  readonly faultKinds?: Readonly<Record<string, FaultKindDefinition>>;
-  /** Spawns processes and schedules the workload. */
-  setup(world: World, params: P, context: SetupContext): void | Promise<void>;
-  readonly invariants: readonly Invariant<P>[];
+  /**
+   * Fault kinds beyond the kernel's: shared ones (`stall`, `slowCalls`) and the scenario's own,
+   * each applied to the run's state and drawn with these parameters. One named like a kernel kind
+   * replaces it.
+   */
+  readonly faultKinds?: readonly FaultKind<S, P>[];
+  /** Spawns processes and schedules the workload; returns the run's state. */
+  setup(world: World, params: P, context: SetupContext): S | Promise<S>;
+  readonly invariants: readonly Invariant<P, S>[];
   /** Mutants this scenario can swap in (see `SetupContext.mutant`), by name with one line each. */
   readonly mutants?: Readonly<Record<string, string>>;
   /**
@@ -54,10 +64,14 @@ export interface Scenario<P extends object = Record<string, unknown>> {
    * the shrinker looks for the smallest system that still breaks the same invariant.
    */
   readonly shrinkParams?: Readonly<Record<string, number>>;
-  /** Frees what setup opened (database handles); called after checking. */
-  teardown?(world: World): void | Promise<void>;
+  /**
+   * Frees what setup opened (database handles); called after checking, or after a run that failed.
+   * Not called when setup itself threw: there is no state to free, so setup should open its stores
+   * last, or lazily (as `SimLocks` does).
+   */
+  teardown?(world: World, state: S): void | Promise<void>;
 }
 
-export function defineScenario<P extends object>(scenario: Scenario<P>): Scenario<P> {
+export function defineScenario<P extends object, S = void>(scenario: Scenario<P, S>): Scenario<P, S> {
   return scenario;
 }

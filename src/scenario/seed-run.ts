@@ -7,7 +7,7 @@ import type { Fault } from '../sim/faults.js';
 import { loadScenario } from './registry.js';
 import { runScenario, type RunStatus } from './run.js';
 import type { Scenario } from './scenario.js';
-import type { SwarmDraw } from './swarm.js';
+import type { SwarmDraw } from '../sim/fault-kinds/swarm.js';
 
 export interface SeedTask {
   readonly scenario: string;

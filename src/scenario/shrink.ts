@@ -21,7 +21,7 @@
  * Shrinking is bounded by a number of runs, not by time, so the shrunk result is deterministic.
  */
 import fc from 'fast-check';
-import type { Fault } from '../sim/faults.js';
+import { faultKindsOf, magnitudesOf, type Fault } from '../sim/faults.js';
 import { runScenario, resolveParams, type RunResult } from './run.js';
 import type { Scenario } from './scenario.js';
 
@@ -58,17 +58,8 @@ export interface ShrinkOutcome {
   readonly result: RunResult;
 }
 
-/** Fields that measure how strong a fault is; each shrinks toward its gentlest value. */
-const MAGNITUDES: Readonly<Record<string, { field: string; gentlest: number }[]>> = {
-  pause: [{ field: 'ms', gentlest: 1 }],
-  skew: [{ field: 'ms', gentlest: 0 }],
-  drift: [{ field: 'ppm', gentlest: 0 }],
-  'fs-error': [{ field: 'count', gentlest: 1 }],
-  'fs-slow': [
-    { field: 'ms', gentlest: 1 },
-    { field: 'durationMs', gentlest: 1 },
-  ],
-};
+/** The kernel's magnitude fields: each shrinks toward its gentlest value. */
+const KERNEL_MAGNITUDES = magnitudesOf(faultKindsOf());
 
 function magnitudeArbitrary(value: number, gentlest: number): fc.Arbitrary<number> {
   return value >= gentlest ? fc.integer({ min: gentlest, max: value }) : fc.integer({ min: value, max: gentlest }).map((x) => x, (x) => x as number);
@@ -76,10 +67,9 @@ function magnitudeArbitrary(value: number, gentlest: number): fc.Arbitrary<numbe
 
 type Magnitudes = Readonly<Record<string, readonly { field: string; gentlest: number }[]>>;
 
-/** The kernel's magnitude fields, plus those the scenario declares for its own fault kinds. */
-function magnitudesOf(scenario: Scenario<object>): Magnitudes {
-  const own = Object.entries(scenario.faultKinds ?? {}).map(([kind, definition]) => [kind, definition.magnitudes ?? []] as const);
-  return { ...Object.fromEntries(own), ...MAGNITUDES };
+/** The magnitude fields of every kind the scenario's plans may hold, as each kind declares them. */
+function scenarioMagnitudes(scenario: Scenario<object>): Magnitudes {
+  return magnitudesOf(faultKindsOf(scenario.faultKinds));
 }
 
 function faultArbitrary(fault: Fault, magnitudes: Magnitudes): fc.Arbitrary<Fault> {
@@ -92,7 +82,7 @@ function faultArbitrary(fault: Fault, magnitudes: Magnitudes): fc.Arbitrary<Faul
   return fc.record(fields) as fc.Arbitrary<Fault>;
 }
 
-export function planSize(plan: readonly Fault[], params: Readonly<Record<string, number>>, magnitudes: Magnitudes = MAGNITUDES): PlanSize {
+export function planSize(plan: readonly Fault[], params: Readonly<Record<string, number>>, magnitudes: Magnitudes = KERNEL_MAGNITUDES): PlanSize {
   let magnitude = 0;
   for (const fault of plan) {
     for (const { field } of magnitudes[fault.kind] ?? []) magnitude += Math.abs(Number(fault[field] ?? 0));
@@ -117,7 +107,7 @@ export async function shrinkFailure<P extends object>(request: ShrinkRequest<P>)
       paramArbitraries[name] = fc.integer({ min: minimum, max: value });
     }
   }
-  const magnitudes = magnitudesOf(request.scenario as Scenario<object>);
+  const magnitudes = scenarioMagnitudes(request.scenario as Scenario<object>);
   const arbitrary: fc.Arbitrary<Candidate> = fc.record({
     faults: fc.tuple(...request.plan.map((fault) => fc.option(faultArbitrary(fault, magnitudes), { nil: null }))),
     params: fc.record(paramArbitraries),

@@ -98,6 +98,12 @@ export class World {
   private readonly fsLatencyByProcess = new Map<string, FsLatency>();
   private fsLatency: FsLatency = NO_LATENCY;
   /**
+   * Slow-storage episodes in force, by target (`''`: everyone): the latency from before the first
+   * one, and each running episode's latency. Kept by the `fs-slow` fault kind; the world owns it so
+   * nothing about a run outlives the run.
+   */
+  readonly slowFsEpisodes = new Map<string, { readonly baseline: FsLatency | undefined; readonly activeMs: number[] }>();
+  /**
    * Virtual time, mirrored from the fake clock: reading it from the clock object (a dictionary-mode
    * object with dozens of properties) costs more than the rest of scheduling a wake-up.
    */

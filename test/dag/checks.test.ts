@@ -8,6 +8,8 @@ import { checkDownstreamResumes } from '../../src/check/dag/downstream-resumes.j
 import { checkNotBeforeStartTime } from '../../src/check/dag/not-before-start-time.js';
 import { checkNothingDownstreamOfFailure } from '../../src/check/dag/nothing-downstream-of-failure.js';
 import { checkUpstreamSucceededFirst } from '../../src/check/dag/upstream-succeeded-first.js';
+import { createDerive, type RunContext } from '../../src/check/checker.js';
+import { alertsJustified, breachesAlerted, dagFacts, downstreamResumes, notBeforeStartTime, nothingDownstreamOfFailure, upstreamSucceededFirst } from '../../src/check/dag/index.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 
 /** A history written as `[t, kind, data]` lines, all by the runner's first incarnation unless said. */
@@ -37,16 +39,22 @@ const attempt = (job: string, execution: string, startMs: number, endMs: number,
 
 const GOOD = history([[0, 'process.start'], OPEN, ...attempt('a', 'e1', 0, 40, 'succeeded'), ...attempt('b', 'e2', 60, 80, 'succeeded'), ...attempt('c', 'e3', 80, 90, 'succeeded')]);
 
+/** A finished run of `trace`, as a checker sees it. */
+function runOf(trace: readonly TraceEvent[]): RunContext {
+  const run: RunContext = { trace, epochMs: 0, derive: createDerive(() => run) };
+  return run;
+}
+
 describe('DAG invariants accept a correct history', () => {
-  test.each([checkUpstreamSucceededFirst, checkNotBeforeStartTime, checkNothingDownstreamOfFailure, checkDownstreamResumes, checkAlertsJustified, checkBreachesAlerted])('%o', (check) => {
-    expect(check(GOOD)).toEqual([]);
+  test.each([upstreamSucceededFirst, notBeforeStartTime, nothingDownstreamOfFailure, downstreamResumes, alertsJustified, breachesAlerted])('$name', async (checker) => {
+    expect(await checker.check(runOf(GOOD))).toEqual([]);
   });
 });
 
 describe('DAG invariants reject the history that breaks them', () => {
   test('upstream-succeeded-first: b starts while a is still running', () => {
     const trace = history([OPEN, [0, 'dag.job.start', { job: 'a', attempt: 1, execution: 'e1' }], [60, 'dag.job.start', { job: 'b', attempt: 1, execution: 'e2' }], [70, 'dag.job.end', { job: 'a', attempt: 1, execution: 'e1', outcome: 'succeeded' }]]);
-    const violations = checkUpstreamSucceededFirst(trace);
+    const violations = checkUpstreamSucceededFirst(dagFacts(trace));
     expect(violations).toHaveLength(1);
     expect(violations[0]?.message).toContain("job 'b' (attempt 1) started before its upstream job 'a' had succeeded");
     expect(violations[0]?.eventSeq).toBe(2);
@@ -54,17 +62,17 @@ describe('DAG invariants reject the history that breaks them', () => {
 
   test('not-before-start-time: b starts at 40, its start time is 50', () => {
     const trace = history([OPEN, ...attempt('a', 'e1', 0, 30, 'succeeded'), ...attempt('b', 'e2', 40, 45, 'succeeded')]);
-    expect(checkNotBeforeStartTime(trace).map((v) => v.message)).toEqual(["job 'b' started 10 ms before its start time"]);
+    expect(checkNotBeforeStartTime(dagFacts(trace)).map((v) => v.message)).toEqual(["job 'b' started 10 ms before its start time"]);
   });
 
   test('nothing-downstream-of-failure: c runs after a failed for good', () => {
     const trace = history([OPEN, ...attempt('a', 'e1', 0, 30, 'failed'), ...attempt('c', 'e2', 60, 70, 'succeeded')]);
-    expect(checkNothingDownstreamOfFailure(trace).map((v) => v.message)).toEqual(["job 'c' ran although 'a', upstream of it, had failed for good"]);
+    expect(checkNothingDownstreamOfFailure(dagFacts(trace)).map((v) => v.message)).toEqual(["job 'c' ran although 'a', upstream of it, had failed for good"]);
   });
 
   test('nothing-downstream-of-failure: a failure later restarted into success is recovered', () => {
     const trace = history([OPEN, ...attempt('a', 'e1', 0, 30, 'failed'), ...attempt('a', 'e2', 40, 45, 'succeeded'), ...attempt('b', 'e3', 60, 70, 'succeeded')]);
-    expect(checkNothingDownstreamOfFailure(trace)).toEqual([]);
+    expect(checkNothingDownstreamOfFailure(dagFacts(trace))).toEqual([]);
   });
 
   test('downstream-resumes: a restarted into success, but b never runs', () => {
@@ -87,7 +95,7 @@ describe('DAG invariants reject the history that breaks them', () => {
       [40, 'dag.notify', { kind: 'output-exceeded', job: 'a', attempt: 1, execution: 'e1' }],
       [40, 'dag.notify', { kind: 'job-failed', job: 'a', attempt: 1, execution: 'e1' }],
     ]);
-    const messages = checkAlertsJustified(trace).map((v) => v.message);
+    const messages = checkAlertsJustified(dagFacts(trace)).map((v) => v.message);
     expect(messages).toEqual([
       "runtime alert for 'a' (execution e1) after 40 ms, within its limit of 100 ms",
       "output alert for 'a' (execution e1) after 5 bytes, within its limit of 10 bytes",
@@ -97,7 +105,7 @@ describe('DAG invariants reject the history that breaks them', () => {
 
   test('breaches-alerted: an attempt over both limits, and a final failure, with no notification', () => {
     const trace = history([OPEN, ...attempt('a', 'e1', 0, 150, 'failed', 11)]);
-    const messages = checkBreachesAlerted(trace).map((v) => v.message);
+    const messages = checkBreachesAlerted(dagFacts(trace)).map((v) => v.message);
     expect(messages).toEqual([
       "'a' attempt 1 ran 150 ms, over its limit of 100 ms, and no runtime alert was sent",
       "'a' attempt 1 printed 11 bytes, over its limit of 10, and no output alert was sent",

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { runScenario } from '../../src/scenario/run.js';
 import { shrinkFailure } from '../../src/scenario/shrink.js';
-import { drawSwarm } from '../../src/scenario/swarm.js';
+import { drawSwarm } from '../../src/sim/fault-kinds/swarm.js';
 import { Prng } from '../../src/sim/prng.js';
 import fragile from '../fixtures/fragile-scenario.js';
 

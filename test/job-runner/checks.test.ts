@@ -7,6 +7,8 @@ import { checkLegalTransitions } from '../../src/check/job-runner/legal-transiti
 import { checkOutputComplete } from '../../src/check/job-runner/output-complete.js';
 import { checkScheduledNotEarly } from '../../src/check/job-runner/scheduled-not-early.js';
 import { checkStoppedQueuedNeverRuns } from '../../src/check/job-runner/stopped-queued-never-runs.js';
+import { createDerive, type RunContext } from '../../src/check/checker.js';
+import { concurrencyLimit, jobRunnerFacts, legalTransitions, outputComplete, scheduledNotEarly, stoppedQueuedNeverRuns } from '../../src/check/job-runner/index.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 import { chunkText } from '../../src/systems/job-runner/sim-executor.js';
 
@@ -36,9 +38,15 @@ const GOOD = history([
   [70, 'client.output', { job: 'job-3', how: 'whole', text: '' }],
 ]);
 
+/** A finished run of `trace`, as a checker sees it. */
+function runOf(trace: readonly TraceEvent[]): RunContext {
+  const run: RunContext = { trace, epochMs: 0, derive: createDerive(() => run) };
+  return run;
+}
+
 describe('job-runner invariants accept a correct history', () => {
-  test.each([checkLegalTransitions, checkOutputComplete, checkStoppedQueuedNeverRuns, checkScheduledNotEarly, checkConcurrencyLimit])('%o', (check) => {
-    expect(check(GOOD)).toEqual([]);
+  test.each([legalTransitions, outputComplete, stoppedQueuedNeverRuns, scheduledNotEarly, concurrencyLimit])('$name', async (checker) => {
+    expect(await checker.check(runOf(GOOD))).toEqual([]);
   });
 });
 
@@ -53,7 +61,7 @@ describe('job-runner invariants reject the history that breaks them', () => {
       move(4, 'job-2', 'queued', 'completed'),
       move(5, 'job-2', 'executing', 'failed'),
     ]);
-    expect(checkLegalTransitions(trace).map((v) => v.message)).toEqual([
+    expect(checkLegalTransitions(jobRunnerFacts(trace)).map((v) => v.message)).toEqual([
       'job job-1 made the illegal transition completed -> executing',
       'job job-2 made the illegal transition queued -> completed',
       'job job-2 went executing -> failed, but it was completed',
@@ -70,7 +78,7 @@ describe('job-runner invariants reject the history that breaks them', () => {
       [3, 'client.output', { job: 'job-1', how: 'stream', text: b }],
       [3, 'client.output', { job: 'job-1', how: 'whole', text: b + a }],
     ]);
-    expect(checkOutputComplete(trace).map((v) => v.message)).toEqual([
+    expect(checkOutputComplete(jobRunnerFacts(trace)).map((v) => v.message)).toEqual([
       'job job-1: the stream read the last 12 of 24 bytes: the beginning is missing',
       'job job-1: the output read 24 bytes that differ from the 24 printed from byte 3',
     ]);
@@ -78,17 +86,17 @@ describe('job-runner invariants reject the history that breaks them', () => {
 
   test('stopped-queued-never-runs: a stop request that found the job queued, then it executes', () => {
     const trace = history([[0, 'job.queued', { job: 'job-1' }], [1000, 'job.stop-requested', { job: 'job-1', state: 'queued' }], move(3000, 'job-1', 'queued', 'executing')]);
-    expect(checkStoppedQueuedNeverRuns(trace).map((v) => v.message)).toEqual(['job job-1 was stopped while queued (2.000 s earlier) and ran anyway']);
+    expect(checkStoppedQueuedNeverRuns(jobRunnerFacts(trace)).map((v) => v.message)).toEqual(['job job-1 was stopped while queued (2.000 s earlier) and ran anyway']);
   });
 
   test('scheduled-not-early: executing while the runner’s clock reads before the start time', () => {
     const trace = history([[0, 'job.queued', { job: 'job-1', startAtMs: 5000 }], [4000, 'job.transition', { job: 'job-1', from: 'queued', to: 'executing', clockMs: 4200 }]]);
-    expect(checkScheduledNotEarly(trace).map((v) => v.message)).toEqual(["job job-1 started 800 ms before its scheduled time (by the runner's clock)"]);
+    expect(checkScheduledNotEarly(jobRunnerFacts(trace)).map((v) => v.message)).toEqual(["job job-1 started 800 ms before its scheduled time (by the runner's clock)"]);
   });
 
   test('concurrency-limit: a second job executing under a limit of one', () => {
     const trace = history([[0, 'job-runner.open', { concurrencyLimit: 1 }], move(1, 'job-1', 'queued', 'executing'), move(2, 'job-2', 'queued', 'executing'), move(3, 'job-1', 'executing', 'completed')]);
-    const violations = checkConcurrencyLimit(trace);
+    const violations = checkConcurrencyLimit(jobRunnerFacts(trace));
     expect(violations.map((v) => v.message)).toEqual(['2 jobs executing at once (job-1, job-2), over the limit of 1']);
     expect(violations[0]?.eventSeq).toBe(2);
   });

@@ -12,8 +12,9 @@ import type { TraceEvent } from '../../sim/trace.js';
 import { commitsOf, dropsOf, type CommitFact } from './events.js';
 import { expectedOutput } from './expected-output.js';
 import type { BucketVolume } from './volume.js';
+import type { Checker, TraceInput } from '../checker.js';
 
-export const EXACTLY_ONCE = 'exactly-once';
+const EXACTLY_ONCE = 'exactly-once';
 
 export async function checkExactlyOnce(trace: readonly TraceEvent[], volume: BucketVolume): Promise<Violation[]> {
   const violations: Violation[] = [];
@@ -63,3 +64,9 @@ export async function checkExactlyOnce(trace: readonly TraceEvent[], volume: Buc
   }
   return violations;
 }
+
+export const exactlyOnce: Checker<TraceInput & { readonly volume: BucketVolume }> = {
+  name: EXACTLY_ONCE,
+  description: 'every dropped file is committed exactly once, with the right output, and no input is ever lost',
+  check: ({ trace, volume }) => checkExactlyOnce(trace, volume),
+};

@@ -11,8 +11,9 @@ import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
 import { dropsOf } from './events.js';
 import type { BucketVolume } from './volume.js';
+import type { Checker, TraceInput } from '../checker.js';
 
-export const LIVENESS = 'liveness';
+const LIVENESS = 'liveness';
 
 export interface LivenessOptions {
   readonly graceMs: number;
@@ -74,3 +75,9 @@ function unionLength(intervals: ReadonlyArray<[number, number]>, from: number, t
   }
   return total;
 }
+
+export const liveness: Checker<TraceInput & { readonly volume: BucketVolume; readonly liveness: LivenessOptions }> = {
+  name: LIVENESS,
+  description: 'every dropped file is done by the horizon if workers ran long enough after its drop',
+  check: ({ trace, volume, liveness: options }) => checkLiveness(trace, volume, options),
+};

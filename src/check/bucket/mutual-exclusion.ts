@@ -8,8 +8,9 @@
 import { findFenceViolations, type FencedOperation } from '../../locks/fenced-resource.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
+import type { Checker, TraceInput } from '../checker.js';
 
-export const MUTUAL_EXCLUSION = 'mutual-exclusion';
+const MUTUAL_EXCLUSION = 'mutual-exclusion';
 
 export function fenceLogOf(trace: readonly TraceEvent[]): Array<FencedOperation & { readonly traceSeq: number; readonly t: number }> {
   return trace.filter((event) => event.kind === 'bucket.fence').map((event) => ({ ...(event.data as unknown as FencedOperation), traceSeq: event.seq, t: event.t }));
@@ -22,3 +23,9 @@ export function checkMutualExclusion(trace: readonly TraceEvent[]): Violation[] 
     return { invariant: MUTUAL_EXCLUSION, message: `${violation.kind}: ${violation.message}`, atMs: last.t, eventSeq: last.traceSeq, pid: last.owner };
   });
 }
+
+export const mutualExclusion: Checker<TraceInput> = {
+  name: MUTUAL_EXCLUSION,
+  description: 'the fence never admitted a stale token, nor one token for two workers',
+  check: ({ trace }) => checkMutualExclusion(trace),
+};

@@ -8,8 +8,9 @@
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
 import { commitsOf, type CommitFact } from './events.js';
+import type { Checker, TraceInput } from '../checker.js';
 
-export const STATISTICS = 'statistics';
+const STATISTICS = 'statistics';
 
 const LINE = /^Files processed: (\d+), Total Time: (-?\d+(?:\.\d+)?), Sum of Squares: (-?\d+(?:\.\d+)?)$/;
 const EVERY = 5;
@@ -73,3 +74,9 @@ export function checkStatistics(trace: readonly TraceEvent[]): Violation[] {
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
+
+export const statistics: Checker<TraceInput> = {
+  name: STATISTICS,
+  description: 'every "Files processed" line equals a naive recomputation over that worker\'s committed files',
+  check: ({ trace }) => checkStatistics(trace),
+};

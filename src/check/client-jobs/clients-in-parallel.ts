@@ -10,8 +10,9 @@
  */
 import type { Violation } from '../violation.js';
 import type { ClientJobsHistory, JobAttempt } from './history.js';
+import type { Checker } from '../checker.js';
 
-export const CLIENTS_IN_PARALLEL = 'clients-in-parallel';
+const CLIENTS_IN_PARALLEL = 'clients-in-parallel';
 
 export interface ParallelismBound {
   /** Idle time a client may legitimately have while another runs, before crashes. */
@@ -58,3 +59,9 @@ function overlap(x: JobAttempt, y: JobAttempt): boolean {
   if (x.startedSeq === undefined || y.startedSeq === undefined) return false;
   return x.startedSeq < (y.endedSeq ?? Infinity) && y.startedSeq < (x.endedSeq ?? Infinity);
 }
+
+export const clientsInParallel: Checker<{ readonly history: ClientJobsHistory; readonly parallelism: ParallelismBound; readonly endAtMs: number }> = {
+  name: CLIENTS_IN_PARALLEL,
+  description: "different clients' jobs ran at the same time whenever both had jobs waiting for long",
+  check: ({ history, parallelism, endAtMs }) => checkClientsInParallel(history, parallelism, endAtMs),
+};

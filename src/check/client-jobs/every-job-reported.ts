@@ -5,8 +5,9 @@
  */
 import type { Violation } from '../violation.js';
 import type { ClientJobsHistory, JobAttempt } from './history.js';
+import type { Checker } from '../checker.js';
 
-export const EVERY_JOB_REPORTED = 'every-job-reported';
+const EVERY_JOB_REPORTED = 'every-job-reported';
 
 export function checkEveryJobReported(history: ClientJobsHistory): Violation[] {
   const violations: Violation[] = [];
@@ -22,3 +23,9 @@ export function checkEveryJobReported(history: ClientJobsHistory): Violation[] {
   }
   return violations;
 }
+
+export const everyJobReported: Checker<{ readonly history: ClientJobsHistory }> = {
+  name: EVERY_JOB_REPORTED,
+  description: 'every job succeeded or was reported failed; none was left waiting or running',
+  check: ({ history }) => checkEveryJobReported(history),
+};

@@ -5,8 +5,9 @@
  */
 import type { Violation } from '../violation.js';
 import type { ClientJobsHistory, JobAttempt } from './history.js';
+import type { Checker } from '../checker.js';
 
-export const ONE_JOB_PER_CLIENT = 'one-job-per-client';
+const ONE_JOB_PER_CLIENT = 'one-job-per-client';
 
 export function checkOneJobPerClient(history: ClientJobsHistory): Violation[] {
   const violations: Violation[] = [];
@@ -30,3 +31,9 @@ export function checkOneJobPerClient(history: ClientJobsHistory): Violation[] {
   }
   return violations;
 }
+
+export const oneJobPerClient: Checker<{ readonly history: ClientJobsHistory }> = {
+  name: ONE_JOB_PER_CLIENT,
+  description: "one client's jobs never ran at the same time",
+  check: ({ history }) => checkOneJobPerClient(history),
+};

@@ -7,8 +7,9 @@ import type { Violation } from '../violation.js';
 import type { ClientJobsHistory } from './history.js';
 import { successesByClient } from './history.js';
 import { judgeClientOutput } from './output-format.js';
+import type { Checker } from '../checker.js';
 
-export const OUTPUT_WHOLE_TEXTS = 'output-whole-texts';
+const OUTPUT_WHOLE_TEXTS = 'output-whole-texts';
 
 export function checkOutputWholeTexts(history: ClientJobsHistory): Violation[] {
   const successes = successesByClient(history.attempts);
@@ -24,3 +25,9 @@ export function checkOutputWholeTexts(history: ClientJobsHistory): Violation[] {
   }
   return violations;
 }
+
+export const outputWholeTexts: Checker<{ readonly history: ClientJobsHistory }> = {
+  name: OUTPUT_WHOLE_TEXTS,
+  description: "each client's output is exactly k whole texts separated by two newlines, k = its jobs that succeeded",
+  check: ({ history }) => checkOutputWholeTexts(history),
+};

@@ -14,8 +14,9 @@
 import type { Violation } from '../violation.js';
 import type { CronHistory } from './history.js';
 import { isoInstant } from '../../systems/cron/schedule.js';
+import type { Checker } from '../checker.js';
 
-export const TICK_AT_LEAST_ONCE = 'tick-at-least-once';
+const TICK_AT_LEAST_ONCE = 'tick-at-least-once';
 
 export interface LivenessBound {
   readonly spreadMs: number;
@@ -52,3 +53,9 @@ function disturbedNear(history: CronHistory, tick: number, bound: LivenessBound)
 function runInProgress(history: CronHistory, tick: number, spreadMs: number): boolean {
   return history.runs.some((run) => run.tick !== tick && run.startedAt <= tick + spreadMs && (run.endedAt ?? Infinity) >= tick - spreadMs);
 }
+
+export const tickAtLeastOnce: Checker<{ readonly history: CronHistory; readonly ticks: readonly number[]; readonly bound: LivenessBound; readonly window: { readonly fromMs: number; readonly toMs: number } }> = {
+  name: TICK_AT_LEAST_ONCE,
+  description: 'every tick ran while a server was alive, except right after a crash or pause of one (see the tolerance)',
+  check: ({ history, ticks, bound, window }) => checkTickAtLeastOnce(history, ticks, bound, window),
+};

@@ -2,8 +2,9 @@
 import type { Violation } from '../violation.js';
 import type { CronHistory } from './history.js';
 import { isoInstant } from '../../systems/cron/schedule.js';
+import type { Checker } from '../checker.js';
 
-export const TICK_AT_MOST_ONCE = 'tick-at-most-once';
+const TICK_AT_MOST_ONCE = 'tick-at-most-once';
 
 export function checkTickAtMostOnce(history: CronHistory): Violation[] {
   const first = new Map<string, CronHistory['runs'][number]>();
@@ -25,3 +26,9 @@ export function checkTickAtMostOnce(history: CronHistory): Violation[] {
   }
   return violations;
 }
+
+export const tickAtMostOnce: Checker<{ readonly history: CronHistory }> = {
+  name: TICK_AT_MOST_ONCE,
+  description: 'no tick of the task ran twice',
+  check: ({ history }) => checkTickAtMostOnce(history),
+};

@@ -5,8 +5,9 @@
 import type { Violation } from '../violation.js';
 import type { CronHistory } from './history.js';
 import { isoInstant } from '../../systems/cron/schedule.js';
+import type { Checker } from '../checker.js';
 
-export const RUNS_NEVER_OVERLAP = 'runs-never-overlap';
+const RUNS_NEVER_OVERLAP = 'runs-never-overlap';
 
 export function checkRunsNeverOverlap(history: CronHistory): Violation[] {
   const runs = [...history.runs].sort((a, b) => a.startedSeq - b.startedSeq);
@@ -26,3 +27,9 @@ export function checkRunsNeverOverlap(history: CronHistory): Violation[] {
   }
   return violations;
 }
+
+export const runsNeverOverlap: Checker<{ readonly history: CronHistory }> = {
+  name: RUNS_NEVER_OVERLAP,
+  description: 'no two runs of the task were in progress at once',
+  check: ({ history }) => checkRunsNeverOverlap(history),
+};

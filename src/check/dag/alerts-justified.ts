@@ -6,12 +6,12 @@
  */
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { dagFacts } from './dag-trace.js';
+import { dagFactsOf, type DagFacts } from './dag-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const ALERTS_JUSTIFIED = 'alerts-justified';
+const ALERTS_JUSTIFIED = 'alerts-justified';
 
-export function checkAlertsJustified(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = dagFacts(trace);
+export function checkAlertsJustified(facts: DagFacts, epochMs = 0): Violation[] {
   const jobs = new Map(facts.jobs.map((job) => [job.name, job]));
   const violations: Violation[] = [];
   const violation = (event: TraceEvent, message: string): void => {
@@ -40,3 +40,9 @@ export function checkAlertsJustified(trace: readonly TraceEvent[], epochMs = 0):
   }
   return violations;
 }
+
+export const alertsJustified: Checker<RunContext> = {
+  name: ALERTS_JUSTIFIED,
+  description: 'every alert and failure notification is justified by what the job really did',
+  check: (run) => checkAlertsJustified(run.derive(dagFactsOf), run.epochMs),
+};

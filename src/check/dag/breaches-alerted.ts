@@ -3,14 +3,13 @@
  * job's limit, or printed more, raised the matching alert; a job that failed for good raised a
  * failure notification. Attempts whose end the runner never saw (it crashed first) are not judged.
  */
-import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { dagFacts } from './dag-trace.js';
+import { dagFactsOf, type DagFacts } from './dag-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const BREACHES_ALERTED = 'breaches-alerted';
+const BREACHES_ALERTED = 'breaches-alerted';
 
-export function checkBreachesAlerted(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = dagFacts(trace);
+export function checkBreachesAlerted(facts: DagFacts, epochMs = 0): Violation[] {
   const jobs = new Map(facts.jobs.map((job) => [job.name, job]));
   const alerted = (kind: string, execution: string): boolean => facts.notifications.some((n) => n.kind === kind && n.execution === execution);
   const violations: Violation[] = [];
@@ -33,3 +32,9 @@ export function checkBreachesAlerted(trace: readonly TraceEvent[], epochMs = 0):
   }
   return violations;
 }
+
+export const breachesAlerted: Checker<RunContext> = {
+  name: BREACHES_ALERTED,
+  description: 'every runtime or output limit breach, and every final failure, was notified',
+  check: (run) => checkBreachesAlerted(run.derive(dagFactsOf), run.epochMs),
+};

@@ -4,6 +4,7 @@
  * (`sim-job.*`, recorded by the executor, not by the runner). Pure: a trace in, facts out.
  */
 import type { TraceEvent } from '../../sim/trace.js';
+import type { RunContext } from '../checker.js';
 
 export interface DagJobFacts {
   readonly name: string;
@@ -132,4 +133,9 @@ export function downstreamClosure(jobs: readonly DagJobFacts[], name: string): S
     }
   }
   return seen;
+}
+
+/** The facts of a run, read once and shared by every DAG checker (`run.derive(dagFactsOf)`). */
+export function dagFactsOf(run: RunContext): DagFacts {
+  return dagFacts(run.trace);
 }

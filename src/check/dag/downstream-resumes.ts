@@ -9,12 +9,13 @@
  */
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { dagFacts, type DagFacts } from './dag-trace.js';
+import { dagFacts, dagFactsOf, type DagFacts } from './dag-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const DOWNSTREAM_RESUMES = 'downstream-resumes';
+const DOWNSTREAM_RESUMES = 'downstream-resumes';
 
-export function checkDownstreamResumes(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = dagFacts(trace);
+/** `facts`: the trace's, when the caller has read them already. */
+export function checkDownstreamResumes(trace: readonly TraceEvent[], epochMs = 0, facts: DagFacts = dagFacts(trace)): Violation[] {
   if (!facts.runnerAliveAtEnd || facts.jobs.length === 0 || attemptsInFlight(facts) > 0) return [];
   const endTime = trace.at(-1)?.t ?? 0;
   const violations: Violation[] = [];
@@ -57,3 +58,9 @@ function lastWord(facts: DagFacts, name: string): 'stopped' | 'other' {
   ].sort((a, b) => a.seq - b.seq);
   return events.at(-1)?.stopped ? 'stopped' : 'other';
 }
+
+export const downstreamResumes: Checker<RunContext> = {
+  name: DOWNSTREAM_RESUMES,
+  description: 'once all its upstream jobs succeeded (after a retry too), every job not stopped ran',
+  check: (run) => checkDownstreamResumes(run.trace, run.epochMs, run.derive(dagFactsOf)),
+};

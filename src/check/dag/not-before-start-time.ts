@@ -2,14 +2,13 @@
  * No job started before its start time. Judged by true time: the DAG scenario leaves clock skew
  * out, so the runner's clock is the true one.
  */
-import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { dagFacts } from './dag-trace.js';
+import { dagFactsOf, type DagFacts } from './dag-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const NOT_BEFORE_START_TIME = 'not-before-start-time';
+const NOT_BEFORE_START_TIME = 'not-before-start-time';
 
-export function checkNotBeforeStartTime(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = dagFacts(trace);
+export function checkNotBeforeStartTime(facts: DagFacts, epochMs = 0): Violation[] {
   const startAt = new Map(facts.jobs.map((job) => [job.name, job.startAtMs]));
   return facts.starts
     .filter((start) => {
@@ -24,3 +23,9 @@ export function checkNotBeforeStartTime(trace: readonly TraceEvent[], epochMs = 
       pid: start.event.pid,
     }));
 }
+
+export const notBeforeStartTime: Checker<RunContext> = {
+  name: NOT_BEFORE_START_TIME,
+  description: 'no job started before its start time',
+  check: (run) => checkNotBeforeStartTime(run.derive(dagFactsOf), run.epochMs),
+};

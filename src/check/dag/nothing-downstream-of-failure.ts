@@ -2,14 +2,13 @@
  * Nothing downstream of an unrecovered failure ran: once a job has failed for good (no retries
  * left) and is never restarted into success, no job downstream of it starts afterwards.
  */
-import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { dagFacts, downstreamClosure } from './dag-trace.js';
+import { dagFactsOf, type DagFacts, downstreamClosure } from './dag-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const NOTHING_DOWNSTREAM_OF_FAILURE = 'nothing-downstream-of-failure';
+const NOTHING_DOWNSTREAM_OF_FAILURE = 'nothing-downstream-of-failure';
 
-export function checkNothingDownstreamOfFailure(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = dagFacts(trace);
+export function checkNothingDownstreamOfFailure(facts: DagFacts, epochMs = 0): Violation[] {
   const violations: Violation[] = [];
   for (const failure of facts.ends) {
     if (failure.outcome !== 'failed') continue;
@@ -30,3 +29,9 @@ export function checkNothingDownstreamOfFailure(trace: readonly TraceEvent[], ep
   }
   return violations;
 }
+
+export const nothingDownstreamOfFailure: Checker<RunContext> = {
+  name: NOTHING_DOWNSTREAM_OF_FAILURE,
+  description: 'nothing downstream of an unrecovered failure ran',
+  check: (run) => checkNothingDownstreamOfFailure(run.derive(dagFactsOf), run.epochMs),
+};

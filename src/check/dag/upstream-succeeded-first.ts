@@ -1,14 +1,13 @@
 /**
  * No job started before every one of its upstream jobs had succeeded.
  */
-import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { dagFacts } from './dag-trace.js';
+import { dagFactsOf, type DagFacts } from './dag-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const UPSTREAM_SUCCEEDED_FIRST = 'upstream-succeeded-first';
+const UPSTREAM_SUCCEEDED_FIRST = 'upstream-succeeded-first';
 
-export function checkUpstreamSucceededFirst(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = dagFacts(trace);
+export function checkUpstreamSucceededFirst(facts: DagFacts, epochMs = 0): Violation[] {
   const dependsOn = new Map(facts.jobs.map((job) => [job.name, job.dependsOn]));
   const violations: Violation[] = [];
   for (const start of facts.starts) {
@@ -27,3 +26,9 @@ export function checkUpstreamSucceededFirst(trace: readonly TraceEvent[], epochM
   }
   return violations;
 }
+
+export const upstreamSucceededFirst: Checker<RunContext> = {
+  name: UPSTREAM_SUCCEEDED_FIRST,
+  description: 'no job started before all its upstream jobs succeeded',
+  check: (run) => checkUpstreamSucceededFirst(run.derive(dagFactsOf), run.epochMs),
+};

@@ -2,14 +2,13 @@
  * The concurrency limit is never exceeded: counting `executing` entries and exits in trace order,
  * no more jobs than the runner's limit are ever executing at once.
  */
-import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { jobRunnerFacts } from './job-trace.js';
+import { jobRunnerFactsOf, type JobRunnerFacts } from './job-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const CONCURRENCY_LIMIT = 'concurrency-limit';
+const CONCURRENCY_LIMIT = 'concurrency-limit';
 
-export function checkConcurrencyLimit(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = jobRunnerFacts(trace);
+export function checkConcurrencyLimit(facts: JobRunnerFacts, epochMs = 0): Violation[] {
   const limit = facts.concurrencyLimit;
   if (limit === undefined) return [];
   const executing = new Set<string>();
@@ -30,3 +29,9 @@ export function checkConcurrencyLimit(trace: readonly TraceEvent[], epochMs = 0)
   }
   return violations;
 }
+
+export const concurrencyLimit: Checker<RunContext> = {
+  name: CONCURRENCY_LIMIT,
+  description: 'never more jobs executing than the concurrency limit',
+  check: (run) => checkConcurrencyLimit(run.derive(jobRunnerFactsOf), run.epochMs),
+};

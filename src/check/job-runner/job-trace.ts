@@ -4,6 +4,7 @@
  * what each really printed (`sim-job.output`, recorded by the executor), and what clients read.
  */
 import type { TraceEvent } from '../../sim/trace.js';
+import type { RunContext } from '../checker.js';
 
 export interface TransitionFact {
   readonly job: string;
@@ -78,4 +79,9 @@ export function jobRunnerFacts(trace: readonly TraceEvent[]): JobRunnerFacts {
     }
   }
   return { concurrencyLimit, jobs, transitions, stopRequests, printed, reads };
+}
+
+/** The facts of a run, read once and shared by every job-runner checker (`run.derive(jobRunnerFactsOf)`). */
+export function jobRunnerFactsOf(run: RunContext): JobRunnerFacts {
+  return jobRunnerFacts(run.trace);
 }

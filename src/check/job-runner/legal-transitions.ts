@@ -5,16 +5,15 @@
  * The table is written out here again, on purpose: an oracle that imported the runner's own table
  * could not notice that table being wrong.
  */
-import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { jobRunnerFacts } from './job-trace.js';
+import { jobRunnerFactsOf, type JobRunnerFacts } from './job-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const LEGAL_TRANSITIONS = 'legal-transitions';
+const LEGAL_TRANSITIONS = 'legal-transitions';
 
 const LEGAL = new Set(['queued>executing', 'queued>stopped', 'executing>completed', 'executing>failed', 'executing>stopped']);
 
-export function checkLegalTransitions(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = jobRunnerFacts(trace);
+export function checkLegalTransitions(facts: JobRunnerFacts, epochMs = 0): Violation[] {
   const state = new Map<string, string>([...facts.jobs.keys()].map((id) => [id, 'queued']));
   const violations: Violation[] = [];
   for (const transition of facts.transitions) {
@@ -32,3 +31,9 @@ export function checkLegalTransitions(trace: readonly TraceEvent[], epochMs = 0)
   }
   return violations;
 }
+
+export const legalTransitions: Checker<RunContext> = {
+  name: LEGAL_TRANSITIONS,
+  description: 'every job goes queued -> executing -> completed|failed, or to stopped from queued or executing',
+  check: (run) => checkLegalTransitions(run.derive(jobRunnerFactsOf), run.epochMs),
+};

@@ -4,15 +4,14 @@
  * the order printed (a job that never ran printed nothing). The expected text is rebuilt from the
  * executor's own record, chunk by chunk.
  */
-import type { TraceEvent } from '../../sim/trace.js';
 import { chunkText } from '../../systems/job-runner/sim-executor.js';
 import type { Violation } from '../violation.js';
-import { jobRunnerFacts } from './job-trace.js';
+import { jobRunnerFactsOf, type JobRunnerFacts } from './job-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const OUTPUT_COMPLETE = 'output-complete';
+const OUTPUT_COMPLETE = 'output-complete';
 
-export function checkOutputComplete(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = jobRunnerFacts(trace);
+export function checkOutputComplete(facts: JobRunnerFacts, epochMs = 0): Violation[] {
   const violations: Violation[] = [];
   for (const read of facts.reads) {
     const execution = facts.jobs.get(read.job)?.execution;
@@ -37,3 +36,9 @@ function describeDifference(actual: string, expected: string): string {
   while (at < actual.length && actual[at] === expected[at]) at++;
   return `${actual.length} bytes that differ from the ${expected.length} printed from byte ${at}`;
 }
+
+export const outputComplete: Checker<RunContext> = {
+  name: OUTPUT_COMPLETE,
+  description: "every job's output, read whole or streamed, is complete and in order",
+  check: (run) => checkOutputComplete(run.derive(jobRunnerFactsOf), run.epochMs),
+};

@@ -3,14 +3,13 @@
  * `executing`, the runner's own clock (the clock the start time is expressed in) reads at least
  * that time.
  */
-import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { jobRunnerFacts } from './job-trace.js';
+import { jobRunnerFactsOf, type JobRunnerFacts } from './job-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const SCHEDULED_NOT_EARLY = 'scheduled-not-early';
+const SCHEDULED_NOT_EARLY = 'scheduled-not-early';
 
-export function checkScheduledNotEarly(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = jobRunnerFacts(trace);
+export function checkScheduledNotEarly(facts: JobRunnerFacts, epochMs = 0): Violation[] {
   const violations: Violation[] = [];
   for (const transition of facts.transitions) {
     if (transition.to !== 'executing') continue;
@@ -26,3 +25,9 @@ export function checkScheduledNotEarly(trace: readonly TraceEvent[], epochMs = 0
   }
   return violations;
 }
+
+export const scheduledNotEarly: Checker<RunContext> = {
+  name: SCHEDULED_NOT_EARLY,
+  description: "a scheduled job never starts before its time, by the runner's clock",
+  check: (run) => checkScheduledNotEarly(run.derive(jobRunnerFactsOf), run.epochMs),
+};

@@ -2,14 +2,13 @@
  * A job stopped while queued never runs: once a stop request found the job queued, the job never
  * goes on to execute.
  */
-import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { jobRunnerFacts } from './job-trace.js';
+import { jobRunnerFactsOf, type JobRunnerFacts } from './job-trace.js';
+import type { Checker, RunContext } from '../checker.js';
 
-export const STOPPED_QUEUED_NEVER_RUNS = 'stopped-queued-never-runs';
+const STOPPED_QUEUED_NEVER_RUNS = 'stopped-queued-never-runs';
 
-export function checkStoppedQueuedNeverRuns(trace: readonly TraceEvent[], epochMs = 0): Violation[] {
-  const facts = jobRunnerFacts(trace);
+export function checkStoppedQueuedNeverRuns(facts: JobRunnerFacts, epochMs = 0): Violation[] {
   const violations: Violation[] = [];
   for (const request of facts.stopRequests) {
     if (request.state !== 'queued') continue;
@@ -25,3 +24,9 @@ export function checkStoppedQueuedNeverRuns(trace: readonly TraceEvent[], epochM
   }
   return violations;
 }
+
+export const stoppedQueuedNeverRuns: Checker<RunContext> = {
+  name: STOPPED_QUEUED_NEVER_RUNS,
+  description: 'a job stopped while queued never runs',
+  check: (run) => checkStoppedQueuedNeverRuns(run.derive(jobRunnerFactsOf), run.epochMs),
+};

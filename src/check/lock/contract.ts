@@ -6,8 +6,9 @@
  */
 import type { Violation } from '../violation.js';
 import type { LeaseEvent, LockHistory } from './history.js';
+import type { Checker } from '../checker.js';
 
-export const LEASE_CONTRACT = 'lease-contract';
+const LEASE_CONTRACT = 'lease-contract';
 
 export function checkLeaseContract(history: LockHistory, options: { readonly toleranceMs: number }): Violation[] {
   const violations: Violation[] = [];
@@ -38,3 +39,9 @@ export function checkLeaseContract(history: LockHistory, options: { readonly tol
   }
   return violations;
 }
+
+export const leaseContract: Checker<{ readonly history: LockHistory; readonly toleranceMs: number }> = {
+  name: LEASE_CONTRACT,
+  description: 'every grant carries a token above all earlier ones for its key, and no expired lease is ever renewed',
+  check: ({ history, toleranceMs }) => checkLeaseContract(history, { toleranceMs }),
+};

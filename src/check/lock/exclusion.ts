@@ -9,8 +9,9 @@
  */
 import type { Violation } from '../violation.js';
 import type { LeaseEvent, LockHistory } from './history.js';
+import type { Checker } from '../checker.js';
 
-export const LEASE_EXCLUSION = 'lease-exclusion';
+const LEASE_EXCLUSION = 'lease-exclusion';
 
 interface LiveLease {
   readonly owner: string;
@@ -78,3 +79,9 @@ export function checkLeaseExclusion(history: LockHistory, options: { readonly to
   }
   return violations;
 }
+
+export const leaseExclusion: Checker<{ readonly history: LockHistory; readonly toleranceMs: number }> = {
+  name: LEASE_EXCLUSION,
+  description: 'at most one live lease per key at any moment, as the store granted them (up to the clock disagreement when callers judge expiry)',
+  check: ({ history, toleranceMs }) => checkLeaseExclusion(history, { toleranceMs }),
+};

@@ -6,8 +6,9 @@
 import { findFenceViolations, type FencedOperation } from '../../locks/fenced-resource.js';
 import type { Violation } from '../violation.js';
 import type { LockHistory } from './history.js';
+import type { Checker } from '../checker.js';
 
-export const FENCING = 'fencing';
+const FENCING = 'fencing';
 
 export function checkFencing(history: LockHistory): Violation[] {
   const bySeq = new Map(history.writes.map((write) => [write.seq, write]));
@@ -29,3 +30,9 @@ export function checkFencing(history: LockHistory): Violation[] {
       return { invariant: FENCING, message: `the resource ${violation.message}`, atMs: last.t, eventSeq: last.seq, pid: last.pid };
     });
 }
+
+export const fencing: Checker<{ readonly history: LockHistory }> = {
+  name: FENCING,
+  description: 'the resource never accepted a stale token, nor one token from two owners',
+  check: ({ history }) => checkFencing(history),
+};

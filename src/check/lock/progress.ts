@@ -5,8 +5,9 @@
  */
 import type { Violation } from '../violation.js';
 import type { LockHistory } from './history.js';
+import type { Checker } from '../checker.js';
 
-export const PROGRESS = 'progress';
+const PROGRESS = 'progress';
 
 export function checkProgress(history: LockHistory, options: { readonly keys: readonly string[]; readonly fromMs: number; readonly endMs: number }): Violation[] {
   const written = new Set(history.writes.filter((write) => write.accepted && write.t >= options.fromMs).map((write) => write.key));
@@ -18,3 +19,9 @@ export function checkProgress(history: LockHistory, options: { readonly keys: re
       atMs: options.fromMs,
     }));
 }
+
+export const progress: Checker<{ readonly history: LockHistory; readonly keys: readonly string[]; readonly fromMs: number; readonly endMs: number }> = {
+  name: PROGRESS,
+  description: 'every key is written again once the faults have settled',
+  check: ({ history, keys, fromMs, endMs }) => checkProgress(history, { keys, fromMs, endMs }),
+};

@@ -4,11 +4,13 @@ import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { emitRegressionTest, REGRESSIONS_DIR } from '../../scenario/emit-test.js';
 import { parseShard, runCampaign, type CampaignFailure, type CampaignResult } from '../../scenario/fuzz.js';
-import { InputError, runScenario } from '../../scenario/run.js';
+import { SIM_LOCK_BACKENDS } from '../../locks/lock-spec.js';
+import { InputError, resolveParams, runScenario } from '../../scenario/run.js';
+import type { Scenario } from '../../scenario/scenario.js';
 import { writeRunResult } from '../../report/result-file.js';
 import { defaultReportPath, writeReport, writeRunReport } from '../../report/report-file.js';
 import { loadScenario } from '../../scenario/registry.js';
-import { formatSwarm } from '../../scenario/swarm.js';
+import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
 import { describeFailure, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { parseAssignments } from '../format.js';
@@ -35,7 +37,7 @@ export default class FuzzCommand extends SimrunCommand {
     workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
     shard: Flags.string({ description: 'run shard i of n of the seed space: i/n' }),
     swarm: Flags.boolean({ description: 'each seed first draws which fault kinds are on and at what rates', default: false }),
-    lock: Flags.string({ description: 'the lock backend, or `all` to run every seed against every backend' }),
+    lock: Flags.string({ description: 'the lock backend as a lock spec (memory, file[:DIR], sqlite[:PATH]), or `all` to run every seed against every simulated backend' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
     set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
     'keep-going': Flags.boolean({ description: 'keep running after a failure', default: false }),
@@ -52,7 +54,7 @@ export default class FuzzCommand extends SimrunCommand {
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const scenario = await loadScenario(args.scenario);
     const params = parseAssignments(flags.set);
-    const locks = flags.lock === undefined ? undefined : flags.lock === 'all' ? lockNamesOf(scenario.params) : [flags.lock];
+    const locks = flags.lock === undefined ? undefined : flags.lock === 'all' ? lockNamesOf(scenario) : [flags.lock];
     const workers = flags.workers ?? availableParallelism();
     const runs = flags.runs ?? (durationMs === undefined ? 100 : undefined);
 
@@ -150,12 +152,8 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-/** The lock backends a scenario's `lock` parameter accepts. */
-function lockNamesOf(schema: unknown): string[] {
-  const shape = (schema as { shape?: Record<string, unknown> }).shape;
-  let field = shape?.lock as { _def?: { innerType?: unknown; values?: string[] } } | undefined;
-  while (field?._def?.innerType !== undefined) field = field._def.innerType as typeof field;
-  const values = field?._def?.values;
-  if (!Array.isArray(values)) throw new InputError('--lock all needs a scenario with a `lock` parameter');
-  return values;
+/** `--lock all`: every simulated backend, for a scenario with a `lock` parameter. */
+function lockNamesOf(scenario: Scenario<object>): string[] {
+  if (!('lock' in resolveParams(scenario))) throw new InputError('--lock all needs a scenario with a `lock` parameter');
+  return [...SIM_LOCK_BACKENDS];
 }

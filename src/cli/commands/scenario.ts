@@ -7,7 +7,7 @@ import { summarize, writeRunResult } from '../../report/result-file.js';
 import { writeRunReport } from '../../report/report-file.js'; // --report (issue 6)
 import { EXIT, SimrunCommand } from '../base.js';
 import { formatOffset, parseAssignments } from '../format.js';
-import { formatSwarm } from '../../scenario/swarm.js';
+import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
 
 export default class ScenarioCommand extends SimrunCommand {
   static override summary = 'Run one seed of a scenario under simulation and check its invariants.';
@@ -26,7 +26,7 @@ export default class ScenarioCommand extends SimrunCommand {
     seed: Flags.string({ description: 'the seed (a non-negative integer); a random one when absent' }),
     plan: Flags.string({ description: 'replay this fault plan (a JSON file) instead of the one the seed generates' }),
     set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
-    lock: Flags.string({ description: 'the lock backend, for scenarios with a `lock` parameter (memory, file, sqlite)' }),
+    lock: Flags.string({ description: 'the lock backend as a lock spec, for scenarios with a `lock` parameter (memory, file[:DIR], sqlite[:PATH])' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
     swarm: Flags.boolean({ description: 'swarm mode: the seed first draws which fault kinds are on and at what rates', default: false }),
     'out-dir': Flags.string({ description: 'where the JSON result is written', default: 'reports' }),

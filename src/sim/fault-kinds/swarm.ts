@@ -2,10 +2,11 @@
  * Swarm testing: before a seed runs, it first draws which fault kinds are enabled and how often
  * they strike, so one campaign explores very different mixes — some kinds entirely off, the rest
  * at rates from a quarter to four times the scenario's own. (A run with every fault always on
- * tends to hide the bugs that need a long quiet stretch, or one fault alone, to show.)
+ * tends to hide the bugs that need a long quiet stretch, or one fault alone, to show.) It draws
+ * over the kinds a scenario's fault space gives rates for.
  */
-import type { FaultSpace } from '../sim/faults.js';
-import type { Prng } from '../sim/prng.js';
+import type { Prng } from '../prng.js';
+import type { FaultSpace } from './kind.js';
 
 /** The rates one seed drew: kind → expected count over the fault window (0 = off). */
 export type SwarmDraw = Readonly<Record<string, number>>;
