@@ -13,6 +13,7 @@
  */
 import type { Env, LogData } from '../env/env.js';
 import type { EventOwner } from './event-queue.js';
+import { formatProcessId } from './process-id.js';
 import type { Prng } from './prng.js';
 import type { SimFs } from './sim-fs.js';
 
@@ -43,7 +44,7 @@ export class Incarnation implements EventOwner {
     readonly prng: Prng,
     host: ProcessHost,
   ) {
-    this.id = `${process.name}#${number}`;
+    this.id = formatProcessId(process.name, number);
     this.env = createSimEnv(this, host);
   }
 }
