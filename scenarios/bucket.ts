@@ -20,7 +20,8 @@ import { closeSimLocks, createSimLock, SIM_LOCK_KINDS } from '../src/scenario/si
 import type { Fault } from '../src/sim/faults.js';
 import type { World } from '../src/sim/world.js';
 import { tracedFence, type CommitFence } from '../src/systems/bucket/fence.js';
-import { processName } from '../src/check/bucket/events.js';
+import { emitBucket } from '../src/systems/bucket/events.js';
+import { processName } from '../src/sim/process-id.js';
 import type { Env } from '../src/env/env.js';
 import { BUCKET_MUTANTS, neverExpiringLock, UnfencedResource, workerFlawsOf } from '../src/systems/bucket/mutants.js';
 import { planDrops, provideDrops } from '../src/systems/bucket/provider.js';
@@ -176,7 +177,7 @@ export default defineScenario<BucketParams>({
     // The output store's fence: one shared service, judged by the world's clock. Its verdicts go
     // into the trace, where the mutual-exclusion checker reads them.
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
-    const fence = tracedFence(resource, (operation) => world.record('fence', 'bucket.fence', { ...operation }));
+    const fence = tracedFence(resource, (operation) => emitBucket({ log: (kind, data) => world.record('fence', kind, data) }, { kind: 'bucket.fence', data: { ...operation } }));
     const stalls = stallsOf(world);
     /** The fence as worker `env` reaches it: a pending stall freezes the worker just before its request lands. */
     const fenceFor = (env: Env): CommitFence => ({
