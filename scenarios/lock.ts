@@ -23,8 +23,10 @@ import { withLockLatency, type LockLatencyOptions } from '../src/locks/sim-proxy
 import { tracedLock } from '../src/locks/traced-lock.js';
 import { LockLostError, LockTimeoutError } from '../src/locks/errors.js';
 import { withLock } from '../src/locks/with-lock.js';
+import { resourceEvents } from '../src/locks/events.js';
 import { defineScenario } from '../src/scenario/scenario.js';
 import { closeSimLocks, createSimLock, SIM_LOCK_DIR, SIM_LOCK_KINDS } from '../src/scenario/sim-locks.js';
+import { processName } from '../src/sim/process-id.js';
 import type { Fault } from '../src/sim/faults.js';
 import type { TraceEvent } from '../src/sim/trace.js';
 import type { World } from '../src/sim/world.js';
@@ -103,7 +105,7 @@ function stallsOf(world: World): Map<string, number> {
 
 /** `backend` as process `env` reaches it, freezing on a pending stall just before a call lands. */
 function stallable(world: World, backend: LockBackend, env: Env): LockBackend {
-  const name = env.id.split('#')[0]!;
+  const name = processName(env.id);
   const landing = async (): Promise<void> => {
     const stalls = stallsOf(world);
     const ms = stalls.get(name);
@@ -256,7 +258,7 @@ export default defineScenario<LockParams>({
                 for (let step = 0; step < p.steps && !signal.aborted; step += 1) {
                   const highestBefore = resource.highestToken(key);
                   const accepted = resource.accept(key, lease.token, env.id);
-                  env.log('resource.write', { key, token: lease.token, owner: env.id, accepted, highestBefore });
+                  resourceEvents.emit(env, { kind: 'resource.write', data: { key, token: lease.token, owner: env.id, accepted, highestBefore } });
                   if (!accepted) return;
                   await env.sleep(p.stepMs, signal).catch(() => undefined);
                 }
