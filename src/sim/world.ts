@@ -332,7 +332,7 @@ export class World {
         this.wake(owner, delayMs, complete);
       },
       takeFault: (operation, path) => this.takeFsFault(owner.process.name, operation, path),
-      record: (operation, path, outcome) => this.record(owner.id, `fs.${operation}`, { path, ...outcome }),
+      record: (operation, path, outcome) => this.recordKernel(owner.id, { kind: `fs.${operation}`, data: { path, ...outcome } }),
     };
     return new SimFs(host);
   }
