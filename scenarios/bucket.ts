@@ -22,6 +22,7 @@ import { defineFaultKind, type Fault, type FaultKind } from '../src/sim/faults.j
 import { fsError } from '../src/sim/fault-kinds/kernel.js';
 import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
 import { tracedFence, type CommitFence } from '../src/systems/bucket/fence.js';
+import { emitBucket } from '../src/systems/bucket/events.js';
 import type { Env } from '../src/env/env.js';
 import { BUCKET_MUTANTS, neverExpiringLock, UnfencedResource, workerFlawsOf } from '../src/systems/bucket/mutants.js';
 import { planDrops, provideDrops } from '../src/systems/bucket/provider.js';
@@ -169,7 +170,7 @@ export default defineScenario<BucketParams, BucketState>({
     // The output store's fence: one shared service, judged by the world's clock. Its verdicts go
     // into the trace, where the mutual-exclusion checker reads them.
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
-    const fence = tracedFence(resource, (operation) => world.record('fence', 'bucket.fence', { ...operation }));
+    const fence = tracedFence(resource, (operation) => emitBucket({ log: (kind, data) => world.record('fence', kind, data) }, { kind: 'bucket.fence', data: { ...operation } }));
     const state: BucketState = { locks: new SimLocks(world), stalls: new PendingStalls(), lags: new Map() };
     const { stalls, lags } = state;
     /** The fence as worker `env` reaches it: a pending stall freezes the worker just before its request lands. */

@@ -14,6 +14,7 @@ import type { Prng } from '../src/sim/prng.js';
 import { JOB_RUNNER_MUTANTS, JobRunner, type JobRunnerMutant } from '../src/systems/job-runner/job-runner.js';
 import { isTerminal } from '../src/systems/job-runner/lifecycle.js';
 import { createSimExecutor, SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
+import { jobClientEvents } from '../src/systems/job-runner/events.js';
 
 const params = z
   .object({
@@ -91,7 +92,7 @@ async function client(env: Env, runner: JobRunner, workload: readonly PlannedJob
       run: () => {
         const id = runner.start({ command: commandOf(job.behaviour) }, job.delayMs === undefined ? {} : { at: env.now() + job.delayMs });
         ids[index] = id;
-        env.log('client.started', { job: id });
+        jobClientEvents.emit(env, { kind: 'client.started', data: { job: id } });
       },
     });
     if (job.streamAfterMs !== undefined) {
@@ -109,14 +110,14 @@ async function client(env: Env, runner: JobRunner, workload: readonly PlannedJob
   }
   while (runner.list().some((job) => !isTerminal(job.state))) await env.sleep(1_000);
   await Promise.all(streams);
-  for (const id of ids) env.log('client.output', { job: id, how: 'whole', text: runner.output(id).text() });
+  for (const id of ids) jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'whole', text: runner.output(id).text() } });
 }
 
 /** Reads a job's output as a stream until the job ends, then records what it read. */
 async function follow(env: Env, runner: JobRunner, id: string): Promise<void> {
   let text = '';
   for await (const chunk of runner.output(id).stream()) text += chunk.text;
-  env.log('client.output', { job: id, how: 'stream', text });
+  jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'stream', text } });
 }
 
 /** Kills one executing job (the `pick`-th, counting round), if any is executing: as an OOM killer would. */

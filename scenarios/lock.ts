@@ -28,6 +28,7 @@ import { expiryClockOf, SIM_LOCK_DIR, SimLocks, simLockParam } from '../src/scen
 import type { ExpiryClock } from '../src/locks/lock-spec.js';
 import { slowCalls } from '../src/sim/fault-kinds/slow-calls.js';
 import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
+import { resourceEvents } from '../src/locks/events.js';
 import type { World } from '../src/sim/world.js';
 
 const rate = z.number().nonnegative();
@@ -218,7 +219,7 @@ export default defineScenario<LockParams, LockState>({
                 for (let step = 0; step < p.steps && !signal.aborted; step += 1) {
                   const highestBefore = resource.highestToken(key);
                   const accepted = resource.accept(key, lease.token, env.id);
-                  env.log('resource.write', { key, token: lease.token, owner: env.id, accepted, highestBefore });
+                  resourceEvents.emit(env, { kind: 'resource.write', data: { key, token: lease.token, owner: env.id, accepted, highestBefore } });
                   if (!accepted) return;
                   await env.sleep(p.stepMs, signal).catch(() => undefined);
                 }

@@ -5,10 +5,13 @@
  */
 export type { Env, LogData, FsPromises, StatsLike, WriteOptions } from './env/index.js';
 export { errorCode, realEnv, type RealEnvOptions } from './env/index.js';
+export { eventFamily, type EventFamily, type EventShape, type EventOfKind, type KindList, type Recorded, type RecordedEvent } from './env/events.js';
 
 export { World, DEFAULT_EPOCH_MS, type WorldOptions, type RunOutcome, type FsFault, type FsLatency } from './sim/world.js';
 export { Prng } from './sim/prng.js';
 export { Trace, traceHash, stableStringify, type TraceEvent } from './sim/trace.js';
+export { processEvents, stdoutEvents, fsEvents, faultEvents, kernelEvents, type KernelEvent, type ProcessEvent, type StdoutEvent, type FsEvent, type FsEventKind, type FaultEvent } from './sim/events.js';
+export { formatProcessId, parseProcessId, processName, type ProcessId } from './sim/process-id.js';
 export { HarnessError, EventBudgetExceeded, NoProgress, WallClockExceeded } from './sim/errors.js';
 export {
   parseFaultPlan,

@@ -11,6 +11,7 @@ export type { SqlClockOptions } from './sql-common.js';
 export { parseLockSpec, openLock, type LockSpec, type OpenLockOptions } from './lock-spec.js';
 export { withLock, type WithLockOptions, type LockedWork } from './with-lock.js';
 export { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { leaseEvents, lockEvents, resourceEvents, type LeaseEvent, type LockEvent, type ResourceEvent } from './events.js';
 export { FencedResource, findFenceViolations, type FencedOperation, type FenceViolation } from './fenced-resource.js';
 export { withLockLatency, LockCallError, type LockLatencyOptions } from './sim-proxy.js';
 export { lockMutants, UnfencedResource, type LockMutant, type MutantContext } from './mutants.js';

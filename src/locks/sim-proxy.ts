@@ -11,6 +11,7 @@
 import type { Env } from '../env/env.js';
 import { LockError } from './errors.js';
 import type { LockBackend } from './lock.js';
+import { lockEvents } from './events.js';
 
 export interface LockLatencyOptions {
   /** Shortest one-way latency in ms. */
@@ -44,13 +45,13 @@ export function withLockLatency(backend: LockBackend, env: Env, options: LockLat
   async function call<T>(operation: string, perform: () => Promise<T>): Promise<T> {
     await env.sleep(latencyMs());
     if (env.random() < failRate) {
-      env.log('lock.fault', { backend: backend.name, operation, tookEffect: false });
+      lockEvents.emit(env, { kind: 'lock.fault', data: { backend: backend.name, operation, tookEffect: false } });
       throw new LockCallError(backend.name, operation, false);
     }
     const result = await perform();
     await env.sleep(latencyMs());
     if (env.random() < afterEffectRate) {
-      env.log('lock.fault', { backend: backend.name, operation, tookEffect: true });
+      lockEvents.emit(env, { kind: 'lock.fault', data: { backend: backend.name, operation, tookEffect: true } });
       throw new LockCallError(backend.name, operation, true);
     }
     return result;

@@ -15,6 +15,7 @@
  */
 import type { Env } from '../env/env.js';
 import type { Lease, LockBackend } from './lock.js';
+import { leaseEvents } from './events.js';
 
 /** `judgeNow`: the clock that judges expiry for this backend (the store's, or the caller's own). */
 export function tracedLock(backend: LockBackend, env: Env, judgeNow: () => number): LockBackend {
@@ -32,20 +33,20 @@ export function tracedLock(backend: LockBackend, env: Env, judgeNow: () => numbe
     name: backend.name,
     async tryAcquire(key, owner, ttlMs) {
       const lease = await backend.tryAcquire(key, owner, ttlMs);
-      if (lease !== null) env.log('lease.granted', { ...leaseFields(lease), ...timing(lease, ttlMs) });
+      if (lease !== null) leaseEvents.emit(env, { kind: 'lease.granted', data: { ...leaseFields(lease), ...timing(lease, ttlMs) } });
       return lease;
     },
     async renew(lease, ttlMs) {
       const remainingBeforeMs = Math.max(lease.expiresAt, latestExpiry.get(idOf(lease)) ?? -Infinity) - judgeNow();
       const renewed = await backend.renew(lease, ttlMs);
-      if (renewed !== null) env.log('lease.renewed', { ...leaseFields(renewed), remainingBeforeMs, ...timing(renewed, ttlMs) });
+      if (renewed !== null) leaseEvents.emit(env, { kind: 'lease.renewed', data: { ...leaseFields(renewed), remainingBeforeMs, ...timing(renewed, ttlMs) } });
       return renewed;
     },
     async release(lease) {
-      env.log('lease.releasing', leaseFields(lease));
+      leaseEvents.emit(env, { kind: 'lease.releasing', data: leaseFields(lease) });
       const released = await backend.release(lease);
       latestExpiry.delete(idOf(lease));
-      env.log('lease.released', { ...leaseFields(lease), released });
+      leaseEvents.emit(env, { kind: 'lease.released', data: { ...leaseFields(lease), released } });
       return released;
     },
     ...(backend.close === undefined ? {} : { close: () => backend.close!() }),

@@ -14,6 +14,7 @@ import type { Env } from '../env/env.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { LockConfigError, LockLostError, LockStateCorruptError, LockTimeoutError } from './errors.js';
 import type { Lease, LockBackend } from './lock.js';
+import { lockEvents } from './events.js';
 
 export interface WithLockOptions {
   /** Time, sleep, randomness and logging. */
@@ -57,7 +58,7 @@ export async function withLock<T>(backend: LockBackend, key: string, owner: stri
   if (!(fraction > 0 && fraction < 1)) throw new LockConfigError(backend.name, `withLock: renewEveryFraction must be in (0, 1), got ${fraction}`);
 
   const holding = await acquire(backend, key, owner, options);
-  env.log('lock.acquired', { backend: backend.name, key, owner, token: holding.lease.token, expiresAt: holding.lease.expiresAt });
+  lockEvents.emit(env, { kind: 'lock.acquired', data: { backend: backend.name, key, owner, token: holding.lease.token, expiresAt: holding.lease.expiresAt } });
   const lost = new AbortController();
   const done = new AbortController();
   // Whole milliseconds, rounded down so renewals come early rather than late.
@@ -86,11 +87,11 @@ async function acquire(backend: LockBackend, key: string, owner: string, options
       // Bad configuration and corrupt state will not heal by retrying; everything else may.
       if (error instanceof LockConfigError || error instanceof LockStateCorruptError) throw error;
       lastError = error;
-      env.log('lock.error', { backend: backend.name, key, owner, op: 'acquire', error: String(error) });
+      lockEvents.emit(env, { kind: 'lock.error', data: { backend: backend.name, key, owner, op: 'acquire', error: String(error) } });
     }
     const waitedMs = env.now() - startedAt;
     if (waitedMs >= timeoutMs) {
-      env.log('lock.timeout', { backend: backend.name, key, owner, waitedMs });
+      lockEvents.emit(env, { kind: 'lock.timeout', data: { backend: backend.name, key, owner, waitedMs } });
       throw new LockTimeoutError(backend.name, key, owner, waitedMs, { cause: lastError });
     }
     // Whole milliseconds, so virtual time stays on integers and a simulated trace stays readable.
@@ -103,7 +104,7 @@ async function keepRenewed(backend: LockBackend, holding: Holding, options: With
   const { env, ttlMs } = options;
   const lose = (reason: string, cause?: unknown): void => {
     const { key, token, owner } = holding.lease;
-    env.log('lock.lost', { backend: backend.name, key, owner, token, reason });
+    lockEvents.emit(env, { kind: 'lock.lost', data: { backend: backend.name, key, owner, token, reason } });
     lost.abort(new LockLostError(backend.name, key, token, reason, { cause }));
   };
   let nextRenewAt = env.now() + intervalMs;
@@ -140,7 +141,7 @@ async function keepRenewed(backend: LockBackend, holding: Holding, options: With
     const answer = first === 'stopped' ? await renewal : first;
     if ('error' in answer) {
       lastError = answer.error;
-      env.log('lock.error', { backend: backend.name, key: holding.lease.key, owner: holding.lease.owner, op: 'renew', error: String(answer.error) });
+      lockEvents.emit(env, { kind: 'lock.error', data: { backend: backend.name, key: holding.lease.key, owner: holding.lease.owner, op: 'renew', error: String(answer.error) } });
       nextRenewAt = env.now() + Math.max(1, Math.floor(intervalMs / 2));
       continue;
     }
@@ -154,9 +155,9 @@ async function keepRenewed(backend: LockBackend, holding: Holding, options: With
 async function release(backend: LockBackend, lease: Lease, env: Env): Promise<void> {
   try {
     const released = await backend.release(lease);
-    env.log('lock.released', { backend: backend.name, key: lease.key, owner: lease.owner, token: lease.token, released });
+    lockEvents.emit(env, { kind: 'lock.released', data: { backend: backend.name, key: lease.key, owner: lease.owner, token: lease.token, released } });
   } catch (error) {
     // The lease lapses on its own; failing the work because the release failed would hide its result.
-    env.log('lock.error', { backend: backend.name, key: lease.key, owner: lease.owner, token: lease.token, op: 'release', error: String(error) });
+    lockEvents.emit(env, { kind: 'lock.error', data: { backend: backend.name, key: lease.key, owner: lease.owner, token: lease.token, op: 'release', error: String(error) } });
   }
 }

@@ -1,10 +1,10 @@
 /**
  * The files table of a bucket run, derived from its `bucket.*` events: for each file, the time its
  * name promises, when it appeared, who claimed it (with which token), how many times processing
- * started, and who committed it. Any `bucket.*` event with a string `file` field counts, so the table
- * follows the bucket system's events without a fixed list.
+ * started, and who committed it. Every `BucketEvent` with a `file` field counts.
  */
 import type { TraceEvent } from '../sim/trace.js';
+import { bucketEvents } from '../systems/bucket/events.js';
 
 export interface FileClaim {
   readonly pid: string;
@@ -32,18 +32,18 @@ export interface FileRow {
 /** One row per file named by a `bucket.*` event, in order of first appearance; empty when there are none. */
 export function deriveFiles(trace: readonly TraceEvent[], epochMs: number): FileRow[] {
   const rows = new Map<string, { file: string; namedMs?: number; appearedMs?: number; claims: FileClaim[]; starts: number; commits: FileClaim[]; seq: number }>();
-  for (const event of trace) {
-    if (!event.kind.startsWith('bucket.')) continue;
-    const file = event.data?.file;
-    if (typeof file !== 'string') continue;
+  for (const event of bucketEvents.of(trace)) {
+    const data = event.data;
+    if (!('file' in data)) continue;
+    const { file } = data;
     let row = rows.get(file);
     if (row === undefined) {
-      const namedMs = namedTime(file, event.data?.namedAt, epochMs);
+      const namedMs = namedTime(file, 'namedAtMs' in data ? data.namedAtMs : undefined, epochMs);
       row = { file, ...(namedMs === undefined ? {} : { namedMs }), claims: [], starts: 0, commits: [], seq: event.seq };
       rows.set(file, row);
     }
     const t = event.t - epochMs;
-    const token = typeof event.data?.token === 'number' ? event.data.token : undefined;
+    const token = 'token' in data ? data.token : undefined;
     const mark: FileClaim = { pid: event.pid, t, seq: event.seq, ...(token === undefined ? {} : { token }) };
     if (event.kind === 'bucket.drop') row.appearedMs ??= t;
     else if (event.kind === 'bucket.claim') row.claims.push(mark);
@@ -57,7 +57,7 @@ export function deriveFiles(trace: readonly TraceEvent[], epochMs: number): File
   }));
 }
 
-/** The time a file's name stands for: an explicit `namedAt` (epoch ms), or `YYYY_MM_DD_HH_MM` in the name, read as UTC. */
+/** The time a file's name stands for: an explicit `namedAtMs` (epoch ms, from its drop), or `YYYY_MM_DD_HH_MM` in the name, read as UTC. */
 function namedTime(file: string, namedAt: unknown, epochMs: number): number | undefined {
   if (typeof namedAt === 'number') return namedAt - epochMs;
   const match = /(\d{4})_(\d{2})_(\d{2})_(\d{2})_(\d{2})/.exec(file);

@@ -8,6 +8,9 @@
  * than the kernel's own `process.*`) is a span, matched on the event's `file`, `key`, `id` or `job`
  * field, so a new system gets its spans without the report knowing about it.
  */
+import { lockEvents } from '../locks/events.js';
+import { faultEvents, processEvents } from '../sim/events.js';
+import { processName } from '../sim/process-id.js';
 import type { TraceEvent } from '../sim/trace.js';
 
 export type SpanKind = 'lock' | 'activity' | 'paused';
@@ -115,85 +118,92 @@ export function deriveTimeline(trace: readonly TraceEvent[], epochMs: number, en
 
   for (const event of trace) {
     const t = event.t - epochMs;
-    const data = event.data ?? {};
     if (event.pid === 'world') {
-      if (event.kind.startsWith('fault.')) faults.push({ kind: 'fault', t, seq: event.seq, label: faultLabel(event.kind.slice(6), data) });
+      if (faultEvents.is(event)) faults.push({ kind: 'fault', t, seq: event.seq, label: faultLabel(event.kind.slice('fault.'.length), event.data) });
       continue;
     }
     const lane = laneOf(event, t);
-    switch (event.kind) {
-      case 'process.start': {
-        const name = event.pid.replace(/#\d+$/, '');
-        const restart = names.has(name);
-        names.add(name);
-        lane.start = t;
-        lane.marks.push({ kind: restart ? 'restart' : 'start', t, seq: event.seq, label: restart ? `restarted as ${event.pid}` : `started ${event.pid}` });
-        break;
-      }
-      case 'process.exit':
-      case 'process.crash':
-      case 'process.error': {
-        const endedBy = event.kind === 'process.exit' ? 'exit' : event.kind === 'process.crash' ? 'crash' : 'error';
-        const label = endedBy === 'exit' ? 'exited' : endedBy === 'crash' ? 'crashed' : `died: ${String(data.message ?? 'error')}`;
-        lane.marks.push({ kind: endedBy, t, seq: event.seq, label });
-        end(lane, t, endedBy);
-        locks.holderEnded(event.pid, t, endedBy === 'exit' ? 'released' : 'crashed');
-        break;
-      }
-      case 'process.pause': {
-        const until = typeof data.untilMs === 'number' ? data.untilMs - epochMs : t + Number(data.ms ?? 0);
-        lane.spans.push({ kind: 'paused', start: t, end: until, label: `paused ${formatMs(until - t)}`, seq: event.seq });
-        break;
-      }
-      case 'process.skew':
-      case 'process.drift':
-        lane.marks.push({ kind: 'skew', t, seq: event.seq, label: event.kind === 'process.skew' ? `clock skew ${String(data.skewMs)} ms` : `clock drift ${String(data.driftPpm)} ppm` });
-        break;
-      case 'lock.acquired': {
-        const key = String(data.key);
-        const token = typeof data.token === 'number' ? data.token : null;
-        lane.open.set(`lock:${key}:${String(token)}`, { kind: 'lock', start: t, label: `${key}${token === null ? '' : ' #' + token}`, seq: event.seq });
-        locks.acquired(key, event.pid, token, t, event.seq, typeof data.expiresAt === 'number' ? data.expiresAt - epochMs : undefined);
-        break;
-      }
-      case 'lock.released':
-      case 'lock.lost': {
-        const key = String(data.key);
-        const token = typeof data.token === 'number' ? data.token : null;
-        close(lane, `lock:${key}:${String(token)}`, t, event.kind === 'lock.lost');
-        locks.ended(key, event.pid, token, t, event.kind === 'lock.released' ? 'released' : 'lost');
-        if (event.kind === 'lock.lost') lane.marks.push({ kind: 'lock-lost', t, seq: event.seq, label: `lost lock ${key}${token === null ? '' : ' #' + token}: ${String(data.reason ?? '')}` });
-        break;
-      }
-      case 'lock.error': {
-        lane.marks.push({ kind: 'lock-error', t, seq: event.seq, label: `lock error on ${String(data.key ?? '')} (${String(data.op ?? '')}): ${String(data.error ?? '')}` });
-        // A release that failed or timed out still ends the holding: the holder has let go, and the
-        // lease lapses at its expiry at the latest.
-        if (data.op === 'release') {
-          const key = String(data.key);
-          const token = typeof data.token === 'number' ? data.token : null;
-          close(lane, `lock:${key}:${String(token)}`, t, false);
-          locks.ended(key, event.pid, token, t, 'released');
+    if (processEvents.is(event)) {
+      switch (event.kind) {
+        case 'process.start': {
+          const name = processName(event.pid);
+          const restart = names.has(name);
+          names.add(name);
+          lane.start = t;
+          lane.marks.push({ kind: restart ? 'restart' : 'start', t, seq: event.seq, label: restart ? `restarted as ${event.pid}` : `started ${event.pid}` });
+          break;
         }
-        break;
-      }
-      case 'lock.timeout':
-        // Giving up on a busy key is routine for workers that poll; it gets a quiet mark.
-        lane.marks.push({ kind: 'lock-timeout', t, seq: event.seq, label: `gave up waiting for ${String(data.key ?? '')} after ${String(data.waitedMs ?? '?')} ms` });
-        break;
-      default: {
-        const activity = /^(.+)\.(start|end)$/.exec(event.kind);
-        if (activity === null || activity[1] === 'process') break;
-        const [, name = '', edge] = activity;
-        const subject = subjectOf(data);
-        const key = `activity:${name}:${subject}`;
-        if (edge === 'start') {
-          close(lane, key, t, true);
-          lane.open.set(key, { kind: 'activity', start: t, label: subject === '' ? name : subject, seq: event.seq });
-        } else {
-          close(lane, key, t, false);
+        case 'process.exit':
+        case 'process.crash':
+        case 'process.error': {
+          const endedBy = event.kind === 'process.exit' ? 'exit' : event.kind === 'process.crash' ? 'crash' : 'error';
+          const label = event.kind === 'process.error' ? `died: ${event.data.message}` : endedBy === 'exit' ? 'exited' : 'crashed';
+          lane.marks.push({ kind: endedBy, t, seq: event.seq, label });
+          end(lane, t, endedBy);
+          locks.holderEnded(event.pid, t, endedBy === 'exit' ? 'released' : 'crashed');
+          break;
         }
+        case 'process.pause': {
+          const until = event.data.untilMs - epochMs;
+          lane.spans.push({ kind: 'paused', start: t, end: until, label: `paused ${formatMs(until - t)}`, seq: event.seq });
+          break;
+        }
+        case 'process.skew':
+          lane.marks.push({ kind: 'skew', t, seq: event.seq, label: `clock skew ${event.data.skewMs} ms` });
+          break;
+        case 'process.drift':
+          lane.marks.push({ kind: 'skew', t, seq: event.seq, label: `clock drift ${event.data.driftPpm} ppm` });
+          break;
       }
+      continue;
+    }
+    if (lockEvents.is(event)) {
+      switch (event.kind) {
+        case 'lock.acquired': {
+          const { key, token, expiresAt } = event.data;
+          lane.open.set(`lock:${key}:${token}`, { kind: 'lock', start: t, label: `${key} #${token}`, seq: event.seq });
+          // A trace read back from a file may lack the expiry (a hand-made one does): no orphaned lease then.
+          locks.acquired(key, event.pid, token, t, event.seq, typeof expiresAt === 'number' ? expiresAt - epochMs : undefined);
+          break;
+        }
+        case 'lock.released':
+        case 'lock.lost': {
+          const { key, token } = event.data;
+          close(lane, `lock:${key}:${token}`, t, event.kind === 'lock.lost');
+          locks.ended(key, event.pid, token, t, event.kind === 'lock.released' ? 'released' : 'lost');
+          if (event.kind === 'lock.lost') lane.marks.push({ kind: 'lock-lost', t, seq: event.seq, label: `lost lock ${key} #${token}: ${event.data.reason}` });
+          break;
+        }
+        case 'lock.error': {
+          const { key, op, error } = event.data;
+          lane.marks.push({ kind: 'lock-error', t, seq: event.seq, label: `lock error on ${key} (${op}): ${error}` });
+          // A release that failed or timed out still ends the holding: the holder has let go, and the
+          // lease lapses at its expiry at the latest.
+          if (op === 'release') {
+            const token = event.data.token ?? null;
+            close(lane, `lock:${key}:${String(token)}`, t, false);
+            locks.ended(key, event.pid, token, t, 'released');
+          }
+          break;
+        }
+        case 'lock.timeout':
+          // Giving up on a busy key is routine for workers that poll; it gets a quiet mark.
+          lane.marks.push({ kind: 'lock-timeout', t, seq: event.seq, label: `gave up waiting for ${event.data.key} after ${event.data.waitedMs} ms` });
+          break;
+      }
+      continue;
+    }
+    // Any other `<name>.start` / `<name>.end` pair is an activity, whatever system recorded it.
+    const activity = /^(.+)\.(start|end)$/.exec(event.kind);
+    if (activity === null) continue;
+    const [, name = '', edge] = activity;
+    const subject = subjectOf(event.data ?? {});
+    const key = `activity:${name}:${subject}`;
+    if (edge === 'start') {
+      close(lane, key, t, true);
+      lane.open.set(key, { kind: 'activity', start: t, label: subject === '' ? name : subject, seq: event.seq });
+    } else {
+      close(lane, key, t, false);
     }
   }
   for (const lane of lanes.values()) if (lane.end === undefined) end(lane, horizon, 'horizon');

@@ -13,6 +13,8 @@
  */
 import type { Env, LogData } from '../env/env.js';
 import type { EventOwner } from './event-queue.js';
+import { stdoutEvents } from './events.js';
+import { formatProcessId } from './process-id.js';
 import type { Prng } from './prng.js';
 import type { SimFs } from './sim-fs.js';
 
@@ -43,7 +45,7 @@ export class Incarnation implements EventOwner {
     readonly prng: Prng,
     host: ProcessHost,
   ) {
-    this.id = `${process.name}#${number}`;
+    this.id = formatProcessId(process.name, number);
     this.env = createSimEnv(this, host);
   }
 }
@@ -147,7 +149,7 @@ function createSimEnv(self: Incarnation, host: ProcessHost): Env {
     if (self.alive) host.record(self.id, kind, data);
   };
   env.print = function print(line: string): void {
-    if (self.alive) host.record(self.id, 'stdout', { line });
+    stdoutEvents.emit(env, { kind: 'stdout', data: { line } });
   };
   return env;
 }

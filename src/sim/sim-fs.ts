@@ -10,8 +10,15 @@
  */
 import { Volume, type IProcess } from 'memfs';
 import type { FsPromises, StatsLike, WriteOptions } from '../env/fs.js';
+import type { FsEvent } from './events.js';
 
 export type FsOperation = 'readFile' | 'writeFile' | 'appendFile' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'stat' | 'rm';
+
+/** What an operation's trace event says besides its path. */
+export type FsOutcome = Omit<FsEvent['data'], 'path'>;
+
+/** What an operation adds to its trace event whatever its outcome: the size and flag of a write, a rename's target. */
+type FsDetail = Pick<FsOutcome, 'bytes' | 'flag' | 'to'>;
 
 /** What the world provides to a process's filesystem: when to complete, and whether to fail. */
 export interface FsHost {
@@ -22,8 +29,8 @@ export interface FsHost {
   complete(operation: FsOperation, path: string, complete: () => void): void;
   /** An injected error code for this operation, consuming the fault, or undefined. */
   takeFault(operation: FsOperation, path: string): string | undefined;
-  /** Records the operation in the trace. */
-  record(operation: FsOperation, path: string, outcome: Readonly<Record<string, unknown>>): void;
+  /** Records the operation in the trace (as an `FsEvent`, see `events.ts`). */
+  record(operation: FsOperation, path: string, outcome: FsOutcome): void;
 }
 
 /**
@@ -147,7 +154,7 @@ export class SimFs implements FsPromises {
     });
   }
 
-  private run<T>(operation: FsOperation, path: string, perform: (volume: Volume) => T, detail?: Record<string, unknown>): Promise<T> {
+  private run<T>(operation: FsOperation, path: string, perform: (volume: Volume) => T, detail?: FsDetail): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.host.complete(operation, path, () => {
         const injected = this.host.takeFault(operation, path);

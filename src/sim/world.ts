@@ -21,9 +21,11 @@ import FakeTimers from '@sinonjs/fake-timers';
 import type { FsPromises } from '../env/fs.js';
 import type { LogData } from '../env/env.js';
 import { EventBudgetExceeded, NoProgress, WallClockExceeded } from './errors.js';
+import type { KernelEvent } from './events.js';
 import { EventQueue, Lane, type ScheduledEvent } from './event-queue.js';
 import { realPerformanceNow, realSetImmediate } from './globals.js';
 import { Incarnation, SimProcess, type ProcessHost, type ProcessMain } from './process.js';
+import { formatProcessId } from './process-id.js';
 import { Prng } from './prng.js';
 import { createVolume, SimFs, type FsHost, type FsOperation } from './sim-fs.js';
 import { Trace } from './trace.js';
@@ -170,6 +172,11 @@ export class World {
     this.trace.append(this.nowMs, pid, kind, data);
   }
 
+  /** Appends one of the kernel's own events (typed: see `events.ts`). */
+  private recordKernel(pid: string, event: KernelEvent): void {
+    this.record(pid, event.kind, event.data);
+  }
+
   // ---- processes ---------------------------------------------------------------------------
 
   /** Starts `main(env)` as simulated process `name`, incarnation 1. */
@@ -197,7 +204,7 @@ export class World {
     if (incarnation === undefined || !incarnation.alive) return;
     incarnation.alive = false;
     incarnation.state = 'crashed';
-    this.record(incarnation.id, 'process.crash');
+    this.recordKernel(incarnation.id, { kind: 'process.crash' });
   }
 
   /** Starts a new incarnation of `name`; a running one is crashed first. */
@@ -214,14 +221,14 @@ export class World {
     const now = this.nowMs;
     incarnation.pausedUntil = Math.max(incarnation.pausedUntil, now) + ms;
     this.queue.shiftOwner(incarnation, ms);
-    this.record(incarnation.id, 'process.pause', { ms, untilMs: incarnation.pausedUntil });
+    this.recordKernel(incarnation.id, { kind: 'process.pause', data: { ms, untilMs: incarnation.pausedUntil } });
   }
 
   /** Sets `name`'s clock offset from true time. */
   setSkew(name: string, skewMs: number): void {
     const process = this.process(name);
     process.skewMs = skewMs;
-    this.record(process.current?.id ?? `${name}#0`, 'process.skew', { skewMs });
+    this.recordKernel(process.current?.id ?? formatProcessId(name, 0), { kind: 'process.skew', data: { skewMs } });
   }
 
   /** Sets `name`'s clock drift from now on, keeping the offset accumulated so far. */
@@ -231,14 +238,14 @@ export class World {
     process.skewMs = process.clockAt(now) - now;
     process.driftPpm = driftPpm;
     process.driftSinceMs = now;
-    this.record(process.current?.id ?? `${name}#0`, 'process.drift', { driftPpm });
+    this.recordKernel(process.current?.id ?? formatProcessId(name, 0), { kind: 'process.drift', data: { driftPpm } });
   }
 
   private start(process: SimProcess): void {
     const number = process.nextIncarnationNumber();
     const incarnation = new Incarnation(process, number, this.processPrng.fork(process.name).fork(String(number)), this.processHost);
     process.current = incarnation;
-    this.record(incarnation.id, 'process.start');
+    this.recordKernel(incarnation.id, { kind: 'process.start' });
     // The first step runs as an event, so a process never starts in the middle of another's step.
     this.schedule(this.nowMs, Lane.Process, incarnation, () => {
       let result: Promise<void> | void;
@@ -260,11 +267,11 @@ export class World {
     incarnation.alive = false;
     if (error === undefined) {
       incarnation.state = 'exited';
-      this.record(incarnation.id, 'process.exit');
+      this.recordKernel(incarnation.id, { kind: 'process.exit' });
     } else {
       incarnation.state = 'failed';
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      this.record(incarnation.id, 'process.error', { message });
+      this.recordKernel(incarnation.id, { kind: 'process.error', data: { message } });
     }
   }
 
@@ -331,7 +338,7 @@ export class World {
         this.wake(owner, delayMs, complete);
       },
       takeFault: (operation, path) => this.takeFsFault(owner.process.name, operation, path),
-      record: (operation, path, outcome) => this.record(owner.id, `fs.${operation}`, { path, ...outcome }),
+      record: (operation, path, outcome) => this.recordKernel(owner.id, { kind: `fs.${operation}`, data: { path, ...outcome } }),
     };
     return new SimFs(host);
   }

@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { runScenario, type RunResult } from '../../src/scenario/run.js';
+import { processName } from '../../src/sim/process-id.js';
 import cronLeader from '../../scenarios/cron-leader.js';
 
 function describeFailure(result: RunResult): string {
@@ -60,7 +61,8 @@ describe('cron-leader scenario', () => {
 
   test('a crash of the leader: the next ticks are missed only until its lock expires, then a new leader runs', async () => {
     const result = await runScenario(cronLeader, { seed: 5, params: { hours: 1, servers: 3 }, plan: [] });
-    const leader = result.trace.find((event) => event.kind === 'cron.run.start')?.pid.replace(/#\d+$/, '');
+    const runPid = result.trace.find((event) => event.kind === 'cron.run.start')?.pid;
+    const leader = runPid === undefined ? undefined : processName(runPid);
     expect(leader).toBeDefined();
     const crashed = await runScenario(cronLeader, { seed: 5, params: { hours: 1, servers: 3 }, plan: [{ at: 600_500, kind: 'crash', target: leader! }] });
     expect(describeFailure(crashed)).toContain('passed');

@@ -11,6 +11,7 @@
  */
 import type { Env } from '../../src/env/env.js';
 import { FencedResource, findFenceViolations, LockLostError, LockTimeoutError, withLock, withLockLatency, type LockBackend, type LockLatencyOptions } from '../../src/locks/index.js';
+import { processName } from '../../src/sim/process-id.js';
 import { World } from '../../src/sim/world.js';
 
 /** How simulated processes reach one shared lock state. */
@@ -115,9 +116,9 @@ export async function runSimScenario(factory: SimLockFixtureFactory, scenario: S
     for (;;) {
       try {
         await withLock(backend, KEY, env.id, async (signal, lease) => {
-          holder = env.id.split('#')[0];
+          holder = processName(env.id);
           await criticalSection(env, resource, signal, lease.token);
-          if (holder === env.id.split('#')[0]) holder = undefined;
+          if (holder === processName(env.id)) holder = undefined;
         }, {
           env,
           ttlMs: TTL_MS,

@@ -1,9 +1,9 @@
 /**
- * The bucket system's trace events, read back for the checkers. The names and fields are the ones
- * `src/systems/bucket/worker.ts` and `provider.ts` document; a checker never trusts a worker's own
- * conclusions, only these facts.
+ * The bucket system's trace events (`BucketEvent`, `src/systems/bucket/events.ts`), read back as the
+ * facts the checkers judge; a checker never trusts a worker's own conclusions, only these facts.
  */
-import type { TraceEvent } from '../../sim/trace.js';
+import type { RecordedEvent } from '../../env/events.js';
+import { bucketEvents } from '../../systems/bucket/events.js';
 
 export interface DropFact {
   readonly file: string;
@@ -22,24 +22,22 @@ export interface CommitFact {
   readonly seq: number;
 }
 
-export function dropsOf(trace: readonly TraceEvent[]): Map<string, DropFact> {
+export function dropsOf(trace: readonly RecordedEvent[]): Map<string, DropFact> {
   const drops = new Map<string, DropFact>();
   for (const event of trace) {
-    if (event.kind !== 'bucket.drop') continue;
-    const file = String(event.data?.file);
-    if (!drops.has(file)) drops.set(file, { file, t: event.t, minutes: Number(event.data?.minutes), seq: event.seq });
+    if (!bucketEvents.is(event) || event.kind !== 'bucket.drop') continue;
+    const { file, minutes } = event.data;
+    if (!drops.has(file)) drops.set(file, { file, t: event.t, minutes, seq: event.seq });
   }
   return drops;
 }
 
-export function commitsOf(trace: readonly TraceEvent[]): CommitFact[] {
-  return trace
-    .filter((event) => event.kind === 'bucket.commit')
-    .map((event) => ({ file: String(event.data?.file), pid: event.pid, token: Number(event.data?.token), minutes: Number(event.data?.minutes), t: event.t, seq: event.seq }));
-}
-
-/** The process name of an incarnation id: `worker-2#3` → `worker-2`. */
-export function processName(pid: string): string {
-  const hash = pid.lastIndexOf('#');
-  return hash < 0 ? pid : pid.slice(0, hash);
+export function commitsOf(trace: readonly RecordedEvent[]): CommitFact[] {
+  const commits: CommitFact[] = [];
+  for (const event of trace) {
+    if (!bucketEvents.is(event) || event.kind !== 'bucket.commit') continue;
+    const { file, token, minutes } = event.data;
+    commits.push({ file, pid: event.pid, token, minutes, t: event.t, seq: event.seq });
+  }
+  return commits;
 }

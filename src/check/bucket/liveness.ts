@@ -7,6 +7,7 @@
  * covers a claim left by a dead worker expiring, the longest file's processing, and a backlog).
  * A file dropped later, or a run whose workers were all down, is exempt.
  */
+import { processEvents } from '../../sim/events.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
 import { dropsOf } from './events.js';
@@ -47,7 +48,7 @@ export function checkLiveness(trace: readonly TraceEvent[], volume: BucketVolume
 function aliveIntervals(trace: readonly TraceEvent[], isWorker: (pid: string) => boolean, endMs: number): Array<[number, number]> {
   const started = new Map<string, number>();
   const intervals: Array<[number, number]> = [];
-  for (const event of trace) {
+  for (const event of processEvents.of(trace)) {
     if (!isWorker(event.pid)) continue;
     if (event.kind === 'process.start') started.set(event.pid, event.t);
     else if (event.kind === 'process.crash' || event.kind === 'process.exit' || event.kind === 'process.error') {

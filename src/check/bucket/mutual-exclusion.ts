@@ -7,13 +7,16 @@
  */
 import { findFenceViolations, type FencedOperation } from '../../locks/fenced-resource.js';
 import type { TraceEvent } from '../../sim/trace.js';
+import { bucketEvents } from '../../systems/bucket/events.js';
 import type { Violation } from '../violation.js';
 import type { Checker, TraceInput } from '../checker.js';
 
 const MUTUAL_EXCLUSION = 'mutual-exclusion';
 
 export function fenceLogOf(trace: readonly TraceEvent[]): Array<FencedOperation & { readonly traceSeq: number; readonly t: number }> {
-  return trace.filter((event) => event.kind === 'bucket.fence').map((event) => ({ ...(event.data as unknown as FencedOperation), traceSeq: event.seq, t: event.t }));
+  const log: Array<FencedOperation & { readonly traceSeq: number; readonly t: number }> = [];
+  for (const event of bucketEvents.of(trace)) if (event.kind === 'bucket.fence') log.push({ ...event.data, traceSeq: event.seq, t: event.t });
+  return log;
 }
 
 export function checkMutualExclusion(trace: readonly TraceEvent[]): Violation[] {

@@ -5,6 +5,8 @@
  * every 5th commit and before the next one (it is printed in the same step as its commit), no
  * line is missing, and none is extra. Numbers compare to 3 decimals (how fractions print).
  */
+import type { Recorded } from '../../env/events.js';
+import { stdoutEvents, type StdoutEvent } from '../../sim/events.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
 import { commitsOf, type CommitFact } from './events.js';
@@ -32,9 +34,9 @@ export function checkStatistics(trace: readonly TraceEvent[]): Violation[] {
   const violations: Violation[] = [];
   const commitsByPid = new Map<string, CommitFact[]>();
   for (const commit of commitsOf(trace)) commitsByPid.set(commit.pid, [...(commitsByPid.get(commit.pid) ?? []), commit]);
-  const linesByPid = new Map<string, TraceEvent[]>();
-  for (const event of trace) {
-    if (event.kind !== 'stdout' || !String(event.data?.line).startsWith('Files processed')) continue;
+  const linesByPid = new Map<string, Array<Recorded<StdoutEvent>>>();
+  for (const event of stdoutEvents.of(trace)) {
+    if (!event.data.line.startsWith('Files processed')) continue;
     linesByPid.set(event.pid, [...(linesByPid.get(event.pid) ?? []), event]);
   }
 
@@ -47,7 +49,7 @@ export function checkStatistics(trace: readonly TraceEvent[]): Violation[] {
       violations.push({ invariant: STATISTICS, message: `${pid}: ${message}`, pid, ...(event === undefined ? {} : { atMs: event.t, eventSeq: event.seq }) });
     };
     lines.forEach((event, index) => {
-      const line = String(event.data?.line);
+      const line = event.data.line;
       const n = EVERY * (index + 1);
       const match = LINE.exec(line);
       if (match === null) return fail(`malformed statistics line ${JSON.stringify(line)}`, event);

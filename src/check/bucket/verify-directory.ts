@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import * as nodeFs from 'node:fs/promises';
 import { errorCode, type FsPromises } from '../../env/fs.js';
 import { realEnv } from '../../env/real-env.js';
+import { bucketEvents } from '../../systems/bucket/events.js';
 import { BucketInputError } from '../../systems/bucket/errors.js';
 import { requireDirectory } from '../../systems/bucket/real-provider.js';
 import type { TraceEvent } from '../../sim/trace.js';
@@ -63,11 +64,16 @@ export async function verifyBucket(options: VerifyBucketOptions): Promise<Bucket
   const commitsLogged = events.filter((event) => event.kind === 'bucket.commit').length;
   return {
     status: violations.length === 0 ? 'passed' : 'violated',
-    files: { dropped: haveDrops ? new Set(events.filter((event) => event.kind === 'bucket.drop').map((event) => event.data?.file)).size : seen.size, committed: volume.outputs.size, waiting: volume.inbox.size, rejected: volume.rejected.size },
+    files: { dropped: haveDrops ? new Set(droppedFiles(events)).size : seen.size, committed: volume.outputs.size, waiting: volume.inbox.size, rejected: volume.rejected.size },
     commitsLogged,
     statisticsLines: events.filter((event) => event.kind === 'stdout').length,
     violations,
   };
+}
+
+/** The files named by the `bucket.drop` events among `events`. */
+function droppedFiles(events: readonly TraceEvent[]): string[] {
+  return bucketEvents.of(events).flatMap((event) => (event.kind === 'bucket.drop' ? [event.data.file] : []));
 }
 
 /** One process's captured output as trace events (`seq` assigned by the caller). */

@@ -3,7 +3,10 @@
  * read from the trace, and each client's final output. The checkers are pure functions of this, so a
  * test can feed them a hand-made bad history.
  */
+import { processEvents } from '../../sim/events.js';
+import { processName } from '../../sim/process-id.js';
 import type { TraceEvent } from '../../sim/trace.js';
+import { clientJobEvents } from '../../systems/client-jobs/events.js';
 
 /** A job of the workload: which client, its number, and the simulated process that runs it. */
 export interface ExpectedJob {
@@ -48,8 +51,8 @@ export function attemptsFromTrace(trace: readonly TraceEvent[], expected: readon
   const jobOfProcess = new Map(expected.map((job) => [job.process, job]));
   const attempts = new Map<string, Mutable<JobAttempt>>();
   for (const event of trace) {
-    const processName = event.pid.replace(/#\d+$/, '');
-    const job = jobOfProcess.get(processName);
+    if (!clientJobEvents.is(event) && !processEvents.is(event)) continue;
+    const job = jobOfProcess.get(processName(event.pid));
     if (job === undefined) continue;
     const attempt = attempts.get(event.pid);
     switch (event.kind) {

@@ -3,7 +3,10 @@
  * server incarnation's life, and the crashes and pauses that may excuse a missed tick. The checkers
  * are pure functions of this, so a test can feed them a hand-made bad history.
  */
+import { processEvents } from '../../sim/events.js';
+import { processName } from '../../sim/process-id.js';
 import type { TraceEvent } from '../../sim/trace.js';
+import { cronEvents } from '../../systems/cron/events.js';
 
 /** One run of the task. Times are true virtual ms; seqs order events exactly. */
 export interface CronRunRecord {
@@ -52,7 +55,8 @@ export function cronHistoryFromTrace(trace: readonly TraceEvent[], servers: read
   const lives = new Map<string, Mutable<ServerLife>>();
   const disturbances: Disturbance[] = [];
   for (const event of trace) {
-    const server = event.pid.replace(/#\d+$/, '');
+    if (!processEvents.is(event) && !cronEvents.is(event)) continue;
+    const server = processName(event.pid);
     if (!known.has(server)) continue;
     switch (event.kind) {
       case 'process.start':
@@ -70,17 +74,17 @@ export function cronHistoryFromTrace(trace: readonly TraceEvent[], servers: read
         break;
       }
       case 'process.pause':
-        disturbances.push({ kind: 'pause', server, from: event.t, to: Number(event.data?.untilMs ?? event.t) });
+        disturbances.push({ kind: 'pause', server, from: event.t, to: event.data.untilMs });
         break;
       case 'cron.run.start': {
-        const run: Mutable<CronRunRecord> = { name: String(event.data?.name), tick: Number(event.data?.tick), pid: event.pid, startedAt: event.t, startedSeq: event.seq, outcome: 'unfinished' };
+        const run: Mutable<CronRunRecord> = { name: event.data.name, tick: event.data.tick, pid: event.pid, startedAt: event.t, startedSeq: event.seq, outcome: 'unfinished' };
         runs.push(run);
         open.set(event.pid, run);
         break;
       }
       case 'cron.run.end': {
         const run = open.get(event.pid);
-        if (run) Object.assign(run, { endedAt: event.t, endedSeq: event.seq, outcome: event.data?.outcome === 'failed' ? 'failed' : 'done' });
+        if (run) Object.assign(run, { endedAt: event.t, endedSeq: event.seq, outcome: event.data.outcome === 'failed' ? 'failed' : 'done' });
         open.delete(event.pid);
         break;
       }

@@ -3,17 +3,16 @@
  * attempt's start and end, every notification, and what each simulated execution really did
  * (`sim-job.*`, recorded by the executor, not by the runner). Pure: a trace in, facts out.
  */
+import { processEvents } from '../../sim/events.js';
+import { processName } from '../../sim/process-id.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import type { RunContext } from '../checker.js';
+import { dagEvents, type AttemptOutcome, type OpenedJob } from '../../systems/dag/events.js';
+import type { NotificationKind } from '../../systems/dag/notifier.js';
+import { simJobEvents } from '../../systems/job-runner/events.js';
 
-export interface DagJobFacts {
-  readonly name: string;
-  readonly dependsOn: readonly string[];
-  readonly startAtMs?: number;
-  readonly maxRuntimeMs?: number;
-  readonly maxOutputBytes?: number;
-  readonly retries: number;
-}
+/** A job of the pipeline as the runner opened it. */
+export type DagJobFacts = OpenedJob;
 
 export interface AttemptStart {
   readonly job: string;
@@ -26,12 +25,12 @@ export interface AttemptEnd {
   readonly job: string;
   readonly attempt: number;
   readonly execution: string;
-  readonly outcome: 'succeeded' | 'retrying' | 'failed' | 'stopped';
+  readonly outcome: AttemptOutcome;
   readonly event: TraceEvent;
 }
 
 export interface NotificationFact {
-  readonly kind: string;
+  readonly kind: NotificationKind;
   readonly job: string;
   readonly attempt: number;
   readonly execution: string;
@@ -65,7 +64,7 @@ export interface DagFacts {
 export const DAG_RUNNER = 'dag-runner';
 
 export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER): DagFacts {
-  let jobs: DagJobFacts[] = [];
+  let jobs: readonly DagJobFacts[] = [];
   const starts: AttemptStart[] = [];
   const ends: AttemptEnd[] = [];
   const notifications: NotificationFact[] = [];
@@ -75,44 +74,55 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
   let runnerAliveAtEnd = false;
   let lastRunnerPid: string | undefined;
   for (const event of trace) {
-    const data = (event.data ?? {}) as Record<string, unknown>;
-    if (event.pid.startsWith(`${runnerName}#`)) {
+    if (processEvents.is(event)) {
+      if (processName(event.pid) !== runnerName) continue;
       if (event.kind === 'process.start') {
         runnerAliveAtEnd = true;
         lastRunnerPid = event.pid;
       } else if (event.pid === lastRunnerPid && (event.kind === 'process.crash' || event.kind === 'process.exit' || event.kind === 'process.error')) {
         runnerAliveAtEnd = false;
       }
-    }
-    switch (event.kind) {
-      case 'dag.open':
-        if (jobs.length === 0) jobs = (data.jobs as DagJobFacts[]) ?? [];
-        break;
-      case 'dag.job.start':
-        starts.push({ job: String(data.job), attempt: Number(data.attempt), execution: String(data.execution), event });
-        break;
-      case 'dag.job.end':
-        ends.push({ job: String(data.job), attempt: Number(data.attempt), execution: String(data.execution), outcome: data.outcome as AttemptEnd['outcome'], event });
-        break;
-      case 'dag.notify':
-        notifications.push({ kind: String(data.kind), job: String(data.job), attempt: Number(data.attempt), execution: String(data.execution), event });
-        break;
-      case 'dag.job.stopped':
-        stops.push({ job: String(data.job), event });
-        break;
-      case 'dag.job.restarted':
-        restarts.push({ job: String(data.job), event });
-        break;
-      case 'sim-job.start':
-        executions.set(String(data.execution), { id: String(data.execution), start: event, outputs: [] });
-        break;
-      case 'sim-job.output':
-        executions.get(String(data.execution))?.outputs.push({ bytes: Number(data.bytes), event });
-        break;
-      case 'sim-job.exit': {
-        const execution = executions.get(String(data.execution));
-        if (execution !== undefined) execution.exit = event;
-        break;
+    } else if (dagEvents.is(event)) {
+      switch (event.kind) {
+        case 'dag.open':
+          if (jobs.length === 0) jobs = event.data.jobs;
+          break;
+        case 'dag.job.start': {
+          const { job, attempt, execution } = event.data;
+          starts.push({ job, attempt, execution, event });
+          break;
+        }
+        case 'dag.job.end': {
+          const { job, attempt, execution, outcome } = event.data;
+          ends.push({ job, attempt, execution, outcome, event });
+          break;
+        }
+        case 'dag.notify': {
+          const { kind, job, attempt, execution } = event.data;
+          notifications.push({ kind, job, attempt, execution, event });
+          break;
+        }
+        case 'dag.job.stopped':
+          stops.push({ job: event.data.job, event });
+          break;
+        case 'dag.job.restarted':
+          restarts.push({ job: event.data.job, event });
+          break;
+      }
+    } else if (simJobEvents.is(event)) {
+      const { execution: id } = event.data;
+      switch (event.kind) {
+        case 'sim-job.start':
+          executions.set(id, { id, start: event, outputs: [] });
+          break;
+        case 'sim-job.output':
+          executions.get(id)?.outputs.push({ bytes: event.data.bytes, event });
+          break;
+        case 'sim-job.exit': {
+          const execution = executions.get(id);
+          if (execution !== undefined) execution.exit = event;
+          break;
+        }
       }
     }
   }

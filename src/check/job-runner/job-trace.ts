@@ -5,6 +5,7 @@
  */
 import type { TraceEvent } from '../../sim/trace.js';
 import type { RunContext } from '../checker.js';
+import { jobClientEvents, jobRunnerEvents, simJobEvents } from '../../systems/job-runner/events.js';
 
 export interface TransitionFact {
   readonly job: string;
@@ -48,34 +49,32 @@ export function jobRunnerFacts(trace: readonly TraceEvent[]): JobRunnerFacts {
   const printed = new Map<string, { seq: number; bytes: number }[]>();
   const reads: ReadFact[] = [];
   for (const event of trace) {
-    const data = (event.data ?? {}) as Record<string, unknown>;
-    switch (event.kind) {
-      case 'job-runner.open':
-        concurrencyLimit ??= Number(data.concurrencyLimit);
-        break;
-      case 'job.queued':
-        jobs.set(String(data.job), { id: String(data.job), queued: event, ...(typeof data.startAtMs === 'number' ? { startAtMs: data.startAtMs } : {}) });
-        break;
-      case 'job.transition':
-        transitions.push({ job: String(data.job), from: String(data.from), to: String(data.to), clockMs: Number(data.clockMs), event });
-        break;
-      case 'job.execution': {
-        const job = jobs.get(String(data.job));
-        if (job !== undefined) job.execution = String(data.execution);
-        break;
+    if (jobRunnerEvents.is(event)) {
+      switch (event.kind) {
+        case 'job-runner.open':
+          concurrencyLimit ??= event.data.concurrencyLimit;
+          break;
+        case 'job.queued':
+          jobs.set(event.data.job, { id: event.data.job, queued: event, ...(event.data.startAtMs === undefined ? {} : { startAtMs: event.data.startAtMs }) });
+          break;
+        case 'job.transition':
+          transitions.push({ job: event.data.job, from: event.data.from, to: event.data.to, clockMs: event.data.clockMs, event });
+          break;
+        case 'job.execution': {
+          const job = jobs.get(event.data.job);
+          if (job !== undefined) job.execution = event.data.execution;
+          break;
+        }
+        case 'job.stop-requested':
+          stopRequests.push({ job: event.data.job, state: event.data.state, event });
+          break;
       }
-      case 'job.stop-requested':
-        stopRequests.push({ job: String(data.job), state: String(data.state), event });
-        break;
-      case 'sim-job.output': {
-        const list = printed.get(String(data.execution)) ?? [];
-        list.push({ seq: Number(data.seq), bytes: Number(data.bytes) });
-        printed.set(String(data.execution), list);
-        break;
-      }
-      case 'client.output':
-        reads.push({ job: String(data.job), how: data.how === 'stream' ? 'stream' : 'whole', text: String(data.text), event });
-        break;
+    } else if (simJobEvents.is(event) && event.kind === 'sim-job.output') {
+      const list = printed.get(event.data.execution) ?? [];
+      list.push({ seq: event.data.seq, bytes: event.data.bytes });
+      printed.set(event.data.execution, list);
+    } else if (jobClientEvents.is(event) && event.kind === 'client.output') {
+      reads.push({ job: event.data.job, how: event.data.how, text: event.data.text, event });
     }
   }
   return { concurrencyLimit, jobs, transitions, stopRequests, printed, reads };

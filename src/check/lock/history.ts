@@ -3,6 +3,7 @@
  * logged them, and the protected resource's verdicts. Pure functions of the trace, so a test can
  * feed the checkers a hand-made bad history.
  */
+import { leaseEvents, resourceEvents, type LeaseEvent as LeaseTraceEvent } from '../../locks/events.js';
 import type { TraceEvent } from '../../sim/trace.js';
 
 /**
@@ -45,44 +46,33 @@ export interface LockHistory {
   readonly writes: readonly ResourceWrite[];
 }
 
-const LEASE_KINDS: Readonly<Record<string, LeaseEvent['kind']>> = {
-  'lease.granted': 'granted',
-  'lease.renewed': 'renewed',
-  'lease.releasing': 'releasing',
-  'lease.released': 'released',
-};
+/** `lease.granted` → `granted`. */
+const leaseKindOf = (kind: LeaseTraceEvent['kind']): LeaseEvent['kind'] => kind.slice('lease.'.length) as LeaseEvent['kind'];
 
 export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory {
   const leases: LeaseEvent[] = [];
   const writes: ResourceWrite[] = [];
   for (const event of trace) {
-    const data = event.data ?? {};
-    const leaseKind = LEASE_KINDS[event.kind];
-    if (leaseKind !== undefined) {
-      leases.push({
-        kind: leaseKind,
-        t: event.t,
-        effectT: event.t - (typeof data.effectAgoMs === 'number' ? data.effectAgoMs : 0),
-        seq: event.seq,
-        pid: event.pid,
-        key: String(data.key),
-        owner: String(data.owner),
-        token: Number(data.token),
-        ...(typeof data.expiresInMs === 'number' ? { expiresInMs: data.expiresInMs } : {}),
-        ...(typeof data.remainingBeforeMs === 'number' ? { remainingBeforeMs: data.remainingBeforeMs } : {}),
-        ...(typeof data.released === 'boolean' ? { released: data.released } : {}),
-      });
-    } else if (event.kind === 'resource.write') {
-      writes.push({
-        t: event.t,
-        seq: event.seq,
-        pid: event.pid,
-        key: String(data.key),
-        token: Number(data.token),
-        owner: String(data.owner),
-        accepted: data.accepted === true,
-        highestBefore: Number(data.highestBefore),
-      });
+    if (leaseEvents.is(event)) {
+      const { key, owner, token } = event.data;
+      const base = { kind: leaseKindOf(event.kind), t: event.t, seq: event.seq, pid: event.pid, key, owner, token };
+      switch (event.kind) {
+        case 'lease.granted':
+          leases.push({ ...base, effectT: event.t - event.data.effectAgoMs, expiresInMs: event.data.expiresInMs });
+          break;
+        case 'lease.renewed':
+          leases.push({ ...base, effectT: event.t - event.data.effectAgoMs, expiresInMs: event.data.expiresInMs, remainingBeforeMs: event.data.remainingBeforeMs });
+          break;
+        case 'lease.releasing':
+          leases.push({ ...base, effectT: event.t });
+          break;
+        case 'lease.released':
+          leases.push({ ...base, effectT: event.t, released: event.data.released });
+          break;
+      }
+    } else if (resourceEvents.is(event)) {
+      const { key, token, owner, accepted, highestBefore } = event.data;
+      writes.push({ t: event.t, seq: event.seq, pid: event.pid, key, token, owner, accepted, highestBefore });
     }
   }
   leases.sort((a, b) => a.effectT - b.effectT || a.seq - b.seq);

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import type { Env } from '../../env/env.js';
+import { processName } from '../process-id.js';
 import type { World } from '../world.js';
 import { atMs, defineFaultKind, type Fault, type FaultKind } from './kind.js';
 
@@ -30,7 +31,7 @@ export class PendingStalls {
 
   /** A landing point of process `env`: freezes it for the stall armed for it, if any. */
   async land(world: World, env: Env): Promise<void> {
-    const name = env.id.split('#')[0] as string;
+    const name = processName(env.id);
     const ms = this.take(name);
     if (ms === undefined) return;
     world.pause(name, ms);

@@ -8,6 +8,7 @@
  * first part alone (see `input-format.ts` for how workers cope).
  */
 import type { Env } from '../../env/env.js';
+import { emitBucket } from './events.js';
 import { bucketLayout } from './layout.js';
 import { inputNameAt } from './layout.js';
 import { renderInput, type InputRecord } from './input-format.js';
@@ -126,11 +127,11 @@ async function writeDrop(env: Env, path: string, partialPath: string, drop: Drop
   } else {
     const cut = 1 + Math.floor(env.random() * (text.length - 1));
     await env.fs.writeFile(path, text.slice(0, cut));
-    env.log('bucket.drop.partial', { file: drop.name, bytes: cut, of: text.length });
+    emitBucket(env, { kind: 'bucket.drop.partial', data: { file: drop.name, bytes: cut, of: text.length } });
     await env.sleep(splitPauseMs);
     await env.fs.appendFile(path, text.slice(cut));
   }
-  env.log('bucket.drop', facts);
+  emitBucket(env, { kind: 'bucket.drop', data: facts });
 }
 
 /** A standard normal draw (Box–Muller) from a uniform stream. */

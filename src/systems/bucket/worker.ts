@@ -20,14 +20,7 @@
  * Statistics count the files this incarnation committed (step 5 succeeded), in commit order; the
  * line is printed in the same step as the commit, so a crash never separates the two.
  *
- * Trace events (stable names; `file` is the input name, `token` the lease's fencing token):
- * `bucket.claim`, `bucket.gone` (the input vanished: done by someone else), `bucket.incomplete`,
- * `bucket.reject {reason}`, `bucket.recover`, `bucket.fenced {step}`, `bucket.process.start
- * {minutes}`, `bucket.process.end`, `bucket.commit {minutes}`, `bucket.commit.duplicate`,
- * `bucket.stats {n, total, sumSquares}`, `bucket.done`, `bucket.abandon {reason}` (lease lost),
- * `bucket.ignore {reason}` (a name that is not an input), `bucket.retry {step, attempt, error}` (a
- * transient storage error after the work was done: retried in place, so the work is not redone),
- * `bucket.error {op, error}` (any other I/O error: retried at the next poll).
+ * Trace events: `BucketEvent` in `events.ts`.
  */
 import type { Env } from '../../env/env.js';
 import { errorCode } from '../../env/fs.js';
@@ -37,6 +30,7 @@ import { withLock } from '../../locks/with-lock.js';
 import type { CommitFence } from './fence.js';
 import { judgeInput, toTsv, type InputRecord } from './input-format.js';
 import { bucketLayout, classifyEntry, type BucketLayout } from './layout.js';
+import { emitBucket } from './events.js';
 import { formatStatsLine, RollingStats, STATS_EVERY_FILES, type StatsSnapshot } from './stats.js';
 
 /** Deliberately broken behaviours the harness must catch (see `mutants.ts`); all off by default. */
@@ -119,7 +113,7 @@ class BucketWorker {
         progressed = await this.pass();
       } catch (error) {
         if (stop?.aborted) return;
-        env.log('bucket.error', { op: 'poll', error: String(error) });
+        emitBucket(env, { kind: 'bucket.error', data: { op: 'poll', error: String(error) } });
       }
       if (!progressed && !(await this.pause(options.pollMs))) return;
     }
@@ -149,7 +143,7 @@ class BucketWorker {
       const kind = classifyEntry(name);
       if (kind === 'foreign' && !this.warned.has(name)) {
         this.warned.add(name);
-        env.log('bucket.ignore', { file: name, reason: 'not a YYYY_MM_DD_HH_mm.txt name; left alone' });
+        emitBucket(env, { kind: 'bucket.ignore', data: { file: name, reason: 'not a YYYY_MM_DD_HH_mm.txt name; left alone' } });
       }
       if (kind !== 'input') continue;
       if ((this.busyUntil.get(name) ?? Number.NEGATIVE_INFINITY) > env.now()) continue;
@@ -175,7 +169,7 @@ class BucketWorker {
         return 'busy';
       }
       if (error instanceof LockLostError) {
-        env.log('bucket.abandon', { file: name, token: error.token, reason: error.message });
+        emitBucket(env, { kind: 'bucket.abandon', data: { file: name, token: error.token, reason: error.message } });
         return 'lost';
       }
       throw error;
@@ -204,37 +198,37 @@ class BucketWorker {
   /** Steps 2–6 for a file this worker holds with `token`. */
   private async handle(name: string, token: number, signal: AbortSignal, inputPath = this.layout.input(name)): Promise<Outcome> {
     const { env, layout, options } = this;
-    env.log('bucket.claim', { file: name, token });
+    emitBucket(env, { kind: 'bucket.claim', data: { file: name, token } });
     let text: string;
     try {
       text = await env.fs.readFile(inputPath, 'utf8');
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
-      env.log('bucket.gone', { file: name, token });
+      emitBucket(env, { kind: 'bucket.gone', data: { file: name, token } });
       return 'gone';
     }
     const verdict = judgeInput(text, this.settled(name, text.length));
     if (verdict.status === 'incomplete') {
-      env.log('bucket.incomplete', { file: name, bytes: text.length });
+      emitBucket(env, { kind: 'bucket.incomplete', data: { file: name, bytes: text.length } });
       return 'incomplete';
     }
     if (verdict.status === 'reject') {
       await env.fs.writeFile(layout.rejectionReason(name), verdict.reason + '\n');
       await env.fs.rename(inputPath, layout.rejected(name));
-      env.log('bucket.reject', { file: name, token, reason: verdict.reason });
+      emitBucket(env, { kind: 'bucket.reject', data: { file: name, token, reason: verdict.reason } });
       return 'rejected';
     }
     if (!this.flaws.overwritingCommit && (await this.exists(layout.output(name)))) {
-      env.log('bucket.recover', { file: name, token });
+      emitBucket(env, { kind: 'bucket.recover', data: { file: name, token } });
       return this.markDone(name, inputPath);
     }
 
     if (!(await options.fence.admit(name, token, env.id))) return this.fenced(name, token, 'process');
-    env.log('bucket.process.start', { file: name, token, minutes: verdict.minutes });
+    emitBucket(env, { kind: 'bucket.process.start', data: { file: name, token, minutes: verdict.minutes } });
     await env.sleep(Math.round(verdict.minutes * options.secondsInMin * 1000), signal);
     const temp = `${layout.outputDir}/.tmp-${env.id.replace(/[^\w-]/g, '_')}-${token}-${name}`;
     await this.retryingStorage('write-output', name, signal, () => env.fs.writeFile(temp, toTsv(verdict.records)));
-    env.log('bucket.process.end', { file: name, token });
+    emitBucket(env, { kind: 'bucket.process.end', data: { file: name, token } });
     try {
       // Each attempt asks the fence again: a retry may come after the lease was lost.
       const committed = await this.retryingStorage('commit', name, signal, async () => {
@@ -263,7 +257,7 @@ class BucketWorker {
         return await operation();
       } catch (error) {
         if (attempt >= STORAGE_ATTEMPTS || signal.aborted || !TRANSIENT_STORAGE_ERRORS.has(errorCode(error) ?? '')) throw error;
-        this.env.log('bucket.retry', { file: name, step, attempt, error: String(error) });
+        emitBucket(this.env, { kind: 'bucket.retry', data: { file: name, step, attempt, error: String(error) } });
         await this.env.sleep(STORAGE_RETRY_MS * 2 ** (attempt - 1), signal);
       }
     }
@@ -278,15 +272,15 @@ class BucketWorker {
         await env.fs.link(temp, layout.output(name));
       } catch (error) {
         if (errorCode(error) !== 'EEXIST') throw error;
-        env.log('bucket.commit.duplicate', { file: name, token });
+        emitBucket(env, { kind: 'bucket.commit.duplicate', data: { file: name, token } });
         return;
       }
     }
     // Commit, statistics and the printed line in one step: no await between them.
-    env.log('bucket.commit', { file: name, token, minutes });
+    emitBucket(env, { kind: 'bucket.commit', data: { file: name, token, minutes } });
     const stats = this.stats.add(minutes);
     if (stats.filesProcessed % STATS_EVERY_FILES === 0) {
-      env.log('bucket.stats', { n: stats.filesProcessed, total: stats.totalTime, sumSquares: stats.sumOfSquares });
+      emitBucket(env, { kind: 'bucket.stats', data: { n: stats.filesProcessed, total: stats.totalTime, sumSquares: stats.sumOfSquares } });
       env.print(formatStatsLine(stats));
     }
   }
@@ -294,7 +288,7 @@ class BucketWorker {
   private async markDone(name: string, inputPath: string): Promise<Outcome> {
     try {
       await this.env.fs.rename(inputPath, this.layout.processed(name));
-      this.env.log('bucket.done', { file: name });
+      emitBucket(this.env, { kind: 'bucket.done', data: { file: name } });
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
     }
@@ -304,7 +298,7 @@ class BucketWorker {
   }
 
   private fenced(name: string, token: number, step: 'process' | 'commit'): Outcome {
-    this.env.log('bucket.fenced', { file: name, token, step });
+    emitBucket(this.env, { kind: 'bucket.fenced', data: { file: name, token, step } });
     return 'fenced';
   }
 

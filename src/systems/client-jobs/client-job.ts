@@ -19,6 +19,7 @@ import { lockExclusion, type ClientJobOutcome, type Exclusion } from './exclusio
 export type { ClientJobOutcome } from './exclusion.js';
 import { journalGuard, type OutputGuard } from './output-journal.js';
 import { TEXT_PARTS } from './text.js';
+import { emitClientJob } from './events.js';
 
 export interface ClientJobOptions {
   /** The client the job belongs to: jobs of one client run one at a time. */
@@ -67,9 +68,9 @@ export async function runClientJob(env: Env, lock: LockBackend, options: ClientJ
   const { client, job } = options;
   // Drawn before waiting, so the decision does not depend on how long the wait was.
   const crashAfterParts = env.random() < options.crashRate ? 1 + Math.floor(env.random() * (TEXT_PARTS.length - 1)) : undefined;
-  env.log('client-job.queued', { client, job });
+  emitClientJob(env, { kind: 'client-job.queued', data: { client, job } });
   return design.exclusion(client, async (signal, token) => {
-    env.log('client-job.started', { client, job, token });
+    emitClientJob(env, { kind: 'client-job.started', data: { client, job, token } });
     await design.guard.begin();
     let written = 0;
     try {
@@ -80,24 +81,24 @@ export async function runClientJob(env: Env, lock: LockBackend, options: ClientJ
         signal.throwIfAborted();
         await env.fs.appendFile(options.outputPath, part, 'utf8');
         written += 1;
-        env.log('client-job.part', { client, job, part: written });
+        emitClientJob(env, { kind: 'client-job.part', data: { client, job, part: written } });
         if (written < TEXT_PARTS.length) await env.sleep(drawWorkMs(env, options));
       }
       await design.guard.commit();
     } catch (error) {
       if (error instanceof JobCrash) {
         await design.guard.abort();
-        env.log('client-job.failed', { client, job, reason: 'crash', partsWritten: error.partsWritten });
+        emitClientJob(env, { kind: 'client-job.failed', data: { client, job, reason: 'crash', partsWritten: error.partsWritten } });
         return { status: 'failed', client, job, reason: error.message, partsWritten: error.partsWritten };
       }
       if (signal.aborted) {
         // Someone else may hold the lock now: leave the partial text to the next holder's rollback.
-        env.log('client-job.failed', { client, job, reason: 'lost the lock', partsWritten: written });
+        emitClientJob(env, { kind: 'client-job.failed', data: { client, job, reason: 'lost the lock', partsWritten: written } });
         return { status: 'failed', client, job, reason: `lost the client's lock after part ${written}`, partsWritten: written };
       }
       throw error;
     }
-    env.log('client-job.succeeded', { client, job });
+    emitClientJob(env, { kind: 'client-job.succeeded', data: { client, job } });
     return { status: 'succeeded', client, job };
   });
 }

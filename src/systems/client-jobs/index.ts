@@ -3,6 +3,7 @@
  * a crashed job leaves no partial text and never blocks the client's later jobs.
  */
 export { TEXT_PARTS, WHOLE_TEXT, TEXT_LINE } from './text.js';
+export { clientJobEvents, emitClientJob, type ClientJobEvent } from './events.js';
 export { journalGuard, journalPath, noGuard, recoverOutput, type OutputGuard } from './output-journal.js';
 export { clientLockKey, lockExclusion, noExclusion, globalLockExclusion, releaseOnSuccessExclusion, type Exclusion, type LockExclusionOptions } from './exclusion.js';
 export { runClientJob, defaultClientJobDesign, JobCrash, type ClientJobOptions, type ClientJobDesign, type ClientJobOutcome } from './client-job.js';

@@ -16,6 +16,7 @@
  * loss.
  */
 import { errorCode, type Env } from '../../env/index.js';
+import { emitClientJob } from './events.js';
 
 /** How a job keeps its partial text out of the output. Every method runs under the client's lock. */
 export interface OutputGuard {
@@ -72,7 +73,7 @@ export async function recoverOutput(env: Env, outputPath: string): Promise<numbe
   const removed = Math.max(0, content.length - entry.lengthBefore);
   if (removed > 0) await replaceFile(env, outputPath, content.slice(0, entry.lengthBefore));
   await env.fs.unlink(journal);
-  env.log('client-job.recovered', { output: outputPath, crashedJob: entry.owner, removedChars: removed });
+  emitClientJob(env, { kind: 'client-job.recovered', data: { output: outputPath, crashedJob: entry.owner, removedChars: removed } });
   return removed;
 }
 

@@ -13,6 +13,7 @@ import type { Env } from '../../env/index.js';
 import type { Lease, LockBackend } from '../../locks/index.js';
 import { leaderLockPolicy, type CronLockPolicy, type CronLockTimes } from './lock-policy.js';
 import { isoInstant, type CronSchedule } from './schedule.js';
+import { emitCron } from './events.js';
 
 /** One run of the task, handed to it. */
 export interface CronRun {
@@ -50,7 +51,7 @@ export async function runCronServer(env: Env, lock: LockBackend, options: CronSe
   const policy = options.policy ?? leaderLockPolicy(env, lock, name, options);
   let held: Lease | undefined;
   let lastTick = Number.NEGATIVE_INFINITY;
-  env.log('cron.server.start', { name, schedule: schedule.expression, timeZone: schedule.timeZone });
+  emitCron(env, { kind: 'cron.server.start', data: { name, schedule: schedule.expression, timeZone: schedule.timeZone } });
   for (let count = 0; options.ticks === undefined || count < options.ticks; count += 1) {
     const tick = schedule.nextAfter(Math.max(lastTick, env.now()));
     lastTick = tick;
@@ -62,25 +63,25 @@ export async function runCronServer(env: Env, lock: LockBackend, options: CronSe
     if (options.stop?.aborted) break;
     const lateMs = env.now() - tick;
     if (lateMs > options.misfireGraceMs) {
-      env.log('cron.missed', { name, tick, lateMs });
+      emitCron(env, { kind: 'cron.missed', data: { name, tick, lateMs } });
       env.print(`${isoInstant(tick)} ${name}: missed (woke ${lateMs} ms late)`);
       continue;
     }
     held = await attempt(env, policy, options, tick, held);
   }
   await policy.stop(lastTick, held);
-  env.log('cron.server.stop', { name });
+  emitCron(env, { kind: 'cron.server.stop', data: { name } });
 }
 
 async function attempt(env: Env, policy: CronLockPolicy, options: CronServerOptions, tick: number, held: Lease | undefined): Promise<Lease | undefined> {
   const { name } = options;
   const taken = await policy.take(tick, held);
   if (taken === null) {
-    env.log('cron.skip', { name, tick, message: ALREADY_RUNNING });
+    emitCron(env, { kind: 'cron.skip', data: { name, tick, message: ALREADY_RUNNING } });
     env.print(`${isoInstant(tick)} ${name}: ${ALREADY_RUNNING}`);
     return undefined;
   }
-  env.log('cron.lock', { name, tick, message: taken.how, token: taken.lease.token, expiresAt: taken.lease.expiresAt });
+  emitCron(env, { kind: 'cron.lock', data: { name, tick, message: taken.how, token: taken.lease.token, expiresAt: taken.lease.expiresAt } });
   env.print(`${isoInstant(tick)} ${name}: ${taken.how}`);
   const lease = await runKeepingLock(env, policy, options, tick, taken.lease);
   if (lease === undefined) return undefined;
@@ -107,22 +108,22 @@ async function runKeepingLock(env: Env, policy: CronLockPolicy, options: CronSer
       }
       if (done.signal.aborted) return;
       lease = undefined;
-      env.log('cron.lock-lost', { name, tick });
+      emitCron(env, { kind: 'cron.lock-lost', data: { name, tick } });
       lost.abort(new Error(`the lock on '${name}' was lost during the run for tick ${isoInstant(tick)}`));
       return;
     }
   })();
-  env.log('cron.run.start', { name, tick, token: first.token });
+  emitCron(env, { kind: 'cron.run.start', data: { name, tick, token: first.token } });
   let outcome: 'done' | 'failed' = 'done';
   try {
     await options.task({ name, tick, token: first.token }, lost.signal);
   } catch (error) {
     outcome = 'failed';
-    env.log('cron.task-error', { name, tick, error: String(error) });
+    emitCron(env, { kind: 'cron.task-error', data: { name, tick, error: String(error) } });
   } finally {
     done.abort();
     await keeper;
   }
-  env.log('cron.run.end', { name, tick, outcome });
+  emitCron(env, { kind: 'cron.run.end', data: { name, tick, outcome } });
   return lease;
 }

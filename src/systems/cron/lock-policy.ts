@@ -15,6 +15,7 @@
  */
 import type { Env } from '../../env/index.js';
 import type { Lease, LockBackend } from '../../locks/index.js';
+import { emitCron } from './events.js';
 
 export interface CronLockTimes {
   /** Leadership kept after a run, ms. */
@@ -45,7 +46,7 @@ export function leaderLockPolicy(env: Env, lock: LockBackend, name: string, time
     try {
       return await call();
     } catch (error) {
-      env.log('cron.lock-error', { name, operation, error: String(error) });
+      emitCron(env, { kind: 'cron.lock-error', data: { name, operation, error: String(error) } });
       return null;
     }
   };

@@ -25,6 +25,7 @@ import { resumeFromLog, type JobPhase } from './job-state.js';
 import type { Notification, NotificationKind, Notifier } from './notifier.js';
 import { topologicalOrder, transitiveDownstream, type JobDefinition, type Pipeline } from './pipeline.js';
 import type { DagStore, PipelineCommand, RunStatus } from './run-log.js';
+import { emitDag } from './events.js';
 
 /** Deliberately broken variants, for proving the DAG scenario's invariants can see their bugs. */
 export const DAG_MUTANTS = {
@@ -99,20 +100,23 @@ export class DagRunner {
   static async open(options: DagRunnerOptions): Promise<DagRunner> {
     const runner = new DagRunner(options);
     const resumed = resumeFromLog(options.pipeline, await options.store.entries(options.pipeline.name));
-    options.env.log('dag.open', {
-      pipeline: options.pipeline.name,
-      jobs: options.pipeline.jobs.map((job) => ({
-        name: job.name,
-        dependsOn: job.dependsOn,
-        ...(job.startAtMs === undefined ? {} : { startAtMs: job.startAtMs }),
-        ...(job.maxRuntimeMs === undefined ? {} : { maxRuntimeMs: job.maxRuntimeMs }),
-        ...(job.maxOutputBytes === undefined ? {} : { maxOutputBytes: job.maxOutputBytes }),
-        retries: job.retries,
-      })),
+    emitDag(options.env, {
+      kind: 'dag.open',
+      data: {
+        pipeline: options.pipeline.name,
+        jobs: options.pipeline.jobs.map((job) => ({
+          name: job.name,
+          dependsOn: job.dependsOn,
+          ...(job.startAtMs === undefined ? {} : { startAtMs: job.startAtMs }),
+          ...(job.maxRuntimeMs === undefined ? {} : { maxRuntimeMs: job.maxRuntimeMs }),
+          ...(job.maxOutputBytes === undefined ? {} : { maxOutputBytes: job.maxOutputBytes }),
+          retries: job.retries,
+        })),
+      },
     });
     for (const definition of options.pipeline.jobs) {
       const state = resumed.get(definition.name) as { phase: JobPhase; attempt: number; interrupted: boolean };
-      if (state.interrupted) options.env.log('dag.job.interrupted', { job: definition.name, attempt: state.attempt + 1 });
+      if (state.interrupted) emitDag(options.env, { kind: 'dag.job.interrupted', data: { job: definition.name, attempt: state.attempt + 1 } });
       runner.jobs.set(definition.name, {
         definition,
         phase: state.phase,
@@ -159,7 +163,7 @@ export class DagRunner {
 
   /** Carries out one operator command. */
   async apply(command: PipelineCommand): Promise<void> {
-    this.env.log('dag.command', { action: command.action, job: command.jobKey });
+    emitDag(this.env, { kind: 'dag.command', data: { action: command.action, job: command.jobKey } });
     if (command.action === 'stop') await this.stop(command.jobKey ?? undefined);
     else await this.start(command.jobKey ?? undefined);
   }
@@ -173,7 +177,7 @@ export class DagRunner {
       } else if (job.phase === 'waiting' || job.phase === 'blocked') {
         job.startTimeWait?.abort();
         job.phase = 'stopped';
-        this.env.log('dag.job.stopped', { job: job.definition.name });
+        emitDag(this.env, { kind: 'dag.job.stopped', data: { job: job.definition.name } });
         await this.record(job, 'stopped', 0, 0);
       }
     }
@@ -189,7 +193,7 @@ export class DagRunner {
       if (job.phase !== 'failed' && job.phase !== 'stopped') continue;
       job.phase = 'waiting';
       job.attempt = 0;
-      this.env.log('dag.job.restarted', { job: job.definition.name });
+      emitDag(this.env, { kind: 'dag.job.restarted', data: { job: job.definition.name } });
       await this.record(job, 'restarted', 0, 0);
     }
     this.pump();
@@ -204,7 +208,7 @@ export class DagRunner {
     if (name === undefined) return [...this.jobs.values()];
     const job = this.jobs.get(name);
     if (job === undefined) {
-      this.env.log('dag.command.unknown-job', { job: name });
+      emitDag(this.env, { kind: 'dag.command.unknown-job', data: { job: name } });
       return [];
     }
     return [job];
@@ -263,10 +267,10 @@ export class DagRunner {
       });
       if (blocker !== undefined && job.phase === 'waiting') {
         job.phase = 'blocked';
-        this.env.log('dag.job.blocked', { job: definition.name, by: blocker });
+        emitDag(this.env, { kind: 'dag.job.blocked', data: { job: definition.name, by: blocker } });
       } else if (blocker === undefined && job.phase === 'blocked' && this.options.mutant !== 'stuck-after-retry') {
         job.phase = 'waiting';
-        this.env.log('dag.job.unblocked', { job: definition.name });
+        emitDag(this.env, { kind: 'dag.job.unblocked', data: { job: definition.name } });
       }
     }
   }
@@ -306,14 +310,14 @@ export class DagRunner {
       await this.record(job, 'running', 0, 0);
       if (job.stopRequested) {
         job.phase = 'stopped';
-        this.env.log('dag.job.stopped', { job: name });
+        emitDag(this.env, { kind: 'dag.job.stopped', data: { job: name } });
         await this.record(job, 'stopped', 0, 0);
         return;
       }
       job.startedAtMs = this.env.now();
       const execution = this.options.executor.start({ command: job.definition.command, onOutput: (chunk) => this.onOutput(job, attempt, chunk) });
       job.execution = execution;
-      this.env.log('dag.job.start', { job: name, attempt, execution: execution.id });
+      emitDag(this.env, { kind: 'dag.job.start', data: { job: name, attempt, execution: execution.id } });
       this.armRuntimeMonitor(job, attempt);
       this.busy -= 1;
       status = await execution.exited;
@@ -379,7 +383,7 @@ export class DagRunner {
     else if (job.attempt <= job.definition.retries) outcome = 'retrying';
     else outcome = 'failed';
     job.phase = outcome === 'retrying' ? 'waiting' : outcome === 'stopped' ? 'stopped' : outcome === 'succeeded' ? 'succeeded' : 'failed';
-    this.env.log('dag.job.end', { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes });
+    emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
     await this.record(job, outcome, execTimeMs, job.outputBytes);
     if (outcome === 'failed') {
       const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
@@ -408,9 +412,9 @@ export class DagRunner {
       atMs: this.env.now(),
       ...(what.blocked === undefined ? {} : { blocked: what.blocked }),
     };
-    this.env.log('dag.notify', { kind: notification.kind, job: notification.job, attempt: notification.attempt, execution: notification.execution });
+    emitDag(this.env, { kind: 'dag.notify', data: { kind: notification.kind, job: notification.job, attempt: notification.attempt, execution: notification.execution } });
     // A notifier that fails must not stop the pipeline: say so in the log and carry on.
-    this.options.notifier.notify(notification).catch((error: unknown) => this.env.log('dag.notify-failed', { kind: notification.kind, job: notification.job, message: String((error as Error)?.message ?? error) }));
+    this.options.notifier.notify(notification).catch((error: unknown) => emitDag(this.env, { kind: 'dag.notify-failed', data: { kind: notification.kind, job: notification.job, message: String((error as Error)?.message ?? error) } }));
   }
 
   private record(job: JobState, status: RunStatus, execTimeMs: number, amountOfDataBytes: number): Promise<void> {

@@ -6,6 +6,7 @@
 export { parsePipeline } from './pipeline-file.js';
 export { validateGraph, findCycle, downstreamOf, transitiveDownstream, topologicalOrder, type Pipeline, type JobDefinition } from './pipeline.js';
 export { PipelineError } from './pipeline-error.js';
+export { dagEvents, emitDag, type DagEvent, type AttemptOutcome, type OpenedJob } from './events.js';
 export { DagRunner, DAG_MUTANTS, type DagMutant, type DagRunnerOptions, type JobView } from './dag-runner.js';
 export { resumeFromLog, withBlocked, type JobPhase, type ResumedJob } from './job-state.js';
 export { consoleNotifier, webhookNotifier, fanOutNotifier, type Notification, type NotificationKind, type Notifier, type FetchLike } from './notifier.js';

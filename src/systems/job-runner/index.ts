@@ -6,5 +6,6 @@
 export { JobRunner, UnknownJob, JOB_RUNNER_MUTANTS, type JobRunnerMutant, type JobSpec, type StartOptions, type JobStatus, type JobRunnerOptions } from './job-runner.js';
 export { checkTransition, isTerminal, IllegalTransition, type JobState } from './lifecycle.js';
 export { JobOutput } from './job-output.js';
+export { jobRunnerEvents, simJobEvents, jobClientEvents, type JobRunnerEvent, type SimJobEvent, type JobClientEvent } from './events.js';
 export { succeeded, describeExit, type Executor, type Execution, type ExecutionRequest, type ExitStatus, type OutputChunk } from './executor.js';
 export { createSimExecutor, SimExecutionRegistry, chunkText, type SimJobBehaviour } from './sim-executor.js';

@@ -14,6 +14,7 @@ import type { Env } from '../../env/env.js';
 import { describeExit, succeeded, type Execution, type Executor, type ExitStatus } from './executor.js';
 import { JobOutput } from './job-output.js';
 import { checkTransition, isTerminal, type JobState } from './lifecycle.js';
+import { jobRunnerEvents } from './events.js';
 
 /** Deliberately broken variants, for proving the job-runner scenario's invariants can see their bugs. */
 export const JOB_RUNNER_MUTANTS = {
@@ -96,7 +97,7 @@ export class JobRunner {
   constructor(private readonly options: JobRunnerOptions) {
     if (!Number.isInteger(options.concurrencyLimit) || options.concurrencyLimit < 1) throw new RangeError('concurrencyLimit must be a positive integer');
     this.env = options.env;
-    this.env.log('job-runner.open', { concurrencyLimit: options.concurrencyLimit });
+    jobRunnerEvents.emit(this.env, { kind: 'job-runner.open', data: { concurrencyLimit: options.concurrencyLimit } });
   }
 
   /** Queues `spec`; it starts once its time has come and a slot is free. Returns its id. */
@@ -116,7 +117,7 @@ export class JobRunner {
       settle,
     };
     this.jobs.set(id, job);
-    this.env.log('job.queued', { job: id, command: spec.command, ...(spec.owner === undefined ? {} : { owner: spec.owner }), ...(options.at === undefined ? {} : { startAtMs: options.at }) });
+    jobRunnerEvents.emit(this.env, { kind: 'job.queued', data: { job: id, command: spec.command, ...(spec.owner === undefined ? {} : { owner: spec.owner }), ...(options.at === undefined ? {} : { startAtMs: options.at }) } });
     if (options.at === undefined || options.at <= job.queuedAtMs) this.makeReady(job);
     else this.waitForStartTime(job, options.at);
     return id;
@@ -137,7 +138,7 @@ export class JobRunner {
    */
   stop(id: string): JobStatus {
     const job = this.job(id);
-    this.env.log('job.stop-requested', { job: id, state: job.state });
+    jobRunnerEvents.emit(this.env, { kind: 'job.stop-requested', data: { job: id, state: job.state } });
     if (job.state === 'queued' && this.options.mutant !== 'stop-queued-still-runs') {
       job.startWait?.abort();
       this.transition(job, 'stopped');
@@ -212,7 +213,7 @@ export class JobRunner {
     this.transition(job, 'executing');
     const execution = this.options.executor.start({ command: job.spec.command, onOutput: (chunk) => job.output.append(chunk) });
     job.execution = execution;
-    this.env.log('job.execution', { job: job.id, execution: execution.id });
+    jobRunnerEvents.emit(this.env, { kind: 'job.execution', data: { job: job.id, execution: execution.id } });
     if (job.stopRequested) execution.kill();
     void execution.exited.then((exit) => this.finish(job, exit));
   }
@@ -227,11 +228,11 @@ export class JobRunner {
     this.dispatch();
   }
 
-  private transition(job: Job, to: JobState, details: Record<string, unknown> = {}): void {
+  private transition(job: Job, to: JobState, details: { readonly exit?: string } = {}): void {
     checkTransition(job.id, job.state, to);
     const from = job.state;
     job.state = to;
-    this.env.log('job.transition', { job: job.id, from, to, clockMs: this.env.now(), ...details });
+    jobRunnerEvents.emit(this.env, { kind: 'job.transition', data: { job: job.id, from, to, clockMs: this.env.now(), ...details } });
     if (isTerminal(to)) {
       job.output.end();
       job.settle();

@@ -9,6 +9,7 @@
  */
 import type { Env } from '../../env/env.js';
 import type { Execution, ExecutionRequest, Executor, ExitStatus } from './executor.js';
+import { simJobEvents } from './events.js';
 
 /** What one simulated execution does. Units last. */
 export interface SimJobBehaviour {
@@ -80,7 +81,7 @@ export function createSimExecutor(env: Env, registry: SimExecutionRegistry, beha
         if (!controller.signal.aborted) controller.abort(new Ended(signal));
       };
       registry.track(id, () => end('SIGKILL'));
-      env.log('sim-job.start', { execution: id, command: request.command });
+      simJobEvents.emit(env, { kind: 'sim-job.start', data: { execution: id, command: request.command } });
       const exited = (async (): Promise<ExitStatus> => {
         let bytes = 0;
         let status: ExitStatus;
@@ -89,7 +90,7 @@ export function createSimExecutor(env: Env, registry: SimExecutionRegistry, beha
             await env.sleep(behaviour.everyMs, controller.signal);
             const text = chunkText(id, seq, behaviour.chunkBytes);
             bytes += text.length;
-            env.log('sim-job.output', { execution: id, seq, bytes: text.length });
+            simJobEvents.emit(env, { kind: 'sim-job.output', data: { execution: id, seq, bytes: text.length } });
             request.onOutput({ stream: 'stdout', text });
           }
           await env.sleep(behaviour.tailMs, controller.signal);
@@ -99,7 +100,7 @@ export function createSimExecutor(env: Env, registry: SimExecutionRegistry, beha
           status = { code: null, signal: error.signal };
         }
         registry.untrack(id);
-        env.log('sim-job.exit', { execution: id, ...status, bytes });
+        simJobEvents.emit(env, { kind: 'sim-job.exit', data: { execution: id, ...status, bytes } });
         return status;
       })();
       return { id, exited, kill: () => end('SIGTERM') };

@@ -1,0 +1,63 @@
+/**
+ * The DAG runner's trace events (`dag-runner.ts`): the pipeline as it was opened, operator commands,
+ * each attempt's start and end, blocking, and notifications. What the executions really did is
+ * recorded by the executor (`SimJobEvent`, `../job-runner/events.ts`), not here.
+ */
+import { eventFamily, type EventFamily } from '../../env/events.js';
+import type { NotificationKind } from './notifier.js';
+import type { CommandAction } from './run-log.js';
+
+/** A job of the pipeline as `dag.open` records it (its limits only when it has them). */
+export type OpenedJob = {
+  readonly name: string;
+  readonly dependsOn: readonly string[];
+  readonly startAtMs?: number;
+  readonly maxRuntimeMs?: number;
+  readonly maxOutputBytes?: number;
+  readonly retries: number;
+};
+
+/** How an attempt ended: `retrying` when it failed with retries left. */
+export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed' | 'stopped';
+
+export type DagEvent =
+  | { readonly kind: 'dag.open'; readonly data: { readonly pipeline: string; readonly jobs: readonly OpenedJob[] } }
+  /** The run log shows attempt `attempt` running when the previous runner died: it is run again. */
+  | { readonly kind: 'dag.job.interrupted'; readonly data: { readonly job: string; readonly attempt: number } }
+  /** An operator command; `job` null: every job. */
+  | { readonly kind: 'dag.command'; readonly data: { readonly action: CommandAction; readonly job: string | null } }
+  | { readonly kind: 'dag.command.unknown-job'; readonly data: { readonly job: string } }
+  /** A job that was not running was stopped by an operator (a running one ends with `dag.job.end`). */
+  | { readonly kind: 'dag.job.stopped'; readonly data: { readonly job: string } }
+  | { readonly kind: 'dag.job.restarted'; readonly data: { readonly job: string } }
+  /** The job waits for a restart because upstream job `by` failed. */
+  | { readonly kind: 'dag.job.blocked'; readonly data: { readonly job: string; readonly by: string } }
+  | { readonly kind: 'dag.job.unblocked'; readonly data: { readonly job: string } }
+  | { readonly kind: 'dag.job.start'; readonly data: { readonly job: string; readonly attempt: number; readonly execution: string } }
+  /** `exit` as `describeExit` says it; `execTimeMs` by the runner's clock; `bytes` of output. */
+  | {
+      readonly kind: 'dag.job.end';
+      readonly data: { readonly job: string; readonly attempt: number; readonly execution: string; readonly outcome: AttemptOutcome; readonly exit: string; readonly execTimeMs: number; readonly bytes: number };
+    }
+  /** A notification was sent; its own `kind` says which. */
+  | { readonly kind: 'dag.notify'; readonly data: { readonly kind: NotificationKind; readonly job: string; readonly attempt: number; readonly execution: string } }
+  /** The notifier failed (the pipeline carries on). */
+  | { readonly kind: 'dag.notify-failed'; readonly data: { readonly kind: NotificationKind; readonly job: string; readonly message: string } };
+
+export const dagEvents: EventFamily<DagEvent> = eventFamily<DagEvent>({
+  'dag.open': true,
+  'dag.job.interrupted': true,
+  'dag.command': true,
+  'dag.command.unknown-job': true,
+  'dag.job.stopped': true,
+  'dag.job.restarted': true,
+  'dag.job.blocked': true,
+  'dag.job.unblocked': true,
+  'dag.job.start': true,
+  'dag.job.end': true,
+  'dag.notify': true,
+  'dag.notify-failed': true,
+});
+
+/** Records a DAG event through `env.log`. */
+export const emitDag: EventFamily<DagEvent>['emit'] = dagEvents.emit;

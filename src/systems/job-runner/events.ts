@@ -1,0 +1,48 @@
+/**
+ * The job runner's trace events: the runner's own (`job-runner.ts`), the simulated executor's record
+ * of what each execution really did (`sim-executor.ts`), and a client's record of what it started
+ * and read (the scenario's clients), so a checker can compare what was printed with what was read.
+ */
+import { eventFamily, type EventFamily } from '../../env/events.js';
+import type { JobState } from './lifecycle.js';
+
+export type JobRunnerEvent =
+  | { readonly kind: 'job-runner.open'; readonly data: { readonly concurrencyLimit: number } }
+  /** `startAtMs`: the runner-clock instant before which it must not start, when scheduled. */
+  | { readonly kind: 'job.queued'; readonly data: { readonly job: string; readonly command: string; readonly owner?: string; readonly startAtMs?: number } }
+  | { readonly kind: 'job.stop-requested'; readonly data: { readonly job: string; readonly state: JobState } }
+  /** The job's execution started as `execution`. */
+  | { readonly kind: 'job.execution'; readonly data: { readonly job: string; readonly execution: string } }
+  /** `clockMs`: the runner's clock; `exit`: how an ended execution ended, for the end states. */
+  | { readonly kind: 'job.transition'; readonly data: { readonly job: string; readonly from: JobState; readonly to: JobState; readonly clockMs: number; readonly exit?: string } };
+
+export type SimJobEvent =
+  | { readonly kind: 'sim-job.start'; readonly data: { readonly execution: string; readonly command: string } }
+  /** The execution's `seq`-th chunk (from 0), `bytes` long. */
+  | { readonly kind: 'sim-job.output'; readonly data: { readonly execution: string; readonly seq: number; readonly bytes: number } }
+  /** How it ended (`code`, or the `signal` that ended it) and how much it printed in all. */
+  | { readonly kind: 'sim-job.exit'; readonly data: { readonly execution: string; readonly code: number | null; readonly signal: string | null; readonly bytes: number } };
+
+export type JobClientEvent =
+  | { readonly kind: 'client.started'; readonly data: { readonly job: string } }
+  /** What the client read of a job's output: `whole` (`output(id).text()` after the end) or `stream`. */
+  | { readonly kind: 'client.output'; readonly data: { readonly job: string; readonly how: 'whole' | 'stream'; readonly text: string } };
+
+export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunnerEvent>({
+  'job-runner.open': true,
+  'job.queued': true,
+  'job.stop-requested': true,
+  'job.execution': true,
+  'job.transition': true,
+});
+
+export const simJobEvents: EventFamily<SimJobEvent> = eventFamily<SimJobEvent>({
+  'sim-job.start': true,
+  'sim-job.output': true,
+  'sim-job.exit': true,
+});
+
+export const jobClientEvents: EventFamily<JobClientEvent> = eventFamily<JobClientEvent>({
+  'client.started': true,
+  'client.output': true,
+});
