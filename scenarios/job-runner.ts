@@ -16,7 +16,8 @@ import { defineScenario } from '../src/scenario/scenario.js';
 import type { Fault } from '../src/sim/faults.js';
 import type { Prng } from '../src/sim/prng.js';
 import type { World } from '../src/sim/world.js';
-import { JOB_RUNNER_MUTANTS, JobRunner, type JobRunnerMutant } from '../src/systems/job-runner/job-runner.js';
+import { JobRunner } from '../src/systems/job-runner/job-runner.js';
+import { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf } from '../src/systems/job-runner/mutants.js';
 import { isTerminal } from '../src/systems/job-runner/lifecycle.js';
 import { createSimExecutor, SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
 
@@ -157,7 +158,7 @@ export default defineScenario({
     const registry = new SimExecutionRegistry();
     registries.set(world, registry);
     world.spawn('runner', async (env) => {
-      runners.set(world, new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, ...(context.mutant === undefined ? {} : { mutant: context.mutant as JobRunnerMutant }) }));
+      runners.set(world, new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant) }));
       // The runner serves for as long as the world runs.
       await new Promise<never>(() => undefined);
     });

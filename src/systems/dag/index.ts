@@ -6,7 +6,8 @@
 export { parsePipeline } from './pipeline-file.js';
 export { validateGraph, findCycle, downstreamOf, transitiveDownstream, topologicalOrder, type Pipeline, type JobDefinition } from './pipeline.js';
 export { PipelineError } from './pipeline-error.js';
-export { DagRunner, DAG_MUTANTS, type DagMutant, type DagRunnerOptions, type JobView } from './dag-runner.js';
+export { DagRunner, CORRECT_DAG_RULES, type DagRules, type DagFlaws, type DagRunnerOptions, type JobView } from './dag-runner.js';
+export { DAG_MUTANTS, dagFlawsOf, isDagMutant, type DagMutant } from './mutants.js';
 export { resumeFromLog, withBlocked, type JobPhase, type ResumedJob } from './job-state.js';
 export { consoleNotifier, webhookNotifier, fanOutNotifier, type Notification, type NotificationKind, type Notifier, type FetchLike } from './notifier.js';
 export { RUN_STATUSES, latestByJob, type RunStatus, type RunLogEntry, type DagStore, type PipelineCommand, type CommandAction } from './run-log.js';
