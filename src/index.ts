@@ -9,6 +9,7 @@ export { errorCode, realEnv, type RealEnvOptions } from './env/index.js';
 export { World, DEFAULT_EPOCH_MS, type WorldOptions, type RunOutcome, type FsFault, type FsLatency } from './sim/world.js';
 export { Prng } from './sim/prng.js';
 export { Trace, traceHash, stableStringify, type TraceEvent } from './sim/trace.js';
+export { firstDivergence, describeDivergence, type TraceDivergence } from './sim/trace-diff.js';
 export { HarnessError, EventBudgetExceeded, NoProgress, WallClockExceeded } from './sim/errors.js';
 export {
   parseFaultPlan,
@@ -33,6 +34,7 @@ export { loadScenario, builtInScenarioNames, loadBuiltInScenarios } from './scen
 export { runCampaign, mergeCampaigns, parseShard, type CampaignOptions, type CampaignResult, type CampaignFailure } from './scenario/fuzz.js';
 export { shrinkFailure, type ShrinkRequest, type ShrinkOutcome } from './scenario/shrink.js';
 export { checkMutants } from './scenario/mutant-check.js';
+export { checkDeterminism, type DeterminismVerdict } from './scenario/determinism.js';
 
 export * as bucket from './systems/bucket/index.js';
 export * as clientJobs from './systems/client-jobs/index.js';
