@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'scenarios/regressions/**/*.test.ts'],
-    globalSetup: ['test/setup/postgres.ts'],
+    // fresh-build.ts: the CLI tests run bin/run.js, which loads dist/; it rebuilds dist/ when a source changed.
+    globalSetup: ['test/setup/fresh-build.ts', 'test/setup/postgres.ts'],
     // Real OS processes and real databases take seconds, not milliseconds; nothing here is timed.
     testTimeout: 120_000,
     hookTimeout: 120_000,

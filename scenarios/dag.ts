@@ -12,7 +12,8 @@ import { alertsJustified, breachesAlerted, DAG_RUNNER, downstreamResumes, notBef
 import type { Env } from '../src/env/env.js';
 import { defineScenario } from '../src/scenario/scenario.js';
 import type { Prng } from '../src/sim/prng.js';
-import { DAG_MUTANTS, DagRunner, type DagMutant } from '../src/systems/dag/dag-runner.js';
+import { DagRunner } from '../src/systems/dag/dag-runner.js';
+import { DAG_MUTANTS, dagFlawsOf } from '../src/systems/dag/mutants.js';
 import { consoleNotifier } from '../src/systems/dag/notifier.js';
 import { validateGraph, type JobDefinition, type Pipeline } from '../src/systems/dag/pipeline.js';
 import { latestByJob, type DagStore } from '../src/systems/dag/run-log.js';
@@ -160,7 +161,7 @@ export default defineScenario<Params, DagState>({
         store: createSqliteStore(database),
         notifier: consoleNotifier((line) => env.print(line)),
         commandPollMs: p.commandPollMs,
-        ...(context.mutant === undefined ? {} : { mutant: context.mutant as DagMutant }),
+        flaws: dagFlawsOf(context.mutant),
       });
       await runner.run({ follow: true });
     });

@@ -11,7 +11,8 @@ import type { Env } from '../src/env/env.js';
 import { defineScenario } from '../src/scenario/scenario.js';
 import { defineFaultKind, type Fault } from '../src/sim/faults.js';
 import type { Prng } from '../src/sim/prng.js';
-import { JOB_RUNNER_MUTANTS, JobRunner, type JobRunnerMutant } from '../src/systems/job-runner/job-runner.js';
+import { JobRunner } from '../src/systems/job-runner/job-runner.js';
+import { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf } from '../src/systems/job-runner/mutants.js';
 import { isTerminal } from '../src/systems/job-runner/lifecycle.js';
 import { createSimExecutor, SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
 import { jobClientEvents } from '../src/systems/job-runner/events.js';
@@ -152,7 +153,7 @@ export default defineScenario<Params, JobRunnerState>({
     const state: JobRunnerState = { registry: new SimExecutionRegistry() };
     const { registry } = state;
     world.spawn('runner', async (env) => {
-      (state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, ...(context.mutant === undefined ? {} : { mutant: context.mutant as JobRunnerMutant }) }));
+      (state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant) }));
       // The runner serves for as long as the world runs.
       await new Promise<never>(() => undefined);
     });

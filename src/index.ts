@@ -12,6 +12,7 @@ export { Prng } from './sim/prng.js';
 export { Trace, traceHash, stableStringify, type TraceEvent } from './sim/trace.js';
 export { processEvents, stdoutEvents, fsEvents, faultEvents, kernelEvents, type KernelEvent, type ProcessEvent, type StdoutEvent, type FsEvent, type FsEventKind, type FaultEvent } from './sim/events.js';
 export { formatProcessId, parseProcessId, processName, type ProcessId } from './sim/process-id.js';
+export { firstDivergence, describeDivergence, type TraceDivergence } from './sim/trace-diff.js';
 export { HarnessError, EventBudgetExceeded, NoProgress, WallClockExceeded } from './sim/errors.js';
 export {
   parseFaultPlan,
@@ -44,6 +45,7 @@ export { loadScenario, builtInScenarioNames, loadBuiltInScenarios } from './scen
 export { runCampaign, mergeCampaigns, parseShard, type CampaignOptions, type CampaignResult, type CampaignFailure } from './scenario/fuzz.js';
 export { shrinkFailure, type ShrinkRequest, type ShrinkOutcome } from './scenario/shrink.js';
 export { checkMutants } from './scenario/mutant-check.js';
+export { checkDeterminism, type DeterminismVerdict } from './scenario/determinism.js';
 
 export * as bucket from './systems/bucket/index.js';
 export * as clientJobs from './systems/client-jobs/index.js';

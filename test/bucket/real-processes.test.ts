@@ -5,12 +5,12 @@
  * finds every file committed exactly once and every statistics line right. The assertions depend on
  * what happened, never on how long it took.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import bucket from '../../scenarios/bucket.js';
 import { runScenario } from '../../src/scenario/run.js';
 import { ROOT, simrun } from '../cli/helpers.js';
@@ -22,14 +22,6 @@ const SECONDS_IN_MIN = '0.05';
 
 let base = '';
 const children: ChildProcess[] = [];
-
-beforeAll(() => {
-  // `npm test` builds first; a bare `vitest run` on a fresh clone builds here.
-  if (!existsSync(join(ROOT, 'dist/src/cli/commands/bucket/worker.js'))) {
-    const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('the build failed');
-  }
-});
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -9,7 +9,7 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the compiled CLI (`npm test` builds first) as a separate OS process. */
+/** Runs the compiled CLI as a separate OS process (the global setup `test/setup/fresh-build.ts` keeps `dist/` current). */
 export function simrun(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
   const result = spawnSync(process.execPath, [`${ROOT}bin/run.js`, ...args], {
     cwd: options.cwd ?? ROOT,

@@ -5,7 +5,8 @@
 import { describe, expect, test } from 'vitest';
 import type { Env } from '../../src/env/env.js';
 import { World } from '../../src/sim/world.js';
-import { JobRunner } from '../../src/systems/job-runner/job-runner.js';
+import { JobRunner, type JobRunnerFlaws } from '../../src/systems/job-runner/job-runner.js';
+import { jobRunnerFlawsOf } from '../../src/systems/job-runner/mutants.js';
 import { IllegalTransition, checkTransition } from '../../src/systems/job-runner/lifecycle.js';
 import { createSimExecutor, SimExecutionRegistry, chunkText } from '../../src/systems/job-runner/sim-executor.js';
 
@@ -16,12 +17,12 @@ function behaviourOf(command: string) {
 }
 
 /** Runs `story` as a client process against a runner with `limit` slots; returns the world after it ran. */
-async function simulate(limit: number, story: (runner: JobRunner, env: Env, world: World) => Promise<void>, setup?: (world: World) => void): Promise<World> {
+async function simulate(limit: number, story: (runner: JobRunner, env: Env, world: World) => Promise<void>, setup?: (world: World) => void, flaws?: JobRunnerFlaws): Promise<World> {
   const world = new World({ seed: 3, horizonMs: 3_600_000 });
   const registry = new SimExecutionRegistry();
   let runner: JobRunner | undefined;
   world.spawn('runner', async (env) => {
-    runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: limit });
+    runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: limit, ...(flaws === undefined ? {} : { flaws }) });
     // Its jobs are its children: the process must live for them to run.
     await new Promise<never>(() => undefined);
   });
@@ -113,5 +114,42 @@ describe('JobRunner', () => {
     await simulate(1, async (runner) => {
       expect(() => runner.status('job-9')).toThrow('no job job-9');
     });
+  });
+
+  test('a flaw replaces one rule and leaves the others correct: over-concurrency runs one job too many, in order', async () => {
+    const world = await simulate(
+      1,
+      async (runner) => {
+        const ids = ['1x1000:0', '1x1000:0', '1x1000:0'].map((command) => runner.start({ command }));
+        await Promise.all(ids.map((id) => runner.settled(id)));
+      },
+      undefined,
+      jobRunnerFlawsOf('over-concurrency'),
+    );
+    expect(transitions(world)).toEqual(['0 job-1 executing', '0 job-2 executing', '1000 job-1 completed', '1000 job-3 executing', '1000 job-2 completed', '2000 job-3 completed']);
+  });
+
+  test('stream-skips-buffered starts a late stream at the live edge; the correct runner from the first chunk', async () => {
+    const lateStream = async (flaws?: JobRunnerFlaws): Promise<number> => {
+      let chunks = 0;
+      await simulate(
+        1,
+        async (runner, env) => {
+          const id = runner.start({ command: '3x1000:0' });
+          await env.sleep(1_500);
+          for await (const _chunk of runner.output(id).stream()) chunks += 1;
+        },
+        undefined,
+        flaws,
+      );
+      return chunks;
+    };
+    expect(await lateStream()).toBe(3);
+    expect(await lateStream(jobRunnerFlawsOf('stream-skips-buffered'))).toBe(2);
+  });
+
+  test('no mutant, or a name not in the catalogue, breaks nothing', () => {
+    expect(jobRunnerFlawsOf(undefined)).toEqual({});
+    expect(jobRunnerFlawsOf('toString')).toEqual({});
   });
 });

@@ -3,6 +3,7 @@
  * each broken lock (and the resource without fencing) at a known seed with the invariant it breaks.
  */
 import { describe, expect, test } from 'vitest';
+import { checkDeterminism } from '../../src/scenario/determinism.js';
 import { runScenario, type RunResult } from '../../src/scenario/run.js';
 import lockScenario from '../../scenarios/lock.js';
 
@@ -15,9 +16,10 @@ const range = (from: number, count: number): number[] => Array.from({ length: co
 
 describe('lock scenario', () => {
   test('one seed gives one trace hash; another seed gives another', async () => {
-    const [first, second, other] = await Promise.all([runScenario(lockScenario, { seed: 5 }), runScenario(lockScenario, { seed: 5 }), runScenario(lockScenario, { seed: 6 })]);
-    expect(first.traceHash).toBe(second.traceHash);
-    expect(other.traceHash).not.toBe(first.traceHash);
+    const verdict = await checkDeterminism(lockScenario, { seed: 5 });
+    expect(verdict.deterministic, verdict.message).toBe(true);
+    const other = await runScenario(lockScenario, { seed: 6 });
+    expect(other.traceHash).not.toBe(verdict.runs[0].traceHash);
   });
 
   test('the store is judged from its own answers: leases, renewals and releases are in the trace', async () => {

@@ -27,15 +27,33 @@ import { topologicalOrder, transitiveDownstream, type JobDefinition, type Pipeli
 import type { DagStore, PipelineCommand, RunStatus } from './run-log.js';
 import { emitDag } from './events.js';
 
-/** Deliberately broken variants, for proving the DAG scenario's invariants can see their bugs. */
-export const DAG_MUTANTS = {
-  'ignore-upstream-failure': 'treats an upstream job that failed for good as done, so downstream jobs run anyway',
-  'start-on-time-not-deps': 'starts a job with a start time when its time comes, whether or not its upstream jobs succeeded',
-  'missed-runtime-alert': 'reads max_runtime_ms as seconds, so runtime alerts come 1000 times too late',
-  'stuck-after-retry': 'never unblocks downstream jobs when a restarted job succeeds',
-} as const;
+/**
+ * The scheduling decisions, each a small rule, so that a deliberately broken variant (`mutants.ts`)
+ * can replace one of them without a branch on its name in here. `CORRECT_DAG_RULES` is what ships.
+ */
+export interface DagRules {
+  /** Whether an upstream job in `phase` lets the jobs downstream of it start. */
+  upstreamDone(phase: JobPhase): boolean;
+  /** Whether an upstream job in `phase` blocks the jobs downstream of it. */
+  upstreamBlocks(phase: JobPhase): boolean;
+  /** Whether `job` waits for its upstream jobs at all (it always waits for its start time). */
+  waitsForUpstream(job: JobDefinition): boolean;
+  /** Whether a blocked job whose upstream jobs no longer block it waits to run again. */
+  unblocks(job: JobDefinition): boolean;
+  /** The runtime limit the monitor enforces, ms, from a job's `max_runtime_ms`. */
+  runtimeLimitMs(maxRuntimeMs: number): number;
+}
 
-export type DagMutant = keyof typeof DAG_MUTANTS;
+/** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
+export type DagFlaws = Partial<DagRules>;
+
+export const CORRECT_DAG_RULES: DagRules = {
+  upstreamDone: (phase) => phase === 'succeeded',
+  upstreamBlocks: (phase) => phase === 'blocked' || phase === 'failed',
+  waitsForUpstream: () => true,
+  unblocks: () => true,
+  runtimeLimitMs: (maxRuntimeMs) => maxRuntimeMs,
+};
 
 export interface DagRunnerOptions {
   readonly env: Env;
@@ -47,7 +65,8 @@ export interface DagRunnerOptions {
   readonly commandPollMs?: number;
   /** Receives every job's output as it is produced (real mode prints it). */
   readonly onOutput?: (job: string, chunk: OutputChunk) => void;
-  readonly mutant?: DagMutant;
+  /** Broken rules, for proving the invariants can see their bugs (default: none). */
+  readonly flaws?: DagFlaws;
 }
 
 /** A job as `status()` shows it. */
@@ -83,6 +102,7 @@ export class DagRunner {
   /** Jobs in an order where each comes after its upstream jobs. */
   private readonly order: readonly JobDefinition[];
   private readonly commandPollMs: number;
+  private readonly rules: DagRules;
   /** Launches and attempt endings in progress: state is changing, so the run is not idle. */
   private busy = 0;
   private active = false;
@@ -94,6 +114,7 @@ export class DagRunner {
     this.pipeline = options.pipeline;
     this.order = topologicalOrder(options.pipeline);
     this.commandPollMs = options.commandPollMs ?? 1_000;
+    this.rules = { ...CORRECT_DAG_RULES, ...options.flaws };
   }
 
   /** A runner for `options.pipeline`, each job where the store's run log left it. */
@@ -237,12 +258,7 @@ export class DagRunner {
       if (job.phase !== 'waiting') continue;
       const startAtMs = definition.startAtMs;
       const timeHasCome = startAtMs === undefined || now >= startAtMs;
-      if (this.options.mutant === 'start-on-time-not-deps' && startAtMs !== undefined) {
-        if (timeHasCome) void this.launch(job);
-        else this.waitForStartTime(job, startAtMs);
-        continue;
-      }
-      if (!this.upstreamDone(definition)) continue;
+      if (this.rules.waitsForUpstream(definition) && !this.upstreamDone(definition)) continue;
       if (timeHasCome) void this.launch(job);
       else this.waitForStartTime(job, startAtMs as number);
     }
@@ -252,7 +268,7 @@ export class DagRunner {
   private upstreamDone(definition: JobDefinition): boolean {
     return definition.dependsOn.every((upstream) => {
       const phase = (this.jobs.get(upstream) as JobState).phase;
-      return phase === 'succeeded' || (this.options.mutant === 'ignore-upstream-failure' && phase === 'failed');
+      return this.rules.upstreamDone(phase);
     });
   }
 
@@ -263,12 +279,12 @@ export class DagRunner {
       if (job.phase !== 'waiting' && job.phase !== 'blocked') continue;
       const blocker = definition.dependsOn.find((upstream) => {
         const phase = (this.jobs.get(upstream) as JobState).phase;
-        return phase === 'blocked' || (phase === 'failed' && this.options.mutant !== 'ignore-upstream-failure');
+        return this.rules.upstreamBlocks(phase);
       });
       if (blocker !== undefined && job.phase === 'waiting') {
         job.phase = 'blocked';
         emitDag(this.env, { kind: 'dag.job.blocked', data: { job: definition.name, by: blocker } });
-      } else if (blocker === undefined && job.phase === 'blocked' && this.options.mutant !== 'stuck-after-retry') {
+      } else if (blocker === undefined && job.phase === 'blocked' && this.rules.unblocks(definition)) {
         job.phase = 'waiting';
         emitDag(this.env, { kind: 'dag.job.unblocked', data: { job: definition.name } });
       }
@@ -342,11 +358,10 @@ export class DagRunner {
     }
   }
 
-  /** The limit the runtime monitor enforces, ms (the `missed-runtime-alert` mutant misreads the unit). */
+  /** The limit the runtime monitor enforces, ms, if the job has one. */
   private runtimeLimitMs(job: JobState): number | undefined {
     const limit = job.definition.maxRuntimeMs;
-    if (limit === undefined) return undefined;
-    return this.options.mutant === 'missed-runtime-alert' ? limit * 1_000 : limit;
+    return limit === undefined ? undefined : this.rules.runtimeLimitMs(limit);
   }
 
   private armRuntimeMonitor(job: JobState, attempt: number): void {

@@ -3,7 +3,8 @@
  * a concurrency limit, scheduled starts and live output, over any `Executor` (simulated jobs, or
  * real shell commands in `src/real/`).
  */
-export { JobRunner, UnknownJob, JOB_RUNNER_MUTANTS, type JobRunnerMutant, type JobSpec, type StartOptions, type JobStatus, type JobRunnerOptions } from './job-runner.js';
+export { JobRunner, UnknownJob, CORRECT_JOB_RUNNER_RULES, type JobRunnerRules, type JobRunnerFlaws, type JobSpec, type StartOptions, type JobStatus, type JobRunnerOptions } from './job-runner.js';
+export { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf, isJobRunnerMutant, type JobRunnerMutant } from './mutants.js';
 export { checkTransition, isTerminal, IllegalTransition, type JobState } from './lifecycle.js';
 export { JobOutput } from './job-output.js';
 export { jobRunnerEvents, simJobEvents, jobClientEvents, type JobRunnerEvent, type SimJobEvent, type JobClientEvent } from './events.js';

@@ -10,8 +10,8 @@ export class JobOutput {
   private wakeReaders: (() => void)[] = [];
 
   constructor(
-    /** The `stream-skips-buffered` mutant starts every stream at the live edge, losing what came before. */
-    private readonly streamFromLiveEdge = false,
+    /** Where a new stream starts, given how many chunks are already buffered: the first one, unless a mutant breaks it. */
+    private readonly firstStreamedChunk: (buffered: number) => number = () => 0,
   ) {}
 
   append(chunk: OutputChunk): void {
@@ -37,7 +37,7 @@ export class JobOutput {
 
   /** Every chunk from the first, then each new one as it comes, until the job ends. */
   async *stream(): AsyncGenerator<OutputChunk, void, undefined> {
-    let next = this.streamFromLiveEdge ? this.chunks.length : 0;
+    let next = this.firstStreamedChunk(this.chunks.length);
     for (;;) {
       while (next < this.chunks.length) yield this.chunks[next++] as OutputChunk;
       if (this.ended) return;

@@ -16,15 +16,39 @@ import { JobOutput } from './job-output.js';
 import { checkTransition, isTerminal, type JobState } from './lifecycle.js';
 import { jobRunnerEvents } from './events.js';
 
-/** Deliberately broken variants, for proving the job-runner scenario's invariants can see their bugs. */
-export const JOB_RUNNER_MUTANTS = {
-  'stop-queued-still-runs': 'stopping a queued job only flags it, and starting it clears the flag: it runs anyway',
-  'early-scheduled-start': 'waits for a scheduled start in whole seconds rounded down, and never re-reads the clock',
-  'over-concurrency': 'checks the concurrency limit with <= instead of <, so one job too many runs',
-  'stream-skips-buffered': 'a stream opened after output began starts at the live edge, losing what came before',
-} as const;
+/**
+ * The runner's decisions, each a small rule, so that a deliberately broken variant (`mutants.ts`)
+ * can replace one of them without a branch on its name in here. `CORRECT_JOB_RUNNER_RULES` ships.
+ */
+export interface JobRunnerRules {
+  /** Whether another job may start while `executing` jobs run under a limit of `limit`. */
+  hasSlot(executing: number, limit: number): boolean;
+  /** Resolves once `atMs` has come by `env`'s clock; rejects when `signal` aborts. */
+  sleepUntil(env: Env, atMs: number, signal: AbortSignal): Promise<void>;
+  /** Whether a job due at `atMs` may start now, asked again when a slot frees (the clock may have stepped back). */
+  startTimeHasCome(env: Env, atMs: number): boolean;
+  /** What `stop` does to a queued job: ends it at once, or only flags it (as it does an executing one). */
+  readonly stopQueued: 'end' | 'flag';
+  /** The stop flag a job launches with, given the one it had while queued. */
+  stopFlagAtLaunch(flagged: boolean): boolean;
+  /** Where a new output stream starts, given how many chunks are already buffered. */
+  firstStreamedChunk(buffered: number): number;
+}
 
-export type JobRunnerMutant = keyof typeof JOB_RUNNER_MUTANTS;
+/** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
+export type JobRunnerFlaws = Partial<JobRunnerRules>;
+
+export const CORRECT_JOB_RUNNER_RULES: JobRunnerRules = {
+  hasSlot: (executing, limit) => executing < limit,
+  // Re-reads the clock after each wake: it may have been stepped while the runner slept.
+  async sleepUntil(env, atMs, signal) {
+    for (let now = env.now(); now < atMs; now = env.now()) await env.sleep(atMs - now, signal);
+  },
+  startTimeHasCome: (env, atMs) => env.now() >= atMs,
+  stopQueued: 'end',
+  stopFlagAtLaunch: (flagged) => flagged,
+  firstStreamedChunk: () => 0,
+};
 
 export interface JobSpec {
   /** The shell command (real mode) or simulated job (simulation). */
@@ -57,7 +81,8 @@ export interface JobRunnerOptions {
   readonly executor: Executor;
   /** Jobs executing at once, at most. */
   readonly concurrencyLimit: number;
-  readonly mutant?: JobRunnerMutant;
+  /** Broken rules, for proving the invariants can see their bugs (default: none). */
+  readonly flaws?: JobRunnerFlaws;
 }
 
 export class UnknownJob extends Error {
@@ -88,6 +113,7 @@ interface Job {
 
 export class JobRunner {
   private readonly env: Env;
+  private readonly rules: JobRunnerRules;
   private readonly jobs = new Map<string, Job>();
   /** Jobs whose time has come, in the order they became ready. */
   private readonly ready: string[] = [];
@@ -97,6 +123,7 @@ export class JobRunner {
   constructor(private readonly options: JobRunnerOptions) {
     if (!Number.isInteger(options.concurrencyLimit) || options.concurrencyLimit < 1) throw new RangeError('concurrencyLimit must be a positive integer');
     this.env = options.env;
+    this.rules = { ...CORRECT_JOB_RUNNER_RULES, ...options.flaws };
     jobRunnerEvents.emit(this.env, { kind: 'job-runner.open', data: { concurrencyLimit: options.concurrencyLimit } });
   }
 
@@ -112,7 +139,7 @@ export class JobRunner {
       queuedAtMs: this.env.now(),
       startAtMs: options.at,
       stopRequested: false,
-      output: new JobOutput(this.options.mutant === 'stream-skips-buffered'),
+      output: new JobOutput(this.rules.firstStreamedChunk),
       settled,
       settle,
     };
@@ -139,7 +166,7 @@ export class JobRunner {
   stop(id: string): JobStatus {
     const job = this.job(id);
     jobRunnerEvents.emit(this.env, { kind: 'job.stop-requested', data: { job: id, state: job.state } });
-    if (job.state === 'queued' && this.options.mutant !== 'stop-queued-still-runs') {
+    if (job.state === 'queued' && this.rules.stopQueued === 'end') {
       job.startWait?.abort();
       this.transition(job, 'stopped');
     } else if (job.state === 'executing' || job.state === 'queued') {
@@ -167,17 +194,13 @@ export class JobRunner {
     return job;
   }
 
-  /** Sleeps until `atMs` by this runner's clock, re-reading it after each wake (it may have been stepped). */
+  /** Sleeps until `atMs` by this runner's clock, then makes the job ready. */
   private waitForStartTime(job: Job, atMs: number): void {
     const controller = new AbortController();
     job.startWait = controller;
     void (async () => {
       try {
-        if (this.options.mutant === 'early-scheduled-start') {
-          await this.env.sleep(Math.floor((atMs - this.env.now()) / 1_000) * 1_000, controller.signal);
-        } else {
-          for (let now = this.env.now(); now < atMs; now = this.env.now()) await this.env.sleep(atMs - now, controller.signal);
-        }
+        await this.rules.sleepUntil(this.env, atMs, controller.signal);
       } catch {
         return; // stopped while waiting
       }
@@ -195,19 +218,18 @@ export class JobRunner {
   /** Starts ready jobs while a slot is free. The one place the concurrency limit is enforced. */
   private dispatch(): void {
     const limit = this.options.concurrencyLimit;
-    const hasSlot = (): boolean => (this.options.mutant === 'over-concurrency' ? this.executing <= limit : this.executing < limit);
-    while (hasSlot() && this.ready.length > 0) {
+    while (this.rules.hasSlot(this.executing, limit) && this.ready.length > 0) {
       const job = this.jobs.get(this.ready.shift() as string) as Job;
       if (job.state !== 'queued') continue;
       // A job that became due while every slot was taken reads the clock again when a slot frees:
       // if the clock was stepped back meanwhile, its time has not come after all, so it waits again.
-      if (job.startAtMs !== undefined && this.options.mutant !== 'early-scheduled-start' && this.env.now() < job.startAtMs) this.waitForStartTime(job, job.startAtMs);
+      if (job.startAtMs !== undefined && !this.rules.startTimeHasCome(this.env, job.startAtMs)) this.waitForStartTime(job, job.startAtMs);
       else this.launch(job);
     }
   }
 
   private launch(job: Job): void {
-    if (this.options.mutant === 'stop-queued-still-runs') job.stopRequested = false;
+    job.stopRequested = this.rules.stopFlagAtLaunch(job.stopRequested);
     job.startedAtMs = this.env.now();
     this.executing += 1;
     this.transition(job, 'executing');

@@ -1,0 +1,35 @@
+/**
+ * The DAG runner's mutant catalogue: deliberately broken variants the `dag` scenario's invariants
+ * must catch. Each replaces one of the runner's scheduling rules (`DagRules`); the runner itself
+ * never asks which mutant it runs.
+ */
+import type { DagFlaws } from './dag-runner.js';
+
+/** Mutant name → what is broken, one line each. */
+export const DAG_MUTANTS = {
+  'ignore-upstream-failure': 'treats an upstream job that failed for good as done, so downstream jobs run anyway',
+  'start-on-time-not-deps': 'starts a job with a start time when its time comes, whether or not its upstream jobs succeeded',
+  'missed-runtime-alert': 'reads max_runtime_ms as seconds, so runtime alerts come 1000 times too late',
+  'stuck-after-retry': 'never unblocks downstream jobs when a restarted job succeeds',
+} as const;
+
+export type DagMutant = keyof typeof DAG_MUTANTS;
+
+const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
+  'ignore-upstream-failure': {
+    upstreamDone: (phase) => phase === 'succeeded' || phase === 'failed',
+    upstreamBlocks: (phase) => phase === 'blocked',
+  },
+  'start-on-time-not-deps': { waitsForUpstream: (job) => job.startAtMs === undefined },
+  'missed-runtime-alert': { runtimeLimitMs: (maxRuntimeMs) => maxRuntimeMs * 1_000 },
+  'stuck-after-retry': { unblocks: () => false },
+};
+
+export function isDagMutant(name: string | undefined): name is DagMutant {
+  return name !== undefined && Object.hasOwn(DAG_MUTANTS, name);
+}
+
+/** The rules a mutant breaks (none for no mutant, or a name not in the catalogue). */
+export function dagFlawsOf(mutant: string | undefined): DagFlaws {
+  return isDagMutant(mutant) ? FLAWS[mutant] : {};
+}

@@ -1,0 +1,35 @@
+/**
+ * The job runner's mutant catalogue: deliberately broken variants the `job-runner` scenario's
+ * invariants must catch. Each replaces one or two of the runner's rules (`JobRunnerRules`); the
+ * runner itself never asks which mutant it runs.
+ */
+import type { JobRunnerFlaws } from './job-runner.js';
+
+/** Mutant name → what is broken, one line each. */
+export const JOB_RUNNER_MUTANTS = {
+  'stop-queued-still-runs': 'stopping a queued job only flags it, and starting it clears the flag: it runs anyway',
+  'early-scheduled-start': 'waits for a scheduled start in whole seconds rounded down, and never re-reads the clock',
+  'over-concurrency': 'checks the concurrency limit with <= instead of <, so one job too many runs',
+  'stream-skips-buffered': 'a stream opened after output began starts at the live edge, losing what came before',
+} as const;
+
+export type JobRunnerMutant = keyof typeof JOB_RUNNER_MUTANTS;
+
+const FLAWS: { readonly [M in JobRunnerMutant]: JobRunnerFlaws } = {
+  'stop-queued-still-runs': { stopQueued: 'flag', stopFlagAtLaunch: () => false },
+  'early-scheduled-start': {
+    sleepUntil: (env, atMs, signal) => env.sleep(Math.floor((atMs - env.now()) / 1_000) * 1_000, signal),
+    startTimeHasCome: () => true,
+  },
+  'over-concurrency': { hasSlot: (executing, limit) => executing <= limit },
+  'stream-skips-buffered': { firstStreamedChunk: (buffered) => buffered },
+};
+
+export function isJobRunnerMutant(name: string | undefined): name is JobRunnerMutant {
+  return name !== undefined && Object.hasOwn(JOB_RUNNER_MUTANTS, name);
+}
+
+/** The rules a mutant breaks (none for no mutant, or a name not in the catalogue). */
+export function jobRunnerFlawsOf(mutant: string | undefined): JobRunnerFlaws {
+  return isJobRunnerMutant(mutant) ? FLAWS[mutant] : {};
+}
