@@ -3,7 +3,7 @@
  * flag names, and the jobs' state as the run log tells it.
  */
 import { readFile } from 'node:fs/promises';
-import { InputError } from '../scenario/run.js';
+import { InputError } from '../env/errors.js';
 import { withBlocked, resumeFromLog, type JobPhase } from '../systems/dag/job-state.js';
 import { parsePipeline } from '../systems/dag/pipeline-file.js';
 import type { Pipeline } from '../systems/dag/pipeline.js';

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { InputError } from '../scenario/run.js';
+import { InputError } from '../env/errors.js';
 import type { JobStatus } from '../systems/job-runner/job-runner.js';
 
 export interface ClientCredentials {

@@ -3,6 +3,7 @@
  * CLI wraps; users call it from their own tests.
  */
 import type { Violation } from '../check/violation.js';
+import { InputError } from '../env/errors.js';
 import { HarnessError } from '../sim/errors.js';
 import { applyFaultPlan, generateFaultPlan, parseFaultPlan, type Fault, type FaultPlan } from '../sim/faults.js';
 import type { TraceEvent } from '../sim/trace.js';
@@ -60,10 +61,8 @@ export type RunResult =
   | (RunFacts & { readonly status: 'violated'; readonly outcome: RunOutcome['status']; readonly violations: readonly Violation[] })
   | (RunFacts & { readonly status: 'harness-error'; readonly error: { readonly name: string; readonly message: string }; readonly violations: readonly Violation[] });
 
-/** Thrown for bad input (unknown parameter, bad seed, malformed plan): the CLI's exit code 2. */
-export class InputError extends Error {
-  override readonly name = 'InputError';
-}
+/** Thrown for bad input (unknown parameter, bad seed, malformed plan): the CLI's exit code 2. Defined in `env/errors.ts`. */
+export { InputError };
 
 const NO_UNCAUGHT_ERRORS = {
   name: 'no-uncaught-errors',

@@ -6,6 +6,7 @@
  * their own schema and effect.
  */
 import { z } from 'zod';
+import { InputError } from '../env/errors.js';
 import type { Prng } from './prng.js';
 import type { World } from './world.js';
 
@@ -56,7 +57,7 @@ export interface FaultKindDefinition {
   readonly magnitudes?: readonly { readonly field: string; readonly gentlest: number }[];
 }
 
-export class PlanError extends Error {
+export class PlanError extends InputError {
   override readonly name = 'PlanError';
 }
 

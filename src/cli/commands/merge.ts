@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { mergeCampaigns, type CampaignResult } from '../../scenario/fuzz.js';
-import { InputError } from '../../scenario/run.js';
+import { InputError } from '../../env/errors.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { campaignBaseName } from '../campaign-output.js';
 

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { InputError, resolveParams, runScenario, validateSeed } from '../../scenario/run.js';
+import { InputError } from '../../env/errors.js';
+import { resolveParams, runScenario, validateSeed } from '../../scenario/run.js';
 import { loadScenario } from '../../scenario/registry.js';
 import { summarize, writeRunResult } from '../../report/result-file.js';
 import { writeRunReport } from '../../report/report-file.js'; // --report (issue 6)

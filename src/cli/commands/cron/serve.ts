@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { realEnv } from '../../../env/index.js';
 import { openLock, parseLockSpec } from '../../../locks/index.js';
-import { InputError } from '../../../scenario/run.js';
+import { InputError } from '../../../env/errors.js';
 import { CronScheduleError, isoInstant, parseCronSchedule, runCronServer, type CronRun, type CronSchedule } from '../../../systems/cron/index.js';
 import { SimrunCommand } from '../../base.js';
 

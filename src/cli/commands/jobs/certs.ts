@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { writeDevelopmentCertificates } from '../../../real/certs.js';
-import { InputError } from '../../../scenario/run.js';
+import { InputError } from '../../../env/errors.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class JobsCertsCommand extends SimrunCommand {

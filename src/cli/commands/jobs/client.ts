@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { realEnv } from '../../../env/index.js';
 import { judgeClientOutput } from '../../../check/client-jobs/output-format.js';
 import { openLock, parseLockSpec, withLock, type LockBackend } from '../../../locks/index.js';
-import { InputError } from '../../../scenario/run.js';
+import { InputError } from '../../../env/errors.js';
 import { clientLockKey, recoverOutput, runClientJob, type ClientJobOptions, type ClientJobOutcome } from '../../../systems/client-jobs/index.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 

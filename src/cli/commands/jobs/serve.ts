@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { realEnv } from '../../../env/real-env.js';
 import { createJobsServer } from '../../../real/jobs-server.js';
 import { createShellExecutor } from '../../../real/shell-executor.js';
-import { InputError } from '../../../scenario/run.js';
+import { InputError } from '../../../env/errors.js';
 import { JobRunner } from '../../../systems/job-runner/job-runner.js';
 import { SimrunCommand } from '../../base.js';
 

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { asCliCall, loadCredentials, startRemoteJob } from '../../../real/jobs-client.js';
-import { InputError } from '../../../scenario/run.js';
+import { InputError } from '../../../env/errors.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class JobsStartCommand extends SimrunCommand {

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { access, readFile } from 'node:fs/promises';
 import { judgeClientOutput } from '../../../check/client-jobs/output-format.js';
-import { InputError } from '../../../scenario/run.js';
+import { InputError } from '../../../env/errors.js';
 import { journalPath, TEXT_LINE } from '../../../systems/client-jobs/index.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 
