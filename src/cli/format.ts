@@ -37,3 +37,8 @@ export function parseAssignments(assignments: readonly string[]): Record<string,
   }
   return params;
 }
+
+/** A count with its noun: `1 fault`, `3 faults`, `0 faults`; pass the plural when it is not noun + s. */
+export function plural(count: number, noun: string, nounPlural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nounPlural}`;
+}

@@ -166,6 +166,6 @@ export function replayCommand(scenario: string, seed: number, options: Pick<RunO
   return parts.join(' ');
 }
 
-function shellQuote(value: string): string {
+export function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

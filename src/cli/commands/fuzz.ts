@@ -12,7 +12,7 @@ import { loadScenario } from '../../scenario/registry.js';
 import { formatSwarm } from '../../scenario/swarm.js';
 import { describeFailure, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
 import { EXIT, SimrunCommand } from '../base.js';
-import { parseAssignments } from '../format.js';
+import { parseAssignments, plural } from '../format.js';
 
 export default class FuzzCommand extends SimrunCommand {
   static override summary = 'Run many seeds of a scenario in parallel; shrink each failure to a minimal reproducer.';
@@ -57,9 +57,9 @@ export default class FuzzCommand extends SimrunCommand {
     const workers = flags.workers ?? availableParallelism();
     const runs = flags.runs ?? (durationMs === undefined ? 100 : undefined);
 
-    this.log(`simrun fuzz ${scenario.name}: ${runs === undefined ? `for ${flags.duration}` : `${runs} seeds`} from ${flags.from}` +
+    this.log(`simrun fuzz ${scenario.name}: ${runs === undefined ? `for ${flags.duration}` : plural(runs, 'seed')} from ${flags.from}` +
       `${shard ? `, shard ${shard.index}/${shard.count}` : ''}${flags.swarm ? ', swarm' : ''}${locks ? `, locks ${locks.join(' ')}` : ''}` +
-      `${flags.mutant ? `, mutant ${flags.mutant}` : ''}, ${workers} worker${workers === 1 ? '' : 's'}`);
+      `${flags.mutant ? `, mutant ${flags.mutant}` : ''}, ${plural(workers, 'worker')}`);
     const bar = new cliProgress.SingleBar(
       { format: ' {bar} {value}{totalText} runs | {rate} runs/s | failures: {failures}', stream: process.stderr, hideCursor: true, noTTYOutput: false },
       cliProgress.Presets.shades_classic,
@@ -94,7 +94,7 @@ export default class FuzzCommand extends SimrunCommand {
     });
     if (showBar) bar.stop();
 
-    this.log(`${result.status === 'passed' ? 'PASSED' : 'FAILED'}: ${result.runs} runs, ${result.failures.length} failing, ${result.runsPerSec.toFixed(1)} runs/s (${(result.wallMs / 1000).toFixed(1)} s)`);
+    this.log(`${result.status === 'passed' ? 'PASSED' : 'FAILED'}: ${plural(result.runs, 'run')}, ${result.failures.length} failing, ${result.runsPerSec.toFixed(1)} runs/s (${(result.wallMs / 1000).toFixed(1)} s)`);
     for (const disagreement of result.lockDisagreements ?? []) {
       this.log(`  backends disagree on seed ${disagreement.seed}: ${Object.entries(disagreement.verdicts).map(([lock, verdict]) => `${lock}=${verdict}`).join('  ')}`);
     }

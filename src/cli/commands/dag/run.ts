@@ -5,6 +5,7 @@ import { createShellExecutor } from '../../../real/shell-executor.js';
 import { DagRunner, type JobView } from '../../../systems/dag/dag-runner.js';
 import { consoleNotifier, fanOutNotifier, webhookNotifier, type FetchLike, type Notifier } from '../../../systems/dag/notifier.js';
 import { EXIT, SimrunCommand } from '../../base.js';
+import { plural } from '../../format.js';
 
 export default class DagRunCommand extends SimrunCommand {
   static override summary = 'Run a DAG pipeline from a YAML file, for real, picking up where the run log left it.';
@@ -43,7 +44,7 @@ export default class DagRunCommand extends SimrunCommand {
       const jobs = await runner.run({ follow: flags.follow });
       const width = Math.max(...jobs.map((job) => job.name.length));
       this.log(`pipeline ${pipeline.name} (${store.description}):`);
-      for (const job of jobs) this.log(`  ${job.name.padEnd(width)}  ${job.phase}${job.attempt > 1 ? ` after ${job.attempt} attempts` : ''}`);
+      for (const job of jobs) this.log(`  ${job.name.padEnd(width)}  ${job.phase}${job.attempt > 1 ? ` after ${plural(job.attempt, 'attempt')}` : ''}`);
       process.exitCode = jobs.every((job) => job.phase === 'succeeded') ? EXIT.passed : EXIT.violated;
       return { pipeline: pipeline.name, jobs };
     } finally {

@@ -8,6 +8,7 @@ import { openLock, parseLockSpec, withLock, type LockBackend } from '../../../lo
 import { InputError } from '../../../env/errors.js';
 import { clientLockKey, recoverOutput, runClientJob, type ClientJobOptions, type ClientJobOutcome } from '../../../systems/client-jobs/index.js';
 import { EXIT, SimrunCommand } from '../../base.js';
+import { plural } from '../../format.js';
 
 /** Exit code of a job process that was made to die mid-text (`--crash-mode exit`). */
 const DIED_MID_TEXT = 70;
@@ -74,11 +75,11 @@ export default class JobsClientCommand extends SimrunCommand {
     } finally {
       await lock.close?.();
     }
-    if (recoveredChars > 0) this.log(`recovered: removed ${recoveredChars} characters of partial text left by a job process that died`);
+    if (recoveredChars > 0) this.log(`recovered: removed ${plural(recoveredChars, 'character')} of partial text left by a job process that died`);
     const content = await env.fs.readFile(output, 'utf8').catch(() => '');
     const verdict = judgeClientOutput(content);
     const succeeded = outcomes.filter((outcome) => outcome.status === 'succeeded').length;
-    this.log(`${flags.client}: ${succeeded} of ${jobs} jobs succeeded; ${flags.out} holds ${verdict.wholeTexts} whole texts${verdict.status === 'malformed' ? `, then: ${verdict.problem}` : ''}`);
+    this.log(`${flags.client}: ${succeeded} of ${plural(jobs, 'job')} succeeded; ${flags.out} holds ${plural(verdict.wholeTexts, 'whole text')}${verdict.status === 'malformed' ? `, then: ${verdict.problem}` : ''}`);
     if (verdict.status === 'malformed') process.exitCode = EXIT.violated;
     return { client: flags.client, output, jobs: outcomes, succeeded, recoveredChars, wholeTexts: verdict.wholeTexts, wellFormed: verdict.status === 'well-formed' };
   }

@@ -4,6 +4,7 @@ import { judgeClientOutput } from '../../../check/client-jobs/output-format.js';
 import { InputError } from '../../../env/errors.js';
 import { journalPath, TEXT_LINE } from '../../../systems/client-jobs/index.js';
 import { EXIT, SimrunCommand } from '../../base.js';
+import { plural } from '../../format.js';
 
 export interface JobsVerifyResult {
   readonly path: string;
@@ -37,9 +38,9 @@ export default class JobsVerifyCommand extends SimrunCommand {
     const pendingRecovery = await access(journalPath(args.file)).then(() => true, () => false);
     const verdict = judgeClientOutput(content);
     const enough = verdict.wholeTexts >= expectedMin;
-    if (verdict.status === 'malformed') this.log(`${args.file}: MALFORMED after ${verdict.wholeTexts} whole texts: ${verdict.problem}`);
-    else if (!enough) this.log(`${args.file}: ${verdict.wholeTexts} whole texts, fewer than the ${expectedMin} expected`);
-    else this.log(`${args.file}: OK, ${verdict.wholeTexts} whole texts separated by two newlines`);
+    if (verdict.status === 'malformed') this.log(`${args.file}: MALFORMED after ${plural(verdict.wholeTexts, 'whole text')}: ${verdict.problem}`);
+    else if (!enough) this.log(`${args.file}: ${plural(verdict.wholeTexts, 'whole text')}, fewer than the ${expectedMin} expected`);
+    else this.log(`${args.file}: OK, ${plural(verdict.wholeTexts, 'whole text')} separated by two newlines`);
     if (pendingRecovery) this.log(`note: ${journalPath(args.file)} exists: a crashed job's partial text is rolled back by the client's next job`);
     process.exitCode = verdict.status === 'well-formed' && enough ? EXIT.passed : EXIT.violated;
     return { path: args.file, wellFormed: verdict.status === 'well-formed', wholeTexts: verdict.wholeTexts, ...(verdict.status === 'malformed' ? { problem: verdict.problem } : {}), pendingRecovery };
