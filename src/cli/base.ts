@@ -34,18 +34,33 @@ export abstract class SimrunCommand extends Command {
     if (error.code === 'EEXIT') return super.catch(error);
     if (process.env.SIMRUN_DEBUG) process.stderr.write(`${error.stack ?? String(error)}\n`);
     const kind = failureKind(error);
+    // oclif's own errors (an unknown flag, an integer flag out of range) carry no name of their own
+    // and span several lines; they become one line like every other input error.
+    const usage = error.oclif?.exit !== undefined && errorFamily(error) === undefined;
+    const message = usage ? usageLine(error.message, this.id) : error.message;
     if (this.jsonEnabled()) {
-      // oclif's usage errors end with a "See more help" line and carry no name of their own.
-      const usage = error.oclif?.exit !== undefined && errorFamily(error) === undefined;
-      const json: ErrorJson = { error: { kind, name: usage ? 'UsageError' : error.name, message: usage ? (error.message.split('\n')[0] ?? '') : error.message } };
+      const json: ErrorJson = { error: { kind, name: usage ? 'UsageError' : error.name, message } };
       this.logJson(json);
       return this.exit(kind === 'input' ? EXIT.input : EXIT.harness);
     }
-    // oclif's own errors (an unknown flag, a missing argument) keep oclif's wording and exit code.
-    if (error.oclif?.exit !== undefined) return super.catch(error);
-    if (kind === 'input') this.logToStderr(`simrun: ${error.message}`);
+    if (usage && kind !== 'input') return super.catch(error);
+    if (kind === 'input') this.logToStderr(`simrun: ${message}`);
     else if (kind === 'harness') this.logToStderr(`simrun: harness error: ${error.message}`);
     else this.logToStderr(`simrun: internal error: ${error.message} (SIMRUN_DEBUG=1 shows the stack)`);
     return this.exit(kind === 'input' ? EXIT.input : EXIT.harness);
   }
+}
+
+/**
+ * oclif's usage message as one line: `Parsing --runs` and its reason joined, the "See more help"
+ * footer replaced by the command's own help hint.
+ */
+export function usageLine(message: string, commandId: string | undefined): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^(See more help|Note:|Alternatively)/.test(line));
+  const help = commandId === undefined ? 'simrun --help' : `simrun ${commandId.replace(/:/g, ' ')} --help`;
+  const joined = lines.reduce((text, line) => (text === '' ? line : `${text}${text.endsWith(':') ? ' ' : ': '}${line}`), '');
+  return `${joined} (${help} lists the flags)`;
 }

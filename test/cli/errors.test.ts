@@ -6,7 +6,6 @@ import { describe, expect, test } from 'vitest';
 import { failureKind } from '../../src/cli/base.js';
 import { deserializeError, errorFamily, HarnessError, InputError, serializeError } from '../../src/env/errors.js';
 import { LockConfigError, LockLostError, LockTimeoutError, LockUnavailableError } from '../../src/locks/errors.js';
-import { BucketInputError } from '../../src/systems/bucket/errors.js';
 import { CronScheduleError } from '../../src/systems/cron/schedule.js';
 import { PipelineError } from '../../src/systems/dag/pipeline-error.js';
 import { EventBudgetExceeded, NoProgress, WallClockExceeded } from '../../src/sim/errors.js';
@@ -20,7 +19,6 @@ describe('error families', () => {
     ['LockUnavailableError', new LockUnavailableError('sqlite', 'cannot open')],
     ['PipelineError', new PipelineError('etl.yaml:3: cycle', 'load', 3)],
     ['CronScheduleError', new CronScheduleError('bad expression')],
-    ['BucketInputError', new BucketInputError('no such directory')],
     ['InputError', new InputError('bad seed')],
   ])('%s is an InputError, keeps its own name, and the CLI calls it input', (name, error) => {
     expect(error).toBeInstanceOf(InputError);

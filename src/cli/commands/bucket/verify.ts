@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { verifyBucket, type BucketVerdict } from '../../../check/bucket/verify-directory.js';
+import type { BucketVerdict } from '../../../check/bucket/verify-directory.js';
+import { verifyBucket } from '../../../real/bucket/verify.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 import { plural } from '../../format.js';
 
