@@ -41,7 +41,7 @@ describe('simrun jobs client, for real', () => {
     expect(result).toMatchObject({ succeeded, wholeTexts: succeeded, wellFormed: true });
     const verify = simrun(['jobs', 'verify', join(dir, 'output.txt')]);
     expect(verify.status).toBe(0);
-    expect(verify.stdout).toContain(`OK, ${succeeded} whole texts`);
+    expect(verify.stdout).toContain(`OK, ${succeeded} whole text${succeeded === 1 ? '' : 's'} separated`);
   });
 
   test('every job crashing mid-text leaves an empty output, and later jobs still ran', () => {

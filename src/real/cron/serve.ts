@@ -6,11 +6,11 @@
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../../env/errors.js';
 import { realEnv } from '../../env/real-env.js';
+import { openLock } from '../../locks/index.js';
 import { CronScheduleError, isoInstant, parseCronSchedule, runCronServer, type CronRun, type CronSchedule } from '../../systems/cron/index.js';
 import { requireDirectory } from '../common/files.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { untilInterrupted } from '../common/signals.js';
-import { openLock } from '../../locks/index.js';
 
 export interface CronServeOptions {
   /** The task's name, which is also the lock's name. */
