@@ -3,7 +3,7 @@
  * failure a `HarnessError`, recognised by class (not by name) in the CLI and across worker threads.
  */
 import { describe, expect, test } from 'vitest';
-import { failureKind } from '../../src/cli/base.js';
+import { failureKind, usageLine } from '../../src/cli/base.js';
 import { deserializeError, errorFamily, HarnessError, InputError, serializeError } from '../../src/env/errors.js';
 import { LockConfigError, LockLostError, LockTimeoutError, LockUnavailableError } from '../../src/locks/errors.js';
 import { CronScheduleError } from '../../src/systems/cron/schedule.js';
@@ -65,5 +65,14 @@ describe('error families', () => {
       expect(revived.message).toBe(error.message);
       expect(errorFamily(revived)).toBe(errorFamily(error));
     }
+  });
+
+  test("oclif's usage messages become one line with the command's help hint", () => {
+    expect(usageLine('Parsing --runs \n\tExpected an integer greater than or equal to 1 but received: 0\nSee more help with --help', 'fuzz')).toBe(
+      'Parsing --runs: Expected an integer greater than or equal to 1 but received: 0 (simrun fuzz --help lists the flags)',
+    );
+    expect(usageLine('The following error occurred:\n  Missing required flag client\nSee more help with --help', 'jobs:client')).toBe(
+      'The following error occurred: Missing required flag client (simrun jobs client --help lists the flags)',
+    );
   });
 });
