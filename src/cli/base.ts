@@ -1,28 +1,66 @@
 /**
  * What every simrun command shares: bad input ends as one clear line and exit 2, a harness failure
- * as exit 3, never a stack trace (set SIMRUN_DEBUG=1 to see one).
+ * as exit 3, never a stack trace (set SIMRUN_DEBUG=1 to see one). With `--json` the same failure is
+ * one JSON object on standard output, `{"error":{"kind":"input","name":...,"message":...}}`, so a
+ * script reading the output always gets JSON.
  */
 import { Command } from '@oclif/core';
+import { errorFamily } from '../env/errors.js';
 
 /** Exit codes, the same for every command. */
 export const EXIT = { passed: 0, violated: 1, input: 2, harness: 3 } as const;
 
-/** Error classes (by name) that mean the user's input was wrong, not simrun. */
-const INPUT_ERRORS = new Set(['InputError', 'PlanError', 'LockConfigError', 'LockUnavailableError', 'PipelineError', 'UsageError']);
+/** How a command failed: the user's input, the harness, or a bug in simrun (`internal`). */
+export type FailureKind = 'input' | 'harness' | 'internal';
+
+/** What `--json` prints when a command fails. */
+export interface ErrorJson {
+  readonly error: { readonly kind: FailureKind; readonly name: string; readonly message: string };
+}
+
+type CliError = Error & { code?: string; oclif?: { exit?: number } };
+
+/** The kind of a failure: by class for simrun's own errors, by exit code for oclif's (usage errors exit 2). */
+export function failureKind(error: CliError): FailureKind {
+  const family = errorFamily(error);
+  if (family !== undefined) return family;
+  if (error.oclif?.exit === EXIT.input) return 'input';
+  return 'internal';
+}
 
 export abstract class SimrunCommand extends Command {
-  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
-    if (error.oclif?.exit !== undefined) return super.catch(error);
-    if (process.env.SIMRUN_DEBUG) this.logToStderr(error.stack ?? String(error));
-    if (INPUT_ERRORS.has(error.name)) {
-      this.logToStderr(`simrun: ${error.message}`);
-      return this.exit(EXIT.input);
+  protected override async catch(error: CliError): Promise<unknown> {
+    // `this.exit()` travels as an error too; it is an ending, not a failure.
+    if (error.code === 'EEXIT') return super.catch(error);
+    if (process.env.SIMRUN_DEBUG) process.stderr.write(`${error.stack ?? String(error)}\n`);
+    const kind = failureKind(error);
+    // oclif's own errors (an unknown flag, an integer flag out of range) carry no name of their own
+    // and span several lines; they become one line like every other input error.
+    const usage = error.oclif?.exit !== undefined && errorFamily(error) === undefined;
+    const message = usage ? usageLine(error.message, this.id) : error.message;
+    if (this.jsonEnabled()) {
+      const json: ErrorJson = { error: { kind, name: usage ? 'UsageError' : error.name, message } };
+      this.logJson(json);
+      return this.exit(kind === 'input' ? EXIT.input : EXIT.harness);
     }
-    if (error.name === 'HarnessError' || Object.getPrototypeOf(error)?.name === 'HarnessError') {
-      this.logToStderr(`simrun: harness error: ${error.message}`);
-      return this.exit(EXIT.harness);
-    }
-    this.logToStderr(`simrun: internal error: ${error.message} (SIMRUN_DEBUG=1 shows the stack)`);
-    return this.exit(EXIT.harness);
+    if (usage && kind !== 'input') return super.catch(error);
+    if (kind === 'input') this.logToStderr(`simrun: ${message}`);
+    else if (kind === 'harness') this.logToStderr(`simrun: harness error: ${error.message}`);
+    else this.logToStderr(`simrun: internal error: ${error.message} (SIMRUN_DEBUG=1 shows the stack)`);
+    return this.exit(kind === 'input' ? EXIT.input : EXIT.harness);
   }
+}
+
+/**
+ * oclif's usage message as one line: `Parsing --runs` and its reason joined, the "See more help"
+ * footer replaced by the command's own help hint.
+ */
+export function usageLine(message: string, commandId: string | undefined): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^(See more help|Note:|Alternatively)/.test(line));
+  const help = commandId === undefined ? 'simrun --help' : `simrun ${commandId.replace(/:/g, ' ')} --help`;
+  const joined = lines.reduce((text, line) => (text === '' ? line : `${text}${text.endsWith(':') ? ' ' : ': '}${line}`), '');
+  return `${joined} (${help} lists the flags)`;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { CampaignFailure, CampaignResult } from '../scenario/fuzz.js';
 import { replayCommand } from '../scenario/run.js';
 import { formatSwarm } from '../sim/fault-kinds/swarm.js';
+import { plural } from './format.js';
 
 const safe = (text: string): string => text.replace(/[^\w.-]+/g, '_');
 
@@ -55,7 +56,7 @@ export function describeFailure(failure: CampaignFailure): string[] {
       .filter(([name, value]) => original.params[name] !== value)
       .map(([name, value]) => `${name} ${original.params[name]} → ${value}`);
     lines.push(
-      `  shrunk in ${failure.shrunk.runs} runs (${(failure.shrunk.wallMs / 1000).toFixed(1)} s): ${original.faults} faults → ${shrunk.faults}` +
+      `  shrunk in ${plural(failure.shrunk.runs, 'run')} (${(failure.shrunk.wallMs / 1000).toFixed(1)} s): ${plural(original.faults, 'fault')} → ${shrunk.faults}` +
         `, magnitude ${original.magnitude} → ${shrunk.magnitude}${params.length > 0 ? ', ' + params.join(', ') : ''}`,
     );
   }

@@ -1,4 +1,5 @@
 /** Small formatters for human-readable command output. */
+import { InputError } from '../env/errors.js';
 
 /** Virtual ms past the epoch as `1d 02:15:00.000` (the day part only when needed). */
 export function formatOffset(ms: number): string {
@@ -25,7 +26,7 @@ export function parseAssignments(assignments: readonly string[]): Record<string,
   const params: Record<string, unknown> = {};
   for (const assignment of assignments) {
     const equals = assignment.indexOf('=');
-    if (equals <= 0) throw Object.assign(new Error(`--set expects key=value, got '${assignment}'`), { name: 'InputError' });
+    if (equals <= 0) throw new InputError(`--set expects key=value, got '${assignment}'`);
     const key = assignment.slice(0, equals);
     const raw = assignment.slice(equals + 1);
     try {
@@ -35,4 +36,9 @@ export function parseAssignments(assignments: readonly string[]): Record<string,
     }
   }
   return params;
+}
+
+/** A count with its noun: `1 fault`, `3 faults`, `0 faults`; pass the plural when it is not noun + s. */
+export function plural(count: number, noun: string, nounPlural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nounPlural}`;
 }

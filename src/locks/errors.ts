@@ -1,13 +1,18 @@
 /**
  * The errors a lock backend or `withLock` throws. Each names the backend it comes from, and any URL
  * in a message has its password replaced by `***`, so an error can be printed or put in a report as is.
+ *
+ * Two families: a lock that failed at work (`LockError`: timed out, lost, corrupt state), and a lock
+ * that could not work with the input it was given (`LockConfigError`, `LockUnavailableError`), which
+ * are `InputError`s so that every caller treats them as the user's to fix.
  */
+import { InputError } from '../env/errors.js';
 
-/** The base class: `instanceof LockError` catches every lock failure. */
+/** The base class of failures at work: `instanceof LockError` catches a timeout, a lost lease, a corrupt state. */
 export class LockError extends Error {
   override readonly name: string = 'LockError';
   constructor(
-    /** The backend that failed: `memory`, `file`, `sqlite`, `postgres`, or `spec` for a bad lock spec. */
+    /** The backend that failed: `memory`, `file`, `sqlite` or `postgres`. */
     readonly backend: string,
     message: string,
     options?: { cause?: unknown },
@@ -17,13 +22,29 @@ export class LockError extends Error {
 }
 
 /** A lock spec, URL or option that cannot work: fix the input, retrying will not help. */
-export class LockConfigError extends LockError {
+export class LockConfigError extends InputError {
   override readonly name = 'LockConfigError';
+  constructor(
+    /** The backend that refused: `memory`, `file`, `sqlite`, `postgres`, or `spec` for a bad lock spec. */
+    readonly backend: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** The lock store could not be reached (connection refused, unknown host, unopenable file). */
-export class LockUnavailableError extends LockError {
+export class LockUnavailableError extends InputError {
   override readonly name = 'LockUnavailableError';
+  constructor(
+    /** The backend whose store is out of reach. */
+    readonly backend: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** `withLock` gave up waiting for a lease. */

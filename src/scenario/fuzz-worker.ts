@@ -2,6 +2,7 @@
  * A fuzz worker thread: runs seed tasks one at a time and posts back each `SeedRun`.
  */
 import { parentPort } from 'node:worker_threads';
+import { serializeError } from '../env/errors.js';
 import { runSeedTask, type SeedTask } from './seed-run.js';
 
 if (parentPort === null) throw new Error('fuzz-worker.js runs as a worker thread');
@@ -10,6 +11,6 @@ const port = parentPort;
 port.on('message', (message: { id: number; task: SeedTask }) => {
   runSeedTask(message.task).then(
     (run) => port.postMessage({ id: message.id, run }),
-    (error: unknown) => port.postMessage({ id: message.id, error: { name: (error as Error).name, message: (error as Error).message } }),
+    (error: unknown) => port.postMessage({ id: message.id, error: serializeError(error) }),
   );
 });

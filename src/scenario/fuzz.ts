@@ -10,6 +10,7 @@
  * so n machines run disjoint seeds and `simrun merge` adds their results up.
  */
 import { availableParallelism } from 'node:os';
+import { InputError } from '../env/errors.js';
 import { realPerformanceNow } from '../sim/globals.js';
 import type { Fault } from '../sim/faults.js';
 import { createSeedRunner } from './pool.js';
@@ -114,7 +115,7 @@ export function parseShard(text: string): Shard {
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || count < 1 || index < 1 || index > count) {
-    throw Object.assign(new Error(`--shard expects i/n with 1 <= i <= n, got '${text}'`), { name: 'InputError' });
+    throw new InputError(`--shard expects i/n with 1 <= i <= n, got '${text}'`);
   }
   return { index, count };
 }
@@ -255,11 +256,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
 /** Adds up the results of shards of one campaign (`simrun merge`). */
 export function mergeCampaigns(results: readonly CampaignResult[]): CampaignResult {
   const first = results[0];
-  if (first === undefined) throw Object.assign(new Error('nothing to merge'), { name: 'InputError' });
+  if (first === undefined) throw new InputError('nothing to merge');
   for (const result of results) {
-    if (result.format !== CAMPAIGN_FORMAT) throw Object.assign(new Error(`not a campaign result (format ${String(result.format)})`), { name: 'InputError' });
+    if (result.format !== CAMPAIGN_FORMAT) throw new InputError(`not a campaign result (format ${String(result.format)})`);
     if (result.scenario !== first.scenario || result.mutant !== first.mutant) {
-      throw Object.assign(new Error(`cannot merge campaigns of different scenarios: ${first.scenario} and ${result.scenario}`), { name: 'InputError' });
+      throw new InputError(`cannot merge campaigns of different scenarios: ${first.scenario} and ${result.scenario}`);
     }
   }
   const runs = results.reduce((sum, result) => sum + result.runs, 0);

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { deserializeError, type SerializedError } from '../env/errors.js';
 import { runSeedTask, type SeedRun, type SeedTask } from './seed-run.js';
 
 export interface SeedRunner {
@@ -35,7 +36,7 @@ class ThreadPool implements SeedRunner {
   constructor(file: string, size: number) {
     for (let index = 0; index < size; index++) {
       const worker = new Worker(file);
-      worker.on('message', (message: { id: number; run?: SeedRun; error?: { name: string; message: string } }) => this.settle(worker, message));
+      worker.on('message', (message: { id: number; run?: SeedRun; error?: SerializedError }) => this.settle(worker, message));
       worker.on('error', (error) => this.fail(worker, error));
       this.all.push(worker);
       this.idle.push(worker);
@@ -62,13 +63,13 @@ class ThreadPool implements SeedRunner {
     }
   }
 
-  private settle(worker: Worker, message: { id: number; run?: SeedRun; error?: { name: string; message: string } }): void {
+  private settle(worker: Worker, message: { id: number; run?: SeedRun; error?: SerializedError }): void {
     const entry = this.inFlight.get(message.id);
     if (entry === undefined) return;
     this.inFlight.delete(message.id);
     this.idle.push(worker);
     if (message.run !== undefined) entry.pending.resolve(message.run);
-    else entry.pending.reject(Object.assign(new Error(message.error?.message ?? 'worker failed'), { name: message.error?.name ?? 'Error' }));
+    else entry.pending.reject(deserializeError(message.error));
     this.dispatch();
   }
 

@@ -5,6 +5,7 @@
 import { createDerive } from '../check/checker.js';
 import { noUncaughtErrors } from '../check/no-uncaught-errors.js';
 import type { Violation } from '../check/violation.js';
+import { InputError } from '../env/errors.js';
 import { HarnessError } from '../sim/errors.js';
 import { applyFaultPlan, generateFaultPlan, parseFaultPlan, type Fault, type FaultPlan } from '../sim/faults.js';
 import type { TraceEvent } from '../sim/trace.js';
@@ -62,10 +63,8 @@ export type RunResult =
   | (RunFacts & { readonly status: 'violated'; readonly outcome: RunOutcome['status']; readonly violations: readonly Violation[] })
   | (RunFacts & { readonly status: 'harness-error'; readonly error: { readonly name: string; readonly message: string }; readonly violations: readonly Violation[] });
 
-/** Thrown for bad input (unknown parameter, bad seed, malformed plan): the CLI's exit code 2. */
-export class InputError extends Error {
-  override readonly name = 'InputError';
-}
+/** Thrown for bad input (unknown parameter, bad seed, malformed plan): the CLI's exit code 2. Defined in `env/errors.ts`. */
+export { InputError };
 
 export function validateSeed(seed: unknown): number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
@@ -176,6 +175,6 @@ export function replayCommand(scenario: string, seed: number, options: Pick<RunO
   return parts.join(' ');
 }
 
-function shellQuote(value: string): string {
+export function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

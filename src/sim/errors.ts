@@ -2,9 +2,9 @@
  * Named harness failures. A run that ends with one of these is neither passed nor violated: the
  * simulation itself could not finish (exit code 3), and the message says why.
  */
-export class HarnessError extends Error {
-  override readonly name: string = 'HarnessError';
-}
+import { HarnessError } from '../env/errors.js';
+
+export { HarnessError };
 
 /** More events fired than the run's budget allows. */
 export class EventBudgetExceeded extends HarnessError {

@@ -5,6 +5,7 @@
  * generator, effect and magnitudes) is defined once under `fault-kinds/`; this module handles
  * plans: parse, sort, generate, apply.
  */
+import { InputError } from '../env/errors.js';
 import type { Prng } from './prng.js';
 import type { World } from './world.js';
 import type { Fault, FaultKind, FaultSpace } from './fault-kinds/kind.js';
@@ -17,7 +18,7 @@ export { faultKindsOf, magnitudesOf, type FaultKinds } from './fault-kinds/regis
 
 export type FaultPlan = readonly Fault[];
 
-export class PlanError extends Error {
+export class PlanError extends InputError {
   override readonly name = 'PlanError';
 }
 

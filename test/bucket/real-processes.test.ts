@@ -126,7 +126,7 @@ it('every bucket command refuses a missing directory with one line and exit code
   ]) {
     const run = simrun(args);
     expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toBe('simrun: the bucket directory /nonexistent/bucket does not exist (create it first)');
+    expect(run.stderr.trim()).toBe('simrun: --dir: directory /nonexistent/bucket does not exist (create it first)');
   }
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runScenario } from '../../src/scenario/run.js';
 import counter from '../fixtures/counter-scenario.js';
+import { commandLine } from '../../src/cli/commands/scenario.js';
 import { hasStackTrace, simrun } from './helpers.js';
 
 const fixture = 'test/fixtures/counter-scenario.ts';
@@ -25,7 +26,7 @@ describe('simrun scenario', () => {
     const run = simrun(['scenario', fixture, '--seed', '5', '--out-dir', outDir]);
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toBe('simrun scenario counter --seed 5');
+    expect(lines[0]).toBe(`simrun scenario ${fixture} --seed 5`);
     expect(lines[1]).toMatch(/^options: \{"workers":1,/);
     expect(run.stdout).toMatch(/^PASSED: /m);
     expect(run.stdout).toMatch(/^trace hash: [0-9a-f]{64}$/m);
@@ -48,6 +49,32 @@ describe('simrun scenario', () => {
     expect(result.plan).toEqual([{ at: 50, kind: 'crash', target: 'worker-1' }]);
     expect(result.planSource).toBe('file');
     expect(result.replay).toBe(`simrun scenario ${fixture} --seed 5 --plan ${planPath}`);
+  });
+});
+
+describe('the first line is the command as given', () => {
+  test('with --set, --lock, --plan and --swarm, pasting it runs the same run again', () => {
+    const planPath = join(outDir, 'replay-plan.json');
+    writeFileSync(planPath, JSON.stringify([{ at: 50, kind: 'crash', target: 'worker-2' }]));
+    const args = ['scenario', fixture, '--seed', '12', '--set', 'workers=2', '--set', 'thinkMsMax=30', '--lock', 'memory', '--plan', planPath, '--swarm'];
+    const first = simrun([...args, '--out-dir', outDir]);
+    const line = first.stdout.split('\n')[0] as string;
+    expect(line).toBe(`simrun scenario ${fixture} --seed 12 --set workers=2 --set thinkMsMax=30 --lock memory --plan ${planPath} --swarm`);
+    const pasted = simrun([...line.split(' ').slice(1), '--json', '--out-dir', outDir]);
+    const again = simrun([...args, '--json', '--out-dir', outDir]);
+    expect(JSON.parse(pasted.stdout).traceHash).toBe(JSON.parse(again.stdout).traceHash);
+    expect(first.stdout).toContain(`trace hash: ${JSON.parse(again.stdout).traceHash as string}`);
+  });
+
+  test('a seed drawn at random is written into it', () => {
+    const run = simrun(['scenario', fixture, '--out-dir', outDir]);
+    expect(run.stdout.split('\n')[0]).toMatch(new RegExp(`^simrun scenario ${fixture.replace(/[./]/g, '\\$&')} --seed \\d+$`));
+  });
+
+  test('values a shell would split or expand are quoted, and a mutant is named', () => {
+    expect(commandLine('my scenario.ts', 3, { set: ['note=two words'], swarm: false, mutant: 'no-fencing' })).toBe(
+      "simrun scenario 'my scenario.ts' --seed 3 --set 'note=two words' --mutant no-fencing",
+    );
   });
 });
 

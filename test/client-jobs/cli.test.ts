@@ -41,7 +41,7 @@ describe('simrun jobs client, for real', () => {
     expect(result).toMatchObject({ succeeded, wholeTexts: succeeded, wellFormed: true });
     const verify = simrun(['jobs', 'verify', join(dir, 'output.txt')]);
     expect(verify.status).toBe(0);
-    expect(verify.stdout).toContain(`OK, ${succeeded} whole texts`);
+    expect(verify.stdout).toContain(`OK, ${succeeded} whole text${succeeded === 1 ? '' : 's'} separated`);
   });
 
   test('every job crashing mid-text leaves an empty output, and later jobs still ran', () => {
@@ -76,7 +76,7 @@ describe('simrun jobs verify', () => {
     writeFileSync(path, WHOLE_TEXT + 'Maestro isMaestro the best...... is the best......\n\n\n\n');
     const run = simrun(['jobs', 'verify', path]);
     expect(run.status).toBe(1);
-    expect(run.stdout).toContain('MALFORMED after 1 whole texts: text 2 (at character 27) is interleaved or partial text');
+    expect(run.stdout).toContain('MALFORMED after 1 whole text: text 2 (at character 27) is interleaved or partial text');
   });
 
   test('a partial text at the end fails', () => {
@@ -97,11 +97,11 @@ describe('bad input: one line on stderr, exit 2, no stack trace', () => {
   const dir = freshDir();
   const out = join(dir, 'output.txt');
   test.each([
-    ['a negative job count', ['jobs', 'client', '--client', 'acme', '--out', out, '--jobs', '-3'], "--jobs must be a positive integer, got '-3'"],
+    ['a negative job count', ['jobs', 'client', '--client', 'acme', '--out', out, '--jobs', '-3'], 'Parsing --jobs: Expected an integer greater than or equal to 1 but received: -3'],
     ['a negative crash rate', ['jobs', 'client', '--client', 'acme', '--out', out, '--crash-rate', '-0.1'], "--crash-rate must be a probability between 0 and 1, got '-0.1'"],
     ['an output path in a missing directory', ['jobs', 'client', '--client', 'acme', '--out', join(dir, 'missing', 'output.txt')], `directory ${join(dir, 'missing')} does not exist`],
     ['a memory lock across processes', ['jobs', 'client', '--client', 'acme', '--out', out, '--lock', 'memory'], '--lock memory lives inside one process'],
-    ['a missing file to verify', ['jobs', 'verify', join(dir, 'nope.txt')], `cannot read ${join(dir, 'nope.txt')}: ENOENT`],
+    ['a missing file to verify', ['jobs', 'verify', join(dir, 'nope.txt')], `cannot read the output file ${join(dir, 'nope.txt')}: ENOENT`],
   ])('%s', (_name, args, message) => {
     const run = simrun(args);
     expect(run.status).toBe(2);

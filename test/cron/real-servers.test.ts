@@ -95,7 +95,7 @@ describe('bad input: one line on stderr, exit 2, no stack trace', () => {
     ['an invalid cron expression', [...base, '--schedule', '61 * * * *'], "invalid cron expression '61 * * * *'"],
     ['an unknown time zone', [...base, '--schedule', '* * * * *', '--tz', 'Europe/Atlantis'], "unknown time zone 'Europe/Atlantis'"],
     ['a task log in a missing directory', [...base, '--schedule', '* * * * *', '--task-log', join(dir, 'missing', 'runs.log')], 'does not exist'],
-    ['a zero tick count', [...base, '--schedule', '* * * * *', '--ticks', '0'], "--ticks must be an integer >= 1, got '0'"],
+    ['a zero tick count', [...base, '--schedule', '* * * * *', '--ticks', '0'], 'Parsing --ticks: Expected an integer greater than or equal to 1 but received: 0'],
   ])('%s', (_name, args, message) => {
     const run = simrun(args);
     expect(run.status).toBe(2);

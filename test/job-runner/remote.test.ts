@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { realEnv } from '../../src/env/real-env.js';
-import { createCertificateAuthority, issueCertificate, type CertificatePair } from '../../src/real/certs.js';
-import { remoteJobOutput, remoteJobStatus, RemoteError, startRemoteJob, stopRemoteJob, type ClientCredentials } from '../../src/real/jobs-client.js';
-import { createJobsServer } from '../../src/real/jobs-server.js';
-import { createShellExecutor } from '../../src/real/shell-executor.js';
+import { createCertificateAuthority, issueCertificate, type CertificatePair } from '../../src/real/job-runner/certs.js';
+import { remoteJobOutput, remoteJobStatus, RemoteError, startRemoteJob, stopRemoteJob, type ClientCredentials } from '../../src/real/job-runner/client.js';
+import { createJobsServer } from '../../src/real/job-runner/server.js';
+import { createShellExecutor } from '../../src/real/job-runner/shell-executor.js';
 import { JobRunner } from '../../src/systems/job-runner/job-runner.js';
 import type { Server } from 'node:https';
 

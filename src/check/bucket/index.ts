@@ -5,4 +5,4 @@ export { checkStatistics, naiveStats, statistics } from './statistics.js';
 export { checkLiveness, liveness, type LivenessOptions } from './liveness.js';
 export { readBucketVolume, type BucketVolume } from './volume.js';
 export { expectedOutput } from './expected-output.js';
-export { verifyBucket, traceOfLog, type BucketVerdict, type VerifyBucketOptions } from './verify-directory.js';
+export { judgeBucketRun, traceOfLog, type BucketRunRecord, type BucketVerdict } from './verify-directory.js';

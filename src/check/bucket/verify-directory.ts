@@ -1,30 +1,28 @@
 /**
- * `verifyBucket`: judges a real run from what it left behind — the bucket directory, and the
+ * `judgeBucketRun`: judges a real run from what it left behind — the bucket directory, and the
  * workers' captured output (standard output and standard error in one file per worker, e.g.
  * `simrun bucket worker ... >w1.log 2>&1`): every file committed exactly once with the right output,
- * nothing left waiting, and every statistics line right.
+ * nothing left waiting, and every statistics line right. Reading the directory and the logs is real
+ * mode's (`src/real/bucket/verify.ts`); this only judges what was read.
  *
  * The logs are turned back into a trace (each JSON log line is an event; each other line is a
  * printed line of the worker whose events surround it) and judged by the same checkers as a
  * simulation. Without logs only the directory is judged: outputs, inputs and their ETL.
  */
-import { readFile } from 'node:fs/promises';
-import * as nodeFs from 'node:fs/promises';
-import { errorCode, type FsPromises } from '../../env/fs.js';
-import { realEnv } from '../../env/real-env.js';
 import { bucketEvents } from '../../systems/bucket/events.js';
-import { BucketInputError } from '../../systems/bucket/errors.js';
-import { requireDirectory } from '../../systems/bucket/real-provider.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
 import { checkExactlyOnce } from './exactly-once.js';
 import { checkStatistics } from './statistics.js';
-import { readBucketVolume } from './volume.js';
+import type { BucketVolume } from './volume.js';
 
-export interface VerifyBucketOptions {
+/** What a real run left behind, already read. */
+export interface BucketRunRecord {
+  /** The bucket directory, as named in messages. */
   readonly dir: string;
-  /** Captured output of each worker (and optionally the provider), one file per process. */
-  readonly logs?: readonly string[];
+  readonly volume: BucketVolume;
+  /** Captured output of each worker (and optionally the provider), one per process. */
+  readonly logs: readonly { readonly path: string; readonly text: string }[];
 }
 
 export interface BucketVerdict {
@@ -36,17 +34,9 @@ export interface BucketVerdict {
   readonly violations: readonly Violation[];
 }
 
-export async function verifyBucket(options: VerifyBucketOptions): Promise<BucketVerdict> {
-  await requireDirectory(realEnv('verify'), options.dir);
-  const readLog = async (path: string): Promise<string> => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (error) {
-      throw new BucketInputError(`cannot read the log ${path}: ${errorCode(error) ?? String(error)}`);
-    }
-  };
-  const volume = await readBucketVolume(nodeFs as unknown as FsPromises, options.dir.replace(/\/+$/, ''));
-  const logged = await Promise.all((options.logs ?? []).map(async (path) => traceOfLog(path, await readLog(path))));
+export async function judgeBucketRun(record: BucketRunRecord): Promise<BucketVerdict> {
+  const { volume } = record;
+  const logged = record.logs.map((log) => traceOfLog(log.path, log.text));
   const events = logged.flat().map((event, seq) => ({ ...event, seq }));
   // The provider's log names the drops; without it every input found anywhere counts as dropped.
   const haveDrops = events.some((event) => event.kind === 'bucket.drop');
@@ -60,7 +50,7 @@ export async function verifyBucket(options: VerifyBucketOptions): Promise<Bucket
   // Without worker logs there are no traced commits to compare outputs with; the volume checks stand.
   violations.push(...(haveCommits ? exactlyOnce : exactlyOnce.filter((violation) => !violation.message.includes('without a traced commit'))));
   violations.push(...checkStatistics(trace));
-  for (const file of [...volume.inbox].sort()) violations.push({ invariant: 'liveness', message: `${file} is still waiting in ${options.dir}: never processed` });
+  for (const file of [...volume.inbox].sort()) violations.push({ invariant: 'liveness', message: `${file} is still waiting in ${record.dir}: never processed` });
   const commitsLogged = events.filter((event) => event.kind === 'bucket.commit').length;
   return {
     status: violations.length === 0 ? 'passed' : 'violated',

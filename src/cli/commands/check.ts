@@ -5,6 +5,7 @@ import { parseShard, runCampaign, type CampaignResult } from '../../scenario/fuz
 import { builtInScenarioNames } from '../../scenario/registry.js';
 import { renderJunit } from '../../report/junit.js';
 import { EXIT, SimrunCommand } from '../base.js';
+import { plural } from '../format.js';
 
 export default class CheckCommand extends SimrunCommand {
   static override summary = 'For CI: run every scenario (or the named ones) over a fixed seed range; fail on any violation.';
@@ -43,7 +44,7 @@ export default class CheckCommand extends SimrunCommand {
       });
       results.push(result);
       const range = `seeds ${result.seeds.first ?? '-'}..${result.seeds.last ?? '-'}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`;
-      this.log(`${result.status === 'passed' ? '✓' : '✗'} ${result.scenario}: ${result.runs} runs, ${result.failures.length} failing, ${range}, ${result.runsPerSec.toFixed(1)} runs/s`);
+      this.log(`${result.status === 'passed' ? '✓' : '✗'} ${result.scenario}: ${plural(result.runs, 'run')}, ${result.failures.length} failing, ${range}, ${result.runsPerSec.toFixed(1)} runs/s`);
       for (const failure of result.failures.slice(0, 5)) this.log(`    seed ${failure.seed}: ${failure.invariant}: ${failure.message}\n    replay: ${failure.replay}`);
     }
     if (flags.junit !== undefined) {

@@ -5,7 +5,8 @@ import { basename, join } from 'node:path';
 import { emitRegressionTest, REGRESSIONS_DIR } from '../../scenario/emit-test.js';
 import { parseShard, runCampaign, type CampaignFailure, type CampaignResult } from '../../scenario/fuzz.js';
 import { SIM_LOCK_BACKENDS } from '../../locks/lock-spec.js';
-import { InputError, resolveParams, runScenario } from '../../scenario/run.js';
+import { InputError } from '../../env/errors.js';
+import { resolveParams, runScenario } from '../../scenario/run.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { writeRunResult } from '../../report/result-file.js';
 import { defaultReportPath, writeReport, writeRunReport } from '../../report/report-file.js';
@@ -13,7 +14,7 @@ import { loadScenario } from '../../scenario/registry.js';
 import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
 import { describeFailure, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
 import { EXIT, SimrunCommand } from '../base.js';
-import { parseAssignments } from '../format.js';
+import { parseAssignments, plural } from '../format.js';
 
 export default class FuzzCommand extends SimrunCommand {
   static override summary = 'Run many seeds of a scenario in parallel; shrink each failure to a minimal reproducer.';
@@ -58,9 +59,9 @@ export default class FuzzCommand extends SimrunCommand {
     const workers = flags.workers ?? availableParallelism();
     const runs = flags.runs ?? (durationMs === undefined ? 100 : undefined);
 
-    this.log(`simrun fuzz ${scenario.name}: ${runs === undefined ? `for ${flags.duration}` : `${runs} seeds`} from ${flags.from}` +
+    this.log(`simrun fuzz ${scenario.name}: ${runs === undefined ? `for ${flags.duration}` : plural(runs, 'seed')} from ${flags.from}` +
       `${shard ? `, shard ${shard.index}/${shard.count}` : ''}${flags.swarm ? ', swarm' : ''}${locks ? `, locks ${locks.join(' ')}` : ''}` +
-      `${flags.mutant ? `, mutant ${flags.mutant}` : ''}, ${workers} worker${workers === 1 ? '' : 's'}`);
+      `${flags.mutant ? `, mutant ${flags.mutant}` : ''}, ${plural(workers, 'worker')}`);
     const bar = new cliProgress.SingleBar(
       { format: ' {bar} {value}{totalText} runs | {rate} runs/s | failures: {failures}', stream: process.stderr, hideCursor: true, noTTYOutput: false },
       cliProgress.Presets.shades_classic,
@@ -95,7 +96,7 @@ export default class FuzzCommand extends SimrunCommand {
     });
     if (showBar) bar.stop();
 
-    this.log(`${result.status === 'passed' ? 'PASSED' : 'FAILED'}: ${result.runs} runs, ${result.failures.length} failing, ${result.runsPerSec.toFixed(1)} runs/s (${(result.wallMs / 1000).toFixed(1)} s)`);
+    this.log(`${result.status === 'passed' ? 'PASSED' : 'FAILED'}: ${plural(result.runs, 'run')}, ${result.failures.length} failing, ${result.runsPerSec.toFixed(1)} runs/s (${(result.wallMs / 1000).toFixed(1)} s)`);
     for (const disagreement of result.lockDisagreements ?? []) {
       this.log(`  backends disagree on seed ${disagreement.seed}: ${Object.entries(disagreement.verdicts).map(([lock, verdict]) => `${lock}=${verdict}`).join('  ')}`);
     }

@@ -6,6 +6,7 @@ export default class ListCommand extends SimrunCommand {
   static override enableJsonFlag = true;
 
   async run(): Promise<{ scenarios: { name: string; summary: string; mutants: string[] }[] }> {
+    await this.parse(ListCommand);
     const scenarios = await loadBuiltInScenarios();
     const width = Math.max(0, ...scenarios.map((scenario) => scenario.name.length));
     for (const scenario of scenarios) this.log(`${scenario.name.padEnd(width)}  ${scenario.summary}`);

@@ -2,9 +2,10 @@ import { Args, Flags } from '@oclif/core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { mergeCampaigns, type CampaignResult } from '../../scenario/fuzz.js';
-import { InputError } from '../../scenario/run.js';
+import { InputError } from '../../env/errors.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { campaignBaseName } from '../campaign-output.js';
+import { plural } from '../format.js';
 
 export default class MergeCommand extends SimrunCommand {
   static override summary = 'Combine the JSON results of the shards of one fuzz campaign into one.';
@@ -21,7 +22,7 @@ export default class MergeCommand extends SimrunCommand {
     const resultPath = flags.out ?? join('reports', 'fuzz', `${campaignBaseName(merged)}-merged.json`);
     await mkdir(dirname(resultPath), { recursive: true });
     await writeFile(resultPath, JSON.stringify(merged, null, 2) + '\n');
-    this.log(`${merged.status === 'passed' ? 'PASSED' : 'FAILED'}: ${merged.scenario}, ${results.length} shards, ${merged.runs} runs, ${merged.failures.length} failing`);
+    this.log(`${merged.status === 'passed' ? 'PASSED' : 'FAILED'}: ${merged.scenario}, ${plural(results.length, 'shard')}, ${plural(merged.runs, 'run')}, ${merged.failures.length} failing`);
     for (const failure of merged.failures) this.log(`  ✗ seed ${failure.seed}: ${failure.invariant}: ${failure.message}`);
     this.log(`result: ${resultPath}`);
     process.exitCode = merged.status === 'passed' ? EXIT.passed : EXIT.violated;

@@ -1,7 +1,9 @@
 import { Flags } from '@oclif/core';
 import { builtInScenarioNames, loadScenario } from '../../scenario/registry.js';
 import { checkMutants, DEFAULT_MAX_SHRUNK_FAULTS, DEFAULT_MUTANT_BOUND, type MutantVerdict } from '../../scenario/mutant-check.js';
+import { InputError } from '../../env/errors.js';
 import { EXIT, SimrunCommand } from '../base.js';
+import { plural } from '../format.js';
 
 export default class MutantsCommand extends SimrunCommand {
   static override summary = 'List the mutant catalogue; with --check, prove the harness catches every mutant.';
@@ -20,20 +22,24 @@ export default class MutantsCommand extends SimrunCommand {
   async run(): Promise<{ mutants: { scenario: string; mutant: string; description: string }[]; verdicts?: MutantVerdict[] }> {
     const { flags } = await this.parse(MutantsCommand);
     const references = flags.scenario ?? builtInScenarioNames();
-    const catalogue: { scenario: string; mutant: string; description: string }[] = [];
+    const known: { scenario: string; mutant: string; description: string }[] = [];
     for (const reference of references) {
       const scenario = await loadScenario(reference);
-      for (const [mutant, description] of Object.entries(scenario.mutants ?? {})) {
-        if (flags.only !== undefined && !flags.only.includes(mutant)) continue;
-        catalogue.push({ scenario: scenario.name, mutant, description });
-      }
+      for (const [mutant, description] of Object.entries(scenario.mutants ?? {})) known.push({ scenario: scenario.name, mutant, description });
     }
+    // A name that matches nothing would check nothing and pass: that is a typo, not a success.
+    const unknown = (flags.only ?? []).filter((name) => !known.some((entry) => entry.mutant === name));
+    if (unknown.length > 0) {
+      const names = [...new Set(known.map((entry) => entry.mutant))].sort().join(', ') || 'none';
+      throw new InputError(`--only ${unknown.join(', ')}: no such mutant in ${references.join(', ')} (known: ${names})`);
+    }
+    const catalogue = flags.only === undefined ? known : known.filter((entry) => flags.only?.includes(entry.mutant));
     if (!flags.check) {
       const width = Math.max(0, ...catalogue.map((entry) => `${entry.scenario} ${entry.mutant}`.length));
       for (const entry of catalogue) this.log(`${`${entry.scenario} ${entry.mutant}`.padEnd(width)}  ${entry.description}`);
       return { mutants: catalogue };
     }
-    this.log(`checking ${catalogue.length} mutants: each must be caught within ${flags.bound} seeds and shrink to at most ${DEFAULT_MAX_SHRUNK_FAULTS} faults`);
+    this.log(`checking ${plural(catalogue.length, 'mutant')}: each must be caught within ${plural(flags.bound, 'seed')} and shrink to at most ${plural(DEFAULT_MAX_SHRUNK_FAULTS, 'fault')}`);
     const verdicts = await checkMutants({
       scenarios: references,
       ...(flags.only === undefined ? {} : { only: flags.only }),
@@ -42,7 +48,7 @@ export default class MutantsCommand extends SimrunCommand {
       onResult: (verdict) => this.log(describeVerdict(verdict)),
     });
     const escaped = verdicts.filter((verdict) => verdict.status !== 'caught');
-    this.log(escaped.length === 0 ? `PASSED: all ${verdicts.length} mutants caught` : `FAILED: ${escaped.length} of ${verdicts.length} mutants not caught`);
+    this.log(escaped.length === 0 ? `PASSED: all ${plural(verdicts.length, 'mutant')} caught` : `FAILED: ${escaped.length} of ${plural(verdicts.length, 'mutant')} not caught`);
     process.exitCode = escaped.length === 0 ? EXIT.passed : EXIT.violated;
     return { mutants: catalogue, verdicts };
   }
@@ -53,5 +59,5 @@ function describeVerdict(verdict: MutantVerdict): string {
   if (verdict.status === 'survived') return `  ✗ ${name}: survived (${(verdict.wallMs / 1000).toFixed(1)} s)`;
   const mark = verdict.status === 'caught' ? '✓' : '✗';
   const shrink = verdict.shrinkMs === undefined ? '' : `, shrunk in ${(verdict.shrinkMs / 1000).toFixed(1)} s`;
-  return `  ${mark} ${name}: caught at seed ${verdict.seed} by ${verdict.invariant}; plan ${verdict.originalFaults} → ${verdict.shrunkFaults} faults${shrink}${verdict.status === 'shrunk-too-large' ? ' (too large)' : ''}`;
+  return `  ${mark} ${name}: caught at seed ${verdict.seed} by ${verdict.invariant}; plan ${verdict.originalFaults} → ${plural(verdict.shrunkFaults ?? 0, 'fault')}${shrink}${verdict.status === 'shrunk-too-large' ? ' (too large)' : ''}`;
 }

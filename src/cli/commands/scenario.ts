@@ -1,12 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { InputError, resolveParams, runScenario, validateSeed } from '../../scenario/run.js';
+import { InputError } from '../../env/errors.js';
+import { resolveParams, runScenario, shellQuote, validateSeed } from '../../scenario/run.js';
 import { loadScenario } from '../../scenario/registry.js';
 import { summarize, writeRunResult } from '../../report/result-file.js';
-import { writeRunReport } from '../../report/report-file.js'; // --report (issue 6)
+import { writeRunReport } from '../../report/report-file.js';
 import { EXIT, SimrunCommand } from '../base.js';
-import { formatOffset, parseAssignments } from '../format.js';
+import { formatOffset, parseAssignments, plural } from '../format.js';
 import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
 
 export default class ScenarioCommand extends SimrunCommand {
@@ -30,7 +31,6 @@ export default class ScenarioCommand extends SimrunCommand {
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
     swarm: Flags.boolean({ description: 'swarm mode: the seed first draws which fault kinds are on and at what rates', default: false }),
     'out-dir': Flags.string({ description: 'where the JSON result is written', default: 'reports' }),
-    // --report (issue 6): the HTML report next to the JSON result.
     report: Flags.boolean({ description: 'also write a self-contained HTML report next to the JSON result', default: false }),
   };
 
@@ -43,7 +43,7 @@ export default class ScenarioCommand extends SimrunCommand {
     const params = resolveParams(scenario, overrides);
     const plan = flags.plan === undefined ? undefined : await readPlanFile(flags.plan);
 
-    this.log(`simrun scenario ${scenario.name} --seed ${seed}${flags.mutant ? ` (mutant: ${flags.mutant})` : ''}`);
+    this.log(commandLine(args.scenario, seed, flags));
     this.log(`options: ${JSON.stringify(params)}`);
     const result = await runScenario(scenario, {
       seed,
@@ -62,7 +62,7 @@ export default class ScenarioCommand extends SimrunCommand {
     }
     const path = await writeRunResult(result, flags['out-dir']);
     const verdict = result.status === 'passed' ? 'PASSED' : result.status === 'violated' ? 'VIOLATED' : 'HARNESS ERROR';
-    this.log(`${verdict}: ${result.events} events, ${formatOffset(result.simulatedMs)} simulated in ${(result.wallMs / 1000).toFixed(2)} s real`);
+    this.log(`${verdict}: ${plural(result.events, 'event')}, ${formatOffset(result.simulatedMs)} simulated in ${(result.wallMs / 1000).toFixed(2)} s real`);
     if (result.status === 'harness-error') this.log(`  ${result.error.name}: ${result.error.message}`);
     for (const violation of result.violations.slice(0, 20)) {
       this.log(`  ✗ ${violation.invariant}${violation.atMs === undefined ? '' : ' at ' + formatOffset(violation.atMs - result.epochMs)}: ${violation.message}`);
@@ -71,12 +71,30 @@ export default class ScenarioCommand extends SimrunCommand {
     this.log(`trace hash: ${result.traceHash}`);
     this.log(`result: ${path}`);
     this.log(`replay: ${result.replay}`);
-    // --report (issue 6): written last, so its path is the last line printed.
+    // The report is written last, so its path is the last line printed.
     const reportPath = flags.report ? await writeRunReport(result, flags['out-dir']) : undefined;
     if (reportPath !== undefined) this.log(`report: ${reportPath}`);
     process.exitCode = result.status === 'passed' ? EXIT.passed : result.status === 'violated' ? EXIT.violated : EXIT.harness;
     return { ...summarize(result), resultPath: path, ...(reportPath === undefined ? {} : { reportPath }) };
   }
+}
+
+/**
+ * The command as given, with the seed it runs (drawn when --seed was absent): pasted into a shell,
+ * it runs this run again. The last line's replay command says the same in canonical form.
+ */
+export function commandLine(
+  scenario: string,
+  seed: number,
+  flags: { set: readonly string[]; lock?: string | undefined; plan?: string | undefined; swarm: boolean; mutant?: string | undefined },
+): string {
+  const parts = ['simrun', 'scenario', shellQuote(scenario), '--seed', String(seed)];
+  for (const assignment of flags.set) parts.push('--set', shellQuote(assignment));
+  if (flags.lock !== undefined) parts.push('--lock', shellQuote(flags.lock));
+  if (flags.plan !== undefined) parts.push('--plan', shellQuote(flags.plan));
+  if (flags.swarm) parts.push('--swarm');
+  if (flags.mutant !== undefined) parts.push('--mutant', shellQuote(flags.mutant));
+  return parts.join(' ');
 }
 
 export function parseSeed(text: string | undefined): number {

@@ -1,4 +1,4 @@
-/** The bucket system: provider, worker, fence, file format, statistics and real-mode entry points. */
+/** The bucket system: provider, worker, fence, file format and statistics (its real-mode entry points are in `src/real/bucket/`). */
 export { runBucketWorker, type WorkerOptions, type WorkerFlaws } from './worker.js';
 export { planDrops, provideDrops, NO_LAG, type Drop, type DropScheduleOptions, type LagDistribution, type ProviderOptions, type SizeDistribution } from './provider.js';
 export { directoryFence, resourceFence, tracedFence, type CommitFence, type JudgingResource } from './fence.js';
@@ -7,6 +7,3 @@ export { bucketEvents, emitBucket, type BucketEvent, type FenceVerdict } from '.
 export { bucketLayout, classifyEntry, inputNameAt, outputName, timeOfInputName, RESERVED_DIRS, type BucketLayout } from './layout.js';
 export { formatStatsLine, parseStatsLine, RollingStats, STATS_EVERY_FILES, type StatsSnapshot } from './stats.js';
 export { BUCKET_MUTANTS, neverExpiringLock, UnfencedResource, workerFlawsOf, type BucketMutant } from './mutants.js';
-export { runProvider, readSchedule, requireDirectory, type RealProviderOptions } from './real-provider.js';
-export { runWorker, type RealWorkerOptions } from './real-worker.js';
-export { BucketInputError } from './errors.js';

@@ -5,9 +5,10 @@
  * the same on every server whatever its clock says, so "each tick runs at most once" is checkable.
  */
 import { CronDate, CronExpressionParser, type CronExpression } from 'cron-parser';
+import { InputError } from '../../env/errors.js';
 
 /** A cron expression or time zone that cannot work; fix the input, retrying will not help. */
-export class CronScheduleError extends Error {
+export class CronScheduleError extends InputError {
   override readonly name = 'CronScheduleError';
 }
 

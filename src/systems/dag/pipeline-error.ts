@@ -1,9 +1,11 @@
+import { InputError } from '../../env/errors.js';
+
 /**
  * A pipeline that cannot run: a syntax error, an unknown field, a missing dependency, a cycle.
- * Its message is one line naming the file, the line and the job; the CLI maps the class (by name)
- * to exit code 2.
+ * Its message is one line naming the file, the line and the job; as an `InputError` it ends the CLI
+ * with exit code 2.
  */
-export class PipelineError extends Error {
+export class PipelineError extends InputError {
   override readonly name = 'PipelineError';
 
   constructor(

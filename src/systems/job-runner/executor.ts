@@ -1,7 +1,7 @@
 /**
  * How a job's command actually runs. The job runner and the DAG pipeline own scheduling, state and
  * output; an `Executor` only runs one command and reports its output and its exit. In real mode it
- * is a shell child process (`src/real/shell-executor.ts`); in simulation a simulated job that emits
+ * is a shell child process (`src/real/job-runner/shell-executor.ts`); in simulation a simulated job that emits
  * chunks over `env.sleep` (`sim-executor.ts`). Keeping it this small keeps `node:child_process`
  * out of the systems, so the same runner code runs under both.
  */

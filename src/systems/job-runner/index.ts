@@ -1,7 +1,7 @@
 /**
  * The job runner: jobs with a queued → executing → completed | failed lifecycle (and stopped),
  * a concurrency limit, scheduled starts and live output, over any `Executor` (simulated jobs, or
- * real shell commands in `src/real/`).
+ * real shell commands in `src/real/job-runner/`).
  */
 export { JobRunner, UnknownJob, CORRECT_JOB_RUNNER_RULES, type JobRunnerRules, type JobRunnerFlaws, type JobSpec, type StartOptions, type JobStatus, type JobRunnerOptions } from './job-runner.js';
 export { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf, isJobRunnerMutant, type JobRunnerMutant } from './mutants.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { runProvider } from '../../../systems/bucket/real-provider.js';
+import { runProvider } from '../../../real/bucket/provider.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class BucketProviderCommand extends SimrunCommand {
@@ -13,7 +13,7 @@ export default class BucketProviderCommand extends SimrunCommand {
   static override flags = {
     dir: Flags.string({ description: 'the bucket directory (must exist)', required: true }),
     'seconds-in-min': Flags.string({ description: 'real seconds per scheduled minute (60: real time)', default: '60' }),
-    files: Flags.integer({ description: 'how many files (default: the schedule length, or 96)' }),
+    files: Flags.integer({ description: 'how many files (default: the schedule length, or 96)', min: 1 }),
     schedule: Flags.string({ description: 'a file with the processing minutes of each file, one number per line' }),
     'non-atomic': Flags.boolean({ description: 'write each file in place in two parts, as a careless uploader would', default: false }),
   };
@@ -22,7 +22,7 @@ export default class BucketProviderCommand extends SimrunCommand {
     const { flags } = await this.parse(BucketProviderCommand);
     await runProvider({
       dir: flags.dir,
-      secondsInMin: Number(flags['seconds-in-min']),
+      secondsInMin: flags['seconds-in-min'],
       ...(flags.files === undefined ? {} : { files: flags.files }),
       ...(flags.schedule === undefined ? {} : { schedule: flags.schedule }),
       atomicWrites: !flags['non-atomic'],

@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
-import { verifyBucket, type BucketVerdict } from '../../../check/bucket/verify-directory.js';
+import type { BucketVerdict } from '../../../check/bucket/verify-directory.js';
+import { verifyBucket } from '../../../real/bucket/verify.js';
 import { EXIT, SimrunCommand } from '../../base.js';
+import { plural } from '../../format.js';
 
 export default class BucketVerifyCommand extends SimrunCommand {
   static override summary = 'Check a bucket directory after a real run: every file committed exactly once, every statistics line right.';
@@ -17,8 +19,8 @@ export default class BucketVerifyCommand extends SimrunCommand {
     const { flags } = await this.parse(BucketVerifyCommand);
     const verdict = await verifyBucket({ dir: flags.dir, ...(flags.logs === undefined ? {} : { logs: flags.logs }) });
     const { dropped, committed, waiting, rejected } = verdict.files;
-    this.log(`${verdict.status === 'passed' ? 'PASSED' : 'VIOLATED'}: ${dropped} files dropped, ${committed} committed, ${waiting} waiting, ${rejected} rejected`);
-    if (flags.logs !== undefined) this.log(`logs: ${verdict.commitsLogged} commits, ${verdict.statisticsLines} statistics lines checked`);
+    this.log(`${verdict.status === 'passed' ? 'PASSED' : 'VIOLATED'}: ${plural(dropped, 'file')} dropped, ${committed} committed, ${waiting} waiting, ${rejected} rejected`);
+    if (flags.logs !== undefined) this.log(`logs: ${plural(verdict.commitsLogged, 'commit')}, ${plural(verdict.statisticsLines, 'statistics line')} checked`);
     for (const violation of verdict.violations.slice(0, 50)) this.log(`  ✗ ${violation.invariant}: ${violation.message}`);
     if (verdict.violations.length > 50) this.log(`  ... and ${verdict.violations.length - 50} more`);
     process.exitCode = verdict.status === 'passed' ? EXIT.passed : EXIT.violated;

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { runWorker } from '../../../systems/bucket/real-worker.js';
+import { runWorkerUntilInterrupted } from '../../../real/bucket/worker.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class BucketWorkerCommand extends SimrunCommand {
@@ -14,30 +14,20 @@ export default class BucketWorkerCommand extends SimrunCommand {
     dir: Flags.string({ description: 'the bucket directory (must exist)', required: true }),
     lock: Flags.string({ description: 'file (locks in DIR/locks), file:DIR, sqlite:PATH or postgres://user:pass@host/db', default: 'file' }),
     'seconds-in-min': Flags.string({ description: 'real seconds per minute of processing time (60: real time)', default: '60' }),
-    'poll-ms': Flags.integer({ description: 'wait between looks at an idle directory', default: 5_000 }),
-    'lease-ttl-ms': Flags.integer({ description: "lease per claimed file; a dead worker's file is taken over after it", default: 30_000 }),
-    'settle-ms': Flags.integer({ description: "also accept files without an #end marker (simulation.py's) once their size held still this long" }),
+    'poll-ms': Flags.integer({ description: 'wait between looks at an idle directory', default: 5_000, min: 1 }),
+    'lease-ttl-ms': Flags.integer({ description: "lease per claimed file; a dead worker's file is taken over after it", default: 30_000, min: 1 }),
+    'settle-ms': Flags.integer({ description: "also accept files without an #end marker (simulation.py's) once their size held still this long", min: 0 }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(BucketWorkerCommand);
-    const stop = new AbortController();
-    const onSignal = (): void => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      await runWorker({
-        dir: flags.dir,
-        lock: flags.lock,
-        secondsInMin: Number(flags['seconds-in-min']),
-        pollMs: flags['poll-ms'],
-        leaseTtlMs: flags['lease-ttl-ms'],
-        ...(flags['settle-ms'] === undefined ? {} : { settleMs: flags['settle-ms'] }),
-        signal: stop.signal,
-      });
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    await runWorkerUntilInterrupted({
+      dir: flags.dir,
+      lock: flags.lock,
+      secondsInMin: flags['seconds-in-min'],
+      pollMs: flags['poll-ms'],
+      leaseTtlMs: flags['lease-ttl-ms'],
+      ...(flags['settle-ms'] === undefined ? {} : { settleMs: flags['settle-ms'] }),
+    });
   }
 }

@@ -1,10 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import { realEnv } from '../../../env/real-env.js';
-import { DEFAULT_STORE, openStore, readPipeline } from '../../../real/dag-cli.js';
-import { createShellExecutor } from '../../../real/shell-executor.js';
-import { DagRunner, type JobView } from '../../../systems/dag/dag-runner.js';
-import { consoleNotifier, fanOutNotifier, webhookNotifier, type FetchLike, type Notifier } from '../../../systems/dag/notifier.js';
+import { DEFAULT_STORE } from '../../../real/dag/pipeline-store.js';
+import { runPipeline } from '../../../real/dag/run.js';
+import type { JobView } from '../../../systems/dag/dag-runner.js';
 import { EXIT, SimrunCommand } from '../../base.js';
+import { plural } from '../../format.js';
 
 export default class DagRunCommand extends SimrunCommand {
   static override summary = 'Run a DAG pipeline from a YAML file, for real, picking up where the run log left it.';
@@ -23,31 +22,19 @@ export default class DagRunCommand extends SimrunCommand {
 
   async run(): Promise<{ pipeline: string; jobs: JobView[] }> {
     const { args, flags } = await this.parse(DagRunCommand);
-    const pipeline = await readPipeline(args.pipeline);
-    const store = await openStore(flags.store);
-    const env = realEnv('dag-runner', { ...(flags.verbose ? {} : { logLine: () => undefined }), printLine: (line) => this.log(line) });
-    const notifiers: Notifier[] = [consoleNotifier((line) => this.log(line))];
-    if (flags.webhook !== undefined) notifiers.push(webhookNotifier(flags.webhook, fetch as unknown as FetchLike));
-    try {
-      const runner = await DagRunner.open({
-        env,
-        pipeline,
-        store,
-        executor: createShellExecutor(),
-        notifier: fanOutNotifier(notifiers),
-        commandPollMs: flags['poll-ms'],
-        onOutput: (job, chunk) => {
-          for (const line of chunk.text.replace(/\n$/, '').split('\n')) this.log(`${job}${chunk.stream === 'stderr' ? '!' : ''} | ${line}`);
-        },
-      });
-      const jobs = await runner.run({ follow: flags.follow });
-      const width = Math.max(...jobs.map((job) => job.name.length));
-      this.log(`pipeline ${pipeline.name} (${store.description}):`);
-      for (const job of jobs) this.log(`  ${job.name.padEnd(width)}  ${job.phase}${job.attempt > 1 ? ` after ${job.attempt} attempts` : ''}`);
-      process.exitCode = jobs.every((job) => job.phase === 'succeeded') ? EXIT.passed : EXIT.violated;
-      return { pipeline: pipeline.name, jobs };
-    } finally {
-      await store.close();
-    }
+    const run = await runPipeline({
+      pipeline: args.pipeline,
+      store: flags.store,
+      ...(flags.webhook === undefined ? {} : { webhook: flags.webhook }),
+      follow: flags.follow,
+      pollMs: flags['poll-ms'],
+      verbose: flags.verbose,
+      print: (line) => this.log(line),
+    });
+    const width = Math.max(...run.jobs.map((job) => job.name.length));
+    this.log(`pipeline ${run.pipeline} (${run.store}):`);
+    for (const job of run.jobs) this.log(`  ${job.name.padEnd(width)}  ${job.phase}${job.attempt > 1 ? ` after ${plural(job.attempt, 'attempt')}` : ''}`);
+    process.exitCode = run.jobs.every((job) => job.phase === 'succeeded') ? EXIT.passed : EXIT.violated;
+    return { pipeline: run.pipeline, jobs: run.jobs };
   }
 }

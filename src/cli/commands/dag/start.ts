@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { DEFAULT_STORE, openStore, readPipeline, requireJob } from '../../../real/dag-cli.js';
+import { queueDagCommand } from '../../../real/dag/commands.js';
+import { DEFAULT_STORE } from '../../../real/dag/pipeline-store.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class DagStartCommand extends SimrunCommand {
@@ -15,15 +16,8 @@ export default class DagStartCommand extends SimrunCommand {
 
   async run(): Promise<{ pipeline: string; action: 'start'; job: string | null }> {
     const { args, flags } = await this.parse(DagStartCommand);
-    const pipeline = await readPipeline(args.pipeline);
-    if (args.job !== undefined) requireJob(pipeline, args.job);
-    const store = await openStore(flags.store);
-    try {
-      await store.enqueue({ pipeline: pipeline.name, action: 'start', jobKey: args.job ?? null });
-    } finally {
-      await store.close();
-    }
-    this.log(`queued: start ${args.job ?? 'every job'} of ${pipeline.name} (${store.description})`);
-    return { pipeline: pipeline.name, action: 'start', job: args.job ?? null };
+    const queued = await queueDagCommand(args.pipeline, flags.store, 'start', args.job);
+    this.log(`queued: start ${queued.job ?? 'every job'} of ${queued.pipeline} (${queued.store})`);
+    return { pipeline: queued.pipeline, action: 'start', job: queued.job };
   }
 }

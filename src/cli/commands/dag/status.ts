@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { DEFAULT_STORE, openStore, pipelineStatus, readPipeline, type JobStatusLine } from '../../../real/dag-cli.js';
+import { dagStatus } from '../../../real/dag/commands.js';
+import { DEFAULT_STORE, type JobStatusLine } from '../../../real/dag/pipeline-store.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class DagStatusCommand extends SimrunCommand {
@@ -11,18 +12,12 @@ export default class DagStatusCommand extends SimrunCommand {
 
   async run(): Promise<{ pipeline: string; jobs: JobStatusLine[] }> {
     const { args, flags } = await this.parse(DagStatusCommand);
-    const pipeline = await readPipeline(args.pipeline);
-    const store = await openStore(flags.store);
-    try {
-      const jobs = await pipelineStatus(pipeline, store);
-      const width = Math.max(...jobs.map((job) => job.job.length));
-      for (const job of jobs) {
-        const last = job.timestampMs === undefined ? '' : `  last: ${job.lastStatus} at ${new Date(job.timestampMs).toISOString()}, ${job.execTimeMs} ms, ${job.amountOfDataBytes} bytes`;
-        this.log(`${job.job.padEnd(width)}  ${job.phase.padEnd(9)}${last}`);
-      }
-      return { pipeline: pipeline.name, jobs };
-    } finally {
-      await store.close();
+    const status = await dagStatus(args.pipeline, flags.store);
+    const width = Math.max(...status.jobs.map((job) => job.job.length));
+    for (const job of status.jobs) {
+      const last = job.timestampMs === undefined ? '' : `  last: ${job.lastStatus} at ${new Date(job.timestampMs).toISOString()}, ${job.execTimeMs} ms, ${job.amountOfDataBytes} bytes`;
+      this.log(`${job.job.padEnd(width)}  ${job.phase.padEnd(9)}${last}`);
     }
+    return status;
   }
 }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { asCliCall, loadCredentials, remoteJobOutput } from '../../../real/jobs-client.js';
+import { remoteJobOutput, withJobsServer } from '../../../real/job-runner/client.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class JobsLogsCommand extends SimrunCommand {
@@ -16,7 +16,6 @@ export default class JobsLogsCommand extends SimrunCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(JobsLogsCommand);
-    const credentials = await loadCredentials(flags.server, flags);
-    await asCliCall(flags.server, () => remoteJobOutput(credentials, args.id, flags.follow, (text) => process.stdout.write(text)));
+    await withJobsServer(flags, (credentials) => remoteJobOutput(credentials, args.id, flags.follow, (text) => process.stdout.write(text)));
   }
 }

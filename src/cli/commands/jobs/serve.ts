@@ -1,11 +1,5 @@
 import { Flags } from '@oclif/core';
-import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { realEnv } from '../../../env/real-env.js';
-import { createJobsServer } from '../../../real/jobs-server.js';
-import { createShellExecutor } from '../../../real/shell-executor.js';
-import { InputError } from '../../../scenario/run.js';
-import { JobRunner } from '../../../systems/job-runner/job-runner.js';
+import { serveJobs } from '../../../real/job-runner/serve.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class JobsServeCommand extends SimrunCommand {
@@ -23,20 +17,6 @@ export default class JobsServeCommand extends SimrunCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(JobsServeCommand);
-    const read = async (path: string): Promise<string> =>
-      readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new InputError(`cannot read ${path}: ${error.code ?? error.message}`);
-      });
-    const runner = new JobRunner({ env: realEnv('jobs-server'), executor: createShellExecutor(), concurrencyLimit: flags.concurrency });
-    const server = createJobsServer({ runner, certPem: await read(flags.cert), keyPem: await read(flags.key), caPem: await read(flags.ca) });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(`cannot listen on ${flags.host}:${flags.port}: ${error.code ?? error.message}`)));
-      server.listen(flags.port, flags.host, resolve);
-    });
-    const address = server.address() as AddressInfo;
-    this.log(`serving jobs on https://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`);
-    await new Promise<void>((resolve) => {
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.close(() => resolve()));
-    });
+    await serveJobs({ ...flags, onListening: (url) => this.log(`serving jobs on ${url}`) });
   }
 }

@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { asCliCall, loadCredentials, startRemoteJob } from '../../../real/jobs-client.js';
-import { InputError } from '../../../scenario/run.js';
+import { parseStartTime, startRemoteJob, withJobsServer } from '../../../real/job-runner/client.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class JobsStartCommand extends SimrunCommand {
@@ -18,10 +17,8 @@ export default class JobsStartCommand extends SimrunCommand {
 
   async run(): Promise<{ id: string }> {
     const { args, flags } = await this.parse(JobsStartCommand);
-    const credentials = await loadCredentials(flags.server, flags);
-    const atMs = flags.at === undefined ? undefined : Date.parse(flags.at);
-    if (atMs !== undefined && Number.isNaN(atMs)) throw new InputError(`--at: expected a date and time like 2030-01-01T02:00:00Z, got '${flags.at}'`);
-    const id = await asCliCall(flags.server, () => startRemoteJob(credentials, args.command, atMs));
+    const atMs = flags.at === undefined ? undefined : parseStartTime(flags.at);
+    const id = await withJobsServer(flags, (credentials) => startRemoteJob(credentials, args.command, atMs));
     this.log(id);
     return { id };
   }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { asCliCall, loadCredentials, remoteJobStatus } from '../../../real/jobs-client.js';
+import { remoteJobStatus, withJobsServer } from '../../../real/job-runner/client.js';
 import type { JobStatus } from '../../../systems/job-runner/job-runner.js';
 import { SimrunCommand } from '../../base.js';
 
@@ -17,8 +17,7 @@ export default class JobsStatusCommand extends SimrunCommand {
 
   async run(): Promise<{ jobs: JobStatus[] }> {
     const { args, flags } = await this.parse(JobsStatusCommand);
-    const credentials = await loadCredentials(flags.server, flags);
-    const answer = await asCliCall(flags.server, () => remoteJobStatus(credentials, args.id));
+    const answer = await withJobsServer(flags, (credentials) => remoteJobStatus(credentials, args.id));
     const jobs = Array.isArray(answer) ? answer : [answer];
     for (const job of jobs) this.log(`${job.id}  ${job.state.padEnd(9)}  ${job.exit ?? ''}  ${job.command}`);
     return { jobs };

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { asCliCall, loadCredentials, stopRemoteJob } from '../../../real/jobs-client.js';
+import { stopRemoteJob, withJobsServer } from '../../../real/job-runner/client.js';
 import type { JobStatus } from '../../../systems/job-runner/job-runner.js';
 import { SimrunCommand } from '../../base.js';
 
@@ -17,8 +17,7 @@ export default class JobsStopCommand extends SimrunCommand {
 
   async run(): Promise<JobStatus> {
     const { args, flags } = await this.parse(JobsStopCommand);
-    const credentials = await loadCredentials(flags.server, flags);
-    const job = await asCliCall(flags.server, () => stopRemoteJob(credentials, args.id));
+    const job = await withJobsServer(flags, (credentials) => stopRemoteJob(credentials, args.id));
     this.log(`${job.id}  ${job.state === 'executing' ? 'stopping' : job.state}`);
     return job;
   }

@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { InputError } from '../../env/errors.js';
 
 export interface CertificatePair {
   readonly certPem: string;
@@ -69,6 +70,9 @@ export function issueCertificate(ca: CertificatePair, options: IssueOptions): Ce
  * per user into `outDir`; keys are readable by their owner only. Returns the files written.
  */
 export async function writeDevelopmentCertificates(outDir: string, users: readonly string[]): Promise<string[]> {
+  // A user's name becomes a file name next to the CA's and the server's own files.
+  const bad = users.find((user) => !/^[A-Za-z0-9_.-]+$/.test(user) || user === 'ca' || user === 'server');
+  if (bad !== undefined) throw new InputError(`--users: '${bad}' is not a usable user name (letters, digits, _ . -; not 'ca' or 'server')`);
   await mkdir(outDir, { recursive: true });
   const ca = createCertificateAuthority();
   const written: string[] = [];

@@ -4,7 +4,7 @@
  * command started goes too: SIGTERM first, SIGKILL if the group is still there after a grace period.
  */
 import { spawn } from 'node:child_process';
-import type { Execution, ExecutionRequest, Executor, ExitStatus } from '../systems/job-runner/executor.js';
+import type { Execution, ExecutionRequest, Executor, ExitStatus } from '../../systems/job-runner/executor.js';
 
 export interface ShellExecutorOptions {
   /** Working directory of the jobs (the current one by default). */

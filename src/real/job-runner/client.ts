@@ -1,11 +1,11 @@
 /**
- * The client side of the job runner's mutual-TLS API (`jobs-server.ts`): each call presents the
+ * The client side of the job runner's mutual-TLS API (`server.ts`): each call presents the
  * user's certificate and trusts only the given CA.
  */
-import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { InputError } from '../scenario/run.js';
-import type { JobStatus } from '../systems/job-runner/job-runner.js';
+import { InputError } from '../../env/errors.js';
+import type { JobStatus } from '../../systems/job-runner/job-runner.js';
+import { readInputFile } from '../common/files.js';
 
 export interface ClientCredentials {
   /** `https://host:port` */
@@ -28,15 +28,8 @@ export class RemoteError extends Error {
 
 /** Reads the PEM files the flags name; a missing one is an `InputError`. */
 export async function loadCredentials(server: string, paths: { cert: string; key: string; ca: string }): Promise<ClientCredentials> {
-  const read = async (path: string, what: string): Promise<string> => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (error) {
-      throw new InputError(`cannot read the ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  };
   if (!/^https:\/\//.test(server)) throw new InputError(`--server must be an https:// URL, got '${server}'`);
-  return { server, certPem: await read(paths.cert, 'certificate'), keyPem: await read(paths.key, 'key'), caPem: await read(paths.ca, 'CA certificate') };
+  return { server, certPem: await readInputFile(paths.cert, 'the certificate'), keyPem: await readInputFile(paths.key, 'the key'), caPem: await readInputFile(paths.ca, 'the CA certificate') };
 }
 
 /** One request; `onChunk` receives the body as it streams, else it is returned whole. */
@@ -100,4 +93,26 @@ export async function asCliCall<T>(server: string, call: () => Promise<T>): Prom
     const detail = error instanceof RemoteError ? `${error.status} ${error.message}` : `${(error as Error).message}${code && !(error as Error).message.includes(code) ? ` (${code})` : ''}`;
     throw new InputError(`${server}: ${detail}`);
   }
+}
+
+/** Where a client command connects, as its flags name it. */
+export interface ServerConnection {
+  /** `https://host:port` */
+  readonly server: string;
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+}
+
+/** What every `simrun jobs` client command does: load the credentials, make one call, turn a refusal into one line. */
+export async function withJobsServer<T>(connection: ServerConnection, call: (credentials: ClientCredentials) => Promise<T>): Promise<T> {
+  const credentials = await loadCredentials(connection.server, connection);
+  return asCliCall(connection.server, () => call(credentials));
+}
+
+/** `--at` as typed: an ISO 8601 date and time with a zone, as ms since the Unix epoch. */
+export function parseStartTime(text: string): number {
+  const atMs = Date.parse(text);
+  if (Number.isNaN(atMs)) throw new InputError(`--at: expected a date and time like 2030-01-01T02:00:00Z, got '${text}'`);
+  return atMs;
 }

@@ -13,7 +13,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { JobRunner, UnknownJob } from '../systems/job-runner/job-runner.js';
+import { JobRunner, UnknownJob } from '../../systems/job-runner/job-runner.js';
 
 export interface JobsServerOptions {
   readonly runner: JobRunner;

@@ -2,27 +2,21 @@
  * What the `simrun dag` commands share: reading the pipeline file, opening the store a `--store`
  * flag names, and the jobs' state as the run log tells it.
  */
-import { readFile } from 'node:fs/promises';
-import { InputError } from '../scenario/run.js';
-import { withBlocked, resumeFromLog, type JobPhase } from '../systems/dag/job-state.js';
-import { parsePipeline } from '../systems/dag/pipeline-file.js';
-import type { Pipeline } from '../systems/dag/pipeline.js';
-import { createPostgresStore } from '../systems/dag/postgres-store.js';
-import { latestByJob, type DagStore } from '../systems/dag/run-log.js';
-import { createSqliteStore } from '../systems/dag/sqlite-store.js';
+import { InputError } from '../../env/errors.js';
+import { withBlocked, resumeFromLog, type JobPhase } from '../../systems/dag/job-state.js';
+import { parsePipeline } from '../../systems/dag/pipeline-file.js';
+import type { Pipeline } from '../../systems/dag/pipeline.js';
+import { createPostgresStore } from '../../systems/dag/postgres-store.js';
+import { latestByJob, type DagStore } from '../../systems/dag/run-log.js';
+import { createSqliteStore } from '../../systems/dag/sqlite-store.js';
+import { readInputFile } from '../common/files.js';
 
 /** The store when no `--store` is given: a SQLite file in the current directory. */
 export const DEFAULT_STORE = 'sqlite:simrun-dag.db';
 
 /** Reads and validates a pipeline file; a `PipelineError` (exit 2) when it is wrong, an `InputError` when it is missing. */
 export async function readPipeline(path: string): Promise<Pipeline> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read the pipeline file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  return parsePipeline(text, path);
+  return parsePipeline(await readInputFile(path, 'the pipeline file'), path);
 }
 
 /** Opens `sqlite:PATH` or a `postgres://` URL. */
@@ -81,5 +75,15 @@ export async function pipelineStatus(pipeline: Pipeline, store: DagStore): Promi
 export function requireJob(pipeline: Pipeline, job: string): void {
   if (!pipeline.jobs.some((candidate) => candidate.name === job)) {
     throw new InputError(`pipeline '${pipeline.name}' has no job '${job}' (known: ${pipeline.jobs.map((candidate) => candidate.name).join(', ')})`);
+  }
+}
+
+/** Opens the store, hands it to `work`, and closes it whatever happens. */
+export async function withStore<T>(spec: string, work: (store: DagStore) => Promise<T>): Promise<T> {
+  const store = await openStore(spec);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
   }
 }

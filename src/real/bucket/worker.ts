@@ -5,18 +5,20 @@
  */
 import type { Env } from '../../env/env.js';
 import { realEnv } from '../../env/real-env.js';
-import { openLock, parseLockSpec } from '../../locks/lock-spec.js';
-import { BucketInputError } from './errors.js';
-import { directoryFence } from './fence.js';
-import { requireDirectory } from './real-provider.js';
-import { runBucketWorker } from './worker.js';
+import { directoryFence } from '../../systems/bucket/fence.js';
+import { runBucketWorker } from '../../systems/bucket/worker.js';
+import { requireDirectory } from '../common/files.js';
+import { openSharedLock } from '../common/shared-lock.js';
+import { untilInterrupted } from '../common/signals.js';
+import { parseSecondsInMin } from './speed.js';
 
 export interface RealWorkerOptions {
   /** The bucket directory; it must exist. */
   readonly dir: string;
   /** `file` (locks in `DIR/locks`), `file:DIR`, `sqlite:PATH` or `postgres://...`. */
   readonly lock: string;
-  readonly secondsInMin: number;
+  /** Real seconds per minute of processing time, as typed: a positive number. */
+  readonly secondsInMin: number | string;
   /** Default 5 000 ms. */
   readonly pollMs?: number;
   /** Default 30 000 ms. */
@@ -32,17 +34,16 @@ export interface RealWorkerOptions {
 /** Runs until `signal` aborts. */
 export async function runWorker(options: RealWorkerOptions): Promise<void> {
   const env = options.env ?? realEnv(`worker-${process.pid}`);
-  await requireDirectory(env, options.dir);
-  if (!(options.secondsInMin > 0)) throw new BucketInputError(`--seconds-in-min must be a positive number, got ${options.secondsInMin}`);
+  await requireDirectory(options.dir, '--dir');
+  const secondsInMin = parseSecondsInMin(options.secondsInMin);
   const spec = options.lock === 'file' ? `file:${options.dir}/locks` : options.lock;
-  if (parseLockSpec(spec).kind === 'memory') throw new BucketInputError('a memory lock lives inside one process and cannot keep two workers apart: use file, sqlite:PATH or postgres://...');
-  const lock = await openLock(spec, env);
+  const lock = await openSharedLock({ spec, sharedBy: 'workers' }, env);
   try {
     await runBucketWorker(env, {
       dir: options.dir,
       lock,
       fence: directoryFence(env.fs, `${options.dir}/fence`),
-      secondsInMin: options.secondsInMin,
+      secondsInMin,
       pollMs: options.pollMs ?? 5_000,
       leaseTtlMs: options.leaseTtlMs ?? 30_000,
       ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs }),
@@ -51,4 +52,9 @@ export async function runWorker(options: RealWorkerOptions): Promise<void> {
   } finally {
     await lock.close?.();
   }
+}
+
+/** A worker for the command line: runs until SIGINT or SIGTERM. */
+export function runWorkerUntilInterrupted(options: Omit<RealWorkerOptions, 'signal'>): Promise<void> {
+  return untilInterrupted((signal) => runWorker({ ...options, signal }));
 }

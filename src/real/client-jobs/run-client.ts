@@ -1,0 +1,137 @@
+/**
+ * One client's jobs for real (`simrun jobs client`): the supervisor starts each job as its own OS
+ * process (the same command with `--job N`), like the original program's threads; each process
+ * runs the shipped `runClientJob` under the client's shared lock. Afterwards the supervisor rolls
+ * back what a job process that died mid-text left, and judges the output as `jobs verify` does.
+ */
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { judgeClientOutput } from '../../check/client-jobs/output-format.js';
+import { InputError } from '../../env/errors.js';
+import { realEnv } from '../../env/real-env.js';
+import { openLock, withLock } from '../../locks/index.js';
+import { clientLockKey, recoverOutput, runClientJob, type ClientJobOptions, type ClientJobOutcome } from '../../systems/client-jobs/index.js';
+import { requireDirectory } from '../common/files.js';
+import { checkSharedLockSpec } from '../common/shared-lock.js';
+
+/** Exit code of a job process that was made to die mid-text (`crashMode: 'exit'`). */
+const DIED_MID_TEXT = 70;
+
+export interface ClientJobsOptions {
+  readonly client: string;
+  /** How many jobs start at once. */
+  readonly jobs: number;
+  /** Probability in [0, 1] that a job crashes part-way, as typed. */
+  readonly crashRate: number | string;
+  /** The client's output file; its directory must exist. */
+  readonly out: string;
+  /** The lock the job processes share; default `file:<out>.locks`. */
+  readonly lock?: string;
+  /** `throw`: a crashed job cleans up and reports; `exit`: its whole process dies mid-text. */
+  readonly crashMode: 'throw' | 'exit';
+  /** Work between two parts of the text, ms. */
+  readonly partWorkMs: number;
+  /** Lease of the client's lock, ms: a dead job blocks the client at most this long. */
+  readonly ttlMs: number;
+}
+
+export interface ClientJobsResult {
+  readonly client: string;
+  readonly output: string;
+  readonly jobs: readonly ClientJobOutcome[];
+  readonly succeeded: number;
+  /** Characters of crashed jobs' partial text the final recovery removed (0 when the jobs cleaned up after themselves). */
+  readonly recoveredChars: number;
+  readonly wholeTexts: number;
+  readonly wellFormed: boolean;
+  /** Why the output is malformed, when it is. */
+  readonly problem?: string;
+}
+
+interface Prepared {
+  readonly output: string;
+  readonly lockSpec: string;
+  readonly crashRate: number;
+  readonly job: Omit<ClientJobOptions, 'job'>;
+}
+
+async function prepare(options: ClientJobsOptions): Promise<Prepared> {
+  const crashRate = parseProbability('--crash-rate', options.crashRate);
+  const output = resolve(options.out);
+  await requireDirectory(dirname(output), `--out ${options.out}`);
+  const lockSpec = options.lock ?? `file:${output}.locks`;
+  await checkSharedLockSpec({ spec: lockSpec, sharedBy: 'job processes' });
+  const { ttlMs, partWorkMs } = options;
+  const job = { client: options.client, outputPath: output, crashRate, partWorkMsMin: partWorkMs, partWorkMsMax: partWorkMs * 2, ttlMs, backoff: { minMs: 5, maxMs: Math.max(10, Math.min(500, ttlMs / 4)) } };
+  return { output, lockSpec, crashRate, job };
+}
+
+/** The supervisor: starts every job process, waits for all, recovers, judges. */
+export async function runClientJobs(options: ClientJobsOptions): Promise<ClientJobsResult> {
+  const { output, lockSpec, crashRate, job } = await prepare(options);
+  const childArgs = ['jobs', 'client', '--client', options.client, '--jobs', String(options.jobs), '--crash-rate', String(crashRate), '--out', output, '--lock', lockSpec, '--crash-mode', options.crashMode, '--part-work-ms', String(options.partWorkMs), '--ttl-ms', String(options.ttlMs)];
+  const outcomes = await Promise.all(Array.from({ length: options.jobs }, (_, index) => runJobProcess(childArgs, options.client, index + 1)));
+
+  // The supervisor's sweep: a job process that died mid-text left a journal; roll it back now.
+  const env = realEnv(`${options.client}-supervisor#${process.pid}`, { logLine: () => {} });
+  const lock = await openLock(lockSpec, env);
+  let recoveredChars: number;
+  try {
+    recoveredChars = await withLock(lock, clientLockKey(options.client), env.id, () => recoverOutput(env, output), { env, ttlMs: options.ttlMs, backoff: job.backoff });
+  } finally {
+    await lock.close?.();
+  }
+  const verdict = judgeClientOutput(await env.fs.readFile(output, 'utf8').catch(() => ''));
+  return {
+    client: options.client,
+    output,
+    jobs: outcomes,
+    succeeded: outcomes.filter((outcome) => outcome.status === 'succeeded').length,
+    recoveredChars,
+    wholeTexts: verdict.wholeTexts,
+    wellFormed: verdict.status === 'well-formed',
+    ...(verdict.status === 'malformed' ? { problem: verdict.problem } : {}),
+  };
+}
+
+/** Inside a job process: job `job` alone; with `crashMode: 'exit'` a crash ends the process mid-text. */
+export async function runOneClientJob(options: ClientJobsOptions, jobNumber: number): Promise<ClientJobOutcome> {
+  const { lockSpec, job } = await prepare(options);
+  const env = realEnv(`${options.client}-job-${jobNumber}#${process.pid}`, { logLine: () => {} });
+  const lock = await openLock(lockSpec, env);
+  const onCrash = options.crashMode === 'exit' ? async (): Promise<void> => process.exit(DIED_MID_TEXT) : undefined;
+  try {
+    return await runClientJob(env, lock, { ...job, job: jobNumber, ...(onCrash === undefined ? {} : { onCrash }) });
+  } finally {
+    await lock.close?.();
+  }
+}
+
+/** Starts job `job` as its own OS process and turns its exit into an outcome (the supervisor's report). */
+function runJobProcess(args: readonly string[], client: string, job: number): Promise<ClientJobOutcome> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [process.argv[1] ?? 'bin/run.js', ...args, '--job', String(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const reported = stdout.trim().split('\n').at(-1);
+      if (code === 0 && reported) {
+        resolvePromise(JSON.parse(reported) as ClientJobOutcome);
+      } else if (code === DIED_MID_TEXT) {
+        resolvePromise({ status: 'failed', client, job, reason: 'its process died mid-text', partsWritten: -1 });
+      } else {
+        const why = signal === null ? `exit code ${code}` : `signal ${signal}`;
+        resolvePromise({ status: 'failed', client, job, reason: `its process ended with ${why}${stderr.trim() ? ': ' + stderr.trim().split('\n').at(-1) : ''}`, partsWritten: -1 });
+      }
+    });
+  });
+}
+
+function parseProbability(flag: string, value: number | string): number {
+  const probability = typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value);
+  if (!Number.isFinite(probability) || probability < 0 || probability > 1) throw new InputError(`${flag} must be a probability between 0 and 1, got '${value}'`);
+  return probability;
+}

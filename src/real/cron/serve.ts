@@ -1,0 +1,90 @@
+/**
+ * One cron server for real (`simrun cron serve`): the shipped `runCronServer` on Node's clock, a
+ * lock shared with the other servers, and a task that sleeps and, optionally, logs each run's start
+ * and end as JSON lines so a test can tell whether two servers ever ran one tick.
+ */
+import { dirname, resolve } from 'node:path';
+import { InputError } from '../../env/errors.js';
+import { realEnv } from '../../env/real-env.js';
+import { openLock } from '../../locks/index.js';
+import { CronScheduleError, isoInstant, parseCronSchedule, runCronServer, type CronRun, type CronSchedule } from '../../systems/cron/index.js';
+import { requireDirectory } from '../common/files.js';
+import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
+import { untilInterrupted } from '../common/signals.js';
+
+export interface CronServeOptions {
+  /** The task's name, which is also the lock's name. */
+  readonly name: string;
+  /** A cron expression: five fields, or six with seconds first. */
+  readonly schedule: string;
+  /** The IANA time zone the schedule is read in. */
+  readonly timeZone: string;
+  /** The shared lock: `sqlite:PATH`, `postgres://...` or `file:DIR`. */
+  readonly lock: string;
+  /** This server's name; the lock owner is `NAME#pid`. */
+  readonly server: string;
+  /** Append one JSON line per run start and end here. */
+  readonly taskLog?: string;
+  /** How long the task works, ms. */
+  readonly taskMs: number;
+  /** Stop after this many ticks (run, skipped or missed); until interrupted when absent. */
+  readonly ticks?: number;
+  /** Lock bounds; each defaults to a share of the schedule's period P (see `defaultTimes`). */
+  readonly ttlMs?: number;
+  readonly lockAtLeastForMs?: number;
+  readonly lockAtMostForMs?: number;
+  readonly misfireGraceMs?: number;
+  /** Where the one line saying what this server does goes. */
+  readonly print: (line: string) => void;
+}
+
+export interface CronServeResult {
+  readonly server: string;
+  readonly name: string;
+  /** Ticks this server ran the task for. */
+  readonly ran: readonly number[];
+}
+
+/** Runs the server until `ticks` ticks passed, or until SIGINT or SIGTERM. */
+export async function serveCron(options: CronServeOptions): Promise<CronServeResult> {
+  const schedule = parseSchedule(options.schedule, options.timeZone);
+  const periodMs = schedule.periodAfter(Date.now());
+  const times = {
+    ttlMs: options.ttlMs ?? Math.round(1.5 * periodMs),
+    lockAtLeastForMs: options.lockAtLeastForMs ?? Math.round(periodMs / 2),
+    lockAtMostForMs: Math.max(1, options.lockAtMostForMs ?? periodMs),
+    misfireGraceMs: options.misfireGraceMs ?? Math.round(periodMs / 4),
+  };
+  const taskLog = options.taskLog === undefined ? undefined : resolve(options.taskLog);
+  if (taskLog !== undefined) await requireDirectory(dirname(taskLog), `--task-log ${options.taskLog}`);
+  const spec = await checkSharedLockSpec({ spec: options.lock, sharedBy: 'servers' });
+
+  const env = realEnv(`${options.server}#${process.pid}`, { logLine: () => {} });
+  const lock = await openLock(spec, env);
+  const ran: number[] = [];
+  const task = async (run: CronRun, signal: AbortSignal): Promise<void> => {
+    ran.push(run.tick);
+    const line = (event: string): string =>
+      JSON.stringify({ event, name: run.name, tick: run.tick, tickIso: isoInstant(run.tick), server: options.server, pid: process.pid, token: run.token, at: env.now() }) + '\n';
+    if (taskLog !== undefined) await env.fs.appendFile(taskLog, line('start'), 'utf8');
+    await env.sleep(options.taskMs, signal);
+    if (taskLog !== undefined) await env.fs.appendFile(taskLog, line('end'), 'utf8');
+  };
+  options.print(`${options.server}: ${options.name} on "${options.schedule}" (${options.timeZone}), lock ${displayLockSpec(options.lock)}`);
+  try {
+    await untilInterrupted((stop) => runCronServer(env, lock, { name: options.name, schedule, ...times, task, stop, ...(options.ticks === undefined ? {} : { ticks: options.ticks }) }));
+  } finally {
+    await lock.close?.();
+  }
+  return { server: options.server, name: options.name, ran };
+}
+
+/** A schedule error as one line: cron-parser's messages run on. */
+function parseSchedule(expression: string, timeZone: string): CronSchedule {
+  try {
+    return parseCronSchedule(expression, timeZone);
+  } catch (error) {
+    if (error instanceof CronScheduleError) throw new InputError(error.message.split('\n')[0] ?? error.message);
+    throw error;
+  }
+}
