@@ -26,6 +26,24 @@ export default tseslint.config(
     },
   },
   {
+    // The report page's browser code. Its tsconfig loads Node's types (the data's types come from Node
+    // modules), so these rules keep Node out of the page: it may read those modules' types, but its
+    // only value import from outside the folder is the data contract both sides share.
+    files: ['src/report/client/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', ...['process', 'Buffer', 'require', 'module', '__dirname', '__filename', 'global', 'setImmediate'].map((name) => ({ name, message: 'Node global in the report page: the page runs in a browser.' }))],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'Node module in the report page: the page runs in a browser.' },
+            { group: ['../*', '!../report-data.js'], allowTypeImports: true, message: 'The report page reads Node modules for their types only (import type); data comes through report-data.js.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/systems/**/*.ts', 'src/locks/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', ...nondeterministicGlobals],

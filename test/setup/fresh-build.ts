@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -37,8 +38,10 @@ function filesUnder(dir: string): string[] {
 
 /** SHA-256 over the path and content of every build input, in sorted path order. */
 export function buildInputsFingerprint(): string {
-  const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { include?: string[] };
-  const files = [join(ROOT, 'tsconfig.json'), join(ROOT, 'package.json'), ...(tsconfig.include ?? []).flatMap((dir) => filesUnder(join(ROOT, dir)))];
+  // tsconfig.json may hold comments: TypeScript's own reader parses it as tsc does.
+  const tsconfig = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile).config as { include?: string[] };
+  // scripts/ holds the build's own steps (the report's bundler).
+  const files = [join(ROOT, 'tsconfig.json'), join(ROOT, 'package.json'), ...[...new Set([...(tsconfig.include ?? []), 'scripts'])].flatMap((dir) => filesUnder(join(ROOT, dir)))];
   const hash = createHash('sha256');
   for (const file of files.map((path) => relative(ROOT, path)).sort()) {
     hash.update(`${file}\0`);
