@@ -4,7 +4,7 @@
  * `npm run docs:bench` renders `docs/benchmarks.md` from these files.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 export const BENCH_RESULTS_DIR = join('reports', 'bench');
@@ -17,6 +17,11 @@ export interface BenchMachine {
   readonly platform: string;
   readonly arch: string;
   readonly memoryGb: number;
+  /**
+   * The 1-minute load average as the result is written (the benchmark itself counts for about 1):
+   * figures from a machine busy with other work are slower, and this says so.
+   */
+  readonly loadAverage: number;
 }
 
 export function benchMachine(): BenchMachine {
@@ -27,6 +32,7 @@ export function benchMachine(): BenchMachine {
     platform: process.platform,
     arch: process.arch,
     memoryGb: Math.round(totalmem() / 2 ** 30),
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }
 

@@ -23,6 +23,7 @@ interface Machine {
   readonly platform?: string;
   readonly arch?: string;
   readonly memoryGb?: number;
+  readonly loadAverage?: number;
 }
 
 /** Fields every result file carries that are said in the heading line, not in the tables. */
@@ -98,6 +99,7 @@ function describeRun(data: Record<string, unknown>): string {
   if (machine.platform) parts.push(`${machine.platform}${machine.arch ? ` ${machine.arch}` : ''}`);
   const node = machine.node ?? (typeof data.node === 'string' ? data.node : undefined);
   if (node) parts.push(`Node ${node}`);
+  if (machine.loadAverage !== undefined) parts.push(`load average ${format(machine.loadAverage)} as it finished`);
   const when = typeof data.measuredAt === 'string' ? ` on ${data.measuredAt.slice(0, 10)}` : '';
   return parts.length === 0 ? `Measured${when} on a machine the file does not describe.` : `Measured${when}: ${parts.join(', ')}.`;
 }
@@ -116,11 +118,15 @@ function isComposite(value: unknown): boolean {
   return value !== null && typeof value === 'object';
 }
 
-/** Numbers with thousands separators fixed to `,` so the page reads the same in every locale. */
+/**
+ * Numbers rounded to what a benchmark can tell apart (3 significant digits below 100, 1 decimal
+ * above), with thousands separators fixed to `,` so the page reads the same in every locale.
+ */
 function format(value: unknown): string {
   if (value === undefined || value === null) return '–';
   if (typeof value === 'number') {
-    const [whole = '', fraction] = String(value).split('.');
+    const rounded = Number.isInteger(value) || !Number.isFinite(value) ? value : Math.abs(value) >= 100 ? Math.round(value * 10) / 10 : Number(value.toPrecision(3));
+    const [whole = '', fraction] = String(rounded).split('.');
     const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
     return fraction === undefined ? grouped : `${grouped}.${fraction}`;
   }
