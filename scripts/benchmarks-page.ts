@@ -43,7 +43,12 @@ export async function renderBenchmarksPage(root: string = packageRoot()): Promis
   if (results.length === 0) {
     lines.push('None recorded yet: run `npm run bench`, then `npm run docs:bench`.');
   } else {
-    lines.push('As the last `npm run bench` wrote them to `reports/bench/`, each with the machine it ran on.', '');
+    lines.push(
+      'As the last `npm run bench` wrote them to `reports/bench/`, each with the machine it ran on. A load',
+      'average well above the number of cores means other work shared the machine, and the figures are',
+      'slower for it.',
+      '',
+    );
     for (const { name, data } of results) lines.push(...renderResult(name, data));
   }
   return lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';

@@ -77,7 +77,7 @@ async function renderCommand(command: Command.Loadable, bin: string, separator: 
   const declared = { ...(declaredClass.baseFlags ?? {}), ...(declaredClass.flags ?? {}) };
   const name = displayName(command.id, separator);
   const args = Object.values(command.args ?? {}) as CachedArg[];
-  const flags = Object.values(command.flags ?? {}) as CachedFlag[];
+  const flags = (Object.values(command.flags ?? {}) as CachedFlag[]).filter((flag) => flag.hidden !== true);
   const variadic = command.strict === false;
 
   const usage = [`${bin} ${name}`];
@@ -95,7 +95,8 @@ async function renderCommand(command: Command.Loadable, bin: string, separator: 
   if (args.length > 0) {
     lines.push('| argument | description |', '| --- | --- |');
     for (const arg of args) {
-      const description = [arg.description ?? '', arg.required ? '(required)' : '', variadic ? '(one or more)' : ''].filter(Boolean).join(' ');
+      const choices = arg.options && arg.options.length > 0 ? `one of: ${arg.options.join(', ')}` : '';
+      const description = [arg.description ?? '', choices, arg.required ? '(required)' : '', variadic ? '(one or more)' : ''].filter(Boolean).join(' ');
       lines.push(`| \`${arg.name.toUpperCase()}\` | ${cell(description)} |`);
     }
     lines.push('');
@@ -124,6 +125,7 @@ function flagDescription(flag: CachedFlag): string {
   if (flag.type === 'option' && flag.multiple && !parts[0]?.includes('repeatable')) parts.push('(repeatable)');
   if (flag.required) parts.push('(required)');
   if (flag.type === 'option' && flag.options && flag.helpValue) parts.push(`one of: ${flag.options.join(', ')}`);
+  if (flag.env) parts.push(`(env: \`${flag.env}\`)`);
   return parts.filter(Boolean).join(' ');
 }
 
