@@ -34,6 +34,9 @@ export async function renderCliReference(root: string = packageRoot()): Promise<
   const bin = config.bin;
   const separator = config.topicSeparator;
   const commands = config.commands.filter((command) => command.hidden !== true).sort((a, b) => compare(a.id, b.id));
+  // The commands are loaded from dist/: without a build there are none, and an empty page would
+  // read as a stale one.
+  if (commands.length === 0) throw new Error(`no commands found under ${root}: run npm run build first`);
   const topicDescriptions = new Map(config.topics.filter((topic) => !topic.name.includes(':')).map((topic) => [topic.name, topic.description ?? '']));
 
   const groups = new Map<string, Command.Loadable[]>();
