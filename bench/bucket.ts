@@ -9,11 +9,11 @@
  *
  *   npm run build && node dist/bench/bucket.js     (writes reports/bench/bucket.json)
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import bucket from '../scenarios/bucket.js';
 import { realPerformanceNow } from '../src/sim/globals.js';
 import { runScenario } from '../src/scenario/run.js';
+import { writeBenchResult } from './result-file.js';
 
 const PARAMS = { files: 96, workers: 2, pollMs: 5_000 } as const;
 const SEEDS = [1, 2, 3, 4, 5];
@@ -97,9 +97,7 @@ export async function runBucketBench(): Promise<BucketBenchResult> {
     traceKinds,
     runs: measured.map((entry) => entry.run),
   };
-  await mkdir('reports/bench', { recursive: true });
-  await writeFile('reports/bench/bucket.json', JSON.stringify(result, null, 2) + '\n');
-  return result;
+  return writeBenchResult('bucket', result);
 }
 
 function round(ms: number): number {

@@ -6,11 +6,11 @@
  * Writes `reports/bench/fuzz.json`. `SIMRUN_BENCH_FUZZ_RUNS` sets the long campaign's length
  * (default 10,000).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { runCampaign } from '../src/scenario/fuzz.js';
 import { checkMutants } from '../src/scenario/mutant-check.js';
 import { builtInScenarioNames } from '../src/scenario/registry.js';
+import { writeBenchResult } from './result-file.js';
 
 export interface FuzzBenchResult {
   readonly scenario: string;
@@ -56,9 +56,7 @@ export async function runFuzzBench(scenario = 'bucket'): Promise<FuzzBenchResult
     shrinkSeconds,
     slowestShrinkSeconds: Math.max(0, ...Object.values(shrinkSeconds)),
   };
-  await mkdir('reports/bench', { recursive: true });
-  await writeFile('reports/bench/fuzz.json', JSON.stringify(result, null, 2) + '\n');
-  return result;
+  return writeBenchResult('fuzz', result);
 }
 
 function round(value: number): number {

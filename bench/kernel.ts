@@ -11,12 +11,12 @@
  */
 import FakeTimers from '@sinonjs/fake-timers';
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { yieldMacrotask } from '../src/sim/globals.js';
 import { Prng } from '../src/sim/prng.js';
 import { World } from '../src/sim/world.js';
+import { writeBenchResult } from './result-file.js';
 
 const PROCESSES = 10_000;
 const SLEEPS = 10;
@@ -137,9 +137,7 @@ export async function runKernelBench(): Promise<KernelBenchResult> {
     ratioToBare: Math.round((kernelEventsPerSec / bareEventsPerSec) * 1000) / 1000,
     traceHash: hashes.kernel,
   };
-  await mkdir('reports/bench', { recursive: true });
-  await writeFile('reports/bench/kernel.json', JSON.stringify(result, null, 2) + '\n');
-  return result;
+  return writeBenchResult('kernel', result);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

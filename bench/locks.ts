@@ -15,6 +15,7 @@ import pg from 'pg';
 import { Bench } from 'tinybench';
 import type { FsPromises } from '../src/env/fs.js';
 import { createFileLock, createMemoryLock, createPostgresLock, createSqliteLock, type LockBackend } from '../src/locks/index.js';
+import { writeBenchResult } from './result-file.js';
 
 export interface LocksBenchRow {
   readonly backend: string;
@@ -137,9 +138,7 @@ export async function runLocksBench(options: { timeMs?: number } = {}): Promise<
   }
 
   const result: LocksBenchResult = { benchmark: 'locks', node: process.version, rows, skipped };
-  await nodeFs.mkdir('reports/bench', { recursive: true });
-  await nodeFs.writeFile('reports/bench/locks.json', JSON.stringify(result, null, 2) + '\n');
-  return result;
+  return writeBenchResult('locks', result);
 }
 
 function formatRow(row: LocksBenchRow): string {
