@@ -170,7 +170,7 @@ export default defineScenario<BucketParams, BucketState>({
     // The output store's fence: one shared service, judged by the world's clock. Its verdicts go
     // into the trace, where the mutual-exclusion checker reads them.
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
-    const fence = tracedFence(resource, (operation) => emitBucket({ log: (kind, data) => world.record('fence', kind, data) }, { kind: 'bucket.fence', data: { ...operation } }));
+    const fence = tracedFence(resource, (operation) => emitBucket(world.loggerFor('fence'), { kind: 'bucket.fence', data: { ...operation } }));
     const state: BucketState = { locks: new SimLocks(world), stalls: new PendingStalls(), lags: new Map() };
     const { stalls, lags } = state;
     /** The fence as worker `env` reaches it: a pending stall freezes the worker just before its request lands. */

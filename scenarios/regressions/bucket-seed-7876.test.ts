@@ -3,13 +3,13 @@
 // file again, six times, so it was still waiting past the liveness bound. Storage steps between the
 // end of the work and the commit are now retried in place while the lease holds.
 import { expect, test } from 'vitest';
-import { loadScenario, runScenario } from '../../src/index.js';
+import { bucket, loadScenario, runScenario } from '../../src/index.js';
 
 test('bucket seed 7876: a transient storage error after the work is retried, not the work', async () => {
   const result = await runScenario(await loadScenario('bucket'), { seed: 7876 });
   expect(result.violations).toEqual([]);
   expect(result.status).toBe('passed');
-  const retried = result.trace.filter((event) => event.kind === 'bucket.retry').map((event) => event.data?.step);
+  const retried = bucket.bucketEvents.of(result.trace).flatMap((event) => (event.kind === 'bucket.retry' ? [event.data.step] : []));
   expect(retried).toContain('write-output');
   expect(retried).toContain('commit');
 });

@@ -6,6 +6,7 @@
  * plans: parse, sort, generate, apply.
  */
 import { InputError } from '../env/errors.js';
+import { faultEvents } from './events.js';
 import type { Prng } from './prng.js';
 import type { World } from './world.js';
 import type { Fault, FaultKind, FaultSpace } from './fault-kinds/kind.js';
@@ -73,7 +74,7 @@ export function applyFaultPlan<S>(world: World, plan: FaultPlan, ownKinds: reado
     const kind = kinds.get(fault.kind);
     if (kind === undefined) throw new PlanError(`unknown fault kind '${fault.kind}'`);
     world.atFault(fault.at, () => {
-      world.record('world', `fault.${fault.kind}`, { ...fault });
+      faultEvents.emit(world.loggerFor('world'), { kind: `fault.${fault.kind}`, data: { ...fault } });
       kind.apply(world, fault, state());
     });
   }

@@ -19,7 +19,7 @@
  */
 import FakeTimers from '@sinonjs/fake-timers';
 import type { FsPromises } from '../env/fs.js';
-import type { LogData } from '../env/env.js';
+import type { Env, LogData } from '../env/env.js';
 import { EventBudgetExceeded, NoProgress, WallClockExceeded } from './errors.js';
 import type { KernelEvent } from './events.js';
 import { EventQueue, Lane, type ScheduledEvent } from './event-queue.js';
@@ -170,6 +170,14 @@ export class World {
   /** Appends an event to the trace at the current virtual time. */
   record(pid: string, kind: string, data?: LogData): void {
     this.trace.append(this.nowMs, pid, kind, data);
+  }
+
+  /**
+   * A logger that records into the trace as `pid`, for services that belong to the world rather
+   * than to a process (a fence, the fault plan): typed event families emit through it.
+   */
+  loggerFor(pid: string): Pick<Env, 'log'> {
+    return { log: (kind, data) => this.record(pid, kind, data) };
   }
 
   /** Appends one of the kernel's own events (typed: see `events.ts`). */

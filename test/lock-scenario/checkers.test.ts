@@ -3,18 +3,18 @@
  * the key, the tokens and the owners.
  */
 import { describe, expect, test } from 'vitest';
-import { checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, type LeaseEvent, type LockHistory, type ResourceWrite } from '../../src/check/lock/index.js';
+import { checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, type StoreAnswer, type LockHistory, type ResourceWrite } from '../../src/check/lock/index.js';
 
 let seq = 0;
-function lease(kind: LeaseEvent['kind'], t: number, owner: string, token: number, extra: Partial<LeaseEvent> = {}): LeaseEvent {
+function lease(kind: StoreAnswer['kind'], t: number, owner: string, token: number, extra: Partial<StoreAnswer> = {}): StoreAnswer {
   seq += 1;
   return { kind, t, effectT: t, seq, pid: owner, key: 'job', owner, token, ...extra };
 }
-const granted = (t: number, owner: string, token: number, expiresInMs = 1_000): LeaseEvent => lease('granted', t, owner, token, { expiresInMs });
-const renewed = (t: number, owner: string, token: number, remainingBeforeMs: number, expiresInMs = 1_000): LeaseEvent => lease('renewed', t, owner, token, { remainingBeforeMs, expiresInMs });
-const releasing = (t: number, owner: string, token: number): LeaseEvent => lease('releasing', t, owner, token);
-const released = (t: number, owner: string, token: number, ok = true): LeaseEvent => lease('released', t, owner, token, { released: ok });
-const history = (...leases: LeaseEvent[]): LockHistory => ({ leases, writes: [] });
+const granted = (t: number, owner: string, token: number, expiresInMs = 1_000): StoreAnswer => lease('granted', t, owner, token, { expiresInMs });
+const renewed = (t: number, owner: string, token: number, remainingBeforeMs: number, expiresInMs = 1_000): StoreAnswer => lease('renewed', t, owner, token, { remainingBeforeMs, expiresInMs });
+const releasing = (t: number, owner: string, token: number): StoreAnswer => lease('releasing', t, owner, token);
+const released = (t: number, owner: string, token: number, ok = true): StoreAnswer => lease('released', t, owner, token, { released: ok });
+const history = (...leases: StoreAnswer[]): LockHistory => ({ leases, writes: [] });
 
 function write(t: number, owner: string, token: number, accepted: boolean, highestBefore: number): ResourceWrite {
   seq += 1;

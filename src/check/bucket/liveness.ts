@@ -7,6 +7,7 @@
  * covers a claim left by a dead worker expiring, the longest file's processing, and a backlog).
  * A file dropped later, or a run whose workers were all down, is exempt.
  */
+import { processName } from '../../sim/process-id.js';
 import { processEvents } from '../../sim/events.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
@@ -25,7 +26,7 @@ export interface LivenessOptions {
 }
 
 export function checkLiveness(trace: readonly TraceEvent[], volume: BucketVolume, options: LivenessOptions): Violation[] {
-  const isWorker = options.isWorker ?? ((pid: string) => pid.startsWith('worker-'));
+  const isWorker = options.isWorker ?? ((pid: string) => processName(pid).startsWith('worker-'));
   const intervals = aliveIntervals(trace, isWorker, options.endMs);
   const violations: Violation[] = [];
   for (const [file, drop] of dropsOf(trace)) {

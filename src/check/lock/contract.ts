@@ -5,14 +5,14 @@
  * (a caller's clock that jumps mid-call misplaces that call's decision by up to the jump).
  */
 import type { Violation } from '../violation.js';
-import type { LeaseEvent, LockHistory } from './history.js';
+import type { StoreAnswer, LockHistory } from './history.js';
 import type { Checker } from '../checker.js';
 
 const LEASE_CONTRACT = 'lease-contract';
 
 export function checkLeaseContract(history: LockHistory, options: { readonly toleranceMs: number }): Violation[] {
   const violations: Violation[] = [];
-  const grants = new Map<string, LeaseEvent[]>();
+  const grants = new Map<string, StoreAnswer[]>();
   for (const event of history.leases) {
     const at = { atMs: event.effectT, eventSeq: event.seq, pid: event.pid };
     if (event.kind === 'granted') {

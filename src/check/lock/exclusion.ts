@@ -8,7 +8,7 @@
  * each caller judges by its own clock (the file lock), which is exclusive only up to that.
  */
 import type { Violation } from '../violation.js';
-import type { LeaseEvent, LockHistory } from './history.js';
+import type { StoreAnswer, LockHistory } from './history.js';
 import type { Checker } from '../checker.js';
 
 const LEASE_EXCLUSION = 'lease-exclusion';
@@ -22,13 +22,13 @@ interface LiveLease {
   releasingAt?: number;
 }
 
-const idOf = (event: LeaseEvent): string => `${event.key}\u0000${event.owner}\u0000${event.token}`;
+const idOf = (event: StoreAnswer): string => `${event.key}\u0000${event.owner}\u0000${event.token}`;
 
 export function checkLeaseExclusion(history: LockHistory, options: { readonly toleranceMs: number }): Violation[] {
   const violations: Violation[] = [];
   const live = new Map<string, Map<string, LiveLease>>();
   const reported = new Set<string>();
-  const report = (event: LeaseEvent, other: LiveLease, what: string): void => {
+  const report = (event: StoreAnswer, other: LiveLease, what: string): void => {
     const pair = `${idOf(event)}\u0001${other.owner}\u0000${other.token}`;
     if (reported.has(pair)) return;
     reported.add(pair);

@@ -3,7 +3,7 @@
  * logged them, and the protected resource's verdicts. Pure functions of the trace, so a test can
  * feed the checkers a hand-made bad history.
  */
-import { leaseEvents, resourceEvents, type LeaseEvent as LeaseTraceEvent } from '../../locks/events.js';
+import { leaseEvents, resourceEvents, type LeaseEvent } from '../../locks/events.js';
 import type { TraceEvent } from '../../sim/trace.js';
 
 /**
@@ -11,7 +11,7 @@ import type { TraceEvent } from '../../sim/trace.js';
  * when the caller was slow or paused in between), both on the trace's true virtual time. Lease
  * events are listed in the order of `effectT`.
  */
-export interface LeaseEvent {
+export interface StoreAnswer {
   readonly kind: 'granted' | 'renewed' | 'releasing' | 'released';
   readonly t: number;
   readonly effectT: number;
@@ -42,15 +42,15 @@ export interface ResourceWrite {
 }
 
 export interface LockHistory {
-  readonly leases: readonly LeaseEvent[];
+  readonly leases: readonly StoreAnswer[];
   readonly writes: readonly ResourceWrite[];
 }
 
 /** `lease.granted` → `granted`. */
-const leaseKindOf = (kind: LeaseTraceEvent['kind']): LeaseEvent['kind'] => kind.slice('lease.'.length) as LeaseEvent['kind'];
+const leaseKindOf = (kind: LeaseEvent['kind']): StoreAnswer['kind'] => kind.slice('lease.'.length) as StoreAnswer['kind'];
 
 export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory {
-  const leases: LeaseEvent[] = [];
+  const leases: StoreAnswer[] = [];
   const writes: ResourceWrite[] = [];
   for (const event of trace) {
     if (leaseEvents.is(event)) {

@@ -1,5 +1,5 @@
 /** The lock-scenario invariants, one file each, and the history they judge. */
-export { lockHistoryFromTrace, type LockHistory, type LeaseEvent, type ResourceWrite } from './history.js';
+export { lockHistoryFromTrace, type LockHistory, type StoreAnswer, type ResourceWrite } from './history.js';
 export { checkLeaseExclusion, leaseExclusion } from './exclusion.js';
 export { checkLeaseContract, leaseContract } from './contract.js';
 export { checkFencing, fencing } from './fencing.js';
