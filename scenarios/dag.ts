@@ -8,9 +8,9 @@
  *
  * As harsh as the operating system: the jobs run in process groups of their own (a separate
  * process, `jobs`, that nothing crashes), so a runner that crashes leaves its jobs running, to be
- * ended by the next runner. The runner is also stopped now and then as SIGTERM would (and started
- * again by its supervisor, which kills it outright if it has not exited 15 s later), and a second
- * `dag run` (`dag-runner-2`) may start on the same store while the first is up.
+ * ended by the next runner. The runner also gets one to three signals, SIGTERM (it stops itself) or
+ * SIGKILL, and is started again by its supervisor within 15 s (killed first if it has not exited
+ * by then); and a second `dag run` (`dag-runner-2`) may start on the same store while the first is up.
  */
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -38,6 +38,7 @@ import { SimProcessGroups } from '../src/systems/dag/sim-process-groups.js';
 import { createSqliteStore } from '../src/systems/dag/sqlite-store.js';
 import { SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
 import type { World } from '../src/sim/world.js';
+import { parseProcessId } from '../src/sim/process-id.js';
 
 const params = z
   .object({
@@ -50,7 +51,7 @@ const params = z
     commandPollMs: z.number().int().positive().default(5_000),
     horizonMs: z.number().int().positive().default(5 * 3_600_000),
     /** The runner lease: longer than the longest pause plus a renewal interval, so a pause alone does not lose it. */
-    leaseTtlMs: z.number().int().positive().default(60_000),
+    leaseTtlMs: z.number().int().positive().default(20_000),
     /** How long a stopped runner waits for its jobs to end. */
     stopTimeoutMs: z.number().int().positive().default(10_000),
   })
@@ -161,15 +162,19 @@ const SUPERVISOR_KILL_AFTER_MS = 15_000;
  * on the same store, drawn from the seed's own stream: the pipeline's draws stay as they were.
  */
 function scheduleLifecycle(world: World, prng: Prng, p: Params, stopRunner: () => void, spawnSecond: () => void): void {
-  const stops = prng.int(0, 2);
-  for (let index = 0; index < stops; index++) {
-    const atMs = prng.int(60_000, p.operatorWindowMs);
-    const restartAfterMs = prng.int(1_000, 60_000);
+  const signals = prng.int(1, 3);
+  for (let index = 0; index < signals; index++) {
+    // Within the first half hour, while most of a pipeline's work runs.
+    const atMs = prng.int(Math.min(60_000, p.operatorWindowMs), Math.min(1_800_000, p.operatorWindowMs));
+    const killed = prng.chance(0.5);
+    const restartAfterMs = prng.int(1_000, SUPERVISOR_KILL_AFTER_MS);
     world.at(atMs, () => {
       const incarnation = world.process(DAG_RUNNER).incarnations;
-      stopRunner();
+      // SIGKILL: the runner is gone at once, its jobs' process groups run on. SIGTERM: it stops itself.
+      if (killed) world.crash(DAG_RUNNER);
+      else stopRunner();
       // The supervisor starts it again, killing it first if it has not exited by then; unless a fault restarted it meanwhile.
-      world.at(atMs + Math.min(restartAfterMs, SUPERVISOR_KILL_AFTER_MS), () => {
+      world.at(atMs + restartAfterMs, () => {
         if (world.process(DAG_RUNNER).incarnations === incarnation) world.restart(DAG_RUNNER);
       });
     });
@@ -208,7 +213,14 @@ export default defineScenario<Params, DagState>({
     const openStore = (): DagStore => createSqliteStore(database, { now: () => world.now() });
     const groups = new SimProcessGroups(registry, behaviourOf);
     world.spawn(JOBS, groups.main);
-    const runnerOptions = (env: Env): DagRunnerOptions => ({
+    // What `kill -0 PID` tells a runner of this machine: whether the lease's holder still runs.
+    const holderIsDead = (owner: string): boolean => {
+      const { name } = parseProcessId(owner);
+      const current = world.processNames().includes(name) ? world.process(name).current : undefined;
+      return current?.id !== owner || !current.alive;
+    };
+    const runnerOptions = (env: Env): DagRunnerOptions & { holderIsDead: (owner: string) => boolean } => ({
+      holderIsDead,
       env,
       pipeline: workload.pipeline,
       executor: groups.executorFor(env),

@@ -26,6 +26,24 @@ export function hostOfOwner(owner: string): string | undefined {
   return /^dag-runner@(.*)#\d+$/.exec(owner)?.[1];
 }
 
+/**
+ * Whether `owner` (a `runnerOwnerId`) is a runner of this machine whose process no longer runs (or
+ * is a zombie). A pid that was reused reads as alive: the caller then waits for the lease to lapse,
+ * which is always safe.
+ */
+export function ownerIsDeadHere(owner: string): boolean {
+  const match = /^dag-runner@(.*)#(\d+)$/.exec(owner);
+  if (match === null || match[1] !== hostname()) return false;
+  const pid = Number(match[2]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  return statFields(pid)?.state === 'Z';
+}
+
 export interface ProcessGroupReaperOptions {
   /** Time between SIGTERM and SIGKILL, ms. */
   readonly graceMs: number;

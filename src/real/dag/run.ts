@@ -3,7 +3,8 @@
  * the store, notifications printed and optionally posted to a webhook.
  *
  * Lifecycle: the runner holds the pipeline's lease in the store while it runs (a second `dag run`
- * of the same pipeline refuses, or waits with `wait`); each job runs in its own process group, whose
+ * of the same pipeline refuses, or waits with `wait`; a holder that died on this machine is taken
+ * over at once); each job runs in its own process group, whose
  * id goes into the run log; SIGTERM or SIGINT stop it: no more work, the running jobs' groups get
  * SIGTERM and, after half the stop timeout, SIGKILL, their attempts are recorded as interrupted, the
  * lease is given back, and it returns within the stop timeout. A runner that was SIGKILLed leaves
@@ -18,7 +19,7 @@ import type { OutputChunk } from '../../systems/job-runner/executor.js';
 import { untilInterrupted } from '../common/signals.js';
 import { createShellExecutor } from '../job-runner/shell-executor.js';
 import { readPipeline, withStore } from './pipeline-store.js';
-import { processGroupReaper, runnerOwnerId } from './process-groups.js';
+import { ownerIsDeadHere, processGroupReaper, runnerOwnerId } from './process-groups.js';
 
 /** How long a stopped runner may take to end its jobs and exit, ms, unless told otherwise. */
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
@@ -86,6 +87,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         stopTimeoutMs,
         leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
         wait: options.wait ?? false,
+        holderIsDead: ownerIsDeadHere,
       }).catch((error: unknown) => {
         if (!(error instanceof DagRunnerBusyError)) throw error;
         const lapses = error.holder === undefined ? '' : ` (if it died, its lease lapses at ${new Date(error.holder.expiresAtMs).toISOString()})`;

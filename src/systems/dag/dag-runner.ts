@@ -244,10 +244,17 @@ export class DagRunner {
 
   /** Carries out the pending commands; a failure (the store, a lost lease) ends the run at the top of its loop. */
   private async takeCommands(): Promise<void> {
+    let pending: PipelineCommand[] = [];
     try {
-      for (const command of await this.options.store.take(this.pipeline.name)) await this.apply(command);
+      pending = await this.options.store.take(this.pipeline.name, this.options.fence);
+      while (pending.length > 0) {
+        await this.apply(pending[0] as PipelineCommand);
+        pending.shift();
+      }
     } catch (error) {
       this.fatal ??= error;
+      // Taken but not carried out (the lease went in between): queued again for whoever has the pipeline.
+      for (const command of pending) await this.options.store.enqueue(command).catch(() => undefined);
     }
   }
 
@@ -508,6 +515,12 @@ export class DagRunner {
     job.runtimeMonitor?.abort();
     job.runtimeMonitor = undefined;
     job.execution = undefined;
+    // Abandoned (the lease is lost): the attempt was ended by this runner, not by the job; nothing
+    // about it is true enough to report, and whoever holds the pipeline now runs it again.
+    if (this.fatal !== undefined) {
+      job.phase = 'waiting';
+      return;
+    }
     const name = job.definition.name;
     const execTimeMs = this.env.now() - job.startedAtMs;
     const limitMs = this.runtimeLimitMs(job);
@@ -524,8 +537,9 @@ export class DagRunner {
     else outcome = 'failed';
     job.interruptedByStop = false;
     job.phase = outcome === 'retrying' || outcome === 'interrupted' ? 'waiting' : outcome;
-    emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
+    // Recorded first: a runner whose lease is gone (the write is refused) must not report an outcome.
     await this.record(job, outcome, execTimeMs, job.outputBytes);
+    emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
     if (outcome === 'failed') {
       const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
       this.notify({

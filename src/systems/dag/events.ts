@@ -51,6 +51,8 @@ export type DagEvent =
   | { readonly kind: 'dag.job.orphan'; readonly data: { readonly job: string; readonly execution: string; readonly runner: string | null; readonly outcome: ReapOutcome } }
   /** Another runner holds the pipeline's lease: this one refuses to run it. */
   | { readonly kind: 'dag.runner.busy'; readonly data: { readonly pipeline: string; readonly holder: string | null } }
+  /** The lease's holder `from` was known to be dead: its lease was ended at once rather than left to lapse. */
+  | { readonly kind: 'dag.runner.took-over'; readonly data: { readonly pipeline: string; readonly from: string } }
   /** The runner was asked to stop (SIGTERM, SIGINT): it takes no more work and ends its running jobs. */
   | { readonly kind: 'dag.runner.stopping'; readonly data: { readonly running: readonly string[] } }
   /** The runner stopped; `unfinished`: jobs whose attempt had not ended within the stop timeout. */
@@ -73,6 +75,7 @@ export const dagEvents: EventFamily<DagEvent> = eventFamily<DagEvent>({
   'dag.notify-failed': true,
   'dag.job.orphan': true,
   'dag.runner.busy': true,
+  'dag.runner.took-over': true,
   'dag.runner.stopping': true,
   'dag.runner.stopped': true,
   'dag.runner.lease-lost': true,

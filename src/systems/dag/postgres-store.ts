@@ -72,6 +72,10 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
       const result = await pool.query<RunLogRow>(`SELECT ${COLUMNS} FROM dag_run_log WHERE pipeline = $1 ORDER BY id`, [pipeline]);
       return result.rows.map(entryFromRow);
     },
+    async breakLease(key, owner) {
+      const result = await pool.query(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = LEAST(expires_at, ${DATABASE_NOW}) WHERE lock_name = $1 AND lock_owner = $2`, [key, owner]);
+      return result.rowCount === 1;
+    },
     async leaseHolder(key) {
       const result = await pool.query<{ lock_owner: string | null; expires_at: string }>(`SELECT lock_owner, expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $1`, [key]);
       const row = result.rows[0];
@@ -80,8 +84,16 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
     async enqueue(command) {
       await pool.query('INSERT INTO dag_commands (pipeline, action, job_key) VALUES ($1, $2, $3)', [command.pipeline, command.action, command.jobKey]);
     },
-    async take(pipeline) {
-      const result = await pool.query<CommandRow>('DELETE FROM dag_commands WHERE pipeline = $1 RETURNING id, pipeline, action, job_key', [pipeline]);
+    async take(pipeline, fence) {
+      const result =
+        fence === undefined
+          ? await pool.query<CommandRow>('DELETE FROM dag_commands WHERE pipeline = $1 RETURNING id, pipeline, action, job_key', [pipeline])
+          : await pool.query<CommandRow>(
+              `DELETE FROM dag_commands WHERE pipeline = $1
+                AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $2 AND lock_owner = $3 AND token = $4::bigint AND expires_at > ${DATABASE_NOW})
+                RETURNING id, pipeline, action, job_key`,
+              [pipeline, fence.key, fence.owner, fence.token],
+            );
       return commandsFromRows(result.rows);
     },
     async close() {

@@ -84,13 +84,23 @@ export interface DagStore {
   append(entry: RunLogEntry, fence?: AppendFence): Promise<boolean>;
   /** The lock backend over the store's own database that keeps one runner per pipeline. */
   readonly runnerLock: LockBackend;
+  /**
+   * Ends `owner`'s hold on the runner lease `key` at once (it lapses now), for a runner that knows
+   * the holder is dead; false when `owner` no longer held it. The next acquisition bumps the token,
+   * so the dead holder's fence is void either way.
+   */
+  breakLease(key: string, owner: string): Promise<boolean>;
   /** Who holds the runner lease `key` and until when (ms by the store's clock), if anyone. */
   leaseHolder(key: string): Promise<{ readonly owner: string; readonly expiresAtMs: number } | undefined>;
   /** Every row of `pipeline`, oldest first. */
   entries(pipeline: string): Promise<RunLogEntry[]>;
   enqueue(command: PipelineCommand): Promise<void>;
-  /** Removes and returns the pending commands of `pipeline`, oldest first. */
-  take(pipeline: string): Promise<PipelineCommand[]>;
+  /**
+   * Removes and returns the pending commands of `pipeline`, oldest first. With `fence`, only while
+   * that lease is held (none are taken otherwise), so a runner that lost the pipeline leaves them
+   * for the runner that has it.
+   */
+  take(pipeline: string, fence?: AppendFence): Promise<PipelineCommand[]>;
   close(): Promise<void>;
 }
 

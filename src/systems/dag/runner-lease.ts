@@ -8,7 +8,8 @@
  *
  * A second runner refuses at once (`DagRunnerBusyError`, exit 2 in the CLI) or, with `wait`, waits
  * until the lease is free: given back by a runner that stopped, or lapsed `leaseTtlMs` after its
- * runner died. Two pipelines in one store have two leases and may run at the same time.
+ * runner died, or ended at once when the holder is known to be dead (`holderIsDead`: a process of
+ * this machine that no longer runs). Two pipelines in one store have two leases and may run at the same time.
  */
 import { InputError } from '../../env/errors.js';
 import { LockTimeoutError } from '../../locks/errors.js';
@@ -35,6 +36,11 @@ export interface ExclusiveRunOptions extends Omit<DagRunnerOptions, 'fence'>, Ru
   readonly leaseTtlMs?: number;
   /** Wait for the lease instead of refusing when another runner holds it. */
   readonly wait?: boolean;
+  /**
+   * Whether the lease's holder is certainly dead (a process of this machine that no longer runs):
+   * its lease is then ended at once instead of left to lapse. When unsure, false: waiting is safe.
+   */
+  readonly holderIsDead?: (owner: string) => boolean;
 }
 
 /** The lease key of `pipeline` in its store. */
@@ -78,8 +84,12 @@ export async function runExclusively(options: ExclusiveRunOptions): Promise<JobV
     } catch (error) {
       if (!(error instanceof LockTimeoutError)) throw error;
     }
+    const holder = await store.leaseHolder(key);
+    if (holder !== undefined && options.holderIsDead?.(holder.owner) && (await store.breakLease(key, holder.owner))) {
+      emitDag(env, { kind: 'dag.runner.took-over', data: { pipeline: pipeline.name, from: holder.owner } });
+      continue;
+    }
     if (!options.wait) {
-      const holder = await store.leaseHolder(key);
       emitDag(env, { kind: 'dag.runner.busy', data: { pipeline: pipeline.name, holder: holder?.owner ?? null } });
       throw new DagRunnerBusyError(pipeline.name, store.description, holder);
     }

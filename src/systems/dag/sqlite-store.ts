@@ -58,6 +58,10 @@ export function createSqliteStore(database: Database.Database | string, options:
   const select = db.prepare<[string], RunLogRow>(`SELECT ${columns} FROM dag_run_log WHERE pipeline = ? ORDER BY id`);
   const enqueue = db.prepare('INSERT INTO dag_commands (pipeline, action, job_key) VALUES (@pipeline, @action, @jobKey)');
   const take = db.prepare<[string], CommandRow>('DELETE FROM dag_commands WHERE pipeline = ? RETURNING id, pipeline, action, job_key');
+  const fencedTake = db.prepare<Record<string, unknown>, CommandRow>(`DELETE FROM dag_commands WHERE pipeline = @pipeline
+    AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clock})
+    RETURNING id, pipeline, action, job_key`);
+  const breakLease = db.prepare(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = MIN(expires_at, ${clock}) WHERE lock_name = @key AND lock_owner = @owner`);
   const holder = db.prepare<[string], { lock_owner: string | null; expires_at: number | string }>(`SELECT lock_owner, expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = ?`);
   return {
     description: `sqlite:${db.name}`,
@@ -76,8 +80,12 @@ export function createSqliteStore(database: Database.Database | string, options:
     async enqueue(command) {
       enqueue.run(command);
     },
-    async take(pipeline) {
-      return commandsFromRows(take.all(pipeline));
+    async take(pipeline, fence) {
+      if (fence === undefined) return commandsFromRows(take.all(pipeline));
+      return commandsFromRows(fencedTake.all({ pipeline, fenceKey: fence.key, fenceOwner: fence.owner, fenceToken: fence.token, now: clockMs() }));
+    },
+    async breakLease(key, owner) {
+      return breakLease.run({ key, owner, now: clockMs() }).changes === 1;
     },
     async leaseHolder(key) {
       const row = holder.get(key);
