@@ -22,7 +22,7 @@ export default class DagRunCommand extends SimrunCommand {
     wait: Flags.boolean({ description: 'if another runner is running this pipeline on this store, wait for it to finish instead of refusing', default: false }),
   };
 
-  async run(): Promise<{ pipeline: string; jobs: JobView[] }> {
+  async run(): Promise<{ pipeline: string; jobs: JobView[]; stopped: boolean }> {
     const { args, flags } = await this.parse(DagRunCommand);
     let run;
     try {
@@ -41,12 +41,12 @@ export default class DagRunCommand extends SimrunCommand {
       if (!(error instanceof DagLeaseLostError)) throw error;
       this.logToStderr(`simrun: ${error.message}`);
       process.exitCode = EXIT.violated;
-      return { pipeline: args.pipeline, jobs: [] };
+      return { pipeline: args.pipeline, jobs: [], stopped: false };
     }
     const width = Math.max(0, ...run.jobs.map((job) => job.name.length));
     this.log(`pipeline ${run.pipeline} (${run.store})${run.stopped ? ', stopped' : ''}:`);
     for (const job of run.jobs) this.log(`  ${job.name.padEnd(width)}  ${job.phase}${job.attempt > 1 ? ` after ${plural(job.attempt, 'attempt')}` : ''}`);
     process.exitCode = run.stopped || run.jobs.every((job) => job.phase === 'succeeded') ? EXIT.passed : EXIT.violated;
-    return { pipeline: run.pipeline, jobs: run.jobs };
+    return { pipeline: run.pipeline, jobs: run.jobs, stopped: run.stopped };
   }
 }
