@@ -5,20 +5,40 @@
  * up on them), and stops and restarts jobs now and then, through the store's command table, as
  * `simrun dag restart` does. Faults crash and restart the runner (its state comes back from the
  * run log) and pause it. Clock skew is left out: the runner measures runtimes with its wall clock.
+ *
+ * As harsh as the operating system: the jobs run in process groups of their own (a separate
+ * process, `jobs`, that nothing crashes), so a runner that crashes leaves its jobs running, to be
+ * ended by the next runner. The runner also gets one to three signals, SIGTERM (it stops itself) or
+ * SIGKILL, and is started again by its supervisor within 15 s (killed first if it has not exited
+ * by then); and a second `dag run` (`dag-runner-2`) may start on the same store while the first is up.
  */
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { alertsJustified, breachesAlerted, DAG_RUNNER, downstreamResumes, notBeforeStartTime, nothingDownstreamOfFailure, upstreamSucceededFirst } from '../src/check/dag/index.js';
+import {
+  alertsJustified,
+  breachesAlerted,
+  DAG_RUNNER,
+  downstreamResumes,
+  notBeforeStartTime,
+  nothingDownstreamOfFailure,
+  oneExecutionPerJob,
+  stopEndsJobs,
+  upstreamSucceededFirst,
+} from '../src/check/dag/index.js';
 import type { Env } from '../src/env/env.js';
 import { defineScenario } from '../src/scenario/scenario.js';
 import type { Prng } from '../src/sim/prng.js';
-import { DagRunner } from '../src/systems/dag/dag-runner.js';
+import { DagLeaseLostError, type DagRunnerOptions } from '../src/systems/dag/dag-runner.js';
 import { DAG_MUTANTS, dagFlawsOf } from '../src/systems/dag/mutants.js';
 import { consoleNotifier } from '../src/systems/dag/notifier.js';
 import { validateGraph, type JobDefinition, type Pipeline } from '../src/systems/dag/pipeline.js';
 import { latestByJob, type DagStore } from '../src/systems/dag/run-log.js';
+import { DagRunnerBusyError, runExclusively } from '../src/systems/dag/runner-lease.js';
+import { SimProcessGroups } from '../src/systems/dag/sim-process-groups.js';
 import { createSqliteStore } from '../src/systems/dag/sqlite-store.js';
-import { createSimExecutor, SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
+import { SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
+import type { World } from '../src/sim/world.js';
+import { parseProcessId } from '../src/sim/process-id.js';
 
 const params = z
   .object({
@@ -30,6 +50,10 @@ const params = z
     /** How often the runner takes commands from the store. */
     commandPollMs: z.number().int().positive().default(5_000),
     horizonMs: z.number().int().positive().default(5 * 3_600_000),
+    /** The runner lease: longer than the longest pause plus a renewal interval, so a pause alone does not lose it. */
+    leaseTtlMs: z.number().int().positive().default(20_000),
+    /** How long a stopped runner waits for its jobs to end. */
+    stopTimeoutMs: z.number().int().positive().default(10_000),
   })
   .strict();
 
@@ -126,9 +150,41 @@ async function operate(env: Env, store: DagStore, pipeline: Pipeline, windowMs: 
   for (const target of restartAt.keys()) await store.enqueue({ pipeline: pipeline.name, action: 'start', jobKey: target });
 }
 
+/** The process the jobs' process groups run in. */
+const JOBS = 'jobs';
+/** A second `simrun dag run` on the same store. */
+const SECOND_RUNNER = 'dag-runner-2';
+/** How long the supervisor gives a stopped runner before it kills it and starts it again. */
+const SUPERVISOR_KILL_AFTER_MS = 15_000;
+
+/**
+ * Graceful stops of the runner (SIGTERM) with a restart by its supervisor, and maybe a second runner
+ * on the same store, drawn from the seed's own stream: the pipeline's draws stay as they were.
+ */
+function scheduleLifecycle(world: World, prng: Prng, p: Params, stopRunner: () => void, spawnSecond: () => void): void {
+  const signals = prng.int(1, 3);
+  for (let index = 0; index < signals; index++) {
+    // Within the first half hour, while most of a pipeline's work runs.
+    const atMs = prng.int(Math.min(60_000, p.operatorWindowMs), Math.min(1_800_000, p.operatorWindowMs));
+    const killed = prng.chance(0.5);
+    const restartAfterMs = prng.int(1_000, SUPERVISOR_KILL_AFTER_MS);
+    world.at(atMs, () => {
+      const incarnation = world.process(DAG_RUNNER).incarnations;
+      // SIGKILL: the runner is gone at once, its jobs' process groups run on. SIGTERM: it stops itself.
+      if (killed) world.crash(DAG_RUNNER);
+      else stopRunner();
+      // The supervisor starts it again, killing it first if it has not exited by then; unless a fault restarted it meanwhile.
+      world.at(atMs + restartAfterMs, () => {
+        if (world.process(DAG_RUNNER).incarnations === incarnation) world.restart(DAG_RUNNER);
+      });
+    });
+  }
+  if (prng.chance(0.5)) world.at(prng.int(0, p.operatorWindowMs), spawnSecond);
+}
+
 export default defineScenario<Params, DagState>({
   name: 'dag',
-  summary: 'a random pipeline of up to 30 jobs with failures, retries, slow jobs and limits; runner crashes and restarts',
+  summary: 'a random pipeline of up to 30 jobs with failures, retries, slow jobs and limits; runner crashes, SIGTERM stops, restarts and a second runner',
   params,
   horizonMs: (p) => p.horizonMs,
   faultSpace: (p) => ({
@@ -153,22 +209,56 @@ export default defineScenario<Params, DagState>({
       executions.set(name, seen + 1);
       return { ...plan.behaviour, exitCode: seen < plan.failures ? 1 : 0 };
     };
-    world.spawn(DAG_RUNNER, async (env) => {
-      const runner = await DagRunner.open({
-        env,
-        pipeline: workload.pipeline,
-        executor: createSimExecutor(env, registry, behaviourOf),
-        store: createSqliteStore(database),
-        notifier: consoleNotifier((line) => env.print(line)),
-        commandPollMs: p.commandPollMs,
-        flaws: dagFlawsOf(context.mutant),
-      });
-      await runner.run({ follow: true });
+    // The store judges lease expiry by its own clock: in simulation, the world's.
+    const openStore = (): DagStore => createSqliteStore(database, { now: () => world.now() });
+    const groups = new SimProcessGroups(registry, behaviourOf);
+    world.spawn(JOBS, groups.main);
+    // What `kill -0 PID` tells a runner of this machine: whether the lease's holder still runs.
+    const holderIsDead = (owner: string): boolean => {
+      const { name } = parseProcessId(owner);
+      const current = world.processNames().includes(name) ? world.process(name).current : undefined;
+      return current?.id !== owner || !current.alive;
+    };
+    const runnerOptions = (env: Env): DagRunnerOptions & { holderIsDead: (owner: string) => boolean } => ({
+      holderIsDead,
+      env,
+      pipeline: workload.pipeline,
+      executor: groups.executorFor(env),
+      reaper: groups.reaperFor(env),
+      store: openStore(),
+      notifier: consoleNotifier((line) => env.print(line)),
+      commandPollMs: p.commandPollMs,
+      flaws: dagFlawsOf(context.mutant),
     });
-    world.spawn('operator', (env) => operate(env, createSqliteStore(database), workload.pipeline, p.operatorWindowMs, world.now()));
+    let stopRunner = (): void => undefined;
+    // The runner as a supervisor runs it: with --follow and --wait, started again if it loses its lease.
+    world.spawn(DAG_RUNNER, async (env) => {
+      const stop = new AbortController();
+      stopRunner = () => stop.abort();
+      for (;;) {
+        try {
+          await runExclusively({ ...runnerOptions(env), follow: true, wait: true, stop: stop.signal, stopTimeoutMs: p.stopTimeoutMs, leaseTtlMs: p.leaseTtlMs });
+          return;
+        } catch (error) {
+          if (!(error instanceof DagLeaseLostError)) throw error;
+        }
+      }
+    });
+    // A second `dag run` of the pipeline: it refuses (exit 2) while the first holds the pipeline.
+    const spawnSecond = (): void => {
+      world.spawn(SECOND_RUNNER, async (env) => {
+        try {
+          await runExclusively({ ...runnerOptions(env), follow: false, wait: false, stopTimeoutMs: p.stopTimeoutMs, leaseTtlMs: p.leaseTtlMs });
+        } catch (error) {
+          if (!(error instanceof DagRunnerBusyError)) throw error;
+        }
+      });
+    };
+    scheduleLifecycle(world, world.prng.fork('lifecycle'), p, () => stopRunner(), spawnSecond);
+    world.spawn('operator', (env) => operate(env, openStore(), workload.pipeline, p.operatorWindowMs, world.now()));
     return { database };
   },
-  invariants: [upstreamSucceededFirst, notBeforeStartTime, nothingDownstreamOfFailure, downstreamResumes, alertsJustified, breachesAlerted],
+  invariants: [upstreamSucceededFirst, notBeforeStartTime, nothingDownstreamOfFailure, downstreamResumes, alertsJustified, breachesAlerted, oneExecutionPerJob, stopEndsJobs],
   teardown(_world, { database }) {
     database.close();
   },

@@ -7,7 +7,11 @@ import type { Env, LogData } from './env.js';
 import type { FsPromises } from './fs.js';
 
 export interface RealEnvOptions {
-  /** Where structured log lines go (JSON, one per line); standard error by default. */
+  /**
+   * Where structured log lines go, standard error by default: one JSON object per line,
+   * `{"t", "pid", "kind", "data"}`, the shape of a trace event. The data stays under its own key so
+   * that none of its fields (a notification's own `kind`, a job's `pid`) can overwrite the line's.
+   */
   readonly logLine?: (line: string) => void;
   /** Where printed lines go; standard output by default. */
   readonly printLine?: (line: string) => void;
@@ -25,7 +29,7 @@ export function realEnv(id: string, options: RealEnvOptions = {}): Env {
     random: options.random ?? Math.random,
     sleep: (ms, signal) => abortableSleep(ms, signal),
     log(kind: string, data?: LogData): void {
-      logLine(JSON.stringify({ t: new Date().toISOString(), pid: id, kind, ...data }));
+      logLine(JSON.stringify(data === undefined ? { t: new Date().toISOString(), pid: id, kind } : { t: new Date().toISOString(), pid: id, kind, data }));
     },
     print(line: string): void {
       printLine(line);

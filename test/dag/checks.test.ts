@@ -9,7 +9,19 @@ import { checkNotBeforeStartTime } from '../../src/check/dag/not-before-start-ti
 import { checkNothingDownstreamOfFailure } from '../../src/check/dag/nothing-downstream-of-failure.js';
 import { checkUpstreamSucceededFirst } from '../../src/check/dag/upstream-succeeded-first.js';
 import { createDerive, type RunContext } from '../../src/check/checker.js';
-import { alertsJustified, breachesAlerted, dagFacts, downstreamResumes, notBeforeStartTime, nothingDownstreamOfFailure, upstreamSucceededFirst } from '../../src/check/dag/index.js';
+import {
+  alertsJustified,
+  breachesAlerted,
+  checkOneExecutionPerJob,
+  checkStopEndsJobs,
+  dagFacts,
+  downstreamResumes,
+  notBeforeStartTime,
+  nothingDownstreamOfFailure,
+  oneExecutionPerJob,
+  stopEndsJobs,
+  upstreamSucceededFirst,
+} from '../../src/check/dag/index.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 
 /** A history written as `[t, kind, data]` lines, all by the runner's first incarnation unless said. */
@@ -46,7 +58,7 @@ function runOf(trace: readonly TraceEvent[]): RunContext {
 }
 
 describe('DAG invariants accept a correct history', () => {
-  test.each([upstreamSucceededFirst, notBeforeStartTime, nothingDownstreamOfFailure, downstreamResumes, alertsJustified, breachesAlerted])('$name', async (checker) => {
+  test.each([upstreamSucceededFirst, notBeforeStartTime, nothingDownstreamOfFailure, downstreamResumes, alertsJustified, breachesAlerted, oneExecutionPerJob, stopEndsJobs])('$name', async (checker) => {
     expect(await checker.check(runOf(GOOD))).toEqual([]);
   });
 });
@@ -111,5 +123,45 @@ describe('DAG invariants reject the history that breaks them', () => {
       "'a' attempt 1 printed 11 bytes, over its limit of 10, and no output alert was sent",
       "'a' failed for good and no failure notification was sent",
     ]);
+  });
+
+  test('one-execution-per-job: an orphan of a crashed runner still runs when the next runner starts the job again', () => {
+    const trace = history([
+      [0, 'process.start'],
+      OPEN,
+      [0, 'sim-job.start', { execution: 'e1' }],
+      [0, 'dag.job.start', { job: 'a', attempt: 1, execution: 'e1' }],
+      [10, 'process.crash'],
+      [20, 'process.start', undefined, 'dag-runner#2'],
+      [20, 'sim-job.start', { execution: 'e2' }],
+      [20, 'dag.job.start', { job: 'a', attempt: 1, execution: 'e2' }, 'dag-runner#2'],
+      [30, 'sim-job.exit', { execution: 'e1', bytes: 0 }],
+      [40, 'sim-job.exit', { execution: 'e2', bytes: 0 }],
+      [40, 'dag.job.end', { job: 'a', attempt: 1, execution: 'e2', outcome: 'succeeded' }, 'dag-runner#2'],
+    ]);
+    const violations = checkOneExecutionPerJob(dagFacts(trace));
+    expect(violations.map((v) => v.message)).toEqual(["job 'a' ran twice at once: execution e1 (started by dag-runner#1) was still running when e2 (started by dag-runner#2) started"]);
+    expect(violations[0]?.eventSeq).toBe(6);
+  });
+
+  test('one-execution-per-job: the orphan ended first, then the rerun, is fine', () => {
+    const trace = history([
+      OPEN,
+      [0, 'sim-job.start', { execution: 'e1' }],
+      [0, 'dag.job.start', { job: 'a', attempt: 1, execution: 'e1' }],
+      [20, 'sim-job.exit', { execution: 'e1', code: null, signal: 'SIGKILL', bytes: 0 }],
+      [20, 'sim-job.start', { execution: 'e2' }],
+      [20, 'dag.job.start', { job: 'a', attempt: 1, execution: 'e2' }, 'dag-runner#2'],
+    ]);
+    expect(checkOneExecutionPerJob(dagFacts(trace))).toEqual([]);
+  });
+
+  test('stop-ends-jobs: a runner exits while the job it started still runs; a crash is not judged', () => {
+    const left = history([[0, 'process.start'], OPEN, [0, 'sim-job.start', { execution: 'e1' }], [0, 'dag.job.start', { job: 'a', attempt: 1, execution: 'e1' }], [10, 'process.exit'], [25, 'sim-job.exit', { execution: 'e1', bytes: 0 }]]);
+    expect(checkStopEndsJobs(left, dagFacts(left)).map((v) => v.message)).toEqual(["dag-runner#1 exited while execution e1 of job 'a' it started was still running (it ended 15 ms later)"]);
+    const crashed = history([[0, 'process.start'], OPEN, [0, 'sim-job.start', { execution: 'e1' }], [0, 'dag.job.start', { job: 'a', attempt: 1, execution: 'e1' }], [10, 'process.crash']]);
+    expect(checkStopEndsJobs(crashed, dagFacts(crashed))).toEqual([]);
+    const ended = history([[0, 'process.start'], OPEN, [0, 'sim-job.start', { execution: 'e1' }], [0, 'dag.job.start', { job: 'a', attempt: 1, execution: 'e1' }], [5, 'sim-job.exit', { execution: 'e1', bytes: 0 }], [10, 'process.exit']]);
+    expect(checkStopEndsJobs(ended, dagFacts(ended))).toEqual([]);
   });
 });

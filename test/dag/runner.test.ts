@@ -172,15 +172,20 @@ describe('DagRunner', () => {
     await run(h);
     expect(h.starts()).toEqual([[0, 'a'], [1_000, 'b'], [10_000, 'b'], [15_000, 'c']]);
     expect(h.world.trace.events.find((event) => event.kind === 'dag.job.interrupted')?.data).toEqual({ job: 'b', attempt: 1 });
-    const rows = h.database.prepare('SELECT job_key, attempt, status, exec_time, amount_of_data FROM dag_run_log ORDER BY id').all();
+    const rows = h.database.prepare('SELECT job_key, attempt, status, exec_time, amount_of_data, execution FROM dag_run_log ORDER BY id').all();
+    // Each attempt: a row before it is launched, one naming its execution once it is, one at its end.
     expect(rows).toEqual([
-      { job_key: 'a', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0 },
-      { job_key: 'a', attempt: 1, status: 'succeeded', exec_time: 1_000, amount_of_data: 10 },
-      { job_key: 'b', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0 },
-      { job_key: 'b', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0 },
-      { job_key: 'b', attempt: 1, status: 'succeeded', exec_time: 5_000, amount_of_data: 10 },
-      { job_key: 'c', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0 },
-      { job_key: 'c', attempt: 1, status: 'succeeded', exec_time: 1_000, amount_of_data: 10 },
+      { job_key: 'a', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0, execution: null },
+      { job_key: 'a', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0, execution: 'e1' },
+      { job_key: 'a', attempt: 1, status: 'succeeded', exec_time: 1_000, amount_of_data: 10, execution: null },
+      { job_key: 'b', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0, execution: null },
+      { job_key: 'b', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0, execution: 'e2' },
+      { job_key: 'b', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0, execution: null },
+      { job_key: 'b', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0, execution: 'e3' },
+      { job_key: 'b', attempt: 1, status: 'succeeded', exec_time: 5_000, amount_of_data: 10, execution: null },
+      { job_key: 'c', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0, execution: null },
+      { job_key: 'c', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0, execution: 'e4' },
+      { job_key: 'c', attempt: 1, status: 'succeeded', exec_time: 1_000, amount_of_data: 10, execution: null },
     ]);
   });
 });

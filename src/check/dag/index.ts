@@ -6,3 +6,5 @@ export { checkDownstreamResumes, downstreamResumes } from './downstream-resumes.
 export { checkNotBeforeStartTime, notBeforeStartTime } from './not-before-start-time.js';
 export { checkAlertsJustified, alertsJustified } from './alerts-justified.js';
 export { checkBreachesAlerted, breachesAlerted } from './breaches-alerted.js';
+export { checkOneExecutionPerJob, oneExecutionPerJob } from './one-execution-per-job.js';
+export { checkStopEndsJobs, stopEndsJobs } from './stop-ends-jobs.js';

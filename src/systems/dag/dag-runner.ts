@@ -13,7 +13,14 @@
  *
  * Every change of a job's state is written to the store before it takes effect outside the runner,
  * and a runner that starts rebuilds its state from the store (`job-state.ts`): a job that was
- * running when the last runner died runs again. Commands from other processes (`simrun dag
+ * running when the last runner died runs again, once the process group the run log recorded for it
+ * has been ended (`orphans.ts`). With a `fence` (the runner lease, `runner-lease.ts`) every row is
+ * written only while this runner still holds the pipeline; once a write is refused the runner ends
+ * its jobs and gives up (`DagLeaseLostError`).
+ *
+ * Stopping the runner (`run({ stop })`, SIGTERM or SIGINT in real mode) takes no more work, ends the
+ * running attempts (their whole process groups), records them as `interrupted` so the next runner
+ * runs them again, and returns within `stopTimeoutMs`. Commands from other processes (`simrun dag
  * restart`) arrive through the store; the runner takes them every `commandPollMs`.
  *
  * Durations are measured with `env.now()`, a wall clock: a clock step during an attempt distorts
@@ -21,11 +28,12 @@
  */
 import type { Env } from '../../env/env.js';
 import { describeExit, succeeded, type Execution, type Executor, type ExitStatus, type OutputChunk } from '../job-runner/executor.js';
-import { resumeFromLog, type JobPhase } from './job-state.js';
+import { resumeFromLog, type JobPhase, type ResumedJob } from './job-state.js';
 import type { Notification, NotificationKind, Notifier } from './notifier.js';
 import { topologicalOrder, transitiveDownstream, type JobDefinition, type Pipeline } from './pipeline.js';
-import type { DagStore, PipelineCommand, RunStatus } from './run-log.js';
-import { emitDag } from './events.js';
+import type { AppendFence, DagStore, PipelineCommand, RunStatus } from './run-log.js';
+import { emitDag, type AttemptOutcome } from './events.js';
+import { NO_ORPHANS, type OrphanReaper } from './orphans.js';
 
 /**
  * The scheduling decisions, each a small rule, so that a deliberately broken variant (`mutants.ts`)
@@ -42,6 +50,12 @@ export interface DagRules {
   unblocks(job: JobDefinition): boolean;
   /** The runtime limit the monitor enforces, ms, from a job's `max_runtime_ms`. */
   runtimeLimitMs(maxRuntimeMs: number): number;
+  /** Whether a runner takes the pipeline's lease before it runs it (`runner-lease.ts`). */
+  takesRunnerLease(): boolean;
+  /** Whether a runner ends the process group of an attempt a dead runner left running before it runs the job again. */
+  reapsOrphans(): boolean;
+  /** Whether a runner that is stopped ends its running attempts (rather than leaving them running). */
+  endsJobsOnStop(): boolean;
 }
 
 /** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
@@ -53,7 +67,18 @@ export const CORRECT_DAG_RULES: DagRules = {
   waitsForUpstream: () => true,
   unblocks: () => true,
   runtimeLimitMs: (maxRuntimeMs) => maxRuntimeMs,
+  takesRunnerLease: () => true,
+  reapsOrphans: () => true,
+  endsJobsOnStop: () => true,
 };
+
+/** The runner's lease was lost: another runner may have the pipeline now, so this one wrote nothing more. */
+export class DagLeaseLostError extends Error {
+  constructor(readonly reason: string) {
+    super(`lost the pipeline's runner lease (${reason}): stopped its jobs and wrote nothing more`);
+    this.name = 'DagLeaseLostError';
+  }
+}
 
 export interface DagRunnerOptions {
   readonly env: Env;
@@ -67,6 +92,23 @@ export interface DagRunnerOptions {
   readonly onOutput?: (job: string, chunk: OutputChunk) => void;
   /** Broken rules, for proving the invariants can see their bugs (default: none). */
   readonly flaws?: DagFlaws;
+  /** Ends the jobs a dead runner left running (default: none can outlive a runner). */
+  readonly reaper?: OrphanReaper;
+  /** Who this runner is, recorded with each attempt it launches (default: `env.id`). */
+  readonly owner?: string;
+  /** The lease every row is written under; without it rows are written unconditionally. */
+  readonly fence?: AppendFence;
+}
+
+export interface RunOptions {
+  /** Keep taking commands after the pipeline has settled, until `stop` aborts. */
+  readonly follow?: boolean;
+  /** Aborting it stops the runner: no more work, running attempts ended and recorded as interrupted. */
+  readonly stop?: AbortSignal;
+  /** Aborting it means the lease is gone: running attempts are ended and nothing more is written. */
+  readonly leaseLost?: AbortSignal;
+  /** How long a stop waits for the running attempts to end, ms (default 10 000). */
+  readonly stopTimeoutMs?: number;
 }
 
 /** A job as `status()` shows it. */
@@ -89,6 +131,8 @@ interface JobState {
   outputAlerted: boolean;
   /** An operator stopped it while it was being launched or running; its attempt ends as stopped. */
   stopRequested: boolean;
+  /** The runner is stopping while its attempt runs: the attempt ends as interrupted. */
+  interruptedByStop: boolean;
   /** Cancels the wait for its start time, while there is one. */
   startTimeWait: AbortController | undefined;
   /** Cancels the runtime monitor of the running attempt. */
@@ -108,6 +152,7 @@ export class DagRunner {
   private active = false;
   private fatal: unknown;
   private changed = new AbortController();
+  private readonly owner: string;
 
   private constructor(private readonly options: DagRunnerOptions) {
     this.env = options.env;
@@ -115,6 +160,7 @@ export class DagRunner {
     this.order = topologicalOrder(options.pipeline);
     this.commandPollMs = options.commandPollMs ?? 1_000;
     this.rules = { ...CORRECT_DAG_RULES, ...options.flaws };
+    this.owner = options.owner ?? options.env.id;
   }
 
   /** A runner for `options.pipeline`, each job where the store's run log left it. */
@@ -135,9 +181,16 @@ export class DagRunner {
         })),
       },
     });
+    const rules = { ...CORRECT_DAG_RULES, ...options.flaws };
     for (const definition of options.pipeline.jobs) {
-      const state = resumed.get(definition.name) as { phase: JobPhase; attempt: number; interrupted: boolean };
+      const state = resumed.get(definition.name) as ResumedJob;
       if (state.interrupted) emitDag(options.env, { kind: 'dag.job.interrupted', data: { job: definition.name, attempt: state.attempt + 1 } });
+      // Its attempt may still be running in a process group its dead runner left behind: end it first.
+      if (state.orphan !== undefined && rules.reapsOrphans()) {
+        const { execution, runner: owner } = state.orphan;
+        const outcome = await (options.reaper ?? NO_ORPHANS).reap({ job: definition.name, command: definition.command, execution, runner: owner });
+        emitDag(options.env, { kind: 'dag.job.orphan', data: { job: definition.name, execution, runner: owner ?? null, outcome } });
+      }
       runner.jobs.set(definition.name, {
         definition,
         phase: state.phase,
@@ -148,6 +201,7 @@ export class DagRunner {
         runtimeAlerted: false,
         outputAlerted: false,
         stopRequested: false,
+        interruptedByStop: false,
         startTimeWait: undefined,
         runtimeMonitor: undefined,
       });
@@ -160,17 +214,86 @@ export class DagRunner {
    * done, failed, stopped or blocked); with `follow` it keeps taking commands until the process ends.
    * Rejects when the store fails.
    */
-  async run(options: { follow?: boolean } = {}): Promise<JobView[]> {
-    this.active = true;
-    // Commands queued while no runner was up (`simrun dag restart` between two runs) come first.
-    for (const command of await this.options.store.take(this.pipeline.name)) await this.apply(command);
-    this.pump();
-    for (;;) {
-      if (this.fatal !== undefined) throw this.fatal;
-      if (!options.follow && this.idle()) return this.status();
-      const signal = this.changed.signal;
-      await this.env.sleep(this.commandPollMs, signal).catch(() => undefined);
-      for (const command of await this.options.store.take(this.pipeline.name)) await this.apply(command);
+  async run(options: RunOptions = {}): Promise<JobView[]> {
+    const wake = (): void => this.signalChange();
+    options.stop?.addEventListener('abort', wake, { once: true });
+    options.leaseLost?.addEventListener('abort', wake, { once: true });
+    try {
+      this.active = true;
+      // Commands queued while no runner was up (`simrun dag restart` between two runs) come first.
+      if (!options.stop?.aborted) await this.takeCommands();
+      this.pump();
+      for (;;) {
+        if (options.leaseLost?.aborted && this.fatal === undefined) this.fatal = new DagLeaseLostError(String((options.leaseLost.reason as Error)?.message ?? 'lost'));
+        if (this.fatal !== undefined) {
+          this.abandon(this.fatal);
+          throw this.fatal;
+        }
+        if (options.stop?.aborted) return await this.shutDown(options.stopTimeoutMs ?? 10_000);
+        if (!options.follow && this.idle()) return this.status();
+        const signal = this.changed.signal;
+        await this.env.sleep(this.commandPollMs, signal).catch(() => undefined);
+        if (options.stop?.aborted || options.leaseLost?.aborted) continue;
+        await this.takeCommands();
+      }
+    } finally {
+      options.stop?.removeEventListener('abort', wake);
+      options.leaseLost?.removeEventListener('abort', wake);
+    }
+  }
+
+  /** Carries out the pending commands; a failure (the store, a lost lease) ends the run at the top of its loop. */
+  private async takeCommands(): Promise<void> {
+    let pending: PipelineCommand[] = [];
+    try {
+      pending = await this.options.store.take(this.pipeline.name, this.options.fence);
+      while (pending.length > 0) {
+        await this.apply(pending[0] as PipelineCommand);
+        pending.shift();
+      }
+    } catch (error) {
+      this.fatal ??= error;
+      // Taken but not carried out (the lease went in between): queued again for whoever has the pipeline.
+      for (const command of pending) await this.options.store.enqueue(command).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Stops taking work and ends every running attempt (its whole process group: the executor signals
+   * the group, SIGTERM and then SIGKILL); each ends as `interrupted`. Waits at most `timeoutMs` for
+   * them to end, then returns whatever is still unfinished.
+   */
+  private async shutDown(timeoutMs: number): Promise<JobView[]> {
+    this.active = false;
+    const running = [...this.jobs.values()].filter((job) => job.phase === 'running');
+    emitDag(this.env, { kind: 'dag.runner.stopping', data: { running: running.map((job) => job.definition.name) } });
+    for (const job of this.jobs.values()) job.startTimeWait?.abort();
+    if (this.rules.endsJobsOnStop()) {
+      for (const job of running) {
+        job.interruptedByStop = true;
+        job.execution?.kill();
+      }
+      const deadline = this.env.now() + timeoutMs;
+      while (this.busy > 0 || [...this.jobs.values()].some((job) => job.phase === 'running')) {
+        const leftMs = deadline - this.env.now();
+        if (leftMs <= 0 || this.fatal !== undefined) break;
+        const signal = this.changed.signal;
+        await this.env.sleep(Math.min(leftMs, this.commandPollMs), signal).catch(() => undefined);
+      }
+    }
+    const unfinished = [...this.jobs.values()].filter((job) => job.phase === 'running').map((job) => job.definition.name);
+    emitDag(this.env, { kind: 'dag.runner.stopped', data: { unfinished } });
+    return this.status();
+  }
+
+  /** The lease is gone (or the store failed): end every running attempt and write nothing more. */
+  private abandon(reason: unknown): void {
+    this.active = false;
+    if (reason instanceof DagLeaseLostError) emitDag(this.env, { kind: 'dag.runner.lease-lost', data: { reason: reason.reason } });
+    for (const job of this.jobs.values()) {
+      job.startTimeWait?.abort();
+      job.runtimeMonitor?.abort();
+      job.execution?.kill();
     }
   }
 
@@ -324,6 +447,12 @@ export class DagRunner {
     try {
       // Written first: if this runner dies from here on, the next one knows the attempt was interrupted.
       await this.record(job, 'running', 0, 0);
+      if (!this.active) {
+        // The runner began to stop while the row was being written: the attempt never starts.
+        job.phase = 'waiting';
+        await this.record(job, 'interrupted', 0, 0);
+        return;
+      }
       if (job.stopRequested) {
         job.phase = 'stopped';
         emitDag(this.env, { kind: 'dag.job.stopped', data: { job: name } });
@@ -334,6 +463,8 @@ export class DagRunner {
       const execution = this.options.executor.start({ command: job.definition.command, onOutput: (chunk) => this.onOutput(job, attempt, chunk) });
       job.execution = execution;
       emitDag(this.env, { kind: 'dag.job.start', data: { job: name, attempt, execution: execution.id } });
+      // Which process group it runs in, so that if this runner dies the next one can end it.
+      await this.record(job, 'running', 0, 0, execution.id);
       this.armRuntimeMonitor(job, attempt);
       this.busy -= 1;
       status = await execution.exited;
@@ -384,6 +515,12 @@ export class DagRunner {
     job.runtimeMonitor?.abort();
     job.runtimeMonitor = undefined;
     job.execution = undefined;
+    // Abandoned (the lease is lost): the attempt was ended by this runner, not by the job; nothing
+    // about it is true enough to report, and whoever holds the pipeline now runs it again.
+    if (this.fatal !== undefined) {
+      job.phase = 'waiting';
+      return;
+    }
     const name = job.definition.name;
     const execTimeMs = this.env.now() - job.startedAtMs;
     const limitMs = this.runtimeLimitMs(job);
@@ -392,14 +529,17 @@ export class DagRunner {
       job.runtimeAlerted = true;
       this.alert(job, 'runtime-exceeded', execution.id, `ran ${execTimeMs} ms, longer than its limit of ${job.definition.maxRuntimeMs} ms`);
     }
-    let outcome: RunStatus;
+    let outcome: AttemptOutcome;
     if (job.stopRequested) outcome = 'stopped';
     else if (succeeded(exit)) outcome = 'succeeded';
+    else if (job.interruptedByStop) outcome = 'interrupted';
     else if (job.attempt <= job.definition.retries) outcome = 'retrying';
     else outcome = 'failed';
-    job.phase = outcome === 'retrying' ? 'waiting' : outcome === 'stopped' ? 'stopped' : outcome === 'succeeded' ? 'succeeded' : 'failed';
-    emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
+    job.interruptedByStop = false;
+    job.phase = outcome === 'retrying' || outcome === 'interrupted' ? 'waiting' : outcome;
+    // Recorded first: a runner whose lease is gone (the write is refused) must not report an outcome.
     await this.record(job, outcome, execTimeMs, job.outputBytes);
+    emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
     if (outcome === 'failed') {
       const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
       this.notify({
@@ -432,15 +572,27 @@ export class DagRunner {
     this.options.notifier.notify(notification).catch((error: unknown) => emitDag(this.env, { kind: 'dag.notify-failed', data: { kind: notification.kind, job: notification.job, message: String((error as Error)?.message ?? error) } }));
   }
 
-  private record(job: JobState, status: RunStatus, execTimeMs: number, amountOfDataBytes: number): Promise<void> {
-    return this.options.store.append({
-      pipeline: this.pipeline.name,
-      jobKey: job.definition.name,
-      attempt: job.attempt,
-      status,
-      execTimeMs,
-      amountOfDataBytes,
-      timestampMs: this.env.now(),
-    });
+  /** Writes a row, under the lease when there is one; a refused write means the lease is lost. */
+  private async record(job: JobState, status: RunStatus, execTimeMs: number, amountOfDataBytes: number, execution?: string): Promise<void> {
+    if (this.fatal !== undefined) throw this.fatal;
+    const written = await this.options.store.append(
+      {
+        pipeline: this.pipeline.name,
+        jobKey: job.definition.name,
+        attempt: job.attempt,
+        status,
+        execTimeMs,
+        amountOfDataBytes,
+        timestampMs: this.env.now(),
+        ...(execution === undefined ? {} : { execution }),
+        runner: this.owner,
+      },
+      this.options.fence,
+    );
+    if (!written) {
+      this.fatal ??= new DagLeaseLostError('the store refused a write under it');
+      this.signalChange();
+      throw this.fatal;
+    }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { eventFamily, type EventFamily } from '../../env/events.js';
 import type { NotificationKind } from './notifier.js';
+import type { ReapOutcome } from './orphans.js';
 import type { CommandAction } from './run-log.js';
 
 /** A job of the pipeline as `dag.open` records it (its limits only when it has them). */
@@ -17,8 +18,11 @@ export type OpenedJob = {
   readonly retries: number;
 };
 
-/** How an attempt ended: `retrying` when it failed with retries left. */
-export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed' | 'stopped';
+/**
+ * How an attempt ended: `retrying` when it failed with retries left; `interrupted` when the runner
+ * was stopped and ended it (the next runner runs it again).
+ */
+export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed' | 'stopped' | 'interrupted';
 
 export type DagEvent =
   | { readonly kind: 'dag.open'; readonly data: { readonly pipeline: string; readonly jobs: readonly OpenedJob[] } }
@@ -42,7 +46,19 @@ export type DagEvent =
   /** A notification was sent; its own `kind` says which. */
   | { readonly kind: 'dag.notify'; readonly data: { readonly kind: NotificationKind; readonly job: string; readonly attempt: number; readonly execution: string } }
   /** The notifier failed (the pipeline carries on). */
-  | { readonly kind: 'dag.notify-failed'; readonly data: { readonly kind: NotificationKind; readonly job: string; readonly message: string } };
+  | { readonly kind: 'dag.notify-failed'; readonly data: { readonly kind: NotificationKind; readonly job: string; readonly message: string } }
+  /** The run log showed `execution` of `job` running for a runner that is gone: ended before the job runs again. */
+  | { readonly kind: 'dag.job.orphan'; readonly data: { readonly job: string; readonly execution: string; readonly runner: string | null; readonly outcome: ReapOutcome } }
+  /** Another runner holds the pipeline's lease: this one refuses to run it. */
+  | { readonly kind: 'dag.runner.busy'; readonly data: { readonly pipeline: string; readonly holder: string | null } }
+  /** The lease's holder `from` was known to be dead: its lease was ended at once rather than left to lapse. */
+  | { readonly kind: 'dag.runner.took-over'; readonly data: { readonly pipeline: string; readonly from: string } }
+  /** The runner was asked to stop (SIGTERM, SIGINT): it takes no more work and ends its running jobs. */
+  | { readonly kind: 'dag.runner.stopping'; readonly data: { readonly running: readonly string[] } }
+  /** The runner stopped; `unfinished`: jobs whose attempt had not ended within the stop timeout. */
+  | { readonly kind: 'dag.runner.stopped'; readonly data: { readonly unfinished: readonly string[] } }
+  /** The runner lost its lease (paused past it, or the store said no): it ended its jobs and wrote nothing more. */
+  | { readonly kind: 'dag.runner.lease-lost'; readonly data: { readonly reason: string } };
 
 export const dagEvents: EventFamily<DagEvent> = eventFamily<DagEvent>({
   'dag.open': true,
@@ -57,6 +73,12 @@ export const dagEvents: EventFamily<DagEvent> = eventFamily<DagEvent>({
   'dag.job.end': true,
   'dag.notify': true,
   'dag.notify-failed': true,
+  'dag.job.orphan': true,
+  'dag.runner.busy': true,
+  'dag.runner.took-over': true,
+  'dag.runner.stopping': true,
+  'dag.runner.stopped': true,
+  'dag.runner.lease-lost': true,
 });
 
 /** Records a DAG event through `env.log`. */

@@ -21,6 +21,11 @@ export interface ResumedJob {
   readonly attempt: number;
   /** Its last attempt was cut short by the end of the runner that ran it. */
   readonly interrupted: boolean;
+  /**
+   * The execution of an attempt whose runner died without recording its end: it may still be
+   * running (a process group outlives its parent), so it is ended before the job runs again.
+   */
+  readonly orphan?: { readonly execution: string; readonly runner: string | undefined };
 }
 
 /** Where each job of `pipeline` stands according to the run log. */
@@ -38,6 +43,14 @@ function fromEntry(entry: RunLogEntry): ResumedJob {
   switch (entry.status) {
     case 'running':
       // The attempt never reported an end: whoever ran it is gone, so it runs again as the same attempt.
+      return {
+        phase: 'waiting',
+        attempt: entry.attempt - 1,
+        interrupted: true,
+        ...(entry.execution === undefined ? {} : { orphan: { execution: entry.execution, runner: entry.runner } }),
+      };
+    case 'interrupted':
+      // Its runner was stopped and ended the attempt: it runs again as the same attempt.
       return { phase: 'waiting', attempt: entry.attempt - 1, interrupted: true };
     case 'retrying':
       return { phase: 'waiting', attempt: entry.attempt, interrupted: false };

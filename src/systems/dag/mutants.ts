@@ -1,7 +1,7 @@
 /**
  * The DAG runner's mutant catalogue: deliberately broken variants the `dag` scenario's invariants
- * must catch. Each replaces one of the runner's scheduling rules (`DagRules`); the runner itself
- * never asks which mutant it runs.
+ * must catch. Each replaces one of the runner's rules (`DagRules`: scheduling, and the lifecycle of
+ * its lease and its jobs' process groups); the runner itself never asks which mutant it runs.
  */
 import type { DagFlaws } from './dag-runner.js';
 
@@ -11,6 +11,9 @@ export const DAG_MUTANTS = {
   'start-on-time-not-deps': 'starts a job with a start time when its time comes, whether or not its upstream jobs succeeded',
   'missed-runtime-alert': 'reads max_runtime_ms as seconds, so runtime alerts come 1000 times too late',
   'stuck-after-retry': 'never unblocks downstream jobs when a restarted job succeeds',
+  'no-runner-lease': 'runs the pipeline without taking its runner lease, so a second runner on the same store runs the same jobs',
+  'rerun-orphans': 'runs an interrupted job again without ending the process group its dead runner left running',
+  'stop-leaves-jobs': 'on SIGTERM exits without ending its running jobs, whose process groups run on untracked',
 } as const;
 
 export type DagMutant = keyof typeof DAG_MUTANTS;
@@ -23,6 +26,9 @@ const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'start-on-time-not-deps': { waitsForUpstream: (job) => job.startAtMs === undefined },
   'missed-runtime-alert': { runtimeLimitMs: (maxRuntimeMs) => maxRuntimeMs * 1_000 },
   'stuck-after-retry': { unblocks: () => false },
+  'no-runner-lease': { takesRunnerLease: () => false },
+  'rerun-orphans': { reapsOrphans: () => false },
+  'stop-leaves-jobs': { endsJobsOnStop: () => false },
 };
 
 export function isDagMutant(name: string | undefined): name is DagMutant {

@@ -1,9 +1,16 @@
 /**
  * The run log in PostgreSQL (pg), for pipelines whose state must outlive one machine. Same tables
- * and statements as the SQLite store; taking commands is one `DELETE ... RETURNING`.
+ * and statements as the SQLite store; taking commands is one `DELETE ... RETURNING`, and a fenced
+ * append is one `INSERT ... SELECT ... WHERE` the runner's lease is still held by the server's clock.
  */
 import pg from 'pg';
-import { commandsFromRows, entryFromRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
+import type { LockBackend } from '../../locks/lock.js';
+import { createPostgresLock } from '../../locks/postgres-lock.js';
+import { ADDED_RUN_LOG_COLUMNS, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
+
+/** The server's clock in ms, as the PostgreSQL lock backend reads it. */
+const DATABASE_NOW = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint';
+const COLUMNS = 'pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp, execution, runner';
 
 /** duplicate key, duplicate table, duplicate object: another client created the table first. */
 const CONCURRENT_CREATE_CODES = new Set(['23505', '42P07', '42710']);
@@ -28,6 +35,7 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
         timestamp BIGINT NOT NULL)`,
       'CREATE INDEX IF NOT EXISTS dag_run_log_pipeline ON dag_run_log (pipeline, id)',
       'CREATE TABLE IF NOT EXISTS dag_commands (id BIGSERIAL PRIMARY KEY, pipeline TEXT NOT NULL, action TEXT NOT NULL, job_key TEXT)',
+      ...ADDED_RUN_LOG_COLUMNS.map((column) => `ALTER TABLE dag_run_log ADD COLUMN IF NOT EXISTS ${column} TEXT`),
     ]) {
       await pool.query(statement).catch((error: { code?: string }) => {
         if (!CONCURRENT_CREATE_CODES.has(error.code ?? '')) throw error;
@@ -37,23 +45,55 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
     if (ownsPool) await pool.end().catch(() => undefined);
     throw error;
   }
+  let runnerLock: LockBackend;
+  try {
+    runnerLock = await createPostgresLock(pool, { clock: 'database', table: RUNNER_LEASE_TABLE });
+  } catch (error) {
+    if (ownsPool) await pool.end().catch(() => undefined);
+    throw error;
+  }
   return {
     description,
-    async append(entry) {
-      await pool.query(
-        'INSERT INTO dag_run_log (pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        [entry.pipeline, entry.jobKey, entry.attempt, entry.status, entry.execTimeMs, entry.amountOfDataBytes, entry.timestampMs],
+    runnerLock,
+    async append(entry, fence) {
+      const values = [entry.pipeline, entry.jobKey, entry.attempt, entry.status, entry.execTimeMs, entry.amountOfDataBytes, entry.timestampMs, entry.execution ?? null, entry.runner ?? null];
+      if (fence === undefined) {
+        await pool.query(`INSERT INTO dag_run_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, values);
+        return true;
+      }
+      const result = await pool.query(
+        `INSERT INTO dag_run_log (${COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+          WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $10 AND lock_owner = $11 AND token = $12::bigint AND expires_at > ${DATABASE_NOW})`,
+        [...values, fence.key, fence.owner, fence.token],
       );
+      return result.rowCount === 1;
     },
     async entries(pipeline) {
-      const result = await pool.query<RunLogRow>('SELECT pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp FROM dag_run_log WHERE pipeline = $1 ORDER BY id', [pipeline]);
+      const result = await pool.query<RunLogRow>(`SELECT ${COLUMNS} FROM dag_run_log WHERE pipeline = $1 ORDER BY id`, [pipeline]);
       return result.rows.map(entryFromRow);
+    },
+    async breakLease(key, owner) {
+      const result = await pool.query(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = LEAST(expires_at, ${DATABASE_NOW}) WHERE lock_name = $1 AND lock_owner = $2`, [key, owner]);
+      return result.rowCount === 1;
+    },
+    async leaseHolder(key) {
+      const result = await pool.query<{ lock_owner: string | null; expires_at: string }>(`SELECT lock_owner, expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $1`, [key]);
+      const row = result.rows[0];
+      return row?.lock_owner == null ? undefined : { owner: row.lock_owner, expiresAtMs: Number(row.expires_at) };
     },
     async enqueue(command) {
       await pool.query('INSERT INTO dag_commands (pipeline, action, job_key) VALUES ($1, $2, $3)', [command.pipeline, command.action, command.jobKey]);
     },
-    async take(pipeline) {
-      const result = await pool.query<CommandRow>('DELETE FROM dag_commands WHERE pipeline = $1 RETURNING id, pipeline, action, job_key', [pipeline]);
+    async take(pipeline, fence) {
+      const result =
+        fence === undefined
+          ? await pool.query<CommandRow>('DELETE FROM dag_commands WHERE pipeline = $1 RETURNING id, pipeline, action, job_key', [pipeline])
+          : await pool.query<CommandRow>(
+              `DELETE FROM dag_commands WHERE pipeline = $1
+                AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $2 AND lock_owner = $3 AND token = $4::bigint AND expires_at > ${DATABASE_NOW})
+                RETURNING id, pipeline, action, job_key`,
+              [pipeline, fence.key, fence.owner, fence.token],
+            );
       return commandsFromRows(result.rows);
     },
     async close() {

@@ -6,10 +6,13 @@
  *
  * Table `dag_run_log`: the seed design's columns `job_key`, `exec_time` (ms), `amount_of_data`
  * (bytes), `timestamp` (ms since the Unix epoch), `status`, plus `id` (order), `pipeline` (several
- * pipelines may share a store) and `attempt` (so retries left survive a restart).
+ * pipelines may share a store), `attempt` (so retries left survive a restart), and `execution` and
+ * `runner` (which process group an attempt runs in, and which runner started it).
  * Table `dag_commands`: `start` / `stop` / `restart` requests from `simrun dag restart` and friends,
  * taken (deleted) by the running runner.
+ * Table `dag_runner_leases`: one lease per pipeline, so that at most one runner runs it.
  */
+import type { LockBackend } from '../../locks/lock.js';
 
 /** What a row says about a job; the newest row per job is its state. */
 export type RunStatus =
@@ -23,9 +26,11 @@ export type RunStatus =
   /** An operator stopped the job. */
   | 'stopped'
   /** An operator (re)started the job: it waits for its upstream jobs, with all its retries. */
-  | 'restarted';
+  | 'restarted'
+  /** The runner was stopped (SIGTERM, SIGINT) and ended the attempt: the next runner runs it again. */
+  | 'interrupted';
 
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'retrying', 'failed', 'stopped', 'restarted'];
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'retrying', 'failed', 'stopped', 'restarted', 'interrupted'];
 
 export interface RunLogEntry {
   readonly pipeline: string;
@@ -39,6 +44,14 @@ export interface RunLogEntry {
   readonly amountOfDataBytes: number;
   /** When the row was written, by the runner's clock, ms since the Unix epoch. */
   readonly timestampMs: number;
+  /**
+   * On the `running` row written once an attempt is launched: its execution (in real mode the
+   * process id of the job's shell, which leads the job's own process group). A runner that finds it
+   * as a job's newest row ends that process group before it runs the job again.
+   */
+  readonly execution?: string;
+  /** Who wrote the row: the runner's lease owner (`dag-runner@HOST#PID` in real mode). */
+  readonly runner?: string;
 }
 
 export type CommandAction = 'start' | 'stop' | 'restart';
@@ -50,15 +63,44 @@ export interface PipelineCommand {
   readonly jobKey: string | null;
 }
 
+/** The runner's lease that an append is fenced by: written only while `owner` still holds `token`. */
+export interface AppendFence {
+  readonly key: string;
+  readonly owner: string;
+  readonly token: number;
+}
+
+/** The table that holds the runner leases (`runner-lease.ts`), in the store's own database. */
+export const RUNNER_LEASE_TABLE = 'dag_runner_leases';
+
 export interface DagStore {
   /** Where it is, for messages (passwords masked). */
   readonly description: string;
-  append(entry: RunLogEntry): Promise<void>;
+  /**
+   * Appends a row. With `fence`, atomically and only while that lease is still held and unexpired:
+   * false (nothing written) when it is not, so a runner that lost its lease (paused past it) can
+   * never write over the runner that took the pipeline over.
+   */
+  append(entry: RunLogEntry, fence?: AppendFence): Promise<boolean>;
+  /** The lock backend over the store's own database that keeps one runner per pipeline. */
+  readonly runnerLock: LockBackend;
+  /**
+   * Ends `owner`'s hold on the runner lease `key` at once (it lapses now), for a runner that knows
+   * the holder is dead; false when `owner` no longer held it. The next acquisition bumps the token,
+   * so the dead holder's fence is void either way.
+   */
+  breakLease(key: string, owner: string): Promise<boolean>;
+  /** Who holds the runner lease `key` and until when (ms by the store's clock), if anyone. */
+  leaseHolder(key: string): Promise<{ readonly owner: string; readonly expiresAtMs: number } | undefined>;
   /** Every row of `pipeline`, oldest first. */
   entries(pipeline: string): Promise<RunLogEntry[]>;
   enqueue(command: PipelineCommand): Promise<void>;
-  /** Removes and returns the pending commands of `pipeline`, oldest first. */
-  take(pipeline: string): Promise<PipelineCommand[]>;
+  /**
+   * Removes and returns the pending commands of `pipeline`, oldest first. With `fence`, only while
+   * that lease is held (none are taken otherwise), so a runner that lost the pipeline leaves them
+   * for the runner that has it.
+   */
+  take(pipeline: string, fence?: AppendFence): Promise<PipelineCommand[]>;
   close(): Promise<void>;
 }
 
@@ -78,6 +120,8 @@ export interface RunLogRow {
   readonly exec_time: number | string;
   readonly amount_of_data: number | string;
   readonly timestamp: number | string;
+  readonly execution?: string | null;
+  readonly runner?: string | null;
 }
 
 export function entryFromRow(row: RunLogRow): RunLogEntry {
@@ -89,8 +133,13 @@ export function entryFromRow(row: RunLogRow): RunLogEntry {
     execTimeMs: Number(row.exec_time),
     amountOfDataBytes: Number(row.amount_of_data),
     timestampMs: Number(row.timestamp),
+    ...(row.execution === null || row.execution === undefined ? {} : { execution: row.execution }),
+    ...(row.runner === null || row.runner === undefined ? {} : { runner: row.runner }),
   };
 }
+
+/** The columns added after the first release; a store opened on an older database adds them. */
+export const ADDED_RUN_LOG_COLUMNS = ['execution', 'runner'] as const;
 
 export interface CommandRow {
   readonly id: number | string;

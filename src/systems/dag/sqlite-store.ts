@@ -1,15 +1,28 @@
 /**
  * The run log in SQLite (better-sqlite3). Each call is one statement; taking commands is one
- * `DELETE ... RETURNING`, so two runners can never both take the same command.
+ * `DELETE ... RETURNING`, so two runners can never both take the same command, and a fenced append
+ * is one `INSERT ... SELECT ... WHERE` the runner's lease is still held, judged in that statement.
  */
 import Database from 'better-sqlite3';
-import { commandsFromRows, entryFromRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
+import { createSqliteLock } from '../../locks/sqlite-lock.js';
+import { ADDED_RUN_LOG_COLUMNS, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
+
+/** SQLite's own clock in ms, as the SQLite lock backend reads it. */
+const DATABASE_NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+
+export interface SqliteStoreOptions {
+  /**
+   * The clock that judges the runner leases' expiry, ms: the database's own by default. A
+   * simulation passes the world's clock (SQLite's own would be the real time of the test machine).
+   */
+  readonly now?: () => number;
+}
 
 /**
  * A `DagStore` over `database`: an open better-sqlite3 `Database` (left open by `close()`), or a
  * file path or `':memory:'` to open (closed by `close()`). Creates the tables if they are missing.
  */
-export function createSqliteStore(database: Database.Database | string): DagStore {
+export function createSqliteStore(database: Database.Database | string, options: SqliteStoreOptions = {}): DagStore {
   const ownsDatabase = typeof database === 'string';
   const db = typeof database === 'string' ? new Database(database) : database;
   if (ownsDatabase && database !== ':memory:') {
@@ -33,15 +46,33 @@ export function createSqliteStore(database: Database.Database | string): DagStor
     action TEXT NOT NULL,
     job_key TEXT
   );`);
-  const insert = db.prepare(`INSERT INTO dag_run_log (pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp)
-    VALUES (@pipeline, @jobKey, @attempt, @status, @execTimeMs, @amountOfDataBytes, @timestampMs)`);
-  const select = db.prepare<[string], RunLogRow>('SELECT pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp FROM dag_run_log WHERE pipeline = ? ORDER BY id');
+  addMissingColumns(db);
+  const runnerLock = createSqliteLock(db, { clock: 'database', ...(options.now === undefined ? {} : { now: options.now }), table: RUNNER_LEASE_TABLE });
+  const clock = options.now === undefined ? DATABASE_NOW : '@now';
+  const clockMs = options.now ?? ((): number => 0);
+  const columns = 'pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp, execution, runner';
+  const values = '@pipeline, @jobKey, @attempt, @status, @execTimeMs, @amountOfDataBytes, @timestampMs, @execution, @runner';
+  const insert = db.prepare(`INSERT INTO dag_run_log (${columns}) VALUES (${values})`);
+  const fencedInsert = db.prepare(`INSERT INTO dag_run_log (${columns}) SELECT ${values}
+    WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clock})`);
+  const select = db.prepare<[string], RunLogRow>(`SELECT ${columns} FROM dag_run_log WHERE pipeline = ? ORDER BY id`);
   const enqueue = db.prepare('INSERT INTO dag_commands (pipeline, action, job_key) VALUES (@pipeline, @action, @jobKey)');
   const take = db.prepare<[string], CommandRow>('DELETE FROM dag_commands WHERE pipeline = ? RETURNING id, pipeline, action, job_key');
+  const fencedTake = db.prepare<Record<string, unknown>, CommandRow>(`DELETE FROM dag_commands WHERE pipeline = @pipeline
+    AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clock})
+    RETURNING id, pipeline, action, job_key`);
+  const breakLease = db.prepare(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = MIN(expires_at, ${clock}) WHERE lock_name = @key AND lock_owner = @owner`);
+  const holder = db.prepare<[string], { lock_owner: string | null; expires_at: number | string }>(`SELECT lock_owner, expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = ?`);
   return {
     description: `sqlite:${db.name}`,
-    async append(entry) {
-      insert.run(entry);
+    runnerLock,
+    async append(entry, fence) {
+      const row = { ...entry, execution: entry.execution ?? null, runner: entry.runner ?? null };
+      if (fence === undefined) {
+        insert.run(row);
+        return true;
+      }
+      return fencedInsert.run({ ...row, fenceKey: fence.key, fenceOwner: fence.owner, fenceToken: fence.token, now: clockMs() }).changes === 1;
     },
     async entries(pipeline) {
       return select.all(pipeline).map(entryFromRow);
@@ -49,11 +80,25 @@ export function createSqliteStore(database: Database.Database | string): DagStor
     async enqueue(command) {
       enqueue.run(command);
     },
-    async take(pipeline) {
-      return commandsFromRows(take.all(pipeline));
+    async take(pipeline, fence) {
+      if (fence === undefined) return commandsFromRows(take.all(pipeline));
+      return commandsFromRows(fencedTake.all({ pipeline, fenceKey: fence.key, fenceOwner: fence.owner, fenceToken: fence.token, now: clockMs() }));
+    },
+    async breakLease(key, owner) {
+      return breakLease.run({ key, owner, now: clockMs() }).changes === 1;
+    },
+    async leaseHolder(key) {
+      const row = holder.get(key);
+      return row?.lock_owner == null ? undefined : { owner: row.lock_owner, expiresAtMs: Number(row.expires_at) };
     },
     async close() {
       if (ownsDatabase && db.open) db.close();
     },
   };
+}
+
+/** Adds the run log's newer columns to a database written before they existed. */
+function addMissingColumns(db: Database.Database): void {
+  const present = new Set((db.pragma('table_info(dag_run_log)') as { name: string }[]).map((column) => column.name));
+  for (const column of ADDED_RUN_LOG_COLUMNS) if (!present.has(column)) db.exec(`ALTER TABLE dag_run_log ADD COLUMN ${column} TEXT`);
 }

@@ -1,14 +1,14 @@
 import { Args, Flags } from '@oclif/core';
 import { DEFAULT_STORE } from '../../../real/dag/pipeline-store.js';
-import { runPipeline } from '../../../real/dag/run.js';
-import type { JobView } from '../../../systems/dag/dag-runner.js';
+import { DEFAULT_STOP_TIMEOUT_MS, runPipeline } from '../../../real/dag/run.js';
+import { DagLeaseLostError, type JobView } from '../../../systems/dag/dag-runner.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 import { plural } from '../../format.js';
 
 export default class DagRunCommand extends SimrunCommand {
   static override summary = 'Run a DAG pipeline from a YAML file, for real, picking up where the run log left it.';
   static override description =
-    'Jobs run in parallel whenever their dependencies allow. The run log lives in the store (SQLite by default), so a second `dag run` carries on from the first: done jobs stay done, interrupted ones run again. Exits 0 when every job succeeded, 1 when some job failed, is blocked or was stopped, 2 for a bad pipeline file.';
+    'Jobs run in parallel whenever their dependencies allow. The run log lives in the store (SQLite by default), so a second `dag run` carries on from the first: done jobs stay done, interrupted ones run again. One runner per pipeline and store: a second `dag run` of a running pipeline refuses (exit 2) unless --wait. SIGTERM or SIGINT stops the runner: its running jobs (their whole process groups) are ended and recorded as interrupted, to run again next time, and it exits 0 within --stop-timeout-ms. Exits 0 when every job succeeded (or the runner was stopped), 1 when some job failed, is blocked or was stopped, 2 for a bad pipeline file or a pipeline another runner holds.';
   static override examples = ['<%= config.bin %> dag run etl.yaml', '<%= config.bin %> dag run etl.yaml --store postgres://localhost/etl --webhook https://hooks.example.com/etl', '<%= config.bin %> dag run etl.yaml --follow'];
   static override enableJsonFlag = true;
   static override args = { pipeline: Args.string({ description: 'the pipeline file (YAML)', required: true }) };
@@ -18,23 +18,35 @@ export default class DagRunCommand extends SimrunCommand {
     follow: Flags.boolean({ description: 'keep running and taking commands (dag restart/stop/start) after the pipeline has settled', default: false }),
     'poll-ms': Flags.integer({ description: 'how often commands are taken from the store, ms', default: 1_000, min: 10 }),
     verbose: Flags.boolean({ description: 'print the runner’s structured log (JSON lines) on stderr', default: false }),
+    'stop-timeout-ms': Flags.integer({ description: 'on SIGTERM/SIGINT, how long to wait for the running jobs to end before exiting, ms (SIGKILL to their process groups at half of it)', default: DEFAULT_STOP_TIMEOUT_MS, min: 1 }),
+    wait: Flags.boolean({ description: 'if another runner is running this pipeline on this store, wait for it to finish instead of refusing', default: false }),
   };
 
-  async run(): Promise<{ pipeline: string; jobs: JobView[] }> {
+  async run(): Promise<{ pipeline: string; jobs: JobView[]; stopped: boolean }> {
     const { args, flags } = await this.parse(DagRunCommand);
-    const run = await runPipeline({
-      pipeline: args.pipeline,
-      store: flags.store,
-      ...(flags.webhook === undefined ? {} : { webhook: flags.webhook }),
-      follow: flags.follow,
-      pollMs: flags['poll-ms'],
-      verbose: flags.verbose,
-      print: (line) => this.log(line),
-    });
-    const width = Math.max(...run.jobs.map((job) => job.name.length));
-    this.log(`pipeline ${run.pipeline} (${run.store}):`);
+    let run;
+    try {
+      run = await runPipeline({
+        pipeline: args.pipeline,
+        store: flags.store,
+        ...(flags.webhook === undefined ? {} : { webhook: flags.webhook }),
+        follow: flags.follow,
+        pollMs: flags['poll-ms'],
+        verbose: flags.verbose,
+        print: (line) => this.log(line),
+        stopTimeoutMs: flags['stop-timeout-ms'],
+        wait: flags.wait,
+      });
+    } catch (error) {
+      if (!(error instanceof DagLeaseLostError)) throw error;
+      this.logToStderr(`simrun: ${error.message}`);
+      process.exitCode = EXIT.violated;
+      return { pipeline: args.pipeline, jobs: [], stopped: false };
+    }
+    const width = Math.max(0, ...run.jobs.map((job) => job.name.length));
+    this.log(`pipeline ${run.pipeline} (${run.store})${run.stopped ? ', stopped' : ''}:`);
     for (const job of run.jobs) this.log(`  ${job.name.padEnd(width)}  ${job.phase}${job.attempt > 1 ? ` after ${plural(job.attempt, 'attempt')}` : ''}`);
-    process.exitCode = run.jobs.every((job) => job.phase === 'succeeded') ? EXIT.passed : EXIT.violated;
-    return { pipeline: run.pipeline, jobs: run.jobs };
+    process.exitCode = run.stopped || run.jobs.every((job) => job.phase === 'succeeded') ? EXIT.passed : EXIT.violated;
+    return { pipeline: run.pipeline, jobs: run.jobs, stopped: run.stopped };
   }
 }
