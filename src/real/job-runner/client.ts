@@ -49,7 +49,7 @@ function call(credentials: ClientCredentials, method: string, path: string, body
           if (!ok || onChunk === undefined) return void chunks.push(chunk);
           // A consumer that is behind (a full pipe) pauses the download: memory stays at one chunk.
           const written = onChunk(chunk);
-          if (written === undefined) return;
+          if (!(written instanceof Promise)) return;
           response.pause();
           void written.then(() => response.resume());
         });
