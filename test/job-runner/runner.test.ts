@@ -153,3 +153,25 @@ describe('JobRunner', () => {
     expect(jobRunnerFlawsOf('toString')).toEqual({});
   });
 });
+
+describe('waits longer than Node’s timer limit', () => {
+  const far = 30 * 86_400_000;
+  const story = async (runner: JobRunner, env: Env): Promise<void> => {
+    const id = runner.start({ command: '1x10:0' }, { at: env.now() + far });
+    await env.sleep(10_000);
+    runner.stop(id);
+  };
+  test('the shipped runner sleeps in pieces Node honours: no timer overflows', async () => {
+    const world = await simulate(1, story);
+    expect(world.trace.events.filter((event) => event.kind === 'process.timer-overflow')).toEqual([]);
+  });
+  test('one long sleep fires after 1 ms in simulation, as in Node: the unsliced wait spins', async () => {
+    const unsliced: JobRunnerFlaws = {
+      async sleepUntil(env, atMs, signal) {
+        for (let now = env.now(); now < atMs; now = env.now()) await env.sleep(atMs - now, signal);
+      },
+    };
+    const world = await simulate(1, story, undefined, unsliced);
+    expect(world.trace.events.filter((event) => event.kind === 'process.timer-overflow').length).toBeGreaterThan(1_000);
+  });
+});
