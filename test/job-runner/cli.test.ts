@@ -21,7 +21,7 @@ const as = (user: string): string[] => ['--server', url, '--cert', join(certs, `
 beforeAll(async () => {
   const made = simrun(['jobs', 'certs', '--out', certs, '--users', 'alice,bob']);
   expect(made.status).toBe(0);
-  server = spawn(process.execPath, [`${ROOT}bin/run.js`, 'jobs', 'serve', '--cert', join(certs, 'server.crt'), '--key', join(certs, 'server.key'), '--ca', join(certs, 'ca.crt'), '--port', '0'], {
+  server = spawn(process.execPath, [`${ROOT}bin/run.js`, 'jobs', 'serve', '--cert', join(certs, 'server.crt'), '--key', join(certs, 'server.key'), '--ca', join(certs, 'ca.crt'), '--port', '0', '--state-dir', join(dir, 'state')], {
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -51,7 +51,7 @@ describe('simrun jobs', () => {
     const started = simrun(['jobs', 'start', 'echo hello; echo world', ...as('alice')]);
     expect(started.status).toBe(0);
     const id = started.stdout.trim();
-    expect(id).toMatch(/^job-\d+$/);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const logs = simrun(['jobs', 'logs', id, '--follow', ...as('alice')]);
     expect(logs.stdout).toBe('hello\nworld\n');
     const status = simrun(['jobs', 'status', id, '--json', ...as('alice')]);
