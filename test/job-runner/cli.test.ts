@@ -3,7 +3,7 @@
  * on loopback, and the client commands as two users.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -80,4 +80,22 @@ test('simrun scenario job-runner: the same seed gives the same trace hash in two
   expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
   expect(hashes[1]).toBe(hashes[0]);
   expect((await runScenario(scenario, { seed: 9 })).traceHash).toBe(hashes[0]);
+});
+
+test('bad inputs to jobs certs and jobs serve are one line and exit 2, before anything starts', () => {
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'not a directory');
+  writeFileSync(join(dir, 'garbage.bin'), Buffer.from([0, 1, 2, 255, 254]));
+  writeFileSync(join(dir, 'empty.txt'), '');
+  const serveWith = (cert: string, key: string): string[] => ['jobs', 'serve', '--cert', cert, '--key', key, '--ca', join(certs, 'ca.crt'), '--port', '0', '--state-dir', join(dir, 'state-bad')];
+  for (const args of [
+    ['jobs', 'certs', '--out', file],
+    serveWith(join(dir, 'garbage.bin'), join(certs, 'server.key')),
+    serveWith(join(dir, 'empty.txt'), join(certs, 'server.key')),
+    serveWith(join(certs, 'server.crt'), join(certs, 'alice.key')),
+  ]) {
+    const run = simrun(args);
+    expect([args.join(' '), run.status]).toEqual([args.join(' '), 2]);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  }
 });
