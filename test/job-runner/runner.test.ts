@@ -175,3 +175,18 @@ describe('waits longer than Node’s timer limit', () => {
     expect(world.trace.events.filter((event) => event.kind === 'process.timer-overflow').length).toBeGreaterThan(1_000);
   });
 });
+
+test('a job past its timeout is killed and ends failed with the reason', async () => {
+  await simulate(1, async (runner) => {
+    const id = runner.start({ command: '5x1000:0' }, { timeoutMs: 2_500 });
+    const final = await runner.settled(id);
+    expect([final.state, final.reason, final.exit]).toEqual(['failed', 'timed out after 2500 ms', 'signal SIGTERM']);
+  });
+});
+
+test('--at needs a zone', async () => {
+  const { parseStartTime } = await import('../../src/real/job-runner/client.js');
+  expect(parseStartTime('2030-01-01T00:00:00Z')).toBe(Date.UTC(2030, 0, 1));
+  expect(parseStartTime('2030-01-01T01:00:00+01:00')).toBe(Date.UTC(2030, 0, 1));
+  expect(() => parseStartTime('2030-01-01T00:00:00')).toThrow(/with a zone/);
+});
