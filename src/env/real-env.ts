@@ -5,6 +5,7 @@
 import * as nodeFs from 'node:fs/promises';
 import type { Env, LogData } from './env.js';
 import type { FsPromises } from './fs.js';
+import { MAX_TIMER_DELAY_MS } from './timer-limit.js';
 
 export interface RealEnvOptions {
   /**
@@ -37,7 +38,13 @@ export function realEnv(id: string, options: RealEnvOptions = {}): Env {
   };
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  // Node fires a longer timer after 1 ms: sleep a long wait in pieces it honours.
+  for (; ms > MAX_TIMER_DELAY_MS; ms -= MAX_TIMER_DELAY_MS) await sleepWithinLimit(MAX_TIMER_DELAY_MS, signal);
+  return sleepWithinLimit(ms, signal);
+}
+
+function sleepWithinLimit(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {

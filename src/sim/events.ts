@@ -16,7 +16,9 @@ export type ProcessEvent =
   /** Frozen for `ms`, until world time `untilMs`. */
   | { readonly kind: 'process.pause'; readonly data: { readonly ms: number; readonly untilMs: number } }
   | { readonly kind: 'process.skew'; readonly data: { readonly skewMs: number } }
-  | { readonly kind: 'process.drift'; readonly data: { readonly driftPpm: number } };
+  | { readonly kind: 'process.drift'; readonly data: { readonly driftPpm: number } }
+  /** Asked for a timer longer than Node honours (`delayMs`): it fired after 1 ms, as Node's does. */
+  | { readonly kind: 'process.timer-overflow'; readonly data: { readonly delayMs: number } };
 
 /** A line the process printed to its standard output. */
 export type StdoutEvent = { readonly kind: 'stdout'; readonly data: { readonly line: string } };
@@ -57,6 +59,7 @@ export const processEvents: EventFamily<ProcessEvent> = eventFamily<ProcessEvent
   'process.pause': true,
   'process.skew': true,
   'process.drift': true,
+  'process.timer-overflow': true,
 });
 
 export const stdoutEvents: EventFamily<StdoutEvent> = eventFamily<StdoutEvent>({ stdout: true });

@@ -29,6 +29,7 @@ import { formatProcessId } from './process-id.js';
 import { Prng } from './prng.js';
 import { createVolume, SimFs, type FsHost, type FsOperation } from './sim-fs.js';
 import { Trace } from './trace.js';
+import { MAX_TIMER_DELAY_MS } from '../env/timer-limit.js';
 
 /** The default epoch, the morning of the seed document's example file `2020_08_18_02_15.txt`. */
 export const DEFAULT_EPOCH_MS = Date.UTC(2020, 7, 18, 0, 0, 0);
@@ -307,6 +308,11 @@ export class World {
     // (A comparison, not `Math.max`: with `-Infinity` for "not paused" that made every time a double.)
     const now = this.nowMs;
     const pausedUntil = owner.pausedUntil;
+    // As harsh as Node: a delay past its timer limit fires after 1 ms (and Node warns; the trace records it).
+    if (delayMs > MAX_TIMER_DELAY_MS) {
+      this.recordKernel(owner.id, { kind: 'process.timer-overflow', data: { delayMs } });
+      delayMs = 1;
+    }
     const time = (pausedUntil > now ? pausedUntil : now) + (delayMs > 0 ? delayMs : 0);
     const event: ScheduledEvent = { time, lane: Lane.Process, seq: this.seqCounter++, owner, fire, cancelled: false };
     this.queue.push(event);

@@ -3,7 +3,7 @@
  * on loopback, and the client commands as two users.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -21,7 +21,7 @@ const as = (user: string): string[] => ['--server', url, '--cert', join(certs, `
 beforeAll(async () => {
   const made = simrun(['jobs', 'certs', '--out', certs, '--users', 'alice,bob']);
   expect(made.status).toBe(0);
-  server = spawn(process.execPath, [`${ROOT}bin/run.js`, 'jobs', 'serve', '--cert', join(certs, 'server.crt'), '--key', join(certs, 'server.key'), '--ca', join(certs, 'ca.crt'), '--port', '0'], {
+  server = spawn(process.execPath, [`${ROOT}bin/run.js`, 'jobs', 'serve', '--cert', join(certs, 'server.crt'), '--key', join(certs, 'server.key'), '--ca', join(certs, 'ca.crt'), '--port', '0', '--state-dir', join(dir, 'state')], {
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -51,7 +51,7 @@ describe('simrun jobs', () => {
     const started = simrun(['jobs', 'start', 'echo hello; echo world', ...as('alice')]);
     expect(started.status).toBe(0);
     const id = started.stdout.trim();
-    expect(id).toMatch(/^job-\d+$/);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const logs = simrun(['jobs', 'logs', id, '--follow', ...as('alice')]);
     expect(logs.stdout).toBe('hello\nworld\n');
     const status = simrun(['jobs', 'status', id, '--json', ...as('alice')]);
@@ -80,4 +80,28 @@ test('simrun scenario job-runner: the same seed gives the same trace hash in two
   expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
   expect(hashes[1]).toBe(hashes[0]);
   expect((await runScenario(scenario, { seed: 9 })).traceHash).toBe(hashes[0]);
+});
+
+test('bad inputs to jobs certs and jobs serve are one line and exit 2, before anything starts', () => {
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'not a directory');
+  writeFileSync(join(dir, 'garbage.bin'), Buffer.from([0, 1, 2, 255, 254]));
+  writeFileSync(join(dir, 'empty.txt'), '');
+  const serveWith = (cert: string, key: string): string[] => ['jobs', 'serve', '--cert', cert, '--key', key, '--ca', join(certs, 'ca.crt'), '--port', '0', '--state-dir', join(dir, 'state-bad')];
+  for (const args of [
+    ['jobs', 'certs', '--out', file],
+    serveWith(join(dir, 'garbage.bin'), join(certs, 'server.key')),
+    serveWith(join(dir, 'empty.txt'), join(certs, 'server.key')),
+    serveWith(join(certs, 'server.crt'), join(certs, 'alice.key')),
+  ]) {
+    const run = simrun(args);
+    expect([args.join(' '), run.status]).toEqual([args.join(' '), 2]);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  }
+});
+
+test('jobs client --out DIR is refused: exit 2, one line', () => {
+  const run = simrun(['jobs', 'client', '--client', 'acme', '--jobs', '2', '--out', dir]);
+  expect(run.status).toBe(2);
+  expect(run.stderr.trim()).toBe(`simrun: --out: ${dir} is a directory; name the client's output file`);
 });

@@ -48,11 +48,74 @@ function requestWithoutCertificate(): Promise<string> {
   });
 }
 
+/** A raw request as `alice`: status and body text, whatever the server answers. */
+function raw(method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(`${url}${path}`, { method, cert: alice.certPem, key: alice.keyPem, ca: ca.certPem }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+describe('jobs API: refusals are JSON with a matching status, and never take a slot', () => {
+  test('commands the kernel cannot start (NUL byte, too long, empty) are refused with 400; later jobs still run', async () => {
+    for (const command of ['echo a\u0000b', 'echo ' + 'x'.repeat(140_000), '', '   ']) {
+      const answer = await raw('POST', '/jobs', JSON.stringify({ command }));
+      expect(answer.status).toBe(400);
+      expect(typeof JSON.parse(answer.body).error).toBe('string');
+    }
+    const ids = await Promise.all([1, 2, 3, 4, 5].map((n) => startRemoteJob(alice, `echo ${n}`)));
+    for (const id of ids) {
+      let output = '';
+      await remoteJobOutput(alice, id, true, (bytes) => void (output += bytes.toString()));
+      expect(((await remoteJobStatus(alice, id)) as { state: string }).state).toBe('completed');
+      expect(output).toMatch(/^\d\n$/);
+    }
+  });
+
+  test('odd bodies and methods get a JSON error with a 4xx status', async () => {
+    const cases: [string, string, string | undefined, number][] = [
+      ['POST', '/jobs', 'null', 400],
+      ['POST', '/jobs', '[]', 400],
+      ['POST', '/jobs', '{"command": 3}', 400],
+      ['POST', '/jobs', '{"command": "true", "at": "soon"}', 400],
+      ['POST', '/jobs', 'not json', 400],
+      ['POST', '/jobs', undefined, 400],
+      ['DELETE', '/jobs', undefined, 405],
+      ['GET', '/nothing', undefined, 404],
+      ['POST', '/jobs/x/stop', undefined, 404],
+    ];
+    for (const [method, path, body, status] of cases) {
+      const answer = await raw(method, path, body);
+      expect([method, path, body, answer.status]).toEqual([method, path, body, status]);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: expect.any(String) });
+      expect(answer.body).not.toMatch(/undefined|TypeError/);
+    }
+  });
+
+  test('output is bytes: 4096 random bytes come back as the same 4096 bytes', async () => {
+    const id = await startRemoteJob(alice, 'head -c 4096 /dev/urandom | tee /tmp/simrun-random-$$ ; cat /tmp/simrun-random-$$ 1>&2; rm /tmp/simrun-random-$$');
+    const chunks: Buffer[] = [];
+    await remoteJobOutput(alice, id, true, (bytes) => void chunks.push(bytes));
+    const all = Buffer.concat(chunks);
+    expect(all.length).toBe(8192);
+    expect(all.subarray(0, 4096).equals(all.subarray(4096))).toBe(true);
+    const whole: Buffer[] = [];
+    await remoteJobOutput(alice, id, false, (bytes) => void whole.push(bytes));
+    expect(Buffer.concat(whole).equals(all)).toBe(true);
+  });
+});
+
 describe('jobs API over mutual TLS', () => {
   test('the owner starts a job, follows its output live, and sees it completed', async () => {
     const id = await startRemoteJob(alice, 'echo one; sleep 0.2; echo two 1>&2; exit 0');
     const chunks: string[] = [];
-    await remoteJobOutput(alice, id, true, (text) => chunks.push(text));
+    await remoteJobOutput(alice, id, true, (bytes) => void chunks.push(bytes.toString()));
     expect(chunks.join('')).toBe('one\ntwo\n');
     const status = (await remoteJobStatus(alice, id)) as { state: string; owner: string; exit: string };
     expect([status.state, status.owner, status.exit]).toEqual(['completed', 'alice', 'exit 0']);
@@ -65,7 +128,7 @@ describe('jobs API over mutual TLS', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await stopRemoteJob(alice, id)).state).toBe('executing');
     let output = '';
-    await remoteJobOutput(alice, id, true, (text) => (output += text));
+    await remoteJobOutput(alice, id, true, (bytes) => void (output += bytes.toString()));
     const status = (await remoteJobStatus(alice, id)) as { state: string; exit: string };
     expect([status.state, status.exit, output]).toEqual(['stopped', 'signal SIGTERM', '']);
   });

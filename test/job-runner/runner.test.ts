@@ -153,3 +153,40 @@ describe('JobRunner', () => {
     expect(jobRunnerFlawsOf('toString')).toEqual({});
   });
 });
+
+describe('waits longer than Node’s timer limit', () => {
+  const far = 30 * 86_400_000;
+  const story = async (runner: JobRunner, env: Env): Promise<void> => {
+    const id = runner.start({ command: '1x10:0' }, { at: env.now() + far });
+    await env.sleep(10_000);
+    runner.stop(id);
+  };
+  test('the shipped runner sleeps in pieces Node honours: no timer overflows', async () => {
+    const world = await simulate(1, story);
+    expect(world.trace.events.filter((event) => event.kind === 'process.timer-overflow')).toEqual([]);
+  });
+  test('one long sleep fires after 1 ms in simulation, as in Node: the unsliced wait spins', async () => {
+    const unsliced: JobRunnerFlaws = {
+      async sleepUntil(env, atMs, signal) {
+        for (let now = env.now(); now < atMs; now = env.now()) await env.sleep(atMs - now, signal);
+      },
+    };
+    const world = await simulate(1, story, undefined, unsliced);
+    expect(world.trace.events.filter((event) => event.kind === 'process.timer-overflow').length).toBeGreaterThan(1_000);
+  });
+});
+
+test('a job past its timeout is killed and ends failed with the reason', async () => {
+  await simulate(1, async (runner) => {
+    const id = runner.start({ command: '5x1000:0' }, { timeoutMs: 2_500 });
+    const final = await runner.settled(id);
+    expect([final.state, final.reason, final.exit]).toEqual(['failed', 'timed out after 2500 ms', 'signal SIGTERM']);
+  });
+});
+
+test('--at needs a zone', async () => {
+  const { parseStartTime } = await import('../../src/real/job-runner/client.js');
+  expect(parseStartTime('2030-01-01T00:00:00Z')).toBe(Date.UTC(2030, 0, 1));
+  expect(parseStartTime('2030-01-01T01:00:00+01:00')).toBe(Date.UTC(2030, 0, 1));
+  expect(() => parseStartTime('2030-01-01T00:00:00')).toThrow(/with a zone/);
+});

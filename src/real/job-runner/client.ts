@@ -5,7 +5,7 @@
 import { request } from 'node:https';
 import { InputError } from '../../env/errors.js';
 import type { JobStatus } from '../../systems/job-runner/job-runner.js';
-import { readInputFile } from '../common/files.js';
+import { loadTlsFiles } from './tls-files.js';
 
 export interface ClientCredentials {
   /** `https://host:port` */
@@ -26,25 +26,38 @@ export class RemoteError extends Error {
   }
 }
 
-/** Reads the PEM files the flags name; a missing one is an `InputError`. */
+/** Reads and checks the PEM files the flags name; a missing, unparsable or mismatched one is an `InputError`. */
 export async function loadCredentials(server: string, paths: { cert: string; key: string; ca: string }): Promise<ClientCredentials> {
   if (!/^https:\/\//.test(server)) throw new InputError(`--server must be an https:// URL, got '${server}'`);
-  return { server, certPem: await readInputFile(paths.cert, 'the certificate'), keyPem: await readInputFile(paths.key, 'the key'), caPem: await readInputFile(paths.ca, 'the CA certificate') };
+  return { server, ...(await loadTlsFiles(paths, 'your')) };
 }
 
-/** One request; `onChunk` receives the body as it streams, else it is returned whole. */
-function call(credentials: ClientCredentials, method: string, path: string, body?: unknown, onChunk?: (text: string) => void): Promise<string> {
+/**
+ * One request; `onChunk` receives the body's bytes as they stream, else it is returned whole as text.
+ * An answer cut off before its end rejects: a partial output is never taken for a whole one.
+ */
+function call(credentials: ClientCredentials, method: string, path: string, body?: unknown, onChunk?: (bytes: Buffer) => void | Promise<void>): Promise<string> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const outgoing = request(
       new URL(path, credentials.server),
       { method, cert: credentials.certPem, key: credentials.keyPem, ca: credentials.caPem, headers: payload === undefined ? {} : { 'content-type': 'application/json' } },
       (response) => {
-        response.setEncoding('utf8');
-        let text = '';
+        const chunks: Buffer[] = [];
         const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
-        response.on('data', (chunk: string) => (ok && onChunk !== undefined ? onChunk(chunk) : (text += chunk)));
+        response.on('data', (chunk: Buffer) => {
+          if (!ok || onChunk === undefined) return void chunks.push(chunk);
+          // A consumer that is behind (a full pipe) pauses the download: memory stays at one chunk.
+          const written = onChunk(chunk);
+          if (!(written instanceof Promise)) return;
+          response.pause();
+          void written.then(() => response.resume());
+        });
+        response.on('close', () => {
+          if (!response.complete) reject(new Error('the server ended the answer before it was complete'));
+        });
         response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
           if (ok) return resolve(text);
           let message = text;
           try {
@@ -62,8 +75,8 @@ function call(credentials: ClientCredentials, method: string, path: string, body
   });
 }
 
-export async function startRemoteJob(credentials: ClientCredentials, command: string, atMs?: number): Promise<string> {
-  return (JSON.parse(await call(credentials, 'POST', '/jobs', { command, ...(atMs === undefined ? {} : { at: atMs }) })) as { id: string }).id;
+export async function startRemoteJob(credentials: ClientCredentials, command: string, atMs?: number, timeoutMs?: number): Promise<string> {
+  return (JSON.parse(await call(credentials, 'POST', '/jobs', { command, ...(atMs === undefined ? {} : { at: atMs }), ...(timeoutMs === undefined ? {} : { timeoutMs }) })) as { id: string }).id;
 }
 
 export async function remoteJobStatus(credentials: ClientCredentials, id?: string): Promise<JobStatus | JobStatus[]> {
@@ -75,8 +88,8 @@ export async function stopRemoteJob(credentials: ClientCredentials, id: string):
   return JSON.parse(await call(credentials, 'POST', `/jobs/${encodeURIComponent(id)}/stop`)) as JobStatus;
 }
 
-/** The job's output; with `follow`, each chunk goes to `onChunk` as it is produced, until the job ends. */
-export async function remoteJobOutput(credentials: ClientCredentials, id: string, follow: boolean, onChunk: (text: string) => void): Promise<void> {
+/** The job's output, as bytes; with `follow`, each chunk goes to `onChunk` as it is produced, until the job ends. */
+export async function remoteJobOutput(credentials: ClientCredentials, id: string, follow: boolean, onChunk: (bytes: Buffer) => void | Promise<void>): Promise<void> {
   await call(credentials, 'GET', `/jobs/${encodeURIComponent(id)}/output${follow ? '?follow=1' : ''}`, undefined, onChunk);
 }
 
@@ -110,9 +123,13 @@ export async function withJobsServer<T>(connection: ServerConnection, call: (cre
   return asCliCall(connection.server, () => call(credentials));
 }
 
-/** `--at` as typed: an ISO 8601 date and time with a zone, as ms since the Unix epoch. */
+/**
+ * `--at` as typed: an ISO 8601 date and time with a zone (`Z` or `±HH:MM`), as ms since the Unix
+ * epoch. A time without a zone is refused: it would silently mean the client's local time.
+ */
 export function parseStartTime(text: string): number {
-  const atMs = Date.parse(text);
-  if (Number.isNaN(atMs)) throw new InputError(`--at: expected a date and time like 2030-01-01T02:00:00Z, got '${text}'`);
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+  const atMs = iso.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(atMs)) throw new InputError(`--at: expected an ISO 8601 date and time with a zone, like 2030-01-01T02:00:00Z or 2030-01-01T03:00:00+01:00, got '${text}'`);
   return atMs;
 }

@@ -1,15 +1,28 @@
 /**
  * `simrun jobs serve`: the shipped `JobRunner` with the shell executor, behind the mutual-TLS API
  * of `server.ts`, until SIGINT or SIGTERM.
+ *
+ * Lifecycle:
+ * - before serving: the PEM files are checked (`tls-files.ts`), the state directory's lease is taken
+ *   (one server per state directory), and the process groups a previous server left behind (killed
+ *   with SIGKILL, so it could not stop them) are killed;
+ * - while serving: each executing job's process group is recorded in the state directory;
+ * - on SIGTERM or SIGINT: the listener closes, queued jobs end `stopped` and executing ones get
+ *   SIGTERM on their whole process group, then SIGKILL after a grace period, and end `stopped`, all
+ *   with the reason "the server is shutting down"; the server exits 0 within `stopTimeoutMs`. A
+ *   second signal skips the grace period: SIGKILL at once.
  */
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { InputError } from '../../env/errors.js';
 import { realEnv } from '../../env/real-env.js';
 import { JobRunner } from '../../systems/job-runner/job-runner.js';
-import { readInputFile } from '../common/files.js';
-import { aborted, untilInterrupted } from '../common/signals.js';
 import { createJobsServer } from './server.js';
 import { createShellExecutor } from './shell-executor.js';
+import { SpillingOutput } from './spilling-output.js';
+import { JobsStateDir } from './state-dir.js';
+import { loadTlsFiles } from './tls-files.js';
 
 export interface ServeJobsOptions {
   /** PEM files: the server's certificate and key, and the CA whose client certificates are accepted. */
@@ -21,22 +34,114 @@ export interface ServeJobsOptions {
   readonly port: number;
   /** Jobs executing at once, at most. */
   readonly concurrency: number;
+  /** The lease, the records of running process groups and the spilled output live here. */
+  readonly stateDir: string;
+  /** From the first signal to the exit, at most, ms. */
+  readonly stopTimeoutMs: number;
+  /** Output bytes per job kept in memory; the rest goes to a file in the state directory. */
+  readonly outputMemoryBytes: number;
+  /** Output bytes per job in all; a job printing more is killed and ends `failed`. */
+  readonly maxOutputBytes: number;
+  /** The lowest TLS version a client may use. */
+  readonly tlsMin: 'TLSv1.2' | 'TLSv1.3';
   /** Called once the server listens, with its URL. */
   readonly onListening: (url: string) => void;
 }
 
+export const SHUTDOWN_REASON = 'the server is shutting down';
+
 export async function serveJobs(options: ServeJobsOptions): Promise<void> {
-  const [certPem, keyPem, caPem] = [await readInputFile(options.cert, 'the server certificate'), await readInputFile(options.key, 'the server key'), await readInputFile(options.ca, 'the CA certificate')];
-  const runner = new JobRunner({ env: realEnv('jobs-server'), executor: createShellExecutor(), concurrencyLimit: options.concurrency });
-  const server = createJobsServer({ runner, certPem, keyPem, caPem });
-  await untilInterrupted(async (stop) => {
+  const pems = await loadTlsFiles(options, 'the server');
+  const env = realEnv('jobs-server');
+  const state = new JobsStateDir(options.stateDir);
+  state.takeLease();
+  try {
+    for (const orphan of state.killOrphans()) env.log('jobs.orphan', { ...orphan });
+    state.clearOutput();
+    // Half the stop bound for SIGTERM's grace, so SIGKILL still comes well inside it.
+    const killGraceMs = Math.max(1, Math.min(5_000, Math.floor(options.stopTimeoutMs / 2)));
+    const executor = createShellExecutor({
+      killGraceMs,
+      onGroupStarted: (pgid, command) => state.recordGroup(pgid, { command }),
+      onGroupEnded: (pgid) => state.forgetGroup(pgid),
+    });
+    // `runner` is assigned before any job can print: outputs are made by `start`.
+    const runner: JobRunner<SpillingOutput> = new JobRunner<SpillingOutput>({
+      env,
+      executor,
+      concurrencyLimit: options.concurrency,
+      newId: () => randomUUID(),
+      createOutput: (id) =>
+        new SpillingOutput({
+          path: join(state.outputDir, `${id}.out`),
+          memoryBytes: options.outputMemoryBytes,
+          maxBytes: options.maxOutputBytes,
+          onLimit: () => runner.fail(id, `printed more than ${options.maxOutputBytes} bytes of output (the limit); output kept up to it`),
+        }),
+    });
+    const server = createJobsServer({ runner, ...pems, minVersion: options.tlsMin });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`)));
       server.listen(options.port, options.host, resolve);
     });
     const address = server.address() as AddressInfo;
     options.onListening(`https://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`);
-    await aborted(stop);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const signal = await nextSignal();
+    env.log('jobs.shutdown', { signal, stopTimeoutMs: options.stopTimeoutMs });
+    await stopServing(server, runner, options.stopTimeoutMs, env.log.bind(env));
+  } finally {
+    state.clearOutput();
+    state.releaseLease();
+  }
+}
+
+/**
+ * Closes the listener, stops every job and waits for them, within `stopTimeoutMs` of being called:
+ * a second signal, or the bound drawing near, sends SIGKILL to every job's group at once.
+ */
+async function stopServing(server: ReturnType<typeof createJobsServer>, runner: JobRunner<SpillingOutput>, stopTimeoutMs: number, log: (kind: string, data?: Record<string, unknown>) => void): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  let forced = false;
+  const force = (why: string): void => {
+    if (forced) return;
+    forced = true;
+    log('jobs.shutdown-forced', { why });
+    void runner.shutdown(SHUTDOWN_REASON, true);
+  };
+  const onSecondSignal = (): void => force('a second signal');
+  process.on('SIGINT', onSecondSignal);
+  process.on('SIGTERM', onSecondSignal);
+  // SIGKILL a little before the bound, so the jobs' ends are recorded before the exit.
+  const forceTimer = setTimeout(() => force('the stop timeout'), Math.max(0, stopTimeoutMs - Math.min(1_000, stopTimeoutMs / 4)));
+  let giveUp: NodeJS.Timeout | undefined;
+  try {
+    const ended = await Promise.race([
+      runner.shutdown(SHUTDOWN_REASON).then(() => true),
+      new Promise<false>((resolve) => (giveUp = setTimeout(() => resolve(false), stopTimeoutMs))),
+    ]);
+    // A job whose group ignored even SIGKILL's effect on its pipes (it escaped the group) stays
+    // recorded in the state directory: the next server kills what is left of it.
+    if (!ended) log('jobs.shutdown-incomplete', { jobs: runner.list().filter((job) => job.state === 'executing').map((job) => job.id) });
+  } finally {
+    clearTimeout(forceTimer);
+    clearTimeout(giveUp);
+    process.off('SIGINT', onSecondSignal);
+    process.off('SIGTERM', onSecondSignal);
+  }
+  server.closeAllConnections();
+  await closed;
+}
+
+/** Resolves with the first SIGINT or SIGTERM's name. */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
   });
 }

@@ -4,23 +4,35 @@
  * the jobs it started: the owner of a job is the subject CN of the certificate that started it.
  * Another user's job answers 404, exactly like a job that does not exist, so ids leak nothing.
  *
- * - `POST /jobs` `{ "command": "...", "at"?: ms }` → 201 `{ id }`
+ * - `POST /jobs` `{ "command": "...", "at"?: ms, "timeoutMs"?: ms }` → 201 `{ id }`; 400 for a command
+ *   the executor cannot start (it never takes a slot), 503 while shutting down
  * - `GET /jobs` → the caller's jobs
  * - `GET /jobs/ID` → its status
  * - `POST /jobs/ID/stop` → its status after the stop request
- * - `GET /jobs/ID/output` → its output so far; `?follow=1` streams it live until the job ends
+ * - `GET /jobs/ID/output` → its output so far, as bytes (`content-length` set); `?follow=1` streams
+ *   it live until the job ends
+ *
+ * Every error is a JSON body `{ "error": "..." }` with a 4xx/5xx status that says what went wrong; a
+ * failure after an output response has begun cuts the connection, so a client never mistakes a
+ * partial output for a whole one.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { JobRunner, UnknownJob } from '../../systems/job-runner/job-runner.js';
+import { JobRunner, RefusedCommand, RunnerShuttingDown, UnknownJob } from '../../systems/job-runner/job-runner.js';
+import type { ByteOutput, JobOutputSink } from '../../systems/job-runner/job-output.js';
+
+/** The largest request body accepted, bytes. */
+export const MAX_REQUEST_BYTES = 1_048_576;
 
 export interface JobsServerOptions {
-  readonly runner: JobRunner;
+  readonly runner: JobRunner<JobOutputSink & ByteOutput>;
   readonly certPem: string;
   readonly keyPem: string;
   /** The CA whose client certificates are accepted. */
   readonly caPem: string;
+  /** The lowest TLS version accepted (default TLSv1.3). */
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 class HttpError extends Error {
@@ -34,49 +46,101 @@ class HttpError extends Error {
 
 export function createJobsServer(options: JobsServerOptions): Server {
   const { runner } = options;
-  return createServer({ cert: options.certPem, key: options.keyPem, ca: options.caPem, requestCert: true, rejectUnauthorized: true }, (request, response) => {
-    handle(runner, request, response).catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : 500;
-      if (!response.headersSent) sendJson(response, status, { error: (error as Error).message });
-      else response.end();
-    });
-  });
+  const server = createServer(
+    { cert: options.certPem, key: options.keyPem, ca: options.caPem, requestCert: true, rejectUnauthorized: true, minVersion: options.minVersion ?? 'TLSv1.3' },
+    (request, response) => {
+      handle(runner, request, response).catch((error: unknown) => {
+        if (response.headersSent) {
+          // Too late for a status: cut the connection so the client sees an incomplete answer, not a short one.
+          response.destroy();
+          return;
+        }
+        if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message });
+        sendJson(response, 500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
+      });
+    },
+  );
+  // A request that never finishes its headers or body must not hold a connection for ever.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  return server;
 }
 
-async function handle(runner: JobRunner, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(runner: JobRunner<JobOutputSink & ByteOutput>, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const owner = clientName(request);
-  const url = new URL(request.url ?? '/', 'https://localhost');
+  let url: URL;
+  try {
+    url = new URL(request.url ?? '/', 'https://localhost');
+  } catch {
+    throw new HttpError(400, 'the request path is not a valid URL path');
+  }
   const parts = url.pathname.split('/').filter(Boolean);
-  const ownJob = (id: string): string => {
-    try {
-      if (runner.status(id).owner === owner) return id;
-    } catch (error) {
-      if (!(error instanceof UnknownJob)) throw error;
-    }
-    throw new HttpError(404, `no job ${id}`);
-  };
-  if (parts[0] !== 'jobs' || parts.length > 3) throw new HttpError(404, 'not found');
-  if (parts.length === 1 && request.method === 'POST') {
-    const body = (await readJson(request)) as { command?: unknown; at?: unknown };
-    if (typeof body.command !== 'string' || body.command === '') throw new HttpError(400, 'expected { "command": "..." }');
-    if (body.at !== undefined && (typeof body.at !== 'number' || !Number.isFinite(body.at))) throw new HttpError(400, '"at" must be ms since the Unix epoch');
-    const id = runner.start({ command: body.command, owner }, body.at === undefined ? {} : { at: body.at as number });
-    return sendJson(response, 201, { id });
+  const method = request.method ?? '';
+  if (parts[0] !== 'jobs' || parts.length > 3 || (parts.length === 3 && parts[2] !== 'stop' && parts[2] !== 'output')) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
+  const allowed = parts.length === 1 ? ['GET', 'POST'] : parts.length === 2 ? ['GET'] : parts[2] === 'stop' ? ['POST'] : ['GET'];
+  if (!allowed.includes(method)) {
+    response.setHeader('allow', allowed.join(', '));
+    throw new HttpError(405, `${method} ${url.pathname} is not supported (use ${allowed.join(' or ')})${parts.length === 1 && method === 'DELETE' ? '; to stop a job, POST /jobs/ID/stop' : ''}`);
   }
-  if (parts.length === 1 && request.method === 'GET') return sendJson(response, 200, { jobs: runner.list(owner) });
-  const id = ownJob(parts[1] as string);
-  if (parts.length === 2 && request.method === 'GET') return sendJson(response, 200, runner.status(id));
-  if (parts[2] === 'stop' && request.method === 'POST') return sendJson(response, 200, runner.stop(id));
-  if (parts[2] === 'output' && request.method === 'GET') {
-    response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    if (url.searchParams.get('follow') !== '1') return void response.end(runner.output(id).text());
-    for await (const chunk of runner.output(id).stream()) {
+  if (parts.length === 1 && method === 'POST') return sendJson(response, 201, { id: startJob(runner, owner, await readJson(request)) });
+  if (parts.length === 1) return sendJson(response, 200, { jobs: runner.list(owner) });
+  const id = ownJob(runner, owner, parts[1] as string);
+  if (parts.length === 2) return sendJson(response, 200, runner.status(id));
+  if (parts[2] === 'stop') return sendJson(response, 200, runner.stop(id));
+  return sendOutput(runner.output(id), url.searchParams.get('follow') === '1', response);
+}
+
+/** The job `id` if `owner` started it; 404 otherwise, as for a job that does not exist. */
+function ownJob(runner: JobRunner<JobOutputSink & ByteOutput>, owner: string, id: string): string {
+  try {
+    if (runner.status(id).owner === owner) return id;
+  } catch (error) {
+    if (!(error instanceof UnknownJob)) throw error;
+  }
+  throw new HttpError(404, `no job ${id}`);
+}
+
+function startJob(runner: JobRunner<JobOutputSink & ByteOutput>, owner: string, body: unknown): string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'expected a JSON object { "command": "...", "at"?: ms, "timeoutMs"?: ms }');
+  const { command, at, timeoutMs } = body as { command?: unknown; at?: unknown; timeoutMs?: unknown };
+  if (typeof command !== 'string') throw new HttpError(400, '"command" must be a string');
+  if (at !== undefined && (typeof at !== 'number' || !Number.isFinite(at))) throw new HttpError(400, '"at" must be a number: ms since the Unix epoch');
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs <= 0)) throw new HttpError(400, '"timeoutMs" must be a positive whole number of ms');
+  try {
+    return runner.start({ command, owner }, { ...(at === undefined ? {} : { at: at as number }), ...(timeoutMs === undefined ? {} : { timeoutMs: timeoutMs as number }) });
+  } catch (error) {
+    if (error instanceof RefusedCommand) throw new HttpError(error instanceof RunnerShuttingDown ? 503 : 400, error.message);
+    throw error;
+  }
+}
+
+/** The output as bytes, minding backpressure: a slow reader holds the server's memory to one chunk. */
+async function sendOutput(output: ByteOutput, follow: boolean, response: ServerResponse): Promise<void> {
+  const reader = output.bytes(follow);
+  const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream' };
+  if (!follow) headers['content-length'] = output.size;
+  response.writeHead(200, headers);
+  try {
+    for await (const bytes of reader) {
       if (response.destroyed) return;
-      response.write(chunk.text);
+      if (bytes.length > 0 && !response.write(bytes)) await drained(response);
     }
-    return void response.end();
+  } finally {
+    await reader.return();
   }
-  throw new HttpError(405, `${request.method} ${url.pathname} is not supported`);
+  response.end();
+}
+
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 /** The subject CN of the client's certificate: the TLS layer has already checked the CA signed it. */
@@ -88,13 +152,17 @@ function clientName(request: IncomingMessage): string {
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
-  let text = '';
-  for await (const chunk of request) {
-    text += String(chunk);
-    if (text.length > 1_000_000) throw new HttpError(413, 'request too large');
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > MAX_REQUEST_BYTES) throw new HttpError(413, `the request body is larger than ${MAX_REQUEST_BYTES} bytes`);
+    chunks.push(chunk);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw new HttpError(400, 'expected a JSON body { "command": "..." }');
   try {
-    return JSON.parse(text || '{}');
+    return JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(400, 'the request body is not JSON');
   }

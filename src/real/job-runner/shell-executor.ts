@@ -1,52 +1,90 @@
 /**
  * The real `Executor`: each job is `/bin/sh -c COMMAND` in its own process group (detached), with
- * stdout and stderr captured as they come. Stopping a job signals the whole group, so whatever the
- * command started goes too: SIGTERM first, SIGKILL if the group is still there after a grace period.
+ * stdout and stderr captured as they come, as bytes. Stopping a job signals the whole group, so
+ * whatever the command started goes too: SIGTERM first, SIGKILL if the group is still there after a
+ * grace period (at once when forced).
+ *
+ * A command the kernel cannot start (a NUL byte, longer than one argument may be, empty) is refused
+ * before it is accepted (`refuse`); should a spawn still fail, `start` throws and the runner ends the
+ * job `failed` with the reason.
  */
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import type { Execution, ExecutionRequest, Executor, ExitStatus } from '../../systems/job-runner/executor.js';
+
+/**
+ * The longest command, in bytes: Linux refuses a single argument of 32 pages (131 072 bytes, with
+ * its terminating NUL) or more with E2BIG, and the command is one argument of `sh -c`.
+ */
+export const MAX_COMMAND_BYTES = 131_071;
 
 export interface ShellExecutorOptions {
   /** Working directory of the jobs (the current one by default). */
   readonly cwd?: string;
   /** Time between SIGTERM and SIGKILL when a job is stopped, ms (default 5 000). */
   readonly killGraceMs?: number;
+  /** Told each job's process group id once it runs, and again once the group's leader has exited. */
+  readonly onGroupStarted?: (pgid: number, command: string) => void;
+  readonly onGroupEnded?: (pgid: number) => void;
+}
+
+/** Why `/bin/sh -c command` cannot be started, or `undefined` when it can. */
+export function refuseShellCommand(command: string): string | undefined {
+  if (command.trim() === '') return 'the command is empty';
+  if (command.includes('\0')) return 'the command contains a NUL byte, which no process argument can hold';
+  const bytes = Buffer.byteLength(command);
+  if (bytes > MAX_COMMAND_BYTES) return `the command is ${bytes} bytes long; the longest the kernel starts is ${MAX_COMMAND_BYTES}`;
+  return undefined;
 }
 
 export function createShellExecutor(options: ShellExecutorOptions = {}): Executor {
   const killGraceMs = options.killGraceMs ?? 5_000;
   return {
+    refuse: refuseShellCommand,
     start(request: ExecutionRequest): Execution {
+      // Throws on a command that cannot be an argument (NUL) or is too long (E2BIG): the runner fails the job.
       const child = spawn('/bin/sh', ['-c', request.command], { cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.setEncoding('utf8');
-      child.stderr.setEncoding('utf8');
-      child.stdout.on('data', (text: string) => request.onOutput({ stream: 'stdout', text }));
-      child.stderr.on('data', (text: string) => request.onOutput({ stream: 'stderr', text }));
+      const capture = (stream: 'stdout' | 'stderr', from: NodeJS.ReadableStream): void => {
+        // Text for readers that want text, decoded per stream so a character split across reads stays whole;
+        // the bytes themselves travel untouched.
+        const decoder = new StringDecoder('utf8');
+        from.on('data', (bytes: Buffer) => request.onOutput({ stream, text: decoder.write(bytes), bytes }));
+        from.on('end', () => {
+          const rest = decoder.end();
+          if (rest !== '') request.onOutput({ stream, text: rest, bytes: new Uint8Array(0) });
+        });
+      };
+      capture('stdout', child.stdout);
+      capture('stderr', child.stderr);
+      const pgid = child.pid;
+      if (pgid !== undefined) options.onGroupStarted?.(pgid, request.command);
       let ended = false;
       const exited = new Promise<ExitStatus>((resolve) => {
         // 'close' comes after both pipes have closed, so every chunk of output was delivered first.
         child.on('close', (code, signal) => {
           ended = true;
+          if (pgid !== undefined) options.onGroupEnded?.(pgid);
           resolve({ code, signal });
         });
         child.on('error', (error) => {
           ended = true;
-          request.onOutput({ stream: 'stderr', text: `cannot start the job: ${error.message}\n` });
-          resolve({ code: 127, signal: null });
+          if (pgid !== undefined) options.onGroupEnded?.(pgid);
+          resolve({ code: null, signal: null, error: error.message });
         });
       });
       const signalGroup = (signal: NodeJS.Signals): void => {
-        if (child.pid === undefined || ended) return;
+        if (pgid === undefined || ended) return;
         try {
-          process.kill(-child.pid, signal);
+          process.kill(-pgid, signal);
         } catch {
           // The group is already gone.
         }
       };
       return {
-        id: String(child.pid ?? 'unstarted'),
+        id: String(pgid ?? 'unstarted'),
         exited,
-        kill() {
+        kill(force) {
+          if (force === true) return signalGroup('SIGKILL');
           signalGroup('SIGTERM');
           setTimeout(() => signalGroup('SIGKILL'), killGraceMs).unref();
         },

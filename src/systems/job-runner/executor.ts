@@ -9,7 +9,10 @@
 /** One piece of a job's output, in the order the job produced it. */
 export interface OutputChunk {
   readonly stream: 'stdout' | 'stderr';
+  /** The chunk as UTF-8 text (a character split across chunks is decoded whole, in the later one). */
   readonly text: string;
+  /** The chunk's exact bytes, when the executor has them (real mode); `text` encoded otherwise. */
+  readonly bytes?: Uint8Array;
 }
 
 /** How a job ended: an exit code, or the signal that ended it. */
@@ -18,6 +21,8 @@ export interface ExitStatus {
   readonly code: number | null;
   /** The signal that ended the job (`SIGTERM`, `SIGKILL`), or `null`. */
   readonly signal: string | null;
+  /** Set when the command never ran: why the executor could not start it (`spawn E2BIG`). */
+  readonly error?: string;
 }
 
 export interface ExecutionRequest {
@@ -33,20 +38,27 @@ export interface Execution {
   readonly id: string;
   /** Settles (never rejects) once the job has ended and every chunk of its output was delivered. */
   readonly exited: Promise<ExitStatus>;
-  /** Ends the job, and in real mode every process it started; `exited` settles afterwards. */
-  kill(): void;
+  /**
+   * Ends the job, and in real mode every process it started; `exited` settles afterwards. `force`:
+   * at once (SIGKILL), without the grace period a job gets to clean up after SIGTERM.
+   */
+  kill(force?: boolean): void;
 }
 
 export interface Executor {
+  /** Why this executor cannot run `command` at all (`undefined`: it can); asked before a job is accepted. */
+  refuse?(command: string): string | undefined;
+  /** Starts `command`; may throw when it cannot (the runner then ends the job `failed` with the reason). */
   start(request: ExecutionRequest): Execution;
 }
 
 /** True when the job ended by itself with code 0. */
 export function succeeded(status: ExitStatus): boolean {
-  return status.code === 0 && status.signal === null;
+  return status.code === 0 && status.signal === null && status.error === undefined;
 }
 
 /** `exit 3`, `signal SIGTERM`: for log lines and status replies. */
 export function describeExit(status: ExitStatus): string {
+  if (status.error !== undefined) return `not started: ${status.error}`;
   return status.signal === null ? `exit ${String(status.code)}` : `signal ${status.signal}`;
 }

@@ -3,10 +3,10 @@
  * a concurrency limit, scheduled starts and live output, over any `Executor` (simulated jobs, or
  * real shell commands in `src/real/job-runner/`).
  */
-export { JobRunner, UnknownJob, CORRECT_JOB_RUNNER_RULES, type JobRunnerRules, type JobRunnerFlaws, type JobSpec, type StartOptions, type JobStatus, type JobRunnerOptions } from './job-runner.js';
+export { JobRunner, UnknownJob, RefusedCommand, RunnerShuttingDown, CORRECT_JOB_RUNNER_RULES, type JobRunnerRules, type JobRunnerFlaws, type JobSpec, type StartOptions, type JobStatus, type JobRunnerOptions } from './job-runner.js';
 export { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf, isJobRunnerMutant, type JobRunnerMutant } from './mutants.js';
 export { checkTransition, isTerminal, IllegalTransition, type JobState } from './lifecycle.js';
-export { JobOutput } from './job-output.js';
+export { JobOutput, chunkBytes, type JobOutputSink, type ByteOutput } from './job-output.js';
 export { jobRunnerEvents, simJobEvents, jobClientEvents, type JobRunnerEvent, type SimJobEvent, type JobClientEvent } from './events.js';
 export { succeeded, describeExit, type Executor, type Execution, type ExecutionRequest, type ExitStatus, type OutputChunk } from './executor.js';
 export { createSimExecutor, SimExecutionRegistry, chunkText, type SimJobBehaviour } from './sim-executor.js';

@@ -1,12 +1,41 @@
 /**
  * One job's output: chunks appended in the order the job produced them, readable whole at any time
- * or streamed from the first chunk, live, until the job ends.
+ * or streamed from the first chunk, live, until the job ends. This one keeps everything in memory
+ * (simulation, tests, small jobs); the real server's keeps a bounded part in memory and spills the
+ * rest to disk (`src/real/job-runner/spilling-output.ts`). Both are `JobOutputSink`s to the runner
+ * and `ByteOutput`s to the server.
  */
 import type { OutputChunk } from './executor.js';
 
-export class JobOutput {
+/** What the runner does with a job's output: append each chunk, then end it when the job has ended. */
+export interface JobOutputSink {
+  append(chunk: OutputChunk): void;
+  /** No more output will come: readers finish once they have delivered everything. */
+  end(): void;
+}
+
+/** A job's output as bytes, for serving it. */
+export interface ByteOutput {
+  /** Bytes appended so far. */
+  readonly size: number;
+  /**
+   * The bytes in order from the first: with `follow`, also each new one until the job ends; without,
+   * exactly the first `size` bytes as of the call.
+   */
+  bytes(follow: boolean): AsyncGenerator<Uint8Array, void, undefined>;
+}
+
+const encoder = new TextEncoder();
+
+/** A chunk's bytes: its own, or its text encoded. */
+export function chunkBytes(chunk: OutputChunk): Uint8Array {
+  return chunk.bytes ?? encoder.encode(chunk.text);
+}
+
+export class JobOutput implements JobOutputSink, ByteOutput {
   private readonly chunks: OutputChunk[] = [];
   private ended = false;
+  private byteCount = 0;
   private wakeReaders: (() => void)[] = [];
 
   constructor(
@@ -17,6 +46,7 @@ export class JobOutput {
   append(chunk: OutputChunk): void {
     if (this.ended) return;
     this.chunks.push(chunk);
+    this.byteCount += chunkBytes(chunk).length;
     this.wake();
   }
 
@@ -28,6 +58,10 @@ export class JobOutput {
 
   get complete(): boolean {
     return this.ended;
+  }
+
+  get size(): number {
+    return this.byteCount;
   }
 
   /** Everything produced so far, stdout and stderr interleaved as produced. */
@@ -43,6 +77,14 @@ export class JobOutput {
       if (this.ended) return;
       await new Promise<void>((resolve) => this.wakeReaders.push(resolve));
     }
+  }
+
+  async *bytes(follow: boolean): AsyncGenerator<Uint8Array, void, undefined> {
+    if (!follow) {
+      for (const chunk of this.chunks.slice()) yield chunkBytes(chunk);
+      return;
+    }
+    for await (const chunk of this.stream()) yield chunkBytes(chunk);
   }
 
   private wake(): void {

@@ -11,8 +11,9 @@
  * State lives in memory: the runner is one process, and its jobs end with it.
  */
 import type { Env } from '../../env/env.js';
+import { MAX_TIMER_DELAY_MS } from '../../env/timer-limit.js';
 import { describeExit, succeeded, type Execution, type Executor, type ExitStatus } from './executor.js';
-import { JobOutput } from './job-output.js';
+import { JobOutput, type JobOutputSink } from './job-output.js';
 import { checkTransition, isTerminal, type JobState } from './lifecycle.js';
 import { jobRunnerEvents } from './events.js';
 
@@ -41,8 +42,9 @@ export type JobRunnerFlaws = Partial<JobRunnerRules>;
 export const CORRECT_JOB_RUNNER_RULES: JobRunnerRules = {
   hasSlot: (executing, limit) => executing < limit,
   // Re-reads the clock after each wake: it may have been stepped while the runner slept.
+  // Sleeps in pieces Node's timers honour: a longer delay would fire after 1 ms (a wake loop).
   async sleepUntil(env, atMs, signal) {
-    for (let now = env.now(); now < atMs; now = env.now()) await env.sleep(atMs - now, signal);
+    for (let now = env.now(); now < atMs; now = env.now()) await env.sleep(Math.min(atMs - now, MAX_TIMER_DELAY_MS), signal);
   },
   startTimeHasCome: (env, atMs) => env.now() >= atMs,
   stopQueued: 'end',
@@ -60,6 +62,8 @@ export interface JobSpec {
 export interface StartOptions {
   /** Do not start before this time, ms since the Unix epoch by the runner's clock. */
   readonly at?: number;
+  /** A job still executing this long after it started is killed and ends `failed`, ms. */
+  readonly timeoutMs?: number;
 }
 
 export interface JobStatus {
@@ -71,18 +75,25 @@ export interface JobStatus {
   readonly startAtMs?: number;
   readonly startedAtMs?: number;
   readonly endedAtMs?: number;
-  /** How it ended, once it has: `exit 0`, `signal SIGTERM`. */
+  /** How it ended, once it has: `exit 0`, `signal SIGTERM`, `not started: spawn E2BIG`. */
   readonly exit?: string;
   readonly exitCode?: number | null;
+  /** Why the runner ended it, when it did (`timed out after 3000 ms`, `the server is shutting down`). */
+  readonly reason?: string;
+  readonly timeoutMs?: number;
 }
 
-export interface JobRunnerOptions {
+export interface JobRunnerOptions<O extends JobOutputSink = JobOutput> {
   readonly env: Env;
   readonly executor: Executor;
   /** Jobs executing at once, at most. */
   readonly concurrencyLimit: number;
   /** Broken rules, for proving the invariants can see their bugs (default: none). */
   readonly flaws?: JobRunnerFlaws;
+  /** A new job's id (default `job-1`, `job-2`, …; the real server uses random UUIDs). */
+  readonly newId?: () => string;
+  /** Where a job's output is kept (default: a `JobOutput` in memory; the real server bounds it and spills to disk). */
+  readonly createOutput?: (id: string) => O;
 }
 
 export class UnknownJob extends Error {
@@ -92,7 +103,20 @@ export class UnknownJob extends Error {
   }
 }
 
-interface Job {
+/** A command the executor cannot run at all: refused before it is accepted, so it never takes a slot. */
+export class RefusedCommand extends Error {
+  override readonly name: string = 'RefusedCommand';
+}
+
+/** Refused because the runner is shutting down: not the command's fault. */
+export class RunnerShuttingDown extends RefusedCommand {
+  override readonly name = 'RunnerShuttingDown';
+  constructor() {
+    super('the runner is shutting down');
+  }
+}
+
+interface Job<O> {
   readonly id: string;
   readonly spec: JobSpec;
   state: JobState;
@@ -104,42 +128,61 @@ interface Job {
   execution?: Execution;
   /** Set when an executing job is asked to stop: its end counts as `stopped`, whatever its exit. */
   stopRequested: boolean;
-  /** Cancels the wait for a scheduled start. */
+  /** Set when the runner ends an executing job itself (timeout, output limit): its end counts as `failed`. */
+  failure?: string;
+  /** Why it was stopped, when the runner rather than its owner stopped it. */
+  stopReason?: string;
+  readonly timeoutMs: number | undefined;
+  /** Cancels the wait for a scheduled start, or the timeout of an executing job. */
   startWait?: AbortController;
-  readonly output: JobOutput;
+  timeoutWait?: AbortController;
+  readonly output: O;
   readonly settled: Promise<void>;
   settle(): void;
 }
 
-export class JobRunner {
+export class JobRunner<O extends JobOutputSink = JobOutput> {
   private readonly env: Env;
   private readonly rules: JobRunnerRules;
-  private readonly jobs = new Map<string, Job>();
+  private readonly jobs = new Map<string, Job<O>>();
   /** Jobs whose time has come, in the order they became ready. */
   private readonly ready: string[] = [];
   private executing = 0;
   private nextNumber = 1;
+  /** Set by `shutdown`: no job is accepted or started any more. */
+  private closing = false;
+  private readonly createOutput: (id: string) => O;
 
-  constructor(private readonly options: JobRunnerOptions) {
+  constructor(private readonly options: JobRunnerOptions<O>) {
     if (!Number.isInteger(options.concurrencyLimit) || options.concurrencyLimit < 1) throw new RangeError('concurrencyLimit must be a positive integer');
     this.env = options.env;
     this.rules = { ...CORRECT_JOB_RUNNER_RULES, ...options.flaws };
+    this.createOutput = options.createOutput ?? ((() => new JobOutput(this.rules.firstStreamedChunk)) as unknown as (id: string) => O);
     jobRunnerEvents.emit(this.env, { kind: 'job-runner.open', data: { concurrencyLimit: options.concurrencyLimit } });
   }
 
-  /** Queues `spec`; it starts once its time has come and a slot is free. Returns its id. */
+  /**
+   * Queues `spec`; it starts once its time has come and a slot is free. Returns its id. Throws
+   * `RefusedCommand` (and accepts nothing) when the executor cannot run the command at all, or the
+   * runner is shutting down.
+   */
   start(spec: JobSpec, options: StartOptions = {}): string {
-    const id = `job-${this.nextNumber++}`;
+    if (this.closing) throw new RunnerShuttingDown();
+    const refusal = this.options.executor.refuse?.(spec.command);
+    if (refusal !== undefined) throw new RefusedCommand(refusal);
+    if (options.timeoutMs !== undefined && !(Number.isSafeInteger(options.timeoutMs) && options.timeoutMs > 0)) throw new RefusedCommand('the timeout must be a positive whole number of ms');
+    const id = this.options.newId?.() ?? `job-${this.nextNumber++}`;
     let settle = (): void => undefined;
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    const job: Job = {
+    const job: Job<O> = {
       id,
       spec,
       state: 'queued',
       queuedAtMs: this.env.now(),
       startAtMs: options.at,
+      timeoutMs: options.timeoutMs,
       stopRequested: false,
-      output: new JobOutput(this.rules.firstStreamedChunk),
+      output: this.createOutput(id),
       settled,
       settle,
     };
@@ -163,21 +206,51 @@ export class JobRunner {
    * Stops a job: a queued one ends `stopped` now and never runs; an executing one is killed and ends
    * `stopped` once it has exited (await `settled`). A job that has ended is left as it is.
    */
-  stop(id: string): JobStatus {
+  stop(id: string, reason?: string): JobStatus {
     const job = this.job(id);
     jobRunnerEvents.emit(this.env, { kind: 'job.stop-requested', data: { job: id, state: job.state } });
     if (job.state === 'queued' && this.rules.stopQueued === 'end') {
       job.startWait?.abort();
+      job.stopReason = reason;
       this.transition(job, 'stopped');
     } else if (job.state === 'executing' || job.state === 'queued') {
       job.stopRequested = true;
+      job.stopReason ??= reason;
       job.execution?.kill();
     }
     return view(job);
   }
 
-  /** The job's output: `text()` for everything so far, `stream()` to follow it live from the start. */
-  output(id: string): Pick<JobOutput, 'text' | 'stream' | 'complete'> {
+  /**
+   * Ends an executing job as `failed` because of `reason` (an output limit, a timeout): it is killed
+   * and ends `failed` once it has exited. A job in any other state is left as it is.
+   */
+  fail(id: string, reason: string): void {
+    const job = this.job(id);
+    if (job.state !== 'executing' || job.stopRequested || job.failure !== undefined) return;
+    job.failure = reason;
+    job.execution?.kill();
+  }
+
+  /**
+   * Stops taking work: later `start` calls are refused, queued jobs end `stopped`, executing ones are
+   * killed (`force`: at once, without their grace period) and end `stopped`, all with `reason`.
+   * Resolves once every job has ended. Calling it again (a second signal) may only add `force`.
+   */
+  async shutdown(reason: string, force = false): Promise<void> {
+    this.closing = true;
+    for (const job of this.jobs.values()) {
+      if (job.state === 'queued') this.stop(job.id, reason);
+      else if (job.state === 'executing') {
+        if (!job.stopRequested) this.stop(job.id, reason);
+        if (force) job.execution?.kill(true);
+      }
+    }
+    await Promise.all([...this.jobs.values()].map((job) => job.settled));
+  }
+
+  /** The job's output: `text()` for everything so far, `stream()` to follow it live from the start (in memory, by default). */
+  output(id: string): O {
     return this.job(id).output;
   }
 
@@ -188,14 +261,14 @@ export class JobRunner {
     return view(job);
   }
 
-  private job(id: string): Job {
+  private job(id: string): Job<O> {
     const job = this.jobs.get(id);
     if (job === undefined) throw new UnknownJob(id);
     return job;
   }
 
   /** Sleeps until `atMs` by this runner's clock, then makes the job ready. */
-  private waitForStartTime(job: Job, atMs: number): void {
+  private waitForStartTime(job: Job<O>, atMs: number): void {
     const controller = new AbortController();
     job.startWait = controller;
     void (async () => {
@@ -209,7 +282,7 @@ export class JobRunner {
     })();
   }
 
-  private makeReady(job: Job): void {
+  private makeReady(job: Job<O>): void {
     if (job.state !== 'queued') return;
     this.ready.push(job.id);
     this.dispatch();
@@ -219,8 +292,8 @@ export class JobRunner {
   private dispatch(): void {
     const limit = this.options.concurrencyLimit;
     while (this.rules.hasSlot(this.executing, limit) && this.ready.length > 0) {
-      const job = this.jobs.get(this.ready.shift() as string) as Job;
-      if (job.state !== 'queued') continue;
+      const job = this.jobs.get(this.ready.shift() as string) as Job<O>;
+      if (job.state !== 'queued' || this.closing) continue;
       // A job that became due while every slot was taken reads the clock again when a slot frees:
       // if the clock was stepped back meanwhile, its time has not come after all, so it waits again.
       if (job.startAtMs !== undefined && !this.rules.startTimeHasCome(this.env, job.startAtMs)) this.waitForStartTime(job, job.startAtMs);
@@ -228,29 +301,54 @@ export class JobRunner {
     }
   }
 
-  private launch(job: Job): void {
+  private launch(job: Job<O>): void {
     job.stopRequested = this.rules.stopFlagAtLaunch(job.stopRequested);
     job.startedAtMs = this.env.now();
     this.executing += 1;
     this.transition(job, 'executing');
-    const execution = this.options.executor.start({ command: job.spec.command, onOutput: (chunk) => job.output.append(chunk) });
+    let execution: Execution;
+    try {
+      execution = this.options.executor.start({ command: job.spec.command, onOutput: (chunk) => job.output.append(chunk) });
+    } catch (error) {
+      // The command never ran: the job fails with the reason, and its slot is free again at once.
+      this.finish(job, { code: null, signal: null, error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
     job.execution = execution;
     jobRunnerEvents.emit(this.env, { kind: 'job.execution', data: { job: job.id, execution: execution.id } });
     if (job.stopRequested) execution.kill();
+    if (job.timeoutMs !== undefined) this.armTimeout(job, job.timeoutMs);
     void execution.exited.then((exit) => this.finish(job, exit));
   }
 
-  private finish(job: Job, exit: ExitStatus): void {
+  /** Fails the job once it has executed for `timeoutMs` by this runner's clock. */
+  private armTimeout(job: Job<O>, timeoutMs: number): void {
+    const controller = new AbortController();
+    job.timeoutWait = controller;
+    void (async () => {
+      try {
+        await this.rules.sleepUntil(this.env, (job.startedAtMs as number) + timeoutMs, controller.signal);
+      } catch {
+        return; // ended before its timeout
+      }
+      this.fail(job.id, `timed out after ${timeoutMs} ms`);
+    })();
+  }
+
+  private finish(job: Job<O>, exit: ExitStatus): void {
     this.executing -= 1;
     job.exit = exit;
     job.endedAtMs = this.env.now();
     job.execution = undefined;
+    job.timeoutWait?.abort();
+    job.timeoutWait = undefined;
     job.output.end();
-    this.transition(job, job.stopRequested ? 'stopped' : succeeded(exit) ? 'completed' : 'failed', { exit: describeExit(exit) });
+    const to = job.stopRequested ? 'stopped' : job.failure === undefined && succeeded(exit) ? 'completed' : 'failed';
+    this.transition(job, to, { exit: describeExit(exit) });
     this.dispatch();
   }
 
-  private transition(job: Job, to: JobState, details: { readonly exit?: string } = {}): void {
+  private transition(job: Job<O>, to: JobState, details: { readonly exit?: string } = {}): void {
     checkTransition(job.id, job.state, to);
     const from = job.state;
     job.state = to;
@@ -262,7 +360,7 @@ export class JobRunner {
   }
 }
 
-function view(job: Job): JobStatus {
+function view<O>(job: Job<O>): JobStatus {
   return {
     id: job.id,
     command: job.spec.command,
@@ -273,5 +371,14 @@ function view(job: Job): JobStatus {
     ...(job.startedAtMs === undefined ? {} : { startedAtMs: job.startedAtMs }),
     ...(job.endedAtMs === undefined ? {} : { endedAtMs: job.endedAtMs }),
     ...(job.exit === undefined ? {} : { exit: describeExit(job.exit), exitCode: job.exit.code }),
+    ...(reasonOf(job) === undefined ? {} : { reason: reasonOf(job) }),
+    ...(job.timeoutMs === undefined ? {} : { timeoutMs: job.timeoutMs }),
   };
+}
+
+/** Why the runner ended the job itself, if it did: the failure it found, or why it stopped it. */
+function reasonOf<O>(job: Job<O>): string | undefined {
+  if (job.state === 'stopped') return job.stopReason;
+  if (job.state === 'failed') return job.failure ?? (job.exit?.error === undefined ? undefined : `the command could not be started: ${job.exit.error}`);
+  return undefined;
 }

@@ -103,7 +103,7 @@ export function createSimExecutor(env: Env, registry: SimExecutionRegistry, beha
         simJobEvents.emit(env, { kind: 'sim-job.exit', data: { execution: id, ...status, bytes } });
         return status;
       })();
-      return { id, exited, kill: () => end('SIGTERM') };
+      return { id, exited, kill: (force) => end(force === true ? 'SIGKILL' : 'SIGTERM') };
     },
   };
 }

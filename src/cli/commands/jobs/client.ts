@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import { Flags } from '@oclif/core';
+import { InputError } from '../../../env/errors.js';
 import { runClientJobs, runOneClientJob, type ClientJobsOptions, type ClientJobsResult } from '../../../real/client-jobs/run-client.js';
 import type { ClientJobOutcome } from '../../../systems/client-jobs/index.js';
 import { EXIT, SimrunCommand } from '../../base.js';
@@ -27,6 +29,8 @@ export default class JobsClientCommand extends SimrunCommand {
 
   async run(): Promise<ClientJobsResult | ClientJobOutcome> {
     const { flags } = await this.parse(JobsClientCommand);
+    // A directory as the output file would make every job fail to write while the run still "ends".
+    if (statSync(flags.out, { throwIfNoEntry: false })?.isDirectory() === true) throw new InputError(`--out: ${flags.out} is a directory; name the client's output file`);
     const options: ClientJobsOptions = {
       client: flags.client,
       jobs: flags.jobs,

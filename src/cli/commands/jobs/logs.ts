@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Args, Flags } from '@oclif/core';
 import { remoteJobOutput, withJobsServer } from '../../../real/job-runner/client.js';
 import { SimrunCommand } from '../../base.js';
@@ -16,6 +17,6 @@ export default class JobsLogsCommand extends SimrunCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(JobsLogsCommand);
-    await withJobsServer(flags, (credentials) => remoteJobOutput(credentials, args.id, flags.follow, (text) => process.stdout.write(text)));
+    await withJobsServer(flags, (credentials) => remoteJobOutput(credentials, args.id, flags.follow, (bytes) => (process.stdout.write(bytes) ? undefined : once(process.stdout, 'drain').then(() => undefined))));
   }
 }

@@ -4,19 +4,38 @@ import { SimrunCommand } from '../../base.js';
 
 export default class JobsServeCommand extends SimrunCommand {
   static override summary = 'Serve the job runner over HTTPS with mutual TLS: start, stop, status and output of shell jobs.';
-  static override description = 'Only clients with a certificate signed by --ca get in; each sees and stops only its own jobs (by the certificate’s subject CN). Runs until interrupted.';
-  static override examples = ['<%= config.bin %> jobs serve --cert certs/server.crt --key certs/server.key --ca certs/ca.crt --port 8443'];
+  static override description =
+    'Only clients with a certificate signed by --ca get in; each sees and stops only its own jobs (by the certificate’s subject CN). Runs until SIGINT or SIGTERM: then it stops every job (its whole process group: SIGTERM, then SIGKILL) and exits 0 within --stop-timeout-ms; a second signal sends SIGKILL at once. One server per --state-dir: it holds a lease there, records the process group of each executing job, and kills at start the groups a server that died left behind.';
+  static override examples = ['<%= config.bin %> jobs serve --cert certs/server.crt --key certs/server.key --ca certs/ca.crt --port 8443 --state-dir /var/lib/simrun-jobs'];
   static override flags = {
     cert: Flags.string({ description: 'the server certificate (PEM)', required: true }),
-    key: Flags.string({ description: 'the server key (PEM)', required: true }),
+    key: Flags.string({ description: 'the server key (PEM), matching --cert', required: true }),
     ca: Flags.string({ description: 'the CA whose client certificates are accepted (PEM)', required: true }),
     host: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
     port: Flags.integer({ description: 'port to listen on (0: any free port)', default: 8443, min: 0, max: 65535 }),
-    concurrency: Flags.integer({ description: 'jobs executing at once, at most', default: 4, min: 1 }),
+    concurrency: Flags.integer({ description: 'jobs executing at once, at most', default: 4, min: 1, max: 10_000 }),
+    'state-dir': Flags.string({ description: 'the server’s lease, records of running job process groups, and spilled output', default: '.simrun-jobs' }),
+    'stop-timeout-ms': Flags.integer({ description: 'from SIGTERM/SIGINT to exit, at most, ms', default: 10_000, min: 1, max: 600_000 }),
+    'output-memory-bytes': Flags.integer({ description: 'output bytes per job kept in memory; the rest is spilled to the state directory', default: 1_048_576, min: 0, max: 1_073_741_824 }),
+    'max-output-bytes': Flags.integer({ description: 'output bytes per job in all; a job printing more is killed and ends failed', default: 1_073_741_824, min: 1, max: Number.MAX_SAFE_INTEGER }),
+    'tls-min': Flags.option({ description: 'the lowest TLS version accepted', options: ['1.3', '1.2'] as const, default: '1.3' as const })(),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(JobsServeCommand);
-    await serveJobs({ ...flags, onListening: (url) => this.log(`serving jobs on ${url}`) });
+    await serveJobs({
+      cert: flags.cert,
+      key: flags.key,
+      ca: flags.ca,
+      host: flags.host,
+      port: flags.port,
+      concurrency: flags.concurrency,
+      stateDir: flags['state-dir'],
+      stopTimeoutMs: flags['stop-timeout-ms'],
+      outputMemoryBytes: flags['output-memory-bytes'],
+      maxOutputBytes: flags['max-output-bytes'],
+      tlsMin: flags['tls-min'] === '1.2' ? 'TLSv1.2' : 'TLSv1.3',
+      onListening: (url) => this.log(`serving jobs on ${url}`),
+    });
   }
 }

@@ -13,12 +13,13 @@ export default class JobsStartCommand extends SimrunCommand {
     key: Flags.string({ description: 'your client key (PEM)', required: true }),
     ca: Flags.string({ description: 'the CA that signed the server certificate (PEM)', required: true }),
     at: Flags.string({ description: 'do not start before this time (ISO 8601, with a zone)' }),
+    'timeout-ms': Flags.integer({ description: 'kill the job if it still executes this long after it started; it ends failed', min: 1, max: Number.MAX_SAFE_INTEGER }),
   };
 
   async run(): Promise<{ id: string }> {
     const { args, flags } = await this.parse(JobsStartCommand);
     const atMs = flags.at === undefined ? undefined : parseStartTime(flags.at);
-    const id = await withJobsServer(flags, (credentials) => startRemoteJob(credentials, args.command, atMs));
+    const id = await withJobsServer(flags, (credentials) => startRemoteJob(credentials, args.command, atMs, flags['timeout-ms']));
     this.log(id);
     return { id };
   }
