@@ -33,17 +33,28 @@ export function realEnv(id: string, options: RealEnvOptions = {}): Env {
   };
 }
 
+/** Node fires a timer longer than 2^31 − 1 ms at once (with a warning); longer sleeps go in steps. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<void>((resolve, reject) => {
+    let left = Math.max(0, ms);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal?.reason);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const step = (): void => {
+      const wait = Math.min(left, LONGEST_TIMER_MS);
+      left -= wait;
+      timer = setTimeout(() => {
+        if (left > 0) return step();
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, wait);
+    };
+    step();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

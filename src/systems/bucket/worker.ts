@@ -30,6 +30,7 @@ import { withLock } from '../../locks/with-lock.js';
 import type { CommitFence } from './fence.js';
 import { judgeInput, toTsv, type InputRecord } from './input-format.js';
 import { bucketLayout, classifyEntry, type BucketLayout } from './layout.js';
+import { Decimal } from './decimal.js';
 import { emitBucket } from './events.js';
 import { formatStatsLine, RollingStats, STATS_EVERY_FILES, type StatsSnapshot } from './stats.js';
 
@@ -280,7 +281,8 @@ class BucketWorker {
     emitBucket(env, { kind: 'bucket.commit', data: { file: name, token, minutes } });
     const stats = this.stats.add(minutes);
     if (stats.filesProcessed % STATS_EVERY_FILES === 0) {
-      emitBucket(env, { kind: 'bucket.stats', data: { n: stats.filesProcessed, total: stats.totalTime, sumSquares: stats.sumOfSquares } });
+      // The event keeps numbers (exact below 2^53); the printed line is exact whatever the size.
+      emitBucket(env, { kind: 'bucket.stats', data: { n: stats.filesProcessed, total: stats.totalTime.toNumber(), sumSquares: stats.sumOfSquares.toNumber() } });
       env.print(formatStatsLine(stats));
     }
   }
@@ -333,13 +335,14 @@ interface StatsKeeper {
 /** The `stats-last-5` mutant: the sum of squares over only the last 5 files. */
 class LastFiveStats implements StatsKeeper {
   private readonly all = new RollingStats();
-  private readonly recent: number[] = [];
+  private readonly recent: Decimal[] = [];
 
   add(minutes: number): StatsSnapshot {
     const { filesProcessed, totalTime } = this.all.add(minutes);
-    this.recent.push(minutes);
+    const latest = Decimal.of(minutes);
+    this.recent.push(latest);
     if (this.recent.length > STATS_EVERY_FILES) this.recent.shift();
-    const sumOfSquares = this.recent.reduce((sum, x) => sum + (x - minutes) ** 2, 0);
+    const sumOfSquares = this.recent.reduce((sum, x) => sum.plus(x.minus(latest).times(x.minus(latest))), Decimal.ZERO);
     return { filesProcessed, totalTime, sumOfSquares };
   }
 }
