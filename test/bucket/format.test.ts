@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectedOutput } from '../../src/check/bucket/expected-output.js';
 import { judgeInput, renderInput, toTsv } from '../../src/systems/bucket/input-format.js';
-import { classifyEntry, inputNameAt, outputName, timeOfInputName } from '../../src/systems/bucket/layout.js';
+import { classifyEntry, entryTypeOfReadError, inputNameAt, outputName, timeOfInputName } from '../../src/systems/bucket/layout.js';
 import { Decimal } from '../../src/systems/bucket/decimal.js';
 import { formatStatsLine, parseStatsLine, RollingStats } from '../../src/systems/bucket/stats.js';
 import { Prng } from '../../src/sim/prng.js';
@@ -31,6 +31,17 @@ describe('file names', () => {
     expect(classifyEntry('notes.txt')).toBe('foreign');
     expect(classifyEntry('2020_02_30_00_00.txt')).toBe('foreign');
     expect(classifyEntry('2020_08_18_24_00.txt')).toBe('foreign');
+  });
+
+  it('count an input only when it is a regular file, one rule for the worker and the verifier', () => {
+    expect(classifyEntry('2020_08_18_02_15.txt', 'file')).toBe('input');
+    for (const type of ['directory', 'symlink', 'other', 'no-access'] as const) expect(classifyEntry('2020_08_18_02_15.txt', type), type).toBe('unreadable');
+    // A name that is no input stays foreign (or own, or hidden) whatever it is.
+    expect(classifyEntry('notes.txt', 'symlink')).toBe('foreign');
+    expect(classifyEntry('output', 'directory')).toBe('own');
+    expect(classifyEntry('.part-2020_08_18_02_15.txt', 'other')).toBe('hidden');
+    // What a failed read says about the entry; transient and vanished-file errors say nothing.
+    expect(['EISDIR', 'ELOOP', 'EFTYPE', 'EACCES', 'EIO', 'ENOENT', undefined].map(entryTypeOfReadError)).toEqual(['directory', 'symlink', 'other', 'no-access', undefined, undefined, undefined]);
   });
 });
 
