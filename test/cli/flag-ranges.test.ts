@@ -2,7 +2,7 @@
  * Durations are positive (or non-negative) whole milliseconds up to 2^31 − 1, declared once in
  * `src/cli/flags.ts`: a value outside is one usage line and exit 2 before anything starts.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,5 +24,21 @@ describe('duration flags', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/--help/);
     expect(hasStackTrace(run.stderr)).toBe(false);
+  });
+});
+
+describe('output paths', () => {
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'x');
+
+  it('refuse a file as scenario --out-dir and a directory as check --junit: exit 2, one line', () => {
+    for (const args of [
+      ['scenario', 'bucket', '--seed', '1', '--out-dir', file],
+      ['check', 'bucket', '--seeds', '1', '--junit', dir],
+    ]) {
+      const run = simrun(args);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 });
