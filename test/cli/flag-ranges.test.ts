@@ -42,3 +42,20 @@ describe('output paths', () => {
     }
   });
 });
+
+describe('cron serve', () => {
+  const file = join(dir, 'regular');
+  writeFileSync(file, 'x');
+  const base = ['cron', 'serve', '--server', 's', '--ticks', '1'];
+
+  it.each([
+    ['--name', '', '--schedule', '* * * * *', '--lock', `file:${dir}`],
+    ['--name', 'n', '--schedule', '', '--lock', `file:${dir}`],
+    ['--name', 'n', '--schedule', '* * * * *', '--lock', `file:${file}`],
+    ['--name', 'n', '--schedule', '* * * * *', '--lock', `file:${dir}`, '--task-log', dir],
+  ])('refuses %s %j … as one line, exit 2', (...args) => {
+    const run = simrun([...base, ...args]);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
