@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { expectedOutput } from '../../src/check/bucket/expected-output.js';
 import { judgeInput, renderInput, toTsv } from '../../src/systems/bucket/input-format.js';
-import { classifyEntry, inputNameAt, outputName, timeOfInputName } from '../../src/systems/bucket/layout.js';
+import { classifyEntry, entryTypeOfReadError, inputNameAt, outputName, timeOfInputName } from '../../src/systems/bucket/layout.js';
+import { Decimal } from '../../src/systems/bucket/decimal.js';
 import { formatStatsLine, parseStatsLine, RollingStats } from '../../src/systems/bucket/stats.js';
 import { Prng } from '../../src/sim/prng.js';
 
@@ -30,6 +31,17 @@ describe('file names', () => {
     expect(classifyEntry('notes.txt')).toBe('foreign');
     expect(classifyEntry('2020_02_30_00_00.txt')).toBe('foreign');
     expect(classifyEntry('2020_08_18_24_00.txt')).toBe('foreign');
+  });
+
+  it('count an input only when it is a regular file, one rule for the worker and the verifier', () => {
+    expect(classifyEntry('2020_08_18_02_15.txt', 'file')).toBe('input');
+    for (const type of ['directory', 'symlink', 'other', 'no-access'] as const) expect(classifyEntry('2020_08_18_02_15.txt', type), type).toBe('unreadable');
+    // A name that is no input stays foreign (or own, or hidden) whatever it is.
+    expect(classifyEntry('notes.txt', 'symlink')).toBe('foreign');
+    expect(classifyEntry('output', 'directory')).toBe('own');
+    expect(classifyEntry('.part-2020_08_18_02_15.txt', 'other')).toBe('hidden');
+    // What a failed read says about the entry; transient and vanished-file errors say nothing.
+    expect(['EISDIR', 'ELOOP', 'EFTYPE', 'EACCES', 'EIO', 'ENOENT', undefined].map(entryTypeOfReadError)).toEqual(['directory', 'symlink', 'other', 'no-access', undefined, undefined, undefined]);
   });
 });
 
@@ -97,14 +109,66 @@ describe('statistics', () => {
       const minutes = prng.int(0, 120);
       seen.push(minutes);
       const snapshot = stats.add(minutes);
-      expect(snapshot.sumOfSquares).toBe(seen.reduce((sum, x) => sum + (x - minutes) ** 2, 0));
-      expect(snapshot.totalTime).toBe(seen.reduce((sum, x) => sum + x, 0));
+      expect(snapshot.sumOfSquares.toNumber()).toBe(seen.reduce((sum, x) => sum + (x - minutes) ** 2, 0));
+      expect(snapshot.totalTime.toNumber()).toBe(seen.reduce((sum, x) => sum + x, 0));
     }
   });
 
-  it('print fractions with at most 3 decimals and read back', () => {
-    const line = formatStatsLine({ filesProcessed: 5, totalTime: 12.5, sumOfSquares: 1 / 3 });
+  it('are exact for whole minutes past 2^53 when squared: 100000000…100000004 is 30', () => {
+    const stats = new RollingStats();
+    for (const minutes of [100_000_000, 100_000_001, 100_000_002, 100_000_003]) stats.add(minutes);
+    expect(formatStatsLine(stats.add(100_000_004))).toBe('Files processed: 5, Total Time: 500000010, Sum of Squares: 30');
+  });
+
+  it('are exact at the largest whole minutes a file may hold, against a naive BigInt sum', () => {
+    const prng = Prng.root('big-stats');
+    const stats = new RollingStats();
+    const seen: bigint[] = [];
+    for (let index = 0; index < 200; index += 1) {
+      const minutes = 999_999_999_999_999 - prng.int(0, 1_000_000);
+      seen.push(BigInt(minutes));
+      const snapshot = stats.add(minutes);
+      const latest = BigInt(minutes);
+      expect(snapshot.sumOfSquares.toExactString()).toBe(String(seen.reduce((sum, x) => sum + (x - latest) ** 2n, 0n)));
+      expect(snapshot.totalTime.toExactString()).toBe(String(seen.reduce((sum, x) => sum + x, 0n)));
+    }
+  });
+
+  it('are exact for fractional minutes, rounding only when printed', () => {
+    const stats = new RollingStats();
+    for (const minutes of [0.1, 0.2, 0.3, 0.4]) stats.add(minutes);
+    const snapshot = stats.add(0.5);
+    // Doubles give 1.5000000000000002 and 0.30000000000000004 here.
+    expect(snapshot.totalTime.toExactString()).toBe('1.5');
+    expect(snapshot.sumOfSquares.toExactString()).toBe('0.3');
+    const thirds = new RollingStats();
+    for (const minutes of [1.0005, 1, 1, 1]) thirds.add(minutes);
+    expect(formatStatsLine(thirds.add(1))).toBe('Files processed: 5, Total Time: 5.001, Sum of Squares: 0');
+  });
+
+  it('print fractions with at most 3 decimals, rounded half up, and read back', () => {
+    const line = formatStatsLine({ filesProcessed: 5, totalTime: Decimal.of(12.5), sumOfSquares: Decimal.parse('0.3333333') as Decimal });
     expect(line).toBe('Files processed: 5, Total Time: 12.5, Sum of Squares: 0.333');
-    expect(parseStatsLine(line)).toEqual({ filesProcessed: 5, totalTime: 12.5, sumOfSquares: 0.333 });
+    expect(parseStatsLine(line)).toEqual({ filesProcessed: 5, totalTime: Decimal.of(12.5), sumOfSquares: Decimal.of(0.333) });
+    expect((Decimal.parse('2.9995') as Decimal).toRounded(3)).toBe('3');
+    expect((Decimal.parse('0.0004') as Decimal).toRounded(3)).toBe('0');
+    expect(Decimal.of(1e-7).toExactString()).toBe('0.0000001');
+    expect(Decimal.of(1.5e21).toExactString()).toBe('1500000000000000000000');
+  });
+});
+
+describe('minutes', () => {
+  it('are accepted up to 15 significant digits, below 10^15', () => {
+    expect(judgeInput('999999999999999\n#end\n', false)).toMatchObject({ status: 'ready', minutes: 999_999_999_999_999 });
+    expect(judgeInput('0.00000000000001\n#end\n', false)).toMatchObject({ status: 'ready', minutes: 1e-14 });
+    expect(judgeInput('12345678901.2345\n#end\n', false)).toMatchObject({ status: 'ready', minutes: 12345678901.2345 });
+  });
+
+  it('are rejected, with the reason, past what is kept exactly', () => {
+    for (const first of ['1000000000000000', '1.0000000000000001', '12345678901234567', '0.1234567890123456']) {
+      const verdict = judgeInput(`${first}\n#end\n`, false);
+      expect(verdict.status, first).toBe('reject');
+      expect(verdict.status === 'reject' && verdict.reason).toContain('at most 15 significant digits');
+    }
   });
 });

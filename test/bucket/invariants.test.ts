@@ -115,6 +115,20 @@ describe('statistics', () => {
     ]);
   });
 
+  it('judges exactly past 2^53: 100000000…100000004 is 30, and 32 (what doubles give) fails', () => {
+    const big = [100_000_000, 100_000_001, 100_000_002, 100_000_003, 100_000_004];
+    expect(checkStatistics(history([...commits('worker-1#1', big), line(5, 'worker-1#1', 'Files processed: 5, Total Time: 500000010, Sum of Squares: 30')]))).toEqual([]);
+    expect(checkStatistics(history([...commits('worker-1#1', big), line(5, 'worker-1#1', 'Files processed: 5, Total Time: 500000010, Sum of Squares: 32')])).map((violation) => violation.message)).toEqual([
+      'worker-1#1: printed "Files processed: 5, Total Time: 500000010, Sum of Squares: 32", expected "Files processed: 5, Total Time: 500000010, Sum of Squares: 30" (minutes committed: 100000000, 100000001, 100000002, 100000003, 100000004)',
+    ]);
+  });
+
+  it('judges fractions exactly, to the 3 decimals they print with', () => {
+    const tenths = commits('worker-1#1', [0.1, 0.2, 0.3, 0.4, 0.5]);
+    expect(checkStatistics(history([...tenths, line(5, 'worker-1#1', 'Files processed: 5, Total Time: 1.5, Sum of Squares: 0.3')]))).toEqual([]);
+    expect(checkStatistics(history([...tenths, line(5, 'worker-1#1', 'Files processed: 5, Total Time: 1.5, Sum of Squares: 0.301')]))).toHaveLength(1);
+  });
+
   it('fails a missing line and a line printed too late', () => {
     expect(checkStatistics(history(commits('worker-2#1', [1, 1, 1, 1, 1]))).map((violation) => violation.message)).toEqual([
       'worker-2#1: committed 5 files but printed 0 statistics lines, expected 1',

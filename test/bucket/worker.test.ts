@@ -9,6 +9,7 @@ import { World } from '../../src/sim/world.js';
 import { resourceFence } from '../../src/systems/bucket/fence.js';
 import { renderInput, toTsv } from '../../src/systems/bucket/input-format.js';
 import { runBucketWorker } from '../../src/systems/bucket/worker.js';
+import { checkStatistics } from '../../src/check/bucket/statistics.js';
 
 const DIR = '/bucket';
 
@@ -66,11 +67,45 @@ describe('a bucket worker', () => {
     expect(await world.fs.readFile(`${DIR}/processed/2020_08_18_00_15.txt`, 'utf8')).toBe(input);
   });
 
+  it('skips a directory named like an input, reporting it once, and processes the files behind it', async () => {
+    const world = new World({ seed: 7, horizonMs: 3_600_000 });
+    await world.fs.mkdir(`${DIR}/output`, { recursive: true });
+    // The oldest name, so every pass meets it first.
+    await world.fs.mkdir(`${DIR}/2020_08_18_00_00.txt`, { recursive: true });
+    for (const hour of ['01', '02', '03']) await world.fs.writeFile(`${DIR}/2020_08_18_${hour}_00.txt`, renderInput(1, [{ hour }]));
+    const lock = createMemoryLock({ now: () => world.now() });
+    const fence = resourceFence(new FencedResource(() => world.now()));
+    world.spawn('worker-1', (env) => runBucketWorker(env, { dir: DIR, lock, fence, secondsInMin: 1, pollMs: 1_000, leaseTtlMs: 10_000 }));
+    await world.run();
+    const data = (kind: string) => world.trace.events.filter((event) => event.kind === kind).map((event) => event.data);
+    expect(data('bucket.commit').map((commit) => commit?.file)).toEqual(['2020_08_18_01_00.txt', '2020_08_18_02_00.txt', '2020_08_18_03_00.txt']);
+    expect(data('bucket.skip')).toEqual([{ file: '2020_08_18_00_00.txt', reason: 'a directory, not a file: skipped' }]);
+    expect(data('bucket.error')).toEqual([]);
+    // Left where it is, never moved to rejected/.
+    expect((await world.fs.stat(`${DIR}/2020_08_18_00_00.txt`)).isDirectory()).toBe(true);
+    expect(await world.fs.readdir(`${DIR}/rejected`)).toEqual([]);
+  });
+
   it('prints its statistics every 5 files, over every file it completed', async () => {
     const minutes = [5, 6, 7, 8, 9, 1, 2, 3, 4, 5];
     const files = Object.fromEntries(minutes.map((m, index) => [`2020_08_18_${String(index).padStart(2, '0')}_00.txt`, renderInput(m, [])]));
     const { world } = await runOneWorker(files);
     const printed = world.trace.events.filter((event) => event.kind === 'stdout').map((event) => event.data?.line);
     expect(printed).toEqual(['Files processed: 5, Total Time: 35, Sum of Squares: 30', 'Files processed: 10, Total Time: 50, Sum of Squares: 60']);
+  });
+
+  it('prints exact statistics for whole minutes whose squares pass 2^53, and the checker agrees', async () => {
+    const minutes = [100_000_000, 100_000_001, 100_000_002, 100_000_003, 100_000_004];
+    const world = new World({ seed: 7, horizonMs: 3_600_000 });
+    await world.fs.mkdir(`${DIR}/output`, { recursive: true });
+    for (const [index, m] of minutes.entries()) await world.fs.writeFile(`${DIR}/2020_08_18_0${index}_00.txt`, renderInput(m, []));
+    const lock = createMemoryLock({ now: () => world.now() });
+    const fence = resourceFence(new FencedResource(() => world.now()));
+    // 10^-9 s per minute: each file takes about 0.1 s of virtual time.
+    world.spawn('worker-1', (env) => runBucketWorker(env, { dir: DIR, lock, fence, secondsInMin: 1e-9, pollMs: 1_000, leaseTtlMs: 10_000 }));
+    await world.run();
+    const printed = world.trace.events.filter((event) => event.kind === 'stdout').map((event) => event.data?.line);
+    expect(printed).toEqual(['Files processed: 5, Total Time: 500000010, Sum of Squares: 30']);
+    expect(checkStatistics(world.trace.events)).toEqual([]);
   });
 });

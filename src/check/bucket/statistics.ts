@@ -3,9 +3,11 @@
  * equals an oracle recomputed from the trace, naively and in O(n²): the files that incarnation
  * committed (`bucket.commit`, in order), N of them, T = Σ xᵢ, S = Σ (xᵢ − x_N)². A line is due after
  * every 5th commit and before the next one (it is printed in the same step as its commit), no
- * line is missing, and none is extra. Numbers compare to 3 decimals (how fractions print).
+ * line is missing, and none is extra. The oracle sums exact decimals (big integers, as the worker
+ * does, but naively) and a printed number must equal it rounded to 3 decimals, the way it prints.
  */
 import type { Recorded } from '../../env/events.js';
+import { Decimal } from '../../systems/bucket/decimal.js';
 import { stdoutEvents, type StdoutEvent } from '../../sim/events.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
@@ -17,15 +19,17 @@ const STATISTICS = 'statistics';
 const LINE = /^Files processed: (\d+), Total Time: (-?\d+(?:\.\d+)?), Sum of Squares: (-?\d+(?:\.\d+)?)$/;
 const EVERY = 5;
 
-/** The oracle for the first `n` commits of one incarnation. */
-export function naiveStats(minutes: readonly number[], n: number): { total: number; sumOfSquares: number } {
-  const first = minutes.slice(0, n);
-  const latest = first[first.length - 1] ?? 0;
-  let total = 0;
-  let sumOfSquares = 0;
+const PRINTED_DECIMALS = 3;
+
+/** The oracle for the first `n` commits of one incarnation, exact. */
+export function naiveStats(minutes: readonly number[], n: number): { total: Decimal; sumOfSquares: Decimal } {
+  const first = minutes.slice(0, n).map((x) => Decimal.of(x));
+  const latest = first[first.length - 1] ?? Decimal.ZERO;
+  let total = Decimal.ZERO;
+  let sumOfSquares = Decimal.ZERO;
   for (const x of first) {
-    total += x;
-    sumOfSquares += (x - latest) * (x - latest);
+    total = total.plus(x);
+    sumOfSquares = sumOfSquares.plus(x.minus(latest).times(x.minus(latest)));
   }
   return { total, sumOfSquares };
 }
@@ -58,9 +62,10 @@ export function checkStatistics(trace: readonly TraceEvent[]): Violation[] {
       const next = commits[n];
       if (event.seq < nth.seq || (next !== undefined && event.seq > next.seq)) fail(`the line for ${n} files was not printed right after its ${n}th commit`, event);
       const oracle = naiveStats(minutes, n);
-      const expected = `Files processed: ${n}, Total Time: ${round(oracle.total)}, Sum of Squares: ${round(oracle.sumOfSquares)}`;
-      const [printedN, printedTotal, printedSquares] = [Number(match[1]), Number(match[2]), Number(match[3])];
-      if (printedN !== n || round(printedTotal) !== round(oracle.total) || round(printedSquares) !== round(oracle.sumOfSquares)) {
+      const [total, squares] = [oracle.total.toRounded(PRINTED_DECIMALS), oracle.sumOfSquares.toRounded(PRINTED_DECIMALS)];
+      const expected = `Files processed: ${n}, Total Time: ${total}, Sum of Squares: ${squares}`;
+      const [printedN, printedTotal, printedSquares] = [Number(match[1]), canonical(match[2] as string), canonical(match[3] as string)];
+      if (printedN !== n || printedTotal !== total || printedSquares !== squares) {
         fail(`printed ${JSON.stringify(line)}, expected ${JSON.stringify(expected)} (minutes committed: ${minutes.slice(0, n).join(', ')})`, event);
       }
     });
@@ -73,8 +78,9 @@ export function checkStatistics(trace: readonly TraceEvent[]): Violation[] {
   return violations;
 }
 
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
+/** A printed number in the form the oracle's is written (`35.0` → `35`). */
+function canonical(printed: string): string {
+  return (Decimal.parse(printed) as Decimal).toRounded(PRINTED_DECIMALS);
 }
 
 export const statistics: Checker<TraceInput> = {

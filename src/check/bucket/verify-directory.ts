@@ -27,7 +27,9 @@ export interface BucketRunRecord {
 
 export interface BucketVerdict {
   readonly status: 'passed' | 'violated';
-  readonly files: { readonly dropped: number; readonly committed: number; readonly waiting: number; readonly rejected: number };
+  readonly files: { readonly dropped: number; readonly committed: number; readonly waiting: number; readonly rejected: number; readonly skipped: number };
+  /** Input-named entries no worker reads (not regular files), with why: reported, not violations. */
+  readonly skipped: readonly { readonly file: string; readonly reason: string }[];
   /** Commits seen in the logs, and statistics lines checked. */
   readonly commitsLogged: number;
   readonly statisticsLines: number;
@@ -54,7 +56,8 @@ export async function judgeBucketRun(record: BucketRunRecord): Promise<BucketVer
   const commitsLogged = events.filter((event) => event.kind === 'bucket.commit').length;
   return {
     status: violations.length === 0 ? 'passed' : 'violated',
-    files: { dropped: haveDrops ? new Set(droppedFiles(events)).size : seen.size, committed: volume.outputs.size, waiting: volume.inbox.size, rejected: volume.rejected.size },
+    files: { dropped: haveDrops ? new Set(droppedFiles(events)).size : seen.size, committed: volume.outputs.size, waiting: volume.inbox.size, rejected: volume.rejected.size, skipped: volume.skipped.size },
+    skipped: [...volume.skipped].sort(([a], [b]) => a.localeCompare(b)).map(([file, reason]) => ({ file, reason })),
     commitsLogged,
     statisticsLines: events.filter((event) => event.kind === 'stdout').length,
     violations,

@@ -5,6 +5,7 @@ import { parseShard, runCampaign, type CampaignResult } from '../../scenario/fuz
 import { builtInScenarioNames } from '../../scenario/registry.js';
 import { renderJunit } from '../../report/junit.js';
 import { EXIT, SimrunCommand } from '../base.js';
+import { requireOutputFile } from '../flags.js';
 import { plural } from '../format.js';
 
 export default class CheckCommand extends SimrunCommand {
@@ -30,6 +31,7 @@ export default class CheckCommand extends SimrunCommand {
     const { argv, flags } = await this.parse(CheckCommand);
     const references = (argv as string[]).length > 0 ? (argv as string[]) : builtInScenarioNames();
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    if (flags.junit !== undefined) await requireOutputFile(flags.junit, '--junit');
     const results: CampaignResult[] = [];
     for (const reference of references) {
       const result = await runCampaign({

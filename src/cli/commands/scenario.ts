@@ -7,6 +7,7 @@ import { loadScenario } from '../../scenario/registry.js';
 import { summarize, writeRunResult } from '../../report/result-file.js';
 import { writeRunReport } from '../../report/report-file.js';
 import { EXIT, SimrunCommand } from '../base.js';
+import { requireOutputDirectory } from '../flags.js';
 import { formatOffset, parseAssignments, plural } from '../format.js';
 import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
 
@@ -42,6 +43,7 @@ export default class ScenarioCommand extends SimrunCommand {
     if (flags.lock !== undefined) overrides.lock = flags.lock;
     const params = resolveParams(scenario, overrides);
     const plan = flags.plan === undefined ? undefined : await readPlanFile(flags.plan);
+    await requireOutputDirectory(flags['out-dir'], '--out-dir');
 
     this.log(commandLine(args.scenario, seed, flags));
     this.log(`options: ${JSON.stringify(params)}`);

@@ -6,6 +6,7 @@ import * as nodeFs from 'node:fs/promises';
 import type { FsPromises } from '../../env/fs.js';
 import { judgeBucketRun, type BucketVerdict } from '../../check/bucket/verify-directory.js';
 import { readBucketVolume } from '../../check/bucket/volume.js';
+import type { EntryType } from '../../systems/bucket/layout.js';
 import { readInputFile, requireDirectory } from '../common/files.js';
 
 export interface VerifyBucketOptions {
@@ -14,9 +15,23 @@ export interface VerifyBucketOptions {
   readonly logs?: readonly string[];
 }
 
+/** What an entry is, by `lstat` (a link is a link, never its target) and whether it can be read. */
+export async function entryType(path: string): Promise<EntryType> {
+  const stats = await nodeFs.lstat(path);
+  if (stats.isSymbolicLink()) return 'symlink';
+  if (stats.isDirectory()) return 'directory';
+  if (!stats.isFile()) return 'other';
+  try {
+    await nodeFs.access(path, nodeFs.constants.R_OK);
+  } catch {
+    return 'no-access';
+  }
+  return 'file';
+}
+
 export async function verifyBucket(options: VerifyBucketOptions): Promise<BucketVerdict> {
   await requireDirectory(options.dir, '--dir');
-  const volume = await readBucketVolume(nodeFs as unknown as FsPromises, options.dir.replace(/\/+$/, ''));
+  const volume = await readBucketVolume(nodeFs as unknown as FsPromises, options.dir.replace(/\/+$/, ''), entryType);
   const logs = await Promise.all((options.logs ?? []).map(async (path) => ({ path, text: await readInputFile(path, 'the log') })));
   return judgeBucketRun({ dir: options.dir, volume, logs });
 }

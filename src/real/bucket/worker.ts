@@ -10,6 +10,7 @@ import { runBucketWorker } from '../../systems/bucket/worker.js';
 import { requireDirectory } from '../common/files.js';
 import { openSharedLock } from '../common/shared-lock.js';
 import { untilInterrupted } from '../common/signals.js';
+import { withNoFollowReads } from './no-follow-reads.js';
 import { parseSecondsInMin } from './speed.js';
 
 export interface RealWorkerOptions {
@@ -27,13 +28,13 @@ export interface RealWorkerOptions {
   readonly settleMs?: number;
   /** Stops the worker; it finishes nothing half way, it just stops at its next await. */
   readonly signal?: AbortSignal;
-  /** Defaults to `realEnv('worker-<pid>')`. */
+  /** Defaults to `realEnv('worker-<pid>')`; its reads are made no-follow, regular files only. */
   readonly env?: Env;
 }
 
 /** Runs until `signal` aborts. */
 export async function runWorker(options: RealWorkerOptions): Promise<void> {
-  const env = options.env ?? realEnv(`worker-${process.pid}`);
+  const env = withNoFollowReads(options.env ?? realEnv(`worker-${process.pid}`));
   await requireDirectory(options.dir, '--dir');
   const secondsInMin = parseSecondsInMin(options.secondsInMin);
   const spec = options.lock === 'file' ? `file:${options.dir}/locks` : options.lock;

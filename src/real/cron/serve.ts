@@ -3,6 +3,7 @@
  * lock shared with the other servers, and a task that sleeps and, optionally, logs each run's start
  * and end as JSON lines so a test can tell whether two servers ever ran one tick.
  */
+import { lstat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../../env/errors.js';
 import { realEnv } from '../../env/real-env.js';
@@ -46,7 +47,19 @@ export interface CronServeResult {
 }
 
 /** Runs the server until `ticks` ticks passed, or until SIGINT or SIGTERM. */
+/** `path` is absent (it will be created) or a regular file: a directory or FIFO is refused up front. */
+async function requireAppendableFile(path: string, what: string): Promise<void> {
+  const found = await lstat(path).catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'ENOENT') return undefined;
+    throw new InputError(`${what}: cannot use ${path}: ${(error as { code?: string }).code ?? String(error)}`);
+  });
+  if (found !== undefined && !found.isFile()) throw new InputError(`${what}: ${path} is not a regular file`);
+}
+
 export async function serveCron(options: CronServeOptions): Promise<CronServeResult> {
+  for (const [flag, value] of [['--name', options.name], ['--schedule', options.schedule], ['--server', options.server]] as const) {
+    if (value.trim() === '') throw new InputError(`${flag} must not be empty`);
+  }
   const schedule = parseSchedule(options.schedule, options.timeZone);
   const periodMs = schedule.periodAfter(Date.now());
   const times = {
@@ -56,7 +69,15 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
     misfireGraceMs: options.misfireGraceMs ?? Math.round(periodMs / 4),
   };
   const taskLog = options.taskLog === undefined ? undefined : resolve(options.taskLog);
-  if (taskLog !== undefined) await requireDirectory(dirname(taskLog), `--task-log ${options.taskLog}`);
+  if (taskLog !== undefined) {
+    await requireDirectory(dirname(taskLog), `--task-log ${options.taskLog}`);
+    await requireAppendableFile(taskLog, `--task-log ${options.taskLog}`);
+  }
+  // A file lock lives in a directory: a regular file there would be blamed on "another server" forever.
+  if (options.lock.startsWith('file:')) {
+    const lockDir = await lstat(options.lock.slice('file:'.length)).catch(() => undefined);
+    if (lockDir !== undefined && !lockDir.isDirectory()) throw new InputError(`--lock ${options.lock}: not a directory`);
+  }
   const spec = await checkSharedLockSpec({ spec: options.lock, sharedBy: 'servers' });
 
   const env = realEnv(`${options.server}#${process.pid}`, { logLine: () => {} });

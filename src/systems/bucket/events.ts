@@ -11,6 +11,8 @@ export type BucketEvent =
   | { readonly kind: 'bucket.error'; readonly data: { readonly op: 'poll'; readonly error: string } }
   /** A name in the bucket that is not an input: left alone. */
   | { readonly kind: 'bucket.ignore'; readonly data: { readonly file: string; readonly reason: string } }
+  /** An input-named entry that is not a readable regular file (a directory, symlink, FIFO, no permission): skipped, reported once per incarnation. */
+  | { readonly kind: 'bucket.skip'; readonly data: { readonly file: string; readonly reason: string } }
   /** The lease was lost mid-work: the work on this file stops. */
   | { readonly kind: 'bucket.abandon'; readonly data: { readonly file: string; readonly token: number; readonly reason: string } }
   | { readonly kind: 'bucket.claim'; readonly data: { readonly file: string; readonly token: number } }
@@ -47,6 +49,7 @@ export type FenceVerdict = { readonly [K in keyof FencedOperation]: FencedOperat
 export const bucketEvents: EventFamily<BucketEvent> = eventFamily<BucketEvent>({
   'bucket.error': true,
   'bucket.ignore': true,
+  'bucket.skip': true,
   'bucket.abandon': true,
   'bucket.claim': true,
   'bucket.gone': true,

@@ -3,7 +3,8 @@
  *
  * An input file is text:
  * ```
- * 12                       line 1: processing time in minutes (a non-negative decimal number)
+ * 12                       line 1: processing time in minutes (a non-negative decimal number,
+ *                          at most 15 significant digits: see `MINUTES_SIGNIFICANT_DIGITS`)
  * {"id":7,"user":"ann"}    then zero or more JSON objects, one per line
  * {"id":8,"user":"bob"}
  * #end                     an end marker: the file is whole
@@ -40,6 +41,24 @@ export function renderInput(minutes: number, records: readonly InputRecord[]): s
 const MINUTES = /^\d+(\.\d+)?$/;
 
 /**
+ * The most significant digits a minutes value may have. Every decimal of up to 15 significant
+ * digits survives a round trip through a double, so the value a worker commits, the one its trace
+ * event carries and the one the checker recomputes from are the same exact decimal; the statistics
+ * are then exact. Past it (`1.0000000000000001`, `12345678901234567`) the file is rejected with the
+ * reason, rather than processed with minutes it did not say.
+ */
+export const MINUTES_SIGNIFICANT_DIGITS = 15;
+
+/** Why a first line that is a number cannot be used as minutes, or `undefined` when it can. */
+function minutesBeyondPrecision(firstLine: string): string | undefined {
+  const significant = firstLine.replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  const integerDigits = (firstLine.split('.')[0] as string).replace(/^0+/, '').length;
+  // Trailing zeros of a whole number are exact in a double only while it stays below 10^15 too.
+  if (significant.length <= MINUTES_SIGNIFICANT_DIGITS && integerDigits <= MINUTES_SIGNIFICANT_DIGITS) return undefined;
+  return `the minutes ${quote(firstLine)} exceed what is kept exactly: at most ${MINUTES_SIGNIFICANT_DIGITS} significant digits, below 10^${MINUTES_SIGNIFICANT_DIGITS}`;
+}
+
+/**
  * Judges an input's text. `settled`: the text has not changed for the settle time, so a file without
  * an end marker counts as whole.
  */
@@ -54,6 +73,9 @@ export function judgeInput(text: string, settled: boolean): InputVerdict {
   const marked = lines.length > 1 && lines[lines.length - 1] === END_MARKER;
   if (!marked && !settled) return { status: 'incomplete' };
   if (!MINUTES.test(firstLine)) return { status: 'reject', reason: `the first line is not a number of minutes: ${quote(firstLine)}` };
+
+  const beyond = minutesBeyondPrecision(firstLine);
+  if (beyond !== undefined) return { status: 'reject', reason: beyond };
 
   const body = lines.slice(1, marked ? -1 : undefined);
   const records: InputRecord[] = [];

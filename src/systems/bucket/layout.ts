@@ -106,11 +106,66 @@ function daysInMonth(year: number, month: number): number {
   return daysFromCivil(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1) - daysFromCivil(year, month, 1);
 }
 
-/** What a worker makes of a directory entry. */
-export type EntryKind = 'input' | 'own' | 'hidden' | 'foreign';
+/**
+ * What a worker (and the verifier) makes of a directory entry — one rule for both, so the verifier
+ * never calls "never processed" what a worker rightly passed over:
+ * - `input`: a `YYYY_MM_DD_HH_mm.txt` name of a valid UTC time that is a regular file;
+ * - `unreadable`: such a name on something else (a directory, a symlink — never followed, so a link
+ *   cannot lead a worker out of the bucket —, a FIFO, a device, a socket) or on a file that cannot be
+ *   opened (no permission): skipped and reported once, never moved, while the other files go on;
+ * - `own`: the system's subdirectories; `hidden`: dot names (the provider's work in progress);
+ * - `foreign`: any other name, left alone.
+ *
+ * `type` is what the entry is, when the caller knows it (the verifier lists with types; a worker
+ * learns it when a read fails, see `entryTypeOfReadError`); unknown counts as a regular file.
+ */
+export type EntryKind = 'input' | 'unreadable' | 'own' | 'hidden' | 'foreign';
 
-export function classifyEntry(name: string): EntryKind {
+/** What a directory entry is on disk. */
+export type EntryType = 'file' | 'directory' | 'symlink' | 'other' | 'no-access';
+
+export function classifyEntry(name: string, type: EntryType = 'file'): EntryKind {
   if (name.startsWith('.')) return 'hidden';
   if ((RESERVED_DIRS as readonly string[]).includes(name)) return 'own';
-  return timeOfInputName(name) === undefined ? 'foreign' : 'input';
+  if (timeOfInputName(name) === undefined) return 'foreign';
+  return type === 'file' ? 'input' : 'unreadable';
+}
+
+/**
+ * The error code a read of something other than a readable regular file fails with, as the type of
+ * that entry; `undefined` for any other error (a transient `EIO`, a file gone): those are retried.
+ * `EFTYPE` is what real mode's no-follow read raises for a FIFO, socket or device.
+ */
+export function entryTypeOfReadError(code: string | undefined): EntryType | undefined {
+  switch (code) {
+    case 'EISDIR':
+      return 'directory';
+    case 'ELOOP':
+      return 'symlink';
+    case 'EFTYPE':
+    case 'ENXIO':
+    case 'ENODEV':
+      return 'other';
+    case 'EACCES':
+    case 'EPERM':
+      return 'no-access';
+    default:
+      return undefined;
+  }
+}
+
+/** Why an input-named entry of `type` is skipped, in a reason line. */
+export function unreadableReason(type: EntryType): string {
+  switch (type) {
+    case 'directory':
+      return 'a directory, not a file: skipped';
+    case 'symlink':
+      return 'a symbolic link: never followed, skipped';
+    case 'other':
+      return 'not a regular file (a FIFO, socket or device): skipped';
+    case 'no-access':
+      return 'cannot be read (permission denied): skipped until it can';
+    case 'file':
+      return 'a regular file';
+  }
 }

@@ -29,7 +29,8 @@ import type { LockBackend } from '../../locks/lock.js';
 import { withLock } from '../../locks/with-lock.js';
 import type { CommitFence } from './fence.js';
 import { judgeInput, toTsv, type InputRecord } from './input-format.js';
-import { bucketLayout, classifyEntry, type BucketLayout } from './layout.js';
+import { bucketLayout, classifyEntry, entryTypeOfReadError, unreadableReason, type BucketLayout } from './layout.js';
+import { Decimal } from './decimal.js';
 import { emitBucket } from './events.js';
 import { formatStatsLine, RollingStats, STATS_EVERY_FILES, type StatsSnapshot } from './stats.js';
 
@@ -65,7 +66,7 @@ export interface WorkerOptions {
   readonly flaws?: WorkerFlaws;
 }
 
-type Outcome = 'done' | 'rejected' | 'busy' | 'incomplete' | 'gone' | 'fenced' | 'lost';
+type Outcome = 'done' | 'rejected' | 'busy' | 'incomplete' | 'gone' | 'fenced' | 'lost' | 'skipped';
 
 /** Attempts of a storage step after the work is done, the first pause between them (doubling), and what counts as transient. */
 const STORAGE_ATTEMPTS = 6;
@@ -83,6 +84,8 @@ class BucketWorker {
   private readonly stats: StatsKeeper;
   private readonly flaws: WorkerFlaws;
   private readonly warned = new Set<string>();
+  /** Input-named entries already reported as unreadable (one `bucket.skip` each per incarnation). */
+  private readonly skipped = new Set<string>();
   /** Size last seen of each unmarked input, and since when (this worker's clock). */
   private readonly sizes = new Map<string, { size: number; sinceMs: number }>();
   /**
@@ -203,6 +206,8 @@ class BucketWorker {
     try {
       text = await env.fs.readFile(inputPath, 'utf8');
     } catch (error) {
+      const type = entryTypeOfReadError(errorCode(error));
+      if (type !== undefined && classifyEntry(name, type) === 'unreadable') return this.skip(name, unreadableReason(type));
       if (errorCode(error) !== 'ENOENT') throw error;
       emitBucket(env, { kind: 'bucket.gone', data: { file: name, token } });
       return 'gone';
@@ -280,7 +285,8 @@ class BucketWorker {
     emitBucket(env, { kind: 'bucket.commit', data: { file: name, token, minutes } });
     const stats = this.stats.add(minutes);
     if (stats.filesProcessed % STATS_EVERY_FILES === 0) {
-      emitBucket(env, { kind: 'bucket.stats', data: { n: stats.filesProcessed, total: stats.totalTime, sumSquares: stats.sumOfSquares } });
+      // The event keeps numbers (exact below 2^53); the printed line is exact whatever the size.
+      emitBucket(env, { kind: 'bucket.stats', data: { n: stats.filesProcessed, total: stats.totalTime.toNumber(), sumSquares: stats.sumOfSquares.toNumber() } });
       env.print(formatStatsLine(stats));
     }
   }
@@ -295,6 +301,20 @@ class BucketWorker {
     this.sizes.delete(name);
     this.busyUntil.delete(name);
     return 'done';
+  }
+
+  /**
+   * Passes over an entry that is not a readable regular file, so one odd entry never stalls the
+   * files behind it; it is reported once and looked at again only after a lease length (a
+   * permission may be fixed), never moved: it may not be ours to move.
+   */
+  private skip(name: string, reason: string): Outcome {
+    if (!this.skipped.has(name)) {
+      this.skipped.add(name);
+      emitBucket(this.env, { kind: 'bucket.skip', data: { file: name, reason } });
+    }
+    this.busyUntil.set(name, this.env.now() + this.options.leaseTtlMs);
+    return 'skipped';
   }
 
   private fenced(name: string, token: number, step: 'process' | 'commit'): Outcome {
@@ -333,13 +353,14 @@ interface StatsKeeper {
 /** The `stats-last-5` mutant: the sum of squares over only the last 5 files. */
 class LastFiveStats implements StatsKeeper {
   private readonly all = new RollingStats();
-  private readonly recent: number[] = [];
+  private readonly recent: Decimal[] = [];
 
   add(minutes: number): StatsSnapshot {
     const { filesProcessed, totalTime } = this.all.add(minutes);
-    this.recent.push(minutes);
+    const latest = Decimal.of(minutes);
+    this.recent.push(latest);
     if (this.recent.length > STATS_EVERY_FILES) this.recent.shift();
-    const sumOfSquares = this.recent.reduce((sum, x) => sum + (x - minutes) ** 2, 0);
+    const sumOfSquares = this.recent.reduce((sum, x) => sum.plus(x.minus(latest).times(x.minus(latest))), Decimal.ZERO);
     return { filesProcessed, totalTime, sumOfSquares };
   }
 }

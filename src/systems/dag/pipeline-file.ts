@@ -56,6 +56,9 @@ const fileSchema = z
  * Parses and validates pipeline `text`; `source` names it in errors (the file path). The pipeline's
  * name is its `name` field, else `source` without directory and extension.
  */
+/** Alias expansions a pipeline file may use; a real pipeline needs a handful. */
+const MAX_ALIAS_COUNT = 100;
+
 export function parsePipeline(text: string, source = 'pipeline.yaml'): Pipeline {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -65,7 +68,14 @@ export function parsePipeline(text: string, source = 'pipeline.yaml'): Pipeline 
     const line = lineOf(syntaxError.pos[0]);
     throw new PipelineError(`${source}:${line ?? 1}: ${syntaxError.message.split('\n')[0]}`, undefined, line);
   }
-  const parsed = fileSchema.safeParse(document.toJS());
+  let value: unknown;
+  try {
+    // A "billion laughs" file (aliases of aliases) expands past `maxAliasCount` and throws here.
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    throw new PipelineError(`${source}: cannot expand the YAML: ${(error as Error).message} (at most ${MAX_ALIAS_COUNT} alias expansions)`);
+  }
+  const parsed = fileSchema.safeParse(value);
   if (!parsed.success) throw schemaError(parsed.error.issues[0] as z.ZodIssue, document, source, lineOf);
 
   const jobs: JobDefinition[] = Object.entries(parsed.data.jobs).map(([name, job]) => ({

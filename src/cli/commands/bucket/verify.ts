@@ -18,8 +18,9 @@ export default class BucketVerifyCommand extends SimrunCommand {
   async run(): Promise<BucketVerdict> {
     const { flags } = await this.parse(BucketVerifyCommand);
     const verdict = await verifyBucket({ dir: flags.dir, ...(flags.logs === undefined ? {} : { logs: flags.logs }) });
-    const { dropped, committed, waiting, rejected } = verdict.files;
-    this.log(`${verdict.status === 'passed' ? 'PASSED' : 'VIOLATED'}: ${plural(dropped, 'file')} dropped, ${committed} committed, ${waiting} waiting, ${rejected} rejected`);
+    const { dropped, committed, waiting, rejected, skipped } = verdict.files;
+    this.log(`${verdict.status === 'passed' ? 'PASSED' : 'VIOLATED'}: ${plural(dropped, 'file')} dropped, ${committed} committed, ${waiting} waiting, ${rejected} rejected${skipped === 0 ? '' : `, ${skipped} skipped`}`);
+    for (const entry of verdict.skipped) this.log(`  - skipped ${entry.file}: ${entry.reason}`);
     if (flags.logs !== undefined) this.log(`logs: ${plural(verdict.commitsLogged, 'commit')}, ${plural(verdict.statisticsLines, 'statistics line')} checked`);
     for (const violation of verdict.violations.slice(0, 50)) this.log(`  ✗ ${violation.invariant}: ${violation.message}`);
     if (verdict.violations.length > 50) this.log(`  ... and ${verdict.violations.length - 50} more`);

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { runWorkerUntilInterrupted } from '../../../real/bucket/worker.js';
 import { SimrunCommand } from '../../base.js';
+import { durationMsFlag } from '../../flags.js';
 
 export default class BucketWorkerCommand extends SimrunCommand {
   static override summary = 'Process the files of a bucket directory alongside other workers, each exactly once.';
@@ -14,9 +15,9 @@ export default class BucketWorkerCommand extends SimrunCommand {
     dir: Flags.string({ description: 'the bucket directory (must exist)', required: true }),
     lock: Flags.string({ description: 'file (locks in DIR/locks), file:DIR, sqlite:PATH or postgres://user:pass@host/db', default: 'file' }),
     'seconds-in-min': Flags.string({ description: 'real seconds per minute of processing time (60: real time)', default: '60' }),
-    'poll-ms': Flags.integer({ description: 'wait between looks at an idle directory', default: 5_000, min: 1 }),
-    'lease-ttl-ms': Flags.integer({ description: "lease per claimed file; a dead worker's file is taken over after it", default: 30_000, min: 1 }),
-    'settle-ms': Flags.integer({ description: "also accept files without an #end marker (simulation.py's) once their size held still this long", min: 0 }),
+    'poll-ms': durationMsFlag({ description: 'wait between looks at an idle directory', default: 5_000 }),
+    'lease-ttl-ms': durationMsFlag({ description: "lease per claimed file; a dead worker's file is taken over after it", default: 30_000 }),
+    'settle-ms': durationMsFlag({ description: "also accept files without an #end marker (simulation.py's) once their size held still this long", min: 0 }),
   };
 
   async run(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { serveCron, type CronServeResult } from '../../../real/cron/serve.js';
 import { SimrunCommand } from '../../base.js';
+import { durationMsFlag } from '../../flags.js';
 
 export default class CronServeCommand extends SimrunCommand {
   static override summary = 'Run a named task on a cron schedule as one of several servers sharing a lock.';
@@ -19,12 +20,12 @@ export default class CronServeCommand extends SimrunCommand {
     lock: Flags.string({ description: 'the shared lock: sqlite:PATH, postgres://..., or file:DIR', required: true }),
     server: Flags.string({ description: "this server's name (the lock owner is NAME#pid)", required: true }),
     'task-log': Flags.string({ description: 'append one JSON line per run start and end here (the task)' }),
-    'task-ms': Flags.integer({ description: 'how long the task works, ms', default: 100, min: 0 }),
+    'task-ms': durationMsFlag({ description: 'how long the task works, ms', default: 100, min: 0 }),
     ticks: Flags.integer({ description: 'stop after this many ticks (run, skipped or missed)', min: 1 }),
-    'ttl-ms': Flags.integer({ description: 'leadership kept after a run, ms', min: 0 }),
-    'lock-at-least-for-ms': Flags.integer({ description: 'the lock is held until at least tick + this, ms', min: 0 }),
-    'lock-at-most-for-ms': Flags.integer({ description: 'lease while the task runs (renewed every third), ms', min: 0 }),
-    'misfire-grace-ms': Flags.integer({ description: 'a tick woken up to later than this is skipped, ms', min: 0 }),
+    'ttl-ms': durationMsFlag({ description: 'leadership kept after a run, ms', min: 0 }),
+    'lock-at-least-for-ms': durationMsFlag({ description: 'the lock is held until at least tick + this, ms', min: 0 }),
+    'lock-at-most-for-ms': durationMsFlag({ description: 'lease while the task runs (renewed every third), ms', min: 0 }),
+    'misfire-grace-ms': durationMsFlag({ description: 'a tick woken up to later than this is skipped, ms', min: 0 }),
   };
 
   async run(): Promise<CronServeResult> {
@@ -35,7 +36,7 @@ export default class CronServeCommand extends SimrunCommand {
       timeZone: flags.tz,
       lock: flags.lock,
       server: flags.server,
-      taskMs: flags['task-ms'],
+      taskMs: flags['task-ms'] ?? 100,
       ...(flags['task-log'] === undefined ? {} : { taskLog: flags['task-log'] }),
       ...(flags.ticks === undefined ? {} : { ticks: flags.ticks }),
       ...(flags['ttl-ms'] === undefined ? {} : { ttlMs: flags['ttl-ms'] }),
