@@ -16,6 +16,8 @@ type LeaseTiming = { readonly expiresInMs: number; readonly effectAgoMs: number 
 
 export type LeaseEvent =
   | { readonly kind: 'lease.granted'; readonly data: LeaseFields & LeaseTiming }
+  /** The store refused an acquisition: someone else held the key. */
+  | { readonly kind: 'lease.refused'; readonly data: { readonly key: string; readonly owner: string } }
   /** `remainingBeforeMs`: the old lease's time left when the call reached the store (negative: already expired). */
   | { readonly kind: 'lease.renewed'; readonly data: LeaseFields & LeaseTiming & { readonly remainingBeforeMs: number } }
   /** Before the release call: a release takes effect no earlier than this. */
@@ -44,6 +46,7 @@ export type ResourceEvent = {
 
 export const leaseEvents: EventFamily<LeaseEvent> = eventFamily<LeaseEvent>({
   'lease.granted': true,
+  'lease.refused': true,
   'lease.renewed': true,
   'lease.releasing': true,
   'lease.released': true,
