@@ -30,6 +30,12 @@ type LockFields = { readonly backend: string; readonly key: string; readonly own
 
 export type LockEvent =
   | { readonly kind: 'lock.acquired'; readonly data: LockFields & { readonly token: number; readonly expiresAt: number } }
+  /**
+   * The holder's belief after an acquire or a renewal: "I hold this lease until my clock reads
+   * `untilMs`". `sentAtMs` is when the call that got the answer was sent and `nowMs` the reading when
+   * the belief was formed, both on the holder's clock, so a checker can place all three on true time.
+   */
+  | { readonly kind: 'lock.belief'; readonly data: LockFields & { readonly token: number; readonly untilMs: number; readonly sentAtMs: number; readonly nowMs: number } }
   /** A store call failed; `token` is there once the lease is held (a failed release). */
   | { readonly kind: 'lock.error'; readonly data: LockFields & { readonly op: 'acquire' | 'renew' | 'release'; readonly token?: number; readonly error: string } }
   | { readonly kind: 'lock.timeout'; readonly data: LockFields & { readonly waitedMs: number } }
@@ -54,6 +60,7 @@ export const leaseEvents: EventFamily<LeaseEvent> = eventFamily<LeaseEvent>({
 
 export const lockEvents: EventFamily<LockEvent> = eventFamily<LockEvent>({
   'lock.acquired': true,
+  'lock.belief': true,
   'lock.error': true,
   'lock.timeout': true,
   'lock.lost': true,
