@@ -30,6 +30,7 @@ import {
   type ClaimFact,
 } from '../src/check/bucket/index.js';
 import { feed } from '../src/check/checker.js';
+import { leaseBelief } from '../src/check/lock/lease-belief.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
@@ -227,6 +228,8 @@ export default defineScenario<BucketParams, BucketState>({
     feed(liveness, bucketInputs),
     // One invariant per protection, so a bug in one layer shows even while the others mask it.
     ...[workUnderLease, refusedClaimNotWorked, noCommitAfterLoss, commitThroughFence].map((checker) => feed(checker, claimInputs)),
+    // What each worker believed about its leases, against the store.
+    leaseBelief,
   ],
 
   teardown(_world, { locks }) {
