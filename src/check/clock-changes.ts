@@ -27,6 +27,8 @@ export interface ClockChanges {
    * (by its offsets, drift aside): where a reading taken before a clock step belongs on true time.
    */
   trueTimeOf(name: string, reading: number, notAfterT: number): number;
+  /** The largest offset from true time machine `name`'s clock had at any time in `[fromMs, toMs]`, ms (drift aside). */
+  largestSkewMs(name: string, fromMs: number, toMs: number): number;
 }
 
 export function clockChangesOf(trace: readonly TraceEvent[]): ClockChanges {
@@ -58,6 +60,16 @@ export function clockChangesOf(trace: readonly TraceEvent[]): ClockChanges {
       }
       // One ms for the rounding of every clock reading.
       return steps + Math.ceil((worstDrift * Math.max(0, toMs - fromMs)) / 1_000_000) + 1;
+    },
+    largestSkewMs(name, fromMs, toMs) {
+      let largest = 0;
+      let current = 0;
+      for (const change of byMachine.get(name) ?? []) {
+        if (change.t > toMs) break;
+        if (change.t < fromMs) current = change.skewMs;
+        else largest = Math.max(largest, Math.abs(change.skewMs));
+      }
+      return Math.max(largest, Math.abs(current));
     },
     trueTimeOf(name, reading, notAfterT) {
       const changes = (byMachine.get(name) ?? []).filter((change) => change.t <= notAfterT);

@@ -3,8 +3,8 @@
  *
  * `withLock` records each belief "I hold this lease until my clock reads U" (`lock.belief`, after an
  * acquire or a renewal), with the reading when it formed the belief and when it sent the call that
- * got the lease. Placed on true time (`t + (U − reading)`), with the known clock changes allowed for
- * (`clock-changes.ts`), each belief is judged against the store's answer for the same lease
+ * got the lease. Placed on true time (`t + (U − reading)`), with the holder's known skew and clock
+ * changes allowed for (`clock-changes.ts`), each belief is judged against the store's answer for the same lease
  * (`lease.granted` / `lease.renewed` from `tracedLock`):
  * - **never later**: the belief ends no later than the store's lease. A holder that believes longer
  *   works on after the store could give the key to someone else (only a fence then saves it).
@@ -54,7 +54,10 @@ export function checkLeaseBelief(trace: readonly TraceEvent[]): Violation[] {
         sent.set(id, sentT);
         troubled.delete(`${key}\u0000${owner}`);
         if (lease === undefined) continue;
-        const allowance = clocks.allowanceMs(processName(event.pid), sentT, Math.max(event.t, beliefEndT));
+        // The known skew: a store that judges by the holder's clock, or a clock that was off, moves the
+        // store's expiry against true time by up to the holder's offset; steps in between add to it.
+        const machine = processName(event.pid);
+        const allowance = clocks.allowanceMs(machine, sentT, Math.max(event.t, beliefEndT)) + clocks.largestSkewMs(machine, sentT, event.t);
         if (beliefEndT > lease.endT + allowance) {
           violations.push({
             invariant: LEASE_BELIEF,
@@ -78,7 +81,8 @@ export function checkLeaseBelief(trace: readonly TraceEvent[]): Violation[] {
         if (lease === undefined || sentT === undefined || lease.endT <= event.t) continue;
         // A correct holder counts from the send, which is no later than the store's decision.
         const correctGiveUpT = lease.endT - Math.max(0, lease.effectT - sentT);
-        const allowance = clocks.allowanceMs(processName(event.pid), sentT, event.t);
+        const machine = processName(event.pid);
+        const allowance = clocks.allowanceMs(machine, sentT, event.t) + clocks.largestSkewMs(machine, sentT, event.t);
         if (event.t + allowance < correctGiveUpT) {
           violations.push({
             invariant: LEASE_BELIEF,
