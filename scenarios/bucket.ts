@@ -10,11 +10,27 @@
  * the worst moment, when its lease may lapse while it still believes it holds the file).
  *
  * Invariants: exactly-once, mutual exclusion as the fence sees it, statistics against a naive
- * oracle, liveness at the horizon (see `src/check/bucket/`).
+ * oracle, liveness at the horizon; and one per protection of the worker (work only under the
+ * store's lease, never on a refused claim, no commit after a known loss, every commit through the
+ * fence) — see `src/check/bucket/` and `docs/systems/bucket.md`.
  */
 import { z } from 'zod';
-import { exactlyOnce, liveness, mutualExclusion, readBucketVolume, statistics, type BucketVolume } from '../src/check/bucket/index.js';
+import {
+  claimFactsOf,
+  commitThroughFence,
+  exactlyOnce,
+  liveness,
+  mutualExclusion,
+  noCommitAfterLoss,
+  readBucketVolume,
+  refusedClaimNotWorked,
+  statistics,
+  workUnderLease,
+  type BucketVolume,
+  type ClaimFact,
+} from '../src/check/bucket/index.js';
 import { feed } from '../src/check/checker.js';
+import { leaseBelief } from '../src/check/lock/lease-belief.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
@@ -24,7 +40,9 @@ import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
 import { tracedFence, type CommitFence } from '../src/systems/bucket/fence.js';
 import { emitBucket } from '../src/systems/bucket/events.js';
 import type { Env } from '../src/env/env.js';
-import { BUCKET_MUTANTS, neverExpiringLock, UnfencedResource, workerFlawsOf } from '../src/systems/bucket/mutants.js';
+import { BUCKET_MUTANTS, neverExpiringLock, refusalIgnoringLock, UnfencedResource, workerFlawsOf } from '../src/systems/bucket/mutants.js';
+import { tracedLock } from '../src/locks/traced-lock.js';
+import { expiryClockOf } from '../src/scenario/sim-locks.js';
 import { planDrops, provideDrops } from '../src/systems/bucket/provider.js';
 import { runBucketWorker } from '../src/systems/bucket/worker.js';
 
@@ -105,6 +123,10 @@ const bucketInputs = async (context: CheckContext<BucketParams, BucketState>) =>
   volume: await context.derive(finalVolume),
   liveness: { graceMs: graceMs(context.params), endMs: context.world.now() },
 });
+
+/** The claim facts (store answers, lost leases, claims, commits, fence verdicts), read once for the layered invariants. */
+const claimFacts = (context: CheckContext<BucketParams, BucketState>): ClaimFact[] => claimFactsOf(context.trace);
+const claimInputs = (context: CheckContext<BucketParams, BucketState>) => ({ claims: context.derive(claimFacts) });
 
 /** A specific drop appears late (`{ "kind": "lag", "file": 3, "ms": 60000 }`): the fault strikes at the time its name stands for. */
 const lag = defineFaultKind<BucketState, BucketParams>({
@@ -189,15 +211,26 @@ export default defineScenario<BucketParams, BucketState>({
     });
     for (const name of workerNames(p)) {
       world.spawn(name, (env) => {
-        const backend = state.locks.create(p.lock, env);
-        const lock = mutant === 'no-takeover' ? neverExpiringLock(backend) : backend;
+        // The store's answers go into the trace (judged by the clock that judges expiry), for the layered invariants.
+        const judgeNow = expiryClockOf(p.lock) === 'caller' ? (): number => env.now() : (): number => world.now();
+        const backend = tracedLock(state.locks.create(p.lock, env), env, judgeNow);
+        const lock = mutant === 'no-takeover' ? neverExpiringLock(backend) : mutant === 'work-on-refused-claim' ? refusalIgnoringLock(backend) : backend;
         return runBucketWorker(env, { dir: BUCKET_DIR, lock, fence: fenceFor(env), secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, flaws });
       });
     }
     return state;
   },
 
-  invariants: [feed(exactlyOnce, bucketInputs), mutualExclusion, statistics, feed(liveness, bucketInputs)],
+  invariants: [
+    feed(exactlyOnce, bucketInputs),
+    mutualExclusion,
+    statistics,
+    feed(liveness, bucketInputs),
+    // One invariant per protection, so a bug in one layer shows even while the others mask it.
+    ...[workUnderLease, refusedClaimNotWorked, noCommitAfterLoss, commitThroughFence].map((checker) => feed(checker, claimInputs)),
+    // What each worker believed about its leases, against the store.
+    leaseBelief,
+  ],
 
   teardown(_world, { locks }) {
     locks.close();

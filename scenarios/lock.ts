@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { feed } from '../src/check/checker.js';
-import { fencing, leaseContract, leaseExclusion, lockHistoryFromTrace, progress, type LockHistory } from '../src/check/lock/index.js';
+import { fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress, type LockHistory } from '../src/check/lock/index.js';
 import type { Env } from '../src/env/env.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import type { LockBackend } from '../src/locks/lock.js';
@@ -22,7 +22,7 @@ import { lockMutants, UnfencedResource } from '../src/locks/mutants.js';
 import { withLockLatency, type LockLatencyOptions } from '../src/locks/sim-proxy.js';
 import { tracedLock } from '../src/locks/traced-lock.js';
 import { LockLostError, LockTimeoutError } from '../src/locks/errors.js';
-import { withLock } from '../src/locks/with-lock.js';
+import { withLock, type WithLockFlaws } from '../src/locks/with-lock.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { expiryClockOf, SIM_LOCK_DIR, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import type { ExpiryClock } from '../src/locks/lock-spec.js';
@@ -85,7 +85,13 @@ const MUTANTS: Readonly<Record<string, string>> = {
   ...Object.fromEntries(CATALOGUE.map((name) => [name, lockMutants.find((mutant) => mutant.name === name)!.flaw])),
   'caller-clock-expiry': "the lock server judges expiry by each caller's clock, so a caller whose clock runs ahead takes over a live lease",
   'no-fencing': 'the resource accepts any token, so a holder that paused past its lease still writes after the next holder',
+  'belief-from-answer': 'withLock counts expiry from when the answer came back, so the holder believes in its lease after the store ended it (the fence masks it)',
+  'belief-from-first-try': 'withLock counts expiry from its first try to acquire, so after waiting it drops leases the store still gives it',
 };
+
+/** The `withLock` flaws of the two belief mutants. */
+const withLockFlaws = (mutant: string | undefined): WithLockFlaws | undefined =>
+  mutant === 'belief-from-answer' ? { expiryFrom: 'answered' } : mutant === 'belief-from-first-try' ? { expiryFrom: 'first-try' } : undefined;
 
 /** What one run keeps: its lock stores, the faults left pending, and how it is judged. */
 interface LockState {
@@ -201,6 +207,7 @@ export default defineScenario<LockParams, LockState>({
     };
     const resource = mutant === 'no-fencing' ? new UnfencedResource(() => world.now()) : new FencedResource(() => world.now());
     const keys = keyNames(p);
+    const flaws = withLockFlaws(mutant);
 
     for (const name of processNames(p)) {
       world.spawn(name, async (env) => {
@@ -224,7 +231,7 @@ export default defineScenario<LockParams, LockState>({
                   await env.sleep(p.stepMs, signal).catch(() => undefined);
                 }
               },
-              { env, ttlMs: p.ttlMs, acquireTimeoutMs: 4 * p.ttlMs, backoff: { minMs: 5, maxMs: Math.max(5, Math.floor(p.ttlMs / 4)) } },
+              { env, ttlMs: p.ttlMs, acquireTimeoutMs: 4 * p.ttlMs, backoff: { minMs: 5, maxMs: Math.max(5, Math.floor(p.ttlMs / 4)) }, ...(flaws === undefined ? {} : { flaws }) },
             );
           } catch (error) {
             // Losing a lease or waiting too long is part of the game; anything else is a bug.
@@ -236,7 +243,7 @@ export default defineScenario<LockParams, LockState>({
     return state;
   },
 
-  invariants: [leaseExclusion, leaseContract, fencing, progress].map((checker) => feed(checker, lockInputs)),
+  invariants: [...[leaseExclusion, leaseContract, fencing, progress].map((checker) => feed(checker, lockInputs)), leaseBelief],
 
   teardown(_world, { locks }) {
     locks.close();

@@ -43,6 +43,7 @@ export { defineScenario, type Scenario, type Invariant, type CheckContext, type 
 export { runScenario, replayCommand, resolveParams, validateSeed, InputError, type RunOptions, type RunResult, type RunStatus } from './scenario/run.js';
 export { loadScenario, builtInScenarioNames, loadBuiltInScenarios } from './scenario/registry.js';
 export { runCampaign, mergeCampaigns, parseShard, type CampaignOptions, type CampaignResult, type CampaignFailure } from './scenario/fuzz.js';
+export { triageFailures, type TriagedBug } from './scenario/triage.js';
 export { shrinkFailure, type ShrinkRequest, type ShrinkOutcome } from './scenario/shrink.js';
 export { checkMutants } from './scenario/mutant-check.js';
 export { checkDeterminism, type DeterminismVerdict } from './scenario/determinism.js';

@@ -13,4 +13,10 @@ export interface Violation {
   readonly eventSeq?: number;
   /** The process incarnation involved, when there is one. */
   readonly pid?: string;
+  /**
+   * The kind of operation that caused it, when the checker knows (`release`, `grant`, `renewal`...):
+   * short and free of seeds, times and names, so failures of one cause share it (campaign triage
+   * groups by it). The message names the operation itself: who did it, when, to what.
+   */
+  readonly operation?: string;
 }

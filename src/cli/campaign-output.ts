@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CampaignFailure, CampaignResult } from '../scenario/fuzz.js';
+import type { TriagedBug } from '../scenario/triage.js';
 import { replayCommand } from '../scenario/run.js';
 import { formatSwarm } from '../sim/fault-kinds/swarm.js';
 import { plural } from './format.js';
@@ -61,5 +62,39 @@ export function describeFailure(failure: CampaignFailure): string[] {
     );
   }
   lines.push(`  original: ${failure.replay}`);
+  return lines;
+}
+
+/** Writes each triaged bug's shrunk plan, and returns the bugs with their replay commands. */
+export async function writeBugPlans(result: CampaignResult, dir: string): Promise<TriagedBug[]> {
+  const bugs: TriagedBug[] = [];
+  for (const [index, bug] of (result.bugs ?? []).entries()) {
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `${campaignBaseName(result)}-bug-${index + 1}.plan.json`);
+    await writeFile(path, JSON.stringify(bug.shrunk.plan, null, 2) + '\n');
+    const replay = replayCommand(result.scenarioReference ?? result.scenario, bug.firstSeed, {
+      params: bug.shrunk.params,
+      planPath: path,
+      ...(result.mutant === undefined ? {} : { mutant: result.mutant }),
+    });
+    bugs.push({ ...bug, replay });
+  }
+  return bugs;
+}
+
+/** The triage table: one row per distinct bug, then its first message and replay command. */
+export function describeBugs(bugs: readonly TriagedBug[]): string[] {
+  if (bugs.length === 0) return [];
+  const lines = [`distinct bugs: ${bugs.length}`];
+  const width = Math.max(...bugs.map((bug) => bug.signature.length), 'signature'.length);
+  lines.push(`  ${'#'.padEnd(3)} ${'signature'.padEnd(width)}  ${'count'.padStart(5)}  ${'first seed'.padStart(10)}  shrunk plan`);
+  for (const [index, bug] of bugs.entries()) {
+    const plan = bug.shrunk.plan.length === 0 ? 'no faults' : bug.shrunk.plan.map((fault) => `${fault.kind}${fault.target === undefined ? '' : ' ' + fault.target}@${fault.at}`).join(', ');
+    lines.push(`  ${String(index + 1).padEnd(3)} ${bug.signature.padEnd(width)}  ${String(bug.count).padStart(5)}  ${String(bug.firstSeed).padStart(10)}  ${plan}`);
+  }
+  for (const [index, bug] of bugs.entries()) {
+    lines.push(`  bug ${index + 1}: ${bug.message}`);
+    if (bug.replay !== undefined) lines.push(`    replay: ${bug.replay}`);
+  }
   return lines;
 }

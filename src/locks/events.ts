@@ -16,6 +16,8 @@ type LeaseTiming = { readonly expiresInMs: number; readonly effectAgoMs: number 
 
 export type LeaseEvent =
   | { readonly kind: 'lease.granted'; readonly data: LeaseFields & LeaseTiming }
+  /** The store refused an acquisition: someone else held the key. */
+  | { readonly kind: 'lease.refused'; readonly data: { readonly key: string; readonly owner: string } }
   /** `remainingBeforeMs`: the old lease's time left when the call reached the store (negative: already expired). */
   | { readonly kind: 'lease.renewed'; readonly data: LeaseFields & LeaseTiming & { readonly remainingBeforeMs: number } }
   /** Before the release call: a release takes effect no earlier than this. */
@@ -28,6 +30,12 @@ type LockFields = { readonly backend: string; readonly key: string; readonly own
 
 export type LockEvent =
   | { readonly kind: 'lock.acquired'; readonly data: LockFields & { readonly token: number; readonly expiresAt: number } }
+  /**
+   * The holder's belief after an acquire or a renewal: "I hold this lease until my clock reads
+   * `untilMs`". `sentAtMs` is when the call that got the answer was sent and `nowMs` the reading when
+   * the belief was formed, both on the holder's clock, so a checker can place all three on true time.
+   */
+  | { readonly kind: 'lock.belief'; readonly data: LockFields & { readonly token: number; readonly untilMs: number; readonly sentAtMs: number; readonly nowMs: number } }
   /** A store call failed; `token` is there once the lease is held (a failed release). */
   | { readonly kind: 'lock.error'; readonly data: LockFields & { readonly op: 'acquire' | 'renew' | 'release'; readonly token?: number; readonly error: string } }
   | { readonly kind: 'lock.timeout'; readonly data: LockFields & { readonly waitedMs: number } }
@@ -44,6 +52,7 @@ export type ResourceEvent = {
 
 export const leaseEvents: EventFamily<LeaseEvent> = eventFamily<LeaseEvent>({
   'lease.granted': true,
+  'lease.refused': true,
   'lease.renewed': true,
   'lease.releasing': true,
   'lease.released': true,
@@ -51,6 +60,7 @@ export const leaseEvents: EventFamily<LeaseEvent> = eventFamily<LeaseEvent>({
 
 export const lockEvents: EventFamily<LockEvent> = eventFamily<LockEvent>({
   'lock.acquired': true,
+  'lock.belief': true,
   'lock.error': true,
   'lock.timeout': true,
   'lock.lost': true,

@@ -9,7 +9,7 @@
  * can place each decision on the trace's one virtual time whatever clock the store judges by, even
  * when the caller was paused between the decision and the answer.
  *
- * Events: `lease.granted`, `lease.renewed` (with `remainingBeforeMs`: the old lease's time left when
+ * Events: `lease.granted`, `lease.refused` (an acquisition the store said no to), `lease.renewed` (with `remainingBeforeMs`: the old lease's time left when
  * the call reached the store, negative when it had already expired), `lease.releasing` (before the
  * call: a release takes effect no earlier than this) and `lease.released` (with the store's answer).
  */
@@ -34,6 +34,7 @@ export function tracedLock(backend: LockBackend, env: Env, judgeNow: () => numbe
     async tryAcquire(key, owner, ttlMs) {
       const lease = await backend.tryAcquire(key, owner, ttlMs);
       if (lease !== null) leaseEvents.emit(env, { kind: 'lease.granted', data: { ...leaseFields(lease), ...timing(lease, ttlMs) } });
+      else leaseEvents.emit(env, { kind: 'lease.refused', data: { key, owner } });
       return lease;
     },
     async renew(lease, ttlMs) {

@@ -27,6 +27,18 @@ export interface WithLockOptions {
   readonly acquireTimeoutMs?: number;
   /** Waits between attempts, default `{ minMs: 5, maxMs: 500 }`. */
   readonly backoff?: BackoffOptions;
+  /** Deliberate flaws for the mutant catalogue (`src/locks/mutants.ts`); never set in production. */
+  readonly flaws?: WithLockFlaws;
+}
+
+/**
+ * Where a flawed `withLock` counts a lease's expiry from: `answered` (when the answer came back:
+ * later than the store's start of the lease, so it believes it holds the lease after the store
+ * would give it to someone else) or `first-try` (when it began trying to acquire: earlier, so it
+ * drops leases it still holds). The correct moment is when the successful call was sent.
+ */
+export interface WithLockFlaws {
+  readonly expiryFrom?: 'answered' | 'first-try';
 }
 
 /** The work done under the lock. `signal` aborts (with a `LockLostError`) if the lease is lost. */
@@ -45,6 +57,26 @@ interface Holding {
   lease: Lease;
   /** When the lease lapses by the caller's clock, unless renewed. */
   localExpiresAt: number;
+  /** When the call that got the current lease was sent, by the caller's clock. */
+  sentAt: number;
+}
+
+/** The moment expiry is counted from: when the successful call was sent, unless a mutant says otherwise. */
+function expiryBase(options: WithLockOptions, sentAt: number, firstTryAt: number): number {
+  switch (options.flaws?.expiryFrom) {
+    case 'answered':
+      return options.env.now();
+    case 'first-try':
+      return firstTryAt;
+    default:
+      return sentAt;
+  }
+}
+
+/** Writes the holder's belief into the log: until when it counts on the lease, and from which call. */
+function recordBelief(backend: LockBackend, holding: Holding, env: Env): void {
+  const { key, owner, token } = holding.lease;
+  lockEvents.emit(env, { kind: 'lock.belief', data: { backend: backend.name, key, owner, token, untilMs: holding.localExpiresAt, sentAtMs: holding.sentAt, nowMs: env.now() } });
 }
 
 /**
@@ -59,6 +91,7 @@ export async function withLock<T>(backend: LockBackend, key: string, owner: stri
 
   const holding = await acquire(backend, key, owner, options);
   lockEvents.emit(env, { kind: 'lock.acquired', data: { backend: backend.name, key, owner, token: holding.lease.token, expiresAt: holding.lease.expiresAt } });
+  recordBelief(backend, holding, env);
   const lost = new AbortController();
   const done = new AbortController();
   // Whole milliseconds, rounded down so renewals come early rather than late.
@@ -82,7 +115,7 @@ async function acquire(backend: LockBackend, key: string, owner: string, options
     const sentAt = env.now();
     try {
       const lease = await backend.tryAcquire(key, owner, ttlMs);
-      if (lease !== null) return { lease, localExpiresAt: sentAt + ttlMs };
+      if (lease !== null) return { lease, sentAt, localExpiresAt: expiryBase(options, sentAt, startedAt) + ttlMs };
     } catch (error) {
       // Bad configuration and corrupt state will not heal by retrying; everything else may.
       if (error instanceof LockConfigError || error instanceof LockStateCorruptError) throw error;
@@ -147,7 +180,9 @@ async function keepRenewed(backend: LockBackend, holding: Holding, options: With
     }
     if (answer.lease === null) return lose('taken over or expired');
     holding.lease = answer.lease;
-    holding.localExpiresAt = sentAt + ttlMs;
+    holding.sentAt = sentAt;
+    holding.localExpiresAt = expiryBase(options, sentAt, sentAt) + ttlMs;
+    recordBelief(backend, holding, env);
     nextRenewAt = env.now() + intervalMs;
   }
 }

@@ -9,6 +9,7 @@
  * Sharding splits the seed space deterministically: shard i of n runs seeds `from + k·n + (i − 1)`,
  * so n machines run disjoint seeds and `simrun merge` adds their results up.
  */
+import { triageFailures, type TriagedBug } from './triage.js';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../env/errors.js';
 import { realPerformanceNow } from '../sim/globals.js';
@@ -101,6 +102,8 @@ export interface CampaignResult {
   /** For each fault kind: how many times it fired, and in how many failing runs. */
   readonly faultKinds: Readonly<Record<string, { readonly fired: number; readonly inFailingRuns: number }>>;
   readonly failures: readonly CampaignFailure[];
+  /** With `keepGoing`: the failures grouped into distinct bugs (`triage.ts`), most frequent first. */
+  readonly bugs?: readonly TriagedBug[];
   /** With several locks: seeds whose verdict differed between backends. */
   readonly lockDisagreements?: readonly { readonly seed: number; readonly verdicts: Readonly<Record<string, string>> }[];
 }
@@ -222,6 +225,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     }
   }
 
+  const bugs = options.keepGoing && failing.length > 0 ? await triageFailures(failing, { scenario, ...(options.params === undefined ? {} : { params: options.params }), ...(options.mutant === undefined ? {} : { mutant: options.mutant }), ...(options.maxShrinkRuns === undefined ? {} : { maxShrinkRuns: options.maxShrinkRuns }), shrink: options.shrink ?? true }) : undefined;
+
   let lockDisagreements: CampaignResult['lockDisagreements'];
   if (locks !== undefined && locks.length > 1) {
     const bySeed = new Map<number, Record<string, string>>();
@@ -249,6 +254,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     runsPerSec: seedRuns.length / Math.max(wallMs / 1000, 1e-3),
     faultKinds,
     failures: failuresOut,
+    ...(bugs === undefined ? {} : { bugs }),
     ...(lockDisagreements === undefined ? {} : { lockDisagreements }),
   };
 }

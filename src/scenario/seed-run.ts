@@ -19,6 +19,13 @@ export interface SeedTask {
   readonly lock?: string;
 }
 
+/** One cause of a failure: what triage groups failures by. */
+export interface FailureCause {
+  readonly invariant: string;
+  readonly operation?: string;
+  readonly message: string;
+}
+
 export interface SeedRun {
   readonly seed: number;
   readonly lock?: string;
@@ -26,6 +33,8 @@ export interface SeedRun {
   /** Names of the invariants violated, in order of first violation. */
   readonly invariants: readonly string[];
   readonly firstViolation?: { readonly invariant: string; readonly message: string; readonly atMs?: number };
+  /** Each distinct cause the run showed (invariant, and the operation that broke it when the checker names one), in order, with its first message. */
+  readonly causes: readonly FailureCause[];
   readonly error?: string;
   readonly traceHash: string;
   readonly plan: readonly Fault[];
@@ -59,12 +68,18 @@ export async function runSeedTask(task: SeedTask): Promise<SeedRun> {
     }
   }
   const invariants = [...new Set(result.violations.map((violation) => violation.invariant))];
+  const causes = new Map<string, FailureCause>();
+  for (const violation of result.violations) {
+    const id = `${violation.invariant}\u0000${violation.operation ?? ''}`;
+    if (!causes.has(id)) causes.set(id, { invariant: violation.invariant, ...(violation.operation === undefined ? {} : { operation: violation.operation }), message: violation.message });
+  }
   const first = result.violations[0];
   return {
     seed: task.seed,
     ...(task.lock === undefined ? {} : { lock: task.lock }),
     status: result.status,
     invariants,
+    causes: [...causes.values()],
     ...(first === undefined ? {} : { firstViolation: { invariant: first.invariant, message: first.message, ...(first.atMs === undefined ? {} : { atMs: first.atMs - result.epochMs }) } }),
     ...(result.status === 'harness-error' ? { error: `${result.error.name}: ${result.error.message}` } : {}),
     traceHash: result.traceHash,

@@ -76,3 +76,28 @@ describe('tick-at-least-once', () => {
     expect(checkTickAtLeastOnce({ ...good, runs: [long, run(3, 'server-2#1', 5)] }, ticks, bound, window)).toEqual([]);
   });
 });
+
+describe('tick-at-least-once on a daily schedule', () => {
+  const DAY = 86_400_000;
+  const HOUR = 3_600_000;
+  const dailyTicks = [T0 + 3 * HOUR, T0 + 27 * HOUR];
+  const dailyWindow = { fromMs: T0, toMs: T0 + 2 * DAY };
+  const first = { ...run(0, 'server-1#1', 1), tick: dailyTicks[0] as number, startedAt: dailyTicks[0] as number, endedAt: (dailyTicks[0] as number) + 1_000 };
+  const pauseAt8h = { kind: 'pause' as const, server: 'server-1', from: T0 + 8 * HOUR, to: T0 + 8 * HOUR + 10_001 };
+
+  test('a pause 19 hours before the tick excuses the server it deferred', () => {
+    const history: CronHistory = { runs: [first], lives: [{ server: 'server-1', pid: 'server-1#1', from: T0 }], disturbances: [pauseAt8h] };
+    expect(checkTickAtLeastOnce(history, dailyTicks, bound, dailyWindow)).toEqual([]);
+  });
+
+  test('another server, never paused while it waited, had to run it', () => {
+    const history: CronHistory = { runs: [first], lives, disturbances: [pauseAt8h] };
+    expect(checkTickAtLeastOnce(history, dailyTicks, bound, dailyWindow).map((v) => v.atMs)).toEqual([dailyTicks[1]]);
+  });
+
+  test('a pause before the previous tick does not excuse the next one', () => {
+    const early = { ...pauseAt8h, from: T0 + HOUR, to: T0 + HOUR + 10_001 };
+    const history: CronHistory = { runs: [first], lives: [{ server: 'server-1', pid: 'server-1#1', from: T0 }], disturbances: [early] };
+    expect(checkTickAtLeastOnce(history, dailyTicks, bound, dailyWindow).map((v) => v.atMs)).toEqual([dailyTicks[1]]);
+  });
+});

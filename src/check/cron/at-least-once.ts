@@ -5,7 +5,10 @@
  * instant (clock skew either way, lock-call latency, the misfire grace) and `holdMs` the longest a
  * lock can outlive the last word of its holder (`max(ttl, lockAtMostFor, lockAtLeastFor)` plus skew for
  * caller-clock stores), a tick T must have run unless
- * - no server incarnation was alive and unpaused throughout [T - spreadMs, T + spreadMs];
+ * - no server incarnation was alive throughout [T - spreadMs, T + spreadMs] and unpaused throughout its
+ *   wait for T, [P - spreadMs, T + spreadMs] with P the tick before T (or the window's start). A pause
+ *   defers every timer the server awaits, so a pause anywhere in its wait, even hours before T on a
+ *   daily schedule, makes it wake late and rightly skip T once the delay passes the misfire grace;
  * - a server crashed or was paused at some time in [T - holdMs - spreadMs, T + spreadMs] (for a pause,
  *   counting from its end): its lock may still have been held, so every other server skipped T;
  * - a run of the task was in progress at T (the previous run is long; runs never overlap);
@@ -26,23 +29,27 @@ export interface LivenessBound {
 export function checkTickAtLeastOnce(history: CronHistory, ticks: readonly number[], bound: LivenessBound, window: { readonly fromMs: number; readonly toMs: number }): Violation[] {
   const ran = new Set(history.runs.map((run) => run.tick));
   const violations: Violation[] = [];
-  for (const tick of ticks) {
-    if (ran.has(tick)) continue;
-    if (tick < window.fromMs + bound.spreadMs || tick > window.toMs - bound.spreadMs) continue;
-    if (!someServerAlive(history, tick - bound.spreadMs, tick + bound.spreadMs)) continue;
-    if (disturbedNear(history, tick, bound)) continue;
-    if (runInProgress(history, tick, bound.spreadMs)) continue;
+  const ordered = [...ticks].sort((a, b) => a - b);
+  ordered.forEach((tick, index) => {
+    if (ran.has(tick)) return;
+    if (tick < window.fromMs + bound.spreadMs || tick > window.toMs - bound.spreadMs) return;
+    const waitFrom = (ordered[index - 1] ?? window.fromMs) - bound.spreadMs;
+    if (!someServerReady(history, tick, waitFrom, bound.spreadMs)) return;
+    if (disturbedNear(history, tick, bound)) return;
+    if (runInProgress(history, tick, bound.spreadMs)) return;
     violations.push({ invariant: TICK_AT_LEAST_ONCE, message: `tick ${isoInstant(tick)} never ran, though servers were alive and undisturbed around it`, atMs: tick });
-  }
+  });
   return violations;
 }
 
-function someServerAlive(history: CronHistory, from: number, to: number): boolean {
+/** Some incarnation was alive around `tick` and its server was never paused while it waited for it. */
+function someServerReady(history: CronHistory, tick: number, waitFrom: number, spreadMs: number): boolean {
+  const to = tick + spreadMs;
   return history.lives.some(
     (life) =>
-      life.from <= from &&
+      life.from <= tick - spreadMs &&
       (life.to ?? Infinity) >= to &&
-      !history.disturbances.some((d) => d.kind === 'pause' && d.server === life.server && d.from <= to && d.to >= from),
+      !history.disturbances.some((d) => d.kind === 'pause' && d.server === life.server && d.from <= to && d.to >= waitFrom),
   );
 }
 

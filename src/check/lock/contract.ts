@@ -25,6 +25,7 @@ export function checkLeaseContract(history: LockHistory, options: { readonly tol
         violations.push({
           invariant: LEASE_CONTRACT,
           message: `key "${event.key}": token ${event.token} granted to ${event.owner}, not above token ${clash.token} granted earlier to ${clash.owner}: fencing cannot tell them apart`,
+          operation: 'grant without a higher token',
           ...at,
         });
       }
@@ -33,6 +34,7 @@ export function checkLeaseContract(history: LockHistory, options: { readonly tol
       violations.push({
         invariant: LEASE_CONTRACT,
         message: `key "${event.key}": token ${event.token} of ${event.owner} renewed ${-event.remainingBeforeMs} ms after it expired: an expired lease came back to life`,
+        operation: 'renewal of an expired lease',
         ...at,
       });
     }

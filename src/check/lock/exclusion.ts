@@ -20,7 +20,12 @@ interface LiveLease {
   readonly grantOrder: number;
   endMs: number;
   releasingAt?: number;
+  /** When the store granted it (true time). */
+  readonly startT: number;
 }
+
+/** A true instant as the time of day in UTC, `00:01:12.004`, the way a person reads a trace. */
+const timeOfDay = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
 
 const idOf = (event: StoreAnswer): string => `${event.key}\u0000${event.owner}\u0000${event.token}`;
 
@@ -28,14 +33,24 @@ export function checkLeaseExclusion(history: LockHistory, options: { readonly to
   const violations: Violation[] = [];
   const live = new Map<string, Map<string, LiveLease>>();
   const reported = new Set<string>();
-  const report = (event: StoreAnswer, other: LiveLease, what: string): void => {
+  /** The latest successful release on each key: a release by one lease that ends another is the cause of what follows. */
+  const lastRelease = new Map<string, StoreAnswer>();
+  const report = (event: StoreAnswer, other: LiveLease, what: 'granted' | 'renewed'): void => {
     const pair = `${idOf(event)}\u0001${other.owner}\u0000${other.token}`;
     if (reported.has(pair)) return;
     reported.add(pair);
     const leftMs = other.endMs - event.effectT;
+    const release = lastRelease.get(event.key);
+    // A release by someone else's lease, after the live one began, freed it: that release is the cause.
+    const freedBy = release !== undefined && (release.owner !== other.owner || release.token !== other.token) && release.effectT >= other.startT ? release : undefined;
+    const cause =
+      freedBy === undefined
+        ? ''
+        : ` (the release by ${freedBy.owner} of token ${freedBy.token} at ${timeOfDay(freedBy.effectT)} freed token ${other.token} held by ${other.owner})`;
     violations.push({
       invariant: LEASE_EXCLUSION,
-      message: `key "${event.key}": ${what} token ${event.token} for ${event.owner} while token ${other.token} of ${other.owner} still had ${leftMs} ms left`,
+      operation: freedBy !== undefined ? 'release of a lease not held' : what === 'granted' ? 'grant over a live lease' : 'renewal over a newer lease',
+      message: `key "${event.key}": ${what} token ${event.token} for ${event.owner} while token ${other.token} of ${other.owner} still had ${leftMs} ms left${cause}`,
       atMs: event.effectT,
       eventSeq: event.seq,
       pid: event.pid,
@@ -51,7 +66,7 @@ export function checkLeaseExclusion(history: LockHistory, options: { readonly to
     switch (event.kind) {
       case 'granted': {
         for (const [otherId, other] of leases) if (otherId !== id && other.endMs > event.effectT + options.toleranceMs) report(event, other, 'granted');
-        leases.set(id, { owner: event.owner, token: event.token, grantOrder: order, endMs: event.t + (event.expiresInMs ?? 0) });
+        leases.set(id, { owner: event.owner, token: event.token, grantOrder: order, endMs: event.t + (event.expiresInMs ?? 0), startT: event.effectT });
         break;
       }
       case 'renewed': {
@@ -61,7 +76,7 @@ export function checkLeaseExclusion(history: LockHistory, options: { readonly to
           if (otherId !== id && (lease === undefined || other.grantOrder > lease.grantOrder) && other.endMs > event.effectT + options.toleranceMs) report(event, other, 'renewed');
         }
         const endMs = event.t + (event.expiresInMs ?? 0);
-        if (lease === undefined) leases.set(id, { owner: event.owner, token: event.token, grantOrder: order, endMs });
+        if (lease === undefined) leases.set(id, { owner: event.owner, token: event.token, grantOrder: order, endMs, startT: event.effectT });
         else lease.endMs = endMs;
         break;
       }
@@ -72,6 +87,7 @@ export function checkLeaseExclusion(history: LockHistory, options: { readonly to
       }
       case 'released': {
         const lease = leases.get(id);
+        if (event.released === true) lastRelease.set(event.key, event);
         if (lease !== undefined && event.released === true) lease.endMs = Math.min(lease.endMs, lease.releasingAt ?? event.t);
         break;
       }

@@ -54,6 +54,8 @@ export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory 
   const writes: ResourceWrite[] = [];
   for (const event of trace) {
     if (leaseEvents.is(event)) {
+      // A refusal changes nothing the store holds: the exclusion and contract checks need only what it granted.
+      if (event.kind === 'lease.refused') continue;
       const { key, owner, token } = event.data;
       const base = { kind: leaseKindOf(event.kind), t: event.t, seq: event.seq, pid: event.pid, key, owner, token };
       switch (event.kind) {

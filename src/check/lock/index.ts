@@ -4,3 +4,4 @@ export { checkLeaseExclusion, leaseExclusion } from './exclusion.js';
 export { checkLeaseContract, leaseContract } from './contract.js';
 export { checkFencing, fencing } from './fencing.js';
 export { checkProgress, progress } from './progress.js';
+export { checkLeaseBelief, leaseBelief } from './lease-belief.js';

@@ -12,7 +12,7 @@ import { writeRunResult } from '../../report/result-file.js';
 import { defaultReportPath, writeReport, writeRunReport } from '../../report/report-file.js';
 import { loadScenario } from '../../scenario/registry.js';
 import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
-import { describeFailure, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
+import { describeBugs, describeFailure, writeBugPlans, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { parseAssignments, plural } from '../format.js';
 
@@ -136,7 +136,9 @@ export default class FuzzCommand extends SimrunCommand {
         ...(reportPath === undefined ? {} : { reportPath: basename(reportPath) }),
       });
     }
-    const campaign: CampaignResult = { ...result, failures };
+    const bugs = result.bugs === undefined ? undefined : await writeBugPlans(result, flags['out-dir']);
+    if (bugs !== undefined) for (const line of describeBugs(bugs)) this.log(line);
+    const campaign: CampaignResult = { ...result, failures, ...(bugs === undefined ? {} : { bugs }) };
     const resultPath = await writeCampaign(campaign, flags['out-dir']);
     this.log(`result: ${resultPath}`);
     if (flags.report) this.log(`report: ${await writeReport({ kind: 'campaign', result: campaign }, defaultReportPath(resultPath))}`);

@@ -30,6 +30,8 @@ export type BucketEvent =
   /** The publish found an output already there: someone committed first (harmless). */
   | { readonly kind: 'bucket.commit.duplicate'; readonly data: { readonly file: string; readonly token: number } }
   | { readonly kind: 'bucket.commit'; readonly data: { readonly file: string; readonly token: number; readonly minutes: number } }
+  /** An attempt at the commit step begins: the worker has checked its lease is not known lost, and asks the fence next. */
+  | { readonly kind: 'bucket.commit.begin'; readonly data: { readonly file: string; readonly token: number; readonly attempt: number } }
   /** The incarnation's statistics after a multiple of 5 commits (also printed as a line). */
   | { readonly kind: 'bucket.stats'; readonly data: { readonly n: number; readonly total: number; readonly sumSquares: number } }
   /** The input was moved to `processed/`. */
@@ -61,6 +63,7 @@ export const bucketEvents: EventFamily<BucketEvent> = eventFamily<BucketEvent>({
   'bucket.retry': true,
   'bucket.commit.duplicate': true,
   'bucket.commit': true,
+  'bucket.commit.begin': true,
   'bucket.stats': true,
   'bucket.done': true,
   'bucket.fenced': true,

@@ -1,0 +1,87 @@
+/**
+ * What the trace knows of each machine's clock: every skew set (`process.skew`, an absolute offset
+ * from true time) and every drift set (`process.drift`, a rate error). A checker that places a
+ * process's clock readings on true time uses the reading and the event's true time together, which
+ * is exact while the clock keeps its offset; `allowanceMs` is how far that can be off over an
+ * interval: the offset steps taken in it, plus what the drift in force can add over its length.
+ */
+import { processEvents } from '../sim/events.js';
+import { processName } from '../sim/process-id.js';
+import type { TraceEvent } from '../sim/trace.js';
+
+interface ClockChange {
+  readonly t: number;
+  /** The offset step this change made (skew sets), ms. */
+  readonly stepMs: number;
+  /** The drift in force after it, ppm. */
+  readonly driftPpm: number;
+  /** The offset in force after it, ms. */
+  readonly skewMs: number;
+}
+
+export interface ClockChanges {
+  /** How far a reading placed on true time as `t + (reading − clock(t))` can be off over `[fromMs, toMs]`, for machine `name`. */
+  allowanceMs(name: string, fromMs: number, toMs: number): number;
+  /**
+   * The latest true time, no later than `notAfterT`, at which machine `name`'s clock read `reading`
+   * (by its offsets, drift aside): where a reading taken before a clock step belongs on true time.
+   */
+  trueTimeOf(name: string, reading: number, notAfterT: number): number;
+  /** The largest offset from true time machine `name`'s clock had at any time in `[fromMs, toMs]`, ms (drift aside). */
+  largestSkewMs(name: string, fromMs: number, toMs: number): number;
+}
+
+export function clockChangesOf(trace: readonly TraceEvent[]): ClockChanges {
+  const byMachine = new Map<string, ClockChange[]>();
+  const skew = new Map<string, number>();
+  const drift = new Map<string, number>();
+  for (const event of trace) {
+    if (!processEvents.is(event)) continue;
+    if (event.kind !== 'process.skew' && event.kind !== 'process.drift') continue;
+    const name = processName(event.pid);
+    const changes = byMachine.get(name) ?? [];
+    byMachine.set(name, changes);
+    if (event.kind === 'process.skew') {
+      changes.push({ t: event.t, stepMs: Math.abs(event.data.skewMs - (skew.get(name) ?? 0)), driftPpm: drift.get(name) ?? 0, skewMs: event.data.skewMs });
+      skew.set(name, event.data.skewMs);
+    } else {
+      drift.set(name, event.data.driftPpm);
+      changes.push({ t: event.t, stepMs: 0, driftPpm: event.data.driftPpm, skewMs: skew.get(name) ?? 0 });
+    }
+  }
+  return {
+    allowanceMs(name, fromMs, toMs) {
+      const changes = byMachine.get(name) ?? [];
+      let steps = 0;
+      let worstDrift = 0;
+      for (const change of changes) {
+        if (change.t <= toMs) worstDrift = change.t < fromMs ? Math.abs(change.driftPpm) : Math.max(worstDrift, Math.abs(change.driftPpm));
+        if (change.t >= fromMs && change.t <= toMs) steps += change.stepMs;
+      }
+      // One ms for the rounding of every clock reading.
+      return steps + Math.ceil((worstDrift * Math.max(0, toMs - fromMs)) / 1_000_000) + 1;
+    },
+    largestSkewMs(name, fromMs, toMs) {
+      let largest = 0;
+      let current = 0;
+      for (const change of byMachine.get(name) ?? []) {
+        if (change.t > toMs) break;
+        if (change.t < fromMs) current = change.skewMs;
+        else largest = Math.max(largest, Math.abs(change.skewMs));
+      }
+      return Math.max(largest, Math.abs(current));
+    },
+    trueTimeOf(name, reading, notAfterT) {
+      const changes = (byMachine.get(name) ?? []).filter((change) => change.t <= notAfterT);
+      // Walk the offsets back from the latest: the reading belongs to the first segment that contains it.
+      let segmentEnd = notAfterT;
+      for (let index = changes.length - 1; index >= 0; index -= 1) {
+        const change = changes[index] as ClockChange;
+        const t = reading - change.skewMs;
+        if (t >= change.t && t <= segmentEnd) return t;
+        segmentEnd = change.t;
+      }
+      return Math.min(segmentEnd, reading);
+    },
+  };
+}
