@@ -27,6 +27,11 @@ export interface WithLockOptions {
   readonly acquireTimeoutMs?: number;
   /** Waits between attempts, default `{ minMs: 5, maxMs: 500 }`. */
   readonly backoff?: BackoffOptions;
+  /**
+   * Asked before each attempt; `false` skips the attempt and waits as after a refusal. A waiting
+   * line (`wait-queue.ts`) answers here whether the caller's turn has come.
+   */
+  readonly mayAttempt?: () => Promise<boolean>;
 }
 
 /** The work done under the lock. `signal` aborts (with a `LockLostError`) if the lease is lost. */
@@ -79,10 +84,12 @@ async function acquire(backend: LockBackend, key: string, owner: string, options
   const startedAt = env.now();
   let lastError: unknown;
   for (let attempt = 0; ; attempt += 1) {
-    const sentAt = env.now();
     try {
-      const lease = await backend.tryAcquire(key, owner, ttlMs);
-      if (lease !== null) return { lease, localExpiresAt: sentAt + ttlMs };
+      if (options.mayAttempt === undefined || (await options.mayAttempt())) {
+        const sentAt = env.now();
+        const lease = await backend.tryAcquire(key, owner, ttlMs);
+        if (lease !== null) return { lease, localExpiresAt: sentAt + ttlMs };
+      }
     } catch (error) {
       // Bad configuration and corrupt state will not heal by retrying; everything else may.
       if (error instanceof LockConfigError || error instanceof LockStateCorruptError) throw error;
