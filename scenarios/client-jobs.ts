@@ -10,12 +10,13 @@
  *   retry them; it fails loudly instead), pauses or skews beyond those bounds (a lease lock on a plain
  *   file cannot fence a writer that wakes after its lease was taken over).
  * - Invariants: the output is exactly k whole texts for k successful jobs; every job succeeded or was
- *   reported failed; one client's jobs never overlapped; different clients' jobs did.
+ *   reported failed; one client's jobs never overlapped, and ran in the order they were queued (the
+ *   tickets of the client's waiting line in the lock store); different clients' jobs did overlap.
  */
 import { z } from 'zod';
 import { errorCode } from '../src/env/fs.js';
 import { feed } from '../src/check/checker.js';
-import { clientsInParallel, everyJobReported, oneJobPerClient, outputWholeTexts } from '../src/check/client-jobs/index.js';
+import { clientsInParallel, everyJobReported, firstQueuedFirstRun, oneJobPerClient, outputWholeTexts } from '../src/check/client-jobs/index.js';
 import { attemptsFromTrace, type ClientJobsHistory, type ExpectedJob } from '../src/check/client-jobs/history.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
@@ -60,7 +61,7 @@ function expectedJobs(p: Params): ExpectedJob[] {
 }
 
 /** Mutants a default run (one client) can expose; `global-lock` needs two clients, so it is not among them. */
-const DECLARED_MUTANTS: readonly ClientJobsMutantName[] = ['no-lock', 'partial-text-kept', 'crash-blocks-queue'];
+const DECLARED_MUTANTS: readonly ClientJobsMutantName[] = ['no-lock', 'partial-text-kept', 'crash-blocks-queue', 'backoff-order'];
 
 /** What one run keeps: its lock stores. */
 interface ClientJobsState {
@@ -113,7 +114,7 @@ export default defineScenario<Params, ClientJobsState>({
     const state: ClientJobsState = { locks: new SimLocks(world) };
     for (const job of expectedJobs(p)) {
       world.spawn(job.process, async (env) => {
-        const lock = state.locks.create(p.lock, env);
+        const stores = { lock: state.locks.create(p.lock, env), queue: state.locks.createQueue(p.lock, env) };
         const options: ClientJobOptions = {
           client: job.client,
           job: job.job,
@@ -124,12 +125,12 @@ export default defineScenario<Params, ClientJobsState>({
           ttlMs: p.ttlMs,
           backoff: { minMs: 5, maxMs: p.backoffMsMax },
         };
-        const design = mutant === undefined ? undefined : clientJobsMutants[mutant as ClientJobsMutantName].design(env, lock, options);
-        await runClientJob(env, lock, options, design);
+        const design = mutant === undefined ? undefined : clientJobsMutants[mutant as ClientJobsMutantName].design(env, stores, options);
+        await runClientJob(env, stores, options, design);
       });
     }
     return state;
   },
-  invariants: [outputWholeTexts, everyJobReported, oneJobPerClient, clientsInParallel].map((checker) => feed(checker, clientJobsInputs)),
+  invariants: [outputWholeTexts, everyJobReported, oneJobPerClient, firstQueuedFirstRun, clientsInParallel].map((checker) => feed(checker, clientJobsInputs)),
   teardown: (_world, { locks }) => locks.close(),
 });

@@ -8,7 +8,7 @@ export { createFileLock, type FileLockOptions } from './file-lock.js';
 export { createSqliteLock, type SqliteLockOptions } from './sqlite-lock.js';
 export { createPostgresLock, validatePostgresUrl, type PostgresLockOptions } from './postgres-lock.js';
 export type { SqlClockOptions } from './sql-common.js';
-export { parseLockSpec, openLock, type LockSpec, type OpenLockOptions } from './lock-spec.js';
+export { parseLockSpec, openLock, openWaitQueue, type LockSpec, type OpenLockOptions } from './lock-spec.js';
 export { withLock, type WithLockOptions, type LockedWork } from './with-lock.js';
 export { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { leaseEvents, lockEvents, resourceEvents, type LeaseEvent, type LockEvent, type ResourceEvent } from './events.js';
@@ -16,3 +16,6 @@ export { FencedResource, findFenceViolations, type FencedOperation, type FenceVi
 export { withLockLatency, LockCallError, type LockLatencyOptions } from './sim-proxy.js';
 export { lockMutants, UnfencedResource, type LockMutant, type MutantContext } from './mutants.js';
 export { tracedLock } from './traced-lock.js';
+export { createMemoryWaitQueue, MemoryQueueState, type WaitQueue, type QueuePlace, type KeptPlace } from './wait-queue.js';
+export { createFileWaitQueue } from './file-wait-queue.js';
+export { createSqliteWaitQueue, createPostgresWaitQueue, type SqlQueueOptions } from './sql-wait-queue.js';

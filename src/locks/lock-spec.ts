@@ -20,6 +20,9 @@ import type { LockBackend } from './lock.js';
 import { createMemoryLock } from './memory-lock.js';
 import { createPostgresLock, validatePostgresUrl } from './postgres-lock.js';
 import { createSqliteLock } from './sqlite-lock.js';
+import { createFileWaitQueue } from './file-wait-queue.js';
+import { createPostgresWaitQueue, createSqliteWaitQueue } from './sql-wait-queue.js';
+import { createMemoryWaitQueue, type WaitQueue } from './wait-queue.js';
 
 /** A parsed lock spec, tagged by `kind`. */
 export type LockSpec =
@@ -117,5 +120,24 @@ export async function openLock(spec: string | LockSpec, env: Env, options: OpenL
       return createSqliteLock(parsed.path, clock);
     case 'postgres':
       return createPostgresLock(parsed.url, clock);
+  }
+}
+
+/**
+ * Opens the waiting lines (`wait-queue.ts`) kept in the store a spec names, for real mode, beside
+ * the locks `openLock` opens on the same spec: a `lock_queue` table in the SQL stores, `queue-*`
+ * directories in a lock directory.
+ */
+export async function openWaitQueue(spec: string | LockSpec, env: Env): Promise<WaitQueue> {
+  const parsed = typeof spec === 'string' ? parseLockSpec(spec) : spec;
+  switch (parsed.kind) {
+    case 'memory':
+      return createMemoryWaitQueue({ now: () => env.now() });
+    case 'file':
+      return createFileWaitQueue(env.fs, parsed.dir, { now: () => env.now() });
+    case 'sqlite':
+      return createSqliteWaitQueue(parsed.path);
+    case 'postgres':
+      return createPostgresWaitQueue(parsed.url);
   }
 }

@@ -29,6 +29,11 @@ export interface WithLockOptions {
   readonly backoff?: BackoffOptions;
   /** Deliberate flaws for the mutant catalogue (`src/locks/mutants.ts`); never set in production. */
   readonly flaws?: WithLockFlaws;
+  /**
+   * Asked before each attempt; `false` skips the attempt and waits as after a refusal. A waiting
+   * line (`wait-queue.ts`) answers here whether the caller's turn has come.
+   */
+  readonly mayAttempt?: () => Promise<boolean>;
 }
 
 /**
@@ -112,10 +117,12 @@ async function acquire(backend: LockBackend, key: string, owner: string, options
   const startedAt = env.now();
   let lastError: unknown;
   for (let attempt = 0; ; attempt += 1) {
-    const sentAt = env.now();
     try {
-      const lease = await backend.tryAcquire(key, owner, ttlMs);
-      if (lease !== null) return { lease, sentAt, localExpiresAt: expiryBase(options, sentAt, startedAt) + ttlMs };
+      if (options.mayAttempt === undefined || (await options.mayAttempt())) {
+        const sentAt = env.now();
+        const lease = await backend.tryAcquire(key, owner, ttlMs);
+        if (lease !== null) return { lease, sentAt, localExpiresAt: expiryBase(options, sentAt, startedAt) + ttlMs };
+      }
     } catch (error) {
       // Bad configuration and corrupt state will not heal by retrying; everything else may.
       if (error instanceof LockConfigError || error instanceof LockStateCorruptError) throw error;

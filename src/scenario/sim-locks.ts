@@ -21,6 +21,9 @@ import { parseSimLockSpec, type ExpiryClock, type SimLockSpec } from '../locks/l
 import { createMemoryLock, MemoryLockState } from '../locks/memory-lock.js';
 import { createSqliteLock } from '../locks/sqlite-lock.js';
 import type { World } from '../sim/world.js';
+import { createMemoryWaitQueue, MemoryQueueState, type WaitQueue } from '../locks/wait-queue.js';
+import { createFileWaitQueue } from '../locks/file-wait-queue.js';
+import { createSqliteWaitQueue } from '../locks/sql-wait-queue.js';
 
 export { expiryClockOf, SIM_LOCK_BACKENDS } from '../locks/lock-spec.js';
 
@@ -52,6 +55,7 @@ export interface SimLockOptions {
 export class SimLocks {
   private readonly memory = new Map<ExpiryClock, MemoryLockState>();
   private readonly sqlite = new Map<ExpiryClock, Database.Database>();
+  private readonly queues = new Map<ExpiryClock, MemoryQueueState>();
 
   constructor(private readonly world: World) {}
 
@@ -77,6 +81,32 @@ export class SimLocks {
         let database = this.sqlite.get(clock);
         if (database === undefined) this.sqlite.set(clock, (database = new Database(':memory:')));
         return createSqliteLock(database, byCaller ? { clock: 'caller', now: callerNow } : { clock: 'database', now: () => world.now() });
+      }
+    }
+  }
+
+  /**
+   * The waiting lines kept in the store `spec` names (`locks/wait-queue.ts`), as process `env`
+   * reaches them; expiry judged by the same clock as that store's locks.
+   */
+  createQueue(spec: string | SimLockSpec, env?: Env, options: SimLockOptions = {}): WaitQueue {
+    const world = this.world;
+    const parsed = typeof spec === 'string' ? parseSimLockSpec(spec) : spec;
+    const callerNow = env === undefined ? (): number => world.now() : (): number => env.now();
+    const byCaller = options.expiryClock === 'caller';
+    const clock: ExpiryClock = byCaller ? 'caller' : 'store';
+    switch (parsed.kind) {
+      case 'memory': {
+        let state = this.queues.get(clock);
+        if (state === undefined) this.queues.set(clock, (state = new MemoryQueueState()));
+        return createMemoryWaitQueue({ now: byCaller ? callerNow : () => world.now(), state });
+      }
+      case 'file':
+        return createFileWaitQueue(env?.fs ?? world.fs, parsed.dir ?? SIM_LOCK_DIR, { now: callerNow });
+      case 'sqlite': {
+        let database = this.sqlite.get(clock);
+        if (database === undefined) this.sqlite.set(clock, (database = new Database(':memory:')));
+        return createSqliteWaitQueue(database, { now: byCaller ? callerNow : () => world.now() });
       }
     }
   }

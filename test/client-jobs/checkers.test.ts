@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import {
   checkClientsInParallel,
   checkEveryJobReported,
+  checkFirstQueuedFirstRun,
   checkOneJobPerClient,
   checkOutputWholeTexts,
   judgeClientOutput,
@@ -112,5 +113,29 @@ describe('clients-in-parallel', () => {
   test('a crash widens the tolerance: a lapsing lease may idle a client', () => {
     const globex = [run(1, 21, 30, 'crashed', 'globex'), run(2, 31, 40, 'succeeded', 'globex')];
     expect(checkClientsInParallel({ ...good, attempts: [...acme, ...globex] }, bound, 1_000)).toEqual([]);
+  });
+});
+
+describe('first-queued-first-run', () => {
+  /** Job `job` joined the line with `ticket` at trace position `inLineSeq`. */
+  const inLine = (attempt: JobAttempt, ticket: number, inLineSeq: number, lostPlace = false): JobAttempt => ({ ...attempt, ticket, inLineSeq, lostPlace });
+
+  test('jobs starting in ticket order pass', () => {
+    expect(checkFirstQueuedFirstRun({ ...good, attempts: [inLine(run(1, 4, 5), 1, 1), inLine(run(2, 6, 7), 2, 2), inLine(run(3, 8, 9), 3, 3)] })).toEqual([]);
+  });
+
+  test('a job overtaking an earlier-queued job that was still waiting fails', () => {
+    const violations = checkFirstQueuedFirstRun({ ...good, attempts: [inLine(run(1, 4, 5), 1, 1), inLine(run(2, 8, 9), 2, 2), inLine(run(3, 6, 7), 3, 3)] });
+    expect(violations.map((v) => v.message)).toEqual(['client acme: job 3 (ticket 3) started while job 2 (ticket 2), queued before it, was still waiting']);
+  });
+
+  test('overtaking a job whose process died in line, or whose place lapsed, passes', () => {
+    const died: JobAttempt = { ...inLine(run(2, 0, 5, 'crashed'), 2, 2), startedAt: undefined, startedSeq: undefined };
+    expect(checkFirstQueuedFirstRun({ ...good, attempts: [inLine(run(1, 3, 4), 1, 1), died, inLine(run(3, 6, 7), 3, 3)] })).toEqual([]);
+    expect(checkFirstQueuedFirstRun({ ...good, attempts: [inLine(run(1, 4, 5), 1, 1), inLine(run(2, 8, 9), 2, 2, true), inLine(run(3, 6, 7), 3, 3)] })).toEqual([]);
+  });
+
+  test("other clients' lines do not count", () => {
+    expect(checkFirstQueuedFirstRun({ ...good, attempts: [inLine(run(1, 8, 9), 1, 1), inLine(run(1, 4, 5, 'succeeded', 'globex'), 2, 2)] })).toEqual([]);
   });
 });

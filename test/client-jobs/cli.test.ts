@@ -14,13 +14,15 @@ interface Outcome {
   readonly status: 'succeeded' | 'failed';
   readonly job: number;
   readonly reason?: string;
+  readonly ticket?: number;
+  readonly token?: number;
 }
 
 function freshDir(): string {
   return mkdtempSync(join(tmpdir(), 'simrun-client-jobs-'));
 }
 
-function runJobs(dir: string, extra: readonly string[]): { status: number | null; result: { jobs: Outcome[]; succeeded: number; wholeTexts: number; wellFormed: boolean } } {
+function runJobs(dir: string, extra: readonly string[]): { status: number | null; result: { jobs: Outcome[]; succeeded: number; wholeTexts: number; wellFormed: boolean; ok: boolean; ranInQueueOrder: boolean } } {
   const run = simrun(['jobs', 'client', '--client', 'acme', '--out', join(dir, 'output.txt'), '--json', ...extra]);
   expect(run.stderr).toBe('');
   return { status: run.status, result: JSON.parse(run.stdout) };
@@ -28,8 +30,8 @@ function runJobs(dir: string, extra: readonly string[]): { status: number | null
 
 describe('simrun jobs client, for real', () => {
   test.each([
-    ['file lock (default)', [] as string[]],
-    ['sqlite lock', ['--lock', 'sqlite:LOCKDB']],
+    ['sqlite lock (default)', [] as string[]],
+    ['file lock', ['--lock', 'file:LOCKDB']],
   ])('five jobs started at once on a %s: k whole texts for k successes, every job reported', (_name, lockArgs) => {
     const dir = freshDir();
     const args = lockArgs.map((arg) => arg.replace('LOCKDB', join(dir, 'locks.db')));
@@ -38,7 +40,9 @@ describe('simrun jobs client, for real', () => {
     expect(result.jobs.map((job) => job.job).sort()).toEqual([1, 2, 3, 4, 5]);
     const succeeded = result.jobs.filter((job) => job.status === 'succeeded').length;
     expect(readFileSync(join(dir, 'output.txt'), 'utf8')).toBe(WHOLE_TEXT.repeat(succeeded));
-    expect(result).toMatchObject({ succeeded, wholeTexts: succeeded, wellFormed: true });
+    expect(result).toMatchObject({ succeeded, wholeTexts: succeeded, wellFormed: true, ok: true, ranInQueueOrder: true });
+    // Every job joined the client's waiting line: five distinct tickets, recorded in the lock store.
+    expect(new Set(result.jobs.map((job) => job.ticket)).size).toBe(5);
     const verify = simrun(['jobs', 'verify', join(dir, 'output.txt')]);
     expect(verify.status).toBe(0);
     expect(verify.stdout).toContain(`OK, ${succeeded} whole text${succeeded === 1 ? '' : 's'} separated`);
@@ -62,11 +66,23 @@ describe('simrun jobs client, for real', () => {
     expect(readdirSync(dir).filter((name) => name.includes('.pending'))).toEqual([]);
   });
 
-  test('a second run appends to the first run\'s texts', () => {
+  test('jobs without crashes took the lock in the order of their tickets', () => {
     const dir = freshDir();
+    const { result } = runJobs(dir, ['--jobs', '5', '--crash-rate', '0', '--part-work-ms', '20']);
+    const byStart = [...result.jobs].sort((a, b) => (a.token ?? 0) - (b.token ?? 0)).map((job) => job.ticket ?? 0);
+    expect(byStart).toEqual([...byStart].sort((a, b) => a - b));
+    expect(result.ranInQueueOrder).toBe(true);
+  });
+
+  test('each run starts from an empty output; --append adds to it', () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, 'output.txt'), 'left over from yesterday, half a Maestro');
     const first = runJobs(dir, ['--jobs', '2', '--crash-rate', '0']).result;
     const second = runJobs(dir, ['--jobs', '3', '--crash-rate', '0']).result;
-    expect([first.wholeTexts, second.wholeTexts]).toEqual([2, 5]);
+    const third = runJobs(dir, ['--jobs', '2', '--crash-rate', '0', '--append']);
+    expect([first.wholeTexts, second.wholeTexts, third.result.wholeTexts]).toEqual([2, 3, 5]);
+    expect(third.status).toBe(0);
+    expect(readFileSync(join(dir, 'output.txt'), 'utf8')).toBe(WHOLE_TEXT.repeat(5));
   });
 });
 

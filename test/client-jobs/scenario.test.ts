@@ -78,6 +78,7 @@ describe('client-jobs scenario', () => {
     ['no-lock', ['one-job-per-client', 'output-whole-texts']],
     ['partial-text-kept', ['output-whole-texts']],
     ['crash-blocks-queue', ['every-job-reported']],
+    ['backoff-order', ['first-queued-first-run']],
   ])('mutant %s is caught by %j', async (mutant, invariants) => {
     expect(Object.keys(clientJobs.mutants ?? {})).toContain(mutant);
     const caught = await firstCatch(clientJobs, mutant, {});

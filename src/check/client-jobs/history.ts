@@ -21,6 +21,11 @@ export interface JobAttempt {
   readonly job: number;
   readonly pid: string;
   readonly queuedAt: number;
+  /** Its ticket in its client's waiting line (the store's order of arrival), once it joined it. */
+  readonly ticket?: number;
+  readonly inLineSeq?: number;
+  /** Its place in line lapsed at some point: it was no longer owed its turn. */
+  readonly lostPlace?: boolean;
   /** When it got its client's exclusion (the lock), if it did. */
   readonly startedAt?: number;
   readonly startedSeq?: number;
@@ -58,6 +63,12 @@ export function attemptsFromTrace(trace: readonly TraceEvent[], expected: readon
     switch (event.kind) {
       case 'client-job.queued':
         attempts.set(event.pid, { client: job.client, job: job.job, pid: event.pid, queuedAt: event.t, outcome: 'unfinished' });
+        break;
+      case 'client-job.in-line':
+        if (attempt && attempt.ticket === undefined) Object.assign(attempt, { ticket: event.data.ticket, inLineSeq: event.seq });
+        break;
+      case 'client-job.lost-place':
+        if (attempt) attempt.lostPlace = true;
         break;
       case 'client-job.started':
         if (attempt) Object.assign(attempt, { startedAt: event.t, startedSeq: event.seq });

@@ -5,3 +5,4 @@ export { checkOutputWholeTexts, outputWholeTexts } from './output-whole-texts.js
 export { checkEveryJobReported, everyJobReported } from './every-job-reported.js';
 export { checkOneJobPerClient, oneJobPerClient } from './one-job-per-client.js';
 export { checkClientsInParallel, clientsInParallel, type ParallelismBound } from './clients-in-parallel.js';
+export { checkFirstQueuedFirstRun, firstQueuedFirstRun } from './first-queued-first-run.js';

@@ -5,6 +5,7 @@
  */
 import type { Env } from '../../env/env.js';
 import { realEnv } from '../../env/real-env.js';
+import { InputError } from '../../env/errors.js';
 import { directoryFence } from '../../systems/bucket/fence.js';
 import { runBucketWorker } from '../../systems/bucket/worker.js';
 import { requireDirectory } from '../common/files.js';
@@ -35,7 +36,7 @@ export interface RealWorkerOptions {
 /** Runs until `signal` aborts. */
 export async function runWorker(options: RealWorkerOptions): Promise<void> {
   const env = withNoFollowReads(options.env ?? realEnv(`worker-${process.pid}`));
-  await requireDirectory(options.dir, '--dir');
+  if (!(await waitForDirectory(env, options.dir, options.pollMs ?? 5_000, options.signal))) return;
   const secondsInMin = parseSecondsInMin(options.secondsInMin);
   const spec = options.lock === 'file' ? `file:${options.dir}/locks` : options.lock;
   const lock = await openSharedLock({ spec, sharedBy: 'workers' }, env);
@@ -52,6 +53,29 @@ export async function runWorker(options: RealWorkerOptions): Promise<void> {
     });
   } finally {
     await lock.close?.();
+  }
+}
+
+/**
+ * Waits until `dir` exists, looking every `pollMs`: a worker may start before the provider made the
+ * bucket, as a worker started before the first drop waits for files. A path that exists but is no
+ * directory is refused at once. Resolves `false` when `signal` stopped the wait.
+ */
+async function waitForDirectory(env: Env, dir: string, pollMs: number, signal: AbortSignal | undefined): Promise<boolean> {
+  for (let told = false; ; told = true) {
+    try {
+      await requireDirectory(dir, '--dir');
+      return true;
+    } catch (error) {
+      if (!(error instanceof InputError) || !/does not exist/.test(error.message)) throw error;
+    }
+    if (!told) env.log('bucket.waiting-for-directory', { dir });
+    try {
+      await env.sleep(pollMs, signal);
+    } catch {
+      return false;
+    }
+    if (signal?.aborted === true) return false;
   }
 }
 

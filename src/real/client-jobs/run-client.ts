@@ -1,16 +1,20 @@
 /**
  * One client's jobs for real (`simrun jobs client`): the supervisor starts each job as its own OS
  * process (the same command with `--job N`), like the original program's threads; each process
- * runs the shipped `runClientJob` under the client's shared lock. Afterwards the supervisor rolls
- * back what a job process that died mid-text left, and judges the output as `jobs verify` does.
+ * runs the shipped `runClientJob` under the client's shared lock, in the order of the client's
+ * waiting line in the same store. Each run starts from an empty output file (as the seed clears
+ * `output.txt` between runs) unless `append` is set. Afterwards the supervisor rolls back what a job
+ * process that died mid-text left, and judges the output as the simulation does: well-formed, and
+ * exactly one whole text per job that succeeded (plus the texts that were there, when appending).
  */
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { judgeClientOutput } from '../../check/client-jobs/output-format.js';
 import { InputError } from '../../env/errors.js';
 import { realEnv } from '../../env/real-env.js';
-import { openLock, withLock } from '../../locks/index.js';
-import { clientLockKey, recoverOutput, runClientJob, type ClientJobOptions, type ClientJobOutcome } from '../../systems/client-jobs/index.js';
+import { openLock, openWaitQueue, withLock } from '../../locks/index.js';
+import { errorCode } from '../../env/fs.js';
+import { clientLockKey, journalPath, recoverOutput, runClientJob, type ClientJobOptions, type ClientJobOutcome } from '../../systems/client-jobs/index.js';
 import { requireDirectory } from '../common/files.js';
 import { checkSharedLockSpec } from '../common/shared-lock.js';
 
@@ -25,8 +29,10 @@ export interface ClientJobsOptions {
   readonly crashRate: number | string;
   /** The client's output file; its directory must exist. */
   readonly out: string;
-  /** The lock the job processes share; default `file:<out>.locks`. */
+  /** The lock the job processes share; default `sqlite:<out>.locks.db`. */
   readonly lock?: string;
+  /** Keep what the output already holds and add to it; by default each run starts from an empty file. */
+  readonly append?: boolean;
   /** `throw`: a crashed job cleans up and reports; `exit`: its whole process dies mid-text. */
   readonly crashMode: 'throw' | 'exit';
   /** Work between two parts of the text, ms. */
@@ -40,11 +46,17 @@ export interface ClientJobsResult {
   readonly output: string;
   readonly jobs: readonly ClientJobOutcome[];
   readonly succeeded: number;
+  /** Whole texts the output held before the run (0 unless appending). */
+  readonly textsBefore: number;
   /** Characters of crashed jobs' partial text the final recovery removed (0 when the jobs cleaned up after themselves). */
   readonly recoveredChars: number;
   readonly wholeTexts: number;
   readonly wellFormed: boolean;
-  /** Why the output is malformed, when it is. */
+  /** The jobs that reported both took the client's lock in the order of their tickets in its waiting line. */
+  readonly ranInQueueOrder: boolean;
+  /** Well-formed, in queue order, and `wholeTexts` is `textsBefore` plus one per job that succeeded. */
+  readonly ok: boolean;
+  /** Why the output is malformed, or its count is wrong, when it is. */
   readonly problem?: string;
 }
 
@@ -59,7 +71,7 @@ async function prepare(options: ClientJobsOptions): Promise<Prepared> {
   const crashRate = parseProbability('--crash-rate', options.crashRate);
   const output = resolve(options.out);
   await requireDirectory(dirname(output), `--out ${options.out}`);
-  const lockSpec = options.lock ?? `file:${output}.locks`;
+  const lockSpec = options.lock ?? `sqlite:${output}.locks.db`;
   await checkSharedLockSpec({ spec: lockSpec, sharedBy: 'job processes' });
   const { ttlMs, partWorkMs } = options;
   const job = { client: options.client, outputPath: output, crashRate, partWorkMsMin: partWorkMs, partWorkMsMax: partWorkMs * 2, ttlMs, backoff: { minMs: 5, maxMs: Math.max(10, Math.min(500, ttlMs / 4)) } };
@@ -69,11 +81,12 @@ async function prepare(options: ClientJobsOptions): Promise<Prepared> {
 /** The supervisor: starts every job process, waits for all, recovers, judges. */
 export async function runClientJobs(options: ClientJobsOptions): Promise<ClientJobsResult> {
   const { output, lockSpec, crashRate, job } = await prepare(options);
+  const env = realEnv(`${options.client}-supervisor#${process.pid}`, { logLine: () => {} });
+  const textsBefore = options.append === true ? await textsAlreadyThere(env, output) : await startClean(env, output);
   const childArgs = ['jobs', 'client', '--client', options.client, '--jobs', String(options.jobs), '--crash-rate', String(crashRate), '--out', output, '--lock', lockSpec, '--crash-mode', options.crashMode, '--part-work-ms', String(options.partWorkMs), '--ttl-ms', String(options.ttlMs)];
   const outcomes = await Promise.all(Array.from({ length: options.jobs }, (_, index) => runJobProcess(childArgs, options.client, index + 1)));
 
   // The supervisor's sweep: a job process that died mid-text left a journal; roll it back now.
-  const env = realEnv(`${options.client}-supervisor#${process.pid}`, { logLine: () => {} });
   const lock = await openLock(lockSpec, env);
   let recoveredChars: number;
   try {
@@ -82,28 +95,70 @@ export async function runClientJobs(options: ClientJobsOptions): Promise<ClientJ
     await lock.close?.();
   }
   const verdict = judgeClientOutput(await env.fs.readFile(output, 'utf8').catch(() => ''));
+  const succeeded = outcomes.filter((outcome) => outcome.status === 'succeeded').length;
+  const countRight = verdict.wholeTexts === textsBefore + succeeded;
+  const outOfOrder = queueOrderBreach(outcomes);
+  const problem =
+    verdict.status === 'malformed'
+      ? verdict.problem
+      : !countRight
+        ? `${verdict.wholeTexts} whole texts, but ${succeeded} jobs succeeded${textsBefore > 0 ? ` after ${textsBefore} texts already there` : ''}`
+        : outOfOrder;
   return {
     client: options.client,
     output,
     jobs: outcomes,
-    succeeded: outcomes.filter((outcome) => outcome.status === 'succeeded').length,
+    succeeded,
+    textsBefore,
     recoveredChars,
     wholeTexts: verdict.wholeTexts,
     wellFormed: verdict.status === 'well-formed',
-    ...(verdict.status === 'malformed' ? { problem: verdict.problem } : {}),
+    ranInQueueOrder: outOfOrder === undefined,
+    ok: verdict.status === 'well-formed' && countRight && outOfOrder === undefined,
+    ...(problem === undefined ? {} : { problem }),
   };
+}
+
+/** Where the order of start (lock tokens) broke the order of arrival (tickets); `undefined` when it did not. */
+function queueOrderBreach(outcomes: readonly ClientJobOutcome[]): string | undefined {
+  const started = outcomes.filter((o) => o.ticket !== undefined && o.token !== undefined).sort((a, b) => (a.token as number) - (b.token as number));
+  for (let index = 1; index < started.length; index += 1) {
+    const [before, after] = [started[index - 1]!, started[index]!];
+    if ((after.ticket as number) < (before.ticket as number)) return `job ${after.job} (ticket ${after.ticket}) ran after job ${before.job} (ticket ${before.ticket}), out of queue order`;
+  }
+  return undefined;
+}
+
+/**
+ * Empties the output and drops a journal a crashed earlier run left (its text goes with the rest):
+ * each run is judged on its own texts. Returns 0, the texts before the run.
+ */
+async function startClean(env: ReturnType<typeof realEnv>, output: string): Promise<number> {
+  await env.fs.writeFile(output, '');
+  await env.fs.unlink(journalPath(output)).catch((error: unknown) => {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  });
+  return 0;
+}
+
+/** When appending: the whole texts already in the output; one that is malformed already is refused. */
+async function textsAlreadyThere(env: ReturnType<typeof realEnv>, output: string): Promise<number> {
+  const before = judgeClientOutput(await env.fs.readFile(output, 'utf8').catch(() => ''));
+  if (before.status === 'malformed') throw new InputError(`--append: ${output} is already malformed: ${before.problem}`);
+  return before.wholeTexts;
 }
 
 /** Inside a job process: job `job` alone; with `crashMode: 'exit'` a crash ends the process mid-text. */
 export async function runOneClientJob(options: ClientJobsOptions, jobNumber: number): Promise<ClientJobOutcome> {
   const { lockSpec, job } = await prepare(options);
   const env = realEnv(`${options.client}-job-${jobNumber}#${process.pid}`, { logLine: () => {} });
-  const lock = await openLock(lockSpec, env);
+  const stores = { lock: await openLock(lockSpec, env), queue: await openWaitQueue(lockSpec, env) };
   const onCrash = options.crashMode === 'exit' ? async (): Promise<void> => process.exit(DIED_MID_TEXT) : undefined;
   try {
-    return await runClientJob(env, lock, { ...job, job: jobNumber, ...(onCrash === undefined ? {} : { onCrash }) });
+    return await runClientJob(env, stores, { ...job, job: jobNumber, ...(onCrash === undefined ? {} : { onCrash }) });
   } finally {
-    await lock.close?.();
+    await stores.lock.close?.();
+    await stores.queue.close?.();
   }
 }
 

@@ -5,7 +5,8 @@
  * Production code: it reaches the world only through its `Env` and a `LockBackend`, so it runs
  * unchanged as an OS process in real mode and as a simulated process under a seed. A job
  *
- * 1. waits its turn among its client's jobs (`Exclusion`, by default the client's lock);
+ * 1. waits its turn among its client's jobs (`Exclusion`, by default the client's waiting line and
+ *    lock in the lock store: first queued, first run);
  * 2. under the lock, rolls back any partial text a crashed predecessor left and records where its own
  *    text starts (`OutputGuard`, by default the undo journal of `output-journal.ts`);
  * 3. appends the parts; with probability `crashRate` it crashes after a random number of them;
@@ -14,7 +15,8 @@
  */
 import type { Env } from '../../env/index.js';
 import type { BackoffOptions, LockBackend } from '../../locks/index.js';
-import { lockExclusion, type ClientJobOutcome, type Exclusion } from './exclusion.js';
+import type { WaitQueue } from '../../locks/wait-queue.js';
+import { queuedLockExclusion, type ClientJobOutcome, type Exclusion } from './exclusion.js';
 
 export type { ClientJobOutcome } from './exclusion.js';
 import { journalGuard, type OutputGuard } from './output-journal.js';
@@ -44,6 +46,12 @@ export interface ClientJobOptions {
   readonly onCrash?: (partsWritten: number) => Promise<void>;
 }
 
+/** The lock store as a job uses it: the clients' locks and their waiting lines. */
+export interface ClientJobStores {
+  readonly lock: LockBackend;
+  readonly queue: WaitQueue;
+}
+
 /** The pieces a job is built from; mutants swap one of them for a broken one. */
 export interface ClientJobDesign {
   readonly exclusion: Exclusion;
@@ -58,13 +66,13 @@ export class JobCrash extends Error {
   }
 }
 
-/** The production design: the client's lock and the undo journal. */
-export function defaultClientJobDesign(env: Env, lock: LockBackend, options: Pick<ClientJobOptions, 'outputPath' | 'ttlMs' | 'backoff'>): ClientJobDesign {
-  return { exclusion: lockExclusion(env, lock, options), guard: journalGuard(env, options.outputPath) };
+/** The production design: the client's waiting line and lock, and the undo journal. */
+export function defaultClientJobDesign(env: Env, stores: ClientJobStores, options: Pick<ClientJobOptions, 'outputPath' | 'ttlMs' | 'backoff'>): ClientJobDesign {
+  return { exclusion: queuedLockExclusion(env, stores.lock, stores.queue, options), guard: journalGuard(env, options.outputPath) };
 }
 
 /** Runs one job to its outcome. Rejects only for failures that are not the job's own crash (I/O errors). */
-export async function runClientJob(env: Env, lock: LockBackend, options: ClientJobOptions, design: ClientJobDesign = defaultClientJobDesign(env, lock, options)): Promise<ClientJobOutcome> {
+export async function runClientJob(env: Env, stores: ClientJobStores, options: ClientJobOptions, design: ClientJobDesign = defaultClientJobDesign(env, stores, options)): Promise<ClientJobOutcome> {
   const { client, job } = options;
   // Drawn before waiting, so the decision does not depend on how long the wait was.
   const crashAfterParts = env.random() < options.crashRate ? 1 + Math.floor(env.random() * (TEXT_PARTS.length - 1)) : undefined;
@@ -89,17 +97,17 @@ export async function runClientJob(env: Env, lock: LockBackend, options: ClientJ
       if (error instanceof JobCrash) {
         await design.guard.abort();
         emitClientJob(env, { kind: 'client-job.failed', data: { client, job, reason: 'crash', partsWritten: error.partsWritten } });
-        return { status: 'failed', client, job, reason: error.message, partsWritten: error.partsWritten };
+        return { status: 'failed', client, job, reason: error.message, partsWritten: error.partsWritten, token };
       }
       if (signal.aborted) {
         // Someone else may hold the lock now: leave the partial text to the next holder's rollback.
         emitClientJob(env, { kind: 'client-job.failed', data: { client, job, reason: 'lost the lock', partsWritten: written } });
-        return { status: 'failed', client, job, reason: `lost the client's lock after part ${written}`, partsWritten: written };
+        return { status: 'failed', client, job, reason: `lost the client's lock after part ${written}`, partsWritten: written, token };
       }
       throw error;
     }
     emitClientJob(env, { kind: 'client-job.succeeded', data: { client, job } });
-    return { status: 'succeeded', client, job };
+    return { status: 'succeeded', client, job, token };
   });
 }
 

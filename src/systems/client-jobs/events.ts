@@ -9,6 +9,10 @@ type JobFields = { readonly client: string; readonly job: number };
 export type ClientJobEvent =
   | { readonly kind: 'client-job.queued'; readonly data: JobFields }
   /** The job holds its client's exclusion, under fencing token `token`. */
+  /** The job took its place in its client's waiting line, with the store's `ticket` (order of arrival). */
+  | { readonly kind: 'client-job.in-line'; readonly data: { readonly client: string; readonly ticket: number } }
+  /** The job's place in line lapsed (it did not keep it in time): it is no longer owed its turn. */
+  | { readonly kind: 'client-job.lost-place'; readonly data: { readonly client: string; readonly ticket: number } }
   | { readonly kind: 'client-job.started'; readonly data: JobFields & { readonly token: number } }
   /** The job appended its `part`-th part (from 1) to the output. */
   | { readonly kind: 'client-job.part'; readonly data: JobFields & { readonly part: number } }
@@ -19,6 +23,8 @@ export type ClientJobEvent =
 
 export const clientJobEvents: EventFamily<ClientJobEvent> = eventFamily<ClientJobEvent>({
   'client-job.queued': true,
+  'client-job.in-line': true,
+  'client-job.lost-place': true,
   'client-job.started': true,
   'client-job.part': true,
   'client-job.failed': true,

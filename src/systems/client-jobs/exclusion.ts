@@ -1,8 +1,13 @@
 /**
- * How one client's jobs are kept from running at the same time.
+ * How one client's jobs are kept from running at the same time, and in the order they were queued.
  *
- * The production way is the client's lock, `client-jobs/<client>`, taken with `withLock`: a job that
- * finds it held waits with jittered exponential backoff (from `backoff.minMs`, doubling, capped at
+ * The production way is the client's waiting line and lock, both in the lock store under
+ * `client-jobs/<client>` (`queuedLockExclusion`). A job first joins the line (`WaitQueue`): the
+ * store hands it a ticket, so the order of arrival is recorded where every job of the client can
+ * read it. It then tries the lock only when no live place is ahead of it, and leaves the line once
+ * it holds the lock; every look at the line also keeps its place, so a job that died in line stops
+ * holding up the others one TTL later. A job that finds the lock held (or its turn not come) waits
+ * with jittered exponential backoff (from `backoff.minMs`, doubling, capped at
  * `backoff.maxMs`) and asks again, so a waiting job costs one lock query per wait, never a spin, and
  * starts at most about `backoff.maxMs` after the lock is free. The lease is renewed while the job runs
  * and lapses `ttlMs` after its holder dies, so a crashed job never blocks the client's later jobs for
@@ -10,11 +15,19 @@
  */
 import type { Env } from '../../env/index.js';
 import { backoffDelayMs, withLock, type BackoffOptions, type LockBackend } from '../../locks/index.js';
+import type { QueuePlace, WaitQueue } from '../../locks/wait-queue.js';
+import { emitClientJob } from './events.js';
 
 /** What a job reports; defined here so an exclusion can look at it (see `releaseOnSuccessExclusion`). */
-export type ClientJobOutcome =
+export type ClientJobOutcome = (
   | { readonly status: 'succeeded'; readonly client: string; readonly job: number }
-  | { readonly status: 'failed'; readonly client: string; readonly job: number; readonly reason: string; readonly partsWritten: number };
+  | { readonly status: 'failed'; readonly client: string; readonly job: number; readonly reason: string; readonly partsWritten: number }
+) & {
+  /** The job's first ticket in its client's waiting line, when it joined one. */
+  readonly ticket?: number;
+  /** The fencing token it held the client's lock with, when it got it: tokens increase in order of start. */
+  readonly token?: number;
+};
 
 /** Runs `work` while no other job of `client` runs; `signal` aborts if exclusion was lost. */
 export type Exclusion = (client: string, work: (signal: AbortSignal, token: number) => Promise<ClientJobOutcome>) => Promise<ClientJobOutcome>;
@@ -31,7 +44,59 @@ export function clientLockKey(client: string): string {
   return `client-jobs/${client}`;
 }
 
-/** Exclusion by the client's lock (see the module comment). */
+/**
+ * Exclusion by the client's lock, in the order of the client's waiting line (see the module
+ * comment). `keepOrder: false` joins the line (the ticket is still recorded) but then competes for
+ * the lock as soon as it likes: whoever wins the backoff goes first (the `backoff-order` mutant).
+ */
+export function queuedLockExclusion(env: Env, lock: LockBackend, queue: WaitQueue, options: LockExclusionOptions & { readonly keepOrder?: boolean }): Exclusion {
+  const keepOrder = options.keepOrder ?? true;
+  return async (client, work) => {
+    const key = clientLockKey(client);
+    const join = async (): Promise<QueuePlace> => {
+      const joined = await queue.join(key, env.id, options.ttlMs);
+      emitClientJob(env, { kind: 'client-job.in-line', data: { client, ticket: joined.ticket } });
+      return joined;
+    };
+    let place: QueuePlace | undefined = await join();
+    const ticket = place.ticket;
+    const lostPlace = (ticket: number): void => emitClientJob(env, { kind: 'client-job.lost-place', data: { client, ticket } });
+    const myTurn = async (): Promise<boolean> => {
+      if (place === undefined || !keepOrder) return true;
+      const kept = await queue.keep(place, options.ttlMs);
+      if (kept === null) {
+        // Too late to keep the place (a long pause): go to the end of the line, as anyone arriving now.
+        lostPlace(place.ticket);
+        place = await join();
+        return false;
+      }
+      place = kept.place;
+      return kept.ahead === 0;
+    };
+    const leaveLine = async (): Promise<void> => {
+      const left = place;
+      place = undefined;
+      if (left !== undefined && !(await queue.leave(left)) && keepOrder) lostPlace(left.ticket);
+    };
+    try {
+      const outcome = await withLock(
+        lock,
+        key,
+        env.id,
+        async (signal, lease) => {
+          await leaveLine();
+          return work(signal, lease.token);
+        },
+        { env, ttlMs: options.ttlMs, backoff: options.backoff, mayAttempt: myTurn },
+      );
+      return { ...outcome, ticket };
+    } finally {
+      if (place !== undefined) await leaveLine().catch(() => undefined);
+    }
+  };
+}
+
+/** Exclusion by the client's lock alone: waiting jobs go in whatever order their backoff gives. */
 export function lockExclusion(env: Env, lock: LockBackend, options: LockExclusionOptions): Exclusion {
   return (client, work) =>
     withLock(lock, clientLockKey(client), env.id, (signal, lease) => work(signal, lease.token), { env, ttlMs: options.ttlMs, backoff: options.backoff });

@@ -12,7 +12,7 @@ export default class BucketWorkerCommand extends SimrunCommand {
     '<%= config.bin %> bucket worker --dir /tmp/bucket --lock sqlite:/tmp/locks.db --seconds-in-min 0.01 >w1.log 2>&1',
   ];
   static override flags = {
-    dir: Flags.string({ description: 'the bucket directory (must exist)', required: true }),
+    dir: Flags.string({ description: 'the bucket directory (waited for when it does not exist yet)', required: true }),
     lock: Flags.string({ description: 'file (locks in DIR/locks), file:DIR, sqlite:PATH or postgres://user:pass@host/db', default: 'file' }),
     'seconds-in-min': Flags.string({ description: 'real seconds per minute of processing time (60: real time)', default: '60' }),
     'poll-ms': durationMsFlag({ description: 'wait between looks at an idle directory', default: 5_000 }),

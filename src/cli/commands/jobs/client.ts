@@ -9,10 +9,11 @@ import { plural } from '../../format.js';
 export default class JobsClientCommand extends SimrunCommand {
   static override summary = "Run one client's jobs for real: concurrent OS processes, one at a time per client through a lock.";
   static override description =
-    "Starts --jobs worker processes at once, like the original program's threads. Each waits for the client's lock (backoff, no spinning), appends the text part by part to --out, and crashes part-way with probability --crash-rate; a crash leaves no partial text and never blocks later jobs. Afterwards every job's outcome is printed and the output is checked as `simrun jobs verify` does (exit 1 when malformed).";
+    "Starts --jobs worker processes at once, like the original program's threads. Each joins the client's waiting line in the lock store and, when its turn comes, takes the client's lock (first queued, first run; backoff, no spinning), appends the text part by part to --out, and crashes part-way with probability --crash-rate; a crash leaves no partial text and never blocks later jobs. Each run starts from an empty --out unless --append is given. Afterwards every job's outcome is printed and the output is checked as the simulation checks it: well-formed, with exactly one whole text per job that succeeded (exit 1 otherwise).";
   static override examples = [
     '<%= config.bin %> jobs client --client acme --jobs 5 --crash-rate 0.3 --out output.txt',
-    '<%= config.bin %> jobs client --client acme --jobs 5 --out output.txt --lock sqlite:locks.db --crash-mode exit',
+    '<%= config.bin %> jobs client --client acme --jobs 5 --out output.txt --lock file:locks --crash-mode exit',
+    '<%= config.bin %> jobs client --client acme --jobs 2 --out output.txt --append',
   ];
   static override enableJsonFlag = true;
   static override flags = {
@@ -20,7 +21,8 @@ export default class JobsClientCommand extends SimrunCommand {
     jobs: Flags.integer({ description: 'how many jobs to start at once', default: 5, min: 1 }),
     'crash-rate': Flags.string({ description: 'probability in [0, 1] that a job crashes part-way', default: '0.3' }),
     out: Flags.string({ description: "the client's output file (its directory must exist)", required: true }),
-    lock: Flags.string({ description: 'the lock shared by the job processes: file:DIR, sqlite:PATH or postgres://... (default file:<out>.locks)' }),
+    lock: Flags.string({ description: 'the lock store shared by the job processes (locks and waiting lines): sqlite:PATH, file:DIR or postgres://... (default sqlite:<out>.locks.db)' }),
+    append: Flags.boolean({ description: 'keep what --out already holds and add to it (default: start from an empty file)', default: false }),
     'crash-mode': Flags.option({ description: 'throw: a crashed job cleans up and reports; exit: its whole process dies mid-text', options: ['throw', 'exit'] as const, default: 'throw' as const })(),
     'part-work-ms': Flags.integer({ description: 'work between two parts of the text, ms', default: 40, min: 0 }),
     'ttl-ms': Flags.integer({ description: "lease of the client's lock, ms: a dead job blocks the client at most this long", default: 3000, min: 1 }),
@@ -37,6 +39,7 @@ export default class JobsClientCommand extends SimrunCommand {
       crashRate: flags['crash-rate'],
       out: flags.out,
       ...(flags.lock === undefined ? {} : { lock: flags.lock }),
+      append: flags.append,
       crashMode: flags['crash-mode'],
       partWorkMs: flags['part-work-ms'],
       ttlMs: flags['ttl-ms'],
@@ -48,10 +51,11 @@ export default class JobsClientCommand extends SimrunCommand {
       return outcome;
     }
     const result = await runClientJobs(options);
-    for (const outcome of result.jobs) this.log(`job ${outcome.job}: ${outcome.status === 'succeeded' ? 'succeeded' : `failed (${outcome.reason})`}`);
+    for (const outcome of result.jobs) this.log(`job ${outcome.job}${outcome.ticket === undefined ? '' : ` (ticket ${outcome.ticket})`}: ${outcome.status === 'succeeded' ? 'succeeded' : `failed (${outcome.reason})`}`);
     if (result.recoveredChars > 0) this.log(`recovered: removed ${plural(result.recoveredChars, 'character')} of partial text left by a job process that died`);
-    this.log(`${flags.client}: ${result.succeeded} of ${plural(flags.jobs, 'job')} succeeded; ${flags.out} holds ${plural(result.wholeTexts, 'whole text')}${result.problem === undefined ? '' : `, then: ${result.problem}`}`);
-    if (!result.wellFormed) process.exitCode = EXIT.violated;
+    const before = result.textsBefore > 0 ? ` (${result.textsBefore} from before)` : '';
+    this.log(`${flags.client}: ${result.succeeded} of ${plural(flags.jobs, 'job')} succeeded; ${flags.out} holds ${plural(result.wholeTexts, 'whole text')}${before}${result.problem === undefined ? '' : `: ${result.problem}`}`);
+    if (!result.ok) process.exitCode = EXIT.violated;
     return result;
   }
 }
