@@ -129,20 +129,34 @@ export function transitionDirection(transition: OffsetTransition): 'spring-forwa
   return transition.toOffsetMs > transition.fromOffsetMs ? 'spring-forward' : 'fall-back';
 }
 
-/** `timeZone`'s offset changes within UTC calendar year `year`, to the minute, in order. */
-export function offsetTransitions(year: number, timeZone: string): OffsetTransition[] {
+const transitionsCache = new Map<string, readonly OffsetTransition[]>();
+
+/** `timeZone`'s offset changes within UTC calendar year `year`, to the minute, in order (remembered: a swarm asks often). */
+export function offsetTransitions(year: number, timeZone: string): readonly OffsetTransition[] {
+  const key = `${timeZone}/${year}`;
+  let transitions = transitionsCache.get(key);
+  if (transitions === undefined) {
+    transitions = findTransitions(year, timeZone);
+    transitionsCache.set(key, transitions);
+  }
+  return transitions;
+}
+
+function findTransitions(year: number, timeZone: string): OffsetTransition[] {
   const transitions: OffsetTransition[] = [];
   const from = Date.UTC(year, 0, 1);
   const to = Date.UTC(year + 1, 0, 1);
+  const stepMs = 7 * DAY_MS;
   let previous = zoneOffsetMs(from, timeZone);
-  // Transitions are months apart: a day's step sees each one, and bisection finds its minute.
-  for (let day = from + DAY_MS; day <= to; day += DAY_MS) {
+  // Transitions are months apart: a week's step sees each one, and bisection finds its minute.
+  for (let at = from + stepMs; at < to + stepMs; at += stepMs) {
+    const day = Math.min(at, to);
     const offset = zoneOffsetMs(day, timeZone);
     if (offset === previous) continue;
-    let low = day - DAY_MS;
+    let low = day - stepMs;
     let high = day;
     while (high - low > MINUTE_MS) {
-      const middle = low + Math.floor((high - low) / 2 / MINUTE_MS) * MINUTE_MS || low + MINUTE_MS;
+      const middle = low + Math.max(1, Math.floor((high - low) / 2 / MINUTE_MS)) * MINUTE_MS;
       if (zoneOffsetMs(middle, timeZone) === previous) low = middle;
       else high = middle;
     }
