@@ -186,6 +186,18 @@ export default defineScenario<BucketParams, BucketState>({
   faultKinds: [stall((state: BucketState) => state.stalls), lag, workerFsError],
   mutants: BUCKET_MUTANTS,
   shrinkParams: { files: 1, workers: 1 },
+  // Under --swarm: the system's size, pace and backend. A lone worker gets drops at least 30 minutes
+  // apart (a file takes about 13 minutes on average), so a backlog does not outgrow the liveness bound.
+  paramRanges: {
+    workers: { min: 1, max: 5, integer: true },
+    files: { min: 4, max: 32, integer: true },
+    intervalMs: (p) => ({ oneOf: p.workers >= 2 ? [900_000, 1_800_000] : [1_800_000, 3_600_000] }),
+    pollMs: { min: 1_000, max: 30_000, integer: true, log: true },
+    leaseTtlMs: { min: 10_000, max: 60_000, integer: true },
+    lock: { oneOf: ['memory', 'sqlite', 'file'] },
+    atomicWrites: { oneOf: [true, false] },
+    fsLatencyMsMax: { min: 0, max: 100, integer: true },
+  },
 
   setup(world, p, { mutant }) {
     world.setFsLatency({ minMs: 0, maxMs: p.fsLatencyMsMax });

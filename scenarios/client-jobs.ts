@@ -108,6 +108,18 @@ export default defineScenario<Params, ClientJobsState>({
     fsSlowDurationMsMax: 5_000,
   }),
   shrinkParams: { clients: 1, jobs: 1 },
+  // Under --swarm: how many clients and jobs, how often jobs crash, the lease and the pace. Pauses
+  // and skews scale with the drawn lease (a third and a sixth of it), as the bounds above require.
+  paramRanges: {
+    clients: { min: 1, max: 4, integer: true },
+    jobs: { min: 1, max: 8, integer: true },
+    crashRate: { min: 0, max: 0.5 },
+    lock: { oneOf: ['memory', 'sqlite', 'file'] },
+    partWorkMsMin: { min: 10, max: 200, integer: true },
+    partWorkMsMax: (p) => ({ min: p.partWorkMsMin, max: 1_000, integer: true }),
+    ttlMs: { min: 1_000, max: 5_000, integer: true },
+    backoffMsMax: { min: 50, max: 1_000, integer: true },
+  },
   mutants: Object.fromEntries(DECLARED_MUTANTS.map((name) => [name, clientJobsMutants[name].flaw])),
   async setup(world: World, p, { mutant }) {
     await world.fs.mkdir('/out', { recursive: true });

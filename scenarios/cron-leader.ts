@@ -11,6 +11,10 @@
  *   clocks, also skew spread < 2/3 lockAtMostFor [10 s < 30 s] (see `test/cron/clock.test.ts`).
  * - Invariants: each tick ran at most once; runs never overlapped; each tick ran at least once while
  *   a server was alive, except within the tolerance stated in `src/check/cron/at-least-once.ts`.
+ * - Time zone: the schedule is read in `timeZone`, by default the run's (`--zone`). Under `--swarm`
+ *   the schedule, zone and start are drawn too, half the starts aimed at a daylight-saving
+ *   transition, so runs cross both a spring-forward and a fall-back (see `schedule.ts` for which
+ *   ticks those give); the other drawn parameters keep the bounds above.
  */
 import { z } from 'zod';
 import { feed } from '../src/check/checker.js';
@@ -28,7 +32,8 @@ const params = z
     /** Simulated hours (24: a day). */
     hours: z.number().positive().max(24 * 31).default(24),
     schedule: z.string().default('* * * * *'),
-    timeZone: z.string().default('UTC'),
+    /** The IANA zone the schedule is read in; the run's zone (`--zone`, UTC by default) when absent. */
+    timeZone: z.string().optional(),
     lock: simLockParam.default('memory'),
     /** Whose clock judges expiry: the store's (the world's true clock) or each server's own. The file lock is always judged by the caller's. */
     lockClock: z.enum(['database', 'caller']).default('database'),
@@ -51,6 +56,16 @@ type Params = z.infer<typeof params>;
 
 const TASK = 'backup';
 const FS_SLOW_MS_MAX = 50;
+
+/** The longest one-way lock-call latency the bounds allow for (see `livenessBound`). */
+const latencyAllowanceMs = (p: Params): number => 4 * Math.max(p.dbLatencyMsMax, p.dbSlowMsMax) + 20 * FS_SLOW_MS_MAX;
+
+/**
+ * Schedules a swarm draws from: every minute, coarser periods, and times of day inside the hours
+ * daylight-saving transitions move (01:00–03:00 local), so a fall-back repeats them and a
+ * spring-forward skips them.
+ */
+const SWARM_SCHEDULES = ['* * * * *', '*/5 * * * *', '0,30 * * * *', '0 * * * *', '*/15 1-3 * * *', '30 1 * * *', '30 2 * * *', '*/10 0-4 * * *'];
 
 function serverNames(p: Params): string[] {
   return Array.from({ length: p.servers }, (_, index) => `server-${index + 1}`);
@@ -77,7 +92,7 @@ function serverLock(state: CronState, p: Params, env: Env): LockBackend {
 
 /** The tolerance of `tick-at-least-once` for these parameters (see `src/check/cron/at-least-once.ts`). */
 export function livenessBound(p: Params): { spreadMs: number; holdMs: number } {
-  const latencyMs = 4 * Math.max(p.dbLatencyMsMax, p.dbSlowMsMax) + 20 * FS_SLOW_MS_MAX;
+  const latencyMs = latencyAllowanceMs(p);
   return {
     spreadMs: p.skewMsMax + p.misfireGraceMs + latencyMs,
     holdMs: Math.max(p.ttlMs, p.lockAtMostForMs, p.lockAtLeastForMs) + 2 * p.skewMsMax + latencyMs,
@@ -94,7 +109,7 @@ const cronHistory = (context: CheckContext<Params, CronState>): CronHistory => c
 /** The scheduled ticks within the run. */
 const runTicks = (context: CheckContext<Params, CronState>): number[] => {
   const fromMs = context.world.epochMs;
-  return scheduledTicks(parseCronSchedule(context.params.schedule, context.params.timeZone), fromMs, fromMs + horizonMs(context.params));
+  return scheduledTicks(parseCronSchedule(context.params.schedule, context.params.timeZone ?? context.world.timeZone), fromMs, fromMs + horizonMs(context.params));
 };
 
 /** What the cron checkers read: the history, and the ticks and tolerance `tick-at-least-once` judges by. */
@@ -135,11 +150,37 @@ export default defineScenario<Params, CronState>({
   // `db-slow` is the shared `slow-calls` kind under the name this scenario's plans have always used.
   faultKinds: [slowCalls((state: CronState) => state.latency, { name: 'db-slow' })],
   shrinkParams: { servers: 1 },
+  // Drawn in this order; the lock times are drawn last, from the skew, grace, latency and pause
+  // drawn before them, so every draw keeps the bounds in this file's comment (with the latency
+  // allowance `livenessBound` uses, and a second of margin).
+  paramRanges: {
+    servers: { min: 1, max: 6, integer: true },
+    hours: { min: 2, max: 30, integer: true },
+    schedule: { oneOf: SWARM_SCHEDULES },
+    lock: { oneOf: ['memory', 'sqlite', 'file'] },
+    lockClock: { oneOf: ['database', 'caller'] },
+    skewMsMax: { min: 0, max: 5_000, integer: true },
+    misfireGraceMs: { min: 1_000, max: 10_000, integer: true },
+    dbLatencyMsMax: { min: 0, max: 50, integer: true },
+    dbSlowMsMax: { min: 0, max: 2_000, integer: true },
+    pauseMsMax: { min: 1_000, max: 20_000, integer: true },
+    taskMsMin: { min: 0, max: 500, integer: true },
+    taskMsMax: (p) => ({ min: p.taskMsMin, max: 5_000, integer: true }),
+    lockAtLeastForMs: (p) => {
+      const min = 2 * p.skewMsMax + p.misfireGraceMs + latencyAllowanceMs(p) + 1_000;
+      return { min, max: min + 15_000, integer: true };
+    },
+    lockAtMostForMs: (p) => {
+      const min = Math.ceil(Math.max(1.5 * (p.pauseMsMax + latencyAllowanceMs(p)), 3 * 2 * p.skewMsMax)) + 1_000;
+      return { min, max: min + 30_000, integer: true };
+    },
+    ttlMs: { min: 0, max: 150_000, integer: true },
+  },
   mutants: Object.fromEntries(Object.entries(cronMutants).map(([name, mutant]) => [name, mutant.flaw])),
   setup(world, p, { mutant }) {
     const state: CronState = { locks: new SimLocks(world), latency: { maxMs: p.dbLatencyMsMax } };
     // One parsed schedule for the world: each server walks the same ticks, computed once.
-    const schedule = parseCronSchedule(p.schedule, p.timeZone);
+    const schedule = parseCronSchedule(p.schedule, p.timeZone ?? world.timeZone);
     for (const server of serverNames(p)) {
       world.spawn(server, async (env) => {
         const lock = serverLock(state, p, env);

@@ -187,6 +187,15 @@ export default defineScenario<Params, DagState>({
   summary: 'a random pipeline of up to 30 jobs with failures, retries, slow jobs and limits; runner crashes, SIGTERM stops, restarts and a second runner',
   params,
   horizonMs: (p) => p.horizonMs,
+  // Under --swarm: the pipeline's size, the operator's window, the command poll, and a horizon that
+  // leaves the pipeline three to four hours after the operator's last act.
+  paramRanges: {
+    jobsMin: { min: 1, max: 10, integer: true },
+    jobsMax: (p) => ({ min: p.jobsMin, max: 30, integer: true }),
+    operatorWindowMs: { min: 1_800_000, max: 3 * 3_600_000, integer: true },
+    commandPollMs: { min: 1_000, max: 20_000, integer: true },
+    horizonMs: (p) => ({ min: p.operatorWindowMs + 3 * 3_600_000, max: p.operatorWindowMs + 4 * 3_600_000, integer: true }),
+  },
   faultSpace: (p) => ({
     targets: [DAG_RUNNER],
     windowMs: p.operatorWindowMs,

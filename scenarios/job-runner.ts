@@ -138,6 +138,12 @@ export default defineScenario<Params, JobRunnerState>({
   summary: 'a client starts, schedules, stops and follows jobs on a runner with a concurrency limit; jobs crash, clocks step',
   params,
   horizonMs: (p) => p.horizonMs,
+  // Under --swarm: how many jobs, how many at once, and how fast the client submits them.
+  paramRanges: {
+    jobs: { min: 1, max: 40, integer: true },
+    concurrencyLimit: { min: 1, max: 6, integer: true },
+    windowMs: { min: 10_000, max: 300_000, integer: true },
+  },
   faultSpace: (p) => ({
     targets: ['runner', 'client'],
     windowMs: p.windowMs,

@@ -183,6 +183,22 @@ export default defineScenario<LockParams, LockState>({
   faultKinds: [slowCalls((state: LockState) => state.latency, { name: 'lock-slow' }), stall((state: LockState) => state.stalls)],
   mutants: MUTANTS,
   shrinkParams: { processes: 1, keys: 1 },
+  // Under --swarm: contention (processes, keys, think time), the backend, the lease, the length of
+  // a section, the run's length and the largest skew. Pauses, stalls and slow calls scale with the
+  // lease, so the run is at least 40 leases long: its quiet last quarter then outlasts the longest
+  // pause and two leases (`quietFromMs`), with room left for every key to be written.
+  paramRanges: {
+    processes: { min: 2, max: 5, integer: true },
+    keys: { min: 1, max: 3, integer: true },
+    lock: { oneOf: ['memory', 'sqlite', 'file'] },
+    ttlMs: { min: 300, max: 3_000, integer: true, log: true },
+    steps: { min: 1, max: 8, integer: true },
+    stepMs: (p) => ({ min: 20, max: Math.max(20, Math.floor(p.ttlMs / 2)), integer: true }),
+    thinkMsMax: { min: 0, max: 3_000, integer: true },
+    durationMs: (p) => ({ min: Math.max(30_000, 40 * p.ttlMs), max: Math.max(30_000, 40 * p.ttlMs) + 60_000, integer: true }),
+    fsLatencyMsMax: { min: 0, max: 20, integer: true },
+    skewMsMax: { min: 0, max: 3_000, integer: true },
+  },
 
   setup(world, p, { mutant }) {
     world.setFsLatency({ minMs: 0, maxMs: p.fsLatencyMsMax });

@@ -43,12 +43,18 @@ export async function writeShrunkPlan(result: CampaignResult, failure: CampaignF
     params: failure.shrunk.params,
     planPath: path,
     ...(result.mutant === undefined ? {} : { mutant: result.mutant }),
+    ...(failure.world === undefined ? {} : { start: failure.world.startMs, timeZone: failure.world.timeZone }),
+    ...(result.tieOrder === undefined ? {} : { tieOrder: result.tieOrder }),
   });
   return { path, replay };
 }
 
 export function describeFailure(failure: CampaignFailure): string[] {
   const lines = [`✗ seed ${failure.seed}${failure.lock ? ` (lock ${failure.lock})` : ''}: ${failure.invariant}: ${failure.message}`];
+  if (failure.swarmParams !== undefined && Object.keys(failure.swarmParams).length > 0) {
+    lines.push(`  swarm parameters: ${Object.entries(failure.swarmParams).map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' ')}`);
+  }
+  if (failure.world !== undefined) lines.push(`  start: ${new Date(failure.world.startMs).toISOString()} in ${failure.world.timeZone}`);
   if (failure.swarm !== undefined) lines.push(`  swarm: ${formatSwarm(failure.swarm)}`);
   const original = failure.original.size;
   if (failure.shrunk !== undefined) {

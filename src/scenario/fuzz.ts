@@ -20,6 +20,7 @@ import { replayCommand } from './run.js';
 import type { SeedRun, SeedTask } from './seed-run.js';
 import { planSize, shrinkFailure, type PlanSize } from './shrink.js';
 import type { SwarmDraw } from '../sim/fault-kinds/swarm.js';
+import { DEFAULT_EPOCH_MS, type TieOrder } from '../sim/world.js';
 
 export const CAMPAIGN_FORMAT = 'simrun.campaign/1';
 
@@ -47,6 +48,10 @@ export interface CampaignOptions {
   readonly locks?: readonly string[];
   readonly mutant?: string;
   readonly params?: Readonly<Record<string, unknown>>;
+  /** The world's start and zone for every seed (drawn per seed under swarm when absent), and the tie order. */
+  readonly start?: number;
+  readonly timeZone?: string;
+  readonly tieOrder?: TieOrder;
   /** Keep running after a failure. */
   readonly keepGoing?: boolean;
   /** Shrink each failure (default true); at most `maxShrinkRuns` runs each. */
@@ -76,6 +81,10 @@ export interface CampaignFailure {
   readonly invariants?: readonly string[];
   readonly message: string;
   readonly swarm?: SwarmDraw;
+  /** The parameters the seed drew (swarm); `original.params` includes them. */
+  readonly swarmParams?: Readonly<Record<string, unknown>>;
+  /** The run's start and zone, when not the default (2020-08-18T00:00Z, UTC). */
+  readonly world?: { readonly startMs: number; readonly timeZone: string };
   readonly original: { readonly plan: readonly Fault[]; readonly params: Readonly<Record<string, unknown>>; readonly size: PlanSize };
   readonly shrunk?: { readonly plan: readonly Fault[]; readonly params: Readonly<Record<string, unknown>>; readonly size: PlanSize; readonly runs: number; readonly wallMs: number; readonly traceHash: string };
   /** Replays the original failure (from its seed). */
@@ -93,6 +102,8 @@ export interface CampaignResult {
   readonly scenarioReference?: string;
   readonly mutant?: string;
   readonly swarm: boolean;
+  /** Present when events due at one instant ran in a seeded order. */
+  readonly tieOrder?: TieOrder;
   readonly seeds: { readonly from: number; readonly shard?: Shard; readonly first?: number; readonly last?: number };
   readonly locks?: readonly string[];
   readonly status: 'passed' | 'failed';
@@ -145,6 +156,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       swarm: options.swarm ?? false,
       ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
       ...(lock === undefined ? {} : { lock }),
+      ...(options.start === undefined ? {} : { start: options.start }),
+      ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+      ...(options.tieOrder === undefined ? {} : { tieOrder: options.tieOrder }),
     }));
 
   // Keep `parallel` seeds in flight; each lane takes the next seed when it finishes one.
@@ -183,7 +197,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const failuresOut: CampaignFailure[] = [];
   const maxShrunk = options.maxShrunkFailures ?? 3;
   for (const [index, run] of failing.entries()) {
-    const params = run.lock === undefined ? { ...options.params } : { ...options.params, lock: run.lock };
+    const given = run.lock === undefined ? { ...options.params } : { ...options.params, lock: run.lock };
+    // What the seed drew under swarm is spelled out for shrinking and replaying a plan file.
+    const params = { ...run.swarmParams, ...given };
+    const world = run.startMs === DEFAULT_EPOCH_MS && run.timeZone === 'UTC' ? undefined : { startMs: run.startMs, timeZone: run.timeZone };
     const invariant = run.firstViolation?.invariant ?? 'harness';
     const shrinkable = run.status === 'violated' && (options.shrink ?? true) && index < maxShrunk;
     let shrunk: CampaignFailure['shrunk'];
@@ -198,6 +215,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         invariant,
         ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
         ...(options.maxShrinkRuns === undefined ? {} : { maxRuns: options.maxShrinkRuns }),
+        world: { ...(world === undefined ? {} : { start: world.startMs, timeZone: world.timeZone }), ...(options.tieOrder === undefined ? {} : { tieOrder: options.tieOrder }) },
       });
       originalSize = outcome.original;
       shrunk = { plan: outcome.plan, params: outcome.params, size: outcome.shrunk, runs: outcome.runs, wallMs: realPerformanceNow() - shrinkStarted, traceHash: outcome.result.traceHash };
@@ -210,9 +228,18 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       ...(run.invariants.length > 1 ? { invariants: run.invariants } : {}),
       message: run.firstViolation?.message ?? run.error ?? '',
       ...(run.swarm === undefined ? {} : { swarm: run.swarm }),
+      ...(run.swarmParams === undefined ? {} : { swarmParams: run.swarmParams }),
+      ...(world === undefined ? {} : { world }),
       original: { plan: run.plan, params, size: originalSize },
       ...(shrunk === undefined ? {} : { shrunk }),
-      replay: replayCommand(options.scenarioReference ?? options.scenario, run.seed, { params, swarm: options.swarm ?? false, ...(options.mutant === undefined ? {} : { mutant: options.mutant }) }),
+      replay: replayCommand(options.scenarioReference ?? options.scenario, run.seed, {
+        params: given,
+        swarm: options.swarm ?? false,
+        ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
+        ...(options.start === undefined ? {} : { start: options.start }),
+        ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+        ...(options.tieOrder === undefined ? {} : { tieOrder: options.tieOrder }),
+      }),
     });
   }
 
@@ -246,6 +273,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     scenarioReference: options.scenarioReference ?? options.scenario,
     ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
     swarm: options.swarm ?? false,
+    ...(options.tieOrder === undefined || options.tieOrder === 'fifo' ? {} : { tieOrder: options.tieOrder }),
     seeds: { from, ...(options.shard === undefined ? {} : { shard: options.shard }), ...(seedRuns.length > 0 ? { first: seedRuns[0]?.seed, last: seedRuns.at(-1)?.seed } : {}) },
     ...(locks === undefined ? {} : { locks }),
     status: failing.length === 0 ? 'passed' : 'failed',

@@ -9,10 +9,13 @@ import { InputError } from '../env/errors.js';
 import { HarnessError } from '../sim/errors.js';
 import { applyFaultPlan, generateFaultPlan, parseFaultPlan, type Fault, type FaultPlan } from '../sim/faults.js';
 import type { TraceEvent } from '../sim/trace.js';
-import { World, type RunOutcome } from '../sim/world.js';
+import { DEFAULT_EPOCH_MS, TIE_ORDERS, World, type RunOutcome, type TieOrder } from '../sim/world.js';
 import { traceHash } from '../sim/trace.js';
+import { Prng } from '../sim/prng.js';
 import type { CheckContext, Invariant, Scenario } from './scenario.js';
 import { applySwarm, drawSwarm, type SwarmDraw } from '../sim/fault-kinds/swarm.js';
+import { drawParams, drawStart, type DrawnStart } from './param-swarm.js';
+import { formatInstant, validateTimeZone } from './calendar.js';
 
 export interface RunOptions {
   readonly seed: number;
@@ -28,8 +31,17 @@ export interface RunOptions {
   readonly maxWallMs?: number;
   /** Event budget (a harness error past it). */
   readonly maxEvents?: number;
-  /** Swarm mode: the seed first draws which fault kinds are on and at what rates. */
+  /**
+   * Swarm mode: the seed first draws the parameters the scenario gives ranges for (those not in
+   * `params`), the start and time zone (unless given), then which fault kinds are on and at what rates.
+   */
   readonly swarm?: boolean;
+  /** The world's start, ms since the Unix epoch (default 2020-08-18T00:00Z, or drawn under swarm). */
+  readonly start?: number;
+  /** The IANA zone the run's calendars are read in (default UTC, or drawn under swarm). */
+  readonly timeZone?: string;
+  /** The order of events due at one instant: `fifo` (default) or `seeded`. */
+  readonly tieOrder?: TieOrder;
   /** How the replay command names the scenario (a file path, for scenarios outside the repository). */
   readonly scenarioReference?: string;
 }
@@ -45,6 +57,12 @@ interface RunFacts {
   readonly mutant?: string;
   /** The fault rates this seed drew in swarm mode. */
   readonly swarm?: SwarmDraw;
+  /** The parameters this seed drew in swarm mode (included in `params`). */
+  readonly swarmParams?: Readonly<Record<string, unknown>>;
+  /** The IANA zone the run's calendars were read in. */
+  readonly timeZone: string;
+  /** Present when events due at one instant ran in a seeded order. */
+  readonly tieOrder?: TieOrder;
   readonly traceHash: string;
   /** Events fired by the driver. */
   readonly events: number;
@@ -83,9 +101,58 @@ export function resolveParams<P extends object>(scenario: Scenario<P>, overrides
   return parsed.data;
 }
 
-export async function runScenario<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): Promise<RunResult> {
+/**
+ * Everything a run is before it starts: its parameters, start, zone and tie order, and under swarm
+ * what the seed drew. Cheap and deterministic, so a command prints it before running, and
+ * `runScenario` derives it again.
+ */
+export interface RunSetup<P> {
+  readonly seed: number;
+  readonly params: P;
+  /** The parameters the seed drew (swarm), by name. */
+  readonly swarmParams?: Readonly<Record<string, unknown>>;
+  /** The fault rates the seed drew (swarm). */
+  readonly swarm?: SwarmDraw;
+  readonly startMs: number;
+  readonly timeZone: string;
+  /** The start and zone the seed drew (swarm, when neither was given). */
+  readonly drawnStart?: DrawnStart;
+  readonly tieOrder: TieOrder;
+}
+
+export function prepareRun<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): RunSetup<P> {
   const seed = validateSeed(options.seed);
-  const params = resolveParams(scenario, options.params);
+  const overrides = options.params ?? {};
+  const root = Prng.root(seed);
+  const swarmParams = options.swarm ? drawParams(scenario.paramRanges, overrides, (given) => resolveParams(scenario, given), root.fork('swarm-params')) : undefined;
+  let params: P;
+  try {
+    params = resolveParams(scenario, { ...swarmParams, ...overrides });
+  } catch (error) {
+    if (swarmParams === undefined || !(error instanceof InputError)) throw error;
+    throw new InputError(`${error.message} (drawn by --swarm from the scenario's parameter ranges: ${JSON.stringify(swarmParams)})`);
+  }
+  if (options.start !== undefined && !Number.isFinite(options.start)) throw new InputError(`the start must be a finite instant, got ${String(options.start)}`);
+  if (options.timeZone !== undefined) validateTimeZone(options.timeZone);
+  if (options.tieOrder !== undefined && !TIE_ORDERS.includes(options.tieOrder)) throw new InputError(`the tie order must be one of ${TIE_ORDERS.join(', ')}, got '${String(options.tieOrder)}'`);
+  // A start or zone given by the user wins; swarm draws what was not given (a zone alone keeps the drawn date).
+  const drawnStart = options.swarm && options.start === undefined ? drawStart(root.fork('swarm-start'), scenario.horizonMs(params), options.timeZone === undefined ? undefined : [options.timeZone]) : undefined;
+  const swarm = options.swarm ? drawSwarm(scenario.faultSpace(params), root.fork('swarm')) : undefined;
+  return {
+    seed,
+    params,
+    ...(swarmParams === undefined ? {} : { swarmParams }),
+    ...(swarm === undefined ? {} : { swarm }),
+    startMs: options.start ?? drawnStart?.startMs ?? DEFAULT_EPOCH_MS,
+    timeZone: options.timeZone ?? drawnStart?.timeZone ?? 'UTC',
+    ...(drawnStart === undefined ? {} : { drawnStart }),
+    tieOrder: options.tieOrder ?? 'fifo',
+  };
+}
+
+export async function runScenario<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): Promise<RunResult> {
+  const setup = prepareRun(scenario, options);
+  const { seed, params, swarm } = setup;
   if (options.mutant !== undefined && !(options.mutant in (scenario.mutants ?? {}))) {
     throw new InputError(`scenario '${scenario.name}' has no mutant '${options.mutant}' (known: ${Object.keys(scenario.mutants ?? {}).join(', ') || 'none'})`);
   }
@@ -94,9 +161,11 @@ export async function runScenario<P extends object, S>(scenario: Scenario<P, S>,
     horizonMs: scenario.horizonMs(params),
     maxWallMs: options.maxWallMs ?? 120_000,
     ...(options.maxEvents === undefined ? {} : { maxEvents: options.maxEvents }),
+    ...(setup.startMs === DEFAULT_EPOCH_MS ? {} : { epochMs: setup.startMs }),
+    ...(setup.timeZone === 'UTC' ? {} : { timeZone: setup.timeZone }),
+    ...(setup.tieOrder === 'fifo' ? {} : { tieOrder: setup.tieOrder }),
   });
   const declaredSpace = scenario.faultSpace(params);
-  const swarm = options.swarm ? drawSwarm(declaredSpace, world.prng.fork('swarm')) : undefined;
   const space = swarm === undefined ? declaredSpace : applySwarm(declaredSpace, swarm);
   let plan: Fault[];
   try {
@@ -123,13 +192,16 @@ export async function runScenario<P extends object, S>(scenario: Scenario<P, S>,
     planSource: options.plan === undefined ? 'seed' : 'file',
     ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
     ...(swarm === undefined ? {} : { swarm }),
+    ...(setup.swarmParams === undefined ? {} : { swarmParams: setup.swarmParams }),
+    timeZone: world.timeZone,
+    ...(world.tieOrder === 'fifo' ? {} : { tieOrder: world.tieOrder }),
     traceHash: traceHash(world.trace.events),
     events: outcome?.events ?? world.trace.length,
     simulatedMs: outcome?.simulatedMs ?? world.elapsed(),
     wallMs: outcome?.wallMs ?? 0,
     epochMs: world.epochMs,
     invariants: invariants.map(({ name, description }) => ({ name, description })),
-    replay: replayCommand(options.scenarioReference ?? scenario.name, seed, options),
+    replay: replayCommand(options.scenarioReference ?? scenario.name, seed, replaySettings(options, setup)),
     trace: world.trace.events,
   });
 
@@ -163,12 +235,35 @@ export async function runScenario<P extends object, S>(scenario: Scenario<P, S>,
     : { ...facts(outcome), status: 'violated', outcome: outcome.status, violations };
 }
 
-/** The one command that replays a run: its seed, its parameter overrides, its plan file, its mutant. */
-export function replayCommand(scenario: string, seed: number, options: Pick<RunOptions, 'params' | 'planPath' | 'mutant' | 'swarm'>): string {
+/**
+ * What the replay command must spell out. From the seed alone (`--swarm`) a swarm run draws its
+ * parameters, start and zone again; replaying a plan file draws nothing, so the drawn values are
+ * written out as `--set`, `--start` and `--zone`.
+ */
+export function replaySettings(options: RunOptions, setup: RunSetup<object>): ReplayOptions {
+  const fromPlan = options.planPath !== undefined && options.swarm === true;
+  return {
+    params: fromPlan ? { ...setup.swarmParams, ...options.params } : (options.params ?? {}),
+    ...(options.planPath === undefined ? {} : { planPath: options.planPath }),
+    ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
+    ...(options.swarm === undefined ? {} : { swarm: options.swarm }),
+    ...(options.start !== undefined || (fromPlan && setup.startMs !== DEFAULT_EPOCH_MS) ? { start: setup.startMs } : {}),
+    ...(options.timeZone !== undefined || (fromPlan && setup.timeZone !== 'UTC') ? { timeZone: setup.timeZone } : {}),
+    ...(setup.tieOrder === 'fifo' ? {} : { tieOrder: setup.tieOrder }),
+  };
+}
+
+export type ReplayOptions = Pick<RunOptions, 'params' | 'planPath' | 'mutant' | 'swarm' | 'start' | 'timeZone' | 'tieOrder'>;
+
+/** The one command that replays a run: its seed, its parameter overrides, start, zone, tie order, plan file and mutant. */
+export function replayCommand(scenario: string, seed: number, options: ReplayOptions): string {
   const parts = ['simrun', 'scenario', scenario, '--seed', String(seed)];
   for (const [key, value] of Object.entries(options.params ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     parts.push('--set', shellQuote(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`));
   }
+  if (options.start !== undefined) parts.push('--start', formatInstant(options.start));
+  if (options.timeZone !== undefined) parts.push('--zone', shellQuote(options.timeZone));
+  if (options.tieOrder !== undefined && options.tieOrder !== 'fifo') parts.push('--tie-order', options.tieOrder);
   if (options.planPath !== undefined) parts.push('--plan', shellQuote(options.planPath));
   else if (options.swarm) parts.push('--swarm');
   if (options.mutant !== undefined) parts.push('--mutant', shellQuote(options.mutant));

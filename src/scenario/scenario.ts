@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import type { Checker, RunContext } from '../check/checker.js';
 import type { FaultKind, FaultPlan, FaultSpace } from '../sim/faults.js';
 import type { World } from '../sim/world.js';
+import type { ParamRanges } from './param-swarm.js';
 
 /** What an invariant sees of a finished run: the trace and epoch, parameters, the run's state, the final world. */
 export interface CheckContext<P, S = void> extends RunContext {
@@ -59,6 +60,12 @@ export interface Scenario<P extends object = Record<string, unknown>, S = unknow
   readonly invariants: readonly Invariant<P, S>[];
   /** Mutants this scenario can swap in (see `SetupContext.mutant`), by name with one line each. */
   readonly mutants?: Readonly<Record<string, string>>;
+  /**
+   * The ranges `--swarm` draws parameters from (see `param-swarm.ts`): each seed then runs its own
+   * configuration — workers, leases, polls, backend, expiry clock — within the bounds the scenario
+   * documents, so the invariants must hold for every draw. Parameters the user sets are not drawn.
+   */
+  readonly paramRanges?: ParamRanges<P>;
   /**
    * Integer parameters a failing run may shrink, each toward its minimum (`{ files: 1, workers: 1 }`):
    * the shrinker looks for the smallest system that still breaks the same invariant.

@@ -8,6 +8,7 @@ import { loadScenario } from './registry.js';
 import { runScenario, type RunStatus } from './run.js';
 import type { Scenario } from './scenario.js';
 import type { SwarmDraw } from '../sim/fault-kinds/swarm.js';
+import type { TieOrder } from '../sim/world.js';
 
 export interface SeedTask {
   readonly scenario: string;
@@ -17,6 +18,9 @@ export interface SeedTask {
   readonly mutant?: string;
   /** A lock backend to run against (`params.lock`), for `--lock NAME|all`. */
   readonly lock?: string;
+  readonly start?: number;
+  readonly timeZone?: string;
+  readonly tieOrder?: TieOrder;
 }
 
 /** One cause of a failure: what triage groups failures by. */
@@ -39,6 +43,11 @@ export interface SeedRun {
   readonly traceHash: string;
   readonly plan: readonly Fault[];
   readonly swarm?: SwarmDraw;
+  /** The parameters the seed drew (swarm). */
+  readonly swarmParams?: Readonly<Record<string, unknown>>;
+  /** The world's start and zone, as run (drawn under swarm). */
+  readonly startMs: number;
+  readonly timeZone: string;
   /** Fault kinds that fired during the run (planned faults past the horizon never fire). */
   readonly faultsFired: Readonly<Record<string, number>>;
   readonly events: number;
@@ -59,6 +68,9 @@ export async function runSeedTask(task: SeedTask): Promise<SeedRun> {
     params,
     swarm: task.swarm,
     ...(task.mutant === undefined ? {} : { mutant: task.mutant }),
+    ...(task.start === undefined ? {} : { start: task.start }),
+    ...(task.timeZone === undefined ? {} : { timeZone: task.timeZone }),
+    ...(task.tieOrder === undefined ? {} : { tieOrder: task.tieOrder }),
   });
   const faultsFired: Record<string, number> = {};
   for (const event of result.trace) {
@@ -85,6 +97,9 @@ export async function runSeedTask(task: SeedTask): Promise<SeedRun> {
     traceHash: result.traceHash,
     plan: result.plan,
     ...(result.swarm === undefined ? {} : { swarm: result.swarm }),
+    ...(result.swarmParams === undefined ? {} : { swarmParams: result.swarmParams }),
+    startMs: result.epochMs,
+    timeZone: result.timeZone,
     faultsFired,
     events: result.events,
     wallMs: result.wallMs,

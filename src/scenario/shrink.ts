@@ -22,7 +22,7 @@
  */
 import fc from 'fast-check';
 import { faultKindsOf, magnitudesOf, type Fault } from '../sim/faults.js';
-import { runScenario, resolveParams, type RunResult } from './run.js';
+import { runScenario, resolveParams, type RunOptions, type RunResult } from './run.js';
 import type { Scenario } from './scenario.js';
 
 export interface ShrinkRequest<P extends object> {
@@ -36,6 +36,8 @@ export interface ShrinkRequest<P extends object> {
   readonly invariant: string;
   /** At most this many runs spent shrinking (default 400). */
   readonly maxRuns?: number;
+  /** The failing run's start, zone and tie order (drawn under swarm), kept while shrinking. */
+  readonly world?: Pick<RunOptions, 'start' | 'timeZone' | 'tieOrder'>;
 }
 
 export interface PlanSize {
@@ -127,6 +129,7 @@ export async function shrinkFailure<P extends object>(request: ShrinkRequest<P>)
         params: { ...request.params, ...candidate.params },
         plan,
         ...(request.mutant === undefined ? {} : { mutant: request.mutant }),
+        ...request.world,
       });
     } catch {
       // A candidate the scenario refuses (a fault aimed at a worker that no longer exists) does not reproduce.

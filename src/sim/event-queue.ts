@@ -6,6 +6,10 @@
  * 2. `lane`: at one instant, faults fire before world actions, and world actions before process
  *    wake-ups, so a crash or pause at `t` takes effect before the target runs at `t`.
  * 3. `seq`: creation order, a counter that only the world increments; it makes the order total.
+ *    Under the seeded tie order (`WorldOptions.tieOrder`) the world draws `seq` instead: a random
+ *    key from the run's `ties` stream, the creation counter in its low bits, so events due at one
+ *    instant in one lane fire in an order the seed shuffles (the same seed, the same order), and
+ *    races a fixed first-come order never shows get their turn. Lanes keep their order either way.
  */
 export const enum Lane {
   Fault = 0,

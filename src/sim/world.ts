@@ -10,7 +10,8 @@
  * The driver loop, which defines the total event order:
  * 1. find the next due instant: the earlier of the heap's top and the fake clock's next timer;
  * 2. move the clock there, firing the fake clock's timers due by then (third-party timers first);
- * 3. fire every heap event due at that instant in (lane, seq) order (see `event-queue.ts`);
+ * 3. fire every heap event due at that instant in (lane, seq) order (see `event-queue.ts`; the
+ *    seeded tie order draws `seq`, shuffling events due at one instant within their lane);
  * 4. yield one real macrotask, so every promise those events resolved settles, in the order they
  *    were resolved (never by counting microtasks: that gives order-dependent results);
  * 5. repeat until nothing is scheduled (quiescence) or the next instant lies past the horizon.
@@ -49,7 +50,20 @@ export interface WorldOptions {
   readonly maxWallMs?: number;
   /** Also install the world's fake `Date` and timers on `globalThis` for third-party code. */
   readonly installGlobals?: boolean;
+  /**
+   * The IANA time zone the run's wall clocks are read in (cron schedules, say); `UTC` by default.
+   * The world's time is an instant either way: the zone only says how local calendars see it.
+   */
+  readonly timeZone?: string;
+  /**
+   * The order of events due at one instant within one lane: `fifo` (creation order, the default)
+   * or `seeded` (an order drawn from the seed; see `event-queue.ts`).
+   */
+  readonly tieOrder?: TieOrder;
 }
+
+export type TieOrder = 'fifo' | 'seeded';
+export const TIE_ORDERS: readonly TieOrder[] = ['fifo', 'seeded'];
 
 export interface RunOutcome {
   /** `quiescent`: nothing left to do; `horizon`: stopped at the horizon with work still scheduled. */
@@ -86,6 +100,8 @@ const NO_LATENCY: FsLatency = { minMs: 0, maxMs: 0 };
 export class World {
   readonly seed: number;
   readonly epochMs: number;
+  readonly timeZone: string;
+  readonly tieOrder: TieOrder;
   readonly horizonMs: number;
   readonly prng: Prng;
   readonly volume = createVolume();
@@ -115,7 +131,9 @@ export class World {
   private eventsFired = 0;
   private running = false;
   private uninstall: (() => void) | undefined;
-  private readonly options: Required<Omit<WorldOptions, 'seed' | 'epochMs' | 'horizonMs' | 'installGlobals'>>;
+  private readonly options: Required<Omit<WorldOptions, 'seed' | 'epochMs' | 'horizonMs' | 'installGlobals' | 'timeZone' | 'tieOrder'>>;
+  /** Under the seeded tie order, the stream each event's `seq` is drawn from. */
+  private readonly tiePrng: Prng | undefined;
   private readonly processHost: ProcessHost;
   /** The stream every process's own stream forks from. */
   private readonly processPrng: Prng;
@@ -123,6 +141,8 @@ export class World {
   constructor(options: WorldOptions) {
     this.seed = options.seed;
     this.epochMs = options.epochMs ?? DEFAULT_EPOCH_MS;
+    this.timeZone = options.timeZone ?? 'UTC';
+    this.tieOrder = options.tieOrder ?? 'fifo';
     this.horizonMs = options.horizonMs ?? Number.POSITIVE_INFINITY;
     this.options = {
       maxEvents: options.maxEvents ?? 20_000_000,
@@ -131,6 +151,7 @@ export class World {
     };
     this.prng = Prng.root(options.seed);
     this.processPrng = this.prng.fork('process');
+    this.tiePrng = this.tieOrder === 'seeded' ? this.prng.fork('ties') : undefined;
     this.nowMs = this.epochMs;
     if (options.installGlobals) {
       const installed = FakeTimers.withGlobal(globalThis).install({
@@ -297,7 +318,7 @@ export class World {
   }
 
   private schedule(time: number, lane: Lane, owner: Incarnation | null, fire: () => void): ScheduledEvent {
-    const event: ScheduledEvent = { time, lane, seq: this.seqCounter++, owner, fire, cancelled: false };
+    const event: ScheduledEvent = { time, lane, seq: this.nextSeq(), owner, fire, cancelled: false };
     this.queue.push(event);
     return event;
   }
@@ -314,9 +335,20 @@ export class World {
       delayMs = 1;
     }
     const time = (pausedUntil > now ? pausedUntil : now) + (delayMs > 0 ? delayMs : 0);
-    const event: ScheduledEvent = { time, lane: Lane.Process, seq: this.seqCounter++, owner, fire, cancelled: false };
+    const event: ScheduledEvent = { time, lane: Lane.Process, seq: this.nextSeq(), owner, fire, cancelled: false };
     this.queue.push(event);
     return event;
+  }
+
+  /**
+   * The next event's tie-break key: the creation counter, or under the seeded tie order a drawn key
+   * above it (31 random bits over the counter's low 21, so below 2^52 and exact as a double; two
+   * equal draws still fall back to creation order).
+   */
+  private nextSeq(): number {
+    const counter = this.seqCounter++;
+    const ties = this.tiePrng;
+    return ties === undefined ? counter : ties.int(0, 0x7fffffff) * 0x200000 + (counter & 0x1fffff);
   }
 
   // ---- filesystem --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { renderJunit } from '../../report/junit.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { requireOutputFile } from '../flags.js';
 import { plural } from '../format.js';
+import { parseWorldFlags, worldFlags } from '../run-flags.js';
 
 export default class CheckCommand extends SimrunCommand {
   static override summary = 'For CI: run every scenario (or the named ones) over a fixed seed range; fail on any violation.';
@@ -14,6 +15,8 @@ export default class CheckCommand extends SimrunCommand {
     '<%= config.bin %> check',
     '<%= config.bin %> check bucket cron-leader --seeds 200 --junit reports/junit.xml',
     '<%= config.bin %> check --seeds 1000 --shard 3/8',
+    '<%= config.bin %> check --seeds 200 --swarm',
+    '<%= config.bin %> check lock --seeds 500 --tie-order seeded',
   ];
   static override strict = false;
   static override enableJsonFlag = true;
@@ -22,7 +25,8 @@ export default class CheckCommand extends SimrunCommand {
     seeds: Flags.integer({ description: 'seeds per scenario (per shard)', default: 50, min: 1 }),
     from: Flags.integer({ description: 'the first seed', default: 1, min: 0 }),
     shard: Flags.string({ description: 'run shard i of n of the seed range: i/n' }),
-    swarm: Flags.boolean({ description: 'swarm mode for every seed', default: false }),
+    swarm: Flags.boolean({ description: "swarm mode for every seed: parameters from the scenario's ranges, start, zone and fault rates drawn from the seed", default: false }),
+    ...worldFlags,
     workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
     junit: Flags.string({ description: 'write JUnit XML here' }),
   };
@@ -32,6 +36,7 @@ export default class CheckCommand extends SimrunCommand {
     const references = (argv as string[]).length > 0 ? (argv as string[]) : builtInScenarioNames();
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     if (flags.junit !== undefined) await requireOutputFile(flags.junit, '--junit');
+    const world = parseWorldFlags(flags);
     const results: CampaignResult[] = [];
     for (const reference of references) {
       const result = await runCampaign({
@@ -40,6 +45,7 @@ export default class CheckCommand extends SimrunCommand {
         from: flags.from,
         ...(shard === undefined ? {} : { shard }),
         swarm: flags.swarm,
+        ...world,
         keepGoing: true,
         shrink: false,
         ...(flags.workers === undefined ? {} : { workers: flags.workers }),

@@ -15,6 +15,7 @@ import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
 import { describeBugs, describeFailure, writeBugPlans, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { parseAssignments, plural } from '../format.js';
+import { parseWorldFlags, worldFlags } from '../run-flags.js';
 
 export default class FuzzCommand extends SimrunCommand {
   static override summary = 'Run many seeds of a scenario in parallel; shrink each failure to a minimal reproducer.';
@@ -37,7 +38,8 @@ export default class FuzzCommand extends SimrunCommand {
     from: Flags.integer({ description: 'the first seed of the seed space', default: 1, min: 0 }),
     workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
     shard: Flags.string({ description: 'run shard i of n of the seed space: i/n' }),
-    swarm: Flags.boolean({ description: 'each seed first draws which fault kinds are on and at what rates', default: false }),
+    swarm: Flags.boolean({ description: "each seed first draws the scenario's parameters from their declared ranges, the start and time zone, and which fault kinds are on at what rates", default: false }),
+    ...worldFlags,
     lock: Flags.string({ description: 'the lock backend as a lock spec (memory, file[:DIR], sqlite[:PATH]), or `all` to run every seed against every simulated backend' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
     set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
@@ -55,12 +57,13 @@ export default class FuzzCommand extends SimrunCommand {
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const scenario = await loadScenario(args.scenario);
     const params = parseAssignments(flags.set);
+    const world = parseWorldFlags(flags);
     const locks = flags.lock === undefined ? undefined : flags.lock === 'all' ? lockNamesOf(scenario) : [flags.lock];
     const workers = flags.workers ?? availableParallelism();
     const runs = flags.runs ?? (durationMs === undefined ? 100 : undefined);
 
     this.log(`simrun fuzz ${scenario.name}: ${runs === undefined ? `for ${flags.duration}` : plural(runs, 'seed')} from ${flags.from}` +
-      `${shard ? `, shard ${shard.index}/${shard.count}` : ''}${flags.swarm ? ', swarm' : ''}${locks ? `, locks ${locks.join(' ')}` : ''}` +
+      `${shard ? `, shard ${shard.index}/${shard.count}` : ''}${flags.swarm ? ', swarm' : ''}${world.tieOrder === undefined ? '' : `, tie order ${world.tieOrder}`}${locks ? `, locks ${locks.join(' ')}` : ''}` +
       `${flags.mutant ? `, mutant ${flags.mutant}` : ''}, ${plural(workers, 'worker')}`);
     const bar = new cliProgress.SingleBar(
       { format: ' {bar} {value}{totalText} runs | {rate} runs/s | failures: {failures}', stream: process.stderr, hideCursor: true, noTTYOutput: false },
@@ -80,11 +83,15 @@ export default class FuzzCommand extends SimrunCommand {
       ...(locks === undefined ? {} : { locks }),
       ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
       params,
+      ...world,
       keepGoing: flags['keep-going'],
       shrink: flags.shrink,
       onProgress: (progress) => {
         if (flags.swarm && progress.last?.swarm !== undefined && !this.jsonEnabled()) {
-          const line = `seed ${progress.last.seed}${progress.last.lock ? ` [${progress.last.lock}]` : ''}  ${progress.last.status}  ${formatSwarm(progress.last.swarm)}`;
+          const drawn = Object.entries(progress.last.swarmParams ?? {}).map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+          const line =
+            `seed ${progress.last.seed}${progress.last.lock ? ` [${progress.last.lock}]` : ''}  ${progress.last.status}  ${formatSwarm(progress.last.swarm)}` +
+            `${drawn.length === 0 ? '' : '  ' + drawn.join(' ')}  start ${new Date(progress.last.startMs).toISOString()} ${progress.last.timeZone}`;
           if (showBar) process.stderr.write('\r\x1b[2K');
           this.log(line);
         }
@@ -125,6 +132,8 @@ export default class FuzzCommand extends SimrunCommand {
           plan: failure.shrunk?.plan ?? failure.original.plan,
           ...(shrunk === undefined ? {} : { planPath: shrunk.path }),
           ...(result.mutant === undefined ? {} : { mutant: result.mutant }),
+          ...(failure.world === undefined ? {} : { start: failure.world.startMs, timeZone: failure.world.timeZone }),
+          ...(world.tieOrder === undefined ? {} : { tieOrder: world.tieOrder }),
         });
         await writeRunResult(replayed, flags['out-dir']);
         reportPath = await writeRunReport(replayed, flags['out-dir']);

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../../env/errors.js';
-import { resolveParams, runScenario, shellQuote, validateSeed } from '../../scenario/run.js';
+import { prepareRun, runScenario, shellQuote, validateSeed, type RunSetup } from '../../scenario/run.js';
 import { loadScenario } from '../../scenario/registry.js';
 import { summarize, writeRunResult } from '../../report/result-file.js';
 import { writeRunReport } from '../../report/report-file.js';
@@ -10,6 +10,8 @@ import { EXIT, SimrunCommand } from '../base.js';
 import { requireOutputDirectory } from '../flags.js';
 import { formatOffset, parseAssignments, plural } from '../format.js';
 import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
+import { formatInstant, formatLocal } from '../../scenario/calendar.js';
+import { parseWorldFlags, worldFlags } from '../run-flags.js';
 
 export default class ScenarioCommand extends SimrunCommand {
   static override summary = 'Run one seed of a scenario under simulation and check its invariants.';
@@ -19,6 +21,9 @@ export default class ScenarioCommand extends SimrunCommand {
     '<%= config.bin %> scenario bucket --seed 42',
     '<%= config.bin %> scenario bucket --seed 42 --lock sqlite --plan plan.json',
     '<%= config.bin %> scenario ./my-scenario.ts --seed 7 --set workers=3 --json',
+    '<%= config.bin %> scenario cron-leader --seed 3 --swarm',
+    '<%= config.bin %> scenario cron-leader --seed 1 --start 2021-11-07T00:30 --zone America/New_York',
+    '<%= config.bin %> scenario lock --seed 5 --tie-order seeded',
   ];
   static override enableJsonFlag = true;
   static override args = {
@@ -30,7 +35,11 @@ export default class ScenarioCommand extends SimrunCommand {
     set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
     lock: Flags.string({ description: 'the lock backend as a lock spec, for scenarios with a `lock` parameter (memory, file[:DIR], sqlite[:PATH])' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
-    swarm: Flags.boolean({ description: 'swarm mode: the seed first draws which fault kinds are on and at what rates', default: false }),
+    swarm: Flags.boolean({
+      description: "swarm mode: the seed first draws the scenario's parameters from their declared ranges, the start and time zone, then which fault kinds are on and at what rates (all printed before the run)",
+      default: false,
+    }),
+    ...worldFlags,
     'out-dir': Flags.string({ description: 'where the JSON result is written', default: 'reports' }),
     report: Flags.boolean({ description: 'also write a self-contained HTML report next to the JSON result', default: false }),
   };
@@ -41,13 +50,10 @@ export default class ScenarioCommand extends SimrunCommand {
     const scenario = await loadScenario(args.scenario);
     const overrides = parseAssignments(flags.set);
     if (flags.lock !== undefined) overrides.lock = flags.lock;
-    const params = resolveParams(scenario, overrides);
+    const world = parseWorldFlags(flags);
     const plan = flags.plan === undefined ? undefined : await readPlanFile(flags.plan);
     await requireOutputDirectory(flags['out-dir'], '--out-dir');
-
-    this.log(commandLine(args.scenario, seed, flags));
-    this.log(`options: ${JSON.stringify(params)}`);
-    const result = await runScenario(scenario, {
+    const options = {
       seed,
       scenarioReference: args.scenario,
       params: overrides,
@@ -55,8 +61,13 @@ export default class ScenarioCommand extends SimrunCommand {
       ...(flags.plan === undefined ? {} : { planPath: flags.plan }),
       ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
       swarm: flags.swarm,
-    });
-    if (result.swarm !== undefined) this.log(`swarm: ${formatSwarm(result.swarm)}`);
+      ...world,
+    };
+    const setup = prepareRun(scenario, options);
+
+    this.log(commandLine(args.scenario, seed, flags));
+    for (const line of describeSetup(setup)) this.log(line);
+    const result = await runScenario(scenario, options);
     this.log(`faults (${result.planSource === 'file' ? 'from ' + flags.plan : 'from the seed'}): ${result.plan.length === 0 ? 'none' : ''}`);
     for (const fault of result.plan) {
       const { at, kind, target, ...rest } = fault;
@@ -88,15 +99,47 @@ export default class ScenarioCommand extends SimrunCommand {
 export function commandLine(
   scenario: string,
   seed: number,
-  flags: { set: readonly string[]; lock?: string | undefined; plan?: string | undefined; swarm: boolean; mutant?: string | undefined },
+  flags: {
+    set: readonly string[];
+    lock?: string | undefined;
+    plan?: string | undefined;
+    swarm: boolean;
+    mutant?: string | undefined;
+    start?: string | undefined;
+    zone?: string | undefined;
+    'tie-order'?: string | undefined;
+  },
 ): string {
   const parts = ['simrun', 'scenario', shellQuote(scenario), '--seed', String(seed)];
   for (const assignment of flags.set) parts.push('--set', shellQuote(assignment));
   if (flags.lock !== undefined) parts.push('--lock', shellQuote(flags.lock));
+  if (flags.start !== undefined) parts.push('--start', shellQuote(flags.start));
+  if (flags.zone !== undefined) parts.push('--zone', shellQuote(flags.zone));
+  if (flags['tie-order'] !== undefined && flags['tie-order'] !== 'fifo') parts.push('--tie-order', shellQuote(flags['tie-order']));
   if (flags.plan !== undefined) parts.push('--plan', shellQuote(flags.plan));
   if (flags.swarm) parts.push('--swarm');
   if (flags.mutant !== undefined) parts.push('--mutant', shellQuote(flags.mutant));
   return parts.join(' ');
+}
+
+/**
+ * Every option of the run, before it starts: the parameters, the start and zone, the tie order,
+ * and under swarm what the seed drew (parameters, start, fault rates).
+ */
+export function describeSetup(setup: RunSetup<object>): string[] {
+  const lines = [`options: ${JSON.stringify(setup.params)}`];
+  if (setup.swarmParams !== undefined) {
+    const drawn = Object.entries(setup.swarmParams).map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    lines.push(`swarm parameters: ${drawn.length === 0 ? 'none (the scenario declares no ranges, or every one was set)' : drawn.join(' ')}`);
+  }
+  const aimed = setup.drawnStart?.aimedAt;
+  lines.push(
+    `start: ${formatInstant(setup.startMs)}, ${formatLocal(setup.startMs, setup.timeZone)} in ${setup.timeZone}` +
+      `${setup.drawnStart === undefined ? '' : ' (drawn)'}${aimed === undefined ? '' : `, ${aimed.direction} at ${formatLocal(aimed.atMs, setup.timeZone)}`}`,
+  );
+  if (setup.tieOrder !== 'fifo') lines.push(`tie order: ${setup.tieOrder} (events due at one instant fire in an order drawn from the seed)`);
+  if (setup.swarm !== undefined) lines.push(`swarm: ${formatSwarm(setup.swarm)}`);
+  return lines;
 }
 
 export function parseSeed(text: string | undefined): number {

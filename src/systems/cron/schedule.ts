@@ -3,9 +3,17 @@
  * (minute) and six-field (seconds) expressions, `@hourly`-style shorthands, and time zones with their
  * daylight-saving jumps. Each tick is identified by its scheduled instant (ms since the Unix epoch),
  * the same on every server whatever its clock says, so "each tick runs at most once" is checkable.
+ *
+ * Daylight saving, as cron-parser walks it: a wall time skipped by a spring-forward ticks at the same
+ * minute of the next hour (`30 2 * * *` runs at 03:30 that day); a wall time repeated by a fall-back
+ * ticks once, at its first occurrence (`30 1 * * *` runs at 01:30 summer time only), unless the hour
+ * field matches every hour (`0 * * * *`, `* * * * *`), whose ticks in the repeated hour are new
+ * instants and tick in both occurrences. A tick is an instant, so neither case runs one tick twice.
  */
 import { CronDate, CronExpressionParser, type CronExpression } from 'cron-parser';
 import { InputError } from '../../env/errors.js';
+
+const HOUR_MS = 3_600_000;
 
 /** A cron expression or time zone that cannot work; fix the input, retrying will not help. */
 export class CronScheduleError extends InputError {
@@ -49,9 +57,17 @@ export function parseCronSchedule(expression: string, timeZone = 'UTC'): CronSch
   /** Consecutive ticks, ascending: every tick in (known[0], known[last]] is in it. */
   let known: number[] = [];
 
+  const offsetAt = (ms: number): number => new CronDate(ms, timeZone).getUTCOffset();
+  /**
+   * Restarts the walk at `ms`, or a little before. cron-parser's next tick depends on where a walk
+   * starts within a repeated (fall-back) hour: started there, it meets the second `01:30`, which a
+   * walk from before the jump never meets. So a walk never starts within three hours after an
+   * offset change: every server, and the checker walking from the run's start, sees one set of ticks.
+   */
   const restartAt = (ms: number): void => {
-    cursor.reset(new CronDate(ms, timeZone));
-    known = [ms];
+    const anchor = offsetAt(ms) === offsetAt(ms - 3 * HOUR_MS) ? ms : ms - 3 * HOUR_MS;
+    cursor.reset(new CronDate(anchor, timeZone));
+    known = [anchor];
   };
 
   function nextAfter(ms: number): number {
