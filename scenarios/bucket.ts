@@ -17,7 +17,7 @@ import { exactlyOnce, liveness, mutualExclusion, readBucketVolume, statistics, t
 import { feed } from '../src/check/checker.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import { defineFaultKind, type Fault, type FaultKind } from '../src/sim/faults.js';
 import { fsError } from '../src/sim/fault-kinds/kernel.js';
 import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
@@ -164,6 +164,7 @@ export default defineScenario<BucketParams, BucketState>({
   faultKinds: [stall((state: BucketState) => state.stalls), lag, workerFsError],
   mutants: BUCKET_MUTANTS,
   shrinkParams: { files: 1, workers: 1 },
+  prepare: (p) => prepareSimLock(p.lock),
 
   setup(world, p, { mutant }) {
     world.setFsLatency({ minMs: 0, maxMs: p.fsLatencyMsMax });
@@ -199,7 +200,5 @@ export default defineScenario<BucketParams, BucketState>({
 
   invariants: [feed(exactlyOnce, bucketInputs), mutualExclusion, statistics, feed(liveness, bucketInputs)],
 
-  teardown(_world, { locks }) {
-    locks.close();
-  },
+  teardown: (_world, { locks }) => locks.close(),
 });

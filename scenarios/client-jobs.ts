@@ -18,7 +18,7 @@ import { feed } from '../src/check/checker.js';
 import { clientsInParallel, everyJobReported, oneJobPerClient, outputWholeTexts } from '../src/check/client-jobs/index.js';
 import { attemptsFromTrace, type ClientJobsHistory, type ExpectedJob } from '../src/check/client-jobs/history.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import type { World } from '../src/sim/world.js';
 import { clientJobsMutants, runClientJob, type ClientJobOptions, type ClientJobsMutantName } from '../src/systems/client-jobs/index.js';
 
@@ -107,6 +107,7 @@ export default defineScenario<Params, ClientJobsState>({
     fsSlowDurationMsMax: 5_000,
   }),
   shrinkParams: { clients: 1, jobs: 1 },
+  prepare: (p) => prepareSimLock(p.lock),
   mutants: Object.fromEntries(DECLARED_MUTANTS.map((name) => [name, clientJobsMutants[name].flaw])),
   async setup(world: World, p, { mutant }) {
     await world.fs.mkdir('/out', { recursive: true });

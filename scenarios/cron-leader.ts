@@ -18,7 +18,7 @@ import { cronHistoryFromTrace, runsNeverOverlap, tickAtLeastOnce, tickAtMostOnce
 import type { Env } from '../src/env/env.js';
 import { withLockLatency, type LockBackend } from '../src/locks/index.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import { slowCalls, type CallLatency } from '../src/sim/fault-kinds/slow-calls.js';
 import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule } from '../src/systems/cron/index.js';
 
@@ -135,6 +135,7 @@ export default defineScenario<Params, CronState>({
   // `db-slow` is the shared `slow-calls` kind under the name this scenario's plans have always used.
   faultKinds: [slowCalls((state: CronState) => state.latency, { name: 'db-slow' })],
   shrinkParams: { servers: 1 },
+  prepare: (p) => prepareSimLock(p.lock),
   mutants: Object.fromEntries(Object.entries(cronMutants).map(([name, mutant]) => [name, mutant.flaw])),
   setup(world, p, { mutant }) {
     const state: CronState = { locks: new SimLocks(world), latency: { maxMs: p.dbLatencyMsMax } };
@@ -157,7 +158,5 @@ export default defineScenario<Params, CronState>({
     return state;
   },
   invariants: [tickAtMostOnce, runsNeverOverlap, tickAtLeastOnce].map((checker) => feed(checker, cronInputs)),
-  teardown(_world, state) {
-    state.locks.close();
-  },
+  teardown: (_world, state) => state.locks.close(),
 });

@@ -46,6 +46,8 @@ export { runCampaign, mergeCampaigns, parseShard, type CampaignOptions, type Cam
 export { shrinkFailure, type ShrinkRequest, type ShrinkOutcome } from './scenario/shrink.js';
 export { checkMutants } from './scenario/mutant-check.js';
 export { checkDeterminism, type DeterminismVerdict } from './scenario/determinism.js';
+export { SimLocks, simLockParam, prepareSimLock, lockDeclarationOf, userLockFactory, type SimLockParam, type SimLockOptions } from './scenario/sim-locks.js';
+export { preparePart, partOf, isModuleReference, type PartKind } from './scenario/parts.js';
 
 export * as bucket from './systems/bucket/index.js';
 export * as clientJobs from './systems/client-jobs/index.js';

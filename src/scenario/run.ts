@@ -86,6 +86,7 @@ export function resolveParams<P extends object>(scenario: Scenario<P>, overrides
 export async function runScenario<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): Promise<RunResult> {
   const seed = validateSeed(options.seed);
   const params = resolveParams(scenario, options.params);
+  await scenario.prepare?.(params);
   if (options.mutant !== undefined && !(options.mutant in (scenario.mutants ?? {}))) {
     throw new InputError(`scenario '${scenario.name}' has no mutant '${options.mutant}' (known: ${Object.keys(scenario.mutants ?? {}).join(', ') || 'none'})`);
   }

@@ -48,7 +48,7 @@ describe('specs in simulation', () => {
     const lease = await locks.create('file:/elsewhere').tryAcquire('k', 'me', 1_000);
     expect(lease?.token).toBeGreaterThan(0);
     expect((await world.fs.readdir('/elsewhere')).length).toBeGreaterThan(0);
-    locks.close();
+    await locks.close();
   });
 
   test('the store and caller clocks get separate stores in one run', async () => {
@@ -57,6 +57,6 @@ describe('specs in simulation', () => {
     expect(await locks.create('memory').tryAcquire('k', 'a', 1_000)).not.toBeNull();
     expect(await locks.create('memory', undefined, { expiryClock: 'caller' }).tryAcquire('k', 'b', 1_000)).not.toBeNull();
     expect(await locks.create('memory').tryAcquire('k', 'c', 1_000)).toBeNull();
-    locks.close();
+    await locks.close();
   });
 });
