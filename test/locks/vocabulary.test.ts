@@ -39,7 +39,7 @@ describe('specs in simulation', () => {
     expect(() => parseSimLockSpec('postgres://u:secret@h/db')).toThrow('lock spec "postgres://u:***@h/db": PostgreSQL is not simulated');
     const parsed = simLockParam.safeParse('carrier-pigeon');
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues[0]?.message).toBe('unknown lock spec "carrier-pigeon": simulation runs memory, file, sqlite, file:DIR or sqlite:PATH');
+    expect(parsed.error?.issues[0]?.message).toBe('unknown lock spec "carrier-pigeon": simulation runs memory, file, sqlite, file:DIR or sqlite:PATH, or the path of a lock backend module');
   });
 
   test('a file spec keeps its generation files in its directory on the world volume', async () => {
