@@ -48,6 +48,10 @@ export { checkMutants } from './scenario/mutant-check.js';
 export { checkDeterminism, type DeterminismVerdict } from './scenario/determinism.js';
 export { SimLocks, simLockParam, prepareSimLock, lockDeclarationOf, userLockFactory, type SimLockParam, type SimLockOptions } from './scenario/sim-locks.js';
 export { preparePart, partOf, isModuleReference, type PartKind } from './scenario/parts.js';
+export { CONTRACT_RULES, checkContractRules, type ContractRule, type RuleVerdict } from './scenario/lock-contract.js';
+/** The zod simrun is built with: scenario parameters (`defineScenario({ params })`) must be schemas of this one. */
+export { z } from 'zod';
+export { createShellExecutor, type ShellExecutorOptions } from './real/job-runner/shell-executor.js';
 
 export * as bucket from './systems/bucket/index.js';
 export * as clientJobs from './systems/client-jobs/index.js';
