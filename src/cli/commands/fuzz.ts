@@ -38,7 +38,7 @@ export default class FuzzCommand extends SimrunCommand {
     workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
     shard: Flags.string({ description: 'run shard i of n of the seed space: i/n' }),
     swarm: Flags.boolean({ description: 'each seed first draws which fault kinds are on and at what rates', default: false }),
-    lock: Flags.string({ description: 'the lock backend as a lock spec (memory, file[:DIR], sqlite[:PATH]), or `all` to run every seed against every simulated backend' }),
+    lock: Flags.string({ description: 'the lock backend as a lock spec (memory, file[:DIR], sqlite[:PATH]), the path of your own lock module (./my-lock.ts), or `all` to run every seed against every simulated backend' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
     set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
     'keep-going': Flags.boolean({ description: 'keep running after a failure', default: false }),
