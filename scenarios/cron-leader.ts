@@ -19,8 +19,26 @@ import type { Env } from '../src/env/env.js';
 import { withLockLatency, type LockBackend } from '../src/locks/index.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { isModuleReference, partOf, preparePart, refineModulePath, type PartKind } from '../src/scenario/parts.js';
 import { slowCalls, type CallLatency } from '../src/sim/fault-kinds/slow-calls.js';
-import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule } from '../src/systems/cron/index.js';
+import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule, type CronServerOptions } from '../src/systems/cron/index.js';
+
+/**
+ * A cron server: the part of this scenario a user may swap for their own (`--set
+ * server=./my-server.ts`, or `params: { server }`). It runs as one server process until the horizon,
+ * runs `options.task` for each tick of `options.schedule` at most once across servers through `lock`,
+ * and emits the `cron.*` events (`emitCron`) the checkers read: `cron.run.start`/`cron.run.end` per
+ * run, `cron.lock`, `cron.missed`. The built-in one is `runCronServer`.
+ */
+export type CronServerMain = (env: Env, lock: LockBackend, options: CronServerOptions) => Promise<void>;
+
+const SERVER_PART: PartKind<CronServerMain> = {
+  label: 'cron server',
+  accepts: (value): value is CronServerMain => typeof value === 'function',
+  expected: 'a function (env, lock, options) => Promise<void> running one server (see runCronServer)',
+};
+
+const serverParam = z.union([z.string().refine(isModuleReference, 'expected the path of a cron server module').superRefine(refineModulePath(SERVER_PART)), z.custom<CronServerMain>((value) => typeof value === 'function')]);
 
 const params = z
   .object({
@@ -30,6 +48,8 @@ const params = z
     schedule: z.string().default('* * * * *'),
     timeZone: z.string().default('UTC'),
     lock: simLockParam.default('memory'),
+    /** The servers' code: the built-in server when absent, or a module path / function (`CronServerMain`). */
+    server: serverParam.optional(),
     /** Whose clock judges expiry: the store's (the world's true clock) or each server's own. The file lock is always judged by the caller's. */
     lockClock: z.enum(['database', 'caller']).default('database'),
     ttlMs: z.number().int().nonnegative().default(90_000),
@@ -135,17 +155,21 @@ export default defineScenario<Params, CronState>({
   // `db-slow` is the shared `slow-calls` kind under the name this scenario's plans have always used.
   faultKinds: [slowCalls((state: CronState) => state.latency, { name: 'db-slow' })],
   shrinkParams: { servers: 1 },
-  prepare: (p) => prepareSimLock(p.lock),
+  async prepare(p) {
+    await prepareSimLock(p.lock);
+    if (typeof p.server === 'string') await preparePart(p.server, SERVER_PART);
+  },
   mutants: Object.fromEntries(Object.entries(cronMutants).map(([name, mutant]) => [name, mutant.flaw])),
   setup(world, p, { mutant }) {
     const state: CronState = { locks: new SimLocks(world), latency: { maxMs: p.dbLatencyMsMax } };
     // One parsed schedule for the world: each server walks the same ticks, computed once.
     const schedule = parseCronSchedule(p.schedule, p.timeZone);
+    const serverMain: CronServerMain = p.server === undefined ? runCronServer : typeof p.server === 'function' ? p.server : partOf(p.server, SERVER_PART);
     for (const server of serverNames(p)) {
       world.spawn(server, async (env) => {
         const lock = serverLock(state, p, env);
         const times = { ttlMs: p.ttlMs, lockAtLeastForMs: p.lockAtLeastForMs, lockAtMostForMs: p.lockAtMostForMs };
-        await runCronServer(env, lock, {
+        await serverMain(env, lock, {
           name: TASK,
           schedule,
           ...times,
