@@ -85,6 +85,11 @@ export interface LockFactoryContext {
    */
   readonly name: string;
   /**
+   * A directory every process of the run shares, for a backend that keeps its state in files: `/locks`
+   * on the simulated volume in simulation, a fresh temporary directory in real mode.
+   */
+  readonly dir: string;
+  /**
    * The store's own clock, ms: in simulation the world's (one clock for every caller, immune to
    * the processes' skew), in real mode the machine's. A backend declared `expiryClock: 'store'`
    * judges expiry by this one.
@@ -95,7 +100,7 @@ export interface LockFactoryContext {
    * for a server keeps itself here, e.g. `shared.get('keys') ?? shared.set('keys', new Map())...`.
    */
   readonly shared: Map<string, unknown>;
-  /** `simulation` under `simrun scenario`/`fuzz`/`lock-contract`; `real` in real mode. */
+  /** `simulation` under `simrun scenario`/`fuzz`/`lock-contract`; `real` under `lock-contract --real`, in separate OS processes. */
   readonly mode: 'simulation' | 'real';
 }
 

@@ -149,7 +149,7 @@ export class SimLocks {
   private createUser(factory: LockBackendFactory, label: string, env: Env | undefined): LockBackend {
     if (env === undefined) throw new LockConfigError('spec', `lock backend '${label}': a user's backend is made per process; pass the process's env`);
     const world = this.world;
-    const context: LockFactoryContext = { env, fs: env.fs, name: 'simrun', storeNow: () => world.now(), shared: this.shared, mode: 'simulation' };
+    const context: LockFactoryContext = { env, fs: env.fs, name: 'simrun', dir: SIM_LOCK_DIR, storeNow: () => world.now(), shared: this.shared, mode: 'simulation' };
     const made = factory(context);
     if (!isPromiseLike(made)) {
       const backend = checkedBackend(made, label);

@@ -8,6 +8,7 @@ import { shellQuote } from '../../scenario/run.js';
 import { LOCK_PART } from '../../scenario/sim-locks.js';
 import { preparePart } from '../../scenario/parts.js';
 import { declarationOf } from '../../locks/lock-spec.js';
+import { runRealContract, type RealContractVerdict } from '../../real/lock-contract/judge.js';
 import { describeFailure, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { parseAssignments, plural } from '../format.js';
@@ -19,6 +20,7 @@ interface LockContractResult {
   readonly status: 'passed' | 'failed';
   readonly rules: readonly RuleVerdict[];
   readonly faults?: CampaignResult & { readonly resultPath: string };
+  readonly real?: RealContractVerdict;
 }
 
 export default class LockContractCommand extends SimrunCommand {
@@ -33,6 +35,7 @@ export default class LockContractCommand extends SimrunCommand {
     '<%= config.bin %> lock-contract ./my-lock.ts --runs 500 --from 1000',
     '<%= config.bin %> lock-contract ./my-lock.ts --rule owner-only-release',
     '<%= config.bin %> lock-contract ./my-lock.js --set processes=5 --set ttlMs=500',
+    '<%= config.bin %> lock-contract ./my-file-lock.ts --real 4',
   ];
   static override enableJsonFlag = true;
   static override args = {
@@ -46,6 +49,8 @@ export default class LockContractCommand extends SimrunCommand {
     set: Flags.string({ description: 'override a lock scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
     'keep-going': Flags.boolean({ description: 'keep running seeds after a failure', default: false }),
     shrink: Flags.boolean({ description: 'shrink failing seeds (--no-shrink to skip)', default: true, allowNo: true }),
+    real: Flags.integer({ description: 'also contend from this many OS processes, with the real clock and filesystem (mode real), and judge their sections', min: 2 }),
+    'real-ms': Flags.integer({ description: 'how long the real-mode contenders run, ms', default: 3_000, min: 100 }),
     'out-dir': Flags.string({ description: 'where results and shrunk plans are written', default: join('reports', 'lock-contract') }),
   };
 
@@ -96,10 +101,19 @@ export default class LockContractCommand extends SimrunCommand {
       this.log(`  result: ${faults.resultPath}`);
     }
 
-    const failed = broken.length > 0 || faults?.status === 'failed';
-    const brokenNames = [...broken.map((verdict) => verdict.rule), ...new Set(faults?.failures.map((failure) => failure.invariant) ?? [])];
+    let real: RealContractVerdict | undefined;
+    if (flags.real !== undefined && flags.rule === undefined) {
+      this.log(`real mode: ${plural(flags.real, 'OS process', 'OS processes')} contending for ${flags['real-ms']} ms`);
+      real = await runRealContract({ module: args.module, processes: flags.real, durationMs: flags['real-ms'] });
+      this.log(`  ${real.problems.length === 0 ? 'PASSED' : 'FAILED'}: ${plural(real.sections, 'critical section')} by ${plural(real.owners, 'process', 'processes')}`);
+      for (const problem of real.problems) this.log(`  ✗ ${problem.rule}: ${problem.message}`);
+      if (real.problems.length > 0) this.log(`    replay: simrun lock-contract ${shellQuote(args.module)} --runs 0 --real ${flags.real} (real time: not exactly reproducible)`);
+    }
+
+    const failed = broken.length > 0 || faults?.status === 'failed' || (real?.problems.length ?? 0) > 0;
+    const brokenNames = [...broken.map((verdict) => verdict.rule), ...new Set(faults?.failures.map((failure) => failure.invariant) ?? []), ...new Set(real?.problems.map((problem) => problem.rule) ?? [])];
     this.log(failed ? `BROKEN: ${brokenNames.join(', ')}` : 'KEPT: every rule held and no seed failed');
     process.exitCode = failed ? EXIT.violated : EXIT.passed;
-    return { backend: args.module, ...declaration, status: failed ? 'failed' : 'passed', rules: verdicts, ...(faults === undefined ? {} : { faults }) };
+    return { backend: args.module, ...declaration, status: failed ? 'failed' : 'passed', rules: verdicts, ...(faults === undefined ? {} : { faults }), ...(real === undefined ? {} : { real }) };
   }
 }
