@@ -134,18 +134,20 @@ interface LockFactory {
 
 /** The chosen backend, or the mutant swapped in. */
 function lockFactory(world: World, locks: SimLocks, p: LockParams, mutant: string | undefined): LockFactory {
+  // A mutant meets the faults of the backend the run names: that backend's failure model drew the plan.
+  const { failureModel } = lockDeclarationOf(p.lock);
   if (mutant === 'caller-clock-expiry') {
     // Claims the store's clock and judges by each caller's: the flaw the store-clock judgement catches.
-    return { expiryClock: 'store', failureModel: 'remote', forProcess: (env) => locks.create('memory', env, { expiryClock: 'caller' }) };
+    return { expiryClock: 'store', failureModel, forProcess: (env) => locks.create('memory', env, { expiryClock: 'caller' }) };
   }
   const flawed = lockMutants.find((candidate) => candidate.name === mutant);
   if (flawed?.name === 'check-then-create-file') {
-    return { expiryClock: 'caller', failureModel: 'in-process', forProcess: (env) => flawed.create({ now: () => env.now(), fs: env.fs, dir: SIM_LOCK_DIR }) };
+    return { expiryClock: 'caller', failureModel, forProcess: (env) => flawed.create({ now: () => env.now(), fs: env.fs, dir: SIM_LOCK_DIR }) };
   }
   if (flawed !== undefined) {
     // A flawed lock server: one instance, shared by every process.
     const shared = flawed.create({ now: () => world.now(), fs: world.fs, dir: SIM_LOCK_DIR });
-    return { expiryClock: 'store', failureModel: 'remote', forProcess: () => shared };
+    return { expiryClock: 'store', failureModel, forProcess: () => shared };
   }
   return { ...lockDeclarationOf(p.lock), forProcess: (env) => locks.create(p.lock, env) };
 }
