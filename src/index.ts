@@ -3,7 +3,7 @@
  * campaigns, and the systems under test with their checkers (as namespaces, since their names
  * would otherwise collide). The CLI is a thin layer over exactly these.
  */
-export type { Env, LogData, FsPromises, StatsLike, WriteOptions } from './env/index.js';
+export type { Env, LogData, FsPromises, StatsLike, WriteOptions, DirentLike } from './env/index.js';
 export { errorCode, realEnv, type RealEnvOptions } from './env/index.js';
 export { eventFamily, type EventFamily, type EventShape, type EventOfKind, type KindList, type Recorded, type RecordedEvent } from './env/events.js';
 
