@@ -33,7 +33,8 @@ import { feed } from '../src/check/checker.js';
 import { leaseBelief } from '../src/check/lock/lease-belief.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { lockDeclarationOf, prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { isModuleReference, partOf, preparePart, refineModulePath, type PartKind } from '../src/scenario/parts.js';
 import { defineFaultKind, type Fault, type FaultKind } from '../src/sim/faults.js';
 import { fsError } from '../src/sim/fault-kinds/kernel.js';
 import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
@@ -42,9 +43,34 @@ import { emitBucket } from '../src/systems/bucket/events.js';
 import type { Env } from '../src/env/env.js';
 import { BUCKET_MUTANTS, neverExpiringLock, refusalIgnoringLock, UnfencedResource, workerFlawsOf } from '../src/systems/bucket/mutants.js';
 import { tracedLock } from '../src/locks/traced-lock.js';
-import { expiryClockOf } from '../src/scenario/sim-locks.js';
 import { planDrops, provideDrops } from '../src/systems/bucket/provider.js';
-import { runBucketWorker } from '../src/systems/bucket/worker.js';
+import { runBucketWorker, type WorkerOptions } from '../src/systems/bucket/worker.js';
+
+/**
+ * A bucket worker: the part of this scenario a user may swap for their own (`--set
+ * worker=./my-worker.ts`, or `params: { worker }` in the library API). It runs as one simulated
+ * worker process until the horizon, reaching files only through `env.fs` and time only through
+ * `env`, and keeps the bucket's protocol as the checkers observe it: inputs in `options.dir`, each
+ * claimed through `options.lock`, its output published once (the volume `exactly-once` reads),
+ * every commit admitted by `options.fence.admit` (which `mutual-exclusion` reads), and a statistics
+ * line (`formatStatsLine`) printed every `STATS_EVERY_FILES` commits (which `statistics` reads).
+ * The built-in one is `runBucketWorker`.
+ */
+export type BucketWorkerMain = (env: Env, options: WorkerOptions) => Promise<void>;
+
+const WORKER_PART: PartKind<BucketWorkerMain> = {
+  label: 'bucket worker',
+  accepts: (value): value is BucketWorkerMain => typeof value === 'function',
+  expected: 'a function (env, options) => Promise<void> running one worker (see runBucketWorker)',
+};
+
+/** The worker the run uses: the built-in one, or the user's module or function. */
+const workerParam = z.union([z.string().refine(isModuleReference, 'expected the path of a worker module').superRefine(refineModulePath(WORKER_PART)), z.custom<BucketWorkerMain>((value) => typeof value === 'function')]);
+
+function workerMainOf(worker: string | BucketWorkerMain | undefined): BucketWorkerMain {
+  if (worker === undefined) return runBucketWorker;
+  return typeof worker === 'function' ? worker : partOf(worker, WORKER_PART);
+}
 
 /** The bucket directory on the world's volume. */
 export const BUCKET_DIR = '/bucket';
@@ -65,8 +91,10 @@ const params = z
     pollMs: z.number().int().positive().default(5_000),
     /** Lease per claimed file, ms; renewed every third of it. */
     leaseTtlMs: z.number().int().positive().default(30_000),
-    /** Lock backend the workers claim files with. */
+    /** Lock backend the workers claim files with: a spec, a lock module's path, or a factory. */
     lock: simLockParam.default('memory'),
+    /** The workers' code: the built-in worker when absent, or a module path / function (`BucketWorkerMain`). */
+    worker: workerParam.optional(),
     /** Provider writes under a hidden name and renames; false: in place, in two parts. */
     atomicWrites: z.boolean().default(true),
     /** Drops appearing late: with this probability, an exponential delay of this mean, capped. */
@@ -198,6 +226,10 @@ export default defineScenario<BucketParams, BucketState>({
     atomicWrites: { oneOf: [true, false] },
     fsLatencyMsMax: { min: 0, max: 100, integer: true },
   },
+  async prepare(p) {
+    await prepareSimLock(p.lock);
+    if (typeof p.worker === 'string') await preparePart(p.worker, WORKER_PART);
+  },
 
   setup(world, p, { mutant }) {
     world.setFsLatency({ minMs: 0, maxMs: p.fsLatencyMsMax });
@@ -215,6 +247,7 @@ export default defineScenario<BucketParams, BucketState>({
       },
     });
     const flaws = workerFlawsOf(mutant);
+    const workerMain = workerMainOf(p.worker);
 
     world.spawn('provider', async (env) => {
       const firstMs = world.epochMs + firstDropMs(p);
@@ -224,10 +257,10 @@ export default defineScenario<BucketParams, BucketState>({
     for (const name of workerNames(p)) {
       world.spawn(name, (env) => {
         // The store's answers go into the trace (judged by the clock that judges expiry), for the layered invariants.
-        const judgeNow = expiryClockOf(p.lock) === 'caller' ? (): number => env.now() : (): number => world.now();
+        const judgeNow = lockDeclarationOf(p.lock).expiryClock === 'caller' ? (): number => env.now() : (): number => world.now();
         const backend = tracedLock(state.locks.create(p.lock, env), env, judgeNow);
         const lock = mutant === 'no-takeover' ? neverExpiringLock(backend) : mutant === 'work-on-refused-claim' ? refusalIgnoringLock(backend) : backend;
-        return runBucketWorker(env, { dir: BUCKET_DIR, lock, fence: fenceFor(env), secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, flaws });
+        return workerMain(env, { dir: BUCKET_DIR, lock, fence: fenceFor(env), secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, flaws });
       });
     }
     return state;
@@ -244,7 +277,5 @@ export default defineScenario<BucketParams, BucketState>({
     leaseBelief,
   ],
 
-  teardown(_world, { locks }) {
-    locks.close();
-  },
+  teardown: (_world, { locks }) => locks.close(),
 });

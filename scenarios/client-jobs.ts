@@ -19,7 +19,7 @@ import { feed } from '../src/check/checker.js';
 import { clientsInParallel, everyJobReported, firstQueuedFirstRun, oneJobPerClient, outputWholeTexts } from '../src/check/client-jobs/index.js';
 import { attemptsFromTrace, type ClientJobsHistory, type ExpectedJob } from '../src/check/client-jobs/history.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import type { World } from '../src/sim/world.js';
 import { clientJobsMutants, runClientJob, type ClientJobOptions, type ClientJobsMutantName } from '../src/systems/client-jobs/index.js';
 
@@ -120,6 +120,7 @@ export default defineScenario<Params, ClientJobsState>({
     ttlMs: { min: 1_000, max: 5_000, integer: true },
     backoffMsMax: { min: 50, max: 1_000, integer: true },
   },
+  prepare: (p) => prepareSimLock(p.lock),
   mutants: Object.fromEntries(DECLARED_MUTANTS.map((name) => [name, clientJobsMutants[name].flaw])),
   async setup(world: World, p, { mutant }) {
     await world.fs.mkdir('/out', { recursive: true });

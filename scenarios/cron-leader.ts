@@ -22,9 +22,27 @@ import { cronHistoryFromTrace, runsNeverOverlap, tickAtLeastOnce, tickAtMostOnce
 import type { Env } from '../src/env/env.js';
 import { withLockLatency, type LockBackend } from '../src/locks/index.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { isModuleReference, partOf, preparePart, refineModulePath, type PartKind } from '../src/scenario/parts.js';
 import { slowCalls, type CallLatency } from '../src/sim/fault-kinds/slow-calls.js';
-import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule } from '../src/systems/cron/index.js';
+import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule, type CronServerOptions } from '../src/systems/cron/index.js';
+
+/**
+ * A cron server: the part of this scenario a user may swap for their own (`--set
+ * server=./my-server.ts`, or `params: { server }`). It runs as one server process until the horizon,
+ * runs `options.task` for each tick of `options.schedule` at most once across servers through `lock`,
+ * and emits the `cron.*` events (`emitCron`) the checkers read: `cron.run.start`/`cron.run.end` per
+ * run, `cron.lock`, `cron.missed`. The built-in one is `runCronServer`.
+ */
+export type CronServerMain = (env: Env, lock: LockBackend, options: CronServerOptions) => Promise<void>;
+
+const SERVER_PART: PartKind<CronServerMain> = {
+  label: 'cron server',
+  accepts: (value): value is CronServerMain => typeof value === 'function',
+  expected: 'a function (env, lock, options) => Promise<void> running one server (see runCronServer)',
+};
+
+const serverParam = z.union([z.string().refine(isModuleReference, 'expected the path of a cron server module').superRefine(refineModulePath(SERVER_PART)), z.custom<CronServerMain>((value) => typeof value === 'function')]);
 
 const params = z
   .object({
@@ -35,6 +53,8 @@ const params = z
     /** The IANA zone the schedule is read in; the run's zone (`--zone`, UTC by default) when absent. */
     timeZone: z.string().optional(),
     lock: simLockParam.default('memory'),
+    /** The servers' code: the built-in server when absent, or a module path / function (`CronServerMain`). */
+    server: serverParam.optional(),
     /** Whose clock judges expiry: the store's (the world's true clock) or each server's own. The file lock is always judged by the caller's. */
     lockClock: z.enum(['database', 'caller']).default('database'),
     ttlMs: z.number().int().nonnegative().default(90_000),
@@ -176,16 +196,21 @@ export default defineScenario<Params, CronState>({
     },
     ttlMs: { min: 0, max: 150_000, integer: true },
   },
+  async prepare(p) {
+    await prepareSimLock(p.lock);
+    if (typeof p.server === 'string') await preparePart(p.server, SERVER_PART);
+  },
   mutants: Object.fromEntries(Object.entries(cronMutants).map(([name, mutant]) => [name, mutant.flaw])),
   setup(world, p, { mutant }) {
     const state: CronState = { locks: new SimLocks(world), latency: { maxMs: p.dbLatencyMsMax } };
     // One parsed schedule for the world: each server walks the same ticks, computed once.
     const schedule = parseCronSchedule(p.schedule, p.timeZone ?? world.timeZone);
+    const serverMain: CronServerMain = p.server === undefined ? runCronServer : typeof p.server === 'function' ? p.server : partOf(p.server, SERVER_PART);
     for (const server of serverNames(p)) {
       world.spawn(server, async (env) => {
         const lock = serverLock(state, p, env);
         const times = { ttlMs: p.ttlMs, lockAtLeastForMs: p.lockAtLeastForMs, lockAtMostForMs: p.lockAtMostForMs };
-        await runCronServer(env, lock, {
+        await serverMain(env, lock, {
           name: TASK,
           schedule,
           ...times,
@@ -198,7 +223,5 @@ export default defineScenario<Params, CronState>({
     return state;
   },
   invariants: [tickAtMostOnce, runsNeverOverlap, tickAtLeastOnce].map((checker) => feed(checker, cronInputs)),
-  teardown(_world, state) {
-    state.locks.close();
-  },
+  teardown: (_world, state) => state.locks.close(),
 });

@@ -24,8 +24,8 @@ import { tracedLock } from '../src/locks/traced-lock.js';
 import { LockLostError, LockTimeoutError } from '../src/locks/errors.js';
 import { withLock, type WithLockFlaws } from '../src/locks/with-lock.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { expiryClockOf, SIM_LOCK_DIR, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
-import type { ExpiryClock } from '../src/locks/lock-spec.js';
+import { lockDeclarationOf, prepareSimLock, SIM_LOCK_DIR, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import type { ExpiryClock, FailureModel } from '../src/locks/lock-spec.js';
 import { slowCalls } from '../src/sim/fault-kinds/slow-calls.js';
 import { PendingStalls, stall } from '../src/sim/fault-kinds/stall.js';
 import { resourceEvents } from '../src/locks/events.js';
@@ -39,7 +39,10 @@ const params = z
     processes: z.number().int().positive().default(3),
     /** Keys they take turns on, `key-1` ...; each section picks one. */
     keys: z.number().int().positive().default(2),
-    /** Lock backend. */
+    /**
+     * Lock backend: a spec (`memory`, `file`, `sqlite`), the path of a module whose default export
+     * is a `LockBackendFactory`, or (library API) the factory itself.
+     */
     lock: simLockParam.default('memory'),
     /** Lease length, ms; `withLock` renews every third of it. */
     ttlMs: z.number().int().positive().default(1_000),
@@ -126,25 +129,41 @@ interface LockFactory {
    * by that clock, and exclusion is exact only when it is the store's.
    */
   readonly expiryClock: ExpiryClock;
+  /**
+   * How the store fails: a `remote` one is reached through the lossy link (`withLockLatency`, the
+   * `lock-slow` and `stall` faults); an `in-process` library is called directly, and its faults are
+   * its storage's (`fs-error`, `fs-slow`) and its process's.
+   */
+  readonly failureModel: FailureModel;
   forProcess(env: Env): LockBackend;
 }
 
 /** The chosen backend, or the mutant swapped in. */
 function lockFactory(world: World, locks: SimLocks, p: LockParams, mutant: string | undefined): LockFactory {
+  // A mutant meets the faults of the backend the run names: that backend's failure model drew the plan.
+  const { failureModel } = lockDeclarationOf(p.lock);
   if (mutant === 'caller-clock-expiry') {
     // Claims the store's clock and judges by each caller's: the flaw the store-clock judgement catches.
-    return { expiryClock: 'store', forProcess: (env) => locks.create('memory', env, { expiryClock: 'caller' }) };
+    return { expiryClock: 'store', failureModel, forProcess: (env) => locks.create('memory', env, { expiryClock: 'caller' }) };
   }
   const flawed = lockMutants.find((candidate) => candidate.name === mutant);
   if (flawed?.name === 'check-then-create-file') {
-    return { expiryClock: 'caller', forProcess: (env) => flawed.create({ now: () => env.now(), fs: env.fs, dir: SIM_LOCK_DIR }) };
+    return { expiryClock: 'caller', failureModel, forProcess: (env) => flawed.create({ now: () => env.now(), fs: env.fs, dir: SIM_LOCK_DIR }) };
   }
   if (flawed !== undefined) {
     // A flawed lock server: one instance, shared by every process.
     const shared = flawed.create({ now: () => world.now(), fs: world.fs, dir: SIM_LOCK_DIR });
-    return { expiryClock: 'store', forProcess: () => shared };
+    return { expiryClock: 'store', failureModel, forProcess: () => shared };
   }
-  return { expiryClock: expiryClockOf(p.lock), forProcess: (env) => locks.create(p.lock, env) };
+  return { ...lockDeclarationOf(p.lock), forProcess: (env) => locks.create(p.lock, env) };
+}
+
+/**
+ * The fault kinds a backend's failure model admits: an in-process library has no link to slow down
+ * or stall a call on, so its plans draw no `lock-slow` and no `stall`.
+ */
+function ratesFor(p: LockParams): LockParams['faults'] {
+  return lockDeclarationOf(p.lock).failureModel === 'in-process' ? { ...p.faults, 'lock-slow': 0, stall: 0 } : p.faults;
 }
 
 /** Callers that judge expiry by their own clocks are exclusive only up to their disagreement: twice the largest skew. */
@@ -170,7 +189,7 @@ export default defineScenario<LockParams, LockState>({
   faultSpace: (p) => ({
     targets: processNames(p),
     windowMs: faultWindowMs(p),
-    rates: p.faults,
+    rates: ratesFor(p),
     pauseMsMax: pauseMsMax(p),
     skewMsMax: p.skewMsMax,
     restartAfterMsMax: restartAfterMsMax(p),
@@ -199,6 +218,7 @@ export default defineScenario<LockParams, LockState>({
     fsLatencyMsMax: { min: 0, max: 20, integer: true },
     skewMsMax: { min: 0, max: 3_000, integer: true },
   },
+  prepare: (p) => prepareSimLock(p.lock),
 
   setup(world, p, { mutant }) {
     world.setFsLatency({ minMs: 0, maxMs: p.fsLatencyMsMax });
@@ -229,7 +249,8 @@ export default defineScenario<LockParams, LockState>({
       world.spawn(name, async (env) => {
         // The clock the trace judges each grant by: the store's (the world's), or this caller's own.
         const judgeNow = lockFor.expiryClock === 'caller' ? (): number => env.now() : (): number => world.now();
-        const lock = withLockLatency(stallable(world, state.stalls, tracedLock(lockFor.forProcess(env), env, judgeNow), env), env, calls);
+        const traced = tracedLock(lockFor.forProcess(env), env, judgeNow);
+        const lock = lockFor.failureModel === 'remote' ? withLockLatency(stallable(world, state.stalls, traced, env), env, calls) : traced;
         for (;;) {
           await env.sleep(Math.floor(env.random() * (p.thinkMsMax + 1)));
           const key = keys[Math.floor(env.random() * keys.length)]!;
@@ -261,7 +282,5 @@ export default defineScenario<LockParams, LockState>({
 
   invariants: [...[leaseExclusion, leaseContract, fencing, progress].map((checker) => feed(checker, lockInputs)), leaseBelief],
 
-  teardown(_world, { locks }) {
-    locks.close();
-  },
+  teardown: (_world, { locks }) => locks.close(),
 });

@@ -3,7 +3,7 @@
  * campaigns, and the systems under test with their checkers (as namespaces, since their names
  * would otherwise collide). The CLI is a thin layer over exactly these.
  */
-export type { Env, LogData, FsPromises, StatsLike, WriteOptions } from './env/index.js';
+export type { Env, LogData, FsPromises, StatsLike, WriteOptions, DirentLike } from './env/index.js';
 export { errorCode, realEnv, type RealEnvOptions } from './env/index.js';
 export { eventFamily, type EventFamily, type EventShape, type EventOfKind, type KindList, type Recorded, type RecordedEvent } from './env/events.js';
 
@@ -47,6 +47,12 @@ export { triageFailures, type TriagedBug } from './scenario/triage.js';
 export { shrinkFailure, type ShrinkRequest, type ShrinkOutcome } from './scenario/shrink.js';
 export { checkMutants } from './scenario/mutant-check.js';
 export { checkDeterminism, type DeterminismVerdict } from './scenario/determinism.js';
+export { SimLocks, simLockParam, prepareSimLock, lockDeclarationOf, userLockFactory, type SimLockParam, type SimLockOptions } from './scenario/sim-locks.js';
+export { preparePart, partOf, isModuleReference, type PartKind } from './scenario/parts.js';
+export { CONTRACT_RULES, checkContractRules, type ContractRule, type RuleVerdict } from './scenario/lock-contract.js';
+/** The zod simrun is built with: scenario parameters (`defineScenario({ params })`) must be schemas of this one. */
+export { z } from 'zod';
+export { createShellExecutor, type ShellExecutorOptions } from './real/job-runner/shell-executor.js';
 
 export * as bucket from './systems/bucket/index.js';
 export * as clientJobs from './systems/client-jobs/index.js';

@@ -5,8 +5,20 @@
 export interface StatsLike {
   readonly size: number;
   readonly mtimeMs: number;
+  /** `mtimeMs` as a `Date`, as libraries that compare modification times read it. */
+  readonly mtime: Date;
   isFile(): boolean;
   isDirectory(): boolean;
+  /** True only from `lstat` on a symbolic link (the simulated volume has none). */
+  isSymbolicLink(): boolean;
+}
+
+/** A directory entry from `readdir(path, { withFileTypes: true })`. */
+export interface DirentLike {
+  readonly name: string;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
 }
 
 export interface WriteOptions {
@@ -26,8 +38,16 @@ export interface FsPromises {
   unlink(path: string): Promise<void>;
   mkdir(path: string, options?: { recursive?: boolean }): Promise<string | undefined | void>;
   readdir(path: string): Promise<string[]>;
+  /** The entries with their types, in one call (as `node:fs/promises`). */
+  readdir(path: string, options: { withFileTypes: true }): Promise<DirentLike[]>;
   stat(path: string): Promise<StatsLike>;
+  /** `stat` without following a final symbolic link. */
+  lstat(path: string): Promise<StatsLike>;
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+  /** Removes an empty directory (`ENOTEMPTY` otherwise). */
+  rmdir(path: string): Promise<void>;
+  /** Sets access and modification times: seconds since the epoch, or `Date`s (lock libraries refresh a lock file's mtime this way). */
+  utimes(path: string, atime: number | Date, mtime: number | Date): Promise<void>;
 }
 
 /** Errors from a filesystem carry a POSIX code (`ENOENT`, `EEXIST`, `EIO`, `ENOSPC`, ...). */

@@ -1,5 +1,5 @@
 export type { Env, LogData } from './env.js';
-export type { FsPromises, StatsLike, WriteOptions } from './fs.js';
+export type { DirentLike, FsPromises, StatsLike, WriteOptions } from './fs.js';
 export { errorCode } from './fs.js';
 export { realEnv, type RealEnvOptions } from './real-env.js';
 export { InputError, HarnessError, errorFamily, type ErrorFamily } from './errors.js';

@@ -9,6 +9,17 @@ export { createSqliteLock, type SqliteLockOptions } from './sqlite-lock.js';
 export { createPostgresLock, validatePostgresUrl, type PostgresLockOptions } from './postgres-lock.js';
 export type { SqlClockOptions } from './sql-common.js';
 export { parseLockSpec, openLock, openWaitQueue, type LockSpec, type OpenLockOptions } from './lock-spec.js';
+export {
+  defineLockBackend,
+  declarationOf,
+  failureModelOf,
+  LOCK_BACKENDS,
+  type ExpiryClock,
+  type FailureModel,
+  type LockDeclaration,
+  type LockBackendFactory,
+  type LockFactoryContext,
+} from './lock-spec.js';
 export { withLock, type WithLockOptions, type LockedWork } from './with-lock.js';
 export { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { leaseEvents, lockEvents, resourceEvents, type LeaseEvent, type LockEvent, type ResourceEvent } from './events.js';

@@ -39,13 +39,97 @@ const USAGE = 'expected memory, file:DIR, sqlite:PATH, sqlite::memory: or postgr
  */
 export type ExpiryClock = 'store' | 'caller';
 
-/** What each backend is: one line, and the clock that judges its expiry by default. */
-export const LOCK_BACKENDS: Readonly<Record<LockSpec['kind'], { readonly summary: string; readonly expiryClock: ExpiryClock }>> = {
-  memory: { summary: 'one in-process lock server', expiryClock: 'store' },
-  file: { summary: 'generation files in a shared directory', expiryClock: 'caller' },
-  sqlite: { summary: 'one row per lock in a SQLite database', expiryClock: 'store' },
-  postgres: { summary: 'one row per lock in a PostgreSQL database', expiryClock: 'store' },
+/**
+ * How a backend fails, which decides the faults a simulation gives it:
+ * - `remote`: an out-of-process store reached over a network (a lock server, PostgreSQL). Its calls
+ *   are slow, fail before reaching the store, or take effect and lose their answer (`LockCallError`
+ *   with `tookEffect`), and a caller may stall with a call in flight.
+ * - `in-process`: a library running inside the caller over local storage (generation files, an
+ *   embedded database). It has no network: a call cannot take effect and lose its answer, so it gets
+ *   no lock-call faults; it gets the filesystem's instead (slow and failing I/O through `env.fs`).
+ * Both also get the process's own faults: crash, pause, clock skew.
+ */
+export type FailureModel = 'remote' | 'in-process';
+
+/** What a backend declares about itself: whose clock judges its expiry, and how it fails. */
+export interface LockDeclaration {
+  readonly expiryClock: ExpiryClock;
+  readonly failureModel: FailureModel;
+}
+
+/** What each backend is: one line, the clock that judges its expiry by default, and how it fails. */
+export const LOCK_BACKENDS: Readonly<Record<LockSpec['kind'], { readonly summary: string } & LockDeclaration>> = {
+  memory: { summary: 'one in-process lock server', expiryClock: 'store', failureModel: 'remote' },
+  file: { summary: 'generation files in a shared directory', expiryClock: 'caller', failureModel: 'in-process' },
+  sqlite: { summary: 'one row per lock in a SQLite database', expiryClock: 'store', failureModel: 'in-process' },
+  postgres: { summary: 'one row per lock in a PostgreSQL database', expiryClock: 'store', failureModel: 'remote' },
 };
+
+/** How the backend `spec` names fails (`LOCK_BACKENDS`). */
+export function failureModelOf(spec: string | LockSpec): FailureModel {
+  const parsed = typeof spec === 'string' ? parseSimLockSpec(spec) : spec;
+  return LOCK_BACKENDS[parsed.kind].failureModel;
+}
+
+/**
+ * What the simulation (or real mode) gives a user's lock factory, once per process. Everything the
+ * backend touches must come from here: time from `env.now`, waiting from `env.sleep`, randomness
+ * from `env.random`, files from `fs`; never `Date`, timers, `Math.random` or `node:fs`, or a seed
+ * stops replaying.
+ */
+export interface LockFactoryContext {
+  /** The calling process's environment: its id (`client-1#2`), its clock with its skew, its timers, its fs. */
+  readonly env: Env;
+  /** The process's view of the shared filesystem (`env.fs`): latency and injected I/O errors apply. */
+  readonly fs: Env['fs'];
+  /**
+   * A name for the store, the same for every process of a run (`simrun`): a directory name, a table
+   * name, a lock-server name.
+   */
+  readonly name: string;
+  /**
+   * A directory every process of the run shares, for a backend that keeps its state in files: `/locks`
+   * on the simulated volume in simulation, a fresh temporary directory in real mode.
+   */
+  readonly dir: string;
+  /**
+   * The store's own clock, ms: in simulation the world's (one clock for every caller, immune to
+   * the processes' skew), in real mode the machine's. A backend declared `expiryClock: 'store'`
+   * judges expiry by this one.
+   */
+  readonly storeNow: () => number;
+  /**
+   * Objects shared by every process of one run (one map per run): an in-memory store that stands
+   * for a server keeps itself here, e.g. `shared.get('keys') ?? shared.set('keys', new Map())...`.
+   */
+  readonly shared: Map<string, unknown>;
+  /** `simulation` under `simrun scenario`/`fuzz`/`lock-contract`; `real` under `lock-contract --real`, in separate OS processes. */
+  readonly mode: 'simulation' | 'real';
+}
+
+/**
+ * A user's lock backend: the default export of a module given as `--lock ./my-lock.ts`, or
+ * `params: { lock: factory }` in the library API. Called once per simulated process (incarnation);
+ * may return a promise. Optional properties declare whose clock judges expiry (default `store`:
+ * exclusion must then be exact under any skew) and how it fails (default `remote`); set them with
+ * `defineLockBackend`.
+ */
+export interface LockBackendFactory {
+  (context: LockFactoryContext): LockBackend | Promise<LockBackend>;
+  readonly expiryClock?: ExpiryClock;
+  readonly failureModel?: FailureModel;
+}
+
+/** Types a lock factory and declares its expiry clock and failure model: `export default defineLockBackend(create, { failureModel: 'in-process' })`. */
+export function defineLockBackend(create: (context: LockFactoryContext) => LockBackend | Promise<LockBackend>, declaration: Partial<LockDeclaration> = {}): LockBackendFactory {
+  const factory = (context: LockFactoryContext): LockBackend | Promise<LockBackend> => create(context);
+  return Object.assign(factory, declaration);
+}
+
+/** What a user's factory declares, defaults filled in. */
+export function declarationOf(factory: LockBackendFactory): LockDeclaration {
+  return { expiryClock: factory.expiryClock ?? 'store', failureModel: factory.failureModel ?? 'remote' };
+}
 
 /** The clock that judges expiry for `spec`, opened with `options` (SQL backends may be told to trust the caller's). */
 export function expiryClockOf(spec: string | LockSpec, options: OpenLockOptions = {}): ExpiryClock {

@@ -153,6 +153,7 @@ export function prepareRun<P extends object, S>(scenario: Scenario<P, S>, option
 export async function runScenario<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): Promise<RunResult> {
   const setup = prepareRun(scenario, options);
   const { seed, params, swarm } = setup;
+  await scenario.prepare?.(params);
   if (options.mutant !== undefined && !(options.mutant in (scenario.mutants ?? {}))) {
     throw new InputError(`scenario '${scenario.name}' has no mutant '${options.mutant}' (known: ${Object.keys(scenario.mutants ?? {}).join(', ') || 'none'})`);
   }

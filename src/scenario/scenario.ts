@@ -55,6 +55,11 @@ export interface Scenario<P extends object = Record<string, unknown>, S = unknow
    * replaces it.
    */
   readonly faultKinds?: readonly FaultKind<S, P>[];
+  /**
+   * Loads what the parameters name outside the run, once, before its fault space is drawn: the
+   * modules of swappable parts given by path (`--lock ./my-lock.ts`; see `scenario/parts.ts`).
+   */
+  prepare?(params: P): Promise<void>;
   /** Spawns processes and schedules the workload; returns the run's state. */
   setup(world: World, params: P, context: SetupContext): S | Promise<S>;
   readonly invariants: readonly Invariant<P, S>[];

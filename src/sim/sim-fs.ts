@@ -9,10 +9,10 @@
  * the real `Date`; every file touched is re-stamped with world time so nothing real leaks into a run.
  */
 import { Volume, type IProcess } from 'memfs';
-import type { FsPromises, StatsLike, WriteOptions } from '../env/fs.js';
+import type { DirentLike, FsPromises, StatsLike, WriteOptions } from '../env/fs.js';
 import type { FsEvent } from './events.js';
 
-export type FsOperation = 'readFile' | 'writeFile' | 'appendFile' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'stat' | 'rm';
+export type FsOperation = 'readFile' | 'writeFile' | 'appendFile' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'stat' | 'lstat' | 'rm' | 'rmdir' | 'utimes';
 
 /** What an operation's trace event says besides its path. */
 export type FsOutcome = Omit<FsEvent['data'], 'path'>;
@@ -79,7 +79,7 @@ function listDirectory(volume: Volume, path: string): string[] {
   return names;
 }
 
-const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm']);
+const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm', 'rmdir', 'utimes']);
 
 export class SimFs implements FsPromises {
   constructor(private readonly host: FsHost) {}
@@ -134,17 +134,39 @@ export class SimFs implements FsPromises {
   }
 
   /** Names sorted, unlike a real directory, so a listing never depends on insertion order. */
-  readdir(path: string): Promise<string[]> {
-    return this.run('readdir', path, (volume) => listDirectory(volume, path).sort());
+  readdir(path: string): Promise<string[]>;
+  readdir(path: string, options: { withFileTypes: true }): Promise<DirentLike[]>;
+  readdir(path: string, options?: { withFileTypes?: boolean }): Promise<string[] | DirentLike[]> {
+    if (options?.withFileTypes !== true) return this.run('readdir', path, (volume) => listDirectory(volume, path).sort());
+    return this.run('readdir', path, (volume) =>
+      listDirectory(volume, path)
+        .sort()
+        .map((name): DirentLike => {
+          const stats = volume.lstatSync(`${path.replace(/\/+$/, '')}/${name}`);
+          const [isFile, isDirectory, isSymbolicLink] = [stats.isFile(), stats.isDirectory(), stats.isSymbolicLink()];
+          return { name, isFile: () => isFile, isDirectory: () => isDirectory, isSymbolicLink: () => isSymbolicLink };
+        }),
+    );
   }
 
   stat(path: string): Promise<StatsLike> {
-    return this.run('stat', path, (volume) => {
-      const stats = volume.statSync(path);
-      const isFile = stats.isFile();
-      const isDirectory = stats.isDirectory();
-      return { size: Number(stats.size), mtimeMs: Number(stats.mtimeMs), isFile: () => isFile, isDirectory: () => isDirectory };
+    return this.run('stat', path, (volume) => statsOf(volume.statSync(path)));
+  }
+
+  lstat(path: string): Promise<StatsLike> {
+    return this.run('lstat', path, (volume) => statsOf(volume.lstatSync(path)));
+  }
+
+  rmdir(path: string): Promise<void> {
+    return this.run('rmdir', path, (volume) => {
+      volume.rmdirSync(path);
+      this.stampDirectoryOf(path);
     });
+  }
+
+  /** Times as the caller gives them (seconds or `Date`s), not re-stamped: setting them is the point. */
+  utimes(path: string, atime: number | Date, mtime: number | Date): Promise<void> {
+    return this.run('utimes', path, (volume) => volume.utimesSync(path, atime, mtime));
   }
 
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void> {
@@ -186,6 +208,13 @@ export class SimFs implements FsPromises {
     const seconds = this.host.now() / 1000;
     this.host.volume.utimesSync(parentOf(path), seconds, seconds);
   }
+}
+
+/** What a stat reports, read once (memfs's stats object is live). */
+function statsOf(stats: { size: number | bigint; mtimeMs: number | bigint; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): StatsLike {
+  const [isFile, isDirectory, isSymbolicLink] = [stats.isFile(), stats.isDirectory(), stats.isSymbolicLink()];
+  const mtimeMs = Number(stats.mtimeMs);
+  return { size: Number(stats.size), mtimeMs, mtime: new Date(mtimeMs), isFile: () => isFile, isDirectory: () => isDirectory, isSymbolicLink: () => isSymbolicLink };
 }
 
 function parentOf(path: string): string {

@@ -134,6 +134,10 @@ export class World {
   private readonly options: Required<Omit<WorldOptions, 'seed' | 'epochMs' | 'horizonMs' | 'installGlobals' | 'timeZone' | 'tieOrder'>>;
   /** Under the seeded tie order, the stream each event's `seq` is drawn from. */
   private readonly tiePrng: Prng | undefined;
+  /** The processes whose events fired in the driver's last round: who an unhandled rejection seen after it belongs to. */
+  private readonly roundOwners: Incarnation[] = [];
+  /** Stacks of the errors that killed processes, by the seq of their `process.error` event (kept out of the trace: paths differ between machines). */
+  private readonly errorStacks = new Map<number, string>();
   private readonly processHost: ProcessHost;
   /** The stream every process's own stream forks from. */
   private readonly processPrng: Prng;
@@ -302,7 +306,26 @@ export class World {
       incarnation.state = 'failed';
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       this.recordKernel(incarnation.id, { kind: 'process.error', data: { message } });
+      if (error instanceof Error && error.stack !== undefined) this.errorStacks.set(this.trace.length - 1, error.stack);
     }
+  }
+
+  /** The stack of the error recorded as trace event `seq` (a `process.error`), when it had one. */
+  errorStackAt(seq: number): string | undefined {
+    return this.errorStacks.get(seq);
+  }
+
+  /**
+   * A promise rejected with nobody to handle it, outside a process's main chain (a library's
+   * callback threw, a `.then` without a `catch`): it crashes the process that was running when it
+   * was made, as an uncaught exception crashes a real one, instead of the harness. Rejections are
+   * reported after the round whose microtasks made them, so the culprit is that round's process;
+   * when several processes stepped at that instant, the first of them that is still alive.
+   */
+  private onUnhandledRejection(reason: unknown): void {
+    const culprit = this.roundOwners.find((owner) => owner.alive);
+    if (culprit === undefined) throw reason;
+    this.onExit(culprit, reason === undefined ? new Error('a promise was rejected with undefined') : reason);
   }
 
   // ---- scheduling --------------------------------------------------------------------------
@@ -427,8 +450,11 @@ export class World {
     let lastInstant = Number.NaN;
     let round = 0;
     return new Promise<RunOutcome>((resolve, reject) => {
+      const unhandled = (reason: unknown): void => this.onUnhandledRejection(reason);
+      rejectionListeners.add(this, unhandled);
       const finish = (status: RunOutcome['status']): void => {
         this.running = false;
+        rejectionListeners.remove(this);
         this.dispose();
         resolve({ status, events: this.eventsFired, simulatedMs: this.nowMs - this.epochMs, wallMs: realPerformanceNow() - wallStart });
       };
@@ -445,11 +471,13 @@ export class World {
           }
           let fired = this.moveClockTo(instant, nextTimer);
           let culprit: Incarnation | null = null;
+          this.roundOwners.length = 0;
           for (let event = queue.peek(); event !== undefined && event.time === instant; event = queue.peek()) {
             queue.pop();
             event.fire();
             fired += 1;
             culprit = event.owner as Incarnation | null;
+            if (culprit !== null && this.roundOwners[this.roundOwners.length - 1] !== culprit) this.roundOwners.push(culprit);
           }
           this.eventsFired += fired;
           stalledEvents = instant === lastInstant ? stalledEvents + fired : 0;
@@ -460,10 +488,12 @@ export class World {
           if ((round++ & 63) === 0 && realPerformanceNow() - wallStart > maxWallMs) throw new WallClockExceeded(maxWallMs, instant - this.epochMs);
         } catch (error) {
           this.running = false;
+          rejectionListeners.remove(this);
           this.dispose();
           reject(error);
           return;
         }
+        rejectionListeners.current = this;
         // One real macrotask per round: every promise this round's events resolved settles first.
         realSetImmediate(step);
       };
@@ -508,3 +538,29 @@ function nextFakeTimerAt(clock: FakeClock): number | undefined {
   for (const timer of timers) if (earliest === undefined || timer.callAt < earliest) earliest = timer.callAt;
   return earliest;
 }
+
+/**
+ * One `unhandledRejection` listener for every world running in this thread: Node reports a
+ * rejection after the macrotask that made it, which is the round of the world stepped last. With no
+ * world running, the listener is gone and Node's own behaviour is back.
+ */
+const rejectionListeners = {
+  current: undefined as World | undefined,
+  byWorld: new Map<World, (reason: unknown) => void>(),
+  listener: (reason: unknown): void => {
+    const world = rejectionListeners.current;
+    const handle = world === undefined ? undefined : rejectionListeners.byWorld.get(world);
+    if (handle === undefined) throw reason;
+    handle(reason);
+  },
+  add(world: World, handle: (reason: unknown) => void): void {
+    if (this.byWorld.size === 0) process.on('unhandledRejection', this.listener);
+    this.byWorld.set(world, handle);
+    this.current = world;
+  },
+  remove(world: World): void {
+    if (!this.byWorld.delete(world)) return;
+    if (this.current === world) this.current = undefined;
+    if (this.byWorld.size === 0) process.off('unhandledRejection', this.listener);
+  },
+};

@@ -39,7 +39,7 @@ describe('specs in simulation', () => {
     expect(() => parseSimLockSpec('postgres://u:secret@h/db')).toThrow('lock spec "postgres://u:***@h/db": PostgreSQL is not simulated');
     const parsed = simLockParam.safeParse('carrier-pigeon');
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues[0]?.message).toBe('unknown lock spec "carrier-pigeon": simulation runs memory, file, sqlite, file:DIR or sqlite:PATH');
+    expect(parsed.error?.issues[0]?.message).toBe('unknown lock spec "carrier-pigeon": simulation runs memory, file, sqlite, file:DIR or sqlite:PATH, or the path of a lock backend module');
   });
 
   test('a file spec keeps its generation files in its directory on the world volume', async () => {
@@ -48,7 +48,7 @@ describe('specs in simulation', () => {
     const lease = await locks.create('file:/elsewhere').tryAcquire('k', 'me', 1_000);
     expect(lease?.token).toBeGreaterThan(0);
     expect((await world.fs.readdir('/elsewhere')).length).toBeGreaterThan(0);
-    locks.close();
+    await locks.close();
   });
 
   test('the store and caller clocks get separate stores in one run', async () => {
@@ -57,6 +57,6 @@ describe('specs in simulation', () => {
     expect(await locks.create('memory').tryAcquire('k', 'a', 1_000)).not.toBeNull();
     expect(await locks.create('memory', undefined, { expiryClock: 'caller' }).tryAcquire('k', 'b', 1_000)).not.toBeNull();
     expect(await locks.create('memory').tryAcquire('k', 'c', 1_000)).toBeNull();
-    locks.close();
+    await locks.close();
   });
 });

@@ -40,7 +40,7 @@ export default class FuzzCommand extends SimrunCommand {
     shard: Flags.string({ description: 'run shard i of n of the seed space: i/n' }),
     swarm: Flags.boolean({ description: "each seed first draws the scenario's parameters from their declared ranges, the start and time zone, and which fault kinds are on at what rates", default: false }),
     ...worldFlags,
-    lock: Flags.string({ description: 'the lock backend as a lock spec (memory, file[:DIR], sqlite[:PATH]), or `all` to run every seed against every simulated backend' }),
+    lock: Flags.string({ description: 'the lock backend as a lock spec (memory, file[:DIR], sqlite[:PATH]), the path of your own lock module (./my-lock.ts), or `all` to run every seed against every simulated backend' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
     set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
     'keep-going': Flags.boolean({ description: 'keep running after a failure', default: false }),

@@ -33,7 +33,7 @@ export default class ScenarioCommand extends SimrunCommand {
     seed: Flags.string({ description: 'the seed (a non-negative integer); a random one when absent' }),
     plan: Flags.string({ description: 'replay this fault plan (a JSON file) instead of the one the seed generates' }),
     set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
-    lock: Flags.string({ description: 'the lock backend as a lock spec, for scenarios with a `lock` parameter (memory, file[:DIR], sqlite[:PATH])' }),
+    lock: Flags.string({ description: 'the lock backend as a lock spec, for scenarios with a `lock` parameter (memory, file[:DIR], sqlite[:PATH]) or the path of your own lock module (./my-lock.ts)' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
     swarm: Flags.boolean({
       description: "swarm mode: the seed first draws the scenario's parameters from their declared ranges, the start and time zone, then which fault kinds are on and at what rates (all printed before the run)",

@@ -72,7 +72,7 @@ export const drift = defineFaultKind({
   magnitudes: [{ field: 'ppm', gentlest: 0 }],
 });
 
-const fsOperation = z.enum(['readFile', 'writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'readdir', 'stat', 'rm']);
+const fsOperation = z.enum(['readFile', 'writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'readdir', 'stat', 'lstat', 'rm', 'rmdir', 'utimes']);
 
 export const fsError = defineFaultKind({
   name: 'fs-error',
