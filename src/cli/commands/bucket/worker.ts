@@ -16,6 +16,7 @@ export default class BucketWorkerCommand extends SimrunCommand {
     'seconds-in-min': Flags.string({ description: 'real seconds per minute of processing time (60: real time)', default: '60' }),
     'poll-ms': Flags.integer({ description: 'wait between looks at an idle directory', default: 5_000, min: 1 }),
     'lease-ttl-ms': Flags.integer({ description: "lease per claimed file; a dead worker's file is taken over after it", default: 30_000, min: 1 }),
+    mutant: Flags.string({ description: 'run a deliberately broken worker (for simrun real bucket --mutant)', hidden: true }),
     'settle-ms': Flags.integer({ description: "also accept files without an #end marker (simulation.py's) once their size held still this long", min: 0 }),
   };
 
@@ -28,6 +29,7 @@ export default class BucketWorkerCommand extends SimrunCommand {
       pollMs: flags['poll-ms'],
       leaseTtlMs: flags['lease-ttl-ms'],
       ...(flags['settle-ms'] === undefined ? {} : { settleMs: flags['settle-ms'] }),
+      ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
     });
   }
 }
