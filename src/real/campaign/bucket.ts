@@ -46,7 +46,7 @@ export interface RealBucketOptions {
 }
 
 export const REAL_BUCKET_DEFAULTS: Omit<RealBucketOptions, 'workers' | 'files' | 'mutant' | 'lock'> = {
-  secondsInMin: 0.02,
+  secondsInMin: 0.03,
   providerSecondsInMin: 0.005,
   leaseTtlMs: 1_000,
   pollMs: 50,

@@ -81,6 +81,12 @@ export async function realRunTrace(incarnations: readonly Incarnation[], supervi
       return eventsOfLog(incarnation.pid, text, incarnation.startedAt).map((event) => (event.t > end ? { ...event, t: end } : event));
     }),
   );
+  // A process counts as started at its first line, not at the spawn: Node's own startup (up to
+  // seconds on a busy machine) is not the program running, and a checker that asks "was a server
+  // alive then?" must not count it.
+  const firstLine = new Map<string, number>();
+  for (const log of logs) if (log[0] !== undefined) firstLine.set(log[0].pid, log[0].t);
+  const own = supervisorEvents.map((event) => (event.kind === 'process.start' && firstLine.has(event.pid) ? { ...event, t: Math.max(event.t, firstLine.get(event.pid) as number) } : event));
   // Supervisor events sort first among equals: a start precedes the process's first line.
-  return mergeByTime([[...supervisorEvents].sort((a, b) => a.t - b.t), ...logs]);
+  return mergeByTime([own.sort((a, b) => a.t - b.t), ...logs]);
 }
