@@ -124,7 +124,9 @@ export class Supervisor {
     const fd = openSync(logPath, 'w');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [this.bin, ...argv], { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, ...this.options.env } });
+      // The children are simrun's own compiled CLI: under a test runner's NODE_ENV=test, oclif would
+      // go looking for TypeScript sources instead.
+      child = spawn(process.execPath, [this.bin, ...argv], { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, NODE_ENV: 'production', ...this.options.env } });
     } finally {
       closeSync(fd);
     }
