@@ -23,6 +23,8 @@ export function eventsOfLog(pid: string, text: string, startedAt: number): Unseq
     if (line.trim() === '') continue;
     const parsed = parseEventLine(line);
     if (parsed === undefined) {
+      // Half a JSON line is what a kill mid-write leaves: not a printed line.
+      if (line.startsWith('{')) continue;
       events.push({ t, pid, kind: 'stdout', data: { line } });
       continue;
     }
