@@ -6,7 +6,9 @@
 import type { Env } from '../../env/env.js';
 import { realEnv } from '../../env/real-env.js';
 import { InputError } from '../../env/errors.js';
+import { bucketEvents } from '../../systems/bucket/events.js';
 import { directoryFence } from '../../systems/bucket/fence.js';
+import { BUCKET_MUTANTS, isBucketMutant, neverExpiringLock, workerFlawsOf } from '../../systems/bucket/mutants.js';
 import { runBucketWorker } from '../../systems/bucket/worker.js';
 import { requireDirectory } from '../common/files.js';
 import { openSharedLock } from '../common/shared-lock.js';
@@ -31,6 +33,8 @@ export interface RealWorkerOptions {
   readonly signal?: AbortSignal;
   /** Defaults to `realEnv('worker-<pid>')`; its reads are made no-follow, regular files only. */
   readonly env?: Env;
+  /** A deliberately broken worker (`BUCKET_MUTANTS`), for `simrun real bucket --mutant`. */
+  readonly mutant?: string;
 }
 
 /** Runs until `signal` aborts. */
@@ -39,12 +43,21 @@ export async function runWorker(options: RealWorkerOptions): Promise<void> {
   if (!(await waitForDirectory(env, options.dir, options.pollMs ?? 5_000, options.signal))) return;
   const secondsInMin = parseSecondsInMin(options.secondsInMin);
   const spec = options.lock === 'file' ? `file:${options.dir}/locks` : options.lock;
+  const mutant = options.mutant;
+  if (mutant !== undefined && !isBucketMutant(mutant)) throw new InputError(`--mutant: unknown bucket mutant '${mutant}' (known: ${Object.keys(BUCKET_MUTANTS).join(', ')})`);
   const lock = await openSharedLock({ spec, sharedBy: 'workers' }, env);
   try {
     await runBucketWorker(env, {
       dir: options.dir,
-      lock,
-      fence: directoryFence(env.fs, `${options.dir}/fence`),
+      lock: mutant === 'no-takeover' ? neverExpiringLock(lock) : lock,
+      // Each verdict of the fence is traced as the simulated resource's would be, so the
+      // mutual-exclusion checker reads a real run's fence log too.
+      fence: directoryFence(env.fs, `${options.dir}/fence`, {
+        now: () => env.now(),
+        report: (operation) => bucketEvents.emit(env, { kind: 'bucket.fence', data: operation }),
+        admitAll: mutant === 'no-fencing',
+      }),
+      flaws: workerFlawsOf(mutant),
       secondsInMin,
       pollMs: options.pollMs ?? 5_000,
       leaseTtlMs: options.leaseTtlMs ?? 30_000,

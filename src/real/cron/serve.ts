@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { InputError } from '../../env/errors.js';
 import { realEnv } from '../../env/real-env.js';
 import { openLock } from '../../locks/index.js';
-import { CronScheduleError, isoInstant, parseCronSchedule, runCronServer, type CronRun, type CronSchedule } from '../../systems/cron/index.js';
+import { CronScheduleError, cronMutants, isoInstant, type CronMutantName, parseCronSchedule, runCronServer, type CronRun, type CronSchedule } from '../../systems/cron/index.js';
 import { requireDirectory } from '../common/files.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { untilInterrupted } from '../common/signals.js';
@@ -37,6 +37,10 @@ export interface CronServeOptions {
   readonly misfireGraceMs?: number;
   /** Where the one line saying what this server does goes. */
   readonly print: (line: string) => void;
+  /** Also write the server's typed trace events (`cron.*`, lock calls) to standard error as JSON lines. */
+  readonly events?: boolean;
+  /** A deliberately broken leader policy (`cronMutants`), for `simrun real cron-leader --mutant`. */
+  readonly mutant?: string;
 }
 
 export interface CronServeResult {
@@ -80,7 +84,8 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
   }
   const spec = await checkSharedLockSpec({ spec: options.lock, sharedBy: 'servers' });
 
-  const env = realEnv(`${options.server}#${process.pid}`, { logLine: () => {} });
+  if (options.mutant !== undefined && !(options.mutant in cronMutants)) throw new InputError(`--mutant: unknown cron mutant '${options.mutant}' (known: ${Object.keys(cronMutants).join(', ')})`);
+  const env = realEnv(`${options.server}#${process.pid}`, options.events === true ? {} : { logLine: () => {} });
   const lock = await openLock(spec, env);
   const ran: number[] = [];
   const task = async (run: CronRun, signal: AbortSignal): Promise<void> => {
@@ -93,7 +98,15 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
   };
   options.print(`${options.server}: ${options.name} on "${options.schedule}" (${options.timeZone}), lock ${displayLockSpec(options.lock)}`);
   try {
-    await untilInterrupted((stop) => runCronServer(env, lock, { name: options.name, schedule, ...times, task, stop, ...(options.ticks === undefined ? {} : { ticks: options.ticks }) }));
+    await untilInterrupted((stop) => runCronServer(env, lock, {
+        name: options.name,
+        schedule,
+        ...times,
+        task,
+        stop,
+        ...(options.ticks === undefined ? {} : { ticks: options.ticks }),
+        ...(options.mutant === undefined ? {} : { policy: cronMutants[options.mutant as CronMutantName].policy(env, lock, options.name, times) }),
+      }),);
   } finally {
     await lock.close?.();
   }

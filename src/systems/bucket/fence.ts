@@ -21,13 +21,23 @@ export function resourceFence(resource: Pick<FencedResource, 'accept'>): CommitF
   return { admit: async (file, token, owner) => resource.accept(file, token, owner) };
 }
 
+/** What a directory fence may also do: report each verdict, or (a mutant) admit every token. */
+export interface DirectoryFenceOptions {
+  /** Called with each verdict as the resource's log would hold it (real mode traces it as `bucket.fence`). */
+  readonly report?: (operation: FencedOperation) => void;
+  /** The fence's clock for reported verdicts, ms. */
+  readonly now?: () => number;
+  /** The `no-fencing` mutant: every token is admitted, a stale one too. */
+  readonly admitAll?: boolean;
+}
+
 /**
  * A fence on a directory, `DIR/<file>/<token>`: admitting creates the token's entry and then lists
  * the file's entries; the token is admitted when no higher one is there. A lower token that arrives
  * after a higher one sees it and is refused; two tokens that race both leave their entry before
  * listing, so at most the lower can be admitted first, never after the higher.
  */
-export function directoryFence(fs: FsPromises, dir: string): CommitFence {
+export function directoryFence(fs: FsPromises, dir: string, options: DirectoryFenceOptions = {}): CommitFence {
   return {
     async admit(file, token, owner) {
       const fileDir = `${dir}/${file}`;
@@ -39,8 +49,16 @@ export function directoryFence(fs: FsPromises, dir: string): CommitFence {
         // The same token came back (one holder, two steps): its entry is already there.
         if (errorCode(error) !== 'EEXIST') throw error;
       }
-      const highest = Math.max(...(await fs.readdir(fileDir)).map(Number).filter(Number.isSafeInteger));
-      return token >= highest;
+      const tokens = (await fs.readdir(fileDir)).map(Number).filter(Number.isSafeInteger);
+      const admitted = options.admitAll === true || token >= Math.max(...tokens);
+      if (options.report !== undefined) {
+        // Every verdict is an instant on the fence's clock; entries of refused tokens are lower, so
+        // the highest entry is the highest token the fence let through.
+        const at = options.now?.() ?? 0;
+        const highestBefore = Math.max(0, ...tokens.filter((other) => other !== token));
+        options.report({ key: file, token, owner, outcome: admitted ? 'accepted' : 'refused', highestBefore, startSeq: at, endSeq: at, startMs: at, endMs: at });
+      }
+      return admitted;
     },
   };
 }

@@ -18,6 +18,7 @@ export default class BucketWorkerCommand extends SimrunCommand {
     'poll-ms': durationMsFlag({ description: 'wait between looks at an idle directory', default: 5_000 }),
     'lease-ttl-ms': durationMsFlag({ description: "lease per claimed file; a dead worker's file is taken over after it", default: 30_000 }),
     'settle-ms': durationMsFlag({ description: "also accept files without an #end marker (simulation.py's) once their size held still this long", min: 0 }),
+    mutant: Flags.string({ description: 'run a deliberately broken worker (for simrun real bucket --mutant)', hidden: true }),
   };
 
   async run(): Promise<void> {
@@ -29,6 +30,7 @@ export default class BucketWorkerCommand extends SimrunCommand {
       pollMs: flags['poll-ms'],
       leaseTtlMs: flags['lease-ttl-ms'],
       ...(flags['settle-ms'] === undefined ? {} : { settleMs: flags['settle-ms'] }),
+      ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
     });
   }
 }

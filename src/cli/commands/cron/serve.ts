@@ -26,6 +26,8 @@ export default class CronServeCommand extends SimrunCommand {
     'lock-at-least-for-ms': durationMsFlag({ description: 'the lock is held until at least tick + this, ms', min: 0 }),
     'lock-at-most-for-ms': durationMsFlag({ description: 'lease while the task runs (renewed every third), ms', min: 0 }),
     'misfire-grace-ms': durationMsFlag({ description: 'a tick woken up to later than this is skipped, ms', min: 0 }),
+    events: Flags.boolean({ description: "also write the server's typed events to standard error as JSON lines (simrun real cron-leader reads them)", default: false, hidden: true }),
+    mutant: Flags.string({ description: 'run a deliberately broken leader policy (for simrun real cron-leader --mutant)', hidden: true }),
   };
 
   async run(): Promise<CronServeResult> {
@@ -44,6 +46,8 @@ export default class CronServeCommand extends SimrunCommand {
       ...(flags['lock-at-most-for-ms'] === undefined ? {} : { lockAtMostForMs: flags['lock-at-most-for-ms'] }),
       ...(flags['misfire-grace-ms'] === undefined ? {} : { misfireGraceMs: flags['misfire-grace-ms'] }),
       print: (line) => this.log(line),
+      events: flags.events,
+      ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
     });
   }
 }

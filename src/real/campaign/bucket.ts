@@ -1,0 +1,168 @@
+/**
+ * `simrun real bucket`: one provider and N workers, the same `simrun bucket provider` and
+ * `simrun bucket worker` processes a user runs, on one bucket directory and one shared lock, under
+ * the real nemesis (workers are its targets: the provider is the outside world dropping files).
+ *
+ * A run: start everything and the nemesis; once the provider has dropped every file and the plan is
+ * over, start again every worker the nemesis left dead (the cluster heals, as a real deployment's
+ * supervisor would), wait until every file is done or the settle time runs out, stop the workers
+ * with SIGTERM, then judge the merged trace and the directory with the simulation's bucket checkers.
+ */
+import * as nodeFs from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkExactlyOnce, checkLiveness, checkMutualExclusion, checkStatistics, exactlyOnce, liveness, mutualExclusion, readBucketVolume, statistics } from '../../check/bucket/index.js';
+import { commitsOf, dropsOf } from '../../check/bucket/events.js';
+import type { FsPromises } from '../../env/fs.js';
+import { InputError } from '../../env/errors.js';
+import { BUCKET_MUTANTS, isBucketMutant } from '../../systems/bucket/mutants.js';
+import { stdoutEvents } from '../../sim/events.js';
+import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
+import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
+import type { RealFaultSpace } from './plan.js';
+import type { Incarnation } from './supervisor.js';
+
+const STARTUP_TIMEOUT_MS = 60_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface RealBucketOptions {
+  readonly workers: number;
+  readonly files: number;
+  /** `sqlite:PATH`, `file:DIR`, `file` or `postgres://...`; by default a fresh SQLite file in each run's directory. */
+  readonly lock?: string;
+  /** Real seconds per minute of processing (workers) and of the drop schedule (provider). */
+  readonly secondsInMin: number;
+  readonly providerSecondsInMin: number;
+  readonly leaseTtlMs: number;
+  readonly pollMs: number;
+  /** After the provider and the nemesis are done, how long the healed cluster gets to finish every file. */
+  readonly settleMs: number;
+  /** How long a worker gets to stop after SIGTERM before SIGKILL. */
+  readonly stopGraceMs: number;
+  /** Nemesis actions land in [0, windowMs) past the start. */
+  readonly windowMs: number;
+  readonly mutant?: string;
+}
+
+export const REAL_BUCKET_DEFAULTS: Omit<RealBucketOptions, 'workers' | 'files' | 'mutant' | 'lock'> = {
+  secondsInMin: 0.03,
+  providerSecondsInMin: 0.005,
+  leaseTtlMs: 1_000,
+  pollMs: 50,
+  settleMs: 15_000,
+  stopGraceMs: 5_000,
+  windowMs: 3_000,
+};
+
+/** The nemesis a bucket run gets: kills and graceful stops (each with its restart) and pauses past the lease. */
+export function bucketFaultSpace(options: Pick<RealBucketOptions, 'workers' | 'windowMs' | 'leaseTtlMs'>): RealFaultSpace {
+  return {
+    targets: Array.from({ length: options.workers }, (_, index) => `worker-${index + 1}`),
+    windowMs: options.windowMs,
+    rates: { kill: 0.8, term: 0.5, pause: 1.2 },
+    // From half a lease to two and a half: some pauses end in time, others outlive the lease.
+    pauseMsMin: Math.round(options.leaseTtlMs / 2),
+    pauseMsMax: Math.round(options.leaseTtlMs * 2.5),
+    restartAfterMsMin: 200,
+    restartAfterMsMax: 1_500,
+  };
+}
+
+export async function realBucketSystem(options: RealBucketOptions): Promise<RealSystem> {
+  if (options.mutant !== undefined && !isBucketMutant(options.mutant)) {
+    throw new InputError(`--mutant: unknown bucket mutant '${options.mutant}' (known: ${Object.keys(BUCKET_MUTANTS).join(', ')})`);
+  }
+  if (options.lock !== undefined && options.lock !== 'file') await checkSharedLockSpec({ spec: options.lock, sharedBy: 'workers' });
+  const space = bucketFaultSpace(options);
+  return {
+    name: 'bucket',
+    params: {
+      workers: options.workers,
+      files: options.files,
+      lock: options.lock === undefined ? 'sqlite:<run dir>/locks.db' : displayLockSpec(options.lock),
+      secondsInMin: options.secondsInMin,
+      providerSecondsInMin: options.providerSecondsInMin,
+      leaseTtlMs: options.leaseTtlMs,
+      settleMs: options.settleMs,
+      ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
+    },
+    space,
+    invariants: [exactlyOnce, mutualExclusion, statistics, liveness].map(({ name, description }) => ({ name, description })),
+    replayFlags: [
+      '--workers',
+      String(options.workers),
+      '--files',
+      String(options.files),
+      ...(options.lock === undefined ? [] : ['--lock', displayLockSpec(options.lock)]),
+      ...(options.mutant === undefined ? [] : ['--mutant', options.mutant]),
+    ],
+    execute: (context) => executeBucketRun(context, options, space.targets),
+  };
+}
+
+async function executeBucketRun(context: RealRunContext, options: RealBucketOptions, workers: readonly string[]) {
+  const { supervisor } = context;
+  const bucket = join(context.dir, 'bucket');
+  await mkdir(bucket, { recursive: true });
+  const lock = options.lock ?? `sqlite:${join(context.dir, 'locks.db')}`;
+  supervisor.start('provider', ['bucket', 'provider', '--dir', bucket, '--seconds-in-min', String(options.providerSecondsInMin), '--files', String(options.files)]);
+  const workerArgs = [
+    'bucket', 'worker', '--dir', bucket, '--lock', lock,
+    '--seconds-in-min', String(options.secondsInMin), '--poll-ms', String(options.pollMs), '--lease-ttl-ms', String(options.leaseTtlMs),
+    ...(options.mutant === undefined ? [] : ['--mutant', options.mutant]),
+  ];
+  for (const name of workers) supervisor.start(name, workerArgs);
+  const fs = nodeFs as unknown as FsPromises;
+  const provider = supervisor.incarnations[0] as Incarnation;
+  // The plan's clock starts with the workload, when the first file lands: starting Node takes from
+  // a fraction of a second to several on a loaded machine, and a plan over before anything runs
+  // would test nothing.
+  const startDeadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while ((await readBucketVolume(fs, bucket)).inbox.size === 0 && provider.exit === undefined) {
+    if (Date.now() > startDeadline) runFailed(`the provider dropped no file within ${STARTUP_TIMEOUT_MS / 1000} s; see ${provider.logPath}`);
+    await sleep(20);
+  }
+  const nemesis = context.startNemesis();
+  const providerExit = await provider.exited;
+  if (providerExit.code !== 0) runFailed(`the provider exited with ${providerExit.signal ?? `code ${providerExit.code}`}; see ${provider.logPath}`);
+  await nemesis.done;
+
+  // Heal: every worker the nemesis left dead comes back, so every file can still be done.
+  for (const name of workers) if (supervisor.running(name) === undefined) supervisor.start(name);
+  const deadline = Date.now() + options.settleMs;
+  while (Date.now() < deadline) {
+    const volume = await readBucketVolume(fs, bucket);
+    if (volume.inbox.size === 0 && volume.processed.size + volume.rejected.size >= options.files) break;
+    await sleep(100);
+  }
+  await supervisor.stopAll(options.stopGraceMs);
+  const endMs = Date.now();
+
+  return {
+    async judge(trace: Parameters<typeof checkStatistics>[0]) {
+      const volume = await readBucketVolume(fs, bucket);
+      const violations = [
+        ...(await checkExactlyOnce(trace, volume)),
+        ...checkMutualExclusion(trace),
+        ...checkStatistics(trace),
+        // The settle time is the grace: a file the healed cluster did not finish by then is stuck.
+        ...checkLiveness(trace, volume, { graceMs: Math.max(1, options.settleMs - options.leaseTtlMs), endMs }),
+      ];
+      const commits = commitsOf(trace);
+      const committedFiles = new Set(commits.map((commit) => commit.file));
+      const drops = dropsOf(trace);
+      const lost = [...drops.keys()].filter((file) => ![volume.inbox, volume.processed, volume.rejected, volume.claimed].some((place) => place.has(file))).length;
+      return {
+        violations,
+        counts: {
+          files: drops.size,
+          committed: committedFiles.size,
+          lost,
+          committedTwice: commits.length - committedFiles.size,
+          statisticsLines: stdoutEvents.of(trace).filter((event) => event.data.line.startsWith('Files processed')).length,
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The real nemesis's schedule: a fault plan in the simulator's format (`{ at, kind, target, ... }`,
+ * sorted by `at`), where `at` and `ms` are real milliseconds past the start of a run instead of
+ * virtual ones. Four kinds, each one thing the operating system does to a process:
+ *
+ * - `kill`: SIGKILL, which no handler can catch (a crash, an OOM kill, a pulled plug);
+ * - `term`: SIGTERM, the graceful stop a supervisor or `kill` sends;
+ * - `pause`: SIGSTOP, then SIGCONT `ms` later (a long GC pause, a swapped-out or suspended VM);
+ * - `restart`: a fresh incarnation of the target (a stopped one is started; a live one is killed first).
+ *
+ * A seed draws a plan from a `RealFaultSpace` (a stopped process gets its restart with it, as the
+ * simulator's `crash` does); `--plan FILE` replays one, validated here with one-line errors.
+ */
+import { z } from 'zod';
+import { PlanError } from '../../sim/faults.js';
+import type { Fault } from '../../sim/fault-kinds/kind.js';
+import { atMs, positiveMs, processTarget } from '../../sim/fault-kinds/kind.js';
+import { Prng } from '../../sim/prng.js';
+
+export type RealFaultKind = 'kill' | 'term' | 'pause' | 'restart';
+
+export const REAL_FAULT_KINDS: readonly RealFaultKind[] = ['kill', 'term', 'pause', 'restart'];
+
+/** One nemesis action. */
+export type RealFault =
+  | { readonly at: number; readonly kind: 'kill' | 'term' | 'restart'; readonly target: string }
+  | { readonly at: number; readonly kind: 'pause'; readonly target: string; readonly ms: number };
+
+export type RealPlan = readonly RealFault[];
+
+const SCHEMAS: Readonly<Record<RealFaultKind, z.ZodTypeAny>> = {
+  kill: z.object({ at: atMs, kind: z.literal('kill'), target: processTarget }).strict(),
+  term: z.object({ at: atMs, kind: z.literal('term'), target: processTarget }).strict(),
+  restart: z.object({ at: atMs, kind: z.literal('restart'), target: processTarget }).strict(),
+  pause: z.object({ at: atMs, kind: z.literal('pause'), target: processTarget, ms: positiveMs }).strict(),
+};
+
+/** What a seed may do to a run. All durations in real ms. */
+export interface RealFaultSpace {
+  /** Process names the nemesis may hit. */
+  readonly targets: readonly string[];
+  /** Actions land in [0, windowMs) past the run's start. */
+  readonly windowMs: number;
+  /** Expected number of strikes of each kind per run. */
+  readonly rates: Readonly<Partial<Record<RealFaultKind, number>>>;
+  /** A pause lasts between these. */
+  readonly pauseMsMin: number;
+  readonly pauseMsMax: number;
+  /** A killed or stopped process is restarted after between these. */
+  readonly restartAfterMsMin: number;
+  readonly restartAfterMsMax: number;
+}
+
+/** Orders a plan by time, then kind, then target, so equal plans serialize equally. */
+export function sortRealPlan(plan: readonly RealFault[]): RealFault[] {
+  const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return [...plan].sort((a, b) => a.at - b.at || compare(a.kind, b.kind) || compare(a.target, b.target));
+}
+
+/** Draws one run's plan from `seed`: the same seed, space and targets always give the same plan. */
+export function drawRealPlan(seed: number, space: RealFaultSpace): RealFault[] {
+  const root = Prng.root(seed).fork('real-nemesis');
+  const plan: RealFault[] = [];
+  if (space.targets.length === 0) return plan;
+  for (const kind of REAL_FAULT_KINDS) {
+    const rate = space.rates[kind] ?? 0;
+    const prng = root.fork(kind);
+    const count = Math.floor(rate) + (prng.chance(rate - Math.floor(rate)) ? 1 : 0);
+    for (let index = 0; index < count; index++) {
+      const at = prng.int(0, Math.max(0, space.windowMs - 1));
+      const target = prng.pick(space.targets);
+      if (kind === 'pause') {
+        plan.push({ at, kind, target, ms: prng.int(space.pauseMsMin, space.pauseMsMax) });
+      } else if (kind === 'restart') {
+        plan.push({ at, kind, target });
+      } else {
+        plan.push({ at, kind, target }, { at: at + prng.int(space.restartAfterMsMin, space.restartAfterMsMax), kind: 'restart', target });
+      }
+    }
+  }
+  return sortRealPlan(plan);
+}
+
+/**
+ * Validates a plan read from JSON (a list, or an object with a `faults` or `plan` list): every entry
+ * one of the four kinds, strict fields, a target among `targets`. One line per error, naming the entry.
+ */
+export function parseRealPlan(input: unknown, targets: readonly string[]): RealFault[] {
+  const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined;
+  const entries = Array.isArray(input) ? input : Array.isArray(record?.faults) ? record.faults : Array.isArray(record?.plan) ? record.plan : undefined;
+  if (entries === undefined) throw new PlanError('a nemesis plan must be a JSON list of actions like { "at": 500, "kind": "kill", "target": "worker-1" }');
+  const plan = entries.map((entry: unknown, index: number): RealFault => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new PlanError(`action ${index}: expected an object like { "at": 500, "kind": "kill", "target": "worker-1" }`);
+    const kind = (entry as { kind?: unknown }).kind;
+    const schema = typeof kind === 'string' ? SCHEMAS[kind as RealFaultKind] : undefined;
+    if (schema === undefined) throw new PlanError(`action ${index}: field 'kind': ${typeof kind === 'string' ? `unknown kind '${kind}'` : 'required'} (known: ${REAL_FAULT_KINDS.join(', ')})`);
+    const parsed = schema.safeParse(entry);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') || (issue?.code === 'unrecognized_keys' ? (issue.keys ?? []).join(', ') : '');
+      throw new PlanError(`action ${index} (${kind}): field '${field}': ${issue?.code === 'unrecognized_keys' ? 'unknown field' : (issue?.message ?? 'invalid')}`);
+    }
+    const fault = parsed.data as RealFault;
+    if (!targets.includes(fault.target)) throw new PlanError(`action ${index} (${kind}): field 'target': unknown process '${fault.target}' (known: ${targets.join(', ')})`);
+    return fault;
+  });
+  return sortRealPlan(plan);
+}
+
+/** A plan as the simulator's `Fault` list, for results and reports. */
+export function asFaultPlan(plan: RealPlan): Fault[] {
+  return plan.map((fault) => ({ ...fault }));
+}
+
+/** `kill worker-2 @812ms`, `pause worker-1 1200ms @2010ms`. */
+export function describeRealFault(fault: RealFault): string {
+  return `${fault.kind} ${fault.target}${fault.kind === 'pause' ? ` ${fault.ms}ms` : ''} @${fault.at}ms`;
+}
