@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { parseLogLine } from '../../src/env/log-line.js';
 import { realEnv } from '../../src/env/real-env.js';
 import { verifyBucket } from '../../src/real/bucket/verify.js';
 import { runWorker } from '../../src/real/bucket/worker.js';
@@ -46,7 +47,10 @@ it('skips a directory, a symlink and a FIFO named like inputs and processes the 
 
   expect((await readdir(join(dir, 'processed'))).sort()).toEqual(valid);
   expect(await readdir(join(dir, 'rejected'))).toEqual([]);
-  const events = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const events = lines.flatMap((line) => {
+    const parsed = parseLogLine(line);
+    return parsed === undefined ? [] : [{ kind: parsed.kind, ...parsed.data } as Record<string, unknown>];
+  });
   expect(events.filter((event) => event.kind === 'bucket.skip').map((event) => [event.file, event.reason])).toEqual([
     ['2020_08_18_00_15.txt', 'a directory, not a file: skipped'],
     ['2020_08_18_00_30.txt', 'a symbolic link: never followed, skipped'],

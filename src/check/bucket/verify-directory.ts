@@ -9,6 +9,7 @@
  * printed line of the worker whose events surround it) and judged by the same checkers as a
  * simulation. Without logs only the directory is judged: outputs, inputs and their ETL.
  */
+import { parseLogLine } from '../../env/log-line.js';
 import { bucketEvents } from '../../systems/bucket/events.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
@@ -82,21 +83,9 @@ export function traceOfLog(path: string, text: string): Array<Omit<TraceEvent, '
       if (line.startsWith('Files processed')) events.push({ t, pid, kind: 'stdout', data: { line } });
       continue;
     }
-    const { t: time, pid: linePid, kind, ...data } = parsed;
-    pid = String(linePid);
-    t = Date.parse(String(time)) || t;
-    events.push({ t, pid, kind: String(kind), data });
+    pid = parsed.pid;
+    t = parsed.t;
+    events.push({ t, pid, kind: parsed.kind, ...(parsed.data === undefined ? {} : { data: parsed.data }) });
   }
   return events;
-}
-
-function parseLogLine(line: string): Record<string, unknown> | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const value = JSON.parse(line) as unknown;
-    if (typeof value === 'object' && value !== null && 'kind' in value && 'pid' in value) return value as Record<string, unknown>;
-  } catch {
-    // Not a log line (a worker killed mid-write leaves half a line): skip it.
-  }
-  return undefined;
 }

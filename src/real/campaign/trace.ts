@@ -10,6 +10,7 @@
  * (a stable merge by time), so a worker's statistics line stays right after its commit.
  */
 import { readFile } from 'node:fs/promises';
+import { parseLogLine } from '../../env/log-line.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Incarnation, SupervisorEvent } from './supervisor.js';
 
@@ -21,7 +22,7 @@ export function eventsOfLog(pid: string, text: string, startedAt: number): Unseq
   let t = startedAt;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    const parsed = parseEventLine(line);
+    const parsed = parseLogLine(line);
     if (parsed === undefined) {
       // Half a JSON line is what a kill mid-write leaves: not a printed line.
       if (line.startsWith('{')) continue;
@@ -32,27 +33,6 @@ export function eventsOfLog(pid: string, text: string, startedAt: number): Unseq
     events.push(parsed.data === undefined ? { t, pid, kind: parsed.kind } : { t, pid, kind: parsed.kind, data: parsed.data });
   }
   return events;
-}
-
-/**
- * A JSON event line: `{ t, pid, kind, ...data }` (or `{ t, pid, kind, data }`); undefined for
- * anything else, a half line left by a kill among them.
- */
-function parseEventLine(line: string): { t: number; kind: string; data?: Record<string, unknown> } | undefined {
-  if (!line.startsWith('{')) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { t, pid, kind, ...rest } = value as Record<string, unknown>;
-  const time = typeof t === 'string' ? Date.parse(t) : typeof t === 'number' ? t : Number.NaN;
-  if (typeof kind !== 'string' || pid === undefined || !Number.isFinite(time)) return undefined;
-  const nested = Object.keys(rest).length === 1 && typeof rest.data === 'object' && rest.data !== null && !Array.isArray(rest.data);
-  const data = nested ? (rest.data as Record<string, unknown>) : rest;
-  return Object.keys(data).length === 0 ? { t: time, kind } : { t: time, kind, data };
 }
 
 /** Merges sources, each in its own order, by time; ties keep source order. Assigns `seq`. */
