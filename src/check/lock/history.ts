@@ -52,6 +52,7 @@ const leaseKindOf = (kind: LeaseEvent['kind']): StoreAnswer['kind'] => kind.slic
 export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory {
   const leases: StoreAnswer[] = [];
   const writes: ResourceWrite[] = [];
+  const releasingAt = new Map<string, number>();
   for (const event of trace) {
     if (leaseEvents.is(event)) {
       // A refusal changes nothing the store holds: the exclusion and contract checks need only what it granted.
@@ -66,11 +67,17 @@ export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory 
           leases.push({ ...base, effectT: event.t - event.data.effectAgoMs, expiresInMs: event.data.expiresInMs, remainingBeforeMs: event.data.remainingBeforeMs });
           break;
         case 'lease.releasing':
+          releasingAt.set(`${key}\u0000${owner}\u0000${token}`, event.t);
           leases.push({ ...base, effectT: event.t });
           break;
-        case 'lease.released':
-          leases.push({ ...base, effectT: event.t, released: event.data.released });
+        case 'lease.released': {
+          // A release takes effect somewhere between its call and its answer. One the store granted
+          // is placed at its call, the earliest point: a grant that took effect while the release
+          // was on its way is then judged after it, as some order of the two allows.
+          const sentAt = releasingAt.get(`${key}\u0000${owner}\u0000${token}`);
+          leases.push({ ...base, effectT: event.data.released && sentAt !== undefined ? sentAt : event.t, released: event.data.released });
           break;
+        }
       }
     } else if (resourceEvents.is(event)) {
       const { key, token, owner, accepted, highestBefore } = event.data;
