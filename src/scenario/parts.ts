@@ -12,8 +12,8 @@
  */
 import { existsSync } from 'node:fs';
 import { extname, isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { importDefault } from './import-module.js';
 import { InputError } from '../env/errors.js';
 
 /** What a part is, for messages and validation: `lock backend` and a check of the default export. */
@@ -53,20 +53,10 @@ export async function preparePart<T>(reference: string, kind: PartKind<T>): Prom
   const path = modulePath(reference);
   if (loaded.has(path)) return loaded.get(path) as T;
   if (!existsSync(path)) throw new InputError(`${kind.label} module not found: ${reference}`);
-  let module: { default?: unknown };
-  try {
-    if (path.endsWith('.ts') || path.endsWith('.mts')) {
-      const { tsImport } = await import('tsx/esm/api');
-      module = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };
-    } else {
-      module = (await import(pathToFileURL(path).href)) as { default?: unknown };
-    }
-  } catch (error) {
-    throw new InputError(`cannot load ${kind.label} '${reference}': ${(error as Error).message.split('\n')[0]}`);
-  }
-  if (!kind.accepts(module.default)) throw new InputError(`${kind.label} '${reference}': the default export must be ${kind.expected}`);
-  loaded.set(path, module.default);
-  return module.default;
+  const exported = await importDefault(path, kind.label, reference);
+  if (!kind.accepts(exported)) throw new InputError(`${kind.label} '${reference}': the default export must be ${kind.expected}`);
+  loaded.set(path, exported);
+  return exported;
 }
 
 /** The part `reference` names, loaded earlier by `preparePart`. */

@@ -5,7 +5,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { importDefault } from './import-module.js';
 import { InputError } from './run.js';
 import type { Scenario } from './scenario.js';
 
@@ -42,18 +43,7 @@ export async function loadScenario(reference: string): Promise<Scenario<object>>
 }
 
 async function importScenario(path: string, reference: string): Promise<Scenario<object>> {
-  let module: { default?: unknown };
-  try {
-    if (path.endsWith('.ts') || path.endsWith('.mts')) {
-      const { tsImport } = await import('tsx/esm/api');
-      module = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };
-    } else {
-      module = (await import(pathToFileURL(path).href)) as { default?: unknown };
-    }
-  } catch (error) {
-    throw new InputError(`cannot load scenario '${reference}': ${(error as Error).message.split('\n')[0]}`);
-  }
-  const scenario = module.default;
+  const scenario = await importDefault(path, 'scenario', reference);
   if (!isScenario(scenario)) throw new InputError(`'${reference}' has no default export made with defineScenario()`);
   return scenario;
 }
