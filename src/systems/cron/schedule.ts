@@ -99,6 +99,4 @@ export function parseCronSchedule(expression: string, timeZone = 'UTC'): CronSch
 }
 
 /** `ms` as an ISO 8601 instant in UTC, for log lines (without touching the global `Date`). */
-export function isoInstant(ms: number): string {
-  return new CronDate(ms, 'UTC').toISOString() ?? String(ms);
-}
+export { isoInstant } from '../../env/iso-instant.js';
