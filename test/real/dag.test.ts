@@ -93,7 +93,7 @@ describe('simrun real dag', () => {
     expect(result.counts).toMatchObject({ jobs: 5, succeeded: 5, outlived: 0 });
   }, 120_000);
 
-  it('the no-runner-lease mutant runs a job in both runners or ends a live runner's job: exit 1', async () => {
+  it("the no-runner-lease mutant runs a job in both runners or ends a live runner's job: exit 1", async () => {
     const run = await simrunAsync(['real', 'dag', '--runs', '1', '--seed', '1', '--mutant', 'no-runner-lease', '--out-dir', join(dir, 'mutant')]);
     expect(run.status).toBe(1);
     // Both runners start the same job (the second before the first recorded it), or the second ends the first's job as an orphan.
