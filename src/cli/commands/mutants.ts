@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { builtInScenarioNames, loadScenario } from '../../scenario/registry.js';
 import { checkMutants, DEFAULT_MAX_SHRUNK_FAULTS, DEFAULT_MUTANT_BOUND, type MutantVerdict } from '../../scenario/mutant-check.js';
 import { InputError } from '../../env/errors.js';
+import { checkRealMutant, REAL_MUTANTS } from '../../real/campaign/mutants.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { plural } from '../format.js';
 
@@ -21,12 +22,15 @@ export default class MutantsCommand extends SimrunCommand {
 
   async run(): Promise<{ mutants: { scenario: string; mutant: string; description: string }[]; verdicts?: MutantVerdict[] }> {
     const { flags } = await this.parse(MutantsCommand);
-    const references = flags.scenario ?? builtInScenarioNames();
+    // `real SYSTEM` names a real-mode catalogue (broken real processes, caught by `simrun real`).
+    const references = flags.scenario?.filter((reference) => !reference.startsWith('real ')) ?? builtInScenarioNames();
+    const realMutants = REAL_MUTANTS.filter((entry) => flags.scenario === undefined || flags.scenario.includes(entry.scenario));
     const known: { scenario: string; mutant: string; description: string }[] = [];
     for (const reference of references) {
       const scenario = await loadScenario(reference);
       for (const [mutant, description] of Object.entries(scenario.mutants ?? {})) known.push({ scenario: scenario.name, mutant, description });
     }
+    for (const { scenario, mutant, description } of realMutants) known.push({ scenario, mutant, description });
     // A name that matches nothing would check nothing and pass: that is a typo, not a success.
     const unknown = (flags.only ?? []).filter((name) => !known.some((entry) => entry.mutant === name));
     if (unknown.length > 0) {
@@ -47,6 +51,12 @@ export default class MutantsCommand extends SimrunCommand {
       ...(flags.workers === undefined ? {} : { workers: flags.workers }),
       onResult: (verdict) => this.log(describeVerdict(verdict)),
     });
+    for (const entry of realMutants.filter((candidate) => flags.only === undefined || flags.only.includes(candidate.mutant))) {
+      const verdict = await checkRealMutant(entry);
+      const name = `${verdict.scenario} ${verdict.mutant}`;
+      this.log(verdict.status === 'caught' ? `  ✓ ${name}: caught at seed ${verdict.seed} by ${verdict.invariant} (${(verdict.wallMs / 1000).toFixed(1)} s)` : `  ✗ ${name}: survived ${verdict.wallMs / 1000} s of real runs`);
+      verdicts.push({ ...verdict });
+    }
     const escaped = verdicts.filter((verdict) => verdict.status !== 'caught');
     this.log(escaped.length === 0 ? `PASSED: all ${plural(verdicts.length, 'mutant')} caught` : `FAILED: ${escaped.length} of ${plural(verdicts.length, 'mutant')} not caught`);
     process.exitCode = escaped.length === 0 ? EXIT.passed : EXIT.violated;

@@ -14,6 +14,7 @@ import { realEnv } from '../../env/real-env.js';
 import type { JobView } from '../../systems/dag/dag-runner.js';
 import { consoleNotifier, fanOutNotifier, webhookNotifier, type FetchLike, type Notifier } from '../../systems/dag/notifier.js';
 import { DagRunnerBusyError, runExclusively } from '../../systems/dag/runner-lease.js';
+import { dagFlawsOf, type DagMutant } from '../../systems/dag/mutants.js';
 import { InputError } from '../../env/errors.js';
 import type { OutputChunk } from '../../systems/job-runner/executor.js';
 import { untilInterrupted } from '../common/signals.js';
@@ -48,6 +49,8 @@ export interface RunPipelineOptions {
   readonly wait?: boolean;
   /** Runner lease length, ms. */
   readonly leaseTtlMs?: number;
+  /** A deliberately broken runner from the DAG mutant catalogue, for `simrun real dag --mutant`. */
+  readonly mutant?: DagMutant;
 }
 
 export interface PipelineRun {
@@ -88,6 +91,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
         wait: options.wait ?? false,
         holderIsDead: ownerIsDeadHere,
+        ...(options.mutant === undefined ? {} : { flaws: dagFlawsOf(options.mutant) }),
       }).catch((error: unknown) => {
         if (!(error instanceof DagRunnerBusyError)) throw error;
         const lapses = error.holder === undefined ? '' : ` (if it died, its lease lapses at ${new Date(error.holder.expiresAtMs).toISOString()})`;

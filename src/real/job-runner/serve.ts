@@ -44,11 +44,20 @@ export interface ServeJobsOptions {
   readonly maxOutputBytes: number;
   /** The lowest TLS version a client may use. */
   readonly tlsMin: 'TLSv1.2' | 'TLSv1.3';
+  /** A deliberately broken server, for real-mode mutant runs (`JOBS_SERVE_MUTANTS`). */
+  readonly mutant?: JobsServeMutant;
   /** Called once the server listens, with its URL. */
   readonly onListening: (url: string) => void;
 }
 
 export const SHUTDOWN_REASON = 'the server is shutting down';
+
+/** The broken servers `jobs serve --mutant` can run, each with what it gets wrong. */
+export const JOBS_SERVE_MUTANTS = {
+  'stop-leaves-group': "stopping a job signals only its shell, not the job's process group: what the shell started runs on",
+} as const;
+
+export type JobsServeMutant = keyof typeof JOBS_SERVE_MUTANTS;
 
 export async function serveJobs(options: ServeJobsOptions): Promise<void> {
   const pems = await loadTlsFiles(options, 'the server');
@@ -64,6 +73,7 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
       killGraceMs,
       onGroupStarted: (pgid, command) => state.recordGroup(pgid, { command }),
       onGroupEnded: (pgid) => state.forgetGroup(pgid),
+      ...(options.mutant === 'stop-leaves-group' ? { signalLeaderOnly: true } : {}),
     });
     // `runner` is assigned before any job can print: outputs are made by `start`.
     const runner: JobRunner<SpillingOutput> = new JobRunner<SpillingOutput>({

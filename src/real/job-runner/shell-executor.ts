@@ -26,6 +26,11 @@ export interface ShellExecutorOptions {
   /** Told each job's process group id once it runs, and again once the group's leader has exited. */
   readonly onGroupStarted?: (pgid: number, command: string) => void;
   readonly onGroupEnded?: (pgid: number) => void;
+  /**
+   * A deliberately broken executor for `simrun real job-runner --mutant stop-leaves-group`: stopping
+   * a job signals only the shell, so whatever it started runs on after the job is `stopped`.
+   */
+  readonly signalLeaderOnly?: boolean;
 }
 
 /** Why `/bin/sh -c command` cannot be started, or `undefined` when it can. */
@@ -75,7 +80,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
       const signalGroup = (signal: NodeJS.Signals): void => {
         if (pgid === undefined || ended) return;
         try {
-          process.kill(-pgid, signal);
+          process.kill(options.signalLeaderOnly === true ? pgid : -pgid, signal);
         } catch {
           // The group is already gone.
         }

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { DEFAULT_STORE } from '../../../real/dag/pipeline-store.js';
 import { DEFAULT_STOP_TIMEOUT_MS, runPipeline } from '../../../real/dag/run.js';
 import { DagLeaseLostError, type JobView } from '../../../systems/dag/dag-runner.js';
+import { DAG_MUTANTS, type DagMutant } from '../../../systems/dag/mutants.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 import { plural } from '../../format.js';
 
@@ -20,6 +21,8 @@ export default class DagRunCommand extends SimrunCommand {
     verbose: Flags.boolean({ description: 'print the runner’s structured log (JSON lines) on stderr', default: false }),
     'stop-timeout-ms': Flags.integer({ description: 'on SIGTERM/SIGINT, how long to wait for the running jobs to end before exiting, ms (SIGKILL to their process groups at half of it)', default: DEFAULT_STOP_TIMEOUT_MS, min: 1 }),
     wait: Flags.boolean({ description: 'if another runner is running this pipeline on this store, wait for it to finish instead of refusing', default: false }),
+    // For `simrun real dag --mutant`: a deliberately broken runner the real checkers must catch.
+    mutant: Flags.option({ description: 'run a deliberately broken runner', options: Object.keys(DAG_MUTANTS) as DagMutant[], hidden: true })(),
   };
 
   async run(): Promise<{ pipeline: string; jobs: JobView[]; stopped: boolean }> {
@@ -36,6 +39,7 @@ export default class DagRunCommand extends SimrunCommand {
         print: (line) => this.log(line),
         stopTimeoutMs: flags['stop-timeout-ms'],
         wait: flags.wait,
+        ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
       });
     } catch (error) {
       if (!(error instanceof DagLeaseLostError)) throw error;

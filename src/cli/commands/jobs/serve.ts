@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { serveJobs } from '../../../real/job-runner/serve.js';
+import { JOBS_SERVE_MUTANTS, serveJobs, type JobsServeMutant } from '../../../real/job-runner/serve.js';
 import { SimrunCommand } from '../../base.js';
 
 export default class JobsServeCommand extends SimrunCommand {
@@ -19,6 +19,8 @@ export default class JobsServeCommand extends SimrunCommand {
     'output-memory-bytes': Flags.integer({ description: 'output bytes per job kept in memory; the rest is spilled to the state directory', default: 1_048_576, min: 0, max: 1_073_741_824 }),
     'max-output-bytes': Flags.integer({ description: 'output bytes per job in all; a job printing more is killed and ends failed', default: 1_073_741_824, min: 1, max: Number.MAX_SAFE_INTEGER }),
     'tls-min': Flags.option({ description: 'the lowest TLS version accepted', options: ['1.3', '1.2'] as const, default: '1.3' as const })(),
+    // For `simrun real job-runner --mutant`: a deliberately broken server the real checkers must catch.
+    mutant: Flags.option({ description: 'run a deliberately broken server', options: Object.keys(JOBS_SERVE_MUTANTS) as JobsServeMutant[], hidden: true })(),
   };
 
   async run(): Promise<void> {
@@ -35,6 +37,7 @@ export default class JobsServeCommand extends SimrunCommand {
       outputMemoryBytes: flags['output-memory-bytes'],
       maxOutputBytes: flags['max-output-bytes'],
       tlsMin: flags['tls-min'] === '1.2' ? 'TLSv1.2' : 'TLSv1.3',
+      ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
       onListening: (url) => this.log(`serving jobs on ${url}`),
     });
   }
