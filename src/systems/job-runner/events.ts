@@ -14,7 +14,11 @@ export type JobRunnerEvent =
   /** The job's execution started as `execution`. */
   | { readonly kind: 'job.execution'; readonly data: { readonly job: string; readonly execution: string } }
   /** `clockMs`: the runner's clock; `exit`: how an ended execution ended, for the end states. */
-  | { readonly kind: 'job.transition'; readonly data: { readonly job: string; readonly from: JobState; readonly to: JobState; readonly clockMs: number; readonly exit?: string } };
+  | { readonly kind: 'job.transition'; readonly data: { readonly job: string; readonly from: JobState; readonly to: JobState; readonly clockMs: number; readonly exit?: string } }
+  /** A runner opened on a store found the job unfinished in `was`; `now` is what it made of it (absent: it forgot it). */
+  | { readonly kind: 'job.recovered'; readonly data: { readonly job: string; readonly was: JobState; readonly now?: JobState } }
+  /** The job, ended, left the runner's memory after its retention period; the store answers for it. */
+  | { readonly kind: 'job.forgotten'; readonly data: { readonly job: string } };
 
 export type SimJobEvent =
   | { readonly kind: 'sim-job.start'; readonly data: { readonly execution: string; readonly command: string } }
@@ -34,6 +38,8 @@ export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunne
   'job.stop-requested': true,
   'job.execution': true,
   'job.transition': true,
+  'job.recovered': true,
+  'job.forgotten': true,
 });
 
 export const simJobEvents: EventFamily<SimJobEvent> = eventFamily<SimJobEvent>({
