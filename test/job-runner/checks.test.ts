@@ -7,6 +7,7 @@ import { checkLegalTransitions } from '../../src/check/job-runner/legal-transiti
 import { checkOutputComplete } from '../../src/check/job-runner/output-complete.js';
 import { checkScheduledNotEarly } from '../../src/check/job-runner/scheduled-not-early.js';
 import { checkStoppedQueuedNeverRuns } from '../../src/check/job-runner/stopped-queued-never-runs.js';
+import { checkRestartRecoversJobs } from '../../src/check/job-runner/restart-recovers-jobs.js';
 import { createDerive, type RunContext } from '../../src/check/checker.js';
 import { concurrencyLimit, jobRunnerFacts, legalTransitions, outputComplete, scheduledNotEarly, stoppedQueuedNeverRuns } from '../../src/check/job-runner/index.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
@@ -99,5 +100,34 @@ describe('job-runner invariants reject the history that breaks them', () => {
     const violations = checkConcurrencyLimit(jobRunnerFacts(trace));
     expect(violations.map((v) => v.message)).toEqual(['2 jobs executing at once (job-1, job-2), over the limit of 1']);
     expect(violations[0]?.eventSeq).toBe(2);
+  });
+});
+
+describe('restart-recovers-jobs', () => {
+  const beforeRestart: [number, string, Record<string, unknown>][] = [
+    [0, 'job-runner.open', { concurrencyLimit: 1 }],
+    [0, 'job.queued', { job: 'job-1', command: 'x' }],
+    [0, 'job.queued', { job: 'job-2', command: 'x' }],
+    [0, 'job.queued', { job: 'job-3', command: 'x' }],
+    move(1, 'job-1', 'queued', 'executing'),
+    move(2, 'job-3', 'queued', 'stopped'),
+    [5, 'job-runner.open', { concurrencyLimit: 1 }],
+  ];
+
+  test('accepts a restart that fails the executing job and queues the queued one again', () => {
+    const trace = history([...beforeRestart, [5, 'job.recovered', { job: 'job-1', was: 'executing', now: 'failed' }], move(5, 'job-1', 'executing', 'failed'), [5, 'job.recovered', { job: 'job-2', was: 'queued', now: 'queued' }], move(6, 'job-2', 'queued', 'executing')]);
+    expect(checkRestartRecoversJobs(trace)).toEqual([]);
+  });
+
+  test('rejects a restart that forgets a queued job, and one that queues an executing job again', () => {
+    const forgot = history([...beforeRestart, [5, 'job.recovered', { job: 'job-1', was: 'executing', now: 'failed' }], move(5, 'job-1', 'executing', 'failed')]);
+    expect(checkRestartRecoversJobs(forgot).map((v) => v.message)).toEqual(['job job-2 was queued when the runner restarted, and the new runner never took it up: it is lost']);
+    const rerun = history([...beforeRestart, [5, 'job.recovered', { job: 'job-1', was: 'executing', now: 'queued' }], [5, 'job.recovered', { job: 'job-2', was: 'queued', now: 'queued' }]]);
+    expect(checkRestartRecoversJobs(rerun).map((v) => v.message)).toEqual(['job job-1: recovered as queued from executing, but it was executing when the runner restarted and must become failed']);
+  });
+
+  test('rejects a job that moves after a restart without being recovered', () => {
+    const trace = history([...beforeRestart, [5, 'job.recovered', { job: 'job-1', was: 'executing', now: 'failed' }], move(5, 'job-1', 'executing', 'failed'), move(6, 'job-2', 'queued', 'executing')]);
+    expect(checkRestartRecoversJobs(trace).map((v) => v.message)).toEqual(['job job-2 moved to executing after a restart without being recovered first']);
   });
 });

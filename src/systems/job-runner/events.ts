@@ -15,8 +15,8 @@ export type JobRunnerEvent =
   | { readonly kind: 'job.execution'; readonly data: { readonly job: string; readonly execution: string } }
   /** `clockMs`: the runner's clock; `exit`: how an ended execution ended, for the end states. */
   | { readonly kind: 'job.transition'; readonly data: { readonly job: string; readonly from: JobState; readonly to: JobState; readonly clockMs: number; readonly exit?: string } }
-  /** A runner opened on a store found the job unfinished in `was`; `now` is what it made of it (absent: it forgot it). */
-  | { readonly kind: 'job.recovered'; readonly data: { readonly job: string; readonly was: JobState; readonly now?: JobState } }
+  /** A runner opened on a store found the job unfinished in `was`; `now` is what it made of it. */
+  | { readonly kind: 'job.recovered'; readonly data: { readonly job: string; readonly was: JobState; readonly now: JobState } }
   /** The job, ended, left the runner's memory after its retention period; the store answers for it. */
   | { readonly kind: 'job.forgotten'; readonly data: { readonly job: string } };
 

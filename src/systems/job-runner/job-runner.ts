@@ -181,6 +181,9 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
   private readonly createOutput: (id: string, reopen: boolean) => O;
   /** Aborted by `shutdown`: ends the waits for retention periods, so nothing outlives the runner. */
   private readonly lifetime = new AbortController();
+  /** Ended jobs waiting to leave memory, in the order they ended, with when. */
+  private readonly expiring: { readonly id: string; readonly atMs: number }[] = [];
+  private sweeping = false;
   /** What recovery did with each unfinished job of the runner before, in the order recorded. */
   readonly recovered: readonly RecoveredJob[];
 
@@ -211,22 +214,27 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
     const store = this.options.store;
     if (store === undefined) return [];
     const recovered: RecoveredJob[] = [];
+    const requeued: Job<O>[] = [];
     for (const stored of store.load()) {
       this.nextNumber = Math.max(this.nextNumber, Number(/^job-(\d+)$/.exec(stored.id)?.[1] ?? 0) + 1);
       if (isTerminal(stored.state)) continue;
       const now = this.rules.recover(stored.state);
-      if (now !== undefined) recovered.push({ id: stored.id, was: stored.state, now });
-      jobRunnerEvents.emit(this.env, { kind: 'job.recovered', data: { job: stored.id, was: stored.state, ...(now === undefined ? {} : { now }) } });
+      if (now === undefined) continue;
+      recovered.push({ id: stored.id, was: stored.state, now });
+      jobRunnerEvents.emit(this.env, { kind: 'job.recovered', data: { job: stored.id, was: stored.state, now } });
       if (now === 'failed') {
         const endedAtMs = this.env.now();
+        checkTransition(stored.id, stored.state, 'failed');
         store.save({ ...stored, state: 'failed', endedAtMs, reason: RUNNER_RESTARTED });
         jobRunnerEvents.emit(this.env, { kind: 'job.transition', data: { job: stored.id, from: stored.state, to: 'failed', clockMs: endedAtMs } });
       } else if (now === 'queued') {
         const job = this.newJob(stored.id, { command: stored.command, ...(stored.owner === undefined ? {} : { owner: stored.owner }) }, stored.queuedAtMs, stored.startAtMs, stored.timeoutMs);
         this.jobs.set(job.id, job);
-        this.queue(job);
+        requeued.push(job);
       }
     }
+    // Only once every job that was executing is recorded ended: they hold no slot any more.
+    for (const job of requeued) this.queue(job);
     return recovered;
   }
 
@@ -462,13 +470,28 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
 
   /** Removes an ended job from memory once `retentionMs` has passed; the store answers for it from then on. */
   private forgetAfterRetention(id: string, retentionMs: number): void {
-    void this.env.sleep(retentionMs, this.lifetime.signal).then(
-      () => {
-        if (!this.jobs.delete(id)) return;
-        jobRunnerEvents.emit(this.env, { kind: 'job.forgotten', data: { job: id } });
-      },
-      () => undefined, // the runner shut down first
-    );
+    // One retention period for all: jobs expire in the order they ended, so one wait at a time serves them all.
+    this.expiring.push({ id, atMs: this.env.now() + retentionMs });
+    if (!this.sweeping) void this.sweep();
+  }
+
+  private async sweep(): Promise<void> {
+    this.sweeping = true;
+    try {
+      for (let next = this.expiring[0]; next !== undefined; next = this.expiring[0]) {
+        const waitMs = next.atMs - this.env.now();
+        if (waitMs > 0) {
+          await this.env.sleep(Math.min(waitMs, MAX_TIMER_DELAY_MS), this.lifetime.signal);
+          continue;
+        }
+        this.expiring.shift();
+        if (this.jobs.delete(next.id)) jobRunnerEvents.emit(this.env, { kind: 'job.forgotten', data: { job: next.id } });
+      }
+    } catch {
+      // The runner shut down: nothing is forgotten any more.
+    } finally {
+      this.sweeping = false;
+    }
   }
 }
 
