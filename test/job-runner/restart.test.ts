@@ -10,6 +10,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import Database from 'better-sqlite3';
 import { expect, test } from 'vitest';
 import { createCertificateAuthority, issueCertificate, type CertificatePair } from '../../src/real/job-runner/certs.js';
@@ -90,6 +91,7 @@ test('after SIGKILL and a restart: the executing job failed "runner restarted" a
   const first = serve(stateDir, '--concurrency', '1');
   const alice = as(await first.url, users.alice);
   const long = await startRemoteJob(alice, 'echo started; sleep 60');
+  expect(long).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   const queued = await startRemoteJob(alice, 'echo queued ran');
   const atMs = Date.now() + 4_000;
   const atIso = new Date(atMs).toISOString();
@@ -156,7 +158,7 @@ test('a finished job leaves memory after --retention-ms and is still answered fo
   expect(statSync(join(stateDir, 'output', `${id}.out`)).size).toBe(3_000_005 - kept);
 }, 180_000);
 
-test('an --admin certificate sees and stops every user’s jobs; another user is still refused', async () => {
+test('an --admin certificate sees and stops every user’s jobs; another user is still refused; TLS 1.2 and a zoneless --at are refused', async () => {
   const served = serve(join(dir, 'state-admin'), '--admin', 'ops');
   const url = await served.url;
   const [alice, bob, ops] = [as(url, users.alice), as(url, users.bob), as(url, users.ops)];
@@ -170,6 +172,16 @@ test('an --admin certificate sees and stops every user’s jobs; another user is
   expect(await remoteJobStatus(ops, id)).toMatchObject({ id, owner: 'alice' });
   await stopRemoteJob(ops, id);
   expect(await until(alice, id, (job) => job.state === 'stopped')).toMatchObject({ state: 'stopped', owner: 'alice' });
+  // TLS 1.2 is refused unless the server was started with --tls-min 1.2; --at without a zone is refused by the client.
+  const tls12 = await new Promise<string>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: Number(new URL(url).port), ca: ca.certPem, cert: users.alice.certPem, key: users.alice.keyPem, servername: 'localhost', maxVersion: 'TLSv1.2' });
+    socket.once('secureConnect', () => resolve(`connected ${socket.getProtocol() ?? ''}`));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(`refused ${error.code ?? error.message}`));
+  });
+  expect(tls12).toMatch(/^refused /);
+  const noZone = await jobsCli(url, 'start', 'true', '--at', '2030-01-01T02:00:00');
+  expect(noZone.status).toBe(2);
+  expect(noZone.stderr).toMatch(/--at: expected an ISO 8601 date and time with a zone/);
   served.child.kill('SIGTERM');
   expect(await exited(served.child)).toBe(0);
 }, 120_000);
