@@ -64,6 +64,7 @@ function randomWorkload(prng: Prng, p: Params): PlannedJob[] {
         everyMs: prng.int(50, 3_000),
         tailMs: prng.int(0, 500),
         exitCode: prng.chance(0.2) ? prng.int(1, 3) : 0,
+        stderrEvery: prng.chance(0.5) ? prng.int(1, 3) : 0,
       },
       ...(delayMs === undefined ? {} : { delayMs }),
       ...(stopAfterMs === undefined ? {} : { stopAfterMs }),
@@ -74,12 +75,12 @@ function randomWorkload(prng: Prng, p: Params): PlannedJob[] {
 
 /** `sim chunks=3 bytes=40 every=200 tail=10 exit=0`: a simulated job's behaviour as its command. */
 function commandOf(behaviour: SimJobBehaviour): string {
-  return `sim chunks=${behaviour.chunks} bytes=${behaviour.chunkBytes} every=${behaviour.everyMs} tail=${behaviour.tailMs} exit=${behaviour.exitCode}`;
+  return `sim chunks=${behaviour.chunks} bytes=${behaviour.chunkBytes} every=${behaviour.everyMs} tail=${behaviour.tailMs} exit=${behaviour.exitCode} stderr=${behaviour.stderrEvery ?? 0}`;
 }
 
 function behaviourOf(command: string): SimJobBehaviour {
   const field = (name: string): number => Number(new RegExp(`\\b${name}=(\\d+)`).exec(command)?.[1] ?? NaN);
-  return { chunks: field('chunks'), chunkBytes: field('bytes'), everyMs: field('every'), tailMs: field('tail'), exitCode: field('exit') };
+  return { chunks: field('chunks'), chunkBytes: field('bytes'), everyMs: field('every'), tailMs: field('tail'), exitCode: field('exit'), stderrEvery: field('stderr') };
 }
 
 /**
@@ -143,7 +144,11 @@ async function client(env: Env, link: RunnerLink, workload: readonly PlannedJob[
   while ((await reach(env, link)).list().some((job) => !isTerminal(job.state))) await env.sleep(1_000);
   await Promise.all(streams);
   const runner = await reach(env, link);
-  for (const id of ids) jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'whole', text: runner.output(id).text() } });
+  for (const id of ids) {
+    const output = runner.output(id);
+    jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'whole', text: output.text() } });
+    for (const view of ['stdout', 'stderr'] as const) jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'whole', view, text: output.text(view) } });
+  }
 }
 
 /** Runs `call`, ignoring a job the runner does not know (one a broken restart forgot: the invariants judge that). */

@@ -131,3 +131,20 @@ describe('restart-recovers-jobs', () => {
     expect(checkRestartRecoversJobs(trace).map((v) => v.message)).toEqual(['job job-2 moved to executing after a restart without being recovered first']);
   });
 });
+
+test('output-complete: stdout read alone must hold exactly the stdout chunks, stderr alone the stderr ones', () => {
+  const [out, err] = [chunkText('e1', 0, 12), chunkText('e1', 1, 12)];
+  const printed: [number, string, Record<string, unknown>][] = [
+    [0, 'job.queued', { job: 'job-1' }],
+    [0, 'job.execution', { job: 'job-1', execution: 'e1' }],
+    [1, 'sim-job.output', { execution: 'e1', seq: 0, bytes: 12 }],
+    [2, 'sim-job.output', { execution: 'e1', seq: 1, bytes: 12, stream: 'stderr' }],
+  ];
+  const good = history([...printed, [3, 'client.output', { job: 'job-1', how: 'whole', text: out + err }], [3, 'client.output', { job: 'job-1', how: 'whole', view: 'stdout', text: out }], [3, 'client.output', { job: 'job-1', how: 'whole', view: 'stderr', text: err }]]);
+  expect(checkOutputComplete(jobRunnerFacts(good))).toEqual([]);
+  const mixed = history([...printed, [3, 'client.output', { job: 'job-1', how: 'whole', view: 'stdout', text: out + err }], [3, 'client.output', { job: 'job-1', how: 'whole', view: 'stderr', text: '' }]]);
+  expect(checkOutputComplete(jobRunnerFacts(mixed)).map((v) => v.message)).toEqual([
+    'job job-1: the output (stdout alone) read 24 bytes that differ from the 12 printed from byte 12',
+    'job job-1: the output (stderr alone) read 0 of 12 bytes: the rest is missing',
+  ]);
+});

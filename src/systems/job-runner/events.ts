@@ -22,15 +22,18 @@ export type JobRunnerEvent =
 
 export type SimJobEvent =
   | { readonly kind: 'sim-job.start'; readonly data: { readonly execution: string; readonly command: string } }
-  /** The execution's `seq`-th chunk (from 0), `bytes` long. */
-  | { readonly kind: 'sim-job.output'; readonly data: { readonly execution: string; readonly seq: number; readonly bytes: number } }
+  /** The execution's `seq`-th chunk (from 0), `bytes` long, on stdout unless `stream` says stderr. */
+  | { readonly kind: 'sim-job.output'; readonly data: { readonly execution: string; readonly seq: number; readonly bytes: number; readonly stream?: 'stderr' } }
   /** How it ended (`code`, or the `signal` that ended it) and how much it printed in all. */
   | { readonly kind: 'sim-job.exit'; readonly data: { readonly execution: string; readonly code: number | null; readonly signal: string | null; readonly bytes: number } };
 
 export type JobClientEvent =
   | { readonly kind: 'client.started'; readonly data: { readonly job: string } }
-  /** What the client read of a job's output: `whole` (`output(id).text()` after the end) or `stream`. */
-  | { readonly kind: 'client.output'; readonly data: { readonly job: string; readonly how: 'whole' | 'stream'; readonly text: string } };
+  /**
+   * What the client read of a job's output: `whole` (`output(id).text(view)` after the end) or
+   * `stream`; `view`: stdout or stderr alone (absent: both, merged as printed).
+   */
+  | { readonly kind: 'client.output'; readonly data: { readonly job: string; readonly how: 'whole' | 'stream'; readonly text: string; readonly view?: 'stdout' | 'stderr' } };
 
 export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunnerEvent>({
   'job-runner.open': true,

@@ -35,6 +35,13 @@ export interface JobOutputOptions {
   readonly ended?: boolean;
   /** Told each chunk as it is appended (a store keeping it). */
   readonly onAppend?: (chunk: OutputChunk) => void;
+  /** Whether a chunk on `stream` belongs to `view` (default: `inView`; a mutant may break it). */
+  readonly inView?: (stream: OutputChunk['stream'], view: OutputView) => boolean;
+}
+
+/** Whether a chunk printed on `stream` is part of `view`: the merged view has every chunk, a stream's only its own. */
+export function inView(stream: OutputChunk['stream'], view: OutputView): boolean {
+  return view === 'merged' || stream === view;
 }
 
 const encoder = new TextEncoder();
@@ -50,6 +57,7 @@ export class JobOutput implements JobOutputSink, ByteOutput {
   private readonly byteCounts = { merged: 0, stdout: 0, stderr: 0 };
   private wakeReaders: (() => void)[] = [];
   private readonly onAppend: ((chunk: OutputChunk) => void) | undefined;
+  private readonly inView: (stream: OutputChunk['stream'], view: OutputView) => boolean;
 
   constructor(
     /** Where a new stream starts, given how many chunks are already buffered: the first one, unless a mutant breaks it. */
@@ -59,6 +67,7 @@ export class JobOutput implements JobOutputSink, ByteOutput {
     for (const chunk of options.initial ?? []) this.keep(chunk);
     this.ended = options.ended ?? false;
     this.onAppend = options.onAppend;
+    this.inView = options.inView ?? inView;
   }
 
   append(chunk: OutputChunk): void {
@@ -92,7 +101,7 @@ export class JobOutput implements JobOutputSink, ByteOutput {
   /** Everything produced so far: stdout and stderr interleaved as produced, or one of them. */
   text(view: OutputView = 'merged'): string {
     return this.chunks
-      .filter((chunk) => view === 'merged' || chunk.stream === view)
+      .filter((chunk) => this.inView(chunk.stream, view))
       .map((chunk) => chunk.text)
       .join('');
   }
@@ -108,7 +117,7 @@ export class JobOutput implements JobOutputSink, ByteOutput {
   }
 
   async *bytes(follow: boolean, view: OutputView = 'merged'): AsyncGenerator<Uint8Array, void, undefined> {
-    const wanted = (chunk: OutputChunk): boolean => view === 'merged' || chunk.stream === view;
+    const wanted = (chunk: OutputChunk): boolean => this.inView(chunk.stream, view);
     if (!follow) {
       for (const chunk of this.chunks.slice()) if (wanted(chunk)) yield chunkBytes(chunk);
       return;

@@ -17,8 +17,8 @@
  */
 import type { Env } from '../../env/env.js';
 import { MAX_TIMER_DELAY_MS } from '../../env/timer-limit.js';
-import { describeExit, succeeded, type Execution, type Executor, type ExitStatus } from './executor.js';
-import { JobOutput, type JobOutputSink } from './job-output.js';
+import { describeExit, succeeded, type Execution, type Executor, type ExitStatus, type OutputChunk } from './executor.js';
+import { inView, JobOutput, type JobOutputSink, type OutputView } from './job-output.js';
 import type { JobStore } from './job-store.js';
 import { checkTransition, isTerminal, type JobState } from './lifecycle.js';
 import { jobRunnerEvents } from './events.js';
@@ -42,6 +42,8 @@ export interface JobRunnerRules {
   firstStreamedChunk(buffered: number): number;
   /** What a job recorded in `state` by a runner that died becomes: `undefined` forgets it. */
   recover(state: JobState): JobState | undefined;
+  /** Whether a chunk printed on `stream` is part of the output `view` a reader asked for. */
+  chunkInView(stream: OutputChunk['stream'], view: OutputView): boolean;
 }
 
 /** The reason a job executing when its runner died is recorded `failed` with. */
@@ -62,6 +64,7 @@ export const CORRECT_JOB_RUNNER_RULES: JobRunnerRules = {
   stopFlagAtLaunch: (flagged) => flagged,
   firstStreamedChunk: () => 0,
   recover: (state) => (state === 'executing' ? 'failed' : state),
+  chunkInView: inView,
 };
 
 export interface JobSpec {
@@ -201,9 +204,10 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
   /** An output in memory, kept in the store too when the store keeps output. */
   private defaultOutput(id: string, reopen: boolean): JobOutput {
     const store = this.options.store;
-    if (reopen) return new JobOutput(this.rules.firstStreamedChunk, { initial: store?.storedOutput?.(id) ?? [], ended: true });
+    const views = { inView: this.rules.chunkInView };
+    if (reopen) return new JobOutput(this.rules.firstStreamedChunk, { ...views, initial: store?.storedOutput?.(id) ?? [], ended: true });
     const keep = store?.appendOutput?.bind(store);
-    return new JobOutput(this.rules.firstStreamedChunk, keep === undefined ? {} : { onAppend: (chunk) => keep(id, chunk) });
+    return new JobOutput(this.rules.firstStreamedChunk, keep === undefined ? views : { ...views, onAppend: (chunk) => keep(id, chunk) });
   }
 
   /**

@@ -12,6 +12,7 @@ export const JOB_RUNNER_MUTANTS = {
   'over-concurrency': 'checks the concurrency limit with <= instead of <, so one job too many runs',
   'stream-skips-buffered': 'a stream opened after output began starts at the live edge, losing what came before',
   'restart-forgets-queued': 'a restarted runner recovers the executing jobs but silently drops the queued and scheduled ones',
+  'stderr-in-stdout': 'the stdout view of a job’s output also has what it printed on stderr',
 } as const;
 
 export type JobRunnerMutant = keyof typeof JOB_RUNNER_MUTANTS;
@@ -25,6 +26,7 @@ const FLAWS: { readonly [M in JobRunnerMutant]: JobRunnerFlaws } = {
   'over-concurrency': { hasSlot: (executing, limit) => executing <= limit },
   'stream-skips-buffered': { firstStreamedChunk: (buffered) => buffered },
   'restart-forgets-queued': { recover: (state) => (state === 'executing' ? 'failed' : state === 'queued' ? undefined : state) },
+  'stderr-in-stdout': { chunkInView: (stream, view) => view !== 'stderr' || stream === 'stderr' },
 };
 
 export function isJobRunnerMutant(name: string | undefined): name is JobRunnerMutant {
