@@ -3,15 +3,21 @@
  * stops some of them (queued or executing), follows the output of some as it is produced, and once
  * every job has ended reads each one's whole output. Jobs print chunks and exit with a random code.
  * Faults crash executing jobs (`job-crash`, as an OOM killer would), pause the runner or the client,
- * and step the runner's clock (the scheduled starts must still not come early by that clock).
+ * step the runner's clock (the scheduled starts must still not come early by that clock), and crash
+ * the runner itself (`runner-crash`), which its supervisor restarts: the runner keeps its jobs in a
+ * store that outlives it, and the new one must take up every unfinished job. While the runner is
+ * down the client waits and tries again, and a stream cut by the crash is read again from the start.
+ * Finished jobs leave the runner's memory after `retentionMs`; the client then reads them from the store.
  */
 import { z } from 'zod';
-import { clientFinished, concurrencyLimit, legalTransitions, outputComplete, scheduledNotEarly, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
+import { clientFinished, concurrencyLimit, legalTransitions, outputComplete, restartRecoversJobs, scheduledNotEarly, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
 import type { Env } from '../src/env/env.js';
 import { defineScenario } from '../src/scenario/scenario.js';
 import { defineFaultKind, type Fault } from '../src/sim/faults.js';
 import type { Prng } from '../src/sim/prng.js';
-import { JobRunner } from '../src/systems/job-runner/job-runner.js';
+import { JobRunner, UnknownJob } from '../src/systems/job-runner/job-runner.js';
+import { MemoryJobStore } from '../src/systems/job-runner/job-store.js';
+import type { World } from '../src/sim/world.js';
 import { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf } from '../src/systems/job-runner/mutants.js';
 import { isTerminal } from '../src/systems/job-runner/lifecycle.js';
 import { createSimExecutor, SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
@@ -25,6 +31,8 @@ const params = z
     concurrencyLimit: z.number().int().positive().default(3),
     /** The client starts jobs within this window. */
     windowMs: z.number().int().positive().default(120_000),
+    /** A finished job leaves the runner's memory this long after it ended; the store answers for it. */
+    retentionMs: z.number().int().nonnegative().default(600_000),
     horizonMs: z.number().int().positive().default(3 * 3_600_000),
   })
   .strict();
@@ -56,6 +64,7 @@ function randomWorkload(prng: Prng, p: Params): PlannedJob[] {
         everyMs: prng.int(50, 3_000),
         tailMs: prng.int(0, 500),
         exitCode: prng.chance(0.2) ? prng.int(1, 3) : 0,
+        stderrEvery: prng.chance(0.5) ? prng.int(1, 3) : 0,
       },
       ...(delayMs === undefined ? {} : { delayMs }),
       ...(stopAfterMs === undefined ? {} : { stopAfterMs }),
@@ -66,23 +75,45 @@ function randomWorkload(prng: Prng, p: Params): PlannedJob[] {
 
 /** `sim chunks=3 bytes=40 every=200 tail=10 exit=0`: a simulated job's behaviour as its command. */
 function commandOf(behaviour: SimJobBehaviour): string {
-  return `sim chunks=${behaviour.chunks} bytes=${behaviour.chunkBytes} every=${behaviour.everyMs} tail=${behaviour.tailMs} exit=${behaviour.exitCode}`;
+  return `sim chunks=${behaviour.chunks} bytes=${behaviour.chunkBytes} every=${behaviour.everyMs} tail=${behaviour.tailMs} exit=${behaviour.exitCode} stderr=${behaviour.stderrEvery ?? 0}`;
 }
 
 function behaviourOf(command: string): SimJobBehaviour {
   const field = (name: string): number => Number(new RegExp(`\\b${name}=(\\d+)`).exec(command)?.[1] ?? NaN);
-  return { chunks: field('chunks'), chunkBytes: field('bytes'), everyMs: field('every'), tailMs: field('tail'), exitCode: field('exit') };
+  return { chunks: field('chunks'), chunkBytes: field('bytes'), everyMs: field('every'), tailMs: field('tail'), exitCode: field('exit'), stderrEvery: field('stderr') };
 }
 
-/** What one run keeps: the executions a `job-crash` fault can hit, and the runner once its process has made it. */
+/**
+ * What one run keeps: the executions a `job-crash` fault can hit, the store that outlives the
+ * runner (as its disk would), and the runner its current process made.
+ */
 interface JobRunnerState {
   readonly registry: SimExecutionRegistry;
+  readonly store: MemoryJobStore;
   runner?: JobRunner;
+  /** The process id of the incarnation that made `runner`. */
+  runnerPid?: string;
 }
 
-async function client(env: Env, runner: JobRunner, workload: readonly PlannedJob[]): Promise<void> {
+const RUNNER = 'runner';
+/** How often a client waiting on a runner that is down (or a stream that may have been cut) looks again, ms. */
+const RETRY_MS = 2_000;
+
+/** The runner the client can reach: the current process's, while it runs. */
+type RunnerLink = () => JobRunner | undefined;
+
+/** Waits until the runner is up, then returns it. */
+async function reach(env: Env, link: RunnerLink): Promise<JobRunner> {
+  for (;;) {
+    const runner = link();
+    if (runner !== undefined) return runner;
+    await env.sleep(RETRY_MS);
+  }
+}
+
+async function client(env: Env, link: RunnerLink, workload: readonly PlannedJob[]): Promise<void> {
   const startMs = env.now();
-  type Action = { atMs: number; order: number; run: () => void };
+  type Action = { atMs: number; order: number; run: (runner: JobRunner) => void };
   const actions: Action[] = [];
   const ids: string[] = [];
   const streams: Promise<void>[] = [];
@@ -90,35 +121,82 @@ async function client(env: Env, runner: JobRunner, workload: readonly PlannedJob
     actions.push({
       atMs: job.submitMs,
       order: 0,
-      run: () => {
+      run: (runner) => {
         const id = runner.start({ command: commandOf(job.behaviour) }, job.delayMs === undefined ? {} : { at: env.now() + job.delayMs });
         ids[index] = id;
         jobClientEvents.emit(env, { kind: 'client.started', data: { job: id } });
       },
     });
     if (job.streamAfterMs !== undefined) {
-      actions.push({ atMs: job.submitMs + job.streamAfterMs, order: 1, run: () => streams.push(follow(env, runner, ids[index] as string)) });
+      actions.push({ atMs: job.submitMs + job.streamAfterMs, order: 1, run: () => void streams.push(follow(env, link, ids[index] as string)) });
     }
     if (job.stopAfterMs !== undefined) {
-      actions.push({ atMs: job.submitMs + job.stopAfterMs, order: 2, run: () => void runner.stop(ids[index] as string) });
+      actions.push({ atMs: job.submitMs + job.stopAfterMs, order: 2, run: (runner) => void tolerateUnknown(() => runner.stop(ids[index] as string)) });
     }
   });
   actions.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
   for (const action of actions) {
     const waitMs = startMs + action.atMs - env.now();
     if (waitMs > 0) await env.sleep(waitMs);
-    action.run();
+    action.run(await reach(env, link));
   }
-  while (runner.list().some((job) => !isTerminal(job.state))) await env.sleep(1_000);
+  // Done when every job has ended, as the current runner (or its store) tells.
+  while ((await reach(env, link)).list().some((job) => !isTerminal(job.state))) await env.sleep(1_000);
   await Promise.all(streams);
-  for (const id of ids) jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'whole', text: runner.output(id).text() } });
+  const runner = await reach(env, link);
+  for (const id of ids) {
+    const output = runner.output(id);
+    jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'whole', text: output.text() } });
+    for (const view of ['stdout', 'stderr'] as const) jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'whole', view, text: output.text(view) } });
+  }
 }
 
-/** Reads a job's output as a stream until the job ends, then records what it read. */
-async function follow(env: Env, runner: JobRunner, id: string): Promise<void> {
-  let text = '';
-  for await (const chunk of runner.output(id).stream()) text += chunk.text;
-  jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'stream', text } });
+/** Runs `call`, ignoring a job the runner does not know (one a broken restart forgot: the invariants judge that). */
+function tolerateUnknown(call: () => unknown): void {
+  try {
+    call();
+  } catch (error) {
+    if (!(error instanceof UnknownJob)) throw error;
+  }
+}
+
+/**
+ * Reads a job's output as a stream until the job ends, then records what it read. A runner crash
+ * cuts the stream (its runner is gone): the client opens it again on the next runner, from the start.
+ */
+async function follow(env: Env, link: RunnerLink, id: string): Promise<void> {
+  for (;;) {
+    const runner = await reach(env, link);
+    const chunks = runner.output(id).stream();
+    let text = '';
+    let cut = false;
+    for (;;) {
+      const watch = new AbortController();
+      const next = await Promise.race([chunks.next(), cutOff(env, link, runner, watch.signal)]);
+      watch.abort();
+      if (next === 'cut') {
+        cut = true;
+        break;
+      }
+      if (next.done === true) break;
+      text += next.value.text;
+    }
+    if (cut) continue;
+    jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'stream', text } });
+    return;
+  }
+}
+
+/** Resolves `'cut'` once `runner` is no longer the one the client reaches; never, if `signal` aborts first. */
+async function cutOff(env: Env, link: RunnerLink, runner: JobRunner, signal: AbortSignal): Promise<'cut'> {
+  for (;;) {
+    try {
+      await env.sleep(RETRY_MS, signal);
+    } catch {
+      return new Promise<never>(() => undefined);
+    }
+    if (link() !== runner) return 'cut';
+  }
 }
 
 /** Kills one executing job (the `pick`-th, counting round), if any is executing: as an OOM killer would. */
@@ -131,6 +209,18 @@ const jobCrash = defineFaultKind<JobRunnerState>({
     if (running.length === 0) return;
     registry.crash(running[(fault.pick as number) % running.length] as string);
   },
+});
+
+/** Crashes the runner (its process and every job it runs); its supervisor restarts it `restartAfterMs` later. */
+const runnerCrash = defineFaultKind<JobRunnerState>({
+  name: 'runner-crash',
+  schema: z.object({ at: z.number().int().nonnegative(), kind: z.literal('runner-crash'), restartAfterMs: z.number().int().positive() }).strict(),
+  generate: (prng, at): Fault[] => [{ at, kind: 'runner-crash', restartAfterMs: prng.int(1, 60_000) }],
+  apply(world: World, fault) {
+    world.crash(RUNNER);
+    world.at(fault.at + (fault.restartAfterMs as number), () => world.restart(RUNNER));
+  },
+  magnitudes: [{ field: 'restartAfterMs', gentlest: 1 }],
 });
 
 export default defineScenario<Params, JobRunnerState>({
@@ -147,28 +237,32 @@ export default defineScenario<Params, JobRunnerState>({
   faultSpace: (p) => ({
     targets: ['runner', 'client'],
     windowMs: p.windowMs,
-    rates: { 'job-crash': 3, pause: 1, skew: 1 },
+    rates: { 'job-crash': 3, 'runner-crash': 0.5, pause: 1, skew: 1 },
     pauseMsMax: 20_000,
     skewMsMax: 5_000,
   }),
-  faultKinds: [jobCrash],
+  faultKinds: [jobCrash, runnerCrash],
   mutants: JOB_RUNNER_MUTANTS,
   shrinkParams: { jobs: 1 },
   setup(world, p, context) {
     const workload = randomWorkload(world.prng.fork('workload'), p);
-    const state: JobRunnerState = { registry: new SimExecutionRegistry() };
-    const { registry } = state;
-    world.spawn('runner', async (env) => {
-      (state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant) }));
+    const state: JobRunnerState = { registry: new SimExecutionRegistry(), store: new MemoryJobStore() };
+    const { registry, store } = state;
+    world.spawn(RUNNER, async (env) => {
+      state.runnerPid = env.id;
+      state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant), store, retentionMs: p.retentionMs });
       // The runner serves for as long as the world runs.
       await new Promise<never>(() => undefined);
     });
+    const link: RunnerLink = () => {
+      const current = world.process(RUNNER).current;
+      return current?.alive === true && current.id === state.runnerPid ? state.runner : undefined;
+    };
     world.spawn('client', async (env) => {
-      const runner = state.runner;
-      if (runner === undefined) throw new Error('the runner process did not start first');
-      await client(env, runner, workload);
+      if (state.runner === undefined) throw new Error('the runner process did not start first');
+      await client(env, link, workload);
     });
     return state;
   },
-  invariants: [legalTransitions, outputComplete, stoppedQueuedNeverRuns, scheduledNotEarly, concurrencyLimit, clientFinished],
+  invariants: [legalTransitions, outputComplete, stoppedQueuedNeverRuns, scheduledNotEarly, concurrencyLimit, restartRecoversJobs, clientFinished],
 });

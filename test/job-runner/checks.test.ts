@@ -7,6 +7,7 @@ import { checkLegalTransitions } from '../../src/check/job-runner/legal-transiti
 import { checkOutputComplete } from '../../src/check/job-runner/output-complete.js';
 import { checkScheduledNotEarly } from '../../src/check/job-runner/scheduled-not-early.js';
 import { checkStoppedQueuedNeverRuns } from '../../src/check/job-runner/stopped-queued-never-runs.js';
+import { checkRestartRecoversJobs } from '../../src/check/job-runner/restart-recovers-jobs.js';
 import { createDerive, type RunContext } from '../../src/check/checker.js';
 import { concurrencyLimit, jobRunnerFacts, legalTransitions, outputComplete, scheduledNotEarly, stoppedQueuedNeverRuns } from '../../src/check/job-runner/index.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
@@ -100,4 +101,50 @@ describe('job-runner invariants reject the history that breaks them', () => {
     expect(violations.map((v) => v.message)).toEqual(['2 jobs executing at once (job-1, job-2), over the limit of 1']);
     expect(violations[0]?.eventSeq).toBe(2);
   });
+});
+
+describe('restart-recovers-jobs', () => {
+  const beforeRestart: [number, string, Record<string, unknown>][] = [
+    [0, 'job-runner.open', { concurrencyLimit: 1 }],
+    [0, 'job.queued', { job: 'job-1', command: 'x' }],
+    [0, 'job.queued', { job: 'job-2', command: 'x' }],
+    [0, 'job.queued', { job: 'job-3', command: 'x' }],
+    move(1, 'job-1', 'queued', 'executing'),
+    move(2, 'job-3', 'queued', 'stopped'),
+    [5, 'job-runner.open', { concurrencyLimit: 1 }],
+  ];
+
+  test('accepts a restart that fails the executing job and queues the queued one again', () => {
+    const trace = history([...beforeRestart, [5, 'job.recovered', { job: 'job-1', was: 'executing', now: 'failed' }], move(5, 'job-1', 'executing', 'failed'), [5, 'job.recovered', { job: 'job-2', was: 'queued', now: 'queued' }], move(6, 'job-2', 'queued', 'executing')]);
+    expect(checkRestartRecoversJobs(trace)).toEqual([]);
+  });
+
+  test('rejects a restart that forgets a queued job, and one that queues an executing job again', () => {
+    const forgot = history([...beforeRestart, [5, 'job.recovered', { job: 'job-1', was: 'executing', now: 'failed' }], move(5, 'job-1', 'executing', 'failed')]);
+    expect(checkRestartRecoversJobs(forgot).map((v) => v.message)).toEqual(['job job-2 was queued when the runner restarted, and the new runner never took it up: it is lost']);
+    const rerun = history([...beforeRestart, [5, 'job.recovered', { job: 'job-1', was: 'executing', now: 'queued' }], [5, 'job.recovered', { job: 'job-2', was: 'queued', now: 'queued' }]]);
+    expect(checkRestartRecoversJobs(rerun).map((v) => v.message)).toEqual(['job job-1: recovered as queued from executing, but it was executing when the runner restarted and must become failed']);
+  });
+
+  test('rejects a job that moves after a restart without being recovered', () => {
+    const trace = history([...beforeRestart, [5, 'job.recovered', { job: 'job-1', was: 'executing', now: 'failed' }], move(5, 'job-1', 'executing', 'failed'), move(6, 'job-2', 'queued', 'executing')]);
+    expect(checkRestartRecoversJobs(trace).map((v) => v.message)).toEqual(['job job-2 moved to executing after a restart without being recovered first']);
+  });
+});
+
+test('output-complete: stdout read alone must hold exactly the stdout chunks, stderr alone the stderr ones', () => {
+  const [out, err] = [chunkText('e1', 0, 12), chunkText('e1', 1, 12)];
+  const printed: [number, string, Record<string, unknown>][] = [
+    [0, 'job.queued', { job: 'job-1' }],
+    [0, 'job.execution', { job: 'job-1', execution: 'e1' }],
+    [1, 'sim-job.output', { execution: 'e1', seq: 0, bytes: 12 }],
+    [2, 'sim-job.output', { execution: 'e1', seq: 1, bytes: 12, stream: 'stderr' }],
+  ];
+  const good = history([...printed, [3, 'client.output', { job: 'job-1', how: 'whole', text: out + err }], [3, 'client.output', { job: 'job-1', how: 'whole', view: 'stdout', text: out }], [3, 'client.output', { job: 'job-1', how: 'whole', view: 'stderr', text: err }]]);
+  expect(checkOutputComplete(jobRunnerFacts(good))).toEqual([]);
+  const mixed = history([...printed, [3, 'client.output', { job: 'job-1', how: 'whole', view: 'stdout', text: out + err }], [3, 'client.output', { job: 'job-1', how: 'whole', view: 'stderr', text: '' }]]);
+  expect(checkOutputComplete(jobRunnerFacts(mixed)).map((v) => v.message)).toEqual([
+    'job job-1: the output (stdout alone) read 24 bytes that differ from the 12 printed from byte 12',
+    'job job-1: the output (stderr alone) read 0 of 12 bytes: the rest is missing',
+  ]);
 });

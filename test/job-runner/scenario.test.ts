@@ -13,14 +13,18 @@ describe('scenario job-runner', () => {
   test(`${SEEDS} seeds pass with the default faults`, { timeout: 120_000 }, async () => {
     const failures: string[] = [];
     let jobCrashes = 0;
+    let recoveries = 0;
     for (let seed = 1; seed <= SEEDS; seed++) {
       const result = await runScenario(jobRunner, { seed });
       if (result.status !== 'passed') failures.push(`seed ${seed}: ${result.status} ${result.violations[0]?.message ?? ''}`);
       jobCrashes += result.trace.filter((event) => event.kind === 'sim-job.exit' && event.data?.signal === 'SIGKILL').length;
+      recoveries += result.trace.filter((event) => event.kind === 'job.recovered').length;
     }
     expect(failures).toEqual([]);
     // The faults must have bitten: executing jobs killed under the runner, in many seeds.
     expect(jobCrashes).toBeGreaterThan(SEEDS / 2);
+    // And runners crashed with unfinished jobs, which the restarted runners took up.
+    expect(recoveries).toBeGreaterThan(SEEDS / 4);
   });
 
   test('the same seed gives the same trace hash; another seed a different one', async () => {

@@ -6,3 +6,4 @@ export { checkStoppedQueuedNeverRuns, stoppedQueuedNeverRuns } from './stopped-q
 export { checkScheduledNotEarly, scheduledNotEarly } from './scheduled-not-early.js';
 export { checkClientFinished, clientFinished } from './client-finished.js';
 export { checkConcurrencyLimit, concurrencyLimit } from './concurrency-limit.js';
+export { checkRestartRecoversJobs, restartRecoversJobs } from './restart-recovers-jobs.js';

@@ -27,6 +27,8 @@ export interface ReadFact {
   readonly job: string;
   /** `whole`: output(id).text() after the job ended; `stream`: everything a stream yielded. */
   readonly how: 'whole' | 'stream';
+  /** stdout or stderr alone; absent: both, as printed. */
+  readonly view?: 'stdout' | 'stderr';
   readonly text: string;
   readonly event: TraceEvent;
 }
@@ -36,8 +38,8 @@ export interface JobRunnerFacts {
   readonly jobs: ReadonlyMap<string, JobFacts>;
   readonly transitions: readonly TransitionFact[];
   readonly stopRequests: readonly { readonly job: string; readonly state: string; readonly event: TraceEvent }[];
-  /** Each execution's chunks as printed: `[seq, bytes]`. */
-  readonly printed: ReadonlyMap<string, { readonly seq: number; readonly bytes: number }[]>;
+  /** Each execution's chunks as printed: `[seq, bytes, stream]`. */
+  readonly printed: ReadonlyMap<string, { readonly seq: number; readonly bytes: number; readonly stream: 'stdout' | 'stderr' }[]>;
   readonly reads: readonly ReadFact[];
 }
 
@@ -46,7 +48,7 @@ export function jobRunnerFacts(trace: readonly TraceEvent[]): JobRunnerFacts {
   const jobs = new Map<string, JobFacts>();
   const transitions: TransitionFact[] = [];
   const stopRequests: { job: string; state: string; event: TraceEvent }[] = [];
-  const printed = new Map<string, { seq: number; bytes: number }[]>();
+  const printed = new Map<string, { seq: number; bytes: number; stream: 'stdout' | 'stderr' }[]>();
   const reads: ReadFact[] = [];
   for (const event of trace) {
     if (jobRunnerEvents.is(event)) {
@@ -71,10 +73,10 @@ export function jobRunnerFacts(trace: readonly TraceEvent[]): JobRunnerFacts {
       }
     } else if (simJobEvents.is(event) && event.kind === 'sim-job.output') {
       const list = printed.get(event.data.execution) ?? [];
-      list.push({ seq: event.data.seq, bytes: event.data.bytes });
+      list.push({ seq: event.data.seq, bytes: event.data.bytes, stream: event.data.stream ?? 'stdout' });
       printed.set(event.data.execution, list);
     } else if (jobClientEvents.is(event) && event.kind === 'client.output') {
-      reads.push({ job: event.data.job, how: event.data.how, text: event.data.text, event });
+      reads.push({ job: event.data.job, how: event.data.how, text: event.data.text, ...(event.data.view === undefined ? {} : { view: event.data.view }), event });
     }
   }
   return { concurrencyLimit, jobs, transitions, stopRequests, printed, reads };

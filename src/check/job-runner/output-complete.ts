@@ -1,7 +1,8 @@
 /**
  * Every job's output is complete and in order: what a client read, whole after the job ended or
  * streamed from the start until it ended, is exactly every chunk the job's execution printed, in
- * the order printed (a job that never ran printed nothing). The expected text is rebuilt from the
+ * the order printed (a job that never ran printed nothing); read as stdout or stderr alone, exactly
+ * the chunks printed on that stream, nothing of the other. The expected text is rebuilt from the
  * executor's own record, chunk by chunk.
  */
 import { chunkText } from '../../systems/job-runner/sim-executor.js';
@@ -16,11 +17,14 @@ export function checkOutputComplete(facts: JobRunnerFacts, epochMs = 0): Violati
   for (const read of facts.reads) {
     const execution = facts.jobs.get(read.job)?.execution;
     const printed = execution === undefined ? [] : (facts.printed.get(execution) ?? []);
-    const expected = printed.map((chunk) => chunkText(execution as string, chunk.seq, chunk.bytes)).join('');
+    const expected = printed
+      .filter((chunk) => read.view === undefined || chunk.stream === read.view)
+      .map((chunk) => chunkText(execution as string, chunk.seq, chunk.bytes))
+      .join('');
     if (read.text === expected) continue;
     violations.push({
       invariant: OUTPUT_COMPLETE,
-      message: `job ${read.job}: the ${read.how === 'stream' ? 'stream' : 'output'} read ${describeDifference(read.text, expected)}`,
+      message: `job ${read.job}: the ${read.how === 'stream' ? 'stream' : 'output'}${read.view === undefined ? '' : ` (${read.view} alone)`} read ${describeDifference(read.text, expected)}`,
       atMs: read.event.t - epochMs,
       eventSeq: read.event.seq,
       pid: read.event.pid,

@@ -5,6 +5,7 @@
 import { request } from 'node:https';
 import { InputError } from '../../env/errors.js';
 import type { JobStatus } from '../../systems/job-runner/job-runner.js';
+import type { OutputView } from '../../systems/job-runner/job-output.js';
 import { loadTlsFiles } from './tls-files.js';
 
 export interface ClientCredentials {
@@ -88,9 +89,13 @@ export async function stopRemoteJob(credentials: ClientCredentials, id: string):
   return JSON.parse(await call(credentials, 'POST', `/jobs/${encodeURIComponent(id)}/stop`)) as JobStatus;
 }
 
-/** The job's output, as bytes; with `follow`, each chunk goes to `onChunk` as it is produced, until the job ends. */
-export async function remoteJobOutput(credentials: ClientCredentials, id: string, follow: boolean, onChunk: (bytes: Buffer) => void | Promise<void>): Promise<void> {
-  await call(credentials, 'GET', `/jobs/${encodeURIComponent(id)}/output${follow ? '?follow=1' : ''}`, undefined, onChunk);
+/**
+ * The job's output, as bytes; with `follow`, each chunk goes to `onChunk` as it is produced, until
+ * the job ends. `view`: stdout or stderr alone, or both interleaved as produced (`merged`, the default).
+ */
+export async function remoteJobOutput(credentials: ClientCredentials, id: string, follow: boolean, onChunk: (bytes: Buffer) => void | Promise<void>, view: OutputView = 'merged'): Promise<void> {
+  const query = new URLSearchParams({ ...(follow ? { follow: '1' } : {}), ...(view === 'merged' ? {} : { stream: view }) }).toString();
+  await call(credentials, 'GET', `/jobs/${encodeURIComponent(id)}/output${query === '' ? '' : `?${query}`}`, undefined, onChunk);
 }
 
 /**

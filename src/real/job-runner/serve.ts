@@ -4,10 +4,13 @@
  *
  * Lifecycle:
  * - before serving: the PEM files are checked (`tls-files.ts`), the state directory's lease is taken
- *   (one server per state directory), and the process groups a previous server left behind (killed
- *   with SIGKILL, so it could not stop them) are killed;
+ *   (one server per state directory), the process groups a previous server left behind (killed
+ *   with SIGKILL, so it could not stop them) are killed, and the jobs it left in the job database
+ *   (`jobs.db`) are recovered: executing ones recorded `failed` ("runner restarted"), queued and
+ *   scheduled ones queued again;
  * - while serving: each executing job's process group is recorded in the state directory;
- * - on SIGTERM or SIGINT: the listener closes, queued jobs end `stopped` and executing ones get
+ * - on SIGTERM or SIGINT: the listener closes, queued jobs stay queued in the database for the next
+ *   server, and executing ones get
  *   SIGTERM on their whole process group, then SIGKILL after a grace period, and end `stopped`, all
  *   with the reason "the server is shutting down"; the server exits 0 within `stopTimeoutMs`. A
  *   second signal skips the grace period: SIGKILL at once.
@@ -21,6 +24,7 @@ import { JobRunner } from '../../systems/job-runner/job-runner.js';
 import { createJobsServer } from './server.js';
 import { createShellExecutor } from './shell-executor.js';
 import { SpillingOutput } from './spilling-output.js';
+import { SqliteJobStore } from './sqlite-job-store.js';
 import { JobsStateDir } from './state-dir.js';
 import { loadTlsFiles } from './tls-files.js';
 
@@ -46,6 +50,10 @@ export interface ServeJobsOptions {
   readonly tlsMin: 'TLSv1.2' | 'TLSv1.3';
   /** A deliberately broken server, for real-mode mutant runs (`JOBS_SERVE_MUTANTS`). */
   readonly mutant?: JobsServeMutant;
+  /** A finished job leaves the server's memory this long after it ended, ms; its status and output are then read from the state directory. */
+  readonly retentionMs: number;
+  /** Client CNs that see and stop every user's jobs. */
+  readonly admins: readonly string[];
   /** Called once the server listens, with its URL. */
   readonly onListening: (url: string) => void;
 }
@@ -64,9 +72,11 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
   const env = realEnv('jobs-server');
   const state = new JobsStateDir(options.stateDir);
   state.takeLease();
+  let store: SqliteJobStore | undefined;
   try {
     for (const orphan of state.killOrphans()) env.log('jobs.orphan', { ...orphan });
-    state.clearOutput();
+    store = new SqliteJobStore(join(state.dir, 'jobs.db'));
+    const jobs = store;
     // Half the stop bound for SIGTERM's grace, so SIGKILL still comes well inside it.
     const killGraceMs = Math.max(1, Math.min(5_000, Math.floor(options.stopTimeoutMs / 2)));
     const executor = createShellExecutor({
@@ -81,15 +91,21 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
       executor,
       concurrencyLimit: options.concurrency,
       newId: () => randomUUID(),
-      createOutput: (id) =>
-        new SpillingOutput({
-          path: join(state.outputDir, `${id}.out`),
-          memoryBytes: options.outputMemoryBytes,
-          maxBytes: options.maxOutputBytes,
-          onLimit: () => runner.fail(id, `printed more than ${options.maxOutputBytes} bytes of output (the limit); output kept up to it`),
-        }),
+      store: jobs,
+      retentionMs: options.retentionMs,
+      createOutput: (id, reopen) =>
+        reopen
+          ? SpillingOutput.reopen(join(state.outputDir, `${id}.out`), jobs.keptOutput(id))
+          : new SpillingOutput({
+              path: join(state.outputDir, `${id}.out`),
+              memoryBytes: options.outputMemoryBytes,
+              maxBytes: options.maxOutputBytes,
+              onLimit: () => runner.fail(id, `printed more than ${options.maxOutputBytes} bytes of output (the limit); output kept up to it`),
+              onKeep: (kept) => jobs.keepOutput(id, kept),
+            }),
     });
-    const server = createJobsServer({ runner, ...pems, minVersion: options.tlsMin });
+    for (const job of runner.recovered) env.log('jobs.recovered', { ...job });
+    const server = createJobsServer({ runner, ...pems, minVersion: options.tlsMin, admins: options.admins });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`)));
       server.listen(options.port, options.host, resolve);
@@ -100,7 +116,7 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
     env.log('jobs.shutdown', { signal, stopTimeoutMs: options.stopTimeoutMs });
     await stopServing(server, runner, options.stopTimeoutMs, env.log.bind(env));
   } finally {
-    state.clearOutput();
+    store?.close();
     state.releaseLease();
   }
 }

@@ -2,15 +2,17 @@
  * The job runner's remote API: HTTPS with mutual TLS. The server only talks to clients whose
  * certificate its CA signed (`requestCert` + `rejectUnauthorized`), and a client sees and stops only
  * the jobs it started: the owner of a job is the subject CN of the certificate that started it.
- * Another user's job answers 404, exactly like a job that does not exist, so ids leak nothing.
+ * Another user's job answers 404, exactly like a job that does not exist, so ids leak nothing. The
+ * CNs named as `admins` see and stop every user's jobs (and start their own, as anyone does).
  *
  * - `POST /jobs` `{ "command": "...", "at"?: ms, "timeoutMs"?: ms }` → 201 `{ id }`; 400 for a command
  *   the executor cannot start (it never takes a slot), 503 while shutting down
- * - `GET /jobs` → the caller's jobs
+ * - `GET /jobs` → the caller's jobs (an admin's: everyone's)
  * - `GET /jobs/ID` → its status
  * - `POST /jobs/ID/stop` → its status after the stop request
  * - `GET /jobs/ID/output` → its output so far, as bytes (`content-length` set); `?follow=1` streams
- *   it live until the job ends
+ *   it live until the job ends; `?stream=stdout` or `stderr` serves that stream alone, `merged` (the
+ *   default) both interleaved as produced
  *
  * Every error is a JSON body `{ "error": "..." }` with a 4xx/5xx status that says what went wrong; a
  * failure after an output response has begun cuts the connection, so a client never mistakes a
@@ -20,7 +22,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { JobRunner, RefusedCommand, RunnerShuttingDown, UnknownJob } from '../../systems/job-runner/job-runner.js';
-import type { ByteOutput, JobOutputSink } from '../../systems/job-runner/job-output.js';
+import type { ByteOutput, JobOutputSink, OutputView } from '../../systems/job-runner/job-output.js';
 
 /** The largest request body accepted, bytes. */
 export const MAX_REQUEST_BYTES = 1_048_576;
@@ -33,6 +35,8 @@ export interface JobsServerOptions {
   readonly caPem: string;
   /** The lowest TLS version accepted (default TLSv1.3). */
   readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Client CNs that see and stop every user's jobs (default: none). */
+  readonly admins?: readonly string[];
 }
 
 class HttpError extends Error {
@@ -46,10 +50,11 @@ class HttpError extends Error {
 
 export function createJobsServer(options: JobsServerOptions): Server {
   const { runner } = options;
+  const admins = new Set(options.admins ?? []);
   const server = createServer(
     { cert: options.certPem, key: options.keyPem, ca: options.caPem, requestCert: true, rejectUnauthorized: true, minVersion: options.minVersion ?? 'TLSv1.3' },
     (request, response) => {
-      handle(runner, request, response).catch((error: unknown) => {
+      handle(runner, admins, request, response).catch((error: unknown) => {
         if (response.headersSent) {
           // Too late for a status: cut the connection so the client sees an incomplete answer, not a short one.
           response.destroy();
@@ -66,8 +71,9 @@ export function createJobsServer(options: JobsServerOptions): Server {
   return server;
 }
 
-async function handle(runner: JobRunner<JobOutputSink & ByteOutput>, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(runner: JobRunner<JobOutputSink & ByteOutput>, admins: ReadonlySet<string>, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const owner = clientName(request);
+  const admin = admins.has(owner);
   let url: URL;
   try {
     url = new URL(request.url ?? '/', 'https://localhost');
@@ -83,17 +89,24 @@ async function handle(runner: JobRunner<JobOutputSink & ByteOutput>, request: In
     throw new HttpError(405, `${method} ${url.pathname} is not supported (use ${allowed.join(' or ')})${parts.length === 1 && method === 'DELETE' ? '; to stop a job, POST /jobs/ID/stop' : ''}`);
   }
   if (parts.length === 1 && method === 'POST') return sendJson(response, 201, { id: startJob(runner, owner, await readJson(request)) });
-  if (parts.length === 1) return sendJson(response, 200, { jobs: runner.list(owner) });
-  const id = ownJob(runner, owner, parts[1] as string);
+  if (parts.length === 1) return sendJson(response, 200, { jobs: runner.list(admin ? undefined : owner) });
+  const id = ownJob(runner, admin ? undefined : owner, parts[1] as string);
   if (parts.length === 2) return sendJson(response, 200, runner.status(id));
   if (parts[2] === 'stop') return sendJson(response, 200, runner.stop(id));
-  return sendOutput(runner.output(id), url.searchParams.get('follow') === '1', response);
+  return sendOutput(runner.output(id), url.searchParams.get('follow') === '1', outputView(url.searchParams.get('stream')), response);
 }
 
-/** The job `id` if `owner` started it; 404 otherwise, as for a job that does not exist. */
-function ownJob(runner: JobRunner<JobOutputSink & ByteOutput>, owner: string, id: string): string {
+/** `?stream=`: which of the job's output streams to serve. */
+function outputView(value: string | null): OutputView {
+  if (value === null || value === 'merged' || value === 'stdout' || value === 'stderr') return value ?? 'merged';
+  throw new HttpError(400, `"stream" must be stdout, stderr or merged, got '${value}'`);
+}
+
+/** The job `id` if `owner` started it (any job for an admin, `owner` undefined); 404 otherwise, as for a job that does not exist. */
+function ownJob(runner: JobRunner<JobOutputSink & ByteOutput>, owner: string | undefined, id: string): string {
   try {
-    if (runner.status(id).owner === owner) return id;
+    const status = runner.status(id);
+    if (owner === undefined || status.owner === owner) return id;
   } catch (error) {
     if (!(error instanceof UnknownJob)) throw error;
   }
@@ -115,10 +128,10 @@ function startJob(runner: JobRunner<JobOutputSink & ByteOutput>, owner: string, 
 }
 
 /** The output as bytes, minding backpressure: a slow reader holds the server's memory to one chunk. */
-async function sendOutput(output: ByteOutput, follow: boolean, response: ServerResponse): Promise<void> {
-  const reader = output.bytes(follow);
+async function sendOutput(output: ByteOutput, follow: boolean, view: OutputView, response: ServerResponse): Promise<void> {
+  const reader = output.bytes(follow, view);
   const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream' };
-  if (!follow) headers['content-length'] = output.size;
+  if (!follow) headers['content-length'] = output.sizeOf(view);
   response.writeHead(200, headers);
   try {
     for await (const bytes of reader) {

@@ -8,8 +8,8 @@
  *   and removed when it ends. A server that dies without stopping its jobs leaves them behind: the
  *   next server to take the lease kills each recorded group (SIGKILL) before it serves, so no job of
  *   a dead server runs on untracked.
- * - `output/`: spill files of the current server's jobs (their output past the in-memory part);
- *   emptied when a server starts and when it stops, since jobs live only as long as their server.
+ * - `output/`: spill files of the jobs (their output past the in-memory part), kept with the job
+ *   database `jobs.db` (`sqlite-job-store.ts`): a job's output outlives its server.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,11 +104,6 @@ export class JobsStateDir {
     } catch {
       // Already forgotten.
     }
-  }
-
-  /** Removes every spill file. */
-  clearOutput(): void {
-    for (const name of readdirSync(this.outputDir)) rmSync(join(this.outputDir, name), { force: true, recursive: true });
   }
 
   private leaseHolder(): number | undefined {

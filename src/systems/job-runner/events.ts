@@ -14,19 +14,26 @@ export type JobRunnerEvent =
   /** The job's execution started as `execution`. */
   | { readonly kind: 'job.execution'; readonly data: { readonly job: string; readonly execution: string } }
   /** `clockMs`: the runner's clock; `exit`: how an ended execution ended, for the end states. */
-  | { readonly kind: 'job.transition'; readonly data: { readonly job: string; readonly from: JobState; readonly to: JobState; readonly clockMs: number; readonly exit?: string } };
+  | { readonly kind: 'job.transition'; readonly data: { readonly job: string; readonly from: JobState; readonly to: JobState; readonly clockMs: number; readonly exit?: string } }
+  /** A runner opened on a store found the job unfinished in `was`; `now` is what it made of it. */
+  | { readonly kind: 'job.recovered'; readonly data: { readonly job: string; readonly was: JobState; readonly now: JobState } }
+  /** The job, ended, left the runner's memory after its retention period; the store answers for it. */
+  | { readonly kind: 'job.forgotten'; readonly data: { readonly job: string } };
 
 export type SimJobEvent =
   | { readonly kind: 'sim-job.start'; readonly data: { readonly execution: string; readonly command: string } }
-  /** The execution's `seq`-th chunk (from 0), `bytes` long. */
-  | { readonly kind: 'sim-job.output'; readonly data: { readonly execution: string; readonly seq: number; readonly bytes: number } }
+  /** The execution's `seq`-th chunk (from 0), `bytes` long, on stdout unless `stream` says stderr. */
+  | { readonly kind: 'sim-job.output'; readonly data: { readonly execution: string; readonly seq: number; readonly bytes: number; readonly stream?: 'stderr' } }
   /** How it ended (`code`, or the `signal` that ended it) and how much it printed in all. */
   | { readonly kind: 'sim-job.exit'; readonly data: { readonly execution: string; readonly code: number | null; readonly signal: string | null; readonly bytes: number } };
 
 export type JobClientEvent =
   | { readonly kind: 'client.started'; readonly data: { readonly job: string } }
-  /** What the client read of a job's output: `whole` (`output(id).text()` after the end) or `stream`. */
-  | { readonly kind: 'client.output'; readonly data: { readonly job: string; readonly how: 'whole' | 'stream'; readonly text: string } };
+  /**
+   * What the client read of a job's output: `whole` (`output(id).text(view)` after the end) or
+   * `stream`; `view`: stdout or stderr alone (absent: both, merged as printed).
+   */
+  | { readonly kind: 'client.output'; readonly data: { readonly job: string; readonly how: 'whole' | 'stream'; readonly text: string; readonly view?: 'stdout' | 'stderr' } };
 
 export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunnerEvent>({
   'job-runner.open': true,
@@ -34,6 +41,8 @@ export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunne
   'job.stop-requested': true,
   'job.execution': true,
   'job.transition': true,
+  'job.recovered': true,
+  'job.forgotten': true,
 });
 
 export const simJobEvents: EventFamily<SimJobEvent> = eventFamily<SimJobEvent>({

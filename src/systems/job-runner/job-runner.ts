@@ -8,12 +8,18 @@
  *   group, in real mode); the job ends `stopped`.
  * - `status`, `list`, `output` (whole, or streamed while produced), `settled` (waits for the end).
  *
- * State lives in memory: the runner is one process, and its jobs end with it.
+ * With a `JobStore`, every status change is saved as it happens and the runner outlives its process:
+ * a runner opened on the same store recovers the jobs (`recovered`): one that was executing when
+ * the last runner died is recorded `failed` with the reason "runner restarted" (its process died
+ * with that runner, or is killed by the real server from its records), queued and scheduled ones
+ * are queued again and run. Finished jobs leave memory after `retentionMs`; the store still
+ * answers for their status and output.
  */
 import type { Env } from '../../env/env.js';
 import { MAX_TIMER_DELAY_MS } from '../../env/timer-limit.js';
-import { describeExit, succeeded, type Execution, type Executor, type ExitStatus } from './executor.js';
-import { JobOutput, type JobOutputSink } from './job-output.js';
+import { describeExit, succeeded, type Execution, type Executor, type ExitStatus, type OutputChunk } from './executor.js';
+import { inView, JobOutput, type JobOutputSink, type OutputView } from './job-output.js';
+import type { JobStore } from './job-store.js';
 import { checkTransition, isTerminal, type JobState } from './lifecycle.js';
 import { jobRunnerEvents } from './events.js';
 
@@ -34,7 +40,14 @@ export interface JobRunnerRules {
   stopFlagAtLaunch(flagged: boolean): boolean;
   /** Where a new output stream starts, given how many chunks are already buffered. */
   firstStreamedChunk(buffered: number): number;
+  /** What a job recorded in `state` by a runner that died becomes: `undefined` forgets it. */
+  recover(state: JobState): JobState | undefined;
+  /** Whether a chunk printed on `stream` is part of the output `view` a reader asked for. */
+  chunkInView(stream: OutputChunk['stream'], view: OutputView): boolean;
 }
+
+/** The reason a job executing when its runner died is recorded `failed` with. */
+export const RUNNER_RESTARTED = 'runner restarted';
 
 /** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
 export type JobRunnerFlaws = Partial<JobRunnerRules>;
@@ -50,6 +63,8 @@ export const CORRECT_JOB_RUNNER_RULES: JobRunnerRules = {
   stopQueued: 'end',
   stopFlagAtLaunch: (flagged) => flagged,
   firstStreamedChunk: () => 0,
+  recover: (state) => (state === 'executing' ? 'failed' : state),
+  chunkInView: inView,
 };
 
 export interface JobSpec {
@@ -92,8 +107,23 @@ export interface JobRunnerOptions<O extends JobOutputSink = JobOutput> {
   readonly flaws?: JobRunnerFlaws;
   /** A new job's id (default `job-1`, `job-2`, …; the real server uses random UUIDs). */
   readonly newId?: () => string;
-  /** Where a job's output is kept (default: a `JobOutput` in memory; the real server bounds it and spills to disk). */
-  readonly createOutput?: (id: string) => O;
+  /**
+   * Where a job's output is kept (default: a `JobOutput` in memory, kept in the store when it keeps
+   * output; the real server bounds it, spills to disk and persists it). `reopen`: the job has ended
+   * and its output is read back from where it was kept (a job recovered, or past its retention).
+   */
+  readonly createOutput?: (id: string, reopen: boolean) => O;
+  /** Saves every job's status as it changes, and recovers the jobs of a runner that died (default: none, jobs live in memory only). */
+  readonly store?: JobStore;
+  /** A finished job leaves memory this long after it ended, ms; its status and output stay in the store. Needs `store` (default: kept for ever). */
+  readonly retentionMs?: number;
+}
+
+/** What recovery did with a job a previous runner left in `was`. */
+export interface RecoveredJob {
+  readonly id: string;
+  readonly was: JobState;
+  readonly now: JobState;
 }
 
 export class UnknownJob extends Error {
@@ -151,14 +181,77 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
   private nextNumber = 1;
   /** Set by `shutdown`: no job is accepted or started any more. */
   private closing = false;
-  private readonly createOutput: (id: string) => O;
+  private readonly createOutput: (id: string, reopen: boolean) => O;
+  /** Aborted by `shutdown`: ends the waits for retention periods, so nothing outlives the runner. */
+  private readonly lifetime = new AbortController();
+  /** Ended jobs waiting to leave memory, in the order they ended, with when. */
+  private readonly expiring: { readonly id: string; readonly atMs: number }[] = [];
+  private sweeping = false;
+  /** What recovery did with each unfinished job of the runner before, in the order recorded. */
+  readonly recovered: readonly RecoveredJob[];
 
   constructor(private readonly options: JobRunnerOptions<O>) {
     if (!Number.isInteger(options.concurrencyLimit) || options.concurrencyLimit < 1) throw new RangeError('concurrencyLimit must be a positive integer');
+    if (options.retentionMs !== undefined && !(Number.isSafeInteger(options.retentionMs) && options.retentionMs >= 0)) throw new RangeError('retentionMs must be a whole number of ms, 0 or more');
+    if (options.retentionMs !== undefined && options.store === undefined) throw new RangeError('retentionMs needs a store: a job removed from memory is answered for from there');
     this.env = options.env;
     this.rules = { ...CORRECT_JOB_RUNNER_RULES, ...options.flaws };
-    this.createOutput = options.createOutput ?? ((() => new JobOutput(this.rules.firstStreamedChunk)) as unknown as (id: string) => O);
+    this.createOutput = options.createOutput ?? ((id, reopen) => this.defaultOutput(id, reopen) as unknown as O);
     jobRunnerEvents.emit(this.env, { kind: 'job-runner.open', data: { concurrencyLimit: options.concurrencyLimit } });
+    this.recovered = this.recover();
+  }
+
+  /** An output in memory, kept in the store too when the store keeps output. */
+  private defaultOutput(id: string, reopen: boolean): JobOutput {
+    const store = this.options.store;
+    const views = { inView: this.rules.chunkInView };
+    if (reopen) return new JobOutput(this.rules.firstStreamedChunk, { ...views, initial: store?.storedOutput?.(id) ?? [], ended: true });
+    const keep = store?.appendOutput?.bind(store);
+    return new JobOutput(this.rules.firstStreamedChunk, keep === undefined ? views : { ...views, onAppend: (chunk) => keep(id, chunk) });
+  }
+
+  /**
+   * Picks up the jobs the store holds from a runner that died: an executing one is recorded
+   * `failed` ("runner restarted"), a queued one is queued again (waiting for its time, if scheduled).
+   */
+  private recover(): RecoveredJob[] {
+    const store = this.options.store;
+    if (store === undefined) return [];
+    const recovered: RecoveredJob[] = [];
+    const requeued: Job<O>[] = [];
+    for (const stored of store.load()) {
+      this.nextNumber = Math.max(this.nextNumber, Number(/^job-(\d+)$/.exec(stored.id)?.[1] ?? 0) + 1);
+      if (isTerminal(stored.state)) continue;
+      const now = this.rules.recover(stored.state);
+      if (now === undefined) continue;
+      recovered.push({ id: stored.id, was: stored.state, now });
+      jobRunnerEvents.emit(this.env, { kind: 'job.recovered', data: { job: stored.id, was: stored.state, now } });
+      if (now === 'failed') {
+        const endedAtMs = this.env.now();
+        checkTransition(stored.id, stored.state, 'failed');
+        store.save({ ...stored, state: 'failed', endedAtMs, reason: RUNNER_RESTARTED });
+        jobRunnerEvents.emit(this.env, { kind: 'job.transition', data: { job: stored.id, from: stored.state, to: 'failed', clockMs: endedAtMs } });
+      } else if (now === 'queued') {
+        const job = this.newJob(stored.id, { command: stored.command, ...(stored.owner === undefined ? {} : { owner: stored.owner }) }, stored.queuedAtMs, stored.startAtMs, stored.timeoutMs);
+        this.jobs.set(job.id, job);
+        requeued.push(job);
+      }
+    }
+    // Only once every job that was executing is recorded ended: they hold no slot any more.
+    for (const job of requeued) this.queue(job);
+    return recovered;
+  }
+
+  private newJob(id: string, spec: JobSpec, queuedAtMs: number, startAtMs: number | undefined, timeoutMs: number | undefined): Job<O> {
+    let settle = (): void => undefined;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    return { id, spec, state: 'queued', queuedAtMs, startAtMs, timeoutMs, stopRequested: false, output: this.createOutput(id, false), settled, settle };
+  }
+
+  /** A queued job waits for its time, if it has one still to come, then for a slot. */
+  private queue(job: Job<O>): void {
+    if (job.startAtMs === undefined || job.startAtMs <= this.env.now()) this.makeReady(job);
+    else this.waitForStartTime(job, job.startAtMs);
   }
 
   /**
@@ -172,34 +265,37 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
     if (refusal !== undefined) throw new RefusedCommand(refusal);
     if (options.timeoutMs !== undefined && !(Number.isSafeInteger(options.timeoutMs) && options.timeoutMs > 0)) throw new RefusedCommand('the timeout must be a positive whole number of ms');
     const id = this.options.newId?.() ?? `job-${this.nextNumber++}`;
-    let settle = (): void => undefined;
-    const settled = new Promise<void>((resolve) => (settle = resolve));
-    const job: Job<O> = {
-      id,
-      spec,
-      state: 'queued',
-      queuedAtMs: this.env.now(),
-      startAtMs: options.at,
-      timeoutMs: options.timeoutMs,
-      stopRequested: false,
-      output: this.createOutput(id),
-      settled,
-      settle,
-    };
+    const job = this.newJob(id, spec, this.env.now(), options.at, options.timeoutMs);
     this.jobs.set(id, job);
+    this.options.store?.save(view(job));
     jobRunnerEvents.emit(this.env, { kind: 'job.queued', data: { job: id, command: spec.command, ...(spec.owner === undefined ? {} : { owner: spec.owner }), ...(options.at === undefined ? {} : { startAtMs: options.at }) } });
-    if (options.at === undefined || options.at <= job.queuedAtMs) this.makeReady(job);
-    else this.waitForStartTime(job, options.at);
+    this.queue(job);
     return id;
   }
 
   status(id: string): JobStatus {
-    return view(this.job(id));
+    const job = this.jobs.get(id);
+    if (job !== undefined) return view(job);
+    return this.stored(id);
   }
 
-  /** Every job (of `owner`, when given), oldest first. */
+  /** Every job (of `owner`, when given), oldest first; with a store, also those no longer in memory. */
   list(owner?: string): JobStatus[] {
+    // The store has every change saved as it happened, so it is as current as memory.
+    if (this.options.store !== undefined) return this.options.store.list(owner);
     return [...this.jobs.values()].filter((job) => owner === undefined || job.spec.owner === owner).map(view);
+  }
+
+  /** Whether the runner has `id` in memory: false for one it never had and for one past its retention. */
+  inMemory(id: string): boolean {
+    return this.jobs.has(id);
+  }
+
+  /** The stored status of a job no longer (or not yet again) in memory. */
+  private stored(id: string): JobStatus {
+    const status = this.options.store?.get(id);
+    if (status === undefined) throw new UnknownJob(id);
+    return status;
   }
 
   /**
@@ -207,6 +303,7 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
    * `stopped` once it has exited (await `settled`). A job that has ended is left as it is.
    */
   stop(id: string, reason?: string): JobStatus {
+    if (!this.jobs.has(id)) return this.stored(id); // ended and out of memory: left as it is
     const job = this.job(id);
     jobRunnerEvents.emit(this.env, { kind: 'job.stop-requested', data: { job: id, state: job.state } });
     if (job.state === 'queued' && this.rules.stopQueued === 'end') {
@@ -226,36 +323,50 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
    * and ends `failed` once it has exited. A job in any other state is left as it is.
    */
   fail(id: string, reason: string): void {
-    const job = this.job(id);
+    const job = this.jobs.get(id);
+    if (job === undefined) return;
     if (job.state !== 'executing' || job.stopRequested || job.failure !== undefined) return;
     job.failure = reason;
     job.execution?.kill();
   }
 
   /**
-   * Stops taking work: later `start` calls are refused, queued jobs end `stopped`, executing ones are
-   * killed (`force`: at once, without their grace period) and end `stopped`, all with `reason`.
-   * Resolves once every job has ended. Calling it again (a second signal) may only add `force`.
+   * Stops taking work: later `start` calls are refused, executing jobs are killed (`force`: at once,
+   * without their grace period) and end `stopped` with `reason`. Queued jobs end `stopped` too, unless
+   * the runner has a store: then they stay queued in it, for the next runner on that store to run.
+   * Resolves once every executing job has ended. Calling it again (a second signal) may only add `force`.
    */
   async shutdown(reason: string, force = false): Promise<void> {
     this.closing = true;
+    this.lifetime.abort();
+    const keepQueued = this.options.store !== undefined;
+    const ending: Job<O>[] = [];
     for (const job of this.jobs.values()) {
+      if (job.state === 'queued' && keepQueued) {
+        job.startWait?.abort();
+        continue;
+      }
       if (job.state === 'queued') this.stop(job.id, reason);
       else if (job.state === 'executing') {
         if (!job.stopRequested) this.stop(job.id, reason);
         if (force) job.execution?.kill(true);
       }
+      ending.push(job);
     }
-    await Promise.all([...this.jobs.values()].map((job) => job.settled));
+    await Promise.all(ending.map((job) => job.settled));
   }
 
   /** The job's output: `text()` for everything so far, `stream()` to follow it live from the start (in memory, by default). */
   output(id: string): O {
-    return this.job(id).output;
+    const job = this.jobs.get(id);
+    if (job !== undefined) return job.output;
+    this.stored(id);
+    return this.createOutput(id, true);
   }
 
   /** Resolves with the job's final status once it has ended. */
   async settled(id: string): Promise<JobStatus> {
+    if (!this.jobs.has(id)) return this.stored(id);
     const job = this.job(id);
     await job.settled;
     return view(job);
@@ -352,10 +463,38 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
     checkTransition(job.id, job.state, to);
     const from = job.state;
     job.state = to;
+    this.options.store?.save(view(job));
     jobRunnerEvents.emit(this.env, { kind: 'job.transition', data: { job: job.id, from, to, clockMs: this.env.now(), ...details } });
     if (isTerminal(to)) {
       job.output.end();
       job.settle();
+      if (this.options.retentionMs !== undefined) this.forgetAfterRetention(job.id, this.options.retentionMs);
+    }
+  }
+
+  /** Removes an ended job from memory once `retentionMs` has passed; the store answers for it from then on. */
+  private forgetAfterRetention(id: string, retentionMs: number): void {
+    // One retention period for all: jobs expire in the order they ended, so one wait at a time serves them all.
+    this.expiring.push({ id, atMs: this.env.now() + retentionMs });
+    if (!this.sweeping) void this.sweep();
+  }
+
+  private async sweep(): Promise<void> {
+    this.sweeping = true;
+    try {
+      for (let next = this.expiring[0]; next !== undefined; next = this.expiring[0]) {
+        const waitMs = next.atMs - this.env.now();
+        if (waitMs > 0) {
+          await this.env.sleep(Math.min(waitMs, MAX_TIMER_DELAY_MS), this.lifetime.signal);
+          continue;
+        }
+        this.expiring.shift();
+        if (this.jobs.delete(next.id)) jobRunnerEvents.emit(this.env, { kind: 'job.forgotten', data: { job: next.id } });
+      }
+    } catch {
+      // The runner shut down: nothing is forgotten any more.
+    } finally {
+      this.sweeping = false;
     }
   }
 }

@@ -11,6 +11,8 @@ export const JOB_RUNNER_MUTANTS = {
   'early-scheduled-start': 'waits for a scheduled start in whole seconds rounded down, and never re-reads the clock',
   'over-concurrency': 'checks the concurrency limit with <= instead of <, so one job too many runs',
   'stream-skips-buffered': 'a stream opened after output began starts at the live edge, losing what came before',
+  'restart-forgets-queued': 'a restarted runner recovers the executing jobs but silently drops the queued and scheduled ones',
+  'stderr-in-stdout': 'the stdout view of a job’s output also has what it printed on stderr',
 } as const;
 
 export type JobRunnerMutant = keyof typeof JOB_RUNNER_MUTANTS;
@@ -23,6 +25,8 @@ const FLAWS: { readonly [M in JobRunnerMutant]: JobRunnerFlaws } = {
   },
   'over-concurrency': { hasSlot: (executing, limit) => executing <= limit },
   'stream-skips-buffered': { firstStreamedChunk: (buffered) => buffered },
+  'restart-forgets-queued': { recover: (state) => (state === 'executing' ? 'failed' : state === 'queued' ? undefined : state) },
+  'stderr-in-stdout': { chunkInView: (stream, view) => view !== 'stderr' || stream === 'stderr' },
 };
 
 export function isJobRunnerMutant(name: string | undefined): name is JobRunnerMutant {

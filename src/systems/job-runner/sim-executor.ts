@@ -23,6 +23,14 @@ export interface SimJobBehaviour {
   readonly tailMs: number;
   /** Its exit code when nobody ends it. */
   readonly exitCode: number;
+  /** Every this many chunks, one goes to stderr rather than stdout (the last of each run of them); 0 or absent: none. */
+  readonly stderrEvery?: number;
+}
+
+/** The stream chunk `seq` of an execution with `behaviour` goes to. */
+export function chunkStream(behaviour: Pick<SimJobBehaviour, 'stderrEvery'>, seq: number): 'stdout' | 'stderr' {
+  const every = behaviour.stderrEvery ?? 0;
+  return every > 0 && seq % every === every - 1 ? 'stderr' : 'stdout';
 }
 
 /**
@@ -90,8 +98,9 @@ export function createSimExecutor(env: Env, registry: SimExecutionRegistry, beha
             await env.sleep(behaviour.everyMs, controller.signal);
             const text = chunkText(id, seq, behaviour.chunkBytes);
             bytes += text.length;
-            simJobEvents.emit(env, { kind: 'sim-job.output', data: { execution: id, seq, bytes: text.length } });
-            request.onOutput({ stream: 'stdout', text });
+            const stream = chunkStream(behaviour, seq);
+            simJobEvents.emit(env, { kind: 'sim-job.output', data: { execution: id, seq, bytes: text.length, ...(stream === 'stderr' ? { stream } : {}) } });
+            request.onOutput({ stream, text });
           }
           await env.sleep(behaviour.tailMs, controller.signal);
           status = { code: behaviour.exitCode, signal: null };

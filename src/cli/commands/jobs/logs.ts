@@ -4,7 +4,7 @@ import { remoteJobOutput, withJobsServer } from '../../../real/job-runner/client
 import { SimrunCommand } from '../../base.js';
 
 export default class JobsLogsCommand extends SimrunCommand {
-  static override summary = 'Print the output of one of your jobs; --follow streams it live until the job ends.';
+  static override summary = 'Print the output of one of your jobs (stdout and stderr as printed, or --stream one of them); --follow streams it live until the job ends.';
   static override examples = ['<%= config.bin %> jobs logs job-3 --follow --cert certs/alice.crt --key certs/alice.key --ca certs/ca.crt'];
   static override args = { id: Args.string({ description: 'the job id', required: true }) };
   static override flags = {
@@ -13,10 +13,11 @@ export default class JobsLogsCommand extends SimrunCommand {
     key: Flags.string({ description: 'your client key (PEM)', required: true }),
     ca: Flags.string({ description: 'the CA that signed the server certificate (PEM)', required: true }),
     follow: Flags.boolean({ char: 'f', description: 'keep streaming until the job ends', default: false }),
+    stream: Flags.option({ description: 'stdout or stderr alone, or both interleaved as the job printed them', options: ['merged', 'stdout', 'stderr'] as const, default: 'merged' as const })(),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(JobsLogsCommand);
-    await withJobsServer(flags, (credentials) => remoteJobOutput(credentials, args.id, flags.follow, (bytes) => (process.stdout.write(bytes) ? undefined : once(process.stdout, 'drain').then(() => undefined))));
+    await withJobsServer(flags, (credentials) => remoteJobOutput(credentials, args.id, flags.follow, (bytes) => (process.stdout.write(bytes) ? undefined : once(process.stdout, 'drain').then(() => undefined)), flags.stream));
   }
 }

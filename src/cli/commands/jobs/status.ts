@@ -19,7 +19,7 @@ export default class JobsStatusCommand extends SimrunCommand {
     const { args, flags } = await this.parse(JobsStatusCommand);
     const answer = await withJobsServer(flags, (credentials) => remoteJobStatus(credentials, args.id));
     const jobs = Array.isArray(answer) ? answer : [answer];
-    for (const job of jobs) this.log(`${job.id}  ${job.state.padEnd(9)}  ${job.exit ?? ''}  ${job.command}`);
+    for (const job of jobs) this.log(`${job.id}  ${job.state.padEnd(9)}  ${[job.exit, job.reason].filter((part) => part !== undefined).join(', ')}  ${job.command}`);
     return { jobs };
   }
 }
