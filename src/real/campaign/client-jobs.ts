@@ -99,6 +99,7 @@ export async function realClientJobsSystem(options: RealClientJobsOptions): Prom
       '--jobs',
       String(options.jobs),
       ...(options.crashRate === REAL_CLIENT_JOBS_DEFAULTS.crashRate ? [] : ['--crash-rate', String(options.crashRate)]),
+      ...(options.partWorkMs === REAL_CLIENT_JOBS_DEFAULTS.partWorkMs ? [] : ['--part-work-ms', String(options.partWorkMs)]),
       ...(options.lock === undefined ? [] : ['--lock', displayLockSpec(options.lock)]),
       ...(options.mutant === undefined ? [] : ['--mutant', options.mutant]),
     ],

@@ -21,6 +21,7 @@ export default class RealClientJobsCommand extends SimrunCommand {
     clients: Flags.integer({ description: 'clients, each with its own output file and waiting line', default: 2, min: 1, max: 6 }),
     jobs: Flags.integer({ description: 'jobs per client, all started at once', default: 3, min: 1 }),
     'crash-rate': Flags.string({ description: 'probability in [0, 1] that a job crashes part-way (and cleans up)', default: String(REAL_CLIENT_JOBS_DEFAULTS.crashRate) }),
+    'part-work-ms': Flags.integer({ description: 'work between two parts of a text, ms', default: REAL_CLIENT_JOBS_DEFAULTS.partWorkMs, min: 0 }),
     mutant: Flags.string({ description: 'run a deliberately broken job design (see `simrun mutants`: the client-jobs catalogue)' }),
   };
 
@@ -33,6 +34,7 @@ export default class RealClientJobsCommand extends SimrunCommand {
       clients: flags.clients,
       jobs: flags.jobs,
       crashRate,
+      partWorkMs: flags['part-work-ms'],
       ...(flags.lock === undefined ? {} : { lock: flags.lock }),
       ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
     });

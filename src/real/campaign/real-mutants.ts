@@ -1,0 +1,63 @@
+/**
+ * The real-mode mutants `simrun mutants --check` proves caught: each a short real campaign of one
+ * system (`simrun real SYSTEM --mutant NAME`) that must end with a violated invariant within
+ * `runs` runs. A survivor means real processes under the nemesis no longer expose the flaw.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clientJobsMutants } from '../../systems/client-jobs/index.js';
+import { runRealCampaign, type RealSystem } from './campaign.js';
+import { realClientJobsSystem, REAL_CLIENT_JOBS_DEFAULTS } from './client-jobs.js';
+import { realLockSystem, REAL_LOCK_DEFAULTS } from './lock.js';
+import { REAL_LOCK_MUTANTS } from './lock-mutants.js';
+
+export interface RealMutantEntry {
+  /** `real lock`: where the mutant lives, as `simrun mutants` lists it. */
+  readonly scenario: string;
+  readonly mutant: string;
+  readonly description: string;
+  /** The campaign that must catch it. */
+  system(): Promise<RealSystem>;
+}
+
+export interface RealMutantVerdict {
+  readonly scenario: string;
+  readonly mutant: string;
+  readonly status: 'caught' | 'survived';
+  readonly seed?: number;
+  readonly invariant?: string;
+  readonly runs: number;
+  readonly wallMs: number;
+}
+
+/** Runs per mutant: each is caught in its first run almost always; the rest are margin. */
+export const REAL_MUTANT_RUNS = 3;
+
+export const REAL_MUTANTS: readonly RealMutantEntry[] = [
+  {
+    scenario: 'real lock',
+    mutant: 'no-token-bump-on-takeover',
+    description: REAL_LOCK_MUTANTS['no-token-bump-on-takeover'] as string,
+    system: () => realLockSystem({ ...REAL_LOCK_DEFAULTS, clients: 3, mutant: 'no-token-bump-on-takeover' }),
+  },
+  {
+    scenario: 'real client-jobs',
+    mutant: 'no-lock',
+    description: clientJobsMutants['no-lock'].flaw,
+    system: () => realClientJobsSystem({ ...REAL_CLIENT_JOBS_DEFAULTS, clients: 2, jobs: 3, mutant: 'no-lock' }),
+  },
+];
+
+/** Runs `entry`'s campaign from seed 1 until a run violates an invariant, at most `runs` runs. */
+export async function checkRealMutant(entry: RealMutantEntry, runs = REAL_MUTANT_RUNS): Promise<RealMutantVerdict> {
+  const outDir = await mkdtemp(join(tmpdir(), 'simrun-real-mutant-'));
+  try {
+    const result = await runRealCampaign({ system: await entry.system(), seed: 1, runs, outDir });
+    const base = { scenario: entry.scenario, mutant: entry.mutant, runs: result.runs, wallMs: result.wallMs };
+    if (result.failure === undefined) return { ...base, status: 'survived' };
+    return { ...base, status: 'caught', seed: result.failure.seed, ...(result.failure.violations[0] === undefined ? {} : { invariant: result.failure.violations[0].invariant }) };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
