@@ -15,9 +15,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkFencing, checkLeaseBelief, checkLeaseContract, checkLeaseExclusion, checkProgress, fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress } from '../../check/lock/index.js';
 import { InputError } from '../../env/errors.js';
-import { parseLockSpec } from '../../locks/lock-spec.js';
+import { expiryClockOf, parseLockSpec } from '../../locks/lock-spec.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
+import { holdSqliteWriteLock, terminatePostgresBackends } from '../common/store-faults.js';
 import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import { LOCK_CLIENT_START } from './lock-client.js';
 import { REAL_LOCK_MUTANTS } from './lock-mutants.js';
@@ -57,11 +58,23 @@ const REAL_LATENCY_MS = 500;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function lockFaultSpace(options: Pick<RealLockOptions, 'clients' | 'windowMs' | 'ttlMs'>): RealFaultSpace {
+/** The largest clock offset a `clock` action sets, either way: half a lease. */
+const clockOffsetMsMaxOf = (ttlMs: number): number => Math.floor(ttlMs / 2);
+
+/**
+ * What a seed may do to a run: kill, stop, pause and restart clients, set their clocks off, and
+ * strike the store the run uses (a SQLite writer holding the file, PostgreSQL connections terminated).
+ */
+export function lockFaultSpace(options: Pick<RealLockOptions, 'clients' | 'windowMs' | 'ttlMs' | 'lock'>): RealFaultSpace {
+  const store = options.lock === undefined ? 'sqlite' : parseLockSpec(options.lock).kind;
   return {
     targets: Array.from({ length: options.clients }, (_, index) => `client-${index + 1}`),
     windowMs: options.windowMs,
-    rates: { kill: 1.5, term: 0.5, pause: 1.5 },
+    rates: { kill: 1.5, term: 0.5, pause: 1.5, clock: 1, ...(store === 'sqlite' ? { 'sqlite-busy': 1 } : store === 'postgres' ? { 'pg-terminate': 1 } : {}) },
+    clockOffsetMsMax: clockOffsetMsMaxOf(options.ttlMs),
+    // Up to two leases: a holder's renewal waits behind the writer past its lease in the longer ones.
+    busyMsMin: 100,
+    busyMsMax: 2 * options.ttlMs,
     // From half a lease to three: in the longer pauses the holder's lease lapses and another takes the key over.
     pauseMsMin: Math.round(options.ttlMs / 2),
     pauseMsMax: 3 * options.ttlMs,
@@ -118,6 +131,14 @@ async function waitUntilUp(context: RealRunContext, names: readonly string[]): P
 async function executeLockRun(context: RealRunContext, options: RealLockOptions, clients: readonly string[]) {
   const { supervisor } = context;
   const lock = options.lock ?? `sqlite:${join(context.dir, 'locks.db')}`;
+  const spec = parseLockSpec(lock);
+  // The clients' PostgreSQL connections carry the run's name, so `pg-terminate` ends theirs and nobody else's.
+  const applicationName = `simrun-real-lock-${context.seed}-${process.pid}`;
+  supervisor.childEnv.PGAPPNAME = applicationName;
+  supervisor.storeFaults = {
+    ...(spec.kind === 'sqlite' ? { sqliteBusy: (ms: number) => holdSqliteWriteLock(spec.path, ms) } : {}),
+    ...(spec.kind === 'postgres' ? { pgTerminate: () => terminatePostgresBackends(spec.url, applicationName) } : {}),
+  };
   for (const client of clients) {
     supervisor.start(client, [
       'real', 'lock-client', '--name', client, '--lock', lock, '--fence', join(context.dir, 'fence.db'),
@@ -141,8 +162,9 @@ async function executeLockRun(context: RealRunContext, options: RealLockOptions,
   await supervisor.stopAll(options.stopGraceMs);
 
   // The file lock judges expiry by each caller's clock: exclusive only up to their disagreement,
-  // which without a clock fault is none (every client reads this machine's clock).
-  const toleranceMs = 0;
+  // twice the largest offset a clock action sets. The SQL stores judge by the database's clock:
+  // exact, whatever the clients' clocks read.
+  const toleranceMs = expiryClockOf(spec) === 'caller' ? 2 * clockOffsetMsMaxOf(options.ttlMs) : 0;
   const keys = Array.from({ length: options.keys }, (_, index) => `key-${index + 1}`);
   return {
     async judge(trace: readonly TraceEvent[]) {
