@@ -7,6 +7,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteFence } from '../../src/real/common/sqlite-fence.js';
 import { simrunAsync, type CampaignJson } from './real-cli.js';
@@ -67,11 +68,21 @@ describe('simrun real lock', () => {
     expect(run.stderr.trim()).toMatch(/^simrun: --mutant no-token-bump-on-takeover is a SQLite store/);
   }, 60_000);
 
-  it.skipIf(process.env.SIMRUN_PG_URL === undefined)('a run on PostgreSQL passes', async () => {
-    const run = await simrunAsync(['real', 'lock', '--runs', '1', '--seed', '2', '--lock', process.env.SIMRUN_PG_URL as string, '--out-dir', join(dir, 'pg'), '--json']);
+  it.skipIf(process.env.SIMRUN_PG_URL === undefined)('a run on PostgreSQL, its connections terminated by the nemesis, passes', async () => {
+    // A database of its own: other suites keep tables of other shapes under the same names.
+    const url = new URL(process.env.SIMRUN_PG_URL as string);
+    const database = `simrun_real_lock_${process.pid}`;
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    url.pathname = `/${database}`;
+    const run = await simrunAsync(['real', 'lock', '--runs', '1', '--seed', '2', '--lock', url.toString(), '--out-dir', join(dir, 'pg'), '--json']);
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout) as CampaignJson;
     expect(result.nemesisActions).toBeGreaterThan(0);
     expect(result.counts.grants).toBeGreaterThan(0);
+    expect(result.actionsByKind['pg-terminate']).toBe(1);
   }, 180_000);
 });

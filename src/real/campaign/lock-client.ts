@@ -10,7 +10,7 @@
  */
 import type { Env, LogData } from '../../env/env.js';
 import { InputError } from '../../env/errors.js';
-import { realEnv } from '../../env/real-env.js';
+import { clockOffsetFromEnv, realEnv } from '../../env/real-env.js';
 import { LockLostError, LockTimeoutError } from '../../locks/errors.js';
 import { resourceEvents } from '../../locks/events.js';
 import { expiryClockOf, parseLockSpec } from '../../locks/lock-spec.js';
@@ -50,27 +50,41 @@ export interface LockClientResult {
 export const LOCK_CLIENT_START = 'lock.client.start';
 
 /**
- * The real `Env` with one change to its log lines: a store answer (`lease.granted`, `lease.renewed`)
- * is stamped with the true time of the clock reading it was timed by, not a moment later, so the
- * lease's end lands on the trace exactly where the store put it (a process descheduled between the
- * reading and the write would otherwise stretch the lease by that delay).
+ * The real `Env` with one change to its log lines: a line whose data carries a clock reading is
+ * stamped with the true time of that reading, not of the write a moment later. A store answer
+ * (`lease.granted`, `lease.renewed`) takes the reading it was timed by; a holder's belief
+ * (`lock.belief`, whose `nowMs` is the last `env.now()` before it) takes that one. The checkers place
+ * a lease's end and a belief's end from the line's time and the reading together: a process
+ * descheduled between the two (tens of ms on a busy machine) would otherwise stretch either.
  */
-function stampedEnv(base: Env): { env: Env; judgeNow: (clock: () => number) => number } {
-  let stamp: number | undefined;
+function stampedEnv(base: Env): { env: Env; judgeNow: (callerClock: boolean) => number } {
+  const offset = clockOffsetFromEnv();
+  let judgedAt: number | undefined;
+  let readAt = Date.now();
   const env: Env = {
     ...base,
+    now: () => {
+      readAt = Date.now();
+      return readAt + offset();
+    },
     log(kind: string, data?: LogData): void {
-      const t = (kind === 'lease.granted' || kind === 'lease.renewed') && stamp !== undefined ? stamp : Date.now();
-      stamp = undefined;
+      const t = (kind === 'lease.granted' || kind === 'lease.renewed') && judgedAt !== undefined ? judgedAt : kind === 'lock.belief' ? readAt : Date.now();
+      if (kind === 'lease.granted' || kind === 'lease.renewed') judgedAt = undefined;
       const line = { t: new Date(t).toISOString(), pid: base.id, kind, ...(data === undefined ? {} : { data }) };
       process.stderr.write(JSON.stringify(line) + '\n');
     },
   };
   return {
     env,
-    judgeNow: (clock) => {
-      stamp = Date.now();
-      return clock();
+    // The clock that judges expiry: the caller's own (through `env.now`, offset and all) or this machine's (the store's).
+    judgeNow: (callerClock) => {
+      if (callerClock) {
+        const reading = env.now();
+        judgedAt = readAt;
+        return reading;
+      }
+      judgedAt = Date.now();
+      return judgedAt;
     },
   };
 }
@@ -88,7 +102,7 @@ export async function runLockClient(options: LockClientOptions): Promise<LockCli
   // The clock the trace judges each grant by: the store's (this machine's, for SQLite and a local
   // PostgreSQL), or the caller's own for the file lock, offset and all.
   const callerClock = expiryClockOf(spec) === 'caller';
-  const lock = tracedLock(backend, env, () => judgeNow(callerClock ? () => env.now() : () => Date.now()));
+  const lock = tracedLock(backend, env, () => judgeNow(callerClock));
   const fence = openSqliteFence(options.fence);
   const keys = Array.from({ length: options.keys }, (_, index) => `key-${index + 1}`);
   let sections = 0;
