@@ -48,10 +48,13 @@ describe('simrun real lock', () => {
     expect(result.nemesisActions).toBeGreaterThan(0);
     expect(result.counts.grants).toBeGreaterThan(0);
     expect(result.counts.writes).toBeGreaterThan(0);
+    // Seed 1's plan sets a client's clock off and holds the SQLite file in another writer's transaction.
+    expect(result.actionsByKind.clock).toBeGreaterThanOrEqual(1);
+    expect(result.actionsByKind['sqlite-busy']).toBeGreaterThanOrEqual(1);
     const first = JSON.parse(await readFile(result.runResults[0]!.resultPath, 'utf8')) as { trace: Array<{ kind: string }>; invariants: Array<{ name: string }> };
     expect(first.invariants.map((invariant) => invariant.name)).toEqual(['lease-exclusion', 'lease-contract', 'fencing', 'lease-belief', 'progress', 'no-uncaught-errors']);
     const kinds = new Set(first.trace.map((event) => event.kind));
-    for (const kind of ['lease.granted', 'lease.renewed', 'lease.released', 'lock.belief', 'resource.write']) expect(kinds).toContain(kind);
+    for (const kind of ['lease.granted', 'lease.renewed', 'lease.released', 'lock.belief', 'resource.write', 'process.skew']) expect(kinds).toContain(kind);
   }, 180_000);
 
   it('the store that keeps the token on a takeover is caught (exit 1)', async () => {
