@@ -80,8 +80,15 @@ describe('simrun real lock', () => {
     await admin.query(`DROP DATABASE IF EXISTS ${database}`);
     await admin.query(`CREATE DATABASE ${database}`);
     await admin.end();
+    const adminUrl = url.toString();
     url.pathname = `/${database}`;
     const run = await simrunAsync(['real', 'lock', '--runs', '1', '--seed', '2', '--lock', url.toString(), '--out-dir', join(dir, 'pg'), '--json']);
+    const cleanup = new pg.Client({ connectionString: adminUrl });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await cleanup.end();
+    // A violation names itself: its lines are the message when this fails.
+    expect(run.stdout.split('\n').filter((line) => line.includes('✗'))).toEqual([]);
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout) as CampaignJson;
     expect(result.nemesisActions).toBeGreaterThan(0);
