@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { builtInScenarioNames, loadScenario } from '../../scenario/registry.js';
 import { checkMutants, DEFAULT_MAX_SHRUNK_FAULTS, DEFAULT_MUTANT_BOUND, type MutantVerdict } from '../../scenario/mutant-check.js';
 import { InputError } from '../../env/errors.js';
-import { checkRealMutant, REAL_MUTANTS } from '../../real/campaign/mutants.js';
+import { checkRealMutant, REAL_MUTANTS, type RealMutantVerdict } from '../../real/campaign/real-mutants.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { plural } from '../format.js';
 
@@ -18,19 +18,22 @@ export default class MutantsCommand extends SimrunCommand {
     only: Flags.string({ description: 'only this mutant (repeatable)', multiple: true }),
     bound: Flags.integer({ description: 'seeds tried per mutant (at most 2000)', default: DEFAULT_MUTANT_BOUND, min: 1, max: DEFAULT_MUTANT_BOUND }),
     workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
+    real: Flags.boolean({ description: 'also the real-mode mutants (`simrun real SYSTEM --mutant`; each checked by a short real campaign) when no --scenario is given', default: true, allowNo: true }),
   };
 
-  async run(): Promise<{ mutants: { scenario: string; mutant: string; description: string }[]; verdicts?: MutantVerdict[] }> {
+  async run(): Promise<{ mutants: { scenario: string; mutant: string; description: string }[]; verdicts?: MutantVerdict[]; realVerdicts?: RealMutantVerdict[] }> {
     const { flags } = await this.parse(MutantsCommand);
     // `real SYSTEM` names a real-mode catalogue (broken real processes, caught by `simrun real`).
     const references = flags.scenario?.filter((reference) => !reference.startsWith('real ')) ?? builtInScenarioNames();
-    const realMutants = REAL_MUTANTS.filter((entry) => flags.scenario === undefined || flags.scenario.includes(entry.scenario));
+    const realMutants = REAL_MUTANTS.filter((entry) => (flags.scenario === undefined ? true : flags.scenario.includes(entry.scenario)));
     const known: { scenario: string; mutant: string; description: string }[] = [];
     for (const reference of references) {
       const scenario = await loadScenario(reference);
       for (const [mutant, description] of Object.entries(scenario.mutants ?? {})) known.push({ scenario: scenario.name, mutant, description });
     }
-    for (const { scenario, mutant, description } of realMutants) known.push({ scenario, mutant, description });
+    // Real mutants: all of them unless --no-real, or those of the `real SYSTEM` scenarios named.
+    const real = flags.real ? realMutants : [];
+    for (const entry of real) known.push({ scenario: entry.scenario, mutant: entry.mutant, description: entry.description });
     // A name that matches nothing would check nothing and pass: that is a typo, not a success.
     const unknown = (flags.only ?? []).filter((name) => !known.some((entry) => entry.mutant === name));
     if (unknown.length > 0) {
@@ -51,16 +54,18 @@ export default class MutantsCommand extends SimrunCommand {
       ...(flags.workers === undefined ? {} : { workers: flags.workers }),
       onResult: (verdict) => this.log(describeVerdict(verdict)),
     });
-    for (const entry of realMutants.filter((candidate) => flags.only === undefined || flags.only.includes(candidate.mutant))) {
+    const realVerdicts: RealMutantVerdict[] = [];
+    for (const entry of real.filter((candidate) => flags.only === undefined || flags.only.includes(candidate.mutant))) {
       const verdict = await checkRealMutant(entry);
-      const name = `${verdict.scenario} ${verdict.mutant}`;
-      this.log(verdict.status === 'caught' ? `  ✓ ${name}: caught at seed ${verdict.seed} by ${verdict.invariant} (${(verdict.wallMs / 1000).toFixed(1)} s)` : `  ✗ ${name}: survived ${verdict.wallMs / 1000} s of real runs`);
-      verdicts.push({ ...verdict });
+      realVerdicts.push(verdict);
+      const seconds = `${(verdict.wallMs / 1000).toFixed(1)} s`;
+      this.log(verdict.status === 'caught' ? `  ✓ ${entry.scenario} ${entry.mutant}: caught at seed ${verdict.seed} by ${verdict.invariant} (${seconds})` : `  ✗ ${entry.scenario} ${entry.mutant}: survived ${plural(verdict.runs, 'real run')} (${seconds})`);
     }
-    const escaped = verdicts.filter((verdict) => verdict.status !== 'caught');
-    this.log(escaped.length === 0 ? `PASSED: all ${plural(verdicts.length, 'mutant')} caught` : `FAILED: ${escaped.length} of ${plural(verdicts.length, 'mutant')} not caught`);
+    const escaped = [...verdicts, ...realVerdicts].filter((verdict) => verdict.status !== 'caught');
+    const checked = verdicts.length + realVerdicts.length;
+    this.log(escaped.length === 0 ? `PASSED: all ${plural(checked, 'mutant')} caught` : `FAILED: ${escaped.length} of ${plural(checked, 'mutant')} not caught`);
     process.exitCode = escaped.length === 0 ? EXIT.passed : EXIT.violated;
-    return { mutants: catalogue, verdicts };
+    return { mutants: catalogue, verdicts, ...(realVerdicts.length === 0 ? {} : { realVerdicts }) };
   }
 }
 

@@ -58,7 +58,10 @@ export function cronFaultSpace(options: Pick<RealCronOptions, 'servers' | 'windo
   return {
     targets: Array.from({ length: options.servers }, (_, index) => `server-${index + 1}`),
     windowMs: options.windowMs,
-    rates: { kill: 1, term: 0.5, pause: 1 },
+    rates: { kill: 1, term: 0.5, pause: 1, clock: 1 },
+    // A server's clock off by up to a quarter period: less than the lock's hold after a run (half a
+    // period), the skew the leader's design tolerates without running a tick twice.
+    clockOffsetMsMax: Math.round(periodMs / 4),
     // Pauses from half a period to past the lease (1.5 periods): the leader's lease lapses in some.
     pauseMsMin: Math.round(periodMs / 2),
     pauseMsMax: Math.round(periodMs * 2.5),

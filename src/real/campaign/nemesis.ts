@@ -62,5 +62,11 @@ async function strike(supervisor: Supervisor, fault: RealFault): Promise<boolean
       await supervisor.kill(fault.target);
       supervisor.start(fault.target);
       return true;
+    case 'clock':
+      return supervisor.setClockOffset(fault.target, fault.offsetMs);
+    case 'sqlite-busy':
+      return (await supervisor.storeFaults?.sqliteBusy?.(fault.ms)) ?? false;
+    case 'pg-terminate':
+      return (await supervisor.storeFaults?.pgTerminate?.()) ?? false;
   }
 }

@@ -7,6 +7,13 @@
  * - `term`: SIGTERM, the graceful stop a supervisor or `kill` sends;
  * - `pause`: SIGSTOP, then SIGCONT `ms` later (a long GC pause, a swapped-out or suspended VM);
  * - `restart`: a fresh incarnation of the target (a stopped one is started; a live one is killed first).
+ * - `clock`: the target's clock set `offsetMs` off true time (its `env.now()`, through the offset file
+ *   `realEnv` re-reads; see `src/env/real-env.ts`), from now on and across its restarts, as a machine's
+ *   clock stays wrong when its program restarts. Only simrun's own processes read it.
+ *
+ * And two faults of the store, no target: `sqlite-busy` (another process holds a write transaction on
+ * the SQLite file for `ms`) and `pg-terminate` (`pg_terminate_backend` of every other connection to the
+ * PostgreSQL database: the clients' connections drop mid-use).
  *
  * A seed draws a plan from a `RealFaultSpace` (a stopped process gets its restart with it, as the
  * simulator's `crash` does); `--plan FILE` replays one, validated here with one-line errors.
@@ -17,14 +24,17 @@ import type { Fault } from '../../sim/fault-kinds/kind.js';
 import { atMs, positiveMs, processTarget } from '../../sim/fault-kinds/kind.js';
 import { Prng } from '../../sim/prng.js';
 
-export type RealFaultKind = 'kill' | 'term' | 'pause' | 'restart';
+export type RealFaultKind = 'kill' | 'term' | 'pause' | 'restart' | 'clock' | 'sqlite-busy' | 'pg-terminate';
 
-export const REAL_FAULT_KINDS: readonly RealFaultKind[] = ['kill', 'term', 'pause', 'restart'];
+export const REAL_FAULT_KINDS: readonly RealFaultKind[] = ['kill', 'term', 'pause', 'restart', 'clock', 'sqlite-busy', 'pg-terminate'];
 
 /** One nemesis action. */
 export type RealFault =
   | { readonly at: number; readonly kind: 'kill' | 'term' | 'restart'; readonly target: string }
-  | { readonly at: number; readonly kind: 'pause'; readonly target: string; readonly ms: number };
+  | { readonly at: number; readonly kind: 'pause'; readonly target: string; readonly ms: number }
+  | { readonly at: number; readonly kind: 'clock'; readonly target: string; readonly offsetMs: number }
+  | { readonly at: number; readonly kind: 'sqlite-busy'; readonly target?: undefined; readonly ms: number }
+  | { readonly at: number; readonly kind: 'pg-terminate'; readonly target?: undefined };
 
 export type RealPlan = readonly RealFault[];
 
@@ -33,7 +43,13 @@ const SCHEMAS: Readonly<Record<RealFaultKind, z.ZodTypeAny>> = {
   term: z.object({ at: atMs, kind: z.literal('term'), target: processTarget }).strict(),
   restart: z.object({ at: atMs, kind: z.literal('restart'), target: processTarget }).strict(),
   pause: z.object({ at: atMs, kind: z.literal('pause'), target: processTarget, ms: positiveMs }).strict(),
+  clock: z.object({ at: atMs, kind: z.literal('clock'), target: processTarget, offsetMs: z.number().int().min(-86_400_000).max(86_400_000) }).strict(),
+  'sqlite-busy': z.object({ at: atMs, kind: z.literal('sqlite-busy'), ms: positiveMs }).strict(),
+  'pg-terminate': z.object({ at: atMs, kind: z.literal('pg-terminate') }).strict(),
 };
+
+/** The kinds that strike the store rather than a process: no target. */
+const STORE_KINDS: ReadonlySet<RealFaultKind> = new Set(['sqlite-busy', 'pg-terminate']);
 
 /** What a seed may do to a run. All durations in real ms. */
 export interface RealFaultSpace {
@@ -49,12 +65,17 @@ export interface RealFaultSpace {
   /** A killed or stopped process is restarted after between these. */
   readonly restartAfterMsMin: number;
   readonly restartAfterMsMax: number;
+  /** A `clock` action sets an offset within ±this (rates.clock > 0 needs it). */
+  readonly clockOffsetMsMax?: number;
+  /** A `sqlite-busy` action holds the file for between these. */
+  readonly busyMsMin?: number;
+  readonly busyMsMax?: number;
 }
 
 /** Orders a plan by time, then kind, then target, so equal plans serialize equally. */
 export function sortRealPlan(plan: readonly RealFault[]): RealFault[] {
   const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-  return [...plan].sort((a, b) => a.at - b.at || compare(a.kind, b.kind) || compare(a.target, b.target));
+  return [...plan].sort((a, b) => a.at - b.at || compare(a.kind, b.kind) || compare(a.target ?? '', b.target ?? ''));
 }
 
 /** Draws one run's plan from `seed`: the same seed, space and targets always give the same plan. */
@@ -68,8 +89,19 @@ export function drawRealPlan(seed: number, space: RealFaultSpace): RealFault[] {
     const count = Math.floor(rate) + (prng.chance(rate - Math.floor(rate)) ? 1 : 0);
     for (let index = 0; index < count; index++) {
       const at = prng.int(0, Math.max(0, space.windowMs - 1));
+      if (kind === 'sqlite-busy') {
+        plan.push({ at, kind, ms: prng.int(space.busyMsMin ?? 100, space.busyMsMax ?? 1_000) });
+        continue;
+      }
+      if (kind === 'pg-terminate') {
+        plan.push({ at, kind });
+        continue;
+      }
       const target = prng.pick(space.targets);
-      if (kind === 'pause') {
+      if (kind === 'clock') {
+        const max = space.clockOffsetMsMax ?? 0;
+        plan.push({ at, kind, target, offsetMs: prng.int(-max, max) });
+      } else if (kind === 'pause') {
         plan.push({ at, kind, target, ms: prng.int(space.pauseMsMin, space.pauseMsMax) });
       } else if (kind === 'restart') {
         plan.push({ at, kind, target });
@@ -101,7 +133,7 @@ export function parseRealPlan(input: unknown, targets: readonly string[]): RealF
       throw new PlanError(`action ${index} (${kind}): field '${field}': ${issue?.code === 'unrecognized_keys' ? 'unknown field' : (issue?.message ?? 'invalid')}`);
     }
     const fault = parsed.data as RealFault;
-    if (!targets.includes(fault.target)) throw new PlanError(`action ${index} (${kind}): field 'target': unknown process '${fault.target}' (known: ${targets.join(', ')})`);
+    if (fault.target !== undefined && !STORE_KINDS.has(fault.kind) && !targets.includes(fault.target)) throw new PlanError(`action ${index} (${kind}): field 'target': unknown process '${fault.target}' (known: ${targets.join(', ')})`);
     return fault;
   });
   return sortRealPlan(plan);
@@ -112,7 +144,18 @@ export function asFaultPlan(plan: RealPlan): Fault[] {
   return plan.map((fault) => ({ ...fault }));
 }
 
-/** `kill worker-2 @812ms`, `pause worker-1 1200ms @2010ms`. */
+/** `kill worker-2 @812ms`, `pause worker-1 1200ms @2010ms`, `clock client-1 -800ms @90ms`, `sqlite-busy 700ms @40ms`. */
 export function describeRealFault(fault: RealFault): string {
-  return `${fault.kind} ${fault.target}${fault.kind === 'pause' ? ` ${fault.ms}ms` : ''} @${fault.at}ms`;
+  switch (fault.kind) {
+    case 'pause':
+      return `pause ${fault.target} ${fault.ms}ms @${fault.at}ms`;
+    case 'clock':
+      return `clock ${fault.target} ${fault.offsetMs >= 0 ? '+' : ''}${fault.offsetMs}ms @${fault.at}ms`;
+    case 'sqlite-busy':
+      return `sqlite-busy ${fault.ms}ms @${fault.at}ms`;
+    case 'pg-terminate':
+      return `pg-terminate @${fault.at}ms`;
+    default:
+      return `${fault.kind} ${fault.target} @${fault.at}ms`;
+  }
 }

@@ -9,11 +9,23 @@
  * exactly the process it names and the final clean-up reaches everything that process started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HarnessError } from '../../env/errors.js';
+import { CLOCK_OFFSET_FILE_VARIABLE } from '../../env/real-env.js';
 import { formatProcessId } from '../../sim/process-id.js';
+
+/**
+ * The store faults a system's run offers the nemesis (`sqlite-busy`, `pg-terminate`); each resolves
+ * true once it struck, false when the run's store is not of its kind.
+ */
+export interface StoreFaults {
+  /** Another process holds a write transaction on the SQLite file for `ms`; resolves once it struck (not when it ends). */
+  sqliteBusy?(ms: number): Promise<boolean>;
+  /** Terminates every other backend connected to the PostgreSQL database. */
+  pgTerminate?(): Promise<boolean>;
+}
 
 /** An event the supervisor saw or caused, already in the trace's shape (less `seq`). */
 export interface SupervisorEvent {
@@ -92,11 +104,18 @@ export class Supervisor {
   private readonly pauseTimers = new Set<NodeJS.Timeout>();
   private readonly bin: string;
   private readonly logDir: string;
+  private readonly clockDir: string;
+  /** The store faults of this run, set by the system before the nemesis starts. */
+  storeFaults: StoreFaults | undefined;
+  /** Environment a system adds for the processes it starts from now on (e.g. `PGAPPNAME`, to find their connections). */
+  readonly childEnv: Record<string, string> = {};
 
   constructor(private readonly options: SupervisorOptions) {
     this.bin = options.bin ?? simrunBin();
     this.logDir = resolve(options.dir, 'logs');
+    this.clockDir = resolve(options.dir, 'clocks');
     mkdirSync(this.logDir, { recursive: true });
+    mkdirSync(this.clockDir, { recursive: true });
     hookProcessExit();
     live.add(this);
   }
@@ -126,7 +145,9 @@ export class Supervisor {
     try {
       // The children are simrun's own compiled CLI: under a test runner's NODE_ENV=test, oclif would
       // go looking for TypeScript sources instead.
-      child = spawn(process.execPath, [this.bin, ...argv], { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, NODE_ENV: 'production', ...this.options.env } });
+      // Each process reads its clock's offset from a file of its own, which a `clock` action rewrites.
+      const clock = { [CLOCK_OFFSET_FILE_VARIABLE]: this.clockFileOf(name) };
+      child = spawn(process.execPath, [this.bin, ...argv], { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, NODE_ENV: 'production', ...this.options.env, ...this.childEnv, ...clock } });
     } finally {
       closeSync(fd);
     }
@@ -174,6 +195,23 @@ export class Supervisor {
     } catch {
       return false;
     }
+  }
+
+  private clockFileOf(name: string): string {
+    return join(this.clockDir, `${name}.offset`);
+  }
+
+  /**
+   * Sets the clock of `name` (this incarnation and the next ones: a machine's clock stays wrong when
+   * its program restarts) `offsetMs` off true time, and records it as the simulator's `process.skew`,
+   * so the checkers that allow for skew see it. Written whole by a rename, so a reading never sees half.
+   */
+  setClockOffset(name: string, offsetMs: number): boolean {
+    const file = this.clockFileOf(name);
+    writeFileSync(`${file}.tmp`, `${offsetMs}\n`);
+    renameSync(`${file}.tmp`, file);
+    this.events.push({ t: Date.now(), pid: name, kind: 'process.skew', data: { skewMs: offsetMs } });
+    return true;
   }
 
   /** SIGSTOP now, SIGCONT after `ms`; false when `name` is not running. */

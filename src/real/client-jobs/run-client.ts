@@ -14,7 +14,7 @@ import { InputError } from '../../env/errors.js';
 import { realEnv } from '../../env/real-env.js';
 import { openLock, openWaitQueue, withLock } from '../../locks/index.js';
 import { errorCode } from '../../env/fs.js';
-import { clientLockKey, journalPath, recoverOutput, runClientJob, type ClientJobOptions, type ClientJobOutcome } from '../../systems/client-jobs/index.js';
+import { clientJobsMutants, clientLockKey, journalPath, recoverOutput, runClientJob, type ClientJobOptions, type ClientJobOutcome, type ClientJobsMutantName } from '../../systems/client-jobs/index.js';
 import { requireDirectory } from '../common/files.js';
 import { checkSharedLockSpec } from '../common/shared-lock.js';
 
@@ -39,6 +39,10 @@ export interface ClientJobsOptions {
   readonly partWorkMs: number;
   /** Lease of the client's lock, ms: a dead job blocks the client at most this long. */
   readonly ttlMs: number;
+  /** A job process also writes its typed events (`client-job.*`) to standard error as JSON lines (`simrun real client-jobs` reads them). */
+  readonly events?: boolean;
+  /** A deliberately broken job design (`clientJobsMutants`), for `simrun real client-jobs --mutant`. */
+  readonly mutant?: string;
 }
 
 export interface ClientJobsResult {
@@ -151,11 +155,14 @@ async function textsAlreadyThere(env: ReturnType<typeof realEnv>, output: string
 /** Inside a job process: job `job` alone; with `crashMode: 'exit'` a crash ends the process mid-text. */
 export async function runOneClientJob(options: ClientJobsOptions, jobNumber: number): Promise<ClientJobOutcome> {
   const { lockSpec, job } = await prepare(options);
-  const env = realEnv(`${options.client}-job-${jobNumber}#${process.pid}`, { logLine: () => {} });
+  const mutant = options.mutant !== undefined && Object.hasOwn(clientJobsMutants, options.mutant) ? clientJobsMutants[options.mutant as ClientJobsMutantName] : undefined;
+  if (options.mutant !== undefined && mutant === undefined) throw new InputError(`--mutant: unknown client-jobs mutant '${options.mutant}' (known: ${Object.keys(clientJobsMutants).join(', ')})`);
+  const env = realEnv(`${options.client}-job-${jobNumber}#${process.pid}`, options.events === true ? {} : { logLine: () => {} });
   const stores = { lock: await openLock(lockSpec, env), queue: await openWaitQueue(lockSpec, env) };
   const onCrash = options.crashMode === 'exit' ? async (): Promise<void> => process.exit(DIED_MID_TEXT) : undefined;
   try {
-    return await runClientJob(env, stores, { ...job, job: jobNumber, ...(onCrash === undefined ? {} : { onCrash }) });
+    const jobOptions = { ...job, job: jobNumber, ...(onCrash === undefined ? {} : { onCrash }) };
+    return await runClientJob(env, stores, jobOptions, mutant?.design(env, stores, jobOptions));
   } finally {
     await stores.lock.close?.();
     await stores.queue.close?.();

@@ -27,6 +27,8 @@ export default class JobsClientCommand extends SimrunCommand {
     'part-work-ms': Flags.integer({ description: 'work between two parts of the text, ms', default: 40, min: 0 }),
     'ttl-ms': Flags.integer({ description: "lease of the client's lock, ms: a dead job blocks the client at most this long", default: 3000, min: 1 }),
     job: Flags.integer({ description: 'run only job N in this process (what the started worker processes do)', hidden: true, min: 1 }),
+    events: Flags.boolean({ description: "with --job: also write the job's typed events to standard error as JSON lines (simrun real client-jobs reads them)", default: false, hidden: true }),
+    mutant: Flags.string({ description: 'with --job: run a deliberately broken job design (for simrun real client-jobs --mutant)', hidden: true }),
   };
 
   async run(): Promise<ClientJobsResult | ClientJobOutcome> {
@@ -43,6 +45,8 @@ export default class JobsClientCommand extends SimrunCommand {
       crashMode: flags['crash-mode'],
       partWorkMs: flags['part-work-ms'],
       ttlMs: flags['ttl-ms'],
+      events: flags.events,
+      ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
     };
     if (flags.job !== undefined) {
       // Inside a started job process: its outcome is one JSON line on stdout, for the supervisor.

@@ -1,0 +1,82 @@
+/**
+ * The real-mode mutants `simrun mutants --check` proves caught: each a short real campaign of one
+ * system (`simrun real SYSTEM --mutant NAME`) that must end with a violated invariant within
+ * `runs` runs. A survivor means real processes under the nemesis no longer expose the flaw.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clientJobsMutants } from '../../systems/client-jobs/index.js';
+import { DAG_MUTANTS } from '../../systems/dag/mutants.js';
+import { JOBS_SERVE_MUTANTS } from '../job-runner/serve.js';
+import { runRealCampaign, type RealSystem } from './campaign.js';
+import { realClientJobsSystem, REAL_CLIENT_JOBS_DEFAULTS } from './client-jobs.js';
+import { realDagSystem, REAL_DAG_DEFAULTS } from './dag.js';
+import { realJobRunnerSystem, REAL_JOB_RUNNER_DEFAULTS } from './job-runner.js';
+import { realLockSystem, REAL_LOCK_DEFAULTS } from './lock.js';
+import { REAL_LOCK_MUTANTS } from './lock-mutants.js';
+
+export interface RealMutantEntry {
+  /** `real lock`: where the mutant lives, as `simrun mutants` lists it. */
+  readonly scenario: string;
+  readonly mutant: string;
+  readonly description: string;
+  /** The campaign that must catch it. */
+  system(): Promise<RealSystem>;
+}
+
+export interface RealMutantVerdict {
+  readonly scenario: string;
+  readonly mutant: string;
+  readonly status: 'caught' | 'survived';
+  readonly seed?: number;
+  readonly invariant?: string;
+  readonly runs: number;
+  readonly wallMs: number;
+}
+
+/**
+ * Runs per mutant: `simrun real SYSTEM`'s default, within which each must be caught. A campaign stops
+ * at its first violation, so a caught mutant costs one run or two; only a survivor costs them all.
+ */
+export const REAL_MUTANT_RUNS = 10;
+
+export const REAL_MUTANTS: readonly RealMutantEntry[] = [
+  {
+    scenario: 'real lock',
+    mutant: 'no-token-bump-on-takeover',
+    description: REAL_LOCK_MUTANTS['no-token-bump-on-takeover'] as string,
+    system: () => realLockSystem({ ...REAL_LOCK_DEFAULTS, clients: 3, mutant: 'no-token-bump-on-takeover' }),
+  },
+  {
+    scenario: 'real client-jobs',
+    mutant: 'no-lock',
+    description: clientJobsMutants['no-lock'].flaw,
+    system: () => realClientJobsSystem({ ...REAL_CLIENT_JOBS_DEFAULTS, clients: 2, jobs: 3, mutant: 'no-lock' }),
+  },
+  {
+    scenario: 'real job-runner',
+    mutant: 'stop-leaves-group',
+    description: JOBS_SERVE_MUTANTS['stop-leaves-group'],
+    system: async () => realJobRunnerSystem({ ...REAL_JOB_RUNNER_DEFAULTS, mutant: 'stop-leaves-group' }),
+  },
+  {
+    scenario: 'real dag',
+    mutant: 'no-runner-lease',
+    description: DAG_MUTANTS['no-runner-lease'],
+    system: async () => realDagSystem({ ...REAL_DAG_DEFAULTS, mutant: 'no-runner-lease' }),
+  },
+];
+
+/** Runs `entry`'s campaign from seed 1 until a run violates an invariant, at most `runs` runs. */
+export async function checkRealMutant(entry: RealMutantEntry, runs = REAL_MUTANT_RUNS): Promise<RealMutantVerdict> {
+  const outDir = await mkdtemp(join(tmpdir(), 'simrun-real-mutant-'));
+  try {
+    const result = await runRealCampaign({ system: await entry.system(), seed: 1, runs, outDir });
+    const base = { scenario: entry.scenario, mutant: entry.mutant, runs: result.runs, wallMs: result.wallMs };
+    if (result.failure === undefined) return { ...base, status: 'survived' };
+    return { ...base, status: 'caught', seed: result.failure.seed, ...(result.failure.violations[0] === undefined ? {} : { invariant: result.failure.violations[0].invariant }) };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
