@@ -4,6 +4,7 @@ import { checkMutants, DEFAULT_MAX_SHRUNK_FAULTS, DEFAULT_MUTANT_BOUND, type Mut
 import { InputError } from '../../env/errors.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { plural } from '../format.js';
+import { MOST_WORKER_THREADS, countFlag } from '../flags.js';
 
 export default class MutantsCommand extends SimrunCommand {
   static override summary = 'List the mutant catalogue; with --check, prove the harness catches every mutant.';
@@ -16,7 +17,7 @@ export default class MutantsCommand extends SimrunCommand {
     scenario: Flags.string({ description: 'only this scenario (name or path; repeatable)', multiple: true }),
     only: Flags.string({ description: 'only this mutant (repeatable)', multiple: true }),
     bound: Flags.integer({ description: 'seeds tried per mutant (at most 2000)', default: DEFAULT_MUTANT_BOUND, min: 1, max: DEFAULT_MUTANT_BOUND }),
-    workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
+    workers: countFlag({ description: 'worker threads (default: the number of cores)', max: MOST_WORKER_THREADS }),
   };
 
   async run(): Promise<{ mutants: { scenario: string; mutant: string; description: string }[]; verdicts?: MutantVerdict[] }> {
