@@ -65,7 +65,7 @@ function pathFlag(check: (path: string) => Promise<void>) {
 /** A directory that must exist (read from, or written into but not made). */
 export const existingDirectoryFlag = pathFlag(async (path) => {
   const found = await statOrUndefined(path);
-  if (found === undefined) throw new InputError(`${describePath(path)} does not exist`);
+  if (found === undefined) throw new InputError(`directory ${describePath(path)} does not exist (create it first)`);
   if (!found.isDirectory()) throw new InputError(`${describePath(path)} is not a directory`);
 });
 
