@@ -80,15 +80,15 @@ const rate = z.number().nonnegative();
 const params = z
   .object({
     /** Worker processes, `worker-1` ... */
-    workers: z.number().int().positive().default(2),
+    workers: z.number().int().positive().max(16).default(2),
     /** Files the provider drops. */
-    files: z.number().int().positive().default(24),
+    files: z.number().int().positive().max(1_000).default(24),
     /** Spacing of the drops (and of the names), ms. */
-    intervalMs: z.number().int().positive().default(900_000),
+    intervalMs: z.number().int().positive().max(86_400_000).default(900_000),
     /** Seconds of processing per minute written in a file (60: real time; virtual time makes it free). */
     secondsInMin: z.number().positive().default(60),
     /** Wait between looks at an idle bucket, ms. */
-    pollMs: z.number().int().positive().default(5_000),
+    pollMs: z.number().int().min(100).max(3_600_000).default(5_000),
     /** Lease per claimed file, ms; renewed every third of it. */
     leaseTtlMs: z.number().int().positive().default(30_000),
     /** Lock backend the workers claim files with: a spec, a lock module's path, or a factory. */

@@ -28,7 +28,7 @@ const params = z
     /** How many clients; each has its own queue and output file. */
     clients: z.number().int().positive().max(26).default(1),
     /** Jobs per client, all started at once. */
-    jobs: z.number().int().positive().default(5),
+    jobs: z.number().int().positive().max(1_000).default(5),
     /** Probability that a job crashes part-way. */
     crashRate: z.number().min(0).max(1).default(0.3),
     lock: simLockParam.default('memory'),

@@ -49,7 +49,7 @@ const params = z
     operatorWindowMs: z.number().int().positive().default(2 * 3_600_000),
     /** How often the runner takes commands from the store. */
     commandPollMs: z.number().int().positive().default(5_000),
-    horizonMs: z.number().int().positive().default(5 * 3_600_000),
+    horizonMs: z.number().int().positive().max(7 * 86_400_000).default(5 * 3_600_000),
     /** The runner lease: longer than the longest pause plus a renewal interval, so a pause alone does not lose it. */
     leaseTtlMs: z.number().int().positive().default(20_000),
     /** How long a stopped runner waits for its jobs to end. */

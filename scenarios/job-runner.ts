@@ -26,14 +26,14 @@ import { jobClientEvents } from '../src/systems/job-runner/events.js';
 const params = z
   .object({
     /** Jobs the client starts. */
-    jobs: z.number().int().positive().default(25),
+    jobs: z.number().int().positive().max(1_000).default(25),
     /** Jobs executing at once, at most. */
-    concurrencyLimit: z.number().int().positive().default(3),
+    concurrencyLimit: z.number().int().positive().max(1_000).default(3),
     /** The client starts jobs within this window. */
-    windowMs: z.number().int().positive().default(120_000),
+    windowMs: z.number().int().positive().max(7 * 86_400_000).default(120_000),
     /** A finished job leaves the runner's memory this long after it ended; the store answers for it. */
-    retentionMs: z.number().int().nonnegative().default(600_000),
-    horizonMs: z.number().int().positive().default(3 * 3_600_000),
+    retentionMs: z.number().int().nonnegative().max(31 * 86_400_000).default(600_000),
+    horizonMs: z.number().int().positive().max(31 * 86_400_000).default(3 * 3_600_000),
   })
   .strict();
 

@@ -36,9 +36,9 @@ const rate = z.number().nonnegative();
 const params = z
   .object({
     /** Contending processes, `client-1` ... */
-    processes: z.number().int().positive().default(3),
+    processes: z.number().int().positive().max(50).default(3),
     /** Keys they take turns on, `key-1` ...; each section picks one. */
-    keys: z.number().int().positive().default(2),
+    keys: z.number().int().positive().max(100).default(2),
     /**
      * Lock backend: a spec (`memory`, `file`, `sqlite`), the path of a module whose default export
      * is a `LockBackendFactory`, or (library API) the factory itself.
@@ -47,12 +47,12 @@ const params = z
     /** Lease length, ms; `withLock` renews every third of it. */
     ttlMs: z.number().int().positive().default(1_000),
     /** Writes per critical section, and the time between them (a section spans several renewals). */
-    steps: z.number().int().positive().default(5),
+    steps: z.number().int().positive().max(1_000).default(5),
     stepMs: z.number().int().positive().default(200),
     /** A process rests up to this long between sections, so keys are sometimes free and sometimes contended. */
     thinkMsMax: z.number().int().nonnegative().default(1_500),
     /** Length of the run; faults land in its first half and settle before its last quarter. */
-    durationMs: z.number().int().positive().default(60_000),
+    durationMs: z.number().int().positive().max(86_400_000).default(60_000),
     /** One-way latency of a lock call, and how often one fails before or after taking effect. */
     lockCalls: z
       .object({ minMs: z.number().int().nonnegative(), maxMs: z.number().int().nonnegative(), failRate: z.number().min(0).max(1), timeoutAfterEffectRate: z.number().min(0).max(1) })

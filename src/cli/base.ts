@@ -36,8 +36,10 @@ export abstract class SimrunCommand extends Command {
     const kind = failureKind(error);
     // oclif's own errors (an unknown flag, an integer flag out of range) carry no name of their own
     // and span several lines; they become one line like every other input error.
-    const usage = error.oclif?.exit !== undefined && errorFamily(error) === undefined;
-    const message = usage ? usageLine(error.message, this.id) : error.message;
+    // A flag's own parser (a path checked in `flags.ts`) throws an InputError that oclif rewrites
+    // in place to `Parsing --flag` over several lines: it is a usage error too.
+    const usage = (error.oclif?.exit !== undefined && errorFamily(error) === undefined) || error.message.startsWith('Parsing --');
+    const message = oneLine(usage ? usageLine(error.message, this.id) : error.message);
     if (this.jsonEnabled()) {
       const json: ErrorJson = { error: { kind, name: usage ? 'UsageError' : error.name, message } };
       this.logJson(json);
@@ -45,10 +47,15 @@ export abstract class SimrunCommand extends Command {
     }
     if (usage && kind !== 'input') return super.catch(error);
     if (kind === 'input') this.logToStderr(`simrun: ${message}`);
-    else if (kind === 'harness') this.logToStderr(`simrun: harness error: ${error.message}`);
-    else this.logToStderr(`simrun: internal error: ${error.message} (SIMRUN_DEBUG=1 shows the stack)`);
+    else if (kind === 'harness') this.logToStderr(`simrun: harness error: ${oneLine(error.message)}`);
+    else this.logToStderr(`simrun: internal error: ${oneLine(error.message)} (SIMRUN_DEBUG=1 shows the stack)`);
     return this.exit(kind === 'input' ? EXIT.input : EXIT.harness);
   }
+}
+
+/** A message as one line, whatever it quotes (a file's content in a parse error, a user's value). */
+function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, '\\n');
 }
 
 /**

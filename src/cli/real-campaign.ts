@@ -14,13 +14,14 @@ import { writeRunReport } from '../report/report-file.js';
 import { parseDuration } from './commands/fuzz.js';
 import { EXIT } from './base.js';
 import { plural } from './format.js';
+import { countFlag, outputDirectoryFlag, seedFlag } from './flags.js';
 
 export const realCampaignFlags = {
-  runs: Flags.integer({ description: 'how many runs (each from its own seed: seed, seed+1, ...)', min: 1 }),
+  runs: countFlag({ description: 'how many runs (each from its own seed: seed, seed+1, ...)' }),
   duration: Flags.string({ description: 'start runs until this much time has passed: 30s, 5m (instead of --runs)' }),
-  seed: Flags.integer({ description: 'the seed of the first run; it draws that run\'s nemesis plan', default: 1, min: 0 }),
+  seed: seedFlag({ description: 'the seed of the first run; it draws that run\'s nemesis plan', default: 1 }),
   plan: Flags.string({ description: 'replay this nemesis plan (a JSON list of { at, kind, target[, ms] }, real ms) in every run' }),
-  'out-dir': Flags.string({ description: 'where results, run directories and reports are written', default: join('reports', 'real') }),
+  'out-dir': outputDirectoryFlag({ description: 'where results, run directories and reports are written', default: join('reports', 'real') }),
   report: Flags.boolean({ description: 'also write the HTML report of the failing run (or of the last run)', default: false }),
   keep: Flags.boolean({ description: "keep every run's directory and logs (a failing run's are always kept)", default: false }),
 };

@@ -123,7 +123,7 @@ it('the provider and verify refuse a missing directory with one line and exit co
   ]) {
     const run = simrun(args);
     expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toBe('simrun: --dir: directory /nonexistent/bucket does not exist (create it first)');
+    expect(run.stderr.trim()).toMatch(/^simrun: Parsing --dir: directory \/nonexistent\/bucket does not exist \(create it first\) \(simrun bucket \w+ --help lists the flags\)$/);
   }
 });
 

@@ -5,9 +5,9 @@ import { parseShard, runCampaign, type CampaignResult } from '../../scenario/fuz
 import { builtInScenarioNames } from '../../scenario/registry.js';
 import { renderJunit } from '../../report/junit.js';
 import { EXIT, SimrunCommand } from '../base.js';
-import { requireOutputFile } from '../flags.js';
 import { plural } from '../format.js';
 import { parseWorldFlags, worldFlags } from '../run-flags.js';
+import { MOST_WORKER_THREADS, countFlag, outputFileFlag, seedFlag } from '../flags.js';
 
 export default class CheckCommand extends SimrunCommand {
   static override summary = 'For CI: run every scenario (or the named ones) over a fixed seed range; fail on any violation.';
@@ -22,20 +22,19 @@ export default class CheckCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override args = { scenarios: Args.string({ description: 'scenario names or paths (default: every built-in scenario)' }) };
   static override flags = {
-    seeds: Flags.integer({ description: 'seeds per scenario (per shard)', default: 50, min: 1 }),
-    from: Flags.integer({ description: 'the first seed', default: 1, min: 0 }),
+    seeds: countFlag({ description: 'seeds per scenario (per shard)', default: 50 }),
+    from: seedFlag({ description: 'the first seed', default: 1 }),
     shard: Flags.string({ description: 'run shard i of n of the seed range: i/n' }),
     swarm: Flags.boolean({ description: "swarm mode for every seed: parameters from the scenario's ranges, start, zone and fault rates drawn from the seed", default: false }),
     ...worldFlags,
-    workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
-    junit: Flags.string({ description: 'write JUnit XML here' }),
+    workers: countFlag({ description: 'worker threads (default: the number of cores)', max: MOST_WORKER_THREADS }),
+    junit: outputFileFlag({ description: 'write JUnit XML here' }),
   };
 
   async run(): Promise<{ status: 'passed' | 'failed'; scenarios: Omit<CampaignResult, 'faultKinds'>[] }> {
     const { argv, flags } = await this.parse(CheckCommand);
     const references = (argv as string[]).length > 0 ? (argv as string[]) : builtInScenarioNames();
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-    if (flags.junit !== undefined) await requireOutputFile(flags.junit, '--junit');
     const world = parseWorldFlags(flags);
     const results: CampaignResult[] = [];
     for (const reference of references) {

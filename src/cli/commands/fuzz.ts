@@ -16,6 +16,7 @@ import { describeBugs, describeFailure, writeBugPlans, writeCampaign, writeShrun
 import { EXIT, SimrunCommand } from '../base.js';
 import { parseAssignments, plural } from '../format.js';
 import { parseWorldFlags, worldFlags } from '../run-flags.js';
+import { MOST_WORKER_THREADS, countFlag, outputDirectoryFlag, seedFlag } from '../flags.js';
 
 export default class FuzzCommand extends SimrunCommand {
   static override summary = 'Run many seeds of a scenario in parallel; shrink each failure to a minimal reproducer.';
@@ -33,10 +34,10 @@ export default class FuzzCommand extends SimrunCommand {
     scenario: Args.string({ description: 'a built-in scenario name or the path of a scenario file', required: true }),
   };
   static override flags = {
-    runs: Flags.integer({ description: 'how many seeds (per shard)', min: 1 }),
+    runs: countFlag({ description: 'how many seeds (per shard)' }),
     duration: Flags.string({ description: 'run seeds until this much time has passed: 90s, 5m, 1h' }),
-    from: Flags.integer({ description: 'the first seed of the seed space', default: 1, min: 0 }),
-    workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
+    from: seedFlag({ description: 'the first seed of the seed space', default: 1 }),
+    workers: countFlag({ description: 'worker threads (default: the number of cores)', max: MOST_WORKER_THREADS }),
     shard: Flags.string({ description: 'run shard i of n of the seed space: i/n' }),
     swarm: Flags.boolean({ description: "each seed first draws the scenario's parameters from their declared ranges, the start and time zone, and which fault kinds are on at what rates", default: false }),
     ...worldFlags,
@@ -46,7 +47,7 @@ export default class FuzzCommand extends SimrunCommand {
     'keep-going': Flags.boolean({ description: 'keep running after a failure', default: false }),
     shrink: Flags.boolean({ description: 'shrink failures (--no-shrink to skip)', default: true, allowNo: true }),
     'emit-test': Flags.boolean({ description: `write a vitest test replaying each shrunk failure under ${REGRESSIONS_DIR}/`, default: false }),
-    'out-dir': Flags.string({ description: 'where results and shrunk plans are written', default: join('reports', 'fuzz') }),
+    'out-dir': outputDirectoryFlag({ description: 'where results and shrunk plans are written', default: join('reports', 'fuzz') }),
     report: Flags.boolean({ description: 'write an HTML campaign report, and a run report for each failure', default: false }),
   };
 

@@ -12,6 +12,7 @@ import { runRealContract, type RealContractVerdict } from '../../real/lock-contr
 import { describeFailure, writeCampaign, writeShrunkPlan } from '../campaign-output.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { parseAssignments, plural } from '../format.js';
+import { LONGEST_DURATION_MS, MOST_WORKER_THREADS, countFlag, outputDirectoryFlag, seedFlag } from '../flags.js';
 
 interface LockContractResult {
   readonly backend: string;
@@ -42,16 +43,16 @@ export default class LockContractCommand extends SimrunCommand {
     module: Args.string({ description: 'the lock backend module (.ts or .js) whose default export is a lock factory', required: true }),
   };
   static override flags = {
-    runs: Flags.integer({ description: 'seeds of the lock scenario to run under faults (0: the rules only)', default: 100, min: 0 }),
-    from: Flags.integer({ description: 'the first seed', default: 1, min: 0 }),
-    workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
+    runs: countFlag({ description: 'seeds of the lock scenario to run under faults (0: the rules only)', default: 100, min: 0 }),
+    from: seedFlag({ description: 'the first seed', default: 1 }),
+    workers: countFlag({ description: 'worker threads (default: the number of cores)', max: MOST_WORKER_THREADS }),
     rule: Flags.string({ description: `run this rule only, and no seeds (${CONTRACT_RULES.map((rule) => rule.name).join(', ')})` }),
     set: Flags.string({ description: 'override a lock scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
     'keep-going': Flags.boolean({ description: 'keep running seeds after a failure', default: false }),
     shrink: Flags.boolean({ description: 'shrink failing seeds (--no-shrink to skip)', default: true, allowNo: true }),
-    real: Flags.integer({ description: 'also contend from this many OS processes, with the real clock and filesystem (mode real), and judge their sections', min: 2 }),
-    'real-ms': Flags.integer({ description: 'how long the real-mode contenders run, ms', default: 3_000, min: 100 }),
-    'out-dir': Flags.string({ description: 'where results and shrunk plans are written', default: join('reports', 'lock-contract') }),
+    real: countFlag({ description: 'also contend from this many OS processes, with the real clock and filesystem (mode real), and judge their sections', min: 2, max: 64 }),
+    'real-ms': Flags.integer({ description: 'how long the real-mode contenders run, ms', default: 3_000, min: 100, max: LONGEST_DURATION_MS }),
+    'out-dir': outputDirectoryFlag({ description: 'where results and shrunk plans are written', default: join('reports', 'lock-contract') }),
   };
 
   async run(): Promise<LockContractResult> {

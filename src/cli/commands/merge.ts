@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { mergeCampaigns, type CampaignResult } from '../../scenario/fuzz.js';
@@ -6,6 +6,7 @@ import { InputError } from '../../env/errors.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { campaignBaseName } from '../campaign-output.js';
 import { plural } from '../format.js';
+import { outputFileFlag } from '../flags.js';
 
 export default class MergeCommand extends SimrunCommand {
   static override summary = 'Combine the JSON results of the shards of one fuzz campaign into one.';
@@ -13,7 +14,7 @@ export default class MergeCommand extends SimrunCommand {
   static override strict = false;
   static override enableJsonFlag = true;
   static override args = { results: Args.string({ description: 'campaign result files', required: true }) };
-  static override flags = { out: Flags.string({ description: 'where the merged result is written (default: reports/fuzz/<scenario>-merged.json)' }) };
+  static override flags = { out: outputFileFlag({ description: 'where the merged result is written (default: reports/fuzz/<scenario>-merged.json)' }) };
 
   async run(): Promise<CampaignResult & { resultPath: string }> {
     const { argv, flags } = await this.parse(MergeCommand);

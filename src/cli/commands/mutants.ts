@@ -5,6 +5,7 @@ import { InputError } from '../../env/errors.js';
 import { checkRealMutant, REAL_MUTANTS, type RealMutantVerdict } from '../../real/campaign/real-mutants.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { plural } from '../format.js';
+import { MOST_WORKER_THREADS, countFlag } from '../flags.js';
 
 export default class MutantsCommand extends SimrunCommand {
   static override summary = 'List the mutant catalogue; with --check, prove the harness catches every mutant.';
@@ -17,8 +18,8 @@ export default class MutantsCommand extends SimrunCommand {
     scenario: Flags.string({ description: 'only this scenario (name or path; repeatable)', multiple: true }),
     only: Flags.string({ description: 'only this mutant (repeatable)', multiple: true }),
     bound: Flags.integer({ description: 'seeds tried per mutant (at most 2000)', default: DEFAULT_MUTANT_BOUND, min: 1, max: DEFAULT_MUTANT_BOUND }),
-    workers: Flags.integer({ description: 'worker threads (default: the number of cores)', min: 1 }),
-    real: Flags.boolean({ description: 'also the real-mode mutants (`simrun real SYSTEM --mutant`; each checked by a short real campaign) when no --scenario is given', default: true, allowNo: true }),
+    workers: countFlag({ description: 'worker threads (default: the number of cores)', max: MOST_WORKER_THREADS }),
+    real: Flags.boolean({ description: 'also the real-mode mutants (`simrun real SYSTEM --mutant`, each checked by a real campaign); --scenario 'real SYSTEM' names one system's', default: true, allowNo: true }),
   };
 
   async run(): Promise<{ mutants: { scenario: string; mutant: string; description: string }[]; verdicts?: MutantVerdict[]; realVerdicts?: RealMutantVerdict[] }> {

@@ -1,7 +1,8 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { loadResultFile } from '../../report/load.js';
 import { defaultReportPath, writeReport } from '../../report/report-file.js';
 import { SimrunCommand } from '../base.js';
+import { outputFileFlag } from '../flags.js';
 
 export default class ReportCommand extends SimrunCommand {
   static override summary = 'Render a run or campaign result (JSON) as one self-contained HTML file.';
@@ -13,7 +14,7 @@ export default class ReportCommand extends SimrunCommand {
     result: Args.string({ description: 'a JSON result file', required: true }),
   };
   static override flags = {
-    out: Flags.string({ description: 'where to write the HTML (default: the result path with .html)' }),
+    out: outputFileFlag({ description: 'where to write the HTML (default: the result path with .html)' }),
   };
 
   async run(): Promise<{ kind: 'run' | 'campaign'; reportPath: string }> {

@@ -7,11 +7,11 @@ import { loadScenario } from '../../scenario/registry.js';
 import { summarize, writeRunResult } from '../../report/result-file.js';
 import { writeRunReport } from '../../report/report-file.js';
 import { EXIT, SimrunCommand } from '../base.js';
-import { requireOutputDirectory } from '../flags.js';
 import { formatOffset, parseAssignments, plural } from '../format.js';
 import { formatSwarm } from '../../sim/fault-kinds/swarm.js';
 import { formatInstant, formatLocal } from '../../scenario/calendar.js';
 import { parseWorldFlags, worldFlags } from '../run-flags.js';
+import { inputFileFlag, outputDirectoryFlag } from '../flags.js';
 
 export default class ScenarioCommand extends SimrunCommand {
   static override summary = 'Run one seed of a scenario under simulation and check its invariants.';
@@ -31,7 +31,7 @@ export default class ScenarioCommand extends SimrunCommand {
   };
   static override flags = {
     seed: Flags.string({ description: 'the seed (a non-negative integer); a random one when absent' }),
-    plan: Flags.string({ description: 'replay this fault plan (a JSON file) instead of the one the seed generates' }),
+    plan: inputFileFlag({ description: 'replay this fault plan (a JSON file) instead of the one the seed generates' }),
     set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
     lock: Flags.string({ description: 'the lock backend as a lock spec, for scenarios with a `lock` parameter (memory, file[:DIR], sqlite[:PATH]) or the path of your own lock module (./my-lock.ts)' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
@@ -40,7 +40,7 @@ export default class ScenarioCommand extends SimrunCommand {
       default: false,
     }),
     ...worldFlags,
-    'out-dir': Flags.string({ description: 'where the JSON result is written', default: 'reports' }),
+    'out-dir': outputDirectoryFlag({ description: 'where the JSON result is written', default: 'reports' }),
     report: Flags.boolean({ description: 'also write a self-contained HTML report next to the JSON result', default: false }),
   };
 
@@ -52,7 +52,6 @@ export default class ScenarioCommand extends SimrunCommand {
     if (flags.lock !== undefined) overrides.lock = flags.lock;
     const world = parseWorldFlags(flags);
     const plan = flags.plan === undefined ? undefined : await readPlanFile(flags.plan);
-    await requireOutputDirectory(flags['out-dir'], '--out-dir');
     const options = {
       seed,
       scenarioReference: args.scenario,

@@ -20,6 +20,7 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { JobRunner, RefusedCommand, RunnerShuttingDown, UnknownJob } from '../../systems/job-runner/job-runner.js';
 import type { ByteOutput, JobOutputSink, OutputView } from '../../systems/job-runner/job-output.js';
@@ -65,6 +66,14 @@ export function createJobsServer(options: JobsServerOptions): Server {
       });
     },
   );
+  // A request Node's HTTP parser refuses (a malformed one, headers too large, one too slow) gets a
+  // JSON answer like every other refusal, not Node's bare "400 Bad Request".
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+    const [status, reason] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+    const body = JSON.stringify({ error: `${reason.toLowerCase()}: ${error.code ?? error.message}` });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   // A request that never finishes its headers or body must not hold a connection for ever.
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
@@ -165,6 +174,10 @@ function clientName(request: IncomingMessage): string {
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
+  // A body declared past the limit is refused before a byte of it is read: waiting for bytes a
+  // client may never send would hold the connection until the request timeout.
+  const declared = Number(request.headers['content-length']);
+  if (declared > MAX_REQUEST_BYTES) throw new HttpError(413, `the request body is larger than ${MAX_REQUEST_BYTES} bytes`);
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -182,6 +195,8 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  // After a refused body the rest of it is never read: close the connection rather than parse it as the next request.
+  if (status === 413) response.shouldKeepAlive = false;
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
 }

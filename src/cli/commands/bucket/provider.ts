@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { runProvider } from '../../../real/bucket/provider.js';
 import { SimrunCommand } from '../../base.js';
+import { countFlag, existingDirectoryFlag, inputFileFlag } from '../../flags.js';
 
 export default class BucketProviderCommand extends SimrunCommand {
   static override summary = "Drop timed files into a bucket directory, one every interval, named after the time they stand for.";
@@ -11,10 +12,10 @@ export default class BucketProviderCommand extends SimrunCommand {
     '<%= config.bin %> bucket provider --dir /tmp/bucket --seconds-in-min 0.1 --files 12 --schedule appendix.txt',
   ];
   static override flags = {
-    dir: Flags.string({ description: 'the bucket directory (must exist)', required: true }),
+    dir: existingDirectoryFlag({ description: 'the bucket directory (must exist)', required: true }),
     'seconds-in-min': Flags.string({ description: 'real seconds per scheduled minute (60: real time)', default: '60' }),
-    files: Flags.integer({ description: 'how many files (default: the schedule length, or 96)', min: 1 }),
-    schedule: Flags.string({ description: 'a file with the processing minutes of each file, one number per line' }),
+    files: countFlag({ description: 'how many files (default: the schedule length, or 96)', max: 100_000 }),
+    schedule: inputFileFlag({ description: 'a file with the processing minutes of each file, one number per line' }),
     'non-atomic': Flags.boolean({ description: 'write each file in place in two parts, as a careless uploader would', default: false }),
   };
 

@@ -1,8 +1,8 @@
-import { Flags } from '@oclif/core';
 import type { BucketVerdict } from '../../../check/bucket/verify-directory.js';
 import { verifyBucket } from '../../../real/bucket/verify.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 import { plural } from '../../format.js';
+import { existingDirectoryFlag, inputFileFlag } from '../../flags.js';
 
 export default class BucketVerifyCommand extends SimrunCommand {
   static override summary = 'Check a bucket directory after a real run: every file committed exactly once, every statistics line right.';
@@ -11,8 +11,8 @@ export default class BucketVerifyCommand extends SimrunCommand {
   static override examples = ['<%= config.bin %> bucket verify --dir /tmp/bucket --logs w1.log w2.log'];
   static override enableJsonFlag = true;
   static override flags = {
-    dir: Flags.string({ description: 'the bucket directory', required: true }),
-    logs: Flags.string({ description: "workers' captured output files", multiple: true }),
+    dir: existingDirectoryFlag({ description: 'the bucket directory', required: true }),
+    logs: inputFileFlag({ description: "workers' captured output files", multiple: true }),
   };
 
   async run(): Promise<BucketVerdict> {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { runWorkerUntilInterrupted } from '../../../real/bucket/worker.js';
 import { SimrunCommand } from '../../base.js';
-import { durationMsFlag } from '../../flags.js';
+import { durationMsFlag, outputDirectoryFlag } from '../../flags.js';
 
 export default class BucketWorkerCommand extends SimrunCommand {
   static override summary = 'Process the files of a bucket directory alongside other workers, each exactly once.';
@@ -12,7 +12,7 @@ export default class BucketWorkerCommand extends SimrunCommand {
     '<%= config.bin %> bucket worker --dir /tmp/bucket --lock sqlite:/tmp/locks.db --seconds-in-min 0.01 >w1.log 2>&1',
   ];
   static override flags = {
-    dir: Flags.string({ description: 'the bucket directory (waited for when it does not exist yet)', required: true }),
+    dir: outputDirectoryFlag({ description: 'the bucket directory (waited for when it does not exist yet)', required: true }),
     lock: Flags.string({ description: 'file (locks in DIR/locks), file:DIR, sqlite:PATH or postgres://user:pass@host/db', default: 'file' }),
     'seconds-in-min': Flags.string({ description: 'real seconds per minute of processing time (60: real time)', default: '60' }),
     'poll-ms': durationMsFlag({ description: 'wait between looks at an idle directory', default: 5_000 }),

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { serveCron, type CronServeResult } from '../../../real/cron/serve.js';
 import { SimrunCommand } from '../../base.js';
-import { durationMsFlag } from '../../flags.js';
+import { countFlag, durationMsFlag, outputFileFlag } from '../../flags.js';
 
 export default class CronServeCommand extends SimrunCommand {
   static override summary = 'Run a named task on a cron schedule as one of several servers sharing a lock.';
@@ -19,9 +19,9 @@ export default class CronServeCommand extends SimrunCommand {
     tz: Flags.string({ description: 'the IANA time zone the schedule is read in', default: 'UTC' }),
     lock: Flags.string({ description: 'the shared lock: sqlite:PATH, postgres://..., or file:DIR', required: true }),
     server: Flags.string({ description: "this server's name (the lock owner is NAME#pid)", required: true }),
-    'task-log': Flags.string({ description: 'append one JSON line per run start and end here (the task)' }),
+    'task-log': outputFileFlag({ description: 'append one JSON line per run start and end here (the task)' }),
     'task-ms': durationMsFlag({ description: 'how long the task works, ms', default: 100, min: 0 }),
-    ticks: Flags.integer({ description: 'stop after this many ticks (run, skipped or missed)', min: 1 }),
+    ticks: countFlag({ description: 'stop after this many ticks (run, skipped or missed)' }),
     'ttl-ms': durationMsFlag({ description: 'leadership kept after a run, ms', min: 0 }),
     'lock-at-least-for-ms': durationMsFlag({ description: 'the lock is held until at least tick + this, ms', min: 0 }),
     'lock-at-most-for-ms': durationMsFlag({ description: 'lease while the task runs (renewed every third), ms', min: 0 }),

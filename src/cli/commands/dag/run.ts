@@ -5,6 +5,7 @@ import { DagLeaseLostError, type JobView } from '../../../systems/dag/dag-runner
 import { DAG_MUTANTS, type DagMutant } from '../../../systems/dag/mutants.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 import { plural } from '../../format.js';
+import { LONGEST_DURATION_MS } from '../../flags.js';
 
 export default class DagRunCommand extends SimrunCommand {
   static override summary = 'Run a DAG pipeline from a YAML file, for real, picking up where the run log left it.';
@@ -17,9 +18,9 @@ export default class DagRunCommand extends SimrunCommand {
     store: Flags.string({ description: 'where the run log lives: sqlite:PATH or a postgres:// URL', default: DEFAULT_STORE }),
     webhook: Flags.string({ description: 'also POST every notification as JSON to this URL' }),
     follow: Flags.boolean({ description: 'keep running and taking commands (dag restart/stop/start) after the pipeline has settled', default: false }),
-    'poll-ms': Flags.integer({ description: 'how often commands are taken from the store, ms', default: 1_000, min: 10 }),
+    'poll-ms': Flags.integer({ description: 'how often commands are taken from the store, ms', default: 1_000, min: 10, max: LONGEST_DURATION_MS }),
     verbose: Flags.boolean({ description: 'print the runner’s structured log (JSON lines) on stderr', default: false }),
-    'stop-timeout-ms': Flags.integer({ description: 'on SIGTERM/SIGINT, how long to wait for the running jobs to end before exiting, ms (SIGKILL to their process groups at half of it)', default: DEFAULT_STOP_TIMEOUT_MS, min: 1 }),
+    'stop-timeout-ms': Flags.integer({ description: 'on SIGTERM/SIGINT, how long to wait for the running jobs to end before exiting, ms (SIGKILL to their process groups at half of it)', default: DEFAULT_STOP_TIMEOUT_MS, min: 1, max: LONGEST_DURATION_MS }),
     wait: Flags.boolean({ description: 'if another runner is running this pipeline on this store, wait for it to finish instead of refusing', default: false }),
     // For `simrun real dag --mutant`: a deliberately broken runner the real checkers must catch.
     mutant: Flags.option({ description: 'run a deliberately broken runner', options: Object.keys(DAG_MUTANTS) as DagMutant[], hidden: true })(),

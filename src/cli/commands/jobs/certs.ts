@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { writeDevelopmentCertificates } from '../../../real/job-runner/certs.js';
 import { SimrunCommand } from '../../base.js';
+import { outputDirectoryFlag } from '../../flags.js';
 
 export default class JobsCertsCommand extends SimrunCommand {
   static override summary = 'Create a development CA, a localhost server certificate and one client certificate per user.';
@@ -8,7 +9,7 @@ export default class JobsCertsCommand extends SimrunCommand {
   static override examples = ['<%= config.bin %> jobs certs --out certs --users alice,bob'];
   static override enableJsonFlag = true;
   static override flags = {
-    out: Flags.string({ description: 'directory for the PEM files', required: true }),
+    out: outputDirectoryFlag({ description: 'directory for the PEM files', required: true }),
     users: Flags.string({ description: 'comma-separated user names, one client certificate each', default: 'alice,bob' }),
   };
 

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { Args, Flags } from '@oclif/core';
 import { remoteJobOutput, withJobsServer } from '../../../real/job-runner/client.js';
 import { SimrunCommand } from '../../base.js';
+import { inputFileFlag } from '../../flags.js';
 
 export default class JobsLogsCommand extends SimrunCommand {
   static override summary = 'Print the output of one of your jobs (stdout and stderr as printed, or --stream one of them); --follow streams it live until the job ends.';
@@ -9,9 +10,9 @@ export default class JobsLogsCommand extends SimrunCommand {
   static override args = { id: Args.string({ description: 'the job id', required: true }) };
   static override flags = {
     server: Flags.string({ description: 'the jobs server, https://host:port', default: 'https://127.0.0.1:8443' }),
-    cert: Flags.string({ description: 'your client certificate (PEM)', required: true }),
-    key: Flags.string({ description: 'your client key (PEM)', required: true }),
-    ca: Flags.string({ description: 'the CA that signed the server certificate (PEM)', required: true }),
+    cert: inputFileFlag({ description: 'your client certificate (PEM)', required: true }),
+    key: inputFileFlag({ description: 'your client key (PEM)', required: true }),
+    ca: inputFileFlag({ description: 'the CA that signed the server certificate (PEM)', required: true }),
     follow: Flags.boolean({ char: 'f', description: 'keep streaming until the job ends', default: false }),
     stream: Flags.option({ description: 'stdout or stderr alone, or both interleaved as the job printed them', options: ['merged', 'stdout', 'stderr'] as const, default: 'merged' as const })(),
   };

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { JOBS_SERVE_MUTANTS, serveJobs, type JobsServeMutant } from '../../../real/job-runner/serve.js';
 import { SimrunCommand } from '../../base.js';
+import { countFlag, durationMsFlag, inputFileFlag, outputDirectoryFlag } from '../../flags.js';
 
 export default class JobsServeCommand extends SimrunCommand {
   static override summary = 'Serve the job runner over HTTPS with mutual TLS: start, stop, status and output of shell jobs.';
@@ -8,14 +9,14 @@ export default class JobsServeCommand extends SimrunCommand {
     'Only clients with a certificate signed by --ca get in; each sees and stops only its own jobs (by the certificate’s subject CN). Runs until SIGINT or SIGTERM: then it stops every executing job (its whole process group: SIGTERM, then SIGKILL), leaves queued jobs queued for the next server, and exits 0 within --stop-timeout-ms; a second signal sends SIGKILL at once. One server per --state-dir: it holds a lease there, records the process group of each executing job, and kills at start the groups a server that died left behind. Jobs and their output persist there (SQLite jobs.db, spill files): a restarted server records a job that was executing as failed ("runner restarted") and runs the queued and scheduled ones. --admin CN lets that certificate see and stop every user’s jobs.';
   static override examples = ['<%= config.bin %> jobs serve --cert certs/server.crt --key certs/server.key --ca certs/ca.crt --port 8443 --state-dir /var/lib/simrun-jobs'];
   static override flags = {
-    cert: Flags.string({ description: 'the server certificate (PEM)', required: true }),
-    key: Flags.string({ description: 'the server key (PEM), matching --cert', required: true }),
-    ca: Flags.string({ description: 'the CA whose client certificates are accepted (PEM)', required: true }),
+    cert: inputFileFlag({ description: 'the server certificate (PEM)', required: true }),
+    key: inputFileFlag({ description: 'the server key (PEM), matching --cert', required: true }),
+    ca: inputFileFlag({ description: 'the CA whose client certificates are accepted (PEM)', required: true }),
     host: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
     port: Flags.integer({ description: 'port to listen on (0: any free port)', default: 8443, min: 0, max: 65535 }),
-    concurrency: Flags.integer({ description: 'jobs executing at once, at most', default: 4, min: 1, max: 10_000 }),
-    'state-dir': Flags.string({ description: 'the server’s lease, records of running job process groups, the job database and spilled output', default: '.simrun-jobs' }),
-    'stop-timeout-ms': Flags.integer({ description: 'from SIGTERM/SIGINT to exit, at most, ms', default: 10_000, min: 1, max: 600_000 }),
+    concurrency: countFlag({ description: 'jobs executing at once, at most', default: 4, max: 10_000 }),
+    'state-dir': outputDirectoryFlag({ description: 'the server’s lease, records of running job process groups, the job database and spilled output', default: '.simrun-jobs' }),
+    'stop-timeout-ms': durationMsFlag({ description: 'from SIGTERM/SIGINT to exit, at most, ms', default: 10_000 }),
     'output-memory-bytes': Flags.integer({ description: 'output bytes per job kept in memory; the rest is spilled to the state directory', default: 1_048_576, min: 0, max: 1_073_741_824 }),
     'max-output-bytes': Flags.integer({ description: 'output bytes per job in all; a job printing more is killed and ends failed', default: 1_073_741_824, min: 1, max: Number.MAX_SAFE_INTEGER }),
     'tls-min': Flags.option({ description: 'the lowest TLS version accepted', options: ['1.3', '1.2'] as const, default: '1.3' as const })(),

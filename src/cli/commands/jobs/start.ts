@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { parseStartTime, startRemoteJob, withJobsServer } from '../../../real/job-runner/client.js';
 import { SimrunCommand } from '../../base.js';
+import { inputFileFlag } from '../../flags.js';
 
 export default class JobsStartCommand extends SimrunCommand {
   static override summary = 'Start a shell command as a job on a jobs server; prints its id.';
@@ -9,9 +10,9 @@ export default class JobsStartCommand extends SimrunCommand {
   static override args = { command: Args.string({ description: 'the shell command', required: true }) };
   static override flags = {
     server: Flags.string({ description: 'the jobs server, https://host:port', default: 'https://127.0.0.1:8443' }),
-    cert: Flags.string({ description: 'your client certificate (PEM)', required: true }),
-    key: Flags.string({ description: 'your client key (PEM)', required: true }),
-    ca: Flags.string({ description: 'the CA that signed the server certificate (PEM)', required: true }),
+    cert: inputFileFlag({ description: 'your client certificate (PEM)', required: true }),
+    key: inputFileFlag({ description: 'your client key (PEM)', required: true }),
+    ca: inputFileFlag({ description: 'the CA that signed the server certificate (PEM)', required: true }),
     at: Flags.string({ description: 'do not start before this time (ISO 8601, with a zone)' }),
     'timeout-ms': Flags.integer({ description: 'kill the job if it still executes this long after it started; it ends failed', min: 1, max: Number.MAX_SAFE_INTEGER }),
   };

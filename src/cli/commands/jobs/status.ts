@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { remoteJobStatus, withJobsServer } from '../../../real/job-runner/client.js';
 import type { JobStatus } from '../../../systems/job-runner/job-runner.js';
 import { SimrunCommand } from '../../base.js';
+import { inputFileFlag } from '../../flags.js';
 
 export default class JobsStatusCommand extends SimrunCommand {
   static override summary = 'Show one of your jobs, or all of them.';
@@ -10,9 +11,9 @@ export default class JobsStatusCommand extends SimrunCommand {
   static override args = { id: Args.string({ description: 'the job id (all your jobs when absent)' }) };
   static override flags = {
     server: Flags.string({ description: 'the jobs server, https://host:port', default: 'https://127.0.0.1:8443' }),
-    cert: Flags.string({ description: 'your client certificate (PEM)', required: true }),
-    key: Flags.string({ description: 'your client key (PEM)', required: true }),
-    ca: Flags.string({ description: 'the CA that signed the server certificate (PEM)', required: true }),
+    cert: inputFileFlag({ description: 'your client certificate (PEM)', required: true }),
+    key: inputFileFlag({ description: 'your client key (PEM)', required: true }),
+    ca: inputFileFlag({ description: 'the CA that signed the server certificate (PEM)', required: true }),
   };
 
   async run(): Promise<{ jobs: JobStatus[] }> {

@@ -1,8 +1,9 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { verifyClientOutput, type ClientOutputVerdict } from '../../../real/client-jobs/verify.js';
 import { TEXT_LINE } from '../../../systems/client-jobs/index.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 import { plural } from '../../format.js';
+import { countFlag } from '../../flags.js';
 
 export default class JobsVerifyCommand extends SimrunCommand {
   static override summary = "Check a client's output file as the original test script does: whole texts, two newlines apart, none partial.";
@@ -11,7 +12,7 @@ export default class JobsVerifyCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override args = { file: Args.string({ description: 'the output file', required: true }) };
   static override flags = {
-    'expected-min': Flags.integer({ description: 'fail unless at least this many whole texts are there', default: 0, min: 0 }),
+    'expected-min': countFlag({ description: 'fail unless at least this many whole texts are there', default: 0, min: 0 }),
   };
 
   async run(): Promise<ClientOutputVerdict> {

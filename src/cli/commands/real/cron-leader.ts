@@ -3,6 +3,7 @@ import type { RealCampaignResult } from '../../../real/campaign/campaign.js';
 import { realCronSystem, REAL_CRON_DEFAULTS } from '../../../real/campaign/cron-leader.js';
 import { SimrunCommand } from '../../base.js';
 import { realCampaignFlags, runRealCommand } from '../../real-campaign.js';
+import { countFlag } from '../../flags.js';
 
 export default class RealCronLeaderCommand extends SimrunCommand {
   static override summary = "Run real cron servers under a seeded nemesis and judge them with the simulation's cron checkers.";
@@ -16,7 +17,7 @@ export default class RealCronLeaderCommand extends SimrunCommand {
   static override flags = {
     ...realCampaignFlags,
     lock: Flags.string({ description: "the servers' shared lock: sqlite:PATH, file:DIR or postgres://... (default: a fresh SQLite file in each run's directory)" }),
-    servers: Flags.integer({ description: 'cron server processes', default: 3, min: 1 }),
+    servers: countFlag({ description: 'cron server processes', default: 3, max: 64 }),
     period: Flags.integer({ description: "the schedule's period in seconds", default: REAL_CRON_DEFAULTS.periodS, min: 1, max: 30 }),
     mutant: Flags.string({ description: 'run a deliberately broken leader policy (see `simrun mutants`: the cron catalogue)' }),
   };
