@@ -655,6 +655,9 @@ export class DagRunner {
     }
     job.dataReports.end();
     this.checkData(job, execution.id);
+    // Past its hard limit by the time it ended (the monitor woke late: a paused runner): it fails all the same.
+    const killAfterMs = job.definition.killAfterMs;
+    if (killAfterMs !== undefined && execTimeMs > killAfterMs && this.rules.killsAtLimit()) job.killedAtLimit = true;
     let outcome: AttemptOutcome;
     if (job.stopRequested) outcome = 'stopped';
     // Killed at its hard limit: a failed attempt even if the job caught SIGTERM and exited 0.
