@@ -15,7 +15,7 @@ export default class DagLogsCommand extends SimrunCommand {
     job: Args.string({ description: 'the job', required: true }),
   };
   static override flags = {
-    store: Flags.string({ description: 'where the run log lives: sqlite:PATH or a postgres:// URL', default: DEFAULT_STORE }),
+    store: Flags.string({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }),
     attempt: Flags.integer({ description: 'only this attempt (1 is the first)', min: 1 }),
     run: Flags.integer({ description: 'the run (default: the newest with output)', min: 1 }),
   };

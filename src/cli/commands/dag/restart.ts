@@ -14,7 +14,7 @@ export default class DagRestartCommand extends SimrunCommand {
     job: Args.string({ description: 'the job', required: true }),
   };
   static override flags = {
-    store: Flags.string({ description: 'where the run log lives: sqlite:PATH or a postgres:// URL', default: DEFAULT_STORE }),
+    store: Flags.string({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }),
     force: Flags.boolean({ description: 'run the job again even though it succeeded, and every job downstream of it', default: false }),
   };
 

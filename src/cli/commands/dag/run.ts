@@ -13,7 +13,7 @@ export default class DagRunCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override args = { pipeline: Args.string({ description: 'the pipeline file (YAML)', required: true }) };
   static override flags = {
-    store: Flags.string({ description: 'where the run log lives: sqlite:PATH or a postgres:// URL', default: DEFAULT_STORE }),
+    store: Flags.string({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }),
     webhook: Flags.string({ description: 'also POST every notification as JSON to this URL' }),
     follow: Flags.boolean({ description: 'keep running and taking commands (dag restart/stop/start) after the pipeline has settled', default: false }),
     'poll-ms': Flags.integer({ description: 'how often commands are taken from the store, ms', default: 1_000, min: 10 }),
