@@ -220,3 +220,31 @@ jobs:
     expect(existsSync(join(dir, 'state.db'))).toBe(true);
   });
 });
+
+describe('simrun dag: schedules', () => {
+  test('--schedule starts a new run at each tick of the pipeline\'s cron schedule until SIGTERM', async () => {
+    const { dir, file, store } = pipeline('name: ticking\nschedule: "* * * * * *"\njobs:\n  tick:\n    command: echo tick >> ticks\n');
+    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'dag', 'run', file, '--store', store, '--poll-ms', '50', '--schedule'], { cwd: dir, env: { ...process.env, NODE_ENV: 'production' } });
+    let stdout = '';
+    const secondRun = new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/\) run 2:/.test(stdout)) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await secondRun;
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/next run of .*p\.yaml at \d{4}-\d\d-\d\dT/);
+    expect(stdout).toMatch(/pipeline ticking \(sqlite:.*\) run 1:\n {2}tick {2}succeeded/);
+    expect(readFileSync(join(dir, 'ticks'), 'utf8').split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  test('--schedule on a pipeline without a schedule is one line, exit 2', () => {
+    const { dir, file, store } = pipeline('name: once\njobs:\n  a:\n    command: "true"\n');
+    const result = simrun(['dag', 'run', file, '--store', store, '--schedule'], { cwd: dir });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(`simrun: ${file}: the pipeline has no schedule: field (a cron expression, e.g. schedule: "0 2 * * *"), so --schedule has nothing to follow`);
+  });
+});
