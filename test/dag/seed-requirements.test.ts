@@ -145,6 +145,7 @@ jobs:
 
   test('a job whose shell exits 0 after a command failed, or with a child still running, is not a success', () => {
     const { dir, file, store } = pipeline(`name: strict
+errexit: true
 jobs:
   swallowed:
     command: "false; echo carried on"
@@ -162,6 +163,21 @@ jobs:
     expect(result.stdout).toContain('[job-failed] strict/waited: failed (exit 4)');
     expect(result.stdout).toContain('left! | simrun: the job exited 0 while processes it started were still running: they were killed and the attempt failed');
     expect(result.stdout).toMatch(/fine\s+succeeded/);
+  });
+
+  test('without errexit a failing command in the middle does not fail the job; a child left running still does', () => {
+    const { dir, file, store } = pipeline(`name: lenient
+jobs:
+  middle:
+    command: n=$(echo | grep -c x); echo "count $n"
+  left:
+    command: sleep 30 > /dev/null 2>&1 & echo started
+`);
+    const result = simrun(['dag', 'run', file, '--store', store, '--poll-ms', '50'], { cwd: dir });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('middle | count 0');
+    expect(result.stdout).toMatch(/middle\s+succeeded/);
+    expect(result.stdout).toContain('[job-failed] lenient/left: failed (exit 1)');
   });
 });
 

@@ -121,7 +121,7 @@ async function runOnce(pipeline: Pipeline, options: RunPipelineOptions, stop: Ab
         env,
         pipeline,
         store,
-        executor: strictExecutor(createShellExecutor({ killGraceMs })),
+        executor: strictExecutor(createShellExecutor({ killGraceMs }), { errexit: pipeline.errexit === true }),
         reaper: processGroupReaper({ graceMs: killGraceMs }),
         owner,
         notifier: notificationChannels(options),

@@ -1,10 +1,12 @@
 /**
  * The success rule for real jobs. A job's shell exiting 0 is not enough:
  *
- * 1. the command runs under errexit (`set -e` before it): the first command that fails ends the
- *    shell with that command's status, so `false; echo done` fails instead of succeeding because
- *    its last command did. (POSIX `sh` has no `pipefail`: a failure on the left of a pipe is not
- *    seen; a job that needs it runs `bash -o pipefail -c …` itself.)
+ * 1. with the pipeline's `errexit: true`, the command runs under errexit (`set -e` before it): the
+ *    first command that fails ends the shell with that command's status, so `false; echo done`
+ *    fails instead of succeeding because its last command did. Opt-in, because errexit changes
+ *    what ordinary shell means (`n=$(grep -c x f)` ends the shell when nothing matches). (POSIX `sh`
+ *    has no `pipefail`: a failure on the left of a pipe is not seen; a job that needs it runs
+ *    `bash -o pipefail -c …` itself.)
  * 2. a child the job put in the background and `wait`ed for fails the job with its status
  *    (`slow & pid=$!; …; wait $pid` under errexit).
  * 3. the shell exiting 0 while processes it started still run in its process group (a child it
@@ -23,11 +25,12 @@ export function errexitCommand(command: string): string {
   return `set -e\n${command}`;
 }
 
-export function strictExecutor(inner: Executor): Executor {
+export function strictExecutor(inner: Executor, options: { readonly errexit: boolean }): Executor {
+  const command = (text: string): string => (options.errexit ? errexitCommand(text) : text);
   return {
-    ...(inner.refuse === undefined ? {} : { refuse: (command: string) => inner.refuse?.(errexitCommand(command)) }),
+    ...(inner.refuse === undefined ? {} : { refuse: (text: string) => inner.refuse?.(command(text)) }),
     start(request: ExecutionRequest): Execution {
-      const execution = inner.start({ ...request, command: errexitCommand(request.command) });
+      const execution = inner.start({ ...request, command: command(request.command) });
       const exited = execution.exited.then((status): ExitStatus => {
         const pgid = Number(execution.id);
         if (!succeeded(status) || !Number.isSafeInteger(pgid) || pgid <= 1 || !groupAlive(pgid)) return status;

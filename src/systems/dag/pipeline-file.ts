@@ -52,6 +52,7 @@ const JOB_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const fileSchema = z
   .object({
     name: z.string().min(1).optional(),
+    errexit: z.boolean().optional(),
     max_parallel: z.number().int('expected an integer').positive('expected at least 1').optional(),
     schedule: z.string().min(1).refine(isCronExpression, 'expected a cron expression like "0 2 * * *" (minute hour day month weekday, UTC)').optional(),
     jobs: z.record(
@@ -104,6 +105,7 @@ export function parsePipeline(text: string, source = 'pipeline.yaml'): Pipeline 
   const limits = {
     ...(parsed.data.max_parallel === undefined ? {} : { maxParallel: parsed.data.max_parallel }),
     ...(parsed.data.schedule === undefined ? {} : { schedule: parsed.data.schedule }),
+    ...(parsed.data.errexit === undefined ? {} : { errexit: parsed.data.errexit }),
   };
   return validateGraph({ name, jobs, ...limits }, source, (job, index) => lineOf(nodeAt(document, ['jobs', job, 'depends_on', index])?.range?.[0]));
 }

@@ -41,6 +41,8 @@ export interface Pipeline {
   readonly maxParallel?: number;
   /** A cron expression (five or six fields, UTC): when `dag run --schedule` starts a new run. */
   readonly schedule?: string;
+  /** Real mode: run every job's command under errexit (`set -e`), so the first failing command fails the job. */
+  readonly errexit?: boolean;
 }
 
 /** Where a dependency is written, so a missing one can be reported at its line. */
