@@ -71,7 +71,7 @@ jobs:
     const fresh = run('run', file, '--store', store, '--poll-ms', '50', '--new-run');
     expect(fresh.status).toBe(0);
     expect(fresh.stdout).toContain('(sqlite:');
-    expect(fresh.stdout).toMatch(/\) run 2:/);
+    expect(fresh.stdout).toMatch(/, run 2\):/);
     expect(readFileSync(join(dir, 'ran'), 'utf8').split('\n').filter(Boolean)).toHaveLength(8);
   });
 });
@@ -245,7 +245,7 @@ describe('simrun dag: schedules', () => {
     const secondRun = new Promise<void>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
-        if (/\) run 2:/.test(stdout)) resolve();
+        if (/, run 2\):/.test(stdout)) resolve();
       });
     });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -253,7 +253,7 @@ describe('simrun dag: schedules', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/next run of .*p\.yaml at \d{4}-\d\d-\d\dT/);
-    expect(stdout).toMatch(/pipeline ticking \(sqlite:.*\) run 1:\n {2}tick {2}succeeded/);
+    expect(stdout).toMatch(/pipeline ticking \(sqlite:.*, run 1\):\n {2}tick {2}succeeded/);
     expect(readFileSync(join(dir, 'ticks'), 'utf8').split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(2);
   }, 120_000);
 

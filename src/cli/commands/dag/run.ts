@@ -68,7 +68,7 @@ export default class DagRunCommand extends SimrunCommand {
       return;
     }
     const width = Math.max(0, ...run.jobs.map((job) => job.name.length));
-    this.log(`pipeline ${run.pipeline} (${run.store}) run ${run.run}${run.stopped ? ', stopped' : ''}:`);
+    this.log(`pipeline ${run.pipeline} (${run.store}, run ${run.run})${run.stopped ? ', stopped' : ''}:`);
     for (const job of run.jobs) this.log(`  ${job.name.padEnd(width)}  ${job.phase}${job.attempt > 1 ? ` after ${plural(job.attempt, 'attempt')}` : ''}`);
   }
 }
