@@ -1,7 +1,7 @@
 /**
  * The DAG pipeline under simulation: a random pipeline of up to 30 jobs (from the seed), some
  * failing a few times, some slow, some with a start time or runtime and output limits, run by the
- * production `DagRunner` on a SQLite run log. An operator process restarts failed jobs (or gives
+ * production `DagRunner` on a SQLite run log, maybe with a parallelism limit and hard runtime limits. An operator process restarts failed jobs (or gives
  * up on them), and stops and restarts jobs now and then, through the store's command table, as
  * `simrun dag restart` does. Faults crash and restart the runner (its state comes back from the
  * run log) and pause it. Clock skew is left out: the runner measures runtimes with its wall clock.
@@ -19,6 +19,8 @@ import {
   breachesAlerted,
   DAG_RUNNER,
   downstreamResumes,
+  hardLimitEnforced,
+  maxParallelRespected,
   notBeforeStartTime,
   nothingDownstreamOfFailure,
   oneExecutionPerJob,
@@ -107,6 +109,22 @@ function randomWorkload(prng: Prng, p: Params, epochMs: number): Workload {
     plans.set(name, { behaviour, failures: prng.chance(0.25) ? prng.int(1, 3) : 0 });
   }
   return { pipeline: validateGraph({ name: 'random', jobs }), plans };
+}
+
+/**
+ * A parallelism limit for the pipeline (half the seeds) and a hard runtime limit for a fifth of its
+ * jobs, somewhere around how long the job takes. Drawn from a stream of their own, so the pipeline
+ * itself is what it always was for the seed.
+ */
+function withLimits(workload: Workload, prng: Prng): Workload {
+  const maxParallel = prng.chance(0.5) ? prng.int(1, 4) : undefined;
+  const jobs = workload.pipeline.jobs.map((job) => {
+    const plan = workload.plans.get(job.name) as JobPlan;
+    const expectedMs = plan.behaviour.chunks * plan.behaviour.everyMs + plan.behaviour.tailMs;
+    const killAfterMs = prng.chance(0.2) ? Math.max(1, Math.round(expectedMs * prng.between(0.4, 1.5))) : undefined;
+    return killAfterMs === undefined ? job : { ...job, killAfterMs };
+  });
+  return { ...workload, pipeline: { ...workload.pipeline, jobs, ...(maxParallel === undefined ? {} : { maxParallel }) } };
 }
 
 /** What one run keeps: the database that outlives runner crashes, as a database server would. */
@@ -206,7 +224,7 @@ export default defineScenario<Params, DagState>({
   mutants: DAG_MUTANTS,
   shrinkParams: { jobsMax: 3 },
   async setup(world, p, context) {
-    const workload = randomWorkload(world.prng.fork('pipeline'), p, world.epochMs);
+    const workload = withLimits(randomWorkload(world.prng.fork('pipeline'), p, world.epochMs), world.prng.fork('limits'));
     const database = new Database(':memory:');
     const registry = new SimExecutionRegistry();
     const executions = new Map<string, number>();
@@ -267,7 +285,18 @@ export default defineScenario<Params, DagState>({
     world.spawn('operator', (env) => operate(env, openStore(), workload.pipeline, p.operatorWindowMs, world.now()));
     return { database };
   },
-  invariants: [upstreamSucceededFirst, notBeforeStartTime, nothingDownstreamOfFailure, downstreamResumes, alertsJustified, breachesAlerted, oneExecutionPerJob, stopEndsJobs],
+  invariants: [
+    upstreamSucceededFirst,
+    notBeforeStartTime,
+    nothingDownstreamOfFailure,
+    downstreamResumes,
+    alertsJustified,
+    breachesAlerted,
+    oneExecutionPerJob,
+    stopEndsJobs,
+    maxParallelRespected,
+    hardLimitEnforced,
+  ],
   teardown(_world, { database }) {
     database.close();
   },

@@ -4,6 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { parsePipeline } from '../../src/systems/dag/pipeline-file.js';
 import { PipelineError } from '../../src/systems/dag/pipeline-error.js';
+import { pipelineSchedule } from '../../src/systems/dag/schedule.js';
 
 const GOOD = `name: nightly
 jobs:
@@ -86,5 +87,24 @@ describe('parsePipeline', () => {
   test('a YAML syntax error names its line', () => {
     expect(problem('jobs:\n  a:\n    command: [x\n').message).toMatch(/^p\.yaml:\d+: /);
     expect(problem('jobs:\n  a:\n    command: x\n  a:\n    command: y\n').message).toMatch(/^p\.yaml:4: Map keys must be unique/);
+  });
+});
+
+describe('parsePipeline: parallelism, hard limits, data and schedules', () => {
+  test('reads max_parallel, schedule, kill_after_ms and max_data', () => {
+    const pipeline = parsePipeline('max_parallel: 2\nschedule: "0 2 * * *"\njobs:\n  a:\n    command: x\n    kill_after_ms: 500\n    max_data: 10\n', 'p.yaml');
+    expect(pipeline.maxParallel).toBe(2);
+    expect(pipeline.schedule).toBe('0 2 * * *');
+    expect(pipeline.jobs[0]).toMatchObject({ killAfterMs: 500, maxData: 10 });
+    const schedule = pipelineSchedule(pipeline);
+    expect(schedule?.nextAfter(Date.UTC(2024, 0, 1, 3, 0))).toBe(Date.UTC(2024, 0, 2, 2, 0));
+  });
+
+  test.each([
+    ['max_parallel: 0\njobs:\n  a:\n    command: x\n', "p.yaml:1: field 'max_parallel': expected at least 1"],
+    ['schedule: every night\njobs:\n  a:\n    command: x\n', 'p.yaml:1: field \'schedule\': expected a cron expression like "0 2 * * *" (minute hour day month weekday, UTC)'],
+    ['jobs:\n  a:\n    command: x\n    kill_after_ms: -1\n', "p.yaml:4: job 'a': field 'kill_after_ms': expected ms > 0"],
+  ])('a bad value is one line: %s', (text, message) => {
+    expect(problem(text).message).toBe(message);
   });
 });

@@ -28,17 +28,27 @@ interface SimJob extends Omit<JobDefinition, 'command' | 'retries'> {
 interface Harness {
   readonly world: World;
   readonly database: Database.Database;
+  /** Every notification but the successes, which are in `successes`. */
   readonly notifications: Notification[];
+  readonly successes: Notification[];
   /** Each job's attempt starts, as [virtual ms past the epoch, job]. */
   starts(): [number, string][];
   ends(): [number, string, string][];
 }
 
 /** A world running one DAG runner over `jobs`, with operator commands sent at the given times. */
-function harness(jobs: readonly SimJob[], commands: readonly [number, PipelineCommand['action'], string | null][] = []): Harness {
+interface HarnessOptions {
+  readonly maxParallel?: number;
+  /** Carry on from this run log (a second `dag run` on the same store). */
+  readonly database?: Database.Database;
+  readonly newRun?: boolean;
+}
+
+function harness(jobs: readonly SimJob[], commands: readonly [number, PipelineCommand['action'], string | null][] = [], options: HarnessOptions = {}): Harness {
   const world = new World({ seed: 1, horizonMs: 24 * 3_600_000 });
-  const database = new Database(':memory:');
+  const database = options.database ?? new Database(':memory:');
   const pipeline = validateGraph({
+    ...(options.maxParallel === undefined ? {} : { maxParallel: options.maxParallel }),
     name: 'test',
     jobs: jobs.map(({ chunks: _c, chunkBytes: _b, everyMs: _e, failures: _f, ...job }) => ({ ...job, command: job.name, retries: job.retries ?? 0 })),
   });
@@ -51,14 +61,16 @@ function harness(jobs: readonly SimJob[], commands: readonly [number, PipelineCo
     return { chunks: job.chunks ?? 1, chunkBytes: job.chunkBytes ?? 10, everyMs: job.everyMs ?? 1_000, tailMs: 0, exitCode: seen < (job.failures ?? 0) ? 1 : 0 };
   };
   const notifications: Notification[] = [];
+  const successes: Notification[] = [];
   world.spawn('dag-runner', async (env: Env) => {
     const runner = await DagRunner.open({
       env,
       pipeline,
       executor: createSimExecutor(env, registry, behaviourOf),
       store: createSqliteStore(database),
-      notifier: { notify: async (notification) => void notifications.push(notification) },
+      notifier: { notify: async (notification) => void (notification.kind === 'job-succeeded' ? successes : notifications).push(notification) },
       commandPollMs: 500,
+      ...(options.newRun === undefined ? {} : { newRun: options.newRun }),
     });
     await runner.run({ follow: true });
   });
@@ -69,6 +81,7 @@ function harness(jobs: readonly SimJob[], commands: readonly [number, PipelineCo
     world,
     database,
     notifications,
+    successes,
     starts: () => events('dag.job.start').map((event) => [event.t - world.epochMs, String(event.data?.job)]),
     ends: () => events('dag.job.end').map((event) => [event.t - world.epochMs, String(event.data?.job), String(event.data?.outcome)]),
   };
@@ -186,6 +199,84 @@ describe('DagRunner', () => {
       { job_key: 'c', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0, execution: null },
       { job_key: 'c', attempt: 1, status: 'running', exec_time: 0, amount_of_data: 0, execution: 'e4' },
       { job_key: 'c', attempt: 1, status: 'succeeded', exec_time: 1_000, amount_of_data: 10, execution: null },
+    ]);
+  });
+});
+
+describe('DagRunner: re-runs, parallelism, hard limits, saved output', () => {
+  test('max_parallel: never more jobs running than the limit; the rest start as slots free up, in order', async () => {
+    const h = harness(
+      [
+        { name: 'a', dependsOn: [], everyMs: 1_000 },
+        { name: 'b', dependsOn: [], everyMs: 3_000 },
+        { name: 'c', dependsOn: [], everyMs: 1_000 },
+        { name: 'd', dependsOn: ['a'] },
+      ],
+      [],
+      { maxParallel: 2 },
+    );
+    await run(h);
+    expect(h.starts()).toEqual([[0, 'a'], [0, 'b'], [1_000, 'c'], [2_000, 'd']]);
+  });
+
+  test('kill_after_ms kills an attempt at its limit and fails it (retries apply); a runtime alert only warns', async () => {
+    const h = harness([
+      { name: 'hung', dependsOn: [], chunks: 10, everyMs: 1_000, killAfterMs: 2_500, retries: 1 },
+      { name: 'after', dependsOn: ['hung'] },
+    ]);
+    await run(h);
+    expect(h.ends().map(([t, job, outcome]) => `${t} ${job}:${outcome}`)).toEqual(['2500 hung:retrying', '5000 hung:failed']);
+    expect(h.notifications.map((n) => `${n.kind} ${n.job} ${n.atMs - h.world.epochMs}`)).toEqual(['runtime-killed hung 2500', 'runtime-killed hung 5000', 'job-failed hung 5000']);
+    expect(h.notifications[2]?.message).toBe('failed (killed at its kill_after_ms of 2500) after 2 attempt(s); blocked until it is restarted: after');
+  });
+
+  test('every success is notified, as every failure is', async () => {
+    const h = harness([
+      { name: 'a', dependsOn: [] },
+      { name: 'b', dependsOn: ['a'] },
+    ]);
+    await run(h);
+    expect(h.successes.map((n) => `${n.job}: ${n.message}`)).toEqual(['a: succeeded after 1 attempt(s) in 1000 ms, 10 data', 'b: succeeded after 1 attempt(s) in 1000 ms, 10 data']);
+  });
+
+  test('rerun (dag restart --force) runs a succeeded job again and everything downstream of it, nothing else', async () => {
+    const h = harness(
+      [
+        { name: 'a', dependsOn: [] },
+        { name: 'b', dependsOn: ['a'] },
+        { name: 'c', dependsOn: ['b'] },
+        { name: 'side', dependsOn: [] },
+      ],
+      [[60_000, 'rerun', 'b']],
+    );
+    await run(h);
+    expect(h.starts()).toEqual([[0, 'a'], [0, 'side'], [1_000, 'b'], [2_000, 'c'], [60_000, 'b'], [61_000, 'c']]);
+  });
+
+  test('a new run starts every job afresh under the next run id; without it a finished pipeline runs nothing', async () => {
+    const jobs = [
+      { name: 'a', dependsOn: [] },
+      { name: 'b', dependsOn: ['a'] },
+    ];
+    const first = harness(jobs);
+    await run(first);
+    const again = harness(jobs, [], { database: first.database });
+    await run(again);
+    expect(again.starts()).toEqual([]);
+    const fresh = harness(jobs, [], { database: first.database, newRun: true });
+    await run(fresh);
+    expect(fresh.starts()).toEqual([[0, 'a'], [1_000, 'b']]);
+    const runs = first.database.prepare('SELECT DISTINCT run_id FROM dag_run_log ORDER BY run_id').all();
+    expect(runs).toEqual([{ run_id: '1' }, { run_id: '2' }]);
+  });
+
+  test('each attempt\'s output is saved in the store, by run, job and attempt', async () => {
+    const h = harness([{ name: 'a', dependsOn: [], failures: 1, retries: 1, chunks: 2, chunkBytes: 5 }]);
+    await run(h);
+    const saved = await createSqliteStore(h.database).outputs('test', 'a');
+    expect(saved.map((output) => [output.run, output.attempt, output.output.length, output.truncated])).toEqual([
+      [1, 1, 10, false],
+      [1, 2, 10, false],
     ]);
   });
 });

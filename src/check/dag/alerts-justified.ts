@@ -1,7 +1,8 @@
 /**
  * Every alert is justified: a runtime alert comes only after its attempt has run longer than the
- * job's limit, an output alert only after the attempt printed more than its limit, and a failure
- * notification only for a job whose last attempt failed with no retries left. Judged against what
+ * job's limit, an output alert only after the attempt printed more than its limit, a kill at the
+ * hard limit only once the attempt has run its `kill_after_ms`, a failure notification only for a
+ * job whose last attempt failed with no retries left, and a success one only after a success. Judged against what
  * the executions really did (`sim-job.*`), not against the runner's own accounting.
  */
 import type { TraceEvent } from '../../sim/trace.js';
@@ -33,6 +34,15 @@ export function checkAlertsJustified(facts: DagFacts, epochMs = 0): Violation[] 
       if (limit === undefined || printed === undefined || printed <= limit) {
         violation(event, `output alert for '${notification.job}' (execution ${notification.execution}) after ${printed ?? '?'} bytes, within its limit of ${limit ?? 'none'} bytes`);
       }
+    } else if (notification.kind === 'runtime-killed') {
+      const limit = job?.killAfterMs;
+      const ranMs = execution === undefined ? undefined : Math.min(event.t, execution.exit?.t ?? event.t) - execution.start.t;
+      if (limit === undefined || ranMs === undefined || ranMs < limit) {
+        violation(event, `kill at the hard limit for '${notification.job}' (execution ${notification.execution}) after ${ranMs ?? '?'} ms, short of its kill_after_ms of ${limit ?? 'none'}`);
+      }
+    } else if (notification.kind === 'job-succeeded') {
+      const last = facts.ends.filter((end) => end.job === notification.job && end.event.seq < event.seq).at(-1);
+      if (last?.outcome !== 'succeeded') violation(event, `success notification for '${notification.job}', whose last attempt ${last === undefined ? 'never ended' : `ended ${last.outcome}`}`);
     } else if (notification.kind === 'job-failed') {
       const last = facts.ends.filter((end) => end.job === notification.job && end.event.seq < event.seq).at(-1);
       if (last?.outcome !== 'failed') violation(event, `failure notification for '${notification.job}', whose last attempt ${last === undefined ? 'never ended' : `ended ${last.outcome}`}`);

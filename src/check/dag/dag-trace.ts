@@ -48,6 +48,8 @@ export interface ExecutionFacts {
 export interface DagFacts {
   /** Empty when the runner never opened the pipeline. */
   readonly jobs: readonly DagJobFacts[];
+  /** The pipeline's `max_parallel`, when it has one. */
+  readonly maxParallel: number | undefined;
   readonly starts: readonly AttemptStart[];
   readonly ends: readonly AttemptEnd[];
   readonly notifications: readonly NotificationFact[];
@@ -65,6 +67,7 @@ export const DAG_RUNNER = 'dag-runner';
 
 export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER): DagFacts {
   let jobs: readonly DagJobFacts[] = [];
+  let maxParallel: number | undefined;
   const starts: AttemptStart[] = [];
   const ends: AttemptEnd[] = [];
   const notifications: NotificationFact[] = [];
@@ -85,7 +88,10 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
     } else if (dagEvents.is(event)) {
       switch (event.kind) {
         case 'dag.open':
-          if (jobs.length === 0) jobs = event.data.jobs;
+          if (jobs.length === 0) {
+            jobs = event.data.jobs;
+            maxParallel = event.data.maxParallel;
+          }
           break;
         case 'dag.job.start': {
           const { job, attempt, execution } = event.data;
@@ -126,7 +132,7 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
       }
     }
   }
-  return { jobs, starts, ends, notifications, executions, stops, restarts, runnerAliveAtEnd, lastRunnerPid };
+  return { jobs, maxParallel, starts, ends, notifications, executions, stops, restarts, runnerAliveAtEnd, lastRunnerPid };
 }
 
 /** Every job downstream of `name` (not including it), through any chain. */

@@ -8,3 +8,5 @@ export { checkAlertsJustified, alertsJustified } from './alerts-justified.js';
 export { checkBreachesAlerted, breachesAlerted } from './breaches-alerted.js';
 export { checkOneExecutionPerJob, oneExecutionPerJob } from './one-execution-per-job.js';
 export { checkStopEndsJobs, stopEndsJobs } from './stop-ends-jobs.js';
+export { checkMaxParallelRespected, maxParallelRespected } from './max-parallel-respected.js';
+export { checkHardLimitEnforced, hardLimitEnforced } from './hard-limit-enforced.js';

@@ -19,7 +19,7 @@ export default class MutantsCommand extends SimrunCommand {
     only: Flags.string({ description: 'only this mutant (repeatable)', multiple: true }),
     bound: Flags.integer({ description: 'seeds tried per mutant (at most 2000)', default: DEFAULT_MUTANT_BOUND, min: 1, max: DEFAULT_MUTANT_BOUND }),
     workers: countFlag({ description: 'worker threads (default: the number of cores)', max: MOST_WORKER_THREADS }),
-    real: Flags.boolean({ description: 'also the real-mode mutants (`simrun real SYSTEM --mutant`, each checked by a real campaign); --scenario 'real SYSTEM' names one system's', default: true, allowNo: true }),
+    real: Flags.boolean({ description: "also the real-mode mutants (`simrun real SYSTEM --mutant`, each checked by a real campaign); --scenario 'real SYSTEM' names one system's", default: true, allowNo: true }),
   };
 
   async run(): Promise<{ mutants: { scenario: string; mutant: string; description: string }[]; verdicts?: MutantVerdict[]; realVerdicts?: RealMutantVerdict[] }> {

@@ -7,6 +7,7 @@ import { withBlocked, resumeFromLog, type JobPhase } from '../../systems/dag/job
 import { parsePipeline } from '../../systems/dag/pipeline-file.js';
 import type { Pipeline } from '../../systems/dag/pipeline.js';
 import { createPostgresStore } from '../../systems/dag/postgres-store.js';
+import { createMysqlStore } from '../../systems/dag/mysql-store.js';
 import { latestByJob, type DagStore } from '../../systems/dag/run-log.js';
 import { createSqliteStore } from '../../systems/dag/sqlite-store.js';
 import { readInputFile } from '../common/files.js';
@@ -19,7 +20,7 @@ export async function readPipeline(path: string): Promise<Pipeline> {
   return parsePipeline(await readInputFile(path, 'the pipeline file'), path);
 }
 
-/** Opens `sqlite:PATH` or a `postgres://` URL. */
+/** Opens `sqlite:PATH`, a `postgres://` URL or a `mysql://` URL (MySQL or MariaDB). */
 export async function openStore(spec: string): Promise<DagStore> {
   if (spec.startsWith('sqlite:')) {
     const path = spec.slice('sqlite:'.length);
@@ -37,7 +38,14 @@ export async function openStore(spec: string): Promise<DagStore> {
       throw new InputError(`cannot open the store ${spec.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@')}: ${(error as Error).message}`);
     }
   }
-  throw new InputError(`--store must be sqlite:PATH or a postgres:// URL, got '${spec}'`);
+  if (spec.startsWith('mysql://')) {
+    try {
+      return await createMysqlStore(spec);
+    } catch (error) {
+      throw new InputError(`cannot open the store ${spec.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@')}: ${(error as Error).message}`);
+    }
+  }
+  throw new InputError(`--store must be sqlite:PATH, a postgres:// URL or a mysql:// URL, got '${spec}'`);
 }
 
 /** One job's line in `simrun dag status`. */

@@ -9,10 +9,23 @@
  * SIGTERM and, after half the stop timeout, SIGKILL, their attempts are recorded as interrupted, the
  * lease is given back, and it returns within the stop timeout. A runner that was SIGKILLed leaves
  * its jobs running; the next one ends those groups (found in the run log) before it runs them again.
+ *
+ * Jobs run under the strict success rule (`strict-executor.ts`: errexit, and no process of the job
+ * left running when its shell exits). Every notification goes to the console, and to the webhook and
+ * email recipients when given; a channel that fails is reported on the console, never silently.
+ * A pipeline whose every job succeeded in its current run has nothing to run: `nothingToRun` says
+ * so (`--new-run` starts the next run). `runOnSchedule` starts a new run at each tick of the
+ * pipeline's `schedule:` until it is stopped.
  */
 import { realEnv } from '../../env/real-env.js';
 import type { JobView } from '../../systems/dag/dag-runner.js';
 import { consoleNotifier, fanOutNotifier, webhookNotifier, type FetchLike, type Notifier } from '../../systems/dag/notifier.js';
+import type { Pipeline } from '../../systems/dag/pipeline.js';
+import { latestByJob } from '../../systems/dag/run-log.js';
+import { pipelineSchedule } from '../../systems/dag/schedule.js';
+import { isoInstant } from '../../systems/cron/schedule.js';
+import { emailNotifier, maskSmtpUrl } from './email-notifier.js';
+import { strictExecutor } from './strict-executor.js';
 import { DagRunnerBusyError, runExclusively } from '../../systems/dag/runner-lease.js';
 import { dagFlawsOf, type DagMutant } from '../../systems/dag/mutants.js';
 import { InputError } from '../../env/errors.js';
@@ -51,6 +64,14 @@ export interface RunPipelineOptions {
   readonly leaseTtlMs?: number;
   /** A deliberately broken runner from the DAG mutant catalogue, for `simrun real dag --mutant`. */
   readonly mutant?: DagMutant;
+  /** Start the pipeline over as its next run, even when the last one succeeded. */
+  readonly newRun?: boolean;
+  /** Also email every notification to these addresses, through `smtpUrl`. */
+  readonly emailTo?: readonly string[];
+  /** The SMTP server, `smtp://[user:pass@]host[:port]` (default `smtp://localhost:25`). */
+  readonly smtpUrl?: string;
+  /** The sender of those emails (default `simrun@localhost`). */
+  readonly emailFrom?: string;
 }
 
 export interface PipelineRun {
@@ -60,27 +81,54 @@ export interface PipelineRun {
   readonly jobs: JobView[];
   /** A SIGTERM or SIGINT stopped the run. */
   readonly stopped: boolean;
+  /** The run id the runner carried on or started. */
+  readonly run: number;
+  /** Every job had already succeeded in this run and nothing was queued: nothing ran. */
+  readonly nothingToRun: boolean;
 }
 
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineRun> {
   const pipeline = await readPipeline(options.pipeline);
+  return untilInterrupted((stop) => runOnce(pipeline, options, stop));
+}
+
+/** The notification channels `options` asks for, each reporting its own failure on the console. */
+export function notificationChannels(options: Pick<RunPipelineOptions, 'print' | 'webhook' | 'emailTo' | 'smtpUrl' | 'emailFrom'>): Notifier {
+  const channels: [string, Notifier][] = [['console', consoleNotifier(options.print)]];
+  if (options.webhook !== undefined) channels.push([`webhook ${options.webhook}`, webhookNotifier(options.webhook, fetch as unknown as FetchLike)]);
+  if (options.emailTo !== undefined && options.emailTo.length > 0) {
+    const smtpUrl = options.smtpUrl ?? 'smtp://localhost:25';
+    channels.push([`email via ${maskSmtpUrl(smtpUrl)}`, emailNotifier({ smtpUrl, from: options.emailFrom ?? 'simrun@localhost', to: options.emailTo })]);
+  }
+  return fanOutNotifier(
+    channels.map(([name, channel]) => ({
+      async notify(notification) {
+        await channel.notify(notification).catch((error: unknown) => {
+          options.print(`[notify-failed] ${name}: could not send ${notification.kind} for ${notification.pipeline}/${notification.job}: ${String((error as Error)?.message ?? error)}`);
+          throw error;
+        });
+      },
+    })),
+  );
+}
+
+async function runOnce(pipeline: Pipeline, options: RunPipelineOptions, stop: AbortSignal): Promise<PipelineRun> {
   const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
   // SIGKILL at half the bound leaves the other half for the groups to go and the rows to be written.
   const killGraceMs = Math.max(1, Math.floor(stopTimeoutMs / 2));
-  return untilInterrupted((stop) =>
-    withStore(options.store, async (store) => {
+  return withStore(options.store, async (store) => {
       const owner = runnerOwnerId();
       const env = realEnv(owner, { ...(options.verbose ? {} : { logLine: () => undefined }), printLine: options.print });
-      const notifiers: Notifier[] = [consoleNotifier(options.print)];
-      if (options.webhook !== undefined) notifiers.push(webhookNotifier(options.webhook, fetch as unknown as FetchLike));
+      const rowsBefore = (await store.entries(pipeline.name)).length;
       const jobs = await runExclusively({
         env,
         pipeline,
         store,
-        executor: createShellExecutor({ killGraceMs }),
+        executor: strictExecutor(createShellExecutor({ killGraceMs }), { errexit: pipeline.errexit === true }),
         reaper: processGroupReaper({ graceMs: killGraceMs }),
         owner,
-        notifier: fanOutNotifier(notifiers),
+        notifier: notificationChannels(options),
+        ...(options.newRun === true ? { newRun: true } : {}),
         commandPollMs: options.pollMs,
         onOutput: (job: string, chunk: OutputChunk) => {
           for (const line of chunk.text.replace(/\n$/, '').split('\n')) options.print(`${job}${chunk.stream === 'stderr' ? '!' : ''} | ${line}`);
@@ -97,7 +145,59 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         const lapses = error.holder === undefined ? '' : ` (if it died, its lease lapses at ${new Date(error.holder.expiresAtMs).toISOString()})`;
         throw new InputError(`${error.message}: stop it first, or pass --wait to wait for it${lapses}`);
       });
-      return { pipeline: pipeline.name, store: store.description, jobs, stopped: stop.aborted };
-    }),
-  );
+      const entries = await store.entries(pipeline.name);
+      // Nothing written and every job done: the run had already succeeded, and this one did nothing.
+      const nothingToRun = entries.length === rowsBefore && [...latestByJob(entries).values()].length === pipeline.jobs.length && jobs.every((job) => job.phase === 'succeeded');
+      return { pipeline: pipeline.name, store: store.description, jobs, stopped: stop.aborted, run: jobs[0]?.run ?? 1, nothingToRun };
+  });
+}
+
+export interface ScheduledRunOptions extends RunPipelineOptions {
+  /** Told of each run as it ends. */
+  readonly onRun: (run: PipelineRun) => void;
+  /** Told when the next run is due, ms since the Unix epoch. */
+  readonly onWait: (atMs: number) => void;
+}
+
+/**
+ * Starts a new run of the pipeline at each tick of its `schedule:` (UTC) until SIGTERM or SIGINT.
+ * Runs never overlap: a tick that comes while a run is still going is skipped, and the next run
+ * starts at the first tick after the run ended. Returns the runs it made.
+ */
+export async function runOnSchedule(options: ScheduledRunOptions): Promise<PipelineRun[]> {
+  const pipeline = await readPipeline(options.pipeline);
+  const schedule = pipelineSchedule(pipeline);
+  if (schedule === undefined) throw new InputError(`${options.pipeline}: the pipeline has no schedule: field (a cron expression, e.g. schedule: "0 2 * * *"), so --schedule has nothing to follow`);
+  return untilInterrupted(async (stop) => {
+    const runs: PipelineRun[] = [];
+    while (!stop.aborted) {
+      // Real mode: the tick is judged by this machine's clock.
+      const atMs = schedule.nextAfter(Date.now());
+      options.onWait(atMs);
+      await waitUntil(atMs, stop);
+      if (stop.aborted) break;
+      const run = await runOnce(pipeline, { ...options, newRun: true }, stop);
+      runs.push(run);
+      options.onRun(run);
+    }
+    return runs;
+  });
+}
+
+/** Sleeps until wall-clock `atMs`, re-reading the clock after each wake (it may be stepped); stops early on `stop`. */
+async function waitUntil(atMs: number, stop: AbortSignal): Promise<void> {
+  for (let now = Date.now(); now < atMs && !stop.aborted; now = Date.now()) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(atMs - now, 60_000));
+      stop.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+}
+
+/** `ms` as an ISO instant, for the schedule's messages. */
+export function describeInstant(ms: number): string {
+  return isoInstant(ms);
 }

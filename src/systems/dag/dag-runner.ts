@@ -8,8 +8,14 @@
  *   downstream is blocked, and a `job-failed` notification names what it blocks;
  * - restarting a failed job gives it all its retries back; once it succeeds, the jobs it blocked
  *   run by themselves;
- * - an attempt that runs longer than `maxRuntimeMs` or prints more than `maxOutputBytes` raises one
- *   alert of each kind (the job keeps running: a limit is a warning, not a kill).
+ * - an attempt that runs longer than `maxRuntimeMs`, prints more than `maxOutputBytes` or generates
+ *   more data than `maxData` raises one alert of each kind (the job keeps running: a warning);
+ * - an attempt still running after `killAfterMs` is killed (its process group) and counts as a
+ *   failed attempt, whatever its exit status;
+ * - at most `maxParallel` of the pipeline's jobs run at once;
+ * - every attempt that succeeds is notified (`job-succeeded`) as every failure is;
+ * - a `rerun` command (`dag restart JOB --force`) runs a job that succeeded again, and every job
+ *   downstream of it; `newRun` starts the pipeline over as the next run (`dag run --new-run`).
  *
  * Every change of a job's state is written to the store before it takes effect outside the runner,
  * and a runner that starts rebuilds its state from the store (`job-state.ts`): a job that was
@@ -31,7 +37,8 @@ import { describeExit, succeeded, type Execution, type Executor, type ExitStatus
 import { resumeFromLog, type JobPhase, type ResumedJob } from './job-state.js';
 import type { Notification, NotificationKind, Notifier } from './notifier.js';
 import { topologicalOrder, transitiveDownstream, type JobDefinition, type Pipeline } from './pipeline.js';
-import type { AppendFence, DagStore, PipelineCommand, RunStatus } from './run-log.js';
+import { currentRun, MAX_SAVED_OUTPUT_BYTES, type AppendFence, type DagStore, type PipelineCommand, type RunStatus } from './run-log.js';
+import { DataReportReader } from './data-report.js';
 import { emitDag, type AttemptOutcome } from './events.js';
 import { NO_ORPHANS, type OrphanReaper } from './orphans.js';
 
@@ -56,6 +63,10 @@ export interface DagRules {
   reapsOrphans(): boolean;
   /** Whether a runner that is stopped ends its running attempts (rather than leaving them running). */
   endsJobsOnStop(): boolean;
+  /** How many jobs may run at once, from the pipeline's `max_parallel` (undefined: no limit). */
+  parallelLimit(maxParallel: number | undefined): number;
+  /** Whether an attempt still running at its `kill_after_ms` is killed (rather than left to run). */
+  killsAtLimit(): boolean;
 }
 
 /** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
@@ -70,6 +81,8 @@ export const CORRECT_DAG_RULES: DagRules = {
   takesRunnerLease: () => true,
   reapsOrphans: () => true,
   endsJobsOnStop: () => true,
+  parallelLimit: (maxParallel) => maxParallel ?? Number.POSITIVE_INFINITY,
+  killsAtLimit: () => true,
 };
 
 /** The runner's lease was lost: another runner may have the pipeline now, so this one wrote nothing more. */
@@ -98,6 +111,8 @@ export interface DagRunnerOptions {
   readonly owner?: string;
   /** The lease every row is written under; without it rows are written unconditionally. */
   readonly fence?: AppendFence;
+  /** Start the pipeline over as a new run (a new run id), whatever the last run left. */
+  readonly newRun?: boolean;
 }
 
 export interface RunOptions {
@@ -118,6 +133,8 @@ export interface JobView {
   /** Attempts made since the job's last (re)start. */
   readonly attempt: number;
   readonly execution?: string;
+  /** The run (run id) this runner carries on. */
+  readonly run: number;
 }
 
 interface JobState {
@@ -129,6 +146,15 @@ interface JobState {
   outputBytes: number;
   runtimeAlerted: boolean;
   outputAlerted: boolean;
+  dataAlerted: boolean;
+  /** The running attempt reached its `killAfterMs` and was killed: it fails, whatever its exit. */
+  killedAtLimit: boolean;
+  /** The running attempt's data reports (`SIMRUN_DATA amount=N`). */
+  dataReports: DataReportReader;
+  /** The running attempt's output so far, to be saved when it ends (at most `MAX_SAVED_OUTPUT_BYTES`). */
+  savedOutput: string[];
+  savedBytes: number;
+  outputTruncated: boolean;
   /** An operator stopped it while it was being launched or running; its attempt ends as stopped. */
   stopRequested: boolean;
   /** The runner is stopping while its attempt runs: the attempt ends as interrupted. */
@@ -153,6 +179,8 @@ export class DagRunner {
   private fatal: unknown;
   private changed = new AbortController();
   private readonly owner: string;
+  /** The run this runner carries on (or started, with `newRun`). */
+  private runId = 1;
 
   private constructor(private readonly options: DagRunnerOptions) {
     this.env = options.env;
@@ -166,7 +194,12 @@ export class DagRunner {
   /** A runner for `options.pipeline`, each job where the store's run log left it. */
   static async open(options: DagRunnerOptions): Promise<DagRunner> {
     const runner = new DagRunner(options);
-    const resumed = resumeFromLog(options.pipeline, await options.store.entries(options.pipeline.name));
+    const entries = await options.store.entries(options.pipeline.name);
+    const lastRun = currentRun(entries);
+    // A new run starts every job afresh; orphans of the last run are still ended first.
+    runner.runId = options.newRun === true && entries.length > 0 ? lastRun + 1 : lastRun;
+    const resumed = resumeFromLog(options.pipeline, entries);
+    const fresh = options.newRun === true ? resumeFromLog(options.pipeline, []) : resumed;
     emitDag(options.env, {
       kind: 'dag.open',
       data: {
@@ -177,8 +210,12 @@ export class DagRunner {
           ...(job.startAtMs === undefined ? {} : { startAtMs: job.startAtMs }),
           ...(job.maxRuntimeMs === undefined ? {} : { maxRuntimeMs: job.maxRuntimeMs }),
           ...(job.maxOutputBytes === undefined ? {} : { maxOutputBytes: job.maxOutputBytes }),
+          ...(job.killAfterMs === undefined ? {} : { killAfterMs: job.killAfterMs }),
+          ...(job.maxData === undefined ? {} : { maxData: job.maxData }),
           retries: job.retries,
         })),
+        ...(options.pipeline.maxParallel === undefined ? {} : { maxParallel: options.pipeline.maxParallel }),
+        ...(options.newRun === true ? { run: runner.runId } : {}),
       },
     });
     const rules = { ...CORRECT_DAG_RULES, ...options.flaws };
@@ -191,21 +228,31 @@ export class DagRunner {
         const outcome = await (options.reaper ?? NO_ORPHANS).reap({ job: definition.name, command: definition.command, execution, runner: owner });
         emitDag(options.env, { kind: 'dag.job.orphan', data: { job: definition.name, execution, runner: owner ?? null, outcome } });
       }
+      const phase = (fresh.get(definition.name) as ResumedJob).phase;
+      const attempt = (fresh.get(definition.name) as ResumedJob).attempt;
       runner.jobs.set(definition.name, {
         definition,
-        phase: state.phase,
-        attempt: state.attempt,
+        phase,
+        attempt,
         execution: undefined,
         startedAtMs: 0,
         outputBytes: 0,
         runtimeAlerted: false,
         outputAlerted: false,
+        dataAlerted: false,
+        killedAtLimit: false,
+        dataReports: new DataReportReader(),
+        savedOutput: [],
+        savedBytes: 0,
+        outputTruncated: false,
         stopRequested: false,
         interruptedByStop: false,
         startTimeWait: undefined,
         runtimeMonitor: undefined,
       });
     }
+    // The new run is on record before anything runs in it: a runner that dies now still leaves run N+1 current.
+    if (options.newRun === true) for (const job of runner.jobs.values()) await runner.record(job, 'restarted', 0, 0);
     return runner;
   }
 
@@ -301,7 +348,7 @@ export class DagRunner {
   status(): JobView[] {
     return this.pipeline.jobs.map((definition) => {
       const job = this.jobs.get(definition.name) as JobState;
-      return { name: definition.name, phase: job.phase, attempt: job.attempt, ...(job.execution === undefined ? {} : { execution: job.execution.id }) };
+      return { name: definition.name, phase: job.phase, attempt: job.attempt, ...(job.execution === undefined ? {} : { execution: job.execution.id }), run: this.runId };
     });
   }
 
@@ -309,6 +356,7 @@ export class DagRunner {
   async apply(command: PipelineCommand): Promise<void> {
     emitDag(this.env, { kind: 'dag.command', data: { action: command.action, job: command.jobKey } });
     if (command.action === 'stop') await this.stop(command.jobKey ?? undefined);
+    else if (command.action === 'rerun') await this.rerun(command.jobKey ?? undefined);
     else await this.start(command.jobKey ?? undefined);
   }
 
@@ -338,6 +386,26 @@ export class DagRunner {
       job.phase = 'waiting';
       job.attempt = 0;
       emitDag(this.env, { kind: 'dag.job.restarted', data: { job: job.definition.name } });
+      await this.record(job, 'restarted', 0, 0);
+    }
+    this.pump();
+  }
+
+  /**
+   * Runs a job again even though it succeeded, and every job downstream of it (or, without a name,
+   * every job): each one that is done (succeeded, failed or stopped) waits again with all its
+   * retries; one that is running finishes its attempt first. Downstream jobs wait for it as ever.
+   */
+  async rerun(name?: string): Promise<void> {
+    const targets = this.targets(name);
+    const chosen = new Set(targets.map((job) => job.definition.name));
+    if (name !== undefined && targets.length > 0) for (const downstream of transitiveDownstream(this.pipeline, name)) chosen.add(downstream);
+    for (const definition of this.order) {
+      const job = this.jobs.get(definition.name) as JobState;
+      if (!chosen.has(definition.name) || (job.phase !== 'succeeded' && job.phase !== 'failed' && job.phase !== 'stopped')) continue;
+      job.phase = 'waiting';
+      job.attempt = 0;
+      emitDag(this.env, { kind: 'dag.job.restarted', data: { job: definition.name } });
       await this.record(job, 'restarted', 0, 0);
     }
     this.pump();
@@ -376,14 +444,20 @@ export class DagRunner {
     if (!this.active) return;
     this.updateBlocked();
     const now = this.env.now();
+    const limit = this.rules.parallelLimit(this.pipeline.maxParallel);
+    let running = [...this.jobs.values()].filter((job) => job.phase === 'running').length;
     for (const definition of this.order) {
       const job = this.jobs.get(definition.name) as JobState;
       if (job.phase !== 'waiting') continue;
       const startAtMs = definition.startAtMs;
       const timeHasCome = startAtMs === undefined || now >= startAtMs;
       if (this.rules.waitsForUpstream(definition) && !this.upstreamDone(definition)) continue;
-      if (timeHasCome) void this.launch(job);
-      else this.waitForStartTime(job, startAtMs as number);
+      if (!timeHasCome) this.waitForStartTime(job, startAtMs as number);
+      // Full: the job waits; the next attempt to end pumps again, in the same order.
+      else if (running < limit) {
+        running += 1;
+        void this.launch(job);
+      }
     }
     this.signalChange();
   }
@@ -441,6 +515,12 @@ export class DagRunner {
     job.outputBytes = 0;
     job.runtimeAlerted = false;
     job.outputAlerted = false;
+    job.dataAlerted = false;
+    job.killedAtLimit = false;
+    job.dataReports = new DataReportReader();
+    job.savedOutput = [];
+    job.savedBytes = 0;
+    job.outputTruncated = false;
     const attempt = job.attempt;
     this.busy += 1;
     let status: ExitStatus;
@@ -480,13 +560,43 @@ export class DagRunner {
 
   private onOutput(job: JobState, attempt: number, chunk: OutputChunk): void {
     if (job.attempt !== attempt || job.phase !== 'running') return;
-    job.outputBytes += Buffer.byteLength(chunk.text);
+    const bytes = Buffer.byteLength(chunk.text);
+    job.outputBytes += bytes;
+    this.keepOutput(job, chunk.text, bytes);
     this.options.onOutput?.(job.definition.name, chunk);
     const limit = job.definition.maxOutputBytes;
     if (limit !== undefined && job.outputBytes > limit && !job.outputAlerted) {
       job.outputAlerted = true;
       this.alert(job, 'output-exceeded', job.execution?.id ?? '', `printed ${job.outputBytes} bytes, more than its limit of ${limit}`);
     }
+    // Reports are judged as they come; a job that reports nothing is judged by its bytes when it ends
+    // (judged earlier, a report still to come could not take back an alert its log lines caused).
+    if (chunk.stream === 'stdout' && job.dataReports.feed(chunk.text)) this.checkData(job, job.execution?.id ?? '');
+  }
+
+  /** Keeps the attempt's output for `dag logs`, up to `MAX_SAVED_OUTPUT_BYTES`. */
+  private keepOutput(job: JobState, text: string, bytes: number): void {
+    if (job.outputTruncated) return;
+    if (job.savedBytes + bytes > MAX_SAVED_OUTPUT_BYTES) {
+      job.outputTruncated = true;
+      return;
+    }
+    job.savedOutput.push(text);
+    job.savedBytes += bytes;
+  }
+
+  /** The amount of data the running attempt generated: what it reported, else its output bytes. */
+  private dataAmount(job: JobState): number {
+    return job.dataReports.amount ?? job.outputBytes;
+  }
+
+  private checkData(job: JobState, execution: string): void {
+    const limit = job.definition.maxData;
+    const amount = this.dataAmount(job);
+    if (limit === undefined || job.dataAlerted || amount <= limit) return;
+    job.dataAlerted = true;
+    const unit = job.dataReports.amount === undefined ? 'bytes of output (it reports no SIMRUN_DATA amount)' : 'as it reported';
+    this.alert(job, 'data-exceeded', execution, `generated ${amount} ${unit}, more than its max_data of ${limit}`);
   }
 
   /** The limit the runtime monitor enforces, ms, if the job has one. */
@@ -497,9 +607,23 @@ export class DagRunner {
 
   private armRuntimeMonitor(job: JobState, attempt: number): void {
     const limitMs = this.runtimeLimitMs(job);
-    if (limitMs === undefined) return;
+    const killAfterMs = job.definition.killAfterMs;
+    if (limitMs === undefined && killAfterMs === undefined) return;
     const controller = new AbortController();
     job.runtimeMonitor = controller;
+    if (killAfterMs !== undefined && this.rules.killsAtLimit()) {
+      // At the limit, not past it: "killed after N ms" means it had N ms.
+      this.env.sleep(killAfterMs, controller.signal).then(
+        () => {
+          if (job.attempt !== attempt || job.phase !== 'running' || job.killedAtLimit || job.execution === undefined) return;
+          job.killedAtLimit = true;
+          this.alert(job, 'runtime-killed', job.execution.id, `killed after ${this.env.now() - job.startedAtMs} ms: its kill_after_ms is ${killAfterMs}`);
+          job.execution.kill();
+        },
+        () => undefined,
+      );
+    }
+    if (limitMs === undefined) return;
     // Waking 1 ms past the limit makes "still running" mean "ran longer than the limit".
     this.env.sleep(limitMs + 1, controller.signal).then(
       () => {
@@ -529,24 +653,41 @@ export class DagRunner {
       job.runtimeAlerted = true;
       this.alert(job, 'runtime-exceeded', execution.id, `ran ${execTimeMs} ms, longer than its limit of ${job.definition.maxRuntimeMs} ms`);
     }
+    job.dataReports.end();
+    this.checkData(job, execution.id);
+    // Past its hard limit by the time it ended (the monitor woke late: a paused runner): it fails all the same.
+    const killAfterMs = job.definition.killAfterMs;
+    if (killAfterMs !== undefined && execTimeMs > killAfterMs && this.rules.killsAtLimit()) job.killedAtLimit = true;
     let outcome: AttemptOutcome;
     if (job.stopRequested) outcome = 'stopped';
-    else if (succeeded(exit)) outcome = 'succeeded';
+    // Killed at its hard limit: a failed attempt even if the job caught SIGTERM and exited 0.
+    else if (succeeded(exit) && !job.killedAtLimit) outcome = 'succeeded';
     else if (job.interruptedByStop) outcome = 'interrupted';
     else if (job.attempt <= job.definition.retries) outcome = 'retrying';
     else outcome = 'failed';
     job.interruptedByStop = false;
     job.phase = outcome === 'retrying' || outcome === 'interrupted' ? 'waiting' : outcome;
     // Recorded first: a runner whose lease is gone (the write is refused) must not report an outcome.
-    await this.record(job, outcome, execTimeMs, job.outputBytes);
+    const amount = this.dataAmount(job);
+    await this.record(job, outcome, execTimeMs, amount);
+    await this.options.store.saveOutput({
+      pipeline: this.pipeline.name,
+      run: this.runId,
+      jobKey: name,
+      attempt: job.attempt,
+      output: job.savedOutput.join(''),
+      truncated: job.outputTruncated,
+    });
+    job.savedOutput = [];
     emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
+    if (outcome === 'succeeded') this.notify({ kind: 'job-succeeded', job, execution: execution.id, message: `succeeded after ${job.attempt} attempt(s) in ${execTimeMs} ms, ${amount} data` });
     if (outcome === 'failed') {
       const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
       this.notify({
         kind: 'job-failed',
         job,
         execution: execution.id,
-        message: `failed (${describeExit(exit)}) after ${job.attempt} attempt(s)${blocked.length === 0 ? '' : `; blocked until it is restarted: ${blocked.join(', ')}`}`,
+        message: `failed (${job.killedAtLimit ? `killed at its kill_after_ms of ${job.definition.killAfterMs}` : describeExit(exit)}) after ${job.attempt} attempt(s)${blocked.length === 0 ? '' : `; blocked until it is restarted: ${blocked.join(', ')}`}`,
         blocked,
       });
     }
@@ -586,6 +727,7 @@ export class DagRunner {
         timestampMs: this.env.now(),
         ...(execution === undefined ? {} : { execution }),
         runner: this.owner,
+        run: this.runId,
       },
       this.options.fence,
     );

@@ -15,6 +15,8 @@ export type OpenedJob = {
   readonly startAtMs?: number;
   readonly maxRuntimeMs?: number;
   readonly maxOutputBytes?: number;
+  readonly killAfterMs?: number;
+  readonly maxData?: number;
   readonly retries: number;
 };
 
@@ -25,7 +27,8 @@ export type OpenedJob = {
 export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed' | 'stopped' | 'interrupted';
 
 export type DagEvent =
-  | { readonly kind: 'dag.open'; readonly data: { readonly pipeline: string; readonly jobs: readonly OpenedJob[] } }
+  /** `maxParallel` when the pipeline has one; `run` when the runner started a new run. */
+  | { readonly kind: 'dag.open'; readonly data: { readonly pipeline: string; readonly jobs: readonly OpenedJob[]; readonly maxParallel?: number; readonly run?: number } }
   /** The run log shows attempt `attempt` running when the previous runner died: it is run again. */
   | { readonly kind: 'dag.job.interrupted'; readonly data: { readonly job: string; readonly attempt: number } }
   /** An operator command; `job` null: every job. */

@@ -14,6 +14,8 @@ export const DAG_MUTANTS = {
   'no-runner-lease': 'runs the pipeline without taking its runner lease, so a second runner on the same store runs the same jobs',
   'rerun-orphans': 'runs an interrupted job again without ending the process group its dead runner left running',
   'stop-leaves-jobs': 'on SIGTERM exits without ending its running jobs, whose process groups run on untracked',
+  'ignore-max-parallel': "starts every job whose upstream jobs are done, however many run already: the pipeline's max_parallel is ignored",
+  'kill-after-warns': 'treats kill_after_ms as a warning: an attempt past it runs on and may end as a success',
 } as const;
 
 export type DagMutant = keyof typeof DAG_MUTANTS;
@@ -29,6 +31,8 @@ const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'no-runner-lease': { takesRunnerLease: () => false },
   'rerun-orphans': { reapsOrphans: () => false },
   'stop-leaves-jobs': { endsJobsOnStop: () => false },
+  'ignore-max-parallel': { parallelLimit: () => Number.POSITIVE_INFINITY },
+  'kill-after-warns': { killsAtLimit: () => false },
 };
 
 export function isDagMutant(name: string | undefined): name is DagMutant {

@@ -1,10 +1,14 @@
 /**
- * How the pipeline tells people what happened: a failure (with what it blocks), and alerts when an
- * attempt runs too long or prints too much. Pluggable: pass any `Notifier`; the console and webhook
+ * How the pipeline tells people what happened: each job's success or failure (with what it
+ * blocks), and alerts when an attempt runs too long, prints or generates too much, or is killed. Pluggable: pass any `Notifier`; the console and webhook
  * ones are built in. A notifier that fails never stops the pipeline: the runner logs and carries on.
  */
 
-export type NotificationKind = 'job-failed' | 'runtime-exceeded' | 'output-exceeded';
+/**
+ * `job-succeeded` and `job-failed` for each job's end; `runtime-exceeded`, `output-exceeded` and
+ * `data-exceeded` warn about a running attempt; `runtime-killed` says it was killed at its hard limit.
+ */
+export type NotificationKind = 'job-succeeded' | 'job-failed' | 'runtime-exceeded' | 'runtime-killed' | 'output-exceeded' | 'data-exceeded';
 
 export interface Notification {
   readonly kind: NotificationKind;

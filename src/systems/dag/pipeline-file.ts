@@ -5,10 +5,14 @@
  *
  * ```yaml
  * name: nightly
+ * max_parallel: 4
+ * schedule: "0 2 * * *"
  * jobs:
  *   extract:
  *     command: ./extract.sh
  *     max_runtime_ms: 60000
+ *     kill_after_ms: 600000
+ *     max_data: 100000
  *   load:
  *     command: ./load.sh
  *     depends_on: [extract]
@@ -21,6 +25,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml
 import { z } from 'zod';
 import { validateGraph, type JobDefinition, type Pipeline } from './pipeline.js';
 import { PipelineError } from './pipeline-error.js';
+import { isCronExpression } from './schedule.js';
 
 const jobSchema = z
   .object({
@@ -37,6 +42,8 @@ const jobSchema = z
     max_runtime_ms: z.number().int('expected an integer number of ms').positive('expected ms > 0').optional(),
     max_output_bytes: z.number().int('expected an integer number of bytes').positive('expected bytes > 0').optional(),
     retries: z.number().int('expected an integer').nonnegative('expected retries >= 0').default(0),
+    kill_after_ms: z.number().int('expected an integer number of ms').positive('expected ms > 0').optional(),
+    max_data: z.number().int('expected an integer amount').nonnegative('expected an amount >= 0').optional(),
   })
   .strict();
 
@@ -45,6 +52,9 @@ const JOB_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const fileSchema = z
   .object({
     name: z.string().min(1).optional(),
+    errexit: z.boolean().optional(),
+    max_parallel: z.number().int('expected an integer').positive('expected at least 1').optional(),
+    schedule: z.string().min(1).refine(isCronExpression, 'expected a cron expression like "0 2 * * *" (minute hour day month weekday, UTC)').optional(),
     jobs: z.record(
       z.string().regex(JOB_NAME, 'a job name is letters, digits, _, . and -'),
       jobSchema,
@@ -87,10 +97,17 @@ export function parsePipeline(text: string, source = 'pipeline.yaml'): Pipeline 
     ...(job.start_at === undefined ? {} : { startAtMs: Date.parse(job.start_at) }),
     ...(job.max_runtime_ms === undefined ? {} : { maxRuntimeMs: job.max_runtime_ms }),
     ...(job.max_output_bytes === undefined ? {} : { maxOutputBytes: job.max_output_bytes }),
+    ...(job.kill_after_ms === undefined ? {} : { killAfterMs: job.kill_after_ms }),
+    ...(job.max_data === undefined ? {} : { maxData: job.max_data }),
     ...lineField(lineOf(keyNode(document, ['jobs'], name)?.range?.[0])),
   }));
   const name = parsed.data.name ?? source.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
-  return validateGraph({ name, jobs }, source, (job, index) => lineOf(nodeAt(document, ['jobs', job, 'depends_on', index])?.range?.[0]));
+  const limits = {
+    ...(parsed.data.max_parallel === undefined ? {} : { maxParallel: parsed.data.max_parallel }),
+    ...(parsed.data.schedule === undefined ? {} : { schedule: parsed.data.schedule }),
+    ...(parsed.data.errexit === undefined ? {} : { errexit: parsed.data.errexit }),
+  };
+  return validateGraph({ name, jobs, ...limits }, source, (job, index) => lineOf(nodeAt(document, ['jobs', job, 'depends_on', index])?.range?.[0]));
 }
 
 function lineField(line: number | undefined): { line?: number } {

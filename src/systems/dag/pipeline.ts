@@ -17,6 +17,16 @@ export interface JobDefinition {
   readonly maxRuntimeMs?: number;
   /** An alert is sent when one attempt prints more than this many bytes. */
   readonly maxOutputBytes?: number;
+  /**
+   * An attempt still running this long is killed (its whole process group) and counts as a failed
+   * attempt: a hard limit, where `maxRuntimeMs` only warns.
+   */
+  readonly killAfterMs?: number;
+  /**
+   * An alert is sent when one attempt generates more data than this: the amount the job reports
+   * (`SIMRUN_DATA amount=N` lines on stdout, `data-report.ts`), or its stdout bytes when it reports none.
+   */
+  readonly maxData?: number;
   /** Failed attempts retried automatically before the job counts as failed. */
   readonly retries: number;
   /** Where the job is defined in its file, for error messages (1-based), when it came from one. */
@@ -27,6 +37,12 @@ export interface Pipeline {
   readonly name: string;
   /** In definition order, which is also the order ties are broken in. */
   readonly jobs: readonly JobDefinition[];
+  /** At most this many of its jobs run at once (no limit when absent). */
+  readonly maxParallel?: number;
+  /** A cron expression (five or six fields, UTC): when `dag run --schedule` starts a new run. */
+  readonly schedule?: string;
+  /** Real mode: run every job's command under errexit (`set -e`), so the first failing command fails the job. */
+  readonly errexit?: boolean;
 }
 
 /** Where a dependency is written, so a missing one can be reported at its line. */

@@ -6,11 +6,11 @@
 import pg from 'pg';
 import type { LockBackend } from '../../locks/lock.js';
 import { createPostgresLock } from '../../locks/postgres-lock.js';
-import { ADDED_RUN_LOG_COLUMNS, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
+import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
 
 /** The server's clock in ms, as the PostgreSQL lock backend reads it. */
 const DATABASE_NOW = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint';
-const COLUMNS = 'pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp, execution, runner';
+const COLUMNS = 'pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp, execution, runner, run_id';
 
 /** duplicate key, duplicate table, duplicate object: another client created the table first. */
 const CONCURRENT_CREATE_CODES = new Set(['23505', '42P07', '42710']);
@@ -35,6 +35,8 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
         timestamp BIGINT NOT NULL)`,
       'CREATE INDEX IF NOT EXISTS dag_run_log_pipeline ON dag_run_log (pipeline, id)',
       'CREATE TABLE IF NOT EXISTS dag_commands (id BIGSERIAL PRIMARY KEY, pipeline TEXT NOT NULL, action TEXT NOT NULL, job_key TEXT)',
+      `CREATE TABLE IF NOT EXISTS dag_attempt_output (id BIGSERIAL PRIMARY KEY, pipeline TEXT NOT NULL, run_id INTEGER NOT NULL, job_key TEXT NOT NULL,
+        attempt INTEGER NOT NULL, output TEXT NOT NULL, truncated BOOLEAN NOT NULL)`,
       ...ADDED_RUN_LOG_COLUMNS.map((column) => `ALTER TABLE dag_run_log ADD COLUMN IF NOT EXISTS ${column} TEXT`),
     ]) {
       await pool.query(statement).catch((error: { code?: string }) => {
@@ -56,14 +58,14 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
     description,
     runnerLock,
     async append(entry, fence) {
-      const values = [entry.pipeline, entry.jobKey, entry.attempt, entry.status, entry.execTimeMs, entry.amountOfDataBytes, entry.timestampMs, entry.execution ?? null, entry.runner ?? null];
+      const values = [entry.pipeline, entry.jobKey, entry.attempt, entry.status, entry.execTimeMs, entry.amountOfDataBytes, entry.timestampMs, entry.execution ?? null, entry.runner ?? null, entry.run === undefined ? null : String(entry.run)];
       if (fence === undefined) {
-        await pool.query(`INSERT INTO dag_run_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, values);
+        await pool.query(`INSERT INTO dag_run_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, values);
         return true;
       }
       const result = await pool.query(
-        `INSERT INTO dag_run_log (${COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
-          WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $10 AND lock_owner = $11 AND token = $12::bigint AND expires_at > ${DATABASE_NOW})`,
+        `INSERT INTO dag_run_log (${COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+          WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $11 AND lock_owner = $12 AND token = $13::bigint AND expires_at > ${DATABASE_NOW})`,
         [...values, fence.key, fence.owner, fence.token],
       );
       return result.rowCount === 1;
@@ -71,6 +73,21 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
     async entries(pipeline) {
       const result = await pool.query<RunLogRow>(`SELECT ${COLUMNS} FROM dag_run_log WHERE pipeline = $1 ORDER BY id`, [pipeline]);
       return result.rows.map(entryFromRow);
+    },
+    async saveOutput(output) {
+      await pool.query('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES ($1, $2, $3, $4, $5, $6)', [
+        output.pipeline,
+        output.run,
+        output.jobKey,
+        output.attempt,
+        // PostgreSQL TEXT cannot hold a NUL character.
+        output.output.replaceAll('\0', '\uFFFD'),
+        output.truncated,
+      ]);
+    },
+    async outputs(pipeline, job) {
+      const result = await pool.query<AttemptOutputRow>('SELECT pipeline, run_id, job_key, attempt, output, truncated FROM dag_attempt_output WHERE pipeline = $1 AND job_key = $2 ORDER BY id', [pipeline, job]);
+      return result.rows.map(attemptOutputFromRow);
     },
     async breakLease(key, owner) {
       const result = await pool.query(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = LEAST(expires_at, ${DATABASE_NOW}) WHERE lock_name = $1 AND lock_owner = $2`, [key, owner]);

@@ -6,8 +6,13 @@
  *
  * Table `dag_run_log`: the seed design's columns `job_key`, `exec_time` (ms), `amount_of_data`
  * (bytes), `timestamp` (ms since the Unix epoch), `status`, plus `id` (order), `pipeline` (several
- * pipelines may share a store), `attempt` (so retries left survive a restart), and `execution` and
- * `runner` (which process group an attempt runs in, and which runner started it).
+ * pipelines may share a store), `attempt` (so retries left survive a restart), `execution` and
+ * `runner` (which process group an attempt runs in, and which runner started it), and `run_id` (the
+ * run a row belongs to: `dag run --new-run` starts the next one, and only the newest run's rows
+ * say where a job stands). `amount_of_data` is the amount the job reported (`data-report.ts`), or
+ * its output bytes when it reported none.
+ * Table `dag_attempt_output`: each attempt's output (stdout and stderr interleaved as they came,
+ * the first `MAX_SAVED_OUTPUT_BYTES`), for `simrun dag logs`.
  * Table `dag_commands`: `start` / `stop` / `restart` requests from `simrun dag restart` and friends,
  * taken (deleted) by the running runner.
  * Table `dag_runner_leases`: one lease per pipeline, so that at most one runner runs it.
@@ -52,9 +57,30 @@ export interface RunLogEntry {
   readonly execution?: string;
   /** Who wrote the row: the runner's lease owner (`dag-runner@HOST#PID` in real mode). */
   readonly runner?: string;
+  /** The run the row belongs to (1 for rows written before runs were numbered). */
+  readonly run?: number;
 }
 
-export type CommandAction = 'start' | 'stop' | 'restart';
+/**
+ * `rerun`: run a job again even though it succeeded, and every job downstream of it (`dag restart
+ * JOB --force`); `start`/`restart` only (re)start jobs that failed or were stopped.
+ */
+export type CommandAction = 'start' | 'stop' | 'restart' | 'rerun';
+
+/** One attempt's saved output. */
+export interface AttemptOutput {
+  readonly pipeline: string;
+  readonly run: number;
+  readonly jobKey: string;
+  readonly attempt: number;
+  /** stdout and stderr as they came, the first `MAX_SAVED_OUTPUT_BYTES` of it. */
+  readonly output: string;
+  /** The attempt printed more than was saved. */
+  readonly truncated: boolean;
+}
+
+/** How much of one attempt's output is saved for `dag logs`. */
+export const MAX_SAVED_OUTPUT_BYTES = 1_048_576;
 
 export interface PipelineCommand {
   readonly pipeline: string;
@@ -101,14 +127,26 @@ export interface DagStore {
    * for the runner that has it.
    */
   take(pipeline: string, fence?: AppendFence): Promise<PipelineCommand[]>;
+  /** Saves one attempt's output (written once, when the attempt ends). */
+  saveOutput(output: AttemptOutput): Promise<void>;
+  /** The saved outputs of `job` of `pipeline`, oldest first. */
+  outputs(pipeline: string, job: string): Promise<AttemptOutput[]>;
   close(): Promise<void>;
 }
 
-/** The newest row of each job of `entries`. */
+/** The newest row of each job of `entries`, in the newest run. */
 export function latestByJob(entries: readonly RunLogEntry[]): Map<string, RunLogEntry> {
+  const run = currentRun(entries);
   const latest = new Map<string, RunLogEntry>();
-  for (const entry of entries) latest.set(entry.jobKey, entry);
+  for (const entry of entries) if ((entry.run ?? 1) === run) latest.set(entry.jobKey, entry);
   return latest;
+}
+
+/** The newest run in `entries` (1 when there is none yet). */
+export function currentRun(entries: readonly RunLogEntry[]): number {
+  let run = 1;
+  for (const entry of entries) run = Math.max(run, entry.run ?? 1);
+  return run;
 }
 
 /** The row shape both drivers return (PostgreSQL returns BIGINT as a string). */
@@ -122,6 +160,7 @@ export interface RunLogRow {
   readonly timestamp: number | string;
   readonly execution?: string | null;
   readonly runner?: string | null;
+  readonly run_id?: number | string | null;
 }
 
 export function entryFromRow(row: RunLogRow): RunLogEntry {
@@ -135,11 +174,33 @@ export function entryFromRow(row: RunLogRow): RunLogEntry {
     timestampMs: Number(row.timestamp),
     ...(row.execution === null || row.execution === undefined ? {} : { execution: row.execution }),
     ...(row.runner === null || row.runner === undefined ? {} : { runner: row.runner }),
+    ...(row.run_id === null || row.run_id === undefined ? {} : { run: Number(row.run_id) }),
+  };
+}
+
+/** The row shape of `dag_attempt_output`. */
+export interface AttemptOutputRow {
+  readonly pipeline: string;
+  readonly run_id: number | string;
+  readonly job_key: string;
+  readonly attempt: number | string;
+  readonly output: string;
+  readonly truncated: number | string | boolean;
+}
+
+export function attemptOutputFromRow(row: AttemptOutputRow): AttemptOutput {
+  return {
+    pipeline: row.pipeline,
+    run: Number(row.run_id),
+    jobKey: row.job_key,
+    attempt: Number(row.attempt),
+    output: row.output,
+    truncated: row.truncated === true || Number(row.truncated) === 1,
   };
 }
 
 /** The columns added after the first release; a store opened on an older database adds them. */
-export const ADDED_RUN_LOG_COLUMNS = ['execution', 'runner'] as const;
+export const ADDED_RUN_LOG_COLUMNS = ['execution', 'runner', 'run_id'] as const;
 
 export interface CommandRow {
   readonly id: number | string;

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { createSqliteLock } from '../../locks/sqlite-lock.js';
-import { ADDED_RUN_LOG_COLUMNS, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
+import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
 
 /** SQLite's own clock in ms, as the SQLite lock backend reads it. */
 const DATABASE_NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
@@ -45,13 +45,22 @@ export function createSqliteStore(database: Database.Database | string, options:
     pipeline TEXT NOT NULL,
     action TEXT NOT NULL,
     job_key TEXT
+  );
+  CREATE TABLE IF NOT EXISTS dag_attempt_output (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    pipeline TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    job_key TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    output TEXT NOT NULL,
+    truncated INTEGER NOT NULL
   );`);
   addMissingColumns(db);
   const runnerLock = createSqliteLock(db, { clock: 'database', ...(options.now === undefined ? {} : { now: options.now }), table: RUNNER_LEASE_TABLE });
   const clock = options.now === undefined ? DATABASE_NOW : '@now';
   const clockMs = options.now ?? ((): number => 0);
-  const columns = 'pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp, execution, runner';
-  const values = '@pipeline, @jobKey, @attempt, @status, @execTimeMs, @amountOfDataBytes, @timestampMs, @execution, @runner';
+  const columns = 'pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp, execution, runner, run_id';
+  const values = '@pipeline, @jobKey, @attempt, @status, @execTimeMs, @amountOfDataBytes, @timestampMs, @execution, @runner, @run';
   const insert = db.prepare(`INSERT INTO dag_run_log (${columns}) VALUES (${values})`);
   const fencedInsert = db.prepare(`INSERT INTO dag_run_log (${columns}) SELECT ${values}
     WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clock})`);
@@ -62,12 +71,14 @@ export function createSqliteStore(database: Database.Database | string, options:
     AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clock})
     RETURNING id, pipeline, action, job_key`);
   const breakLease = db.prepare(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = MIN(expires_at, ${clock}) WHERE lock_name = @key AND lock_owner = @owner`);
+  const saveOutput = db.prepare('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES (@pipeline, @run, @jobKey, @attempt, @output, @truncated)');
+  const outputs = db.prepare<[string, string], AttemptOutputRow>('SELECT pipeline, run_id, job_key, attempt, output, truncated FROM dag_attempt_output WHERE pipeline = ? AND job_key = ? ORDER BY id');
   const holder = db.prepare<[string], { lock_owner: string | null; expires_at: number | string }>(`SELECT lock_owner, expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = ?`);
   return {
     description: `sqlite:${db.name}`,
     runnerLock,
     async append(entry, fence) {
-      const row = { ...entry, execution: entry.execution ?? null, runner: entry.runner ?? null };
+      const row = { ...entry, execution: entry.execution ?? null, runner: entry.runner ?? null, run: entry.run === undefined ? null : String(entry.run) };
       if (fence === undefined) {
         insert.run(row);
         return true;
@@ -83,6 +94,12 @@ export function createSqliteStore(database: Database.Database | string, options:
     async take(pipeline, fence) {
       if (fence === undefined) return commandsFromRows(take.all(pipeline));
       return commandsFromRows(fencedTake.all({ pipeline, fenceKey: fence.key, fenceOwner: fence.owner, fenceToken: fence.token, now: clockMs() }));
+    },
+    async saveOutput(output) {
+      saveOutput.run({ ...output, truncated: output.truncated ? 1 : 0 });
+    },
+    async outputs(pipeline, job) {
+      return outputs.all(pipeline, job).map(attemptOutputFromRow);
     },
     async breakLease(key, owner) {
       return breakLease.run({ key, owner, now: clockMs() }).changes === 1;

@@ -8,7 +8,7 @@ export default class DagStatusCommand extends SimrunCommand {
   static override examples = ['<%= config.bin %> dag status etl.yaml', '<%= config.bin %> dag status etl.yaml --store postgres://localhost/etl --json'];
   static override enableJsonFlag = true;
   static override args = { pipeline: Args.string({ description: 'the pipeline file (YAML)', required: true }) };
-  static override flags = { store: Flags.string({ description: 'where the run log lives: sqlite:PATH or a postgres:// URL', default: DEFAULT_STORE }) };
+  static override flags = { store: Flags.string({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }) };
 
   async run(): Promise<{ pipeline: string; jobs: JobStatusLine[] }> {
     const { args, flags } = await this.parse(DagStatusCommand);

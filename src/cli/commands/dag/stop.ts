@@ -12,7 +12,7 @@ export default class DagStopCommand extends SimrunCommand {
     pipeline: Args.string({ description: 'the pipeline file (YAML)', required: true }),
     job: Args.string({ description: 'the job (every job when absent)', required: false }),
   };
-  static override flags = { store: Flags.string({ description: 'where the run log lives: sqlite:PATH or a postgres:// URL', default: DEFAULT_STORE }) };
+  static override flags = { store: Flags.string({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }) };
 
   async run(): Promise<{ pipeline: string; action: 'stop'; job: string | null }> {
     const { args, flags } = await this.parse(DagStopCommand);
