@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,6 +8,9 @@ export default defineConfig({
     globalSetup: ['test/setup/fresh-build.ts', 'test/setup/postgres.ts'],
     // Real OS processes and real databases take seconds, not milliseconds; nothing here is timed.
     testTimeout: 120_000,
+    // Most test files spend their time waiting on real processes, databases and Chromium rather than
+    // on a core, so one more worker than cores keeps the machine busy.
+    maxWorkers: availableParallelism() + 1,
     hookTimeout: 120_000,
   },
 });
