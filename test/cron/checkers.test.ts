@@ -42,6 +42,20 @@ describe('runs-never-overlap', () => {
     expect(violations[0]?.message).toContain('started on server-2#1 while the run for tick 2020-08-18T00:01:00.000Z on server-1#1 was still in progress');
   });
 
+  test('an overlap is excused only while the earlier run\'s server is stopped mid-run', () => {
+    const long = { ...run(1, 'server-1#1', 1), endedSeq: 10, endedAt: T0 + 5 * MINUTE };
+    const later = run(3, 'server-2#1', 5);
+    const pausedMidRun = { kind: 'pause' as const, server: 'server-1', from: T0 + MINUTE + 10, to: T0 + 4 * MINUTE };
+    expect(checkRunsNeverOverlap({ ...good, runs: [long, later], disturbances: [pausedMidRun] })).toEqual([]);
+    // Paused before its run began, or woken before the later run started: still a violation.
+    const pausedBefore = { ...pausedMidRun, from: T0 };
+    const wokenEarlier = { ...pausedMidRun, to: T0 + 2 * MINUTE };
+    const otherServer = { ...pausedMidRun, server: 'server-2' };
+    for (const pause of [pausedBefore, wokenEarlier, otherServer]) {
+      expect(checkRunsNeverOverlap({ ...good, runs: [long, later], disturbances: [pause] })).toHaveLength(1);
+    }
+  });
+
   test('a run whose server crashed mid-run ends at the crash', () => {
     const crashed: CronRunRecord = { ...run(1, 'server-1#1', 1), outcome: 'crashed', endedSeq: 2 };
     expect(checkRunsNeverOverlap({ ...good, runs: [crashed, run(2, 'server-2#1', 3)] })).toEqual([]);
