@@ -35,6 +35,12 @@ export interface FileLockOptions {
    * a writer that crashed between writing and publishing, and are deleted. Default 60 000 ms.
    */
   readonly staleTempMs?: number;
+  /**
+   * How long past its expiry a lease still counts as held when someone else asks for the key, ms:
+   * room for callers' clocks that disagree by up to this much (an acquirer whose clock runs ahead
+   * of the holder's would otherwise take over while the holder still believes it holds). Default 0.
+   */
+  readonly expiryMarginMs?: number;
 }
 
 /** What a generation file holds. `owner` is `null` once the lease was released. */
@@ -65,6 +71,7 @@ export function createFileLock(fs: FsPromises, dir: string, options: FileLockOpt
   if (dir === '') throw new LockConfigError('file', 'file lock: the directory must not be empty');
   const { now } = options;
   const staleTempMs = options.staleTempMs ?? 60_000;
+  const expiryMarginMs = options.expiryMarginMs ?? 0;
   const root = dir.replace(/\/+$/, '') || '/';
   const createdDirs = new Set<string>();
   let tempCounter = 0;
@@ -193,7 +200,7 @@ export function createFileLock(fs: FsPromises, dir: string, options: FileLockOpt
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
         const { generation, record } = await readState(directory);
         const at = now();
-        if (record !== null && record.owner !== null && record.expiresAt > at) return null;
+        if (record !== null && record.owner !== null && record.expiresAt + expiryMarginMs > at) return null;
         const next: LockRecord = { owner, token: generation + 1, acquiredAt: at, expiresAt: at + ttlMs };
         if (await publish(directory, generation + 1, next, owner, record)) return { key, owner, ...tokenAndTimes(next) };
       }
