@@ -113,3 +113,12 @@ describe('progress', () => {
     expect(violations.map((v) => v.message)).toEqual(['key "job": no write was accepted in the quiet tail of the run (500 ms after the last fault had settled)']);
   });
 });
+
+describe('lease-exclusion on callers\' clocks, after a takeover', () => {
+  test('a lease given away on a faster clock is over, though its holder\'s clock still shows time left', () => {
+    // b runs 500 ms ahead: at true 600 it reads 1 100, past a's expiry, and takes the key over; then releases it.
+    const clocks = callerClocks([{ seq: 0, t: 0, pid: 'b#1', kind: 'process.skew', data: { skewMs: 500 } }]);
+    const takeover = history(granted(0, 'a#1', 1), granted(600, 'b#1', 2), releasing(700, 'b#1', 2), released(710, 'b#1', 2), granted(800, 'c#1', 3));
+    expect(checkLeaseExclusion(takeover, { judgingClock: clocks })).toEqual([]);
+  });
+});

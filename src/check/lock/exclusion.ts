@@ -106,7 +106,13 @@ export function checkLeaseExclusion(history: LockHistory, options: { readonly ju
     switch (event.kind) {
       case 'granted': {
         const reading = decisionReading(event);
-        for (const [otherId, other] of leases) if (otherId !== id && alive(other, event, reading)) report(event, other, 'granted');
+        for (const [otherId, other] of leases) {
+          if (otherId === id) continue;
+          if (alive(other, event, reading)) report(event, other, 'granted');
+          // Over on the asker's clock and given away: the store holds the new lease only, whatever
+          // the old holder's clock still reads (a caller whose clock lags outlives its lease).
+          else leases.delete(otherId);
+        }
         leases.set(id, { owner: event.owner, token: event.token, grantOrder: order, endReading: expiryReading(event), endT: event.t + (event.expiresInMs ?? 0), startT: event.effectT });
         break;
       }
