@@ -2,8 +2,11 @@
  * The finding benchmark: for each mutant in the catalogue, the share of seeds in 1..N that expose
  * it ("% buggy schedules"), with plain seeds, with parameter swarm (`--swarm`), and with the seeded
  * same-instant order (`--tie-order seeded`). A share near 1 means any seed finds the bug; near 0, the
- * harness finds it by luck. Writes `reports/bench/find.json`. `SIMRUN_BENCH_FIND_SEEDS` sets N
- * (default 2,000), `SIMRUN_BENCH_FIND_ONLY` limits it to `scenario/mutant` names (comma-separated).
+ * harness finds it by luck. Then the number of distinct bugs `fuzz --keep-going` triage reports for
+ * a lock with three planted bugs of three causes (`test/fixtures/three-bug-lock-scenario.ts`).
+ * Writes `reports/bench/find.json`. `SIMRUN_BENCH_FIND_SEEDS` sets N (default 50, quick enough to
+ * run by hand; the catalogue's promise is N = 2,000), `SIMRUN_BENCH_FIND_ONLY` limits it to
+ * `scenario/mutant` names (comma-separated).
  */
 import { pathToFileURL } from 'node:url';
 import { runCampaign, type CampaignOptions } from '../src/scenario/fuzz.js';
@@ -27,12 +30,34 @@ export interface FindRow {
   readonly firstSeed: Readonly<Partial<Record<Mode, number>>>;
 }
 
+/** What triage made of a campaign over a library with several planted bugs. */
+export interface TriageRow {
+  readonly scenario: string;
+  /** Seeds run. */
+  readonly runs: number;
+  /** How many bugs were planted, and how many distinct ones triage reported. */
+  readonly planted: number;
+  readonly distinct: number;
+  readonly signatures: readonly string[];
+}
+
 export interface FindBenchResult {
   readonly seeds: number;
   readonly rows: readonly FindRow[];
+  readonly triage: TriageRow;
 }
 
-export async function runFindBench(seeds = Number(process.env.SIMRUN_BENCH_FIND_SEEDS ?? 2_000)): Promise<FindBenchResult> {
+const THREE_BUG_LOCK = 'test/fixtures/three-bug-lock-scenario.ts';
+
+/** Triage of a keep-going campaign over the three-bug lock: three causes should come out as three bugs. */
+async function triageThreeBugs(runs: number): Promise<TriageRow> {
+  const campaign = await runCampaign({ scenario: THREE_BUG_LOCK, runs, from: 1, keepGoing: true, maxShrinkRuns: 60, maxShrunkFailures: 0 });
+  const signatures = (campaign.bugs ?? []).map((bug) => bug.signature);
+  console.log(`triage of ${THREE_BUG_LOCK}: ${signatures.length} distinct bugs of 3 planted`);
+  return { scenario: THREE_BUG_LOCK, runs, planted: 3, distinct: signatures.length, signatures };
+}
+
+export async function runFindBench(seeds = Number(process.env.SIMRUN_BENCH_FIND_SEEDS ?? 50)): Promise<FindBenchResult> {
   const only = process.env.SIMRUN_BENCH_FIND_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
   const rows: FindRow[] = [];
   for (const name of builtInScenarioNames()) {
@@ -52,7 +77,9 @@ export async function runFindBench(seeds = Number(process.env.SIMRUN_BENCH_FIND_
       console.log(`${name}/${mutant}: plain ${row.share.plain}, swarm ${row.share.swarm}, tie order ${row.share.tieOrder}`);
     }
   }
-  return writeBenchResult('find', { seeds, rows });
+  // At least 40 runs: the planted bugs need that many seeds to all show (test/fuzz/triage.test.ts).
+  const triage = await triageThreeBugs(Math.max(40, seeds));
+  return writeBenchResult('find', { seeds, rows, triage });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { errorCode } from '../src/env/fs.js';
 import { feed } from '../src/check/checker.js';
-import { clientsInParallel, everyJobReported, firstQueuedFirstRun, oneJobPerClient, outputWholeTexts } from '../src/check/client-jobs/index.js';
+import { clientsInParallel, everyJobReported, firstQueuedFirstRun, noPartAfterLoss, oneJobPerClient, outputWholeTexts } from '../src/check/client-jobs/index.js';
 import { attemptsFromTrace, type ClientJobsHistory, type ExpectedJob } from '../src/check/client-jobs/history.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
@@ -144,6 +144,6 @@ export default defineScenario<Params, ClientJobsState>({
     }
     return state;
   },
-  invariants: [outputWholeTexts, everyJobReported, oneJobPerClient, firstQueuedFirstRun, clientsInParallel].map((checker) => feed(checker, clientJobsInputs)),
+  invariants: [...[outputWholeTexts, everyJobReported, oneJobPerClient, firstQueuedFirstRun, clientsInParallel].map((checker) => feed(checker, clientJobsInputs)), noPartAfterLoss],
   teardown: (_world, { locks }) => locks.close(),
 });

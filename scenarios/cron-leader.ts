@@ -18,11 +18,13 @@
  */
 import { z } from 'zod';
 import { feed } from '../src/check/checker.js';
-import { cronHistoryFromTrace, runsNeverOverlap, tickAtLeastOnce, tickAtMostOnce, type CronHistory } from '../src/check/cron/index.js';
+import { cronHistoryFromTrace, runsNeverOverlap, runUnderLease, tickAtLeastOnce, tickAtMostOnce, type CronHistory } from '../src/check/cron/index.js';
+import { callerClocks } from '../src/check/lock/index.js';
+import { tracedLock } from '../src/locks/traced-lock.js';
 import type { Env } from '../src/env/env.js';
 import { withLockLatency, type LockBackend } from '../src/locks/index.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
-import { prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
+import { lockDeclarationOf, prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import { isModuleReference, partOf, preparePart, refineModulePath, type PartKind } from '../src/scenario/parts.js';
 import { slowCalls, type CallLatency } from '../src/sim/fault-kinds/slow-calls.js';
 import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule, type CronServerOptions } from '../src/systems/cron/index.js';
@@ -99,8 +101,13 @@ interface CronState {
 }
 
 /** The lock as server `env` sees it: the chosen store, judged by the chosen clock, over a slow link. */
-function serverLock(state: CronState, p: Params, env: Env): LockBackend {
-  const store = state.locks.create(p.lock, env, { expiryClock: p.lockClock === 'caller' ? 'caller' : 'store' });
+/** Whether each server's own clock judges expiry: asked for, or the backend's only way (the file lock). */
+const callerJudges = (p: Params): boolean => p.lockClock === 'caller' || lockDeclarationOf(p.lock).expiryClock === 'caller';
+
+function serverLock(state: CronState, p: Params, env: Env, storeNow: () => number): LockBackend {
+  const byCaller = callerJudges(p);
+  // The store's answers go into the trace (`run-under-lease` judges them), read on the clock that judges expiry.
+  const store = tracedLock(state.locks.create(p.lock, env, { expiryClock: p.lockClock === 'caller' ? 'caller' : 'store' }), env, byCaller ? () => env.now() : storeNow);
   return withLockLatency(store, env, {
     minMs: 0,
     // Read at every call, so a slow-database fault takes effect at once.
@@ -208,7 +215,7 @@ export default defineScenario<Params, CronState>({
     const serverMain: CronServerMain = p.server === undefined ? runCronServer : typeof p.server === 'function' ? p.server : partOf(p.server, SERVER_PART);
     for (const server of serverNames(p)) {
       world.spawn(server, async (env) => {
-        const lock = serverLock(state, p, env);
+        const lock = serverLock(state, p, env, () => world.now());
         const times = { ttlMs: p.ttlMs, lockAtLeastForMs: p.lockAtLeastForMs, lockAtMostForMs: p.lockAtMostForMs };
         await serverMain(env, lock, {
           name: TASK,
@@ -222,6 +229,12 @@ export default defineScenario<Params, CronState>({
     }
     return state;
   },
-  invariants: [tickAtMostOnce, runsNeverOverlap, tickAtLeastOnce].map((checker) => feed(checker, cronInputs)),
+  invariants: [
+    ...[tickAtMostOnce, runsNeverOverlap, tickAtLeastOnce].map((checker) => feed(checker, cronInputs)),
+    feed(runUnderLease, (context: CheckContext<Params, CronState>) => ({
+      trace: context.trace,
+      ...(callerJudges(context.params) ? { judgingClock: callerClocks(context.trace) } : {}),
+    })),
+  ],
   teardown: (_world, state) => state.locks.close(),
 });

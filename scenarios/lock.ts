@@ -9,14 +9,15 @@
  * only grow, no expired lease revived; then the resource's fencing, and progress once faults settle.
  *
  * Clocks: the memory and SQLite stores judge expiry by one clock (the server's, the database's),
- * so exclusion is exact. The file lock judges by each caller's clock and is exclusive only up to
- * the clocks' disagreement: its tolerance is twice the largest skew a seed may inject.
+ * so exclusion is judged on true time. The file lock judges by each caller's clock: exclusion is
+ * judged on those clocks, exactly, from each machine's known skew (`callerClocks`).
  */
 import { z } from 'zod';
 import { feed } from '../src/check/checker.js';
-import { fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress, type LockHistory } from '../src/check/lock/index.js';
+import { callerClocks, fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress, type JudgingClock, type LockHistory } from '../src/check/lock/index.js';
 import type { Env } from '../src/env/env.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
+import { createFileLock } from '../src/locks/file-lock.js';
 import type { LockBackend } from '../src/locks/lock.js';
 import { lockMutants, UnfencedResource } from '../src/locks/mutants.js';
 import { withLockLatency, type LockLatencyOptions } from '../src/locks/sim-proxy.js';
@@ -89,6 +90,8 @@ const MUTANTS: Readonly<Record<string, string>> = {
   'caller-clock-expiry': "the lock server judges expiry by each caller's clock, so a caller whose clock runs ahead takes over a live lease",
   'no-fencing': 'the resource accepts any token, so a holder that paused past its lease still writes after the next holder',
   'belief-from-answer': 'withLock counts expiry from when the answer came back, so the holder believes in its lease after the store ended it (the fence masks it)',
+  'skew-margin-wrong-sign':
+    "the file lock's margin for clock skew is subtracted from a lease's expiry instead of added, so a contender takes over a quarter of a lease before the holder's expiry (within twice the skew, an overlap a tolerance would forgive)",
   'belief-from-first-try': 'withLock counts expiry from its first try to acquire, so after waiting it drops leases the store still gives it',
 };
 
@@ -107,8 +110,10 @@ interface LockState {
    * renewal and a fenced write race against.
    */
   readonly stalls: PendingStalls;
-  /** The tolerance the run is judged with (a mutant may change whose clock judges). */
+  /** The tolerance the lease contract is judged with (a mutant may change whose clock judges). */
   readonly toleranceMs: number;
+  /** Whose clock judges expiry, as the run is judged (a mutant may claim the store's). */
+  readonly expiryClock: ExpiryClock;
 }
 
 /** `backend` as process `env` reaches it, freezing on a pending stall just before a call lands. */
@@ -146,6 +151,10 @@ function lockFactory(world: World, locks: SimLocks, p: LockParams, mutant: strin
     // Claims the store's clock and judges by each caller's: the flaw the store-clock judgement catches.
     return { expiryClock: 'store', failureModel, forProcess: (env) => locks.create('memory', env, { expiryClock: 'caller' }) };
   }
+  if (mutant === 'skew-margin-wrong-sign') {
+    const expiryMarginMs = -Math.floor(p.ttlMs / 4);
+    return { expiryClock: 'caller', failureModel, forProcess: (env) => createFileLock(env.fs, SIM_LOCK_DIR, { now: () => env.now(), expiryMarginMs }) };
+  }
   const flawed = lockMutants.find((candidate) => candidate.name === mutant);
   if (flawed?.name === 'check-then-create-file') {
     return { expiryClock: 'caller', failureModel, forProcess: (env) => flawed.create({ now: () => env.now(), fs: env.fs, dir: SIM_LOCK_DIR }) };
@@ -171,11 +180,15 @@ const toleranceMs = (p: LockParams, expiryClock: ExpiryClock): number => (expiry
 
 /** The lease history, read once per run: the four invariants judge the same one. */
 const leaseHistory = (context: CheckContext<LockParams, LockState>): LockHistory => lockHistoryFromTrace(context.trace);
+/** Each caller's clock, from the trace, when callers judge expiry. */
+const judgingClock = (context: CheckContext<LockParams, LockState>): JudgingClock | undefined =>
+  context.state.expiryClock === 'caller' ? callerClocks(context.trace) : undefined;
 
 /** What the lock checkers read: the history, the tolerance, and the keys that must see progress once faults settle. */
 const lockInputs = (context: CheckContext<LockParams, LockState>) => ({
   history: context.derive(leaseHistory),
   toleranceMs: context.state.toleranceMs,
+  judgingClock: context.derive(judgingClock),
   keys: keyNames(context.params),
   fromMs: context.world.epochMs + quietFromMs(context.params),
   endMs: context.world.now(),
@@ -229,6 +242,7 @@ export default defineScenario<LockParams, LockState>({
       latency: { minMs: p.lockCalls.minMs, maxMs: Math.max(p.lockCalls.minMs, p.lockCalls.maxMs) },
       stalls: new PendingStalls(),
       toleranceMs: toleranceMs(p, lockFor.expiryClock),
+      expiryClock: lockFor.expiryClock,
     };
     const { latency } = state;
     const calls: LockLatencyOptions = {

@@ -29,18 +29,51 @@ export interface ClockChanges {
   trueTimeOf(name: string, reading: number, notAfterT: number): number;
   /** The largest offset from true time machine `name`'s clock had at any time in `[fromMs, toMs]`, ms (drift aside). */
   largestSkewMs(name: string, fromMs: number, toMs: number): number;
+  /**
+   * What machine `name`'s clock read at true time `t`, exactly as the simulator computed it: the
+   * offset set last, plus the drift in force since it was set (a drift change keeps the offset
+   * accumulated so far).
+   */
+  clockAt(name: string, t: number): number;
+  /** The largest offset from true time any machine's clock had at any time of the trace, ms (drift included). */
+  readonly largestOffsetMs: number;
 }
+
+/** A machine's clock from `t` on: `t' + skewMs + driftPpm·(t' − driftSinceMs)/10⁶`, rounded. */
+interface ClockSegment {
+  readonly t: number;
+  readonly skewMs: number;
+  readonly driftPpm: number;
+  readonly driftSinceMs: number;
+}
+
+const readingOn = (segment: ClockSegment | undefined, t: number): number =>
+  segment === undefined ? t : Math.round(t + segment.skewMs + (segment.driftPpm * (t - segment.driftSinceMs)) / 1_000_000);
 
 export function clockChangesOf(trace: readonly TraceEvent[]): ClockChanges {
   const byMachine = new Map<string, ClockChange[]>();
   const skew = new Map<string, number>();
   const drift = new Map<string, number>();
+  const segments = new Map<string, ClockSegment[]>();
+  let largestOffsetMs = 0;
   for (const event of trace) {
     if (!processEvents.is(event)) continue;
     if (event.kind !== 'process.skew' && event.kind !== 'process.drift') continue;
     const name = processName(event.pid);
     const changes = byMachine.get(name) ?? [];
     byMachine.set(name, changes);
+    const machine = segments.get(name) ?? [];
+    segments.set(name, machine);
+    const last = machine.at(-1);
+    if (last !== undefined) largestOffsetMs = Math.max(largestOffsetMs, Math.abs(readingOn(last, event.t) - event.t));
+    // The simulator's own rules (`World.setSkew`, `World.setDrift`): a skew replaces the offset and
+    // keeps the drift; a drift folds the offset so far into the new segment's skew.
+    const next: ClockSegment =
+      event.kind === 'process.skew'
+        ? { t: event.t, skewMs: event.data.skewMs, driftPpm: last?.driftPpm ?? 0, driftSinceMs: last?.driftSinceMs ?? 0 }
+        : { t: event.t, skewMs: readingOn(last, event.t) - event.t, driftPpm: event.data.driftPpm, driftSinceMs: event.t };
+    machine.push(next);
+    largestOffsetMs = Math.max(largestOffsetMs, Math.abs(next.skewMs));
     if (event.kind === 'process.skew') {
       changes.push({ t: event.t, stepMs: Math.abs(event.data.skewMs - (skew.get(name) ?? 0)), driftPpm: drift.get(name) ?? 0, skewMs: event.data.skewMs });
       skew.set(name, event.data.skewMs);
@@ -49,7 +82,23 @@ export function clockChangesOf(trace: readonly TraceEvent[]): ClockChanges {
       changes.push({ t: event.t, stepMs: 0, driftPpm: event.data.driftPpm, skewMs: skew.get(name) ?? 0 });
     }
   }
+  // A drifting clock's offset keeps growing after its last change: up to the trace's end.
+  const endT = trace.at(-1)?.t ?? 0;
+  for (const machine of segments.values()) {
+    const last = machine.at(-1);
+    if (last !== undefined) largestOffsetMs = Math.max(largestOffsetMs, Math.abs(readingOn(last, Math.max(endT, last.t)) - Math.max(endT, last.t)));
+  }
   return {
+    largestOffsetMs,
+    clockAt(name, t) {
+      const machine = segments.get(name) ?? [];
+      let segment: ClockSegment | undefined;
+      for (const candidate of machine) {
+        if (candidate.t > t) break;
+        segment = candidate;
+      }
+      return readingOn(segment, t);
+    },
     allowanceMs(name, fromMs, toMs) {
       const changes = byMachine.get(name) ?? [];
       let steps = 0;

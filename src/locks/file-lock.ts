@@ -14,7 +14,11 @@
  * writer delayed for long can re-create a generation that was already collected. Such a file always
  * sits below a higher generation (a generation is only collected once a higher one exists), so every
  * writer lists the directory again after publishing and counts a win only if its generation is still
- * the highest.
+ * the highest, or if the generation right above it was built on it: each record names its writer and
+ * the writer of the record it replaced, and nobody builds on a re-created generation (readers take
+ * only the highest), so a successor naming us proves our generation was the key's state. That case
+ * is ordinary after a release: the next acquirer may publish on top before the releaser looks again,
+ * and the release did take effect.
  *
  * A generation file that is not valid JSON is reported with its path and left alone: it may be the
  * state of a live holder, and only a person can decide what it should be.
@@ -31,6 +35,12 @@ export interface FileLockOptions {
    * a writer that crashed between writing and publishing, and are deleted. Default 60 000 ms.
    */
   readonly staleTempMs?: number;
+  /**
+   * How long past its expiry a lease still counts as held when someone else asks for the key, ms:
+   * room for callers' clocks that disagree by up to this much (an acquirer whose clock runs ahead
+   * of the holder's would otherwise take over while the holder still believes it holds). Default 0.
+   */
+  readonly expiryMarginMs?: number;
 }
 
 /** What a generation file holds. `owner` is `null` once the lease was released. */
@@ -39,6 +49,10 @@ interface LockRecord {
   readonly token: number;
   readonly acquiredAt: number;
   readonly expiresAt: number;
+  /** Who published this generation (its temporary file's name); absent in files written before it was kept. */
+  readonly writer?: string;
+  /** The writer of the generation this one replaced. */
+  readonly basis?: string;
 }
 
 interface KeyState {
@@ -57,6 +71,7 @@ export function createFileLock(fs: FsPromises, dir: string, options: FileLockOpt
   if (dir === '') throw new LockConfigError('file', 'file lock: the directory must not be empty');
   const { now } = options;
   const staleTempMs = options.staleTempMs ?? 60_000;
+  const expiryMarginMs = options.expiryMarginMs ?? 0;
   const root = dir.replace(/\/+$/, '') || '/';
   const createdDirs = new Set<string>();
   let tempCounter = 0;
@@ -102,10 +117,15 @@ export function createFileLock(fs: FsPromises, dir: string, options: FileLockOpt
     }
   }
 
-  /** Publishes `record` as generation `generation`; true if it is now the key's state. */
-  async function publish(directory: string, generation: number, record: LockRecord, owner: string): Promise<boolean> {
+  /**
+   * Publishes `record` as generation `generation` on top of `replaced`; true if it became the key's
+   * state (it may already have been replaced by a successor built on it).
+   */
+  async function publish(directory: string, generation: number, record: LockRecord, owner: string, replaced: LockRecord | null): Promise<boolean> {
     const target = generationPath(directory, generation);
-    const temp = await writeTemp(directory, JSON.stringify(record), owner);
+    const basis = replaced?.writer;
+    const temp = await writeTemp(directory, (writer) => JSON.stringify({ ...record, writer, ...(basis === undefined ? {} : { basis }) }), owner);
+    const writer = temp.slice(directory.length + 1);
     let linked = false;
     try {
       await fs.link(temp, target);
@@ -117,17 +137,33 @@ export function createFileLock(fs: FsPromises, dir: string, options: FileLockOpt
     }
     if (!linked) return false;
     const names = await list(directory);
-    if (highestGeneration(names) !== generation) return false;
+    if (highestGeneration(names) !== generation) return builtOn(directory, names, generation + 1, writer);
     await collectGarbage(directory, names, generation);
     return true;
   }
 
-  async function writeTemp(directory: string, content: string, owner: string): Promise<string> {
+  /** Whether generation `successor` (if still there) replaced the one `writer` published. */
+  async function builtOn(directory: string, names: readonly string[], successor: number, writer: string): Promise<boolean> {
+    const path = generationPath(directory, successor);
+    if (!names.includes(path.slice(directory.length + 1))) return false;
+    let text: string;
+    try {
+      text = await fs.readFile(path, 'utf8');
+    } catch (error) {
+      // Collected since the listing: no longer provable, so the win is not claimed.
+      if (errorCode(error) === 'ENOENT') return false;
+      throw error;
+    }
+    return parseRecord(text, path, successor).basis === writer;
+  }
+
+  async function writeTemp(directory: string, content: (writer: string) => string, owner: string): Promise<string> {
     for (;;) {
       tempCounter += 1;
-      const temp = `${directory}/tmp-${sanitize(owner)}-${tempCounter}-${Math.floor(now())}.json`;
+      const name = `tmp-${sanitize(owner)}-${tempCounter}-${Math.floor(now())}.json`;
+      const temp = `${directory}/${name}`;
       try {
-        await fs.writeFile(temp, content, { flag: 'wx' });
+        await fs.writeFile(temp, content(name), { flag: 'wx' });
         return temp;
       } catch (error) {
         // Another lock object with the same owner name picked the same counter: take the next one.
@@ -164,9 +200,9 @@ export function createFileLock(fs: FsPromises, dir: string, options: FileLockOpt
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
         const { generation, record } = await readState(directory);
         const at = now();
-        if (record !== null && record.owner !== null && record.expiresAt > at) return null;
+        if (record !== null && record.owner !== null && record.expiresAt + expiryMarginMs > at) return null;
         const next: LockRecord = { owner, token: generation + 1, acquiredAt: at, expiresAt: at + ttlMs };
-        if (await publish(directory, generation + 1, next, owner)) return { key, owner, ...tokenAndTimes(next) };
+        if (await publish(directory, generation + 1, next, owner, record)) return { key, owner, ...tokenAndTimes(next) };
       }
       return null;
     },
@@ -177,8 +213,8 @@ export function createFileLock(fs: FsPromises, dir: string, options: FileLockOpt
         const { generation, record } = await readState(directory);
         const at = now();
         if (!isCurrent(record, lease) || record.expiresAt <= at) return null;
-        const next: LockRecord = { ...record, expiresAt: at + ttlMs };
-        if (await publish(directory, generation + 1, next, lease.owner)) return { ...lease, ...tokenAndTimes(next) };
+        const next: LockRecord = { owner: record.owner, token: record.token, acquiredAt: record.acquiredAt, expiresAt: at + ttlMs };
+        if (await publish(directory, generation + 1, next, lease.owner, record)) return { ...lease, ...tokenAndTimes(next) };
       }
       return null;
     },
@@ -188,8 +224,8 @@ export function createFileLock(fs: FsPromises, dir: string, options: FileLockOpt
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
         const { generation, record } = await readState(directory);
         if (!isCurrent(record, lease)) return false;
-        const next: LockRecord = { ...record, owner: null, expiresAt: Math.min(record.expiresAt, now()) };
-        if (await publish(directory, generation + 1, next, lease.owner)) return true;
+        const next: LockRecord = { owner: null, token: record.token, acquiredAt: record.acquiredAt, expiresAt: Math.min(record.expiresAt, now()) };
+        if (await publish(directory, generation + 1, next, lease.owner, record)) return true;
       }
       return false;
     },
@@ -214,7 +250,8 @@ function parseRecord(text: string, path: string, generation: number): LockRecord
     typeof record === 'object' && record !== null &&
     (record.owner === null || typeof record.owner === 'string') &&
     Number.isSafeInteger(record.token) && (record.token as number) >= 1 && (record.token as number) <= generation &&
-    typeof record.acquiredAt === 'number' && typeof record.expiresAt === 'number';
+    typeof record.acquiredAt === 'number' && typeof record.expiresAt === 'number' &&
+    (record.writer === undefined || typeof record.writer === 'string') && (record.basis === undefined || typeof record.basis === 'string');
   if (!valid) throw new LockStateCorruptError('file', path, `not a lock record: ${text.slice(0, 200)}`);
   return record as LockRecord;
 }

@@ -3,7 +3,7 @@
  * the key, the tokens and the owners.
  */
 import { describe, expect, test } from 'vitest';
-import { checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, type StoreAnswer, type LockHistory, type ResourceWrite } from '../../src/check/lock/index.js';
+import { callerClocks, checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, type StoreAnswer, type LockHistory, type ResourceWrite } from '../../src/check/lock/index.js';
 
 let seq = 0;
 function lease(kind: StoreAnswer['kind'], t: number, owner: string, token: number, extra: Partial<StoreAnswer> = {}): StoreAnswer {
@@ -24,31 +24,46 @@ function write(t: number, owner: string, token: number, accepted: boolean, highe
 describe('lease-exclusion', () => {
   test('a takeover after expiry, and a grant after a release, pass', () => {
     const good = history(granted(0, 'a#1', 1), renewed(300, 'a#1', 1, 700), granted(1_300, 'b#1', 2), releasing(1_500, 'b#1', 2), released(1_510, 'b#1', 2), granted(1_505, 'c#1', 3));
-    expect(checkLeaseExclusion(good, { toleranceMs: 0 })).toEqual([]);
+    expect(checkLeaseExclusion(good)).toEqual([]);
   });
 
   test('a grant while another lease is live fails, once per pair', () => {
-    const violations = checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(400, 'b#1', 2), granted(450, 'b#1', 2)), { toleranceMs: 0 });
+    const violations = checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(400, 'b#1', 2), granted(450, 'b#1', 2)));
     expect(violations.map((v) => v.message)).toEqual(['key "job": granted token 2 for b#1 while token 1 of a#1 still had 600 ms left']);
     expect(violations[0]).toMatchObject({ invariant: 'lease-exclusion', atMs: 400, pid: 'b#1' });
   });
 
   test("a release the store refused does not end the lease; someone else's release does not either", () => {
     const refused = history(granted(0, 'a#1', 1), releasing(100, 'a#1', 1), released(110, 'a#1', 1, false), granted(200, 'b#1', 2));
-    expect(checkLeaseExclusion(refused, { toleranceMs: 0 })).toHaveLength(1);
+    expect(checkLeaseExclusion(refused)).toHaveLength(1);
     const foreign = history(granted(0, 'a#1', 1), releasing(100, 'z#1', 9), released(110, 'z#1', 9), granted(200, 'b#1', 2));
-    expect(checkLeaseExclusion(foreign, { toleranceMs: 0 })).toHaveLength(1);
+    expect(checkLeaseExclusion(foreign)).toHaveLength(1);
   });
 
   test('an old holder renewed after a newer grant fails', () => {
-    const violations = checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(1_000, 'b#1', 2), renewed(1_100, 'a#1', 1, -100)), { toleranceMs: 0 });
+    const violations = checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(1_000, 'b#1', 2), renewed(1_100, 'a#1', 1, -100)));
     expect(violations.map((v) => v.message)).toEqual(['key "job": renewed token 1 for a#1 while token 2 of b#1 still had 900 ms left']);
   });
 
-  test('callers judging by their own clocks get the tolerance, and no more', () => {
-    const early = history(granted(0, 'a#1', 1), granted(700, 'b#1', 2));
-    expect(checkLeaseExclusion(early, { toleranceMs: 400 })).toEqual([]);
-    expect(checkLeaseExclusion(early, { toleranceMs: 200 })).toHaveLength(1);
+  test("callers judging by their own clocks are judged exactly, on each caller's clock", () => {
+    // b's clock runs 100 ms ahead of true time; a's keeps it. a's lease ends when a clock reads 1 000.
+    const clocks = callerClocks([{ seq: 0, t: 0, pid: 'b#1', kind: 'process.skew', data: { skewMs: 100 } }]);
+    // At true 850 b's clock reads 950: a's lease was live on the clock b judged by. An overlap of
+    // 150 ms, shorter than twice the skew, and still a store that let b in early.
+    const early = checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(850, 'b#1', 2)), { judgingClock: clocks });
+    expect(early.map((v) => v.message)).toEqual(['key "job": granted token 2 for b#1 while token 1 of a#1 still had 50 ms left']);
+    // At true 905 b's clock reads 1 005: a's lease is over on b's clock, though on true time 95 ms remain.
+    expect(checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(905, 'b#1', 2)), { judgingClock: clocks })).toEqual([]);
+    // On one true clock the second grant is a violation.
+    expect(checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(905, 'b#1', 2)))).toHaveLength(1);
+  });
+
+  test("a caller's drift is followed too", () => {
+    // b's clock gains 100 000 ppm (0.1 ms per ms) from true 0: at true 930 it reads 1 023.
+    const clocks = callerClocks([{ seq: 0, t: 0, pid: 'b#1', kind: 'process.drift', data: { driftPpm: 100_000 } }]);
+    expect(clocks.readingOf('b#1', 930)).toBe(1_023);
+    expect(checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(930, 'b#1', 2)), { judgingClock: clocks })).toEqual([]);
+    expect(checkLeaseExclusion(history(granted(0, 'a#1', 1), granted(900, 'b#1', 2)), { judgingClock: clocks })).toHaveLength(1);
   });
 });
 
@@ -96,5 +111,14 @@ describe('progress', () => {
     expect(checkProgress({ leases: [], writes }, { keys: ['job'], fromMs: 50, endMs: 1_000 })).toEqual([]);
     const violations = checkProgress({ leases: [], writes }, { keys: ['job'], fromMs: 500, endMs: 1_000 });
     expect(violations.map((v) => v.message)).toEqual(['key "job": no write was accepted in the quiet tail of the run (500 ms after the last fault had settled)']);
+  });
+});
+
+describe('lease-exclusion on callers\' clocks, after a takeover', () => {
+  test('a lease given away on a faster clock is over, though its holder\'s clock still shows time left', () => {
+    // b runs 500 ms ahead: at true 600 it reads 1 100, past a's expiry, and takes the key over; then releases it.
+    const clocks = callerClocks([{ seq: 0, t: 0, pid: 'b#1', kind: 'process.skew', data: { skewMs: 500 } }]);
+    const takeover = history(granted(0, 'a#1', 1), granted(600, 'b#1', 2), releasing(700, 'b#1', 2), released(710, 'b#1', 2), granted(800, 'c#1', 3));
+    expect(checkLeaseExclusion(takeover, { judgingClock: clocks })).toEqual([]);
   });
 });

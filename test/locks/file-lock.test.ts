@@ -27,7 +27,46 @@ function gatedLink(fs: FsPromises): { fs: FsPromises; reached: Promise<void>; op
   return { fs: gated, reached, open };
 }
 
+/** `fs` whose first `unlink` of a temporary file waits until `open()`: the writer has linked its generation and not yet looked again. */
+function gatedTempUnlink(fs: FsPromises): { fs: FsPromises; reached: Promise<void>; open(): void; arm(): void } {
+  let open = (): void => {};
+  let signalReached = (): void => {};
+  const reached = new Promise<void>((resolve) => (signalReached = resolve));
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let armed = false;
+  const gated: FsPromises = Object.create(fs) as FsPromises;
+  gated.unlink = async (path) => {
+    if (armed && path.includes('/tmp-')) {
+      armed = false;
+      signalReached();
+      await gate;
+    }
+    return fs.unlink(path);
+  };
+  return { fs: gated, reached, open: () => open(), arm: () => void (armed = true) };
+}
+
 describe('file lock', () => {
+  it('a release that someone built on before the releaser looked again answers true', async () => {
+    const shared = memoryFs();
+    const clock = { now: () => 1_000 };
+    const gated = gatedTempUnlink(shared);
+    const releaser = createFileLock(gated.fs, '/locks', clock);
+    const next = createFileLock(shared, '/locks', clock);
+    const lease = await releaser.tryAcquire('job', 'a#1', 1_000);
+    expect(lease?.token).toBe(1);
+
+    // The release publishes generation 2 (free) and stops before listing the directory again.
+    gated.arm();
+    const releasing = releaser.release(lease!);
+    await gated.reached;
+    // The next acquirer reads the free generation 2 and publishes generation 3 on top of it.
+    expect((await next.tryAcquire('job', 'b#1', 1_000))?.token).toBe(3);
+    gated.open();
+    // Generation 2 was the key's state: the release took effect, and says so.
+    expect(await releasing).toBe(true);
+  });
+
   it('a writer delayed past garbage collection cannot re-create a collected generation and win', async () => {
     const shared = memoryFs();
     let now = 1_000;

@@ -6,3 +6,4 @@ export { checkEveryJobReported, everyJobReported } from './every-job-reported.js
 export { checkOneJobPerClient, oneJobPerClient } from './one-job-per-client.js';
 export { checkClientsInParallel, clientsInParallel, type ParallelismBound } from './clients-in-parallel.js';
 export { checkFirstQueuedFirstRun, firstQueuedFirstRun } from './first-queued-first-run.js';
+export { checkNoPartAfterLoss, noPartAfterLoss } from './no-part-after-loss.js';

@@ -53,6 +53,8 @@ export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory 
   const leases: StoreAnswer[] = [];
   const writes: ResourceWrite[] = [];
   const releasingAt = new Map<string, number>();
+  /** Releases sent and never answered (the caller crashed, or the call failed): they may have taken effect. */
+  const unanswered = new Map<string, StoreAnswer>();
   for (const event of trace) {
     if (leaseEvents.is(event)) {
       // A refusal changes nothing the store holds: the exclusion and contract checks need only what it granted.
@@ -68,6 +70,7 @@ export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory 
           break;
         case 'lease.releasing':
           releasingAt.set(`${key}\u0000${owner}\u0000${token}`, event.t);
+          unanswered.set(`${key}\u0000${owner}\u0000${token}`, { ...base, kind: 'released', effectT: event.t, released: true });
           leases.push({ ...base, effectT: event.t });
           break;
         case 'lease.released': {
@@ -75,6 +78,7 @@ export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory 
           // is placed at its call, the earliest point: a grant that took effect while the release
           // was on its way is then judged after it, as some order of the two allows.
           const sentAt = releasingAt.get(`${key}\u0000${owner}\u0000${token}`);
+          unanswered.delete(`${key}\u0000${owner}\u0000${token}`);
           leases.push({ ...base, effectT: event.data.released && sentAt !== undefined ? sentAt : event.t, released: event.data.released });
           break;
         }
@@ -84,6 +88,9 @@ export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory 
       writes.push({ t: event.t, seq: event.seq, pid: event.pid, key, token, owner, accepted, highestBefore });
     }
   }
+  // An unanswered release is in doubt: the store may have applied it before the caller crashed or the
+  // answer was lost. Judged as taking effect at its call, as an answered one is.
+  leases.push(...unanswered.values());
   leases.sort((a, b) => a.effectT - b.effectT || a.seq - b.seq);
   return { leases, writes };
 }

@@ -39,6 +39,13 @@ export const cronMutants = {
     flaw: "the lock never expires (the naive first design): once its holder dies, no server runs the task again",
     policy: (env, lock, name) => leaderLockPolicy(env, lock, name, { ttlMs: TEN_YEARS_MS, lockAtLeastForMs: TEN_YEARS_MS, lockAtMostForMs: TEN_YEARS_MS }),
   },
+  'trust-held-lease': {
+    flaw: 'a server that held the lock at its previous run runs the next tick on that lease without asking the store, even after it lapsed; a single-layer flaw the other servers mask whenever they do not take the lock in between',
+    policy: (env, lock, name, times) => {
+      const correct = leaderLockPolicy(env, lock, name, times);
+      return { ...correct, take: async (tick, held) => (held !== undefined ? { lease: held, how: 'existing lock, updating expires_at' } : correct.take(tick, held)) };
+    },
+  },
 } satisfies Record<string, CronMutant>;
 
 export type CronMutantName = keyof typeof cronMutants;
