@@ -30,7 +30,15 @@ export interface LoadOptions {
    * the working directory by default.
    */
   readonly from?: string;
+  /**
+   * Packages taken from Node's own module cache, one instance per OS process, instead of one per
+   * simulated process: those that only hook the real process (`signal-exit`, the default, registers
+   * signal listeners on `process` at load; a copy per simulated process would pile them up).
+   */
+  readonly shared?: readonly string[];
 }
+
+const DEFAULT_SHARED: readonly string[] = ['signal-exit'];
 
 /** The parts of `Module` the loader uses that `@types/node` does not declare. */
 interface ModuleInternals {
@@ -57,7 +65,7 @@ const sources = new Map<string, string>();
 export function load<T = unknown>(specifier: string, options: LoadOptions): T {
   requestProcessGlobals();
   let scope = scopes.get(options.env);
-  if (scope === undefined) scopes.set(options.env, (scope = new ModuleScope(options.env)));
+  if (scope === undefined) scopes.set(options.env, (scope = new ModuleScope(options.env, new Set(options.shared ?? DEFAULT_SHARED))));
   const from = options.from === undefined ? join(process.cwd(), 'noop.js') : options.from.startsWith('file:') ? fileURLToPath(options.from) : isAbsolute(options.from) ? options.from : resolvePath(options.from);
   let filename: string;
   try {
@@ -73,7 +81,10 @@ class ModuleScope {
   private readonly modules = new Map<string, Module>();
   private readonly replaced: Readonly<Record<string, unknown>>;
 
-  constructor(env: Env) {
+  constructor(
+    env: Env,
+    private readonly shared: ReadonlySet<string>,
+  ) {
     const fs = nodeFsOver(env.fs);
     this.replaced = { fs, 'fs/promises': fs.promises };
   }
@@ -82,6 +93,7 @@ class ModuleScope {
     const bare = request.startsWith('node:') ? request.slice('node:'.length) : request;
     if (bare in this.replaced) return this.replaced[bare];
     if (BUILTINS.has(bare)) return createRequire(import.meta.url)(request);
+    if (this.shared.has(request) && parent !== undefined) return createRequire(parent.filename)(request);
     const filename = internals._resolveFilename(request, parent);
     return this.loadFile(filename, parent).exports;
   }
