@@ -34,7 +34,9 @@ export default defineLockBackend(
   ({ env, dir }): LockBackend => {
     const lockfile = load<typeof ProperLockfile>('proper-lockfile', { env, from: import.meta.url });
     const held = new Map<string, Held>();
-    const tokenFile = (key: string): string => `${dir}/${key}.token`;
+    // Keys may hold slashes (`bucket/2020_08_18_02_15.txt`): one flat file name per key.
+    const fileOf = (key: string): string => `${dir}/${encodeURIComponent(key)}`;
+    const tokenFile = (key: string): string => `${fileOf(key)}.token`;
 
     async function nextToken(fs: Env['fs'], key: string): Promise<number> {
       const previous = await fs.readFile(tokenFile(key), 'utf8').then(Number, (error: unknown) => (errorCode(error) === 'ENOENT' ? 0 : Promise.reject(error)));
@@ -52,7 +54,7 @@ export default defineLockBackend(
         let release: () => Promise<void>;
         const entry: { compromised: boolean } = { compromised: false };
         try {
-          release = await lockfile.lock(`${dir}/${key}`, {
+          release = await lockfile.lock(fileOf(key), {
             stale,
             update: Math.floor(stale / 2),
             retries: 0,

@@ -18,6 +18,12 @@ describe('examples/npm-lock-library: proper-lockfile, unmodified', () => {
     expect(run.status).toBe(0);
   });
 
+  test('the bucket scenario with it as its lock: every file processed exactly once', () => {
+    const run = simrun(['fuzz', 'bucket', '--lock', BACKEND, '--set', 'files=6', '--runs', '2', '--workers', '1', '--no-shrink', '--out-dir', 'reports/npm-lock-library-test']);
+    expect(run.stdout).toContain('PASSED: 2 runs');
+    expect(run.status).toBe(0);
+  });
+
   test('a pause longer than stale gives two holders: caught at seed 15, the same trace hash in two processes', () => {
     const runs = [1, 2].map(() => simrun(['scenario', 'lock', '--seed', '15', '--lock', BACKEND, '--set', 'ttlMs=3000']));
     for (const run of runs) {
