@@ -303,6 +303,8 @@ export function releaseProcessGlobals(): void {
   // Drop own property set above so the prototype's real method shows through again.
   if (globalThis.crypto !== undefined) delete (globalThis.crypto as unknown as Record<string, unknown>).randomUUID;
   storage.disable();
+  // Timers of processes that crashed or never cleared them belong to finished runs: forget them.
+  liveTimers.clear();
 }
 
 /** Whether the shims are installed now (some opted-in world is running). */
