@@ -60,3 +60,6 @@ export * as cron from './systems/cron/index.js';
 export * as jobRunner from './systems/job-runner/index.js';
 export * as dag from './systems/dag/index.js';
 export * as checks from './check/index.js';
+export { load, type LoadOptions } from './scenario/load.js';
+export { nodeFsOver, type DescriptorFs } from './env/node-fs-facade.js';
+export { requestProcessGlobals, processGlobalsInstalled, type GlobalsHost } from './sim/process-globals.js';

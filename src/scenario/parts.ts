@@ -15,6 +15,7 @@ import { extname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { importDefault } from './import-module.js';
 import { InputError } from '../env/errors.js';
+import { requestProcessGlobals } from '../sim/process-globals.js';
 
 /** What a part is, for messages and validation: `lock backend` and a check of the default export. */
 export interface PartKind<T> {
@@ -53,6 +54,8 @@ export async function preparePart<T>(reference: string, kind: PartKind<T>): Prom
   const path = modulePath(reference);
   if (loaded.has(path)) return loaded.get(path) as T;
   if (!existsSync(path)) throw new InputError(`${kind.label} module not found: ${reference}`);
+  // A user's code may read the clock or start timers without going through its env: give it the process's.
+  requestProcessGlobals();
   const exported = await importDefault(path, kind.label, reference);
   if (!kind.accepts(exported)) throw new InputError(`${kind.label} '${reference}': the default export must be ${kind.expected}`);
   loaded.set(path, exported);

@@ -44,6 +44,8 @@ export interface RunOptions {
   readonly tieOrder?: TieOrder;
   /** How the replay command names the scenario (a file path, for scenarios outside the repository). */
   readonly scenarioReference?: string;
+  /** Per-process globals for third-party code (`WorldOptions.processGlobals`); on by default once a user's module was loaded. */
+  readonly processGlobals?: boolean;
 }
 
 export type RunStatus = 'passed' | 'violated' | 'harness-error';
@@ -165,6 +167,7 @@ export async function runScenario<P extends object, S>(scenario: Scenario<P, S>,
     ...(setup.startMs === DEFAULT_EPOCH_MS ? {} : { epochMs: setup.startMs }),
     ...(setup.timeZone === 'UTC' ? {} : { timeZone: setup.timeZone }),
     ...(setup.tieOrder === 'fifo' ? {} : { tieOrder: setup.tieOrder }),
+    ...(options.processGlobals === undefined ? {} : { processGlobals: options.processGlobals }),
   });
   const declaredSpace = scenario.faultSpace(params);
   const space = swarm === undefined ? declaredSpace : applySwarm(declaredSpace, swarm);

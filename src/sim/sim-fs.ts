@@ -12,7 +12,25 @@ import { Volume, type IProcess } from 'memfs';
 import type { DirentLike, FsPromises, StatsLike, WriteOptions } from '../env/fs.js';
 import type { FsEvent } from './events.js';
 
-export type FsOperation = 'readFile' | 'writeFile' | 'appendFile' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'readdir' | 'stat' | 'lstat' | 'rm' | 'rmdir' | 'utimes';
+export type FsOperation =
+  | 'readFile'
+  | 'writeFile'
+  | 'appendFile'
+  | 'rename'
+  | 'link'
+  | 'unlink'
+  | 'mkdir'
+  | 'readdir'
+  | 'stat'
+  | 'lstat'
+  | 'rm'
+  | 'rmdir'
+  | 'utimes'
+  | 'realpath'
+  | 'open'
+  | 'close'
+  | 'read'
+  | 'write';
 
 /** What an operation's trace event says besides its path. */
 export type FsOutcome = Omit<FsEvent['data'], 'path'>;
@@ -79,16 +97,23 @@ function listDirectory(volume: Volume, path: string): string[] {
   return names;
 }
 
-const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm', 'rmdir', 'utimes']);
+const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm', 'rmdir', 'utimes', 'write']);
+
+/** Flags `open` takes, as Node spells them (`O_*` numbers are read through the volume too). */
+export type OpenFlags = string | number;
 
 export class SimFs implements FsPromises {
   constructor(private readonly host: FsHost) {}
 
-  readFile(path: string, _encoding: 'utf8'): Promise<string> {
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  /** Without an encoding: the bytes, as `node:fs/promises` gives them. */
+  readFile(path: string): Promise<Buffer>;
+  readFile(path: string, encoding?: 'utf8'): Promise<string | Buffer> {
+    if (encoding === undefined) return this.run('readFile', path, (volume) => Buffer.from(volume.readFileSync(path) as Buffer));
     return this.run('readFile', path, (volume) => String(volume.readFileSync(path, 'utf8')));
   }
 
-  writeFile(path: string, data: string, options?: WriteOptions | 'utf8'): Promise<void> {
+  writeFile(path: string, data: string | Uint8Array, options?: WriteOptions | 'utf8'): Promise<void> {
     const flag = typeof options === 'object' ? (options.flag ?? 'w') : 'w';
     return this.run('writeFile', path, (volume) => {
       volume.writeFileSync(path, data, { flag });
@@ -96,7 +121,7 @@ export class SimFs implements FsPromises {
     }, { bytes: data.length, flag });
   }
 
-  appendFile(path: string, data: string, _encoding?: 'utf8'): Promise<void> {
+  appendFile(path: string, data: string | Uint8Array, _encoding?: 'utf8'): Promise<void> {
     return this.run('appendFile', path, (volume) => {
       volume.appendFileSync(path, data);
       this.stamp(path);
@@ -167,6 +192,48 @@ export class SimFs implements FsPromises {
   /** Times as the caller gives them (seconds or `Date`s), not re-stamped: setting them is the point. */
   utimes(path: string, atime: number | Date, mtime: number | Date): Promise<void> {
     return this.run('utimes', path, (volume) => volume.utimesSync(path, atime, mtime));
+  }
+
+  /** The canonical path (the volume has no symbolic links of its own, so `.`, `..` and slashes resolved). */
+  realpath(path: string): Promise<string> {
+    return this.run('realpath', path, (volume) => String(volume.realpathSync(path)));
+  }
+
+  /**
+   * Opens `path` and gives a file descriptor, for libraries that read and write by descriptor. The
+   * descriptor belongs to the volume; `close` it. Writes through it take effect at their completion.
+   */
+  open(path: string, flags: OpenFlags = 'r', mode?: number): Promise<number> {
+    return this.run('open', path, (volume) => {
+      const fd = volume.openSync(path, flags as never, mode);
+      if (typeof flags === 'string' ? /[wa+]/.test(flags) : true) this.stamp(path);
+      return fd;
+    }, { flag: String(flags) });
+  }
+
+  close(fd: number): Promise<void> {
+    return this.run('close', this.pathOfFd(fd), (volume) => volume.closeSync(fd));
+  }
+
+  /** Reads up to `length` bytes into `buffer` at `offset`, from `position` (the current one when null); gives the count. */
+  read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number> {
+    return this.run('read', this.pathOfFd(fd), (volume) => volume.readSync(fd, buffer, offset, length, position));
+  }
+
+  /** Writes `length` bytes of `buffer` from `offset` at `position` (the current one when null); gives the count. */
+  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number> {
+    const path = this.pathOfFd(fd);
+    return this.run('write', path, (volume) => {
+      const written = volume.writeSync(fd, buffer, offset, length, position ?? undefined);
+      if (path.startsWith('/')) this.stamp(path);
+      return written;
+    }, { bytes: length });
+  }
+
+  /** The path an open descriptor names (memfs 4 keeps it in its core), for the trace; `fd:N` when unknown. */
+  private pathOfFd(fd: number): string {
+    const core = (this.host.volume as unknown as { _core?: { fds?: Record<number, { link?: { getPath?(): string } } | undefined> } })._core;
+    return core?.fds?.[fd]?.link?.getPath?.() ?? `fd:${fd}`;
   }
 
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void> {

@@ -25,6 +25,7 @@ import { EventBudgetExceeded, NoProgress, WallClockExceeded } from './errors.js'
 import type { KernelEvent } from './events.js';
 import { EventQueue, Lane, type ScheduledEvent } from './event-queue.js';
 import { realPerformanceNow, realSetImmediate } from './globals.js';
+import { acquireProcessGlobals, processGlobalsRequested, releaseProcessGlobals, runUnderHost, whenTimersIdle, type GlobalsHost } from './process-globals.js';
 import { Incarnation, SimProcess, type ProcessHost, type ProcessMain } from './process.js';
 import { formatProcessId } from './process-id.js';
 import { Prng } from './prng.js';
@@ -60,6 +61,13 @@ export interface WorldOptions {
    * or `seeded` (an order drawn from the seed; see `event-queue.ts`).
    */
   readonly tieOrder?: TieOrder;
+  /**
+   * Per-process globals (`process-globals.ts`): code in a process that calls `Date`, the global
+   * timers, `Math.random` or `crypto.randomUUID` gets that process's clock, sleeps and stream.
+   * Off by default (it slows every promise while a run uses it), unless a user's module was loaded
+   * through simrun in this thread (`requestProcessGlobals`).
+   */
+  readonly processGlobals?: boolean;
 }
 
 export type TieOrder = 'fifo' | 'seeded';
@@ -131,7 +139,11 @@ export class World {
   private eventsFired = 0;
   private running = false;
   private uninstall: (() => void) | undefined;
-  private readonly options: Required<Omit<WorldOptions, 'seed' | 'epochMs' | 'horizonMs' | 'installGlobals' | 'timeZone' | 'tieOrder'>>;
+  private readonly options: Required<Omit<WorldOptions, 'seed' | 'epochMs' | 'horizonMs' | 'installGlobals' | 'timeZone' | 'tieOrder' | 'processGlobals'>>;
+  /** What globals read outside any process while this world runs (`processGlobals` on), or undefined. */
+  private readonly globalsHost: GlobalsHost | undefined;
+  /** Whether this world holds the installed globals now (between `run` and its end). */
+  private holdsGlobals = false;
   /** Under the seeded tie order, the stream each event's `seq` is drawn from. */
   private readonly tiePrng: Prng | undefined;
   /** The processes whose events fired in the driver's last round: who an unhandled rejection seen after it belongs to. */
@@ -157,6 +169,7 @@ export class World {
     this.processPrng = this.prng.fork('process');
     this.tiePrng = this.tieOrder === 'seeded' ? this.prng.fork('ties') : undefined;
     this.nowMs = this.epochMs;
+    this.globalsHost = (options.processGlobals ?? processGlobalsRequested()) ? this.createWorldGlobalsHost() : undefined;
     if (options.installGlobals) {
       const installed = FakeTimers.withGlobal(globalThis).install({
         now: this.epochMs,
@@ -181,6 +194,33 @@ export class World {
       takeFault: () => undefined,
       record: () => undefined,
     });
+  }
+
+  /** Whether code in this world's processes gets per-process globals (`WorldOptions.processGlobals`). */
+  get processGlobals(): boolean {
+    return this.globalsHost !== undefined;
+  }
+
+  /** Outside any process: the world's true clock, a stream of its own, sleeps as world actions. */
+  private createWorldGlobalsHost(): GlobalsHost {
+    const prng = this.prng.fork('globals');
+    return {
+      now: () => this.nowMs,
+      random: () => prng.next(),
+      sleep: (ms, signal) =>
+        new Promise<void>((resolve, reject) => {
+          if (signal?.aborted) return reject(signal.reason);
+          const event = this.schedule(this.nowMs + (ms > 0 ? ms : 0), Lane.World, null, () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          });
+          const onAbort = (): void => {
+            event.cancelled = true;
+            reject(signal?.reason);
+          };
+          signal?.addEventListener('abort', onAbort, { once: true });
+        }),
+    };
   }
 
   /** True virtual time, ms since the Unix epoch. */
@@ -284,13 +324,15 @@ export class World {
     this.schedule(this.nowMs, Lane.Process, incarnation, () => {
       let result: Promise<void> | void;
       try {
-        result = process.main(incarnation.env);
+        // Under per-process globals, main and every continuation it makes run under its own env.
+        result = this.globalsHost === undefined ? process.main(incarnation.env) : runUnderHost(incarnation.env, () => process.main(incarnation.env));
       } catch (error) {
         this.onExit(incarnation, error);
         return;
       }
       Promise.resolve(result).then(
-        () => this.onExit(incarnation, undefined),
+        // Under per-process globals a process lives on while its own timers are pending, as a Node process does.
+        () => (this.globalsHost === undefined ? this.onExit(incarnation, undefined) : whenTimersIdle(incarnation.env, () => this.onExit(incarnation, undefined))),
         (error: unknown) => this.onExit(incarnation, error),
       );
     });
@@ -454,6 +496,7 @@ export class World {
       rejectionListeners.add(this, unhandled);
       const finish = (status: RunOutcome['status']): void => {
         this.running = false;
+        this.releaseGlobals();
         rejectionListeners.remove(this);
         this.dispose();
         resolve({ status, events: this.eventsFired, simulatedMs: this.nowMs - this.epochMs, wallMs: realPerformanceNow() - wallStart });
@@ -488,6 +531,7 @@ export class World {
           if ((round++ & 63) === 0 && realPerformanceNow() - wallStart > maxWallMs) throw new WallClockExceeded(maxWallMs, instant - this.epochMs);
         } catch (error) {
           this.running = false;
+          this.releaseGlobals();
           rejectionListeners.remove(this);
           this.dispose();
           reject(error);
@@ -497,12 +541,27 @@ export class World {
         // One real macrotask per round: every promise this round's events resolved settles first.
         realSetImmediate(step);
       };
-      realSetImmediate(step);
+      const globalsHost = this.globalsHost;
+      if (globalsHost === undefined) {
+        realSetImmediate(step);
+        return;
+      }
+      // The driver's chain of immediates runs under the world's host: code outside any process reads the world's time.
+      acquireProcessGlobals();
+      this.holdsGlobals = true;
+      runUnderHost(globalsHost, () => realSetImmediate(step));
     });
+  }
+
+  private releaseGlobals(): void {
+    if (!this.holdsGlobals) return;
+    this.holdsGlobals = false;
+    releaseProcessGlobals();
   }
 
   /** Removes the fake globals, if this world installed them. Safe to call twice. */
   dispose(): void {
+    this.releaseGlobals();
     this.uninstall?.();
     this.uninstall = undefined;
   }

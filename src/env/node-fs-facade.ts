@@ -1,0 +1,224 @@
+/**
+ * `node:fs` and `node:fs/promises` as an unmodified library sees them, over one process's
+ * simulated filesystem (`Env.fs`): what `load()` hands a module for `require('fs')`,
+ * `require('node:fs')` and `require('fs/promises')`, so its file calls get the volume's latency,
+ * injected faults and tracing.
+ *
+ * Covered, in callback and promise forms: open/close/read/write, stat/lstat (with `Date` times),
+ * utimes, mkdir (recursive), rmdir/rm, rename, link, unlink, readdir (with file types),
+ * readFile/writeFile/appendFile, realpath, access/exists. Synchronous calls cannot wait for simulated
+ * time, so they fail with `ENOSYS` (libraries call them only at process exit, inside a `try`);
+ * streams, watchers and permissions likewise. Constants and the stream classes are Node's own.
+ */
+import * as realFs from 'node:fs';
+import type { FsPromises } from './fs.js';
+
+/** The descriptor calls of the simulated volume (`SimFs`), beyond the `FsPromises` contract. */
+export interface DescriptorFs {
+  realpath(path: string): Promise<string>;
+  open(path: string, flags?: string | number, mode?: number): Promise<number>;
+  close(fd: number): Promise<void>;
+  read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
+  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
+}
+
+type Callback = (error: NodeJS.ErrnoException | null, ...results: unknown[]) => void;
+type AnyFs = FsPromises & Partial<DescriptorFs>;
+
+function enosys(call: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`ENOSYS: ${call} is not available on the simulated filesystem`);
+  error.code = 'ENOSYS';
+  error.syscall = call;
+  return error;
+}
+
+function pathOf(path: unknown): string {
+  if (typeof path === 'string') return path;
+  if (path instanceof URL) return decodeURIComponent(path.pathname);
+  if (Buffer.isBuffer(path)) return path.toString('utf8');
+  return String(path);
+}
+
+function toSeconds(time: unknown): number | Date {
+  if (time instanceof Date) return time;
+  return typeof time === 'string' ? Number(time) : (time as number);
+}
+
+function encodingOf(options: unknown): string | undefined {
+  if (typeof options === 'string') return options;
+  if (typeof options === 'object' && options !== null) return (options as { encoding?: string }).encoding ?? undefined;
+  return undefined;
+}
+
+function dataOf(data: unknown): string | Uint8Array {
+  if (typeof data === 'string' || data instanceof Uint8Array) return data;
+  return String(data);
+}
+
+/** The promise calls of the facade: `node:fs/promises` over `fs`. */
+function promisesOver(fs: AnyFs) {
+  const descriptors = (): DescriptorFs => {
+    if (typeof fs.open !== 'function') throw enosys('open');
+    return fs as unknown as DescriptorFs;
+  };
+  const api = {
+    async readFile(path: unknown, options?: unknown): Promise<string | Buffer> {
+      const encoding = encodingOf(options);
+      const text = encoding === undefined ? await (fs.readFile as (path: string) => Promise<string | Buffer>)(pathOf(path)) : await fs.readFile(pathOf(path), 'utf8');
+      if (encoding === undefined) return Buffer.isBuffer(text) ? text : Buffer.from(text);
+      return typeof text === 'string' ? text : text.toString(encoding as BufferEncoding);
+    },
+    writeFile(path: unknown, data: unknown, options?: unknown): Promise<void> {
+      const flag = typeof options === 'object' && options !== null ? (options as { flag?: 'w' | 'wx' | 'a' }).flag : undefined;
+      return (fs.writeFile as (p: string, d: string | Uint8Array, o?: object) => Promise<void>)(pathOf(path), dataOf(data), flag === undefined ? undefined : { flag });
+    },
+    appendFile: (path: unknown, data: unknown): Promise<void> => (fs.appendFile as (p: string, d: string | Uint8Array) => Promise<void>)(pathOf(path), dataOf(data)),
+    rename: (from: unknown, to: unknown): Promise<void> => fs.rename(pathOf(from), pathOf(to)),
+    link: (from: unknown, to: unknown): Promise<void> => fs.link(pathOf(from), pathOf(to)),
+    unlink: (path: unknown): Promise<void> => fs.unlink(pathOf(path)),
+    async mkdir(path: unknown, options?: unknown): Promise<string | undefined> {
+      const recursive = typeof options === 'object' && options !== null && (options as { recursive?: boolean }).recursive === true;
+      const made = await fs.mkdir(pathOf(path), { recursive });
+      return typeof made === 'string' ? made : undefined;
+    },
+    readdir(path: unknown, options?: unknown): Promise<unknown[]> {
+      const withFileTypes = typeof options === 'object' && options !== null && (options as { withFileTypes?: boolean }).withFileTypes === true;
+      return withFileTypes ? fs.readdir(pathOf(path), { withFileTypes: true }) : fs.readdir(pathOf(path));
+    },
+    stat: (path: unknown) => fs.stat(pathOf(path)),
+    lstat: (path: unknown) => fs.lstat(pathOf(path)),
+    rm: (path: unknown, options?: { recursive?: boolean; force?: boolean }): Promise<void> => fs.rm(pathOf(path), options),
+    rmdir: (path: unknown): Promise<void> => fs.rmdir(pathOf(path)),
+    utimes: (path: unknown, atime: unknown, mtime: unknown): Promise<void> => fs.utimes(pathOf(path), toSeconds(atime), toSeconds(mtime)),
+    realpath: (path: unknown): Promise<string> => (typeof fs.realpath === 'function' ? fs.realpath(pathOf(path)) : Promise.resolve(pathOf(path))),
+    async access(path: unknown): Promise<void> {
+      await fs.stat(pathOf(path));
+    },
+    async open(path: unknown, flags?: string | number, mode?: number) {
+      const fd = await descriptors().open(pathOf(path), flags ?? 'r', mode);
+      return fileHandle(descriptors(), fd);
+    },
+  };
+  return api;
+}
+
+/** What `fs/promises`' `open` gives: a handle over one descriptor. */
+function fileHandle(fs: DescriptorFs, fd: number) {
+  return {
+    fd,
+    read: (buffer: Uint8Array, offset = 0, length = buffer.byteLength - offset, position: number | null = null) =>
+      fs.read(fd, buffer, offset, length, position).then((bytesRead) => ({ bytesRead, buffer })),
+    write: (data: Uint8Array | string, offset = 0, length?: number, position: number | null = null) => {
+      const buffer = typeof data === 'string' ? Buffer.from(data) : data;
+      const count = length ?? buffer.byteLength - offset;
+      return fs.write(fd, buffer, typeof data === 'string' ? 0 : offset, count, position).then((bytesWritten) => ({ bytesWritten, buffer: data }));
+    },
+    close: () => fs.close(fd),
+  };
+}
+
+/** `cb` from a Node-style argument list: the last argument, which must be a function. */
+function splitCallback(args: unknown[]): [unknown[], Callback] {
+  const callback = args[args.length - 1];
+  if (typeof callback !== 'function') throw new TypeError('The "cb" argument must be of type function');
+  return [args.slice(0, -1), callback as Callback];
+}
+
+/** Node's callback form of a promise call: `(…args, cb)`, `cb(error)` or `cb(null, result)`. */
+function callbackForm(call: (...args: never[]) => Promise<unknown>, spread = false) {
+  return (...all: unknown[]): void => {
+    const [args, callback] = splitCallback(all);
+    // The callback runs in a continuation: a throw there is the calling process's uncaught exception.
+    (call as (...a: unknown[]) => Promise<unknown>)(...args).then(
+      (result) => (spread && Array.isArray(result) ? callback(null, ...(result as unknown[])) : result === undefined ? callback(null) : callback(null, result)),
+      (error: NodeJS.ErrnoException) => callback(error),
+    );
+  };
+}
+
+const SYNC_CALLS = [
+  'accessSync', 'appendFileSync', 'chmodSync', 'chownSync', 'closeSync', 'copyFileSync', 'existsSync', 'fstatSync', 'fsyncSync',
+  'linkSync', 'lstatSync', 'mkdirSync', 'mkdtempSync', 'openSync', 'readFileSync', 'readSync', 'readdirSync', 'readlinkSync',
+  'realpathSync', 'renameSync', 'rmSync', 'rmdirSync', 'statSync', 'symlinkSync', 'truncateSync', 'unlinkSync', 'utimesSync',
+  'writeFileSync', 'writeSync',
+] as const;
+
+/**
+ * A `node:fs` module object over `fs` (a process's `Env.fs`). Each call is made on `fs` when it is
+ * called, so the library's file I/O is the process's: latency, faults and trace events apply.
+ */
+export function nodeFsOver(fs: FsPromises): Record<string, unknown> {
+  const promises = promisesOver(fs as AnyFs);
+  const descriptors = fs as AnyFs;
+  const module: Record<string, unknown> = {
+    constants: realFs.constants,
+    F_OK: realFs.constants.F_OK,
+    R_OK: realFs.constants.R_OK,
+    W_OK: realFs.constants.W_OK,
+    X_OK: realFs.constants.X_OK,
+    // The classes themselves, for libraries that extend them (graceful-fs); creating a stream is not simulated.
+    ReadStream: realFs.ReadStream,
+    WriteStream: realFs.WriteStream,
+    Stats: realFs.Stats,
+    Dirent: realFs.Dirent,
+    promises,
+    readFile: callbackForm(promises.readFile),
+    writeFile: callbackForm(promises.writeFile),
+    appendFile: callbackForm(promises.appendFile),
+    rename: callbackForm(promises.rename),
+    link: callbackForm(promises.link),
+    unlink: callbackForm(promises.unlink),
+    mkdir: callbackForm(promises.mkdir),
+    readdir: callbackForm(promises.readdir),
+    stat: callbackForm(promises.stat),
+    lstat: callbackForm(promises.lstat),
+    rm: callbackForm(promises.rm),
+    rmdir: callbackForm(promises.rmdir),
+    utimes: callbackForm(promises.utimes),
+    realpath: Object.assign(callbackForm(promises.realpath), { native: callbackForm(promises.realpath) }),
+    access: callbackForm(promises.access),
+    exists: (path: unknown, callback: (exists: boolean) => void): void => {
+      promises.stat(path).then(
+        () => callback(true),
+        () => callback(false),
+      );
+    },
+    open: callbackForm((path: unknown, flags?: string | number, mode?: number) => {
+      if (typeof descriptors.open !== 'function') return Promise.reject(enosys('open'));
+      return descriptors.open(pathOf(path), flags ?? 'r', mode);
+    }),
+    close: callbackForm((fd: number) => (typeof descriptors.close === 'function' ? descriptors.close(fd) : Promise.reject(enosys('close')))),
+    read: callbackForm(
+      (fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null) =>
+        typeof descriptors.read === 'function' ? descriptors.read(fd, buffer, offset, length, position).then((bytesRead) => [bytesRead, buffer]) : Promise.reject(enosys('read')),
+      true,
+    ),
+    write: callbackForm((fd: number, data: Uint8Array | string, offsetOrPosition?: unknown, length?: unknown, position?: unknown) => {
+      if (typeof descriptors.write !== 'function') return Promise.reject(enosys('write'));
+      // Node's two shapes: (fd, buffer, offset, length, position) and (fd, string, position, encoding).
+      if (typeof data === 'string') {
+        const buffer = Buffer.from(data);
+        return descriptors.write(fd, buffer, 0, buffer.byteLength, typeof offsetOrPosition === 'number' ? offsetOrPosition : null).then((written) => [written, data]);
+      }
+      const offset = typeof offsetOrPosition === 'number' ? offsetOrPosition : 0;
+      const count = typeof length === 'number' ? length : data.byteLength - offset;
+      return descriptors.write(fd, data, offset, count, typeof position === 'number' ? position : null).then((written) => [written, data]);
+    }, true),
+    createReadStream: (): never => {
+      throw enosys('createReadStream');
+    },
+    createWriteStream: (): never => {
+      throw enosys('createWriteStream');
+    },
+    watch: (): never => {
+      throw enosys('watch');
+    },
+  };
+  for (const name of SYNC_CALLS) {
+    module[name] = (): never => {
+      throw enosys(name.replace(/Sync$/, 'Sync (synchronous calls cannot wait for simulated time)'));
+    };
+  }
+  (module.realpathSync as { native?: unknown }).native = module.realpathSync;
+  return module;
+}

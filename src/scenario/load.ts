@@ -1,0 +1,158 @@
+/**
+ * `load(specifier, { env })`: an unmodified npm module (and everything it requires) as one simulated
+ * process runs it. Each process incarnation gets its own instance of the module tree, as each real
+ * OS process has its own, and in that tree:
+ * - `fs`, `node:fs`, `fs/promises` and `node:fs/promises` are the process's simulated filesystem
+ *   (`env.fs` behind a `node:fs`-shaped facade, `env/node-fs-facade.ts`): latency, injected faults
+ *   and trace events apply to the library's own file calls, `graceful-fs` and the like included;
+ * - `Date`, the global timers, `Math.random` and `crypto.randomUUID` are the process's (per-process
+ *   globals, `sim/process-globals.ts`, which loading turns on for later runs in this thread).
+ *
+ * The module tree is CommonJS, which is what file-handling npm libraries ship; it is evaluated from
+ * its files with Node's own resolution, bypassing Node's module cache (which is one per OS process).
+ * An ES module is refused with a clear message. Native addons (`.node`) are refused too: their file
+ * calls cannot be redirected.
+ */
+import { readFileSync } from 'node:fs';
+import Module, { builtinModules, createRequire } from 'node:module';
+import { dirname, extname, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Env } from '../env/env.js';
+import { InputError } from '../env/errors.js';
+import { nodeFsOver } from '../env/node-fs-facade.js';
+import { requestProcessGlobals } from '../sim/process-globals.js';
+
+export interface LoadOptions {
+  /** The simulated process the module instance belongs to (a lock factory's `env`, a process's `main` argument). */
+  readonly env: Env;
+  /**
+   * Where `specifier` is resolved from: a file URL or path (`import.meta.url` of the calling module),
+   * the working directory by default.
+   */
+  readonly from?: string;
+  /**
+   * Packages taken from Node's own module cache, one instance per OS process, instead of one per
+   * simulated process: those that only hook the real process (`signal-exit`, the default, registers
+   * signal listeners on `process` at load; a copy per simulated process would pile them up).
+   */
+  readonly shared?: readonly string[];
+}
+
+const DEFAULT_SHARED: readonly string[] = ['signal-exit'];
+
+/** The parts of `Module` the loader uses that `@types/node` does not declare. */
+interface ModuleInternals {
+  _resolveFilename(request: string, parent: Module | undefined, isMain?: boolean): string;
+  _nodeModulePaths(from: string): string[];
+}
+interface CompilableModule extends Module {
+  _compile(content: string, filename: string): unknown;
+}
+
+const internals = Module as unknown as ModuleInternals;
+const BUILTINS = new Set(builtinModules);
+
+/** Module instances per process: a second `load` of the same module in one process gives the same exports. */
+const scopes = new WeakMap<Env, ModuleScope>();
+
+/** Source files read once per OS process: every simulated process compiles its own instance from them. */
+const sources = new Map<string, string>();
+
+/**
+ * The module `specifier` names, as a fresh instance for `options.env`'s process whose file calls,
+ * clock, timers and randomness are that process's. Resolved from `options.from` like a `require`.
+ */
+export function load<T = unknown>(specifier: string, options: LoadOptions): T {
+  requestProcessGlobals();
+  let scope = scopes.get(options.env);
+  if (scope === undefined) scopes.set(options.env, (scope = new ModuleScope(options.env, new Set(options.shared ?? DEFAULT_SHARED))));
+  const from = options.from === undefined ? join(process.cwd(), 'noop.js') : options.from.startsWith('file:') ? fileURLToPath(options.from) : isAbsolute(options.from) ? options.from : resolvePath(options.from);
+  let filename: string;
+  try {
+    filename = createRequire(from).resolve(specifier);
+  } catch (error) {
+    throw new InputError(`load('${specifier}'): ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (BUILTINS.has(filename) || filename.startsWith('node:')) return scope.require(specifier, undefined) as T;
+  return scope.loadFile(filename, undefined).exports as T;
+}
+
+class ModuleScope {
+  private readonly modules = new Map<string, Module>();
+  private readonly replaced: Readonly<Record<string, unknown>>;
+
+  constructor(
+    env: Env,
+    private readonly shared: ReadonlySet<string>,
+  ) {
+    const fs = nodeFsOver(env.fs);
+    this.replaced = { fs, 'fs/promises': fs.promises };
+  }
+
+  require(request: string, parent: Module | undefined): unknown {
+    const bare = request.startsWith('node:') ? request.slice('node:'.length) : request;
+    if (bare in this.replaced) return this.replaced[bare];
+    if (BUILTINS.has(bare)) return createRequire(import.meta.url)(request);
+    if (this.shared.has(request) && parent !== undefined) return createRequire(parent.filename)(request);
+    const filename = internals._resolveFilename(request, parent);
+    return this.loadFile(filename, parent).exports;
+  }
+
+  loadFile(filename: string, parent: Module | undefined): Module {
+    const cached = this.modules.get(filename);
+    if (cached !== undefined) return cached;
+    const extension = extname(filename);
+    if (extension === '.node') throw new InputError(`load(): '${filename}' is a native addon; its file calls cannot be simulated`);
+    if (extension === '.mjs' || (extension !== '.cjs' && extension !== '.json' && isEsmPackage(filename))) {
+      throw new InputError(`load(): '${filename}' is an ES module; load() runs CommonJS module trees (pass the library an fs option instead)`);
+    }
+    const module = new Module(filename, parent) as CompilableModule;
+    module.filename = filename;
+    module.paths = internals._nodeModulePaths(dirname(filename));
+    // Every require inside this tree comes back here, so the whole tree is this process's.
+    module.require = ((request: string) => this.require(request, module)) as NodeJS.Require;
+    this.modules.set(filename, module);
+    try {
+      if (extension === '.json') module.exports = JSON.parse(sourceOf(filename)) as unknown;
+      else module._compile(sourceOf(filename), filename);
+    } catch (error) {
+      this.modules.delete(filename);
+      throw error;
+    }
+    module.loaded = true;
+    return module;
+  }
+}
+
+function sourceOf(filename: string): string {
+  let source = sources.get(filename);
+  if (source === undefined) sources.set(filename, (source = readFileSync(filename, 'utf8')));
+  return source;
+}
+
+const packageTypes = new Map<string, boolean>();
+
+/** Whether the nearest package.json above `filename` says `"type": "module"`. */
+function isEsmPackage(filename: string): boolean {
+  for (let directory = dirname(filename); ; directory = dirname(directory)) {
+    const known = packageTypes.get(directory);
+    if (known !== undefined) return known;
+    let manifest: string | undefined;
+    try {
+      manifest = readFileSync(join(directory, 'package.json'), 'utf8');
+    } catch {
+      manifest = undefined;
+    }
+    if (manifest !== undefined) {
+      let esm = false;
+      try {
+        esm = (JSON.parse(manifest) as { type?: string }).type === 'module';
+      } catch {
+        esm = false;
+      }
+      packageTypes.set(directory, esm);
+      return esm;
+    }
+    if (dirname(directory) === directory) return false;
+  }
+}
