@@ -64,6 +64,23 @@ describe('cron schedules across daylight saving (America/New_York, 2021)', () =>
   });
 });
 
+describe('a half-hour daylight-saving change (Australia/Lord_Howe, 2034 fall-back)', () => {
+  // cron-parser loops ("loop limit exceeded") walking `0 * * * *` across 02:00 LHDT -> 01:30 LHST,
+  // and answers the 01:00 tick again when started just after it (swarm seed 95 of cron-leader).
+  test('an hourly schedule walks on: 01:00 at +11:00, then 02:00 at +10:30', () => {
+    const schedule = parseCronSchedule('0 * * * *', 'Australia/Lord_Howe');
+    const ticks: string[] = [];
+    for (let t = Date.UTC(2034, 3, 1, 12, 9), i = 0; i < 4; i++) ticks.push(new Date((t = schedule.nextAfter(t))).toISOString());
+    expect(ticks).toEqual(['2034-04-01T13:00:00.000Z', '2034-04-01T14:00:00.000Z', '2034-04-01T15:30:00.000Z', '2034-04-01T16:30:00.000Z']);
+    expect(new Date(schedule.nextAfter(Date.UTC(2034, 3, 1, 14, 5))).toISOString()).toBe('2034-04-01T15:30:00.000Z');
+  });
+
+  test('cron-leader swarm seed 95 (drawn in that zone across that change) passes', async () => {
+    const result = await runScenario(cronLeader, { seed: 95, swarm: true });
+    expect(result.status).toBe('passed');
+  });
+});
+
 describe('cron-leader across daylight saving', () => {
   test('fall-back with an hourly schedule: both 01:00s run, once each, and every invariant holds', async () => {
     const run = await ranTicks('0 * * * *', '2021-11-06T23:10', 5);

@@ -12,6 +12,7 @@
  */
 import { CronDate, CronExpressionParser, type CronExpression } from 'cron-parser';
 import { InputError } from '../../env/errors.js';
+import { isoInstant } from '../../env/iso-instant.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -100,11 +101,42 @@ function newTickWalker(expression: string, timeZone: string): (ms: number) => nu
     known = [anchor];
   };
 
+  /**
+   * The tick after `last`, the cursor standing on it. cron-parser gives up ("loop limit exceeded") on
+   * some walks across a half-hour daylight-saving change (Lord Howe's fall-back, seen with `0 * * * *`),
+   * and started within a quarter hour after such a tick it answers that tick again; from a little later
+   * it walks on. So on that error the walk restarts just past `last`, then further
+   * out, and the first tick found from there is the next: only instants where cron-parser itself
+   * cannot answer are passed over.
+   */
+  function nextTick(last: number): number {
+    let failure: unknown;
+    try {
+      const tick = cursor.next().getTime();
+      if (tick > last) return tick;
+      failure = new Error(`it answered ${isoInstant(tick)}, not after ${isoInstant(last)}`);
+    } catch (error) {
+      failure = error;
+    }
+    for (const minutes of [1, 2, 5, 15, 30, 45, 60, 90, 120, 180]) {
+      const from = last + minutes * 60_000 - 1;
+      try {
+        cursor.reset(new CronDate(from, timeZone));
+        const tick = cursor.next().getTime();
+        // Near the change it may also answer a tick at or before where it was asked to start.
+        if (tick > from) return tick;
+      } catch {
+        // Still inside what cron-parser cannot walk: further out.
+      }
+    }
+    throw new CronScheduleError(`cron expression '${expression}' cannot be walked past ${isoInstant(last)} in ${timeZone}: ${(failure as Error).message}`);
+  }
+
   function nextAfter(ms: number): number {
     const first = known[0];
     // Far ahead of what is known (a long pause), or before it: start over from `ms`.
     if (first === undefined || ms < first || ms > known[known.length - 1]! + 366 * 86_400_000) restartAt(ms);
-    while (known[known.length - 1]! <= ms) known.push(cursor.next().getTime());
+    while (known[known.length - 1]! <= ms) known.push(nextTick(known[known.length - 1]!));
     let low = 0;
     let high = known.length - 1;
     // The first known tick > ms (the array is ascending and its last element is > ms).
@@ -121,4 +153,4 @@ function newTickWalker(expression: string, timeZone: string): (ms: number) => nu
 }
 
 /** `ms` as an ISO 8601 instant in UTC, for log lines (without touching the global `Date`). */
-export { isoInstant } from '../../env/iso-instant.js';
+export { isoInstant };
