@@ -3,3 +3,4 @@ export { cronHistoryFromTrace, type CronHistory, type CronRunRecord, type Server
 export { checkTickAtMostOnce, tickAtMostOnce } from './at-most-once.js';
 export { checkRunsNeverOverlap, runsNeverOverlap } from './runs-never-overlap.js';
 export { checkTickAtLeastOnce, tickAtLeastOnce, type LivenessBound } from './at-least-once.js';
+export { checkCommandByLeader, commandByLeader } from './command-by-leader.js';

@@ -4,12 +4,15 @@
  */
 import type { Env } from '../../env/index.js';
 import type { LockBackend } from '../../locks/index.js';
+import type { CronServerFlaws } from './cron-server.js';
 import { leaderLockPolicy, type CronLockPolicy, type CronLockTimes } from './lock-policy.js';
 
 export interface CronMutant {
   /** The flaw, in one sentence. */
   readonly flaw: string;
   policy(env: Env, lock: LockBackend, name: string, times: CronLockTimes): CronLockPolicy;
+  /** Flaws of the server loop itself, beside its lock rules. */
+  readonly flaws?: CronServerFlaws;
 }
 
 const TEN_YEARS_MS = 10 * 365 * 86_400_000;
@@ -38,6 +41,11 @@ export const cronMutants = {
   'lock-without-expiry': {
     flaw: "the lock never expires (the naive first design): once its holder dies, no server runs the task again",
     policy: (env, lock, name) => leaderLockPolicy(env, lock, name, { ttlMs: TEN_YEARS_MS, lockAtLeastForMs: TEN_YEARS_MS, lockAtMostForMs: TEN_YEARS_MS }),
+  },
+  'run-when-refused': {
+    flaw: 'a server whose lock was refused prints "the task is already running" and runs the command anyway (acquire()\'s false taken for a log line)',
+    policy: (env, lock, name, times) => leaderLockPolicy(env, lock, name, times),
+    flaws: { runWhenRefused: true },
   },
 } satisfies Record<string, CronMutant>;
 
