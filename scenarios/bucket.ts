@@ -25,6 +25,7 @@ import {
   readBucketVolume,
   refusedClaimNotWorked,
   statistics,
+  wholeInput,
   workUnderLease,
   type BucketVolume,
   type ClaimFact,
@@ -44,6 +45,7 @@ import type { Env } from '../src/env/env.js';
 import { BUCKET_MUTANTS, neverExpiringLock, refusalIgnoringLock, UnfencedResource, workerFlawsOf } from '../src/systems/bucket/mutants.js';
 import { tracedLock } from '../src/locks/traced-lock.js';
 import { planDrops, provideDrops } from '../src/systems/bucket/provider.js';
+import { DEFAULT_SETTLE_MS } from '../src/systems/bucket/input-format.js';
 import { runBucketWorker, type WorkerOptions } from '../src/systems/bucket/worker.js';
 
 /**
@@ -97,6 +99,10 @@ const params = z
     worker: workerParam.optional(),
     /** Provider writes under a hidden name and renames; false: in place, in two parts. */
     atomicWrites: z.boolean().default(true),
+    /** `marked`: minutes, JSON lines and `#end`; `number-only`: the minutes alone, the seed's own format. */
+    fileFormat: z.enum(['marked', 'number-only']).default('marked'),
+    /** A file without an end marker is whole once its size and mtime held still this long, ms. */
+    settleMs: z.number().int().nonnegative().default(DEFAULT_SETTLE_MS),
     /** Drops appearing late: with this probability, an exponential delay of this mean, capped. */
     lag: z.object({ probability: z.number().min(0).max(1), meanMs: z.number().nonnegative(), maxMs: z.number().nonnegative() }).strict().default({ probability: 0.25, meanMs: 120_000, maxMs: 600_000 }),
     /** Processing minutes per file: log-normal, rounded, clamped. */
@@ -128,7 +134,10 @@ const lastDropMs = (p: BucketParams): number => firstDropMs(p) + (p.files - 1) *
  * Time a file may need after its drop: a worker down for the longest restart, a dead claim's lease
  * running out, the longest file three times over (a backlog), and polls.
  */
-const graceMs = (p: BucketParams): number => restartAfterMsMax(p) + pauseMsMax(p) + 2 * p.leaseTtlMs + 3 * p.size.maxMinutes * p.secondsInMin * 1000 + 4 * p.pollMs;
+const graceMs = (p: BucketParams): number =>
+  restartAfterMsMax(p) + pauseMsMax(p) + 2 * p.leaseTtlMs + 3 * p.size.maxMinutes * p.secondsInMin * 1000 + 4 * p.pollMs + (p.fileFormat === 'number-only' ? settleAllowanceMs(p) : 0);
+/** A marker-less file is taken once settled: the settle time plus a poll, for each of a backlog's files (a bound, not a guess). */
+const settleAllowanceMs = (p: BucketParams): number => 3 * (p.settleMs + p.pollMs);
 
 /** What one run keeps: its lock stores, and the faults left pending for the workload to meet. */
 interface BucketState {
@@ -224,6 +233,7 @@ export default defineScenario<BucketParams, BucketState>({
     leaseTtlMs: { min: 10_000, max: 60_000, integer: true },
     lock: { oneOf: ['memory', 'sqlite', 'file'] },
     atomicWrites: { oneOf: [true, false] },
+    fileFormat: { oneOf: ['marked', 'number-only'] },
     fsLatencyMsMax: { min: 0, max: 100, integer: true },
   },
   async prepare(p) {
@@ -252,7 +262,7 @@ export default defineScenario<BucketParams, BucketState>({
     world.spawn('provider', async (env) => {
       const firstMs = world.epochMs + firstDropMs(p);
       const drops = planDrops({ firstNamedAtMs: firstMs, firstDueMs: firstMs, files: p.files, intervalMs: p.intervalMs, lag: p.lag, size: p.size, random: () => env.random() });
-      await provideDrops(env, { dir: BUCKET_DIR, drops, atomicWrites: p.atomicWrites, extraLagMs: (index) => lags.get(index) ?? 0 });
+      await provideDrops(env, { dir: BUCKET_DIR, drops, atomicWrites: p.atomicWrites, format: p.fileFormat, extraLagMs: (index) => lags.get(index) ?? 0 });
     });
     for (const name of workerNames(p)) {
       world.spawn(name, (env) => {
@@ -260,7 +270,7 @@ export default defineScenario<BucketParams, BucketState>({
         const judgeNow = lockDeclarationOf(p.lock).expiryClock === 'caller' ? (): number => env.now() : (): number => world.now();
         const backend = tracedLock(state.locks.create(p.lock, env), env, judgeNow);
         const lock = mutant === 'no-takeover' ? neverExpiringLock(backend) : mutant === 'work-on-refused-claim' ? refusalIgnoringLock(backend) : backend;
-        return workerMain(env, { dir: BUCKET_DIR, lock, fence: fenceFor(env), secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, flaws });
+        return workerMain(env, { dir: BUCKET_DIR, lock, fence: fenceFor(env), secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, settleMs: p.settleMs, flaws });
       });
     }
     return state;
@@ -269,6 +279,7 @@ export default defineScenario<BucketParams, BucketState>({
   invariants: [
     feed(exactlyOnce, bucketInputs),
     mutualExclusion,
+    wholeInput,
     statistics,
     feed(liveness, bucketInputs),
     // One invariant per protection, so a bug in one layer shows even while the others mask it.

@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { feed } from '../src/check/checker.js';
-import { cronHistoryFromTrace, runsNeverOverlap, runUnderLease, tickAtLeastOnce, tickAtMostOnce, type CronHistory } from '../src/check/cron/index.js';
+import { commandByLeader, cronHistoryFromTrace, runsNeverOverlap, runUnderLease, tickAtLeastOnce, tickAtMostOnce, type CronHistory } from '../src/check/cron/index.js';
 import { callerClocks } from '../src/check/lock/index.js';
 import { tracedLock } from '../src/locks/traced-lock.js';
 import type { Env } from '../src/env/env.js';
@@ -27,7 +27,7 @@ import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { lockDeclarationOf, prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import { isModuleReference, partOf, preparePart, refineModulePath, type PartKind } from '../src/scenario/parts.js';
 import { slowCalls, type CallLatency } from '../src/sim/fault-kinds/slow-calls.js';
-import { cronMutants, parseCronSchedule, runCronServer, type CronMutantName, type CronSchedule, type CronServerOptions } from '../src/systems/cron/index.js';
+import { cronMutants, emitCron, isoInstant, parseCronSchedule, runCronServer, type CronLockTimes, type CronMutant, type CronMutantName, type CronSchedule, type CronServerOptions, type CronTask } from '../src/systems/cron/index.js';
 
 /**
  * A cron server: the part of this scenario a user may swap for their own (`--set
@@ -71,12 +71,41 @@ const params = z
     dbSlowMsMax: z.number().int().nonnegative().default(2_000),
     skewMsMax: z.number().int().nonnegative().default(5_000),
     pauseMsMax: z.number().int().positive().default(20_000),
+    /** The share of the simulated command's runs that exit with status 1 (the run then ends `failed`). */
+    commandFailureRate: z.number().min(0).max(1).default(0),
   })
   .strict();
 
 type Params = z.infer<typeof params>;
 
 const TASK = 'backup';
+/** What the simulated command stands for, as `simrun cron serve --command` would run it. */
+const SIM_COMMAND = 'backup.sh';
+
+/**
+ * The task as a simulated shell command: logs its start, works for a drawn duration, and logs its
+ * exit status and output as the real `--command` does (`src/real/cron/command.ts`). Killed when the
+ * lock is lost mid-run (exit by SIGTERM); a non-zero status fails the run.
+ */
+function simulatedCommand(env: Env, p: Params): CronTask {
+  return async (run, signal) => {
+    emitCron(env, { kind: 'cron.command.start', data: { name: run.name, tick: run.tick, command: SIM_COMMAND } });
+    const exit = (exitCode: number | null, stdout: string, stderr: string): void =>
+      emitCron(env, { kind: 'cron.command.exit', data: { name: run.name, tick: run.tick, exitCode, signal: exitCode === null ? 'SIGTERM' : null, stdout, stderr } });
+    try {
+      await env.sleep(p.taskMsMin + Math.floor(env.random() * (Math.max(p.taskMsMin, p.taskMsMax) - p.taskMsMin + 1)), signal);
+    } catch (error) {
+      exit(null, '', '');
+      throw error;
+    }
+    // Drawn only when failures are asked for, so runs without them draw what they always drew.
+    if (p.commandFailureRate > 0 && env.random() < p.commandFailureRate) {
+      exit(1, '', `${SIM_COMMAND}: tick ${isoInstant(run.tick)}: disk full\n`);
+      throw new Error(`${SIM_COMMAND} exited with status 1`);
+    }
+    exit(0, `${SIM_COMMAND}: tick ${isoInstant(run.tick)} backed up\n`, '');
+  };
+}
 const FS_SLOW_MS_MAX = 50;
 
 /** The longest one-way lock-call latency the bounds allow for (see `livenessBound`). */
@@ -150,6 +179,11 @@ const cronInputs = (context: CheckContext<Params, CronState>) => {
   };
 };
 
+/** A mutant's lock rules and server flaws, as server options. */
+function mutantOptions(mutant: CronMutant, env: Env, lock: LockBackend, times: CronLockTimes): Pick<CronServerOptions, 'policy' | 'flaws'> {
+  return { policy: mutant.policy(env, lock, TASK, times), ...(mutant.flaws === undefined ? {} : { flaws: mutant.flaws }) };
+}
+
 function scheduledTicks(schedule: CronSchedule, fromMs: number, toMs: number): number[] {
   const ticks: number[] = [];
   for (let tick = schedule.nextAfter(fromMs); tick <= toMs; tick = schedule.nextAfter(tick)) ticks.push(tick);
@@ -222,8 +256,8 @@ export default defineScenario<Params, CronState>({
           schedule,
           ...times,
           misfireGraceMs: p.misfireGraceMs,
-          task: (_run, signal) => env.sleep(p.taskMsMin + Math.floor(env.random() * (Math.max(p.taskMsMin, p.taskMsMax) - p.taskMsMin + 1)), signal),
-          ...(mutant === undefined ? {} : { policy: cronMutants[mutant as CronMutantName].policy(env, lock, TASK, times) }),
+          task: simulatedCommand(env, p),
+          ...(mutant === undefined ? {} : mutantOptions(cronMutants[mutant as CronMutantName], env, lock, times)),
         });
       });
     }
@@ -235,6 +269,7 @@ export default defineScenario<Params, CronState>({
       trace: context.trace,
       ...(callerJudges(context.params) ? { judgingClock: callerClocks(context.trace) } : {}),
     })),
+    feed(commandByLeader, (context) => ({ trace: context.trace })),
   ],
   teardown: (_world, state) => state.locks.close(),
 });

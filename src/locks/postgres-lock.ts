@@ -1,6 +1,11 @@
 /**
  * A lock in a PostgreSQL table: the backend for locks shared by several machines.
  *
+ * `lock_time` and `expires_at` are `timestamptz` columns, so `SELECT * FROM locks` shows real times;
+ * the API still speaks ms since the epoch, converted exactly in the statements (whole ms, floored on
+ * the way in). A table written by an older version (BIGINT ms columns) is converted on open, under
+ * an exclusive lock on the table that makes concurrent openers convert it once (`migrateMsColumns`).
+ *
  * Same table and statements as the SQLite backend (see `sqlite-lock.ts`): acquire is one upsert that
  * only overwrites a released or expired row and bumps its token; renew and release are single updates
  * guarded by owner and token. PostgreSQL re-checks an update's condition against the newest row
@@ -25,7 +30,18 @@ export type PostgresLockOptions = SqlClockOptions & {
 /** duplicate key, duplicate table, duplicate object (the table's row type). */
 const CONCURRENT_CREATE_CODES = new Set(['23505', '42P07', '42710']);
 
-const DATABASE_NOW = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint';
+/** The server's clock, truncated to the ms as every stored time is. */
+export const POSTGRES_NOW_TIME = "date_trunc('milliseconds', clock_timestamp())";
+
+/** SQL for the `timestamptz` of the ms expression `ms` (exact: whole ms of an interval, no float seconds). */
+export function postgresTimeFromMs(ms: string): string {
+  return `('epoch'::timestamptz + (${ms}) * interval '1 millisecond')`;
+}
+
+/** SQL for the ms since the epoch of the `timestamptz` in `time` (a column or expression). */
+export function postgresMsFromTime(time: string): string {
+  return `(floor(extract(epoch from ${time}) * 1000))::bigint`;
+}
 
 /** SQLSTATE classes and socket errors that mean "the database cannot be reached", not "the statement is wrong". */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '28P01', '28000', '3D000']);
@@ -78,15 +94,16 @@ export async function createPostgresLock(database: pg.Pool | string, options: Po
 
   const now = options.now;
   // Caller (or injected) time is the last parameter; otherwise the server's clock is read in the statement.
-  const clock = (position: number): string => (now === undefined ? DATABASE_NOW : `$${position}::bigint`);
+  const clock = (position: number): string => (now === undefined ? POSTGRES_NOW_TIME : postgresTimeFromMs(`$${position}::bigint`));
   const withNow = (values: unknown[]): unknown[] => (now === undefined ? values : [...values, Math.floor(now())]);
-  const returning = 'RETURNING lock_owner, lock_time, expires_at, token';
+  const returning = `RETURNING lock_owner, ${postgresMsFromTime('lock_time')} AS lock_time, ${postgresMsFromTime('expires_at')} AS expires_at, token`;
+  const later = (position: number): string => `$${position}::bigint * interval '1 millisecond'`;
   const mode = now === undefined ? 'db' : 'param';
 
   const acquire = {
     name: `simrun-lock-acquire-${table}-${mode}`,
     text: `INSERT INTO ${table} AS l (lock_name, lock_owner, lock_time, expires_at, token)
-      VALUES ($1, $2, ${clock(4)}, ${clock(4)} + $3::bigint, 1)
+      VALUES ($1, $2, ${clock(4)}, ${clock(4)} + ${later(3)}, 1)
       ON CONFLICT (lock_name) DO UPDATE SET
         lock_owner = excluded.lock_owner,
         lock_time = excluded.lock_time,
@@ -97,7 +114,7 @@ export async function createPostgresLock(database: pg.Pool | string, options: Po
   };
   const renew = {
     name: `simrun-lock-renew-${table}-${mode}`,
-    text: `UPDATE ${table} SET expires_at = ${clock(5)} + $4::bigint
+    text: `UPDATE ${table} SET expires_at = ${clock(5)} + ${later(4)}
       WHERE lock_name = $1 AND lock_owner = $2 AND token = $3::bigint AND expires_at > ${clock(5)}
       ${returning}`,
   };
@@ -144,8 +161,8 @@ async function createTable(pool: pg.Pool, table: string): Promise<void> {
   const create = `CREATE TABLE IF NOT EXISTS ${table} (
     lock_name TEXT PRIMARY KEY,
     lock_owner TEXT,
-    lock_time BIGINT NOT NULL,
-    expires_at BIGINT NOT NULL,
+    lock_time TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
     token BIGINT NOT NULL
   )`;
   try {
@@ -155,6 +172,36 @@ async function createTable(pool: pg.Pool, table: string): Promise<void> {
     // table, its row type or its index) once the winner committed. Make sure it is really there.
     if (!CONCURRENT_CREATE_CODES.has(errorCode(error) ?? '')) throw error;
     await pool.query(`SELECT 1 FROM ${table} LIMIT 0`);
+  }
+  await migrateMsColumns(pool, table);
+}
+
+/**
+ * Converts a table whose times are BIGINT ms (as older versions wrote them) to `timestamptz`, rows
+ * included, in one transaction holding the table exclusively; the type is checked again under that
+ * lock, so of several processes opening at once one converts and the others find it done.
+ */
+async function migrateMsColumns(pool: pg.Pool, table: string): Promise<void> {
+  const typeOf = async (client: pg.Pool | pg.PoolClient): Promise<string | undefined> => {
+    const result = await client.query<{ type: string }>("SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'lock_time'", [table]);
+    return result.rows[0]?.type;
+  };
+  if ((await typeOf(pool)) !== 'bigint') return;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    if ((await typeOf(client)) === 'bigint') {
+      await client.query(`ALTER TABLE ${table}
+        ALTER COLUMN lock_time TYPE timestamptz USING ${postgresTimeFromMs('lock_time')},
+        ALTER COLUMN expires_at TYPE timestamptz USING ${postgresTimeFromMs('expires_at')}`);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
   }
 }
 

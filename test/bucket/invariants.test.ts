@@ -4,7 +4,7 @@
  * the system they judge.
  */
 import { describe, expect, it } from 'vitest';
-import { checkExactlyOnce, checkLiveness, checkMutualExclusion, checkStatistics, readBucketVolume } from '../../src/check/bucket/index.js';
+import { checkExactlyOnce, checkLiveness, checkMutualExclusion, checkStatistics, checkWholeInput, readBucketVolume } from '../../src/check/bucket/index.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 import { World } from '../../src/sim/world.js';
 import { renderInput, toTsv } from '../../src/systems/bucket/input-format.js';
@@ -162,5 +162,19 @@ describe('liveness', () => {
     expect(checkLiveness(history([...lifetimes, dropA]), bucket, { graceMs: 20_000, endMs: 10_000 })).toEqual([]);
     const down = history([[0, 'worker-1#1', 'process.start'], [50, 'worker-1#1', 'process.crash'], dropA]);
     expect(checkLiveness(down, bucket, { graceMs: 1_000, endMs: 10_000 })).toEqual([]);
+  });
+});
+
+describe('whole-input', () => {
+  const file = '2020_08_18_00_15.txt';
+  const drop = [0, 'provider#1', 'bucket.drop', { file, index: 0, namedAtMs: 0, minutes: 12, rows: 0 }] as const;
+
+  it('passes a commit with the minutes the file was dropped with', () => {
+    expect(checkWholeInput(history([drop, [20_000, 'worker-1#1', 'bucket.commit', { file, token: 1, minutes: 12 }]]))).toEqual([]);
+  });
+
+  it('fails a commit of a number-only file read half written (1 of 12)', () => {
+    const violations = checkWholeInput(history([drop, [1_000, 'worker-1#1', 'bucket.commit', { file, token: 1, minutes: 1 }]]));
+    expect(violations.map((violation) => violation.message)).toEqual([`worker-1#1 committed ${file} with 1 minutes, but it was dropped with 12: it read the file before it was whole`]);
   });
 });

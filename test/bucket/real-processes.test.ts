@@ -98,6 +98,45 @@ it('two worker processes, one SIGKILLed mid-file: every file committed exactly o
   expect(verdict.status).toBe(0);
 });
 
+it("the seed's own format: two workers and a provider writing number-only files in place, with lags and uneven sizes", { timeout: 60_000 }, async () => {
+  const root = await mkdtemp(join(tmpdir(), 'simrun-bucket-seed-format-'));
+  try {
+    const dir = join(root, 'bucket');
+    const files = 10;
+    const logs = [join(root, 'w1.log'), join(root, 'w2.log')];
+    // The workers start first and wait for the directory the provider has not made yet.
+    const workerArgs = ['bucket', 'worker', '--dir', dir, '--seconds-in-min', '0.02', '--poll-ms', '50', '--lease-ttl-ms', '1000', '--settle-ms', '300'];
+    const workers = logs.map((log) => start(workerArgs, log));
+    await mkdir(dir);
+    const providerLog = join(root, 'provider.log');
+    const provider = start(
+      ['bucket', 'provider', '--dir', dir, '--seconds-in-min', '0.02', '--files', String(files), '--format', 'number-only', '--non-atomic', '--lag-probability', '0.3', '--lag-mean-min', '3', '--lag-max-min', '10'],
+      providerLog,
+    );
+    expect(await exited(provider)).toBe(0);
+    await until(`all ${files} files processed`, async () => (await readdir(join(dir, 'processed')).catch(() => [])).length === files);
+    for (const worker of workers) worker.kill('SIGTERM');
+    for (const worker of workers) expect(await exited(worker)).toBe(0);
+
+    // Each file held only its minutes, and was committed with exactly those minutes.
+    const commits = (await Promise.all(logs.map(events))).flat().filter((event) => event.kind === 'bucket.commit');
+    expect(commits).toHaveLength(files);
+    for (const commit of commits) {
+      const text = await readFile(join(dir, 'processed', String(commit.file)), 'utf8');
+      expect(text).toMatch(/^\d+$/);
+      expect(commit.minutes).toBe(Number(text));
+    }
+    expect(new Set(commits.map((commit) => commit.minutes)).size).toBeGreaterThan(1);
+
+    const verdict = simrun(['bucket', 'verify', '--dir', dir, '--logs', ...logs, providerLog]);
+    expect(verdict.stdout).toContain(`PASSED: ${files} files dropped, ${files} committed, 0 waiting, 0 rejected`);
+    expect(verdict.stdout).toContain(`logs: ${files} commits`);
+    expect(verdict.status).toBe(0);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
 it('verify fails a directory with a file committed twice in the logs, and one left waiting', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'simrun-bucket-bad-'));
   try {

@@ -37,6 +37,13 @@ describe('the bucket scenario', () => {
     expect(halves.length).toBeGreaterThan(0);
   });
 
+  it("the seed's own provider (number-only files written in place): passes, each file taken once settled, never half written", async () => {
+    expect(await failingSeeds({ fileFormat: 'number-only', atomicWrites: false }, 1, 15)).toEqual([]);
+    const result = await runScenario(bucket, { seed: 2, params: { fileFormat: 'number-only', atomicWrites: false, pollMs: 500 } });
+    expect(result.trace.filter((event) => event.kind === 'bucket.incomplete').length).toBeGreaterThan(0);
+    expect(result.trace.filter((event) => event.kind === 'bucket.commit').length).toBe(24);
+  });
+
   it('rejects bad parameters and plans as input errors', async () => {
     await expect(runScenario(bucket, { seed: 1, params: { lock: 'carrier-pigeon' } })).rejects.toThrow(/parameter 'lock'/);
     await expect(runScenario(bucket, { seed: 1, params: { wrokers: 3 } })).rejects.toThrow(/unknown parameter/);
@@ -59,8 +66,11 @@ describe('the bucket scenario', () => {
   });
 });
 
-/** Mutant → a seed that catches it with default parameters and faults, and the invariant that does. */
-const CAUGHT_AT: ReadonlyArray<readonly [string, number, string]> = [
+/** The seed's own provider: number-only files written in place, so a worker can see one half written. */
+const SEED_PROVIDER = { fileFormat: 'number-only', atomicWrites: false } as const;
+
+/** Mutant → a seed that catches it (with default parameters and faults unless given), and the invariant that does. */
+const CAUGHT_AT: ReadonlyArray<readonly [string, number, string, Record<string, unknown>?]> = [
   ['claim-list-then-move', 21, 'mutual-exclusion'],
   ['commit-not-idempotent', 3, 'exactly-once'],
   ['stats-last-5', 1, 'statistics'],
@@ -69,20 +79,21 @@ const CAUGHT_AT: ReadonlyArray<readonly [string, number, string]> = [
   ['work-on-refused-claim', 1, 'refused-claim-not-worked'],
   ['ignore-lost-lease', 3, 'no-commit-after-loss'],
   ['commit-without-fence', 1, 'commit-through-fence'],
+  ['take-unsettled', 1, 'whole-input', SEED_PROVIDER],
 ];
 
 /** The single-layer mutants: the outcome invariants pass at their catching seed (the other layers mask them). */
 const SINGLE_LAYER = new Set(['work-on-refused-claim', 'ignore-lost-lease', 'commit-without-fence']);
 const OUTCOME_INVARIANTS = ['exactly-once', 'mutual-exclusion', 'statistics', 'liveness'];
 
-describe.each(CAUGHT_AT)('mutant %s', (mutant, seed, invariant) => {
+describe.each(CAUGHT_AT)('mutant %s', (mutant, seed, invariant, params) => {
   it(`is caught at seed ${seed} by ${invariant}, where the correct system passes`, async () => {
-    const caught = await runScenario(bucket, { seed, mutant });
+    const caught = await runScenario(bucket, { seed, mutant, ...(params === undefined ? {} : { params }) });
     expect(caught.status).toBe('violated');
     expect(caught.violations.map((violation) => violation.invariant)).toContain(invariant);
     if (SINGLE_LAYER.has(mutant)) expect(caught.violations.filter((violation) => OUTCOME_INVARIANTS.includes(violation.invariant))).toEqual([]);
-    expect(caught.replay).toBe(`simrun scenario bucket --seed ${seed} --mutant ${mutant}`);
-    expect((await runScenario(bucket, { seed })).status).toBe('passed');
+    if (params === undefined) expect(caught.replay).toBe(`simrun scenario bucket --seed ${seed} --mutant ${mutant}`);
+    expect((await runScenario(bucket, { seed, ...(params === undefined ? {} : { params }) })).status).toBe('passed');
   });
 });
 

@@ -42,11 +42,11 @@ describe('a bucket worker', () => {
     expect(kinds('bucket.commit')).toEqual([]);
   });
 
-  it('waits for a half-written file, however long the writer stalls, and commits it whole once the rest arrives', async () => {
+  it('with settling off (only #end counts), waits for a half-written file however long the writer stalls, and commits it whole once the rest arrives', async () => {
     const whole = renderInput(2, [{ id: 1 }, { id: 2 }]);
     const { world, kinds } = await runOneWorker({ '2020_08_18_00_15.txt': whole.slice(0, 9) }, 3_600_000, {
       600_000: (w) => void w.fs.appendFile(`${DIR}/2020_08_18_00_15.txt`, whole.slice(9)),
-    });
+    }, Number.POSITIVE_INFINITY);
     expect(kinds('bucket.incomplete').length).toBeGreaterThan(0);
     expect(kinds('bucket.commit')).toEqual([{ file: '2020_08_18_00_15.txt', token: expect.any(Number), minutes: 2 }]);
     expect(await world.fs.readFile(`${DIR}/output/2020_08_18_00_15.tsv`, 'utf8')).toBe('1\n2\n');
@@ -56,6 +56,15 @@ describe('a bucket worker', () => {
     const { world, kinds } = await runOneWorker({ '2020_08_18_00_15.txt': '3' }, 3_600_000, {}, 5_000);
     expect(kinds('bucket.commit')).toEqual([{ file: '2020_08_18_00_15.txt', token: expect.any(Number), minutes: 3 }]);
     expect(await world.fs.readFile(`${DIR}/processed/2020_08_18_00_15.txt`, 'utf8')).toBe('3');
+  });
+
+  it('by default, takes a number-only file written in two parts (1, then 2) only once it settled: 12 minutes, not 1', async () => {
+    const { world, kinds } = await runOneWorker({ '2020_08_18_00_15.txt': '1' }, 3_600_000, {
+      3_000: (w) => void w.fs.appendFile(`${DIR}/2020_08_18_00_15.txt`, '2'),
+    });
+    expect(kinds('bucket.incomplete').length).toBeGreaterThan(1);
+    expect(kinds('bucket.commit')).toEqual([{ file: '2020_08_18_00_15.txt', token: expect.any(Number), minutes: 12 }]);
+    expect(await world.fs.readFile(`${DIR}/processed/2020_08_18_00_15.txt`, 'utf8')).toBe('12');
   });
 
   it('finishes a file whose output a crashed worker already committed, without processing it again', async () => {

@@ -3,7 +3,8 @@
  * tick and the servers.
  */
 import { describe, expect, test } from 'vitest';
-import { checkRunsNeverOverlap, checkTickAtLeastOnce, checkTickAtMostOnce, type CronHistory, type CronRunRecord } from '../../src/check/cron/index.js';
+import { checkCommandByLeader, checkRunsNeverOverlap, checkTickAtLeastOnce, checkTickAtMostOnce, type CronHistory, type CronRunRecord } from '../../src/check/cron/index.js';
+import type { TraceEvent } from '../../src/sim/trace.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2020, 7, 18);
@@ -113,5 +114,33 @@ describe('tick-at-least-once on a daily schedule', () => {
     const early = { ...pauseAt8h, from: T0 + HOUR, to: T0 + HOUR + 10_001 };
     const history: CronHistory = { runs: [first], lives: [{ server: 'server-1', pid: 'server-1#1', from: T0 }], disturbances: [early] };
     expect(checkTickAtLeastOnce(history, dailyTicks, bound, dailyWindow).map((v) => v.atMs)).toEqual([dailyTicks[1]]);
+  });
+});
+
+describe('command-by-leader', () => {
+  const tick = T0 + MINUTE;
+  const at = (seq: number, pid: string, kind: string, data: Record<string, unknown> = {}): TraceEvent => ({ seq, t: tick + seq, pid, kind, data: { name: 'backup', tick, ...data } });
+  const command = { command: 'backup.sh' };
+  const exit = { exitCode: 0, signal: null, stdout: '', stderr: '' };
+  const leaderRun = [
+    at(0, 'server-1#1', 'cron.lock', { message: 'new lock', token: 1, expiresAt: tick + MINUTE }),
+    at(1, 'server-1#1', 'cron.run.start', { token: 1 }),
+    at(2, 'server-1#1', 'cron.command.start', command),
+    at(3, 'server-1#1', 'cron.command.exit', exit),
+    at(4, 'server-1#1', 'cron.run.end', { outcome: 'done' }),
+  ];
+
+  test("the leader's command inside its run passes", () => {
+    expect(checkCommandByLeader(leaderRun)).toEqual([]);
+  });
+
+  test('a command run by a server that was refused the lock fails', () => {
+    const refused = [at(5, 'server-2#1', 'cron.skip', { message: 'queue: the task is already running' }), at(6, 'server-2#1', 'cron.command.start', command), at(7, 'server-2#1', 'cron.command.exit', exit)];
+    expect(checkCommandByLeader([...leaderRun, ...refused]).map((v) => v.message)).toEqual(["server-2#1 ran the command of 'backup' for tick 2020-08-18T00:01:00.000Z without holding the lock for it"]);
+  });
+
+  test('an exit status for a command never started fails; a crash forgets the open run', () => {
+    const crashed = [at(1, 'server-1#1', 'cron.run.start', { token: 1 }), at(2, 'server-1#1', 'process.crash', {}), at(3, 'server-1#1', 'cron.command.exit', exit)];
+    expect(checkCommandByLeader(crashed).map((v) => v.message)).toEqual(["server-1#1 logged an exit status for the command of 'backup' at tick 2020-08-18T00:01:00.000Z that it never started"]);
   });
 });

@@ -25,6 +25,19 @@ async function failures(params: Record<string, unknown>, seeds: readonly number[
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, index) => from + index);
 
 describe('cron-leader scenario', () => {
+  test('the task is a simulated command: each run logs its start and exit status; failing ones end the run failed', async () => {
+    const result = await runScenario(cronLeader, { seed: 5, params: { hours: 2, commandFailureRate: 0.3 } });
+    expect(describeFailure(result)).toContain('passed');
+    const runs = result.trace.filter((event) => event.kind === 'cron.run.start');
+    const exits = result.trace.filter((event) => event.kind === 'cron.command.exit');
+    expect(result.trace.filter((event) => event.kind === 'cron.command.start')).toHaveLength(runs.length);
+    expect(exits).toHaveLength(runs.length);
+    const failed = exits.filter((event) => event.data?.exitCode === 1);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeLessThan(exits.length);
+    expect(result.trace.filter((event) => event.kind === 'cron.run.end' && event.data?.outcome === 'failed')).toHaveLength(failed.length);
+  });
+
   test('one seed gives one trace hash; another seed gives another', async () => {
     const params = { hours: 3, lock: 'sqlite' };
     const verdict = await checkDeterminism(cronLeader, { seed: 99, params });
@@ -74,6 +87,7 @@ describe('cron-leader scenario', () => {
     ['no-lock', 'tick-at-most-once'],
     ['release-after-run', 'tick-at-most-once'],
     ['lock-without-expiry', 'tick-at-least-once'],
+    ['run-when-refused', 'command-by-leader'],
   ])('mutant %s is caught by %s', async (mutant, invariant) => {
     expect(Object.keys(cronLeader.mutants ?? {})).toContain(mutant);
     let caught: string[] | undefined;

@@ -11,3 +11,4 @@ export { checkWorkUnderLease, workUnderLease } from './work-under-lease.js';
 export { checkRefusedClaim, refusedClaimNotWorked } from './refused-claim.js';
 export { checkNoCommitAfterLoss, noCommitAfterLoss } from './no-commit-after-loss.js';
 export { checkCommitThroughFence, commitThroughFence } from './commit-through-fence.js';
+export { checkWholeInput, wholeInput } from './whole-input.js';

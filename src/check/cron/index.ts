@@ -4,3 +4,4 @@ export { checkTickAtMostOnce, tickAtMostOnce } from './at-most-once.js';
 export { checkRunsNeverOverlap, runsNeverOverlap } from './runs-never-overlap.js';
 export { checkTickAtLeastOnce, tickAtLeastOnce, type LivenessBound } from './at-least-once.js';
 export { checkRunUnderLease, runUnderLease } from './run-under-lease.js';
+export { checkCommandByLeader, commandByLeader } from './command-by-leader.js';

@@ -27,7 +27,7 @@ export interface RealWorkerOptions {
   readonly pollMs?: number;
   /** Default 30 000 ms. */
   readonly leaseTtlMs?: number;
-  /** Accept files without an end marker once their size held still this long (see `input-format.ts`). */
+  /** A file without an end marker is whole once its size and mtime held still this long (see `input-format.ts`); default 10 s. */
   readonly settleMs?: number;
   /** Stops the worker; it finishes nothing half way, it just stops at its next await. */
   readonly signal?: AbortSignal;

@@ -1,14 +1,35 @@
 /**
  * One cron server for real (`simrun cron serve`): the shipped `runCronServer` on Node's clock, a
- * lock shared with the other servers, and a task that sleeps and, optionally, logs each run's start
- * and end as JSON lines so a test can tell whether two servers ever ran one tick.
+ * lock shared with the other servers, and a task: a shell command (`--command`, see `command.ts`),
+ * or, without one, a pause of `--task-ms`. Each run's start and end (with the command's exit status)
+ * can be appended as JSON lines to a task log, so a test can tell whether two servers ever ran one
+ * tick.
+ *
+ * Default lease times follow the schedule's period P (the gap between its next two ticks), capped at
+ * a day: leadership is kept for P after a run (`--ttl`), so an hourly task's `expires_at` is an hour
+ * past its run, as the seed's servers set it; P/2 at least past the tick; P while the task runs.
  */
 import { lstat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../../env/errors.js';
 import { realEnv } from '../../env/real-env.js';
 import { openLock } from '../../locks/index.js';
-import { CronScheduleError, cronMutants, isoInstant, type CronMutantName, parseCronSchedule, runCronServer, type CronRun, type CronSchedule } from '../../systems/cron/index.js';
+import type { Env } from '../../env/env.js';
+import type { LockBackend } from '../../locks/index.js';
+import {
+  CronScheduleError,
+  cronMutants,
+  isoInstant,
+  parseCronSchedule,
+  runCronServer,
+  type CronLockTimes,
+  type CronMutant,
+  type CronMutantName,
+  type CronRun,
+  type CronSchedule,
+  type CronServerOptions,
+} from '../../systems/cron/index.js';
+import { describeOutcome, runShellCommand } from './command.js';
 import { requireDirectory } from '../common/files.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { untilInterrupted } from '../common/signals.js';
@@ -26,11 +47,13 @@ export interface CronServeOptions {
   readonly server: string;
   /** Append one JSON line per run start and end here. */
   readonly taskLog?: string;
-  /** How long the task works, ms. */
+  /** How long the task works, ms, when there is no command. */
   readonly taskMs: number;
+  /** A shell command to run as the task, by `/bin/sh -c`, on the leader only. */
+  readonly command?: string;
   /** Stop after this many ticks (run, skipped or missed); until interrupted when absent. */
   readonly ticks?: number;
-  /** Lock bounds; each defaults to a share of the schedule's period P (see `defaultTimes`). */
+  /** Lock bounds; each defaults to a share of the schedule's period P (see `defaultLockTimes`). */
   readonly ttlMs?: number;
   readonly lockAtLeastForMs?: number;
   readonly lockAtMostForMs?: number;
@@ -65,12 +88,13 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
     if (value.trim() === '') throw new InputError(`${flag} must not be empty`);
   }
   const schedule = parseSchedule(options.schedule, options.timeZone);
-  const periodMs = schedule.periodAfter(Date.now());
+  if (options.command !== undefined && options.command.trim() === '') throw new InputError('--command must not be empty');
+  const defaults = defaultLockTimes(schedule.periodAfter(Date.now()));
   const times = {
-    ttlMs: options.ttlMs ?? Math.round(1.5 * periodMs),
-    lockAtLeastForMs: options.lockAtLeastForMs ?? Math.round(periodMs / 2),
-    lockAtMostForMs: Math.max(1, options.lockAtMostForMs ?? periodMs),
-    misfireGraceMs: options.misfireGraceMs ?? Math.round(periodMs / 4),
+    ttlMs: options.ttlMs ?? defaults.ttlMs,
+    lockAtLeastForMs: options.lockAtLeastForMs ?? defaults.lockAtLeastForMs,
+    lockAtMostForMs: Math.max(1, options.lockAtMostForMs ?? defaults.lockAtMostForMs),
+    misfireGraceMs: options.misfireGraceMs ?? defaults.misfireGraceMs,
   };
   const taskLog = options.taskLog === undefined ? undefined : resolve(options.taskLog);
   if (taskLog !== undefined) {
@@ -90,11 +114,21 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
   const ran: number[] = [];
   const task = async (run: CronRun, signal: AbortSignal): Promise<void> => {
     ran.push(run.tick);
-    const line = (event: string): string =>
-      JSON.stringify({ event, name: run.name, tick: run.tick, tickIso: isoInstant(run.tick), server: options.server, pid: process.pid, token: run.token, at: env.now() }) + '\n';
+    const line = (event: string, extra: object = {}): string =>
+      JSON.stringify({ event, name: run.name, tick: run.tick, tickIso: isoInstant(run.tick), server: options.server, pid: process.pid, token: run.token, at: env.now(), ...extra }) + '\n';
     if (taskLog !== undefined) await env.fs.appendFile(taskLog, line('start'), 'utf8');
-    await env.sleep(options.taskMs, signal);
-    if (taskLog !== undefined) await env.fs.appendFile(taskLog, line('end'), 'utf8');
+    if (options.command === undefined) {
+      await env.sleep(options.taskMs, signal);
+      if (taskLog !== undefined) await env.fs.appendFile(taskLog, line('end'), 'utf8');
+      return;
+    }
+    const outcome = await runShellCommand(env, options.command, run, signal);
+    options.print(`${isoInstant(run.tick)} ${run.name}: command ${describeOutcome(outcome)}`);
+    for (const [stream, text] of [['stdout', outcome.stdout], ['stderr', outcome.stderr]] as const) {
+      for (const outputLine of text.split('\n').filter((entry) => entry !== '')) options.print(`  ${stream}| ${outputLine}`);
+    }
+    if (taskLog !== undefined) await env.fs.appendFile(taskLog, line('end', { exitCode: outcome.exitCode, signal: outcome.signal }), 'utf8');
+    if (outcome.exitCode !== 0) throw new Error(`command ${describeOutcome(outcome)}`);
   };
   options.print(`${options.server}: ${options.name} on "${options.schedule}" (${options.timeZone}), lock ${displayLockSpec(options.lock)}`);
   try {
@@ -105,12 +139,31 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
         task,
         stop,
         ...(options.ticks === undefined ? {} : { ticks: options.ticks }),
-        ...(options.mutant === undefined ? {} : { policy: cronMutants[options.mutant as CronMutantName].policy(env, lock, options.name, times) }),
+        ...(options.mutant === undefined ? {} : mutantOptions(cronMutants[options.mutant as CronMutantName], env, lock, options.name, times)),
       }),);
   } finally {
     await lock.close?.();
   }
   return { server: options.server, name: options.name, ran };
+}
+
+/** The longest default lease: a daily or rarer task keeps its lock for a day after a run. */
+export const DEFAULT_TTL_CAP_MS = 86_400_000;
+
+/**
+ * The lock times used when not given, from the schedule's period P capped at a day: leadership kept
+ * P after a run (an hourly task: 60 minutes, the seed's `lock_time + 60 minutes`); held at least P/2
+ * past the tick; P while the task runs (renewed every third); a tick woken to more than P/4 late is
+ * skipped.
+ */
+export function defaultLockTimes(periodMs: number): { ttlMs: number; lockAtLeastForMs: number; lockAtMostForMs: number; misfireGraceMs: number } {
+  const p = Math.min(periodMs, DEFAULT_TTL_CAP_MS);
+  return { ttlMs: p, lockAtLeastForMs: Math.round(p / 2), lockAtMostForMs: Math.max(1, p), misfireGraceMs: Math.round(p / 4) };
+}
+
+/** A mutant's lock rules and server flaws, as server options. */
+function mutantOptions(mutant: CronMutant, env: Env, lock: LockBackend, name: string, times: CronLockTimes): Pick<CronServerOptions, 'policy' | 'flaws'> {
+  return { policy: mutant.policy(env, lock, name, times), ...(mutant.flaws === undefined ? {} : { flaws: mutant.flaws }) };
 }
 
 /** A schedule error as one line: cron-parser's messages run on. */

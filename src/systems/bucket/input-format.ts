@@ -9,12 +9,16 @@
  * {"id":8,"user":"bob"}
  * #end                     an end marker: the file is whole
  * ```
- * **Whole files only.** A provider that writes in place can be caught half way. A worker never
- * commits a file without its end marker. For providers that write no marker (the seed's
- * `simulation.py` writes just the number) a worker can be told to accept a file without one once it
- * has seen the same size for `settleMs` of its own clock; that is a heuristic, off by default, and
- * a writer that stalls mid-file for longer than `settleMs` defeats it. A first line that is complete
- * (ends with a newline) and is not a number is rejected at once: appending cannot fix it.
+ * The seed's own format is the first line alone: a file holding only the processing minutes
+ * (`12`, with or without a newline), as its `simulation.py` writes it (`renderNumberOnly`).
+ *
+ * **Whole files only.** A provider that writes in place can be caught half way (`1` of `12`). A file
+ * with its end marker is whole at once. A file without one is whole once it has *settled*: the worker
+ * saw the same size and modification time at two looks at least `settleMs` apart on its own clock
+ * (10 s by default, `DEFAULT_SETTLE_MS`). That is a heuristic: a writer that stalls mid-file for
+ * longer than `settleMs` defeats it, so a provider that can should rename a whole file into place or
+ * end it with the marker. A first line that is complete (ends with a newline) and is not a number is
+ * rejected at once: appending cannot fix it.
  *
  * **The ETL.** Each JSON object becomes one tab-separated row: its keys sorted, its values joined by
  * tabs. Strings are written as they are with `\`, tab, newline and carriage return escaped as `\\`,
@@ -24,6 +28,12 @@
  */
 
 export const END_MARKER = '#end';
+
+/** How long a file without an end marker must keep its size and modification time to count as whole, ms. */
+export const DEFAULT_SETTLE_MS = 10_000;
+
+/** Which format a provider writes: `number-only` is the seed's (just the minutes), `marked` adds JSON lines and the end marker. */
+export type InputFormat = 'number-only' | 'marked';
 
 export type InputRecord = Readonly<Record<string, unknown>>;
 
@@ -36,6 +46,18 @@ export type InputVerdict =
 /** The whole text of an input file, marker included. */
 export function renderInput(minutes: number, records: readonly InputRecord[]): string {
   return [String(minutes), ...records.map((record) => JSON.stringify(record)), END_MARKER].join('\n') + '\n';
+}
+
+/** The whole text of an input file in the seed's format: the minutes alone, no newline, no marker. */
+export function renderNumberOnly(minutes: number): string {
+  return String(minutes);
+}
+
+/** Whether `text` ends with the end marker: such a file is whole whatever its age. */
+export function hasEndMarker(text: string): boolean {
+  const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));
+  while (lines.length > 0 && lines[lines.length - 1]?.trim() === '') lines.pop();
+  return lines.length > 1 && lines[lines.length - 1] === END_MARKER;
 }
 
 const MINUTES = /^\d+(\.\d+)?$/;

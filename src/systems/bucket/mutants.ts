@@ -21,6 +21,7 @@ export const BUCKET_MUTANTS = {
   'work-on-refused-claim': 'a claim the store refused is read as granted (a missing lease taken for token 0), so the worker works on a file another holds; the fence masks it',
   'ignore-lost-lease': 'the worker never looks at the lost-lease signal and commits after it learned the lease was gone; the fence masks it when a newer holder got there first',
   'commit-without-fence': 'the commit skips its second pass through the fence; the lease and the exclusive publish mask it',
+  'take-unsettled': 'a file without an end marker is taken at first sight, not once it has settled: a number-only file caught half written (1 of 12) is processed with the wrong minutes',
 } as const;
 
 export type BucketMutant = keyof typeof BUCKET_MUTANTS;
@@ -42,6 +43,8 @@ export function workerFlawsOf(mutant: string | undefined): WorkerFlaws {
       return { ignoreLostLease: true };
     case 'commit-without-fence':
       return { commitWithoutFence: true };
+    case 'take-unsettled':
+      return { takeUnsettled: true };
     default:
       return {};
   }

@@ -5,13 +5,14 @@
  * Writes are atomic by default: the file is written under a hidden name (`.part-NAME`) and renamed
  * into place, so a worker never sees it half written. With `atomicWrites: false` it is written in
  * place in two parts with a pause between, as a careless uploader would, and a worker can see the
- * first part alone (see `input-format.ts` for how workers cope).
+ * first part alone (see `input-format.ts` for how workers cope). With `format: 'number-only'` a file
+ * holds only its minutes, as the seed's `simulation.py` writes it.
  */
 import type { Env } from '../../env/env.js';
 import { emitBucket } from './events.js';
 import { bucketLayout } from './layout.js';
 import { inputNameAt } from './layout.js';
-import { renderInput, type InputRecord } from './input-format.js';
+import { renderInput, renderNumberOnly, type InputFormat, type InputRecord } from './input-format.js';
 
 /** One file the provider will drop. */
 export interface Drop {
@@ -91,6 +92,8 @@ export interface ProviderOptions {
   readonly splitPauseMs?: number;
   /** Extra delay of drop `index` decided after the schedule was drawn (an injected lag), ms. */
   readonly extraLagMs?: (index: number) => number;
+  /** `marked` (default): minutes, JSON lines, end marker; `number-only`: the minutes alone, as the seed's provider writes. */
+  readonly format?: InputFormat;
 }
 
 /** Drops every file of `options.drops` when it is due, then returns. */
@@ -114,13 +117,13 @@ export async function provideDrops(env: Env, options: ProviderOptions): Promise<
       continue;
     }
     const [drop] = pending.splice(next, 1) as [Drop];
-    await writeDrop(env, layout.input(drop.name), layout.partial(drop.name), drop, atomic, options.splitPauseMs ?? 2_000);
+    await writeDrop(env, layout.input(drop.name), layout.partial(drop.name), drop, atomic, options.splitPauseMs ?? 2_000, options.format ?? 'marked');
   }
 }
 
-async function writeDrop(env: Env, path: string, partialPath: string, drop: Drop, atomic: boolean, splitPauseMs: number): Promise<void> {
-  const text = renderInput(drop.minutes, drop.records);
-  const facts = { file: drop.name, index: drop.index, namedAtMs: drop.namedAtMs, minutes: drop.minutes, rows: drop.records.length };
+async function writeDrop(env: Env, path: string, partialPath: string, drop: Drop, atomic: boolean, splitPauseMs: number, format: InputFormat): Promise<void> {
+  const text = format === 'number-only' ? renderNumberOnly(drop.minutes) : renderInput(drop.minutes, drop.records);
+  const facts = { file: drop.name, index: drop.index, namedAtMs: drop.namedAtMs, minutes: drop.minutes, rows: format === 'number-only' ? 0 : drop.records.length };
   if (atomic) {
     await env.fs.writeFile(partialPath, text);
     await env.fs.rename(partialPath, path);

@@ -28,7 +28,7 @@ import { LockLostError, LockTimeoutError } from '../../locks/errors.js';
 import type { LockBackend } from '../../locks/lock.js';
 import { withLock } from '../../locks/with-lock.js';
 import type { CommitFence } from './fence.js';
-import { judgeInput, toTsv, type InputRecord } from './input-format.js';
+import { DEFAULT_SETTLE_MS, hasEndMarker, judgeInput, toTsv, type InputRecord } from './input-format.js';
 import { bucketLayout, classifyEntry, entryTypeOfReadError, unreadableReason, type BucketLayout } from './layout.js';
 import { Decimal } from './decimal.js';
 import { emitBucket } from './events.js';
@@ -46,6 +46,8 @@ export interface WorkerFlaws {
   readonly ignoreLostLease?: boolean;
   /** Commit without asking the fence again (it admitted the token once, before the work). */
   readonly commitWithoutFence?: boolean;
+  /** Take a file without an end marker at first sight, without waiting for it to settle. */
+  readonly takeUnsettled?: boolean;
 }
 
 /** A signal that never aborts, for the `ignoreLostLease` flaw. */
@@ -65,9 +67,10 @@ export interface WorkerOptions {
   /** Lease length per file, ms; renewed every third of it. */
   readonly leaseTtlMs: number;
   /**
-   * Accept files without an end marker (the seed's `simulation.py` writes none) once their size held
-   * still this long, ms. Off by default: then only a file with its end marker is ever committed, so
-   * a writer that stalls mid-file, however long, is never mistaken for a whole file.
+   * A file without an end marker (the seed's `simulation.py` writes none) counts as whole once its
+   * size and modification time held still this long between two looks, ms; `DEFAULT_SETTLE_MS` (10 s)
+   * when absent. `Infinity`: only files with the marker are ever taken, so a writer that stalls
+   * mid-file, however long, is never mistaken for a whole file.
    */
   readonly settleMs?: number;
   /** Stops the worker (real mode: SIGINT/SIGTERM). */
@@ -95,8 +98,8 @@ class BucketWorker {
   private readonly warned = new Set<string>();
   /** Input-named entries already reported as unreadable (one `bucket.skip` each per incarnation). */
   private readonly skipped = new Set<string>();
-  /** Size last seen of each unmarked input, and since when (this worker's clock). */
-  private readonly sizes = new Map<string, { size: number; sinceMs: number }>();
+  /** Size and modification time last seen of each unmarked input, and since when (this worker's clock). */
+  private readonly sizes = new Map<string, { size: number; mtimeMs: number; sinceMs: number }>();
   /**
    * Files another worker held when this one last tried, and when to try again (this worker's
    * clock). A held claim frees up only when its holder finishes (the file leaves the listing) or
@@ -221,7 +224,9 @@ class BucketWorker {
       emitBucket(env, { kind: 'bucket.gone', data: { file: name, token } });
       return 'gone';
     }
-    const verdict = judgeInput(text, this.settled(name, text.length));
+    // A marked file is whole at once; only an unmarked one is looked at for settling (a stat).
+    const whole = hasEndMarker(text) || this.flaws.takeUnsettled === true || (await this.settled(name, inputPath, text.length));
+    const verdict = judgeInput(text, whole);
     if (verdict.status === 'incomplete') {
       emitBucket(env, { kind: 'bucket.incomplete', data: { file: name, bytes: text.length } });
       return 'incomplete';
@@ -344,14 +349,24 @@ class BucketWorker {
     }
   }
 
-  /** Whether an unmarked file's size has held still for the settle time, by this worker's clock. */
-  private settled(name: string, size: number): boolean {
-    const settleMs = this.options.settleMs;
-    if (settleMs === undefined) return false;
+  /**
+   * Whether an unmarked file's size and modification time have held still for the settle time, by
+   * this worker's clock: the first look only records them, so a file is taken at a later look.
+   */
+  private async settled(name: string, path: string, size: number): Promise<boolean> {
+    const settleMs = this.options.settleMs ?? DEFAULT_SETTLE_MS;
+    if (!Number.isFinite(settleMs)) return false;
+    let mtimeMs: number;
+    try {
+      ({ mtimeMs } = await this.env.fs.stat(path));
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return false;
+      throw error;
+    }
     const now = this.env.now();
     const seen = this.sizes.get(name);
-    if (seen === undefined || seen.size !== size) {
-      this.sizes.set(name, { size, sinceMs: now });
+    if (seen === undefined || seen.size !== size || seen.mtimeMs !== mtimeMs) {
+      this.sizes.set(name, { size, mtimeMs, sinceMs: now });
       return false;
     }
     return now - seen.sinceMs >= settleMs;

@@ -40,6 +40,13 @@ export interface CronServerOptions extends CronLockTimes {
   readonly stop?: AbortSignal;
   /** Replaces the lock rules (mutants do). */
   readonly policy?: CronLockPolicy;
+  /** Deliberately broken behaviours of the server itself (mutants); all off by default. */
+  readonly flaws?: CronServerFlaws;
+}
+
+export interface CronServerFlaws {
+  /** Runs the task even when the lock was refused (reads `acquire()`'s "no" as a log line only). */
+  readonly runWhenRefused?: boolean;
 }
 
 /** The message the seed's servers print when another server holds the lock. */
@@ -79,6 +86,7 @@ async function attempt(env: Env, policy: CronLockPolicy, options: CronServerOpti
   if (taken === null) {
     emitCron(env, { kind: 'cron.skip', data: { name, tick, message: ALREADY_RUNNING } });
     env.print(`${isoInstant(tick)} ${name}: ${ALREADY_RUNNING}`);
+    if (options.flaws?.runWhenRefused === true) await options.task({ name, tick, token: 0 }, new AbortController().signal).catch(() => undefined);
     return undefined;
   }
   emitCron(env, { kind: 'cron.lock', data: { name, tick, message: taken.how, token: taken.lease.token, expiresAt: taken.lease.expiresAt } });

@@ -19,7 +19,14 @@ export type CronEvent =
   | { readonly kind: 'cron.lock-lost'; readonly data: { readonly name: string; readonly tick: number } }
   | { readonly kind: 'cron.run.start'; readonly data: { readonly name: string; readonly tick: number; readonly token: number } }
   | { readonly kind: 'cron.task-error'; readonly data: { readonly name: string; readonly tick: number; readonly error: string } }
-  | { readonly kind: 'cron.run.end'; readonly data: { readonly name: string; readonly tick: number; readonly outcome: 'done' | 'failed' } };
+  | { readonly kind: 'cron.run.end'; readonly data: { readonly name: string; readonly tick: number; readonly outcome: 'done' | 'failed' } }
+  /** The task's command started (a real shell command, or the simulated one), within a run of `tick`. */
+  | { readonly kind: 'cron.command.start'; readonly data: { readonly name: string; readonly tick: number; readonly command: string } }
+  /**
+   * The command ended: its exit status (`null` when a signal ended it), the signal, and its output
+   * (standard output and error, each cut to its last `OUTPUT_KEPT_CHARS` characters).
+   */
+  | { readonly kind: 'cron.command.exit'; readonly data: { readonly name: string; readonly tick: number; readonly exitCode: number | null; readonly signal: string | null; readonly stdout: string; readonly stderr: string } };
 
 export const cronEvents: EventFamily<CronEvent> = eventFamily<CronEvent>({
   'cron.server.start': true,
@@ -32,7 +39,12 @@ export const cronEvents: EventFamily<CronEvent> = eventFamily<CronEvent>({
   'cron.run.start': true,
   'cron.task-error': true,
   'cron.run.end': true,
+  'cron.command.start': true,
+  'cron.command.exit': true,
 });
+
+/** How much of a command's standard output and of its error each `cron.command.exit` event keeps (the end). */
+export const OUTPUT_KEPT_CHARS = 4_096;
 
 /** Records a cron event through `env.log`. */
 export const emitCron: EventFamily<CronEvent>['emit'] = cronEvents.emit;

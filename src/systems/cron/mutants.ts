@@ -4,12 +4,15 @@
  */
 import type { Env } from '../../env/index.js';
 import type { LockBackend } from '../../locks/index.js';
+import type { CronServerFlaws } from './cron-server.js';
 import { leaderLockPolicy, type CronLockPolicy, type CronLockTimes } from './lock-policy.js';
 
 export interface CronMutant {
   /** The flaw, in one sentence. */
   readonly flaw: string;
   policy(env: Env, lock: LockBackend, name: string, times: CronLockTimes): CronLockPolicy;
+  /** Flaws of the server loop itself, beside its lock rules. */
+  readonly flaws?: CronServerFlaws;
 }
 
 const TEN_YEARS_MS = 10 * 365 * 86_400_000;
@@ -45,6 +48,11 @@ export const cronMutants = {
       const correct = leaderLockPolicy(env, lock, name, times);
       return { ...correct, take: async (tick, held) => (held !== undefined ? { lease: held, how: 'existing lock, updating expires_at' } : correct.take(tick, held)) };
     },
+  },
+  'run-when-refused': {
+    flaw: 'a server whose lock was refused prints "the task is already running" and runs the command anyway (acquire()\'s false taken for a log line)',
+    policy: (env, lock, name, times) => leaderLockPolicy(env, lock, name, times),
+    flaws: { runWhenRefused: true },
   },
 } satisfies Record<string, CronMutant>;
 

@@ -5,11 +5,9 @@
  */
 import pg from 'pg';
 import type { LockBackend } from '../../locks/lock.js';
-import { createPostgresLock } from '../../locks/postgres-lock.js';
+import { createPostgresLock, POSTGRES_NOW_TIME, postgresMsFromTime } from '../../locks/postgres-lock.js';
 import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
 
-/** The server's clock in ms, as the PostgreSQL lock backend reads it. */
-const DATABASE_NOW = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint';
 const COLUMNS = 'pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp, execution, runner, run_id';
 
 /** duplicate key, duplicate table, duplicate object: another client created the table first. */
@@ -65,7 +63,7 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
       }
       const result = await pool.query(
         `INSERT INTO dag_run_log (${COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
-          WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $11 AND lock_owner = $12 AND token = $13::bigint AND expires_at > ${DATABASE_NOW})`,
+          WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $11 AND lock_owner = $12 AND token = $13::bigint AND expires_at > ${POSTGRES_NOW_TIME})`,
         [...values, fence.key, fence.owner, fence.token],
       );
       return result.rowCount === 1;
@@ -90,11 +88,11 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
       return result.rows.map(attemptOutputFromRow);
     },
     async breakLease(key, owner) {
-      const result = await pool.query(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = LEAST(expires_at, ${DATABASE_NOW}) WHERE lock_name = $1 AND lock_owner = $2`, [key, owner]);
+      const result = await pool.query(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = LEAST(expires_at, ${POSTGRES_NOW_TIME}) WHERE lock_name = $1 AND lock_owner = $2`, [key, owner]);
       return result.rowCount === 1;
     },
     async leaseHolder(key) {
-      const result = await pool.query<{ lock_owner: string | null; expires_at: string }>(`SELECT lock_owner, expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $1`, [key]);
+      const result = await pool.query<{ lock_owner: string | null; expires_at: string }>(`SELECT lock_owner, ${postgresMsFromTime('expires_at')} AS expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $1`, [key]);
       const row = result.rows[0];
       return row?.lock_owner == null ? undefined : { owner: row.lock_owner, expiresAtMs: Number(row.expires_at) };
     },
@@ -107,7 +105,7 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
           ? await pool.query<CommandRow>('DELETE FROM dag_commands WHERE pipeline = $1 RETURNING id, pipeline, action, job_key', [pipeline])
           : await pool.query<CommandRow>(
               `DELETE FROM dag_commands WHERE pipeline = $1
-                AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $2 AND lock_owner = $3 AND token = $4::bigint AND expires_at > ${DATABASE_NOW})
+                AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $2 AND lock_owner = $3 AND token = $4::bigint AND expires_at > ${POSTGRES_NOW_TIME})
                 RETURNING id, pipeline, action, job_key`,
               [pipeline, fence.key, fence.owner, fence.token],
             );

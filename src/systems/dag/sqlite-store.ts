@@ -4,7 +4,7 @@
  * is one `INSERT ... SELECT ... WHERE` the runner's lease is still held, judged in that statement.
  */
 import Database from 'better-sqlite3';
-import { createSqliteLock } from '../../locks/sqlite-lock.js';
+import { createSqliteLock, sqliteMsFromTime, sqliteTimeFromMs } from '../../locks/sqlite-lock.js';
 import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
 
 /** SQLite's own clock in ms, as the SQLite lock backend reads it. */
@@ -59,21 +59,23 @@ export function createSqliteStore(database: Database.Database | string, options:
   const runnerLock = createSqliteLock(db, { clock: 'database', ...(options.now === undefined ? {} : { now: options.now }), table: RUNNER_LEASE_TABLE });
   const clock = options.now === undefined ? DATABASE_NOW : '@now';
   const clockMs = options.now ?? ((): number => 0);
+  // The lease table keeps readable instants (see the SQLite lock backend).
+  const clockTime = sqliteTimeFromMs(clock);
   const columns = 'pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp, execution, runner, run_id';
   const values = '@pipeline, @jobKey, @attempt, @status, @execTimeMs, @amountOfDataBytes, @timestampMs, @execution, @runner, @run';
   const insert = db.prepare(`INSERT INTO dag_run_log (${columns}) VALUES (${values})`);
   const fencedInsert = db.prepare(`INSERT INTO dag_run_log (${columns}) SELECT ${values}
-    WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clock})`);
+    WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clockTime})`);
   const select = db.prepare<[string], RunLogRow>(`SELECT ${columns} FROM dag_run_log WHERE pipeline = ? ORDER BY id`);
   const enqueue = db.prepare('INSERT INTO dag_commands (pipeline, action, job_key) VALUES (@pipeline, @action, @jobKey)');
   const take = db.prepare<[string], CommandRow>('DELETE FROM dag_commands WHERE pipeline = ? RETURNING id, pipeline, action, job_key');
   const fencedTake = db.prepare<Record<string, unknown>, CommandRow>(`DELETE FROM dag_commands WHERE pipeline = @pipeline
-    AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clock})
+    AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clockTime})
     RETURNING id, pipeline, action, job_key`);
-  const breakLease = db.prepare(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = MIN(expires_at, ${clock}) WHERE lock_name = @key AND lock_owner = @owner`);
+  const breakLease = db.prepare(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = MIN(expires_at, ${clockTime}) WHERE lock_name = @key AND lock_owner = @owner`);
   const saveOutput = db.prepare('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES (@pipeline, @run, @jobKey, @attempt, @output, @truncated)');
   const outputs = db.prepare<[string, string], AttemptOutputRow>('SELECT pipeline, run_id, job_key, attempt, output, truncated FROM dag_attempt_output WHERE pipeline = ? AND job_key = ? ORDER BY id');
-  const holder = db.prepare<[string], { lock_owner: string | null; expires_at: number | string }>(`SELECT lock_owner, expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = ?`);
+  const holder = db.prepare<[string], { lock_owner: string | null; expires_at: number | string }>(`SELECT lock_owner, ${sqliteMsFromTime('expires_at')} AS expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = ?`);
   return {
     description: `sqlite:${db.name}`,
     runnerLock,
