@@ -2,7 +2,7 @@
  * Each DAG invariant, fed a small hand-written history that breaks it (and one that keeps it).
  */
 import { describe, expect, test } from 'vitest';
-import { checkAlertsJustified } from '../../src/check/dag/alerts-justified.js';
+import { checkAlertsJustified, pausesIn } from '../../src/check/dag/alerts-justified.js';
 import { checkBreachesAlerted } from '../../src/check/dag/breaches-alerted.js';
 import { checkDownstreamResumes } from '../../src/check/dag/downstream-resumes.js';
 import { checkNotBeforeStartTime } from '../../src/check/dag/not-before-start-time.js';
@@ -113,6 +113,33 @@ describe('DAG invariants reject the history that breaks them', () => {
       "output alert for 'a' (execution e1) after 5 bytes, within its limit of 10 bytes",
       "failure notification for 'a', whose last attempt ended succeeded",
     ]);
+  });
+
+  test('alerts-justified: a runner paused during the attempt counts the pause (it cannot see the job end), and only its own pauses', () => {
+    const alertAt80 = (pausePid: string): TraceEvent[] =>
+      history([
+        OPEN,
+        [10, 'process.pause', { untilMs: 70 }, pausePid],
+        ...attempt('a', 'e1', 0, 40, 'succeeded'),
+        [80, 'dag.notify', { kind: 'runtime-exceeded', job: 'a', attempt: 1, execution: 'e1' }],
+      ]);
+    // 40 ms of true run time + 60 ms paused within it: the runner saw 100 ms, not past 100 ms.
+    expect(checkAlertsJustified(dagFacts(alertAt80('dag-runner#1')), 0, pausesIn(alertAt80('dag-runner#1')))).toHaveLength(1);
+    const longer = history([
+      OPEN,
+      [10, 'process.pause', { untilMs: 75 }],
+      ...attempt('a', 'e1', 0, 40, 'succeeded'),
+      [80, 'dag.notify', { kind: 'runtime-exceeded', job: 'a', attempt: 1, execution: 'e1' }],
+    ]);
+    expect(checkAlertsJustified(dagFacts(longer), 0, pausesIn(longer))).toEqual([]);
+    // Another process's pause excuses nothing.
+    const other = history([
+      OPEN,
+      [10, 'process.pause', { untilMs: 75 }, 'operator#1'],
+      ...attempt('a', 'e1', 0, 40, 'succeeded'),
+      [80, 'dag.notify', { kind: 'runtime-exceeded', job: 'a', attempt: 1, execution: 'e1' }],
+    ]);
+    expect(checkAlertsJustified(dagFacts(other), 0, pausesIn(other))).toHaveLength(1);
   });
 
   test('breaches-alerted: an attempt over both limits, and a final failure, with no notification', () => {

@@ -36,5 +36,5 @@ export function checkBreachesAlerted(facts: DagFacts, epochMs = 0): Violation[] 
 export const breachesAlerted: Checker<RunContext> = {
   name: BREACHES_ALERTED,
   description: 'every runtime or output limit breach, and every final failure, was notified',
-  check: (run) => checkBreachesAlerted(run.derive(dagFactsOf), run.epochMs),
+  check: (run) => checkBreachesAlerted(run.derive(dagFactsOf)),
 };

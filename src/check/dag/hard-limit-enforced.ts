@@ -34,5 +34,5 @@ export function checkHardLimitEnforced(facts: DagFacts, epochMs = 0): Violation[
 export const hardLimitEnforced: Checker<RunContext> = {
   name: HARD_LIMIT_ENFORCED,
   description: 'no attempt that ran longer than its kill_after_ms ends as a success',
-  check: (run) => checkHardLimitEnforced(run.derive(dagFactsOf), run.epochMs),
+  check: (run) => checkHardLimitEnforced(run.derive(dagFactsOf)),
 };

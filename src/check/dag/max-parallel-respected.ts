@@ -41,5 +41,5 @@ export function checkMaxParallelRespected(facts: DagFacts, epochMs = 0): Violati
 export const maxParallelRespected: Checker<RunContext> = {
   name: MAX_PARALLEL_RESPECTED,
   description: "never more of the pipeline's jobs executing at once than its max_parallel",
-  check: (run) => checkMaxParallelRespected(run.derive(dagFactsOf), run.epochMs),
+  check: (run) => checkMaxParallelRespected(run.derive(dagFactsOf)),
 };

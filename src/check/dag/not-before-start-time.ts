@@ -27,5 +27,5 @@ export function checkNotBeforeStartTime(facts: DagFacts, epochMs = 0): Violation
 export const notBeforeStartTime: Checker<RunContext> = {
   name: NOT_BEFORE_START_TIME,
   description: 'no job started before its start time',
-  check: (run) => checkNotBeforeStartTime(run.derive(dagFactsOf), run.epochMs),
+  check: (run) => checkNotBeforeStartTime(run.derive(dagFactsOf)),
 };

@@ -33,5 +33,5 @@ export function checkNothingDownstreamOfFailure(facts: DagFacts, epochMs = 0): V
 export const nothingDownstreamOfFailure: Checker<RunContext> = {
   name: NOTHING_DOWNSTREAM_OF_FAILURE,
   description: 'nothing downstream of an unrecovered failure ran',
-  check: (run) => checkNothingDownstreamOfFailure(run.derive(dagFactsOf), run.epochMs),
+  check: (run) => checkNothingDownstreamOfFailure(run.derive(dagFactsOf)),
 };

@@ -44,5 +44,5 @@ function exitSeq(exit: TraceEvent | undefined): number {
 export const oneExecutionPerJob: Checker<RunContext> = {
   name: ONE_EXECUTION_PER_JOB,
   description: 'no job runs twice at once (a second runner, or an orphan of a dead runner still running)',
-  check: (run) => checkOneExecutionPerJob(run.derive(dagFactsOf), run.epochMs),
+  check: (run) => checkOneExecutionPerJob(run.derive(dagFactsOf)),
 };

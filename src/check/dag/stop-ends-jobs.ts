@@ -35,5 +35,5 @@ export function checkStopEndsJobs(trace: readonly TraceEvent[], facts: DagFacts,
 export const stopEndsJobs: Checker<RunContext> = {
   name: STOP_ENDS_JOBS,
   description: 'a runner that exits (stopped by SIGTERM/SIGINT, or done) leaves none of its jobs running',
-  check: (run) => checkStopEndsJobs(run.trace, run.derive(dagFactsOf), run.epochMs),
+  check: (run) => checkStopEndsJobs(run.trace, run.derive(dagFactsOf)),
 };

@@ -30,5 +30,5 @@ export function checkUpstreamSucceededFirst(facts: DagFacts, epochMs = 0): Viola
 export const upstreamSucceededFirst: Checker<RunContext> = {
   name: UPSTREAM_SUCCEEDED_FIRST,
   description: 'no job started before all its upstream jobs succeeded',
-  check: (run) => checkUpstreamSucceededFirst(run.derive(dagFactsOf), run.epochMs),
+  check: (run) => checkUpstreamSucceededFirst(run.derive(dagFactsOf)),
 };

@@ -33,5 +33,5 @@ export function checkConcurrencyLimit(facts: JobRunnerFacts, epochMs = 0): Viola
 export const concurrencyLimit: Checker<RunContext> = {
   name: CONCURRENCY_LIMIT,
   description: 'never more jobs executing than the concurrency limit',
-  check: (run) => checkConcurrencyLimit(run.derive(jobRunnerFactsOf), run.epochMs),
+  check: (run) => checkConcurrencyLimit(run.derive(jobRunnerFactsOf)),
 };

@@ -35,5 +35,5 @@ export function checkLegalTransitions(facts: JobRunnerFacts, epochMs = 0): Viola
 export const legalTransitions: Checker<RunContext> = {
   name: LEGAL_TRANSITIONS,
   description: 'every job goes queued -> executing -> completed|failed, or to stopped from queued or executing',
-  check: (run) => checkLegalTransitions(run.derive(jobRunnerFactsOf), run.epochMs),
+  check: (run) => checkLegalTransitions(run.derive(jobRunnerFactsOf)),
 };

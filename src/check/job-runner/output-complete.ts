@@ -44,5 +44,5 @@ function describeDifference(actual: string, expected: string): string {
 export const outputComplete: Checker<RunContext> = {
   name: OUTPUT_COMPLETE,
   description: "every job's output, read whole or streamed, is complete and in order",
-  check: (run) => checkOutputComplete(run.derive(jobRunnerFactsOf), run.epochMs),
+  check: (run) => checkOutputComplete(run.derive(jobRunnerFactsOf)),
 };

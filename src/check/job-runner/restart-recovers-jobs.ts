@@ -80,5 +80,5 @@ export function checkRestartRecoversJobs(trace: readonly TraceEvent[], epochMs =
 export const restartRecoversJobs: Checker<RunContext> = {
   name: RESTART_RECOVERS_JOBS,
   description: 'a restarted runner takes up every unfinished job: executing ones end failed ("runner restarted"), queued ones run',
-  check: (run) => checkRestartRecoversJobs(run.trace, run.epochMs),
+  check: (run) => checkRestartRecoversJobs(run.trace),
 };

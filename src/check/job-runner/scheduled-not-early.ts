@@ -29,5 +29,5 @@ export function checkScheduledNotEarly(facts: JobRunnerFacts, epochMs = 0): Viol
 export const scheduledNotEarly: Checker<RunContext> = {
   name: SCHEDULED_NOT_EARLY,
   description: "a scheduled job never starts before its time, by the runner's clock",
-  check: (run) => checkScheduledNotEarly(run.derive(jobRunnerFactsOf), run.epochMs),
+  check: (run) => checkScheduledNotEarly(run.derive(jobRunnerFactsOf)),
 };

@@ -28,5 +28,5 @@ export function checkStoppedQueuedNeverRuns(facts: JobRunnerFacts, epochMs = 0):
 export const stoppedQueuedNeverRuns: Checker<RunContext> = {
   name: STOPPED_QUEUED_NEVER_RUNS,
   description: 'a job stopped while queued never runs',
-  check: (run) => checkStoppedQueuedNeverRuns(run.derive(jobRunnerFactsOf), run.epochMs),
+  check: (run) => checkStoppedQueuedNeverRuns(run.derive(jobRunnerFactsOf)),
 };
