@@ -91,7 +91,7 @@ describe('bad input: one clear line, exit 2, never a stack trace', () => {
     [['scenario', fixture, '--seed', 'abc'], "the seed must be a non-negative integer, got 'abc'"],
     [['scenario', fixture, '--seed', '1', '--plan', planPath], `${planPath}: fault 0 (pause): field 'ms': expected ms > 0`],
     [['scenario', fixture, '--seed', '1', '--plan', notJson], `${notJson} is not valid JSON`],
-    [['scenario', fixture, '--seed', '1', '--plan', '/no/such/plan.json'], 'cannot read the plan file /no/such/plan.json: ENOENT'],
+    [['scenario', fixture, '--seed', '1', '--plan', '/no/such/plan.json'], '--plan: /no/such/plan.json does not exist'],
     [['scenario', fixture, '--seed', '1', '--set', 'wheels=4'], "parameter 'wheels': unknown parameter"],
     [['scenario', fixture, '--seed', '1', '--set', 'workers=-1'], "parameter 'workers'"],
     [['scenario', './missing-scenario.ts', '--seed', '1'], 'scenario file not found: ./missing-scenario.ts'],

@@ -20,7 +20,8 @@ import { ROOT, hasStackTrace } from '../cli/helpers.js';
 
 const RUNS_PER_COMMAND = Number(process.env.SIMRUN_HOSTILE_RUNS ?? 1);
 const SEED = Number(process.env.SIMRUN_HOSTILE_SEED ?? 18);
-const DEADLINE_MS = 20_000;
+// A hang detector, not a timer: generous, since a loaded 2-core machine takes seconds to start Node.
+const DEADLINE_MS = 40_000;
 
 const scratch = mkdtempSync(join(tmpdir(), 'simrun-hostile-'));
 const dir = join(scratch, 'a-dir');

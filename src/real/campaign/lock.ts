@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callerClocks, checkFencing, checkLeaseBelief, checkLeaseContract, checkLeaseExclusion, checkProgress, fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress } from '../../check/lock/index.js';
+import { checkFencing, checkLeaseBelief, checkLeaseContract, checkLeaseExclusion, checkProgress, fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress } from '../../check/lock/index.js';
 import { InputError } from '../../env/errors.js';
 import { expiryClockOf, parseLockSpec } from '../../locks/lock-spec.js';
 import type { TraceEvent } from '../../sim/trace.js';
@@ -170,8 +170,7 @@ async function executeLockRun(context: RealRunContext, options: RealLockOptions,
     async judge(trace: readonly TraceEvent[]) {
       const history = lockHistoryFromTrace(trace);
       const violations = [
-        // Caller-clock stores are judged exactly, on each caller's clock as its clock actions set it.
-        ...checkLeaseExclusion(history, expiryClockOf(spec) === 'caller' ? { judgingClock: callerClocks(trace) } : {}),
+        ...checkLeaseExclusion(history, { toleranceMs }),
         ...checkLeaseContract(history, { toleranceMs }),
         ...checkFencing(history),
         ...checkLeaseBelief(trace),
