@@ -102,6 +102,7 @@ export class Supervisor {
   private readonly argsByName = new Map<string, readonly string[]>();
   private readonly current = new Map<string, Incarnation>();
   private readonly pauseTimers = new Set<NodeJS.Timeout>();
+  private readonly expectedExitCodes = new Map<string, readonly number[]>();
   private readonly bin: string;
   private readonly logDir: string;
   private readonly clockDir: string;
@@ -131,8 +132,13 @@ export class Supervisor {
     return incarnation === undefined || incarnation.exit !== undefined ? undefined : incarnation;
   }
 
-  /** Starts a new incarnation of `name` with `args` (or the arguments it was last started with). */
-  start(name: string, args?: readonly string[]): Incarnation {
+  /**
+   * Starts a new incarnation of `name` with `args` (or the arguments it was last started with).
+   * `expectedExitCodes`: codes besides 0 that end this program normally (a command that refuses, by
+   * design, what would change nothing), recorded as an exit rather than an error.
+   */
+  start(name: string, args?: readonly string[], options: { readonly expectedExitCodes?: readonly number[] } = {}): Incarnation {
+    if (options.expectedExitCodes !== undefined) this.expectedExitCodes.set(name, options.expectedExitCodes);
     const argv = args ?? this.argsByName.get(name);
     if (argv === undefined) throw new HarnessError(`no command known for process ${name}`);
     if (this.running(name) !== undefined) throw new HarnessError(`${name} is already running`);
@@ -179,6 +185,7 @@ export class Supervisor {
     // it landed before the process installed its handlers (Node's default is to die at once).
     if (exit.signal !== null) this.events.push({ t: exit.t, pid, kind: 'process.crash' });
     else if (exit.code === 0) this.events.push({ t: exit.t, pid, kind: 'process.exit' });
+    else if (exit.code !== null && (this.expectedExitCodes.get(incarnation.name) ?? []).includes(exit.code)) this.events.push({ t: exit.t, pid, kind: 'process.exit', data: { code: exit.code } });
     else {
       const message = exit.code === null ? 'could not be started' : `exited with code ${exit.code}`;
       this.events.push({ t: exit.t, pid, kind: 'process.error', data: { message } });
