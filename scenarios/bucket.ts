@@ -221,7 +221,9 @@ export default defineScenario<BucketParams, BucketState>({
     fsSlowDurationMsMax: 60_000,
   }),
   faultKinds: [stall((state: BucketState) => state.stalls), lag, workerFsError],
-  mutants: BUCKET_MUTANTS,
+  // `take-unsettled` needs the seed's provider (number-only files written in place), which the default
+  // parameters do not draw, so it stays out of the catalogue `mutants --check` proves.
+  mutants: Object.fromEntries(Object.entries(BUCKET_MUTANTS).filter(([name]) => name !== 'take-unsettled')),
   shrinkParams: { files: 1, workers: 1 },
   // Under --swarm: the system's size, pace and backend. A lone worker gets drops at least 30 minutes
   // apart (a file takes about 13 minutes on average), so a backlog does not outgrow the liveness bound.
