@@ -20,7 +20,7 @@ export function isoInstant(ms: number): string {
 }
 
 /** The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm). */
-function civilFromDays(daysSinceEpoch: number): { year: number; month: number; day: number } {
+export function civilFromDays(daysSinceEpoch: number): { year: number; month: number; day: number } {
   const z = daysSinceEpoch + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
