@@ -36,7 +36,8 @@ function serve(stateDir: string): { child: ChildProcess; url: Promise<string> } 
   return { child, url };
 }
 
-const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+/** The exit code, or the signal that ended it (so a default death by SIGTERM reads as such). */
+const exited = (child: ChildProcess): Promise<number | string | null> => new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
 /** Whether the group's leader still runs (a zombie left for a parent that never reaps it does not count). */
 const alive = (negativePgid: number): boolean => {
   try {

@@ -108,8 +108,9 @@ export async function runLockClient(options: LockClientOptions): Promise<LockCli
   let sections = 0;
   let writes = 0;
   try {
-    env.log(LOCK_CLIENT_START, { owner, backend: backend.name });
     await untilInterrupted(async (stop) => {
+      // Announced once the signal handlers are in place: a SIGTERM sent on reading it stops gracefully.
+      env.log(LOCK_CLIENT_START, { owner, backend: backend.name });
       const stopped = aborted(stop);
       while (!stop.aborted) {
         await Promise.race([env.sleep(Math.floor(env.random() * (options.thinkMsMax + 1))), stopped]);

@@ -72,6 +72,9 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
   const env = realEnv('jobs-server');
   const state = new JobsStateDir(options.stateDir);
   state.takeLease();
+  // Listening for signals before anything is announced: a supervisor that sends SIGTERM the moment
+  // it reads "serving jobs on" must get a graceful stop, not Node's default death.
+  const signals = watchSignals();
   let store: SqliteJobStore | undefined;
   try {
     for (const orphan of state.killOrphans()) env.log('jobs.orphan', { ...orphan });
@@ -112,10 +115,11 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
     });
     const address = server.address() as AddressInfo;
     options.onListening(`https://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`);
-    const signal = await nextSignal();
+    const signal = await signals.first;
     env.log('jobs.shutdown', { signal, stopTimeoutMs: options.stopTimeoutMs });
-    await stopServing(server, runner, options.stopTimeoutMs, env.log.bind(env));
+    await stopServing(server, runner, options.stopTimeoutMs, signals, env.log.bind(env));
   } finally {
+    signals.dispose();
     store?.close();
     state.releaseLease();
   }
@@ -125,7 +129,7 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
  * Closes the listener, stops every job and waits for them, within `stopTimeoutMs` of being called:
  * a second signal, or the bound drawing near, sends SIGKILL to every job's group at once.
  */
-async function stopServing(server: ReturnType<typeof createJobsServer>, runner: JobRunner<SpillingOutput>, stopTimeoutMs: number, log: (kind: string, data?: Record<string, unknown>) => void): Promise<void> {
+async function stopServing(server: ReturnType<typeof createJobsServer>, runner: JobRunner<SpillingOutput>, stopTimeoutMs: number, signals: SignalWatch, log: (kind: string, data?: Record<string, unknown>) => void): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   let forced = false;
@@ -135,9 +139,7 @@ async function stopServing(server: ReturnType<typeof createJobsServer>, runner: 
     log('jobs.shutdown-forced', { why });
     void runner.shutdown(SHUTDOWN_REASON, true);
   };
-  const onSecondSignal = (): void => force('a second signal');
-  process.on('SIGINT', onSecondSignal);
-  process.on('SIGTERM', onSecondSignal);
+  signals.onAgain(() => force('a second signal'));
   // SIGKILL a little before the bound, so the jobs' ends are recorded before the exit.
   const forceTimer = setTimeout(() => force('the stop timeout'), Math.max(0, stopTimeoutMs - Math.min(1_000, stopTimeoutMs / 4)));
   let giveUp: NodeJS.Timeout | undefined;
@@ -152,22 +154,41 @@ async function stopServing(server: ReturnType<typeof createJobsServer>, runner: 
   } finally {
     clearTimeout(forceTimer);
     clearTimeout(giveUp);
-    process.off('SIGINT', onSecondSignal);
-    process.off('SIGTERM', onSecondSignal);
   }
   server.closeAllConnections();
   await closed;
 }
 
-/** Resolves with the first SIGINT or SIGTERM's name. */
-function nextSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals): void => {
+interface SignalWatch {
+  /** The first SIGINT or SIGTERM's name. */
+  readonly first: Promise<NodeJS.Signals>;
+  /** What every later signal does. */
+  onAgain(action: () => void): void;
+  dispose(): void;
+}
+
+/**
+ * One listener for the server's whole life, so no signal ever falls in a gap between handlers: the
+ * first asks for a graceful stop, each later one runs what `onAgain` set (until then, nothing more).
+ */
+function watchSignals(): SignalWatch {
+  let resolveFirst: (signal: NodeJS.Signals) => void = () => {};
+  const first = new Promise<NodeJS.Signals>((resolve) => (resolveFirst = resolve));
+  let seen = 0;
+  let again = (): void => {};
+  const on = (signal: NodeJS.Signals): void => {
+    seen += 1;
+    if (seen === 1) resolveFirst(signal);
+    else again();
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    first,
+    onAgain: (action) => (again = action),
+    dispose: () => {
       process.off('SIGINT', on);
       process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
+    },
+  };
 }
