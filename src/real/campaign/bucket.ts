@@ -21,10 +21,10 @@ import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import type { RealFaultSpace } from './plan.js';
 import type { Incarnation } from './supervisor.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const STARTUP_TIMEOUT_MS = 60_000;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface RealBucketOptions {
   readonly workers: number;

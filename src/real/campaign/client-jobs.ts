@@ -22,6 +22,7 @@ import { clientJobsMutants, clientLockKey, recoverOutput } from '../../systems/c
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import type { RealFaultSpace } from './plan.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RealClientJobsOptions {
   readonly clients: number;
@@ -51,7 +52,6 @@ const STARTUP_TIMEOUT_MS = 60_000;
 /** The longest wait between two lock attempts of a job (`jobs client`: a quarter of the lease, at most 500 ms). */
 const backoffMaxOf = (ttlMs: number): number => Math.max(10, Math.min(500, ttlMs / 4));
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function clientNamesOf(count: number): string[] {
   return Array.from({ length: count }, (_, index) => CLIENT_NAMES[index] ?? `client-${index + 1}`);
@@ -136,7 +136,10 @@ async function executeClientJobsRun(context: RealRunContext, options: RealClient
     const last = supervisor.incarnations.filter((incarnation) => incarnation.name === job.process).at(-1);
     if (supervisor.running(job.process) === undefined && last?.exit?.signal != null) supervisor.start(job.process);
   }
-  const finished = await Promise.race([supervisor.settled().then(() => true), sleep(options.finishTimeoutMs).then(() => false)]);
+  // The give-up timer is cancelled once the jobs settle: left running it would hold the process open.
+  const giveUp = new AbortController();
+  const finished = await Promise.race([supervisor.settled().then(() => true), sleep(options.finishTimeoutMs, false, { signal: giveUp.signal }).catch(() => false)]);
+  giveUp.abort();
   const endAtMs = Date.now();
   if (!finished) await supervisor.stopAll(5_000);
 

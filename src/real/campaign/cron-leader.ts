@@ -17,6 +17,7 @@ import { cronMutants, parseCronSchedule } from '../../systems/cron/index.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import type { RealFaultSpace } from './plan.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RealCronOptions {
   readonly servers: number;
@@ -46,7 +47,6 @@ const STARTUP_TIMEOUT_MS = 60_000;
 /** Slack for a real process: a timer firing late on a busy machine, a lock call, a log write. */
 const REAL_LATENCY_MS = 500;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The lock bounds `cron serve` derives from the period (see its `--help`). */
 function lockTimes(periodMs: number): { ttlMs: number; lockAtLeastForMs: number; lockAtMostForMs: number; misfireGraceMs: number } {

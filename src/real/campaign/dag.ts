@@ -33,6 +33,7 @@ import { JobShellWatcher, killGroups, liveGroupMembers } from './job-groups.js';
 import { NO_ORPHAN_JOB_PROCESS } from './job-runner.js';
 import type { RealFaultSpace } from './plan.js';
 import type { Supervisor } from './supervisor.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RealDagOptions {
   readonly runners: number;
@@ -66,7 +67,6 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const WATCH_EVERY_MS = 30;
 const FLAKY = 'audit';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function dagFaultSpace(options: Pick<RealDagOptions, 'runners' | 'windowMs'>): RealFaultSpace {
   return {

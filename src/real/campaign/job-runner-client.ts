@@ -13,6 +13,7 @@ import { realEnv } from '../../env/real-env.js';
 import { Prng } from '../../sim/prng.js';
 import { jobClientEvents } from '../../systems/job-runner/events.js';
 import { loadCredentials, RemoteError, startRemoteJob, stopRemoteJob, type ClientCredentials } from '../job-runner/client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface JobRunnerClientOptions {
   readonly name: string;
@@ -33,7 +34,6 @@ export interface JobRunnerClientOptions {
 const GIVE_UP_MS = 60_000;
 const RETRY_MS = 200;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runJobRunnerClient(options: JobRunnerClientOptions): Promise<void> {
   const env = realEnv(options.name);

@@ -30,6 +30,7 @@ import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import { killGroups, liveGroupMembers, type GroupMember } from './job-groups.js';
 import type { RealFaultSpace } from './plan.js';
 import type { Incarnation, Supervisor } from './supervisor.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RealJobRunnerOptions {
   readonly clients: number;
@@ -67,7 +68,6 @@ const SERVER = 'server';
 const STARTUP_TIMEOUT_MS = 60_000;
 const CLIENTS_TIMEOUT_MS = 90_000;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function jobRunnerFaultSpace(options: Pick<RealJobRunnerOptions, 'clients' | 'windowMs'>): RealFaultSpace {
   return {

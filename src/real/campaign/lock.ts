@@ -23,6 +23,7 @@ import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import { LOCK_CLIENT_START } from './lock-client.js';
 import { REAL_LOCK_MUTANTS } from './lock-mutants.js';
 import type { RealFaultSpace } from './plan.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RealLockOptions {
   readonly clients: number;
@@ -56,7 +57,6 @@ const STARTUP_TIMEOUT_MS = 60_000;
 /** Slack for a real process: a late timer, a store call, a log write. */
 const REAL_LATENCY_MS = 500;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The largest clock offset a `clock` action sets, either way: half a lease. */
 const clockOffsetMsMaxOf = (ttlMs: number): number => Math.floor(ttlMs / 2);
@@ -157,7 +157,7 @@ async function executeLockRun(context: RealRunContext, options: RealLockOptions,
   await waitUntilUp(context, clients);
   // Every lease a fault abandoned has lapsed from here on: each key must be written again.
   const quietFrom = Date.now() + options.ttlMs + REAL_LATENCY_MS;
-  await sleep(quietFrom + options.settleMs - Date.now());
+  await sleep(Math.max(0, quietFrom + options.settleMs - Date.now()));
   const endMs = Date.now();
   await supervisor.stopAll(options.stopGraceMs);
 
