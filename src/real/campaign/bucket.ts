@@ -11,12 +11,28 @@
 import * as nodeFs from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkExactlyOnce, checkLiveness, checkMutualExclusion, checkStatistics, exactlyOnce, liveness, mutualExclusion, readBucketVolume, statistics } from '../../check/bucket/index.js';
+import {
+  checkCommitThroughFence,
+  checkExactlyOnce,
+  checkLiveness,
+  checkMutualExclusion,
+  checkNoCommitAfterLoss,
+  checkStatistics,
+  claimFactsOf,
+  commitThroughFence,
+  exactlyOnce,
+  liveness,
+  mutualExclusion,
+  noCommitAfterLoss,
+  readBucketVolume,
+  statistics,
+} from '../../check/bucket/index.js';
 import { commitsOf, dropsOf } from '../../check/bucket/events.js';
 import type { FsPromises } from '../../env/fs.js';
 import { InputError } from '../../env/errors.js';
 import { BUCKET_MUTANTS, isBucketMutant } from '../../systems/bucket/mutants.js';
 import { stdoutEvents } from '../../sim/events.js';
+import type { TraceEvent } from '../../sim/trace.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import type { RealFaultSpace } from './plan.js';
@@ -88,7 +104,7 @@ export async function realBucketSystem(options: RealBucketOptions): Promise<Real
       ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
     },
     space,
-    invariants: [exactlyOnce, mutualExclusion, statistics, liveness].map(({ name, description }) => ({ name, description })),
+    invariants: [exactlyOnce, mutualExclusion, statistics, liveness, commitThroughFence, noCommitAfterLoss].map(({ name, description }) => ({ name, description })),
     replayFlags: [
       '--workers',
       String(options.workers),
@@ -140,14 +156,20 @@ async function executeBucketRun(context: RealRunContext, options: RealBucketOpti
   const endMs = Date.now();
 
   return {
-    async judge(trace: Parameters<typeof checkStatistics>[0]) {
+    async judge(merged: readonly TraceEvent[]) {
+      const trace = ownersAsIncarnations(merged);
       const volume = await readBucketVolume(fs, bucket);
+      const claims = claimFactsOf(trace);
       const violations = [
         ...(await checkExactlyOnce(trace, volume)),
         ...checkMutualExclusion(trace),
         ...checkStatistics(trace),
         // The settle time is the grace: a file the healed cluster did not finish by then is stuck.
         ...checkLiveness(trace, volume, { graceMs: Math.max(1, options.settleMs - options.leaseTtlMs), endMs }),
+        // The layered invariants: each judges one of the worker's protections on its own, from the
+        // worker's steps, its fence's verdicts and what `withLock` told it, all in its own log.
+        ...checkCommitThroughFence(claims),
+        ...checkNoCommitAfterLoss(claims),
       ];
       const commits = commitsOf(trace);
       const committedFiles = new Set(commits.map((commit) => commit.file));
@@ -165,4 +187,21 @@ async function executeBucketRun(context: RealRunContext, options: RealBucketOpti
       };
     },
   };
+}
+
+/**
+ * The trace with every fence verdict and lock event owned by the incarnation whose log holds it
+ * (`worker-1#2`). A worker names itself `worker-<OS pid>` in what it reports (the fence's owner,
+ * `withLock`'s owner), while its own steps (`bucket.claim`, `bucket.commit`) carry the incarnation the
+ * supervisor gave them: the layered checkers match a commit with its fence verdict and its lost lease
+ * by owner, so both must speak of the worker the same way. Each verdict and lock event is written by
+ * the worker it is about, so its incarnation is its owner.
+ */
+export function ownersAsIncarnations(trace: readonly TraceEvent[]): TraceEvent[] {
+  return trace.map((event) => {
+    if (event.kind !== 'bucket.fence' && !event.kind.startsWith('lock.')) return event;
+    const data = event.data as { readonly owner?: unknown } | undefined;
+    if (data === undefined || typeof data.owner !== 'string') return event;
+    return { ...event, data: { ...data, owner: event.pid } };
+  });
 }

@@ -5,12 +5,23 @@
  * A run: start the servers, start the nemesis once every server has said it is up (its
  * `cron.server.start` event), heal (start again every server the nemesis left dead) once the plan is
  * over, let a few more ticks pass, stop every server with SIGTERM, then judge the merged trace with
- * the simulation's cron checkers: no tick ran twice, runs never overlapped, and every tick ran while
- * a server was alive and undisturbed (with the tolerance `tick-at-least-once` documents).
+ * the simulation's cron checkers: no tick ran twice, runs never overlapped, every tick ran while
+ * a server was alive and undisturbed (with the tolerance `tick-at-least-once` documents), and the
+ * task's command ran only on the server holding the lock for its tick.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkRunsNeverOverlap, checkTickAtLeastOnce, checkTickAtMostOnce, cronHistoryFromTrace, runsNeverOverlap, tickAtLeastOnce, tickAtMostOnce } from '../../check/cron/index.js';
+import {
+  checkCommandByLeader,
+  checkRunsNeverOverlap,
+  checkTickAtLeastOnce,
+  checkTickAtMostOnce,
+  commandByLeader,
+  cronHistoryFromTrace,
+  runsNeverOverlap,
+  tickAtLeastOnce,
+  tickAtMostOnce,
+} from '../../check/cron/index.js';
 import { InputError } from '../../env/errors.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { cronMutants, parseCronSchedule } from '../../systems/cron/index.js';
@@ -86,7 +97,7 @@ export async function realCronSystem(options: RealCronOptions): Promise<RealSyst
       ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
     },
     space,
-    invariants: [tickAtMostOnce, runsNeverOverlap, tickAtLeastOnce].map(({ name, description }) => ({ name, description })),
+    invariants: [tickAtMostOnce, runsNeverOverlap, tickAtLeastOnce, commandByLeader].map(({ name, description }) => ({ name, description })),
     replayFlags: [
       '--servers',
       String(options.servers),
@@ -95,6 +106,15 @@ export async function realCronSystem(options: RealCronOptions): Promise<RealSyst
     ],
     execute: (context) => executeCronRun(context, options, space.targets),
   };
+}
+
+/**
+ * The task: a real shell command that works for `taskMs`, as a user's task would be. Each command's
+ * start and end are traced (`cron.command.*`), so `command-by-leader` sees a command run by a server
+ * that never took the lock (a refused server that runs anyway) even though no `cron.run.*` says so.
+ */
+function taskCommand(taskMs: number): string {
+  return `sleep ${(taskMs / 1000).toFixed(3)}`;
 }
 
 function scheduleOf(periodS: number): string {
@@ -108,7 +128,7 @@ async function executeCronRun(context: RealRunContext, options: RealCronOptions,
   for (const server of servers) {
     supervisor.start(server, [
       'cron', 'serve', '--name', TASK, '--schedule', schedule, '--lock', lock, '--server', server,
-      '--task-ms', String(options.taskMs), '--events',
+      '--command', taskCommand(options.taskMs), '--events',
       ...(options.mutant === undefined ? [] : ['--mutant', options.mutant]),
     ]);
   }
@@ -142,7 +162,12 @@ async function executeCronRun(context: RealRunContext, options: RealCronOptions,
   return {
     async judge(trace: readonly TraceEvent[]) {
       const history = cronHistoryFromTrace(trace, servers);
-      const violations = [...checkTickAtMostOnce(history), ...checkRunsNeverOverlap(history), ...checkTickAtLeastOnce(history, ticks, bound, { fromMs: windowFrom, toMs: windowTo })];
+      const violations = [
+        ...checkTickAtMostOnce(history),
+        ...checkRunsNeverOverlap(history),
+        ...checkTickAtLeastOnce(history, ticks, bound, { fromMs: windowFrom, toMs: windowTo }),
+        ...checkCommandByLeader(trace),
+      ];
       const ran = new Set(history.runs.map((run) => run.tick));
       return { violations, counts: { ticks: ticks.length, runs: history.runs.length, ticksRun: ticks.filter((tick) => ran.has(tick)).length } };
     },

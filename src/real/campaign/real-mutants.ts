@@ -7,10 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clientJobsMutants } from '../../systems/client-jobs/index.js';
+import { BUCKET_MUTANTS } from '../../systems/bucket/mutants.js';
+import { cronMutants } from '../../systems/cron/index.js';
 import { DAG_MUTANTS } from '../../systems/dag/mutants.js';
 import { JOBS_SERVE_MUTANTS } from '../job-runner/serve.js';
+import { realBucketSystem, REAL_BUCKET_DEFAULTS } from './bucket.js';
 import { runRealCampaign, type RealSystem } from './campaign.js';
 import { realClientJobsSystem, REAL_CLIENT_JOBS_DEFAULTS } from './client-jobs.js';
+import { realCronSystem, REAL_CRON_DEFAULTS } from './cron-leader.js';
 import { realDagSystem, REAL_DAG_DEFAULTS } from './dag.js';
 import { realJobRunnerSystem, REAL_JOB_RUNNER_DEFAULTS } from './job-runner.js';
 import { realLockSystem, REAL_LOCK_DEFAULTS } from './lock.js';
@@ -65,6 +69,21 @@ export const REAL_MUTANTS: readonly RealMutantEntry[] = [
     mutant: 'no-runner-lease',
     description: DAG_MUTANTS['no-runner-lease'],
     system: async () => realDagSystem({ ...REAL_DAG_DEFAULTS, mutant: 'no-runner-lease' }),
+  },
+  {
+    // Every commit of this worker skips the fence's second look, so `commit-through-fence` sees the
+    // first one; the lease and the exclusive publish keep the output itself right.
+    scenario: 'real bucket',
+    mutant: 'commit-without-fence',
+    description: BUCKET_MUTANTS['commit-without-fence'],
+    system: () => realBucketSystem({ ...REAL_BUCKET_DEFAULTS, workers: 3, files: 16, mutant: 'commit-without-fence' }),
+  },
+  {
+    // A refused server runs the command on every tick it loses, so `command-by-leader` sees the first.
+    scenario: 'real cron-leader',
+    mutant: 'run-when-refused',
+    description: cronMutants['run-when-refused'].flaw,
+    system: () => realCronSystem({ ...REAL_CRON_DEFAULTS, servers: 3, mutant: 'run-when-refused' }),
   },
 ];
 

@@ -8,7 +8,7 @@ import { countFlag } from '../../flags.js';
 export default class RealCronLeaderCommand extends SimrunCommand {
   static override summary = "Run real cron servers under a seeded nemesis and judge them with the simulation's cron checkers.";
   static override description =
-    'Each run starts N `simrun cron serve` processes running one task every second under one shared lock, while the nemesis (drawn from the run\'s seed, or --plan) SIGKILLs, SIGTERMs, pauses (SIGSTOP/SIGCONT) and restarts servers. Then every server comes back, a few more ticks pass, the servers are stopped with SIGTERM, and the merged trace is judged by tick-at-most-once, runs-never-overlap, tick-at-least-once and no-uncaught-errors. Stops at the first violating run. Exit codes: 0 every run passed, 1 an invariant was violated, 2 bad input, 3 harness error.';
+    'Each run starts N `simrun cron serve` processes running one task (a shell command) every second under one shared lock, while the nemesis (drawn from the run\'s seed, or --plan) SIGKILLs, SIGTERMs, pauses (SIGSTOP/SIGCONT) and restarts servers. Then every server comes back, a few more ticks pass, the servers are stopped with SIGTERM, and the merged trace is judged by tick-at-most-once, runs-never-overlap, tick-at-least-once, command-by-leader and no-uncaught-errors. Stops at the first violating run. Exit codes: 0 every run passed, 1 an invariant was violated, 2 bad input, 3 harness error.';
   static override examples = [
     '<%= config.bin %> real cron-leader --runs 5 --lock sqlite:/tmp/cron.db',
     '<%= config.bin %> real cron-leader --runs 3 --mutant lock-without-expiry',
