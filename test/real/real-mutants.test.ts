@@ -24,7 +24,7 @@ const CORRECT_WORKER_LOG = [
   { t: 21, kind: 'bucket.fence', data: { key: 'a.txt', token: 3, owner: 'worker-4242', outcome: 'accepted', highestBefore: 3, startSeq: 21, endSeq: 21, startMs: 21, endMs: 21 } },
   { t: 22, kind: 'bucket.commit', data: { file: 'a.txt', token: 3, minutes: 5 } },
 ]
-  .map((event) => JSON.stringify(event))
+  .map((event) => JSON.stringify({ ...event, pid: 'worker-4242' }))
   .join('\n');
 
 describe('the real bucket trace', () => {
