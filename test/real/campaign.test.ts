@@ -144,7 +144,7 @@ describe('simrun real', () => {
     const out = join(dir, 'bucket');
     const run = await simrunAsync(['real', 'bucket', '--runs', '2', '--seed', '1', '--lock', `sqlite:${join(dir, 'bucket-locks.db')}`, '--out-dir', out, '--report', '--json']);
     expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
+    expect(run.status, run.stdout).toBe(0);
     const result = JSON.parse(run.stdout) as { status: string; runs: number; nemesisActions: number; counts: Record<string, number>; reportPath: string; runResults: Array<{ resultPath: string; plan: unknown[] }> };
     expect(result.status).toBe('passed');
     expect(result.runs).toBe(2);
