@@ -153,9 +153,9 @@ describe('simrun real', () => {
     const first = JSON.parse(await readFile(result.runResults[0]!.resultPath, 'utf8')) as { format: string; plan: unknown[]; trace: Array<{ kind: string; pid: string }>; invariants: Array<{ name: string }> };
     expect(first.format).toBe('simrun.run/1');
     expect(first.plan).toEqual(result.runResults[0]!.plan);
-    expect(first.invariants.map((invariant) => invariant.name)).toEqual(['exactly-once', 'mutual-exclusion', 'statistics', 'liveness', 'commit-through-fence', 'no-commit-after-loss', 'no-uncaught-errors']);
+    expect(first.invariants.map((invariant) => invariant.name)).toEqual(['exactly-once', 'mutual-exclusion', 'statistics', 'liveness', 'refused-claim-not-worked', 'commit-through-fence', 'no-commit-after-loss', 'no-uncaught-errors']);
     const kinds = new Set(first.trace.map((event) => event.kind));
-    for (const kind of ['process.start', 'bucket.drop', 'bucket.commit', 'bucket.fence']) expect(kinds).toContain(kind);
+    for (const kind of ['process.start', 'bucket.drop', 'bucket.commit', 'bucket.fence', 'lease.granted']) expect(kinds).toContain(kind);
     expect(first.trace.some((event) => event.kind.startsWith('fault.'))).toBe(true);
     expect(await readFile(result.reportPath, 'utf8')).toContain('simrun-data');
   }, 240_000);

@@ -2,9 +2,10 @@
  * The real bucket and cron-leader mutants: each caught by its real campaign (exit 1, the layered
  * invariant named), and the catalogue `simrun mutants --check` runs has one per real system.
  *
- * Neither catch waits on the nemesis: `commit-without-fence` skips the fence on every commit, and a
- * `run-when-refused` server runs the command on every tick another server holds, so the first run
- * shows it whatever the machine's speed.
+ * No catch waits on the nemesis: `commit-without-fence` skips the fence on every commit, three
+ * workers polling one directory have claims refused from the first drops on (and
+ * `work-on-refused-claim` works on each), and a `run-when-refused` server runs the command on every
+ * tick another server holds, so the first run shows it whatever the machine's speed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,16 +63,26 @@ describe('real mutants of the bucket and the cron leader', () => {
 
   it('bucket commit-without-fence: commit-through-fence catches the first commit (exit 1)', async () => {
     const run = await simrunAsync(['real', 'bucket', '--runs', '1', '--seed', '1', '--files', '6', '--mutant', 'commit-without-fence', '--out-dir', join(dir, 'bucket'), '--json']);
-    expect(run.status).toBe(1);
+    expect(run.status, run.stdout).toBe(1);
     const result = JSON.parse(run.stdout) as CampaignJson;
     expect(result.status).toBe('violated');
     expect(result.failure?.violations[0]?.invariant).toBe('commit-through-fence');
     expect(result.failure?.violations[0]?.message).toMatch(/^worker-\d#\d+ committed \S+ with token \d+ without the fence admitting that token for this commit$/);
   }, 120_000);
 
+  it('bucket work-on-refused-claim: refused-claim-not-worked catches a worker working on a claim the store refused (exit 1)', async () => {
+    const run = await simrunAsync(['real', 'bucket', '--runs', '1', '--seed', '1', '--mutant', 'work-on-refused-claim', '--out-dir', join(dir, 'bucket-refused'), '--json']);
+    expect(run.status, run.stdout).toBe(1);
+    const result = JSON.parse(run.stdout) as CampaignJson;
+    expect(result.failure?.violations.map((violation) => violation.invariant)).toContain('refused-claim-not-worked');
+    expect(result.failure?.violations.find((violation) => violation.invariant === 'refused-claim-not-worked')?.message).toMatch(
+      /^worker-\d#\d+ started work on \S+ \(token 0\) after the store refused its claim, with no grant since$/,
+    );
+  }, 120_000);
+
   it('cron-leader run-when-refused: command-by-leader catches a refused server running the command (exit 1)', async () => {
     const run = await simrunAsync(['real', 'cron-leader', '--runs', '1', '--seed', '1', '--servers', '2', '--mutant', 'run-when-refused', '--out-dir', join(dir, 'cron'), '--json']);
-    expect(run.status).toBe(1);
+    expect(run.status, run.stdout).toBe(1);
     const result = JSON.parse(run.stdout) as CampaignJson;
     expect(result.status).toBe('violated');
     const invariants = new Set(result.failure?.violations.map((violation) => violation.invariant));

@@ -8,8 +8,10 @@ import { realEnv } from '../../env/real-env.js';
 import { InputError } from '../../env/errors.js';
 import { bucketEvents } from '../../systems/bucket/events.js';
 import { directoryFence } from '../../systems/bucket/fence.js';
-import { BUCKET_MUTANTS, isBucketMutant, neverExpiringLock, workerFlawsOf } from '../../systems/bucket/mutants.js';
+import { BUCKET_MUTANTS, isBucketMutant, neverExpiringLock, refusalIgnoringLock, workerFlawsOf } from '../../systems/bucket/mutants.js';
 import { runBucketWorker } from '../../systems/bucket/worker.js';
+import { tracedLock } from '../../locks/traced-lock.js';
+import type { LockBackend } from '../../locks/lock.js';
 import { requireDirectory } from '../common/files.js';
 import { openSharedLock } from '../common/shared-lock.js';
 import { untilInterrupted } from '../common/signals.js';
@@ -46,10 +48,14 @@ export async function runWorker(options: RealWorkerOptions): Promise<void> {
   const mutant = options.mutant;
   if (mutant !== undefined && !isBucketMutant(mutant)) throw new InputError(`--mutant: unknown bucket mutant '${mutant}' (known: ${Object.keys(BUCKET_MUTANTS).join(', ')})`);
   const lock = await openSharedLock({ spec, sharedBy: 'workers' }, env);
+  // The store's answers go into the log (`lease.*`), as the simulated worker's do, so a real run is
+  // judged by the claim's own invariant too (`refused-claim-not-worked`). One machine, one clock:
+  // the worker's is the one the store judges expiry by.
+  const traced = tracedLock(lock, env, () => env.now());
   try {
     await runBucketWorker(env, {
       dir: options.dir,
-      lock: mutant === 'no-takeover' ? neverExpiringLock(lock) : lock,
+      lock: mutantLock(mutant, traced),
       // Each verdict of the fence is traced as the simulated resource's would be, so the
       // mutual-exclusion checker reads a real run's fence log too.
       fence: directoryFence(env.fs, `${options.dir}/fence`, {
@@ -67,6 +73,13 @@ export async function runWorker(options: RealWorkerOptions): Promise<void> {
   } finally {
     await lock.close?.();
   }
+}
+
+/** The lock a mutant works with: around the traced store, so the trace keeps the store's real answers. */
+function mutantLock(mutant: string | undefined, lock: LockBackend): LockBackend {
+  if (mutant === 'no-takeover') return neverExpiringLock(lock);
+  if (mutant === 'work-on-refused-claim') return refusalIgnoringLock(lock);
+  return lock;
 }
 
 /**

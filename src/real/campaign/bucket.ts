@@ -17,6 +17,7 @@ import {
   checkLiveness,
   checkMutualExclusion,
   checkNoCommitAfterLoss,
+  checkRefusedClaim,
   checkStatistics,
   claimFactsOf,
   commitThroughFence,
@@ -25,6 +26,7 @@ import {
   mutualExclusion,
   noCommitAfterLoss,
   readBucketVolume,
+  refusedClaimNotWorked,
   statistics,
 } from '../../check/bucket/index.js';
 import { commitsOf, dropsOf } from '../../check/bucket/events.js';
@@ -104,7 +106,7 @@ export async function realBucketSystem(options: RealBucketOptions): Promise<Real
       ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
     },
     space,
-    invariants: [exactlyOnce, mutualExclusion, statistics, liveness, commitThroughFence, noCommitAfterLoss].map(({ name, description }) => ({ name, description })),
+    invariants: [exactlyOnce, mutualExclusion, statistics, liveness, refusedClaimNotWorked, commitThroughFence, noCommitAfterLoss].map(({ name, description }) => ({ name, description })),
     replayFlags: [
       '--workers',
       String(options.workers),
@@ -167,7 +169,9 @@ async function executeBucketRun(context: RealRunContext, options: RealBucketOpti
         // The settle time is the grace: a file the healed cluster did not finish by then is stuck.
         ...checkLiveness(trace, volume, { graceMs: Math.max(1, options.settleMs - options.leaseTtlMs), endMs }),
         // The layered invariants: each judges one of the worker's protections on its own, from the
-        // worker's steps, its fence's verdicts and what `withLock` told it, all in its own log.
+        // worker's steps, the store's answers, its fence's verdicts and what `withLock` told it, all
+        // in its own log.
+        ...checkRefusedClaim(claims),
         ...checkCommitThroughFence(claims),
         ...checkNoCommitAfterLoss(claims),
       ];
@@ -190,16 +194,16 @@ async function executeBucketRun(context: RealRunContext, options: RealBucketOpti
 }
 
 /**
- * The trace with every fence verdict and lock event owned by the incarnation whose log holds it
- * (`worker-1#2`). A worker names itself `worker-<OS pid>` in what it reports (the fence's owner,
- * `withLock`'s owner), while its own steps (`bucket.claim`, `bucket.commit`) carry the incarnation the
+ * The trace with every fence verdict, store answer and lock event owned by the incarnation whose log
+ * holds it (`worker-1#2`). A worker names itself `worker-<OS pid>` in what it reports (the fence's
+ * owner, the lease's owner), while its own steps (`bucket.claim`, `bucket.commit`) carry the incarnation the
  * supervisor gave them: the layered checkers match a commit with its fence verdict and its lost lease
- * by owner, so both must speak of the worker the same way. Each verdict and lock event is written by
- * the worker it is about, so its incarnation is its owner.
+ * by owner, so both must speak of the worker the same way. Each verdict, answer and lock event is
+ * written by the worker it is about, so its incarnation is its owner.
  */
 export function ownersAsIncarnations(trace: readonly TraceEvent[]): TraceEvent[] {
   return trace.map((event) => {
-    if (event.kind !== 'bucket.fence' && !event.kind.startsWith('lock.')) return event;
+    if (event.kind !== 'bucket.fence' && !event.kind.startsWith('lock.') && !event.kind.startsWith('lease.')) return event;
     const data = event.data as { readonly owner?: unknown } | undefined;
     if (data === undefined || typeof data.owner !== 'string') return event;
     return { ...event, data: { ...data, owner: event.pid } };

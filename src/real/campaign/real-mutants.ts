@@ -79,6 +79,14 @@ export const REAL_MUTANTS: readonly RealMutantEntry[] = [
     system: () => realBucketSystem({ ...REAL_BUCKET_DEFAULTS, workers: 3, files: 16, mutant: 'commit-without-fence' }),
   },
   {
+    // Three workers go for the oldest file at once, so claims are refused from the first drops on;
+    // this worker works on each refused one, and `refused-claim-not-worked` sees the first.
+    scenario: 'real bucket',
+    mutant: 'work-on-refused-claim',
+    description: BUCKET_MUTANTS['work-on-refused-claim'],
+    system: () => realBucketSystem({ ...REAL_BUCKET_DEFAULTS, workers: 3, files: 16, mutant: 'work-on-refused-claim' }),
+  },
+  {
     // A refused server runs the command on every tick it loses, so `command-by-leader` sees the first.
     scenario: 'real cron-leader',
     mutant: 'run-when-refused',
