@@ -8,7 +8,7 @@ import { countFlag } from '../../flags.js';
 export default class RealBucketCommand extends SimrunCommand {
   static override summary = 'Run the real bucket provider and workers under a seeded nemesis and judge them with the simulation\'s checkers.';
   static override description =
-    'Each run starts `simrun bucket provider` and N `simrun bucket worker` processes on a fresh bucket directory and one shared lock, while the nemesis (drawn from the run\'s seed, or --plan) SIGKILLs, SIGTERMs, pauses (SIGSTOP/SIGCONT) and restarts workers. Then the cluster heals, finishes every file, is stopped with SIGTERM, and the merged trace of every process is judged by exactly-once, mutual-exclusion, statistics, liveness, commit-through-fence, no-commit-after-loss and no-uncaught-errors. Stops at the first violating run. Exit codes: 0 every run passed, 1 an invariant was violated, 2 bad input, 3 harness error.';
+    'Each run starts `simrun bucket provider` and N `simrun bucket worker` processes on a fresh bucket directory and one shared lock, while the nemesis (drawn from the run\'s seed, or --plan) SIGKILLs, SIGTERMs, pauses (SIGSTOP/SIGCONT) and restarts workers. Then the cluster heals, finishes every file, is stopped with SIGTERM, and the merged trace of every process is judged by exactly-once, mutual-exclusion, statistics, liveness, refused-claim-not-worked, commit-through-fence, no-commit-after-loss and no-uncaught-errors. Stops at the first violating run. Exit codes: 0 every run passed, 1 an invariant was violated, 2 bad input, 3 harness error.';
   static override examples = [
     '<%= config.bin %> real bucket --runs 20 --lock sqlite:/tmp/locks.db',
     '<%= config.bin %> real bucket --runs 5 --lock file:/tmp/locks --report',
