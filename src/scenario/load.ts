@@ -5,8 +5,13 @@
  * - `fs`, `node:fs`, `fs/promises` and `node:fs/promises` are the process's simulated filesystem
  *   (`env.fs` behind a `node:fs`-shaped facade, `env/node-fs-facade.ts`): latency, injected faults
  *   and trace events apply to the library's own file calls, `graceful-fs` and the like included;
- * - `Date`, the global timers, `Math.random` and `crypto.randomUUID` are the process's (per-process
- *   globals, `sim/process-globals.ts`, which loading turns on for later runs in this thread).
+ * - `crypto`/`node:crypto` and `perf_hooks`/`node:perf_hooks` are Node's own, except that their
+ *   randomness (`randomBytes`, `randomFill(Sync)`, `randomInt`, `randomUUID`, `getRandomValues`,
+ *   `webcrypto`'s) is drawn from the process's seeded stream and `performance.now()` reads its clock
+ *   (`sim/entropy-and-clocks.ts`), whether or not per-process globals are on;
+ * - `Date`, the global timers, `performance.now()`, `process.hrtime()`, `Math.random` and the
+ *   global `crypto` are the process's through per-process globals (`sim/process-globals.ts`, which
+ *   loading turns on for worlds created after it in this thread).
  *
  * The module tree is CommonJS, which is what file-handling npm libraries ship; it is evaluated from
  * its files with Node's own resolution, bypassing Node's module cache (which is one per OS process).
@@ -20,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import type { Env } from '../env/env.js';
 import { InputError } from '../env/errors.js';
 import { nodeFsOver } from '../env/node-fs-facade.js';
+import { cryptoFacade, perfHooksFacade } from '../sim/entropy-and-clocks.js';
 import { requestProcessGlobals } from '../sim/process-globals.js';
 
 export interface LoadOptions {
@@ -86,7 +92,7 @@ class ModuleScope {
     private readonly shared: ReadonlySet<string>,
   ) {
     const fs = nodeFsOver(env.fs);
-    this.replaced = { fs, 'fs/promises': fs.promises };
+    this.replaced = { fs, 'fs/promises': fs.promises, crypto: cryptoFacade(env), perf_hooks: perfHooksFacade(env) };
   }
 
   require(request: string, parent: Module | undefined): unknown {
