@@ -103,7 +103,25 @@ const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', '
 export type OpenFlags = string | number;
 
 export class SimFs implements FsPromises {
+  /** How the last operation ended, for `callSync`, which runs one at once and reads it back. */
+  private settled: { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown } | undefined;
+
   constructor(private readonly host: FsHost) {}
+
+  /**
+   * Makes one of this volume's operations as a synchronous call (`readFileSync`, …) makes it: at
+   * once, in zero virtual time (a synchronous call cannot wait for simulated time, so no latency and
+   * no pause applies), with injected faults and tracing as for any operation. Gives its result or
+   * throws its error.
+   */
+  callSync<T>(call: (fs: SimFs) => Promise<T>): T {
+    const immediate = new SimFs({ ...this.host, complete: (_operation, _path, complete) => complete() });
+    call(immediate).catch(() => undefined);
+    const settled = immediate.settled;
+    if (settled === undefined) throw new Error('callSync: the call made no filesystem operation');
+    if (!settled.ok) throw settled.error;
+    return settled.value as T;
+  }
 
   readFile(path: string, encoding: 'utf8'): Promise<string>;
   /** Without an encoding: the bytes, as `node:fs/promises` gives them. */
@@ -152,9 +170,11 @@ export class SimFs implements FsPromises {
 
   mkdir(path: string, options?: { recursive?: boolean }): Promise<string | undefined> {
     return this.run('mkdir', path, (volume) => {
-      const created = volume.mkdirSync(path, { recursive: options?.recursive ?? false });
+      // Node gives the first directory a recursive mkdir created (memfs gives the last): find it first.
+      const first = options?.recursive === true ? firstMissing(volume, path) : undefined;
+      volume.mkdirSync(path, { recursive: options?.recursive ?? false });
       this.stamp(path);
-      return typeof created === 'string' ? created : undefined;
+      return first;
     });
   }
 
@@ -249,16 +269,20 @@ export class SimFs implements FsPromises {
         const injected = this.host.takeFault(operation, path);
         if (injected !== undefined) {
           this.host.record(operation, path, { ...detail, error: injected, injected: true });
-          reject(fsError(injected, operation, path));
+          const error = fsError(injected, operation, path);
+          this.settled = { ok: false, error };
+          reject(error);
           return;
         }
         try {
           const result = perform(this.host.volume);
           this.host.record(operation, path, MUTATING.has(operation) || detail ? { ...detail } : {});
+          this.settled = { ok: true, value: result };
           resolve(result);
         } catch (error) {
           const code = (error as { code?: string }).code ?? 'EUNKNOWN';
           this.host.record(operation, path, { ...detail, error: code });
+          this.settled = { ok: false, error };
           reject(error);
         }
       });
@@ -282,6 +306,13 @@ function statsOf(stats: { size: number | bigint; mtimeMs: number | bigint; isFil
   const [isFile, isDirectory, isSymbolicLink] = [stats.isFile(), stats.isDirectory(), stats.isSymbolicLink()];
   const mtimeMs = Number(stats.mtimeMs);
   return { size: Number(stats.size), mtimeMs, mtime: new Date(mtimeMs), isFile: () => isFile, isDirectory: () => isDirectory, isSymbolicLink: () => isSymbolicLink };
+}
+
+/** The outermost directory of `path` that does not exist yet, or undefined when all of it does. */
+function firstMissing(volume: Volume, path: string): string | undefined {
+  let missing: string | undefined;
+  for (let directory = path.replace(/\/+$/, ''); directory !== '' && directory !== '/' && !volume.existsSync(directory); directory = parentOf(directory)) missing = directory;
+  return missing;
 }
 
 function parentOf(path: string): string {
