@@ -9,6 +9,8 @@
  *   randomness (`randomBytes`, `randomFill(Sync)`, `randomInt`, `randomUUID`, `getRandomValues`,
  *   `webcrypto`'s) is drawn from the process's seeded stream and `performance.now()` reads its clock
  *   (`sim/entropy-and-clocks.ts`), whether or not per-process globals are on;
+ * - `timers/promises`/`node:timers/promises` sleep the process's own sleep, and `timers`' functions
+ *   are the global ones as they are at each call (`sim/timers-facade.ts`);
  * - `Date`, the global timers, `performance.now()`, `process.hrtime()`, `Math.random` and the
  *   global `crypto` are the process's through per-process globals (`sim/process-globals.ts`, which
  *   loading turns on for worlds created after it in this thread).
@@ -27,6 +29,7 @@ import { InputError } from '../env/errors.js';
 import { nodeFsOver } from '../env/node-fs-facade.js';
 import { cryptoFacade, perfHooksFacade } from '../sim/entropy-and-clocks.js';
 import { requestProcessGlobals } from '../sim/process-globals.js';
+import { timersFacade } from '../sim/timers-facade.js';
 
 export interface LoadOptions {
   /** The simulated process the module instance belongs to (a lock factory's `env`, a process's `main` argument). */
@@ -92,7 +95,8 @@ class ModuleScope {
     private readonly shared: ReadonlySet<string>,
   ) {
     const fs = nodeFsOver(env.fs);
-    this.replaced = { fs, 'fs/promises': fs.promises, crypto: cryptoFacade(env), perf_hooks: perfHooksFacade(env) };
+    const timers = timersFacade(env);
+    this.replaced = { fs, 'fs/promises': fs.promises, crypto: cryptoFacade(env), perf_hooks: perfHooksFacade(env), timers, 'timers/promises': timers.promises };
   }
 
   require(request: string, parent: Module | undefined): unknown {
