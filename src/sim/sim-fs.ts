@@ -103,10 +103,17 @@ const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', '
 export type OpenFlags = string | number;
 
 export class SimFs implements FsPromises {
-  /** How the last operation ended, for `callSync`, which runs one at once and reads it back. */
+  /** How the last operation ended, kept only by `callSync`'s immediate volume, which reads it back. */
   private settled: { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown } | undefined;
 
-  constructor(private readonly host: FsHost) {}
+  /** This volume as `callSync` uses it: operations complete at once. */
+  private immediate: SimFs | undefined;
+
+  /** `keepOutcome`: remember how each operation ended (only `callSync`'s copy does: it costs an object a call). */
+  constructor(
+    private readonly host: FsHost,
+    private readonly keepOutcome = false,
+  ) {}
 
   /**
    * Makes one of this volume's operations as a synchronous call (`readFileSync`, …) makes it: at
@@ -115,9 +122,11 @@ export class SimFs implements FsPromises {
    * throws its error.
    */
   callSync<T>(call: (fs: SimFs) => Promise<T>): T {
-    const immediate = new SimFs({ ...this.host, complete: (_operation, _path, complete) => complete() });
+    const immediate = (this.immediate ??= new SimFs({ ...this.host, complete: (_operation, _path, complete) => complete() }, true));
+    immediate.settled = undefined;
     call(immediate).catch(() => undefined);
-    const settled = immediate.settled;
+    // Read back after the call (the compiler cannot see that `call` set it).
+    const settled = immediate.settled as SimFs['settled'];
     if (settled === undefined) throw new Error('callSync: the call made no filesystem operation');
     if (!settled.ok) throw settled.error;
     return settled.value as T;
@@ -270,19 +279,19 @@ export class SimFs implements FsPromises {
         if (injected !== undefined) {
           this.host.record(operation, path, { ...detail, error: injected, injected: true });
           const error = fsError(injected, operation, path);
-          this.settled = { ok: false, error };
+          if (this.keepOutcome) this.settled = { ok: false, error };
           reject(error);
           return;
         }
         try {
           const result = perform(this.host.volume);
           this.host.record(operation, path, MUTATING.has(operation) || detail ? { ...detail } : {});
-          this.settled = { ok: true, value: result };
+          if (this.keepOutcome) this.settled = { ok: true, value: result };
           resolve(result);
         } catch (error) {
           const code = (error as { code?: string }).code ?? 'EUNKNOWN';
           this.host.record(operation, path, { ...detail, error: code });
-          this.settled = { ok: false, error };
+          if (this.keepOutcome) this.settled = { ok: false, error };
           reject(error);
         }
       });
