@@ -19,6 +19,16 @@
  * its files with Node's own resolution, bypassing Node's module cache (which is one per OS process).
  * An ES module is refused with a clear message. Native addons (`.node`) are refused too: their file
  * calls cannot be redirected.
+ *
+ * Why ES modules are refused rather than run: Node evaluates them only through its own loader, whose
+ * cache is keyed by URL and never forgets an entry. A per-process instance would need a distinct URL
+ * per process (a resolve hook, `module.register`, tagging every file URL of the tree with the
+ * process, and mapping `node:fs` and the rest to generated modules that re-export that process's
+ * facades), and `load` would become asynchronous (`import()`). Every process of every run of a
+ * campaign would then leave its module tree in memory for good, and a CommonJS dependency of the
+ * tree would still come from Node's shared cache with the real `fs`. `vm.SourceTextModule`, which
+ * has neither problem, needs `--experimental-vm-modules`. Until one of those changes, an ES module
+ * library is run through its CommonJS build or handed an `fs` option.
  */
 import { readFileSync } from 'node:fs';
 import Module, { builtinModules, createRequire } from 'node:module';
