@@ -25,8 +25,9 @@
  * per process (a resolve hook, `module.register`, tagging every file URL of the tree with the
  * process, and mapping `node:fs` and the rest to generated modules that re-export that process's
  * facades), and `load` would become asynchronous (`import()`). Every process of every run of a
- * campaign would then leave its module tree in memory for good, and a CommonJS dependency of the
- * tree would still come from Node's shared cache with the real `fs`. `vm.SourceTextModule`, which
+ * campaign would then leave its module tree in memory for good, and a CommonJS dependency the tree
+ * imports would come from Node's shared CommonJS cache with the real `fs` unless the hooks took
+ * over CommonJS loading as well. `vm.SourceTextModule`, which
  * has neither problem, needs `--experimental-vm-modules`. Until one of those changes, an ES module
  * library is run through its CommonJS build or handed an `fs` option.
  */
