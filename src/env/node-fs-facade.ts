@@ -6,9 +6,16 @@
  *
  * Covered, in callback and promise forms: open/close/read/write, stat/lstat (with `Date` times),
  * utimes, mkdir (recursive), rmdir/rm, rename, link, unlink, readdir (with file types),
- * readFile/writeFile/appendFile, realpath, access/exists. Synchronous calls cannot wait for simulated
- * time, so they fail with `ENOSYS` (libraries call them only at process exit, inside a `try`);
- * streams, watchers and permissions likewise. Constants and the stream classes are Node's own.
+ * readFile/writeFile/appendFile, realpath, access/exists.
+ *
+ * Synchronous forms of the same calls (readFileSync, writeFileSync, appendFileSync, existsSync,
+ * accessSync, mkdirSync, renameSync, linkSync, unlinkSync, statSync, lstatSync, readdirSync,
+ * rmSync, rmdirSync, utimesSync, realpathSync, openSync/closeSync/readSync/writeSync) work on the
+ * same volume when it can make an operation at once (`SyncCallFs`, the simulated volume can): a
+ * synchronous call cannot wait for simulated time, so it takes zero virtual time (no latency, no
+ * pause in the middle), while injected faults and tracing apply as to any call. Other synchronous
+ * calls (chmod, copyFile, fsync, symlink, truncate, …), streams, watchers and permissions fail with
+ * `ENOSYS`. Constants and the stream classes are Node's own.
  */
 import * as realFs from 'node:fs';
 import type { FsPromises } from './fs.js';
@@ -20,6 +27,11 @@ export interface DescriptorFs {
   close(fd: number): Promise<void>;
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
   write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
+}
+
+/** A filesystem that can make one of its operations at once, for synchronous calls (`SimFs.callSync`). */
+export interface SyncCallFs {
+  callSync<T>(call: (fs: FsPromises & DescriptorFs) => Promise<T>): T;
 }
 
 type Callback = (error: NodeJS.ErrnoException | null, ...results: unknown[]) => void;
@@ -136,12 +148,99 @@ function callbackForm(call: (...args: never[]) => Promise<unknown>, spread = fal
   };
 }
 
-const SYNC_CALLS = [
-  'accessSync', 'appendFileSync', 'chmodSync', 'chownSync', 'closeSync', 'copyFileSync', 'existsSync', 'fstatSync', 'fsyncSync',
-  'linkSync', 'lstatSync', 'mkdirSync', 'mkdtempSync', 'openSync', 'readFileSync', 'readSync', 'readdirSync', 'readlinkSync',
-  'realpathSync', 'renameSync', 'rmSync', 'rmdirSync', 'statSync', 'symlinkSync', 'truncateSync', 'unlinkSync', 'utimesSync',
-  'writeFileSync', 'writeSync',
+/** Synchronous calls the facade has no operation for: `ENOSYS`, as on a filesystem without them. */
+const UNSUPPORTED_SYNC_CALLS = [
+  'chmodSync', 'chownSync', 'copyFileSync', 'fstatSync', 'fsyncSync', 'fdatasyncSync', 'ftruncateSync', 'mkdtempSync', 'readlinkSync', 'symlinkSync',
+  'truncateSync', 'cpSync', 'opendirSync', 'lchownSync', 'lutimesSync', 'futimesSync',
 ] as const;
+
+/** Whether `fs` can make an operation at once (the simulated volume can; Node's own promises cannot). */
+function canCallSync(fs: FsPromises): fs is FsPromises & SyncCallFs {
+  return typeof (fs as Partial<SyncCallFs>).callSync === 'function';
+}
+
+function optionFlag(options: unknown, name: string): boolean {
+  return typeof options === 'object' && options !== null && (options as Record<string, unknown>)[name] === true;
+}
+
+/**
+ * The synchronous calls over `fs`, each one operation made at once (`SyncCallFs`): zero virtual
+ * time, faults and tracing as for the asynchronous forms. Arguments are read as Node reads them.
+ */
+function syncCallsOver(fs: FsPromises & SyncCallFs): Record<string, unknown> {
+  const now = <T>(call: (fs: FsPromises & DescriptorFs) => Promise<T>): T => fs.callSync(call);
+  const statSync = (which: 'stat' | 'lstat') => (path: unknown, options?: unknown) => {
+    try {
+      return now((volume) => volume[which](pathOf(path)));
+    } catch (error) {
+      // `{ throwIfNoEntry: false }`: a missing path is `undefined`, not an error.
+      const quiet = typeof options === 'object' && options !== null && (options as { throwIfNoEntry?: boolean }).throwIfNoEntry === false;
+      if (quiet && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  };
+  const realpathSync = (path: unknown): string => now((volume) => volume.realpath(pathOf(path)));
+  return {
+    readFileSync(path: unknown, options?: unknown): string | Buffer {
+      const read = now((volume) => (volume.readFile as unknown as (path: string) => Promise<string | Buffer>)(pathOf(path)));
+      const bytes = Buffer.isBuffer(read) ? read : Buffer.from(read);
+      const encoding = encodingOf(options);
+      return encoding === undefined ? bytes : bytes.toString(encoding as BufferEncoding);
+    },
+    writeFileSync(path: unknown, data: unknown, options?: unknown): void {
+      const flag = typeof options === 'object' && options !== null ? (options as { flag?: 'w' | 'wx' | 'a' }).flag : undefined;
+      now((volume) => (volume.writeFile as (p: string, d: string | Uint8Array, o?: object) => Promise<void>)(pathOf(path), dataOf(data), flag === undefined ? undefined : { flag }));
+    },
+    appendFileSync(path: unknown, data: unknown): void {
+      now((volume) => (volume.appendFile as (p: string, d: string | Uint8Array) => Promise<void>)(pathOf(path), dataOf(data)));
+    },
+    existsSync(path: unknown): boolean {
+      try {
+        now((volume) => volume.stat(pathOf(path)));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    accessSync(path: unknown): void {
+      now((volume) => volume.stat(pathOf(path)));
+    },
+    mkdirSync(path: unknown, options?: unknown): string | undefined {
+      const made = now((volume) => volume.mkdir(pathOf(path), { recursive: optionFlag(options, 'recursive') }));
+      return typeof made === 'string' ? made : undefined;
+    },
+    renameSync: (from: unknown, to: unknown): void => now((volume) => volume.rename(pathOf(from), pathOf(to))),
+    linkSync: (from: unknown, to: unknown): void => now((volume) => volume.link(pathOf(from), pathOf(to))),
+    unlinkSync: (path: unknown): void => now((volume) => volume.unlink(pathOf(path))),
+    rmdirSync: (path: unknown): void => now((volume) => volume.rmdir(pathOf(path))),
+    rmSync: (path: unknown, options?: { recursive?: boolean; force?: boolean }): void => now((volume) => volume.rm(pathOf(path), options)),
+    utimesSync: (path: unknown, atime: unknown, mtime: unknown): void => now((volume) => volume.utimes(pathOf(path), toSeconds(atime), toSeconds(mtime))),
+    statSync: statSync('stat'),
+    lstatSync: statSync('lstat'),
+    readdirSync(path: unknown, options?: unknown): unknown[] {
+      return optionFlag(options, 'withFileTypes') ? now((volume) => volume.readdir(pathOf(path), { withFileTypes: true })) : now((volume) => volume.readdir(pathOf(path)));
+    },
+    realpathSync: Object.assign(realpathSync, { native: realpathSync }),
+    openSync: (path: unknown, flags?: string | number, mode?: number): number => now((volume) => volume.open(pathOf(path), flags ?? 'r', mode)),
+    closeSync: (fd: number): void => now((volume) => volume.close(fd)),
+    readSync(fd: number, buffer: Uint8Array, offsetOrOptions?: unknown, length?: number, position?: number | null): number {
+      // Node's two shapes: (fd, buffer, offset, length, position) and (fd, buffer, { offset, length, position }).
+      const options = typeof offsetOrOptions === 'object' && offsetOrOptions !== null ? (offsetOrOptions as { offset?: number; length?: number; position?: number | null }) : { offset: offsetOrOptions as number | undefined, length, position };
+      const offset = options.offset ?? 0;
+      return now((volume) => volume.read(fd, buffer, offset, options.length ?? buffer.byteLength - offset, options.position ?? null));
+    },
+    writeSync(fd: number, data: Uint8Array | string, offsetOrPosition?: unknown, length?: unknown, position?: unknown): number {
+      // Node's two shapes: (fd, buffer, offset, length, position) and (fd, string, position, encoding).
+      if (typeof data === 'string') {
+        const buffer = Buffer.from(data);
+        return now((volume) => volume.write(fd, buffer, 0, buffer.byteLength, typeof offsetOrPosition === 'number' ? offsetOrPosition : null));
+      }
+      const offset = typeof offsetOrPosition === 'number' ? offsetOrPosition : 0;
+      const count = typeof length === 'number' ? length : data.byteLength - offset;
+      return now((volume) => volume.write(fd, data, offset, count, typeof position === 'number' ? position : null));
+    },
+  };
+}
 
 /**
  * A `node:fs` module object over `fs` (a process's `Env.fs`). Each call is made on `fs` when it is
@@ -214,11 +313,20 @@ export function nodeFsOver(fs: FsPromises): Record<string, unknown> {
       throw enosys('watch');
     },
   };
-  for (const name of SYNC_CALLS) {
+  for (const name of UNSUPPORTED_SYNC_CALLS) {
     module[name] = (): never => {
-      throw enosys(name.replace(/Sync$/, 'Sync (synchronous calls cannot wait for simulated time)'));
+      throw enosys(name);
     };
   }
-  (module.realpathSync as { native?: unknown }).native = module.realpathSync;
+  if (canCallSync(fs)) Object.assign(module, syncCallsOver(fs));
+  else {
+    // Without a way to make an operation at once, no synchronous call can reach the volume.
+    for (const name of Object.keys(syncCallsOver({ callSync: () => undefined as never } as unknown as FsPromises & SyncCallFs))) {
+      module[name] = (): never => {
+        throw enosys(`${name} (this filesystem cannot make an operation at once)`);
+      };
+    }
+    (module.realpathSync as { native?: unknown }).native = module.realpathSync;
+  }
   return module;
 }

@@ -5,13 +5,31 @@
  * - `fs`, `node:fs`, `fs/promises` and `node:fs/promises` are the process's simulated filesystem
  *   (`env.fs` behind a `node:fs`-shaped facade, `env/node-fs-facade.ts`): latency, injected faults
  *   and trace events apply to the library's own file calls, `graceful-fs` and the like included;
- * - `Date`, the global timers, `Math.random` and `crypto.randomUUID` are the process's (per-process
- *   globals, `sim/process-globals.ts`, which loading turns on for later runs in this thread).
+ * - `crypto`/`node:crypto` and `perf_hooks`/`node:perf_hooks` are Node's own, except that their
+ *   randomness (`randomBytes`, `randomFill(Sync)`, `randomInt`, `randomUUID`, `getRandomValues`,
+ *   `webcrypto`'s) is drawn from the process's seeded stream and `performance.now()` reads its clock
+ *   (`sim/entropy-and-clocks.ts`), whether or not per-process globals are on;
+ * - `timers/promises`/`node:timers/promises` sleep the process's own sleep, and `timers`' functions
+ *   are the global ones as they are at each call (`sim/timers-facade.ts`);
+ * - `Date`, the global timers, `performance.now()`, `process.hrtime()`, `Math.random` and the
+ *   global `crypto` are the process's through per-process globals (`sim/process-globals.ts`, which
+ *   loading turns on for worlds created after it in this thread).
  *
  * The module tree is CommonJS, which is what file-handling npm libraries ship; it is evaluated from
  * its files with Node's own resolution, bypassing Node's module cache (which is one per OS process).
  * An ES module is refused with a clear message. Native addons (`.node`) are refused too: their file
  * calls cannot be redirected.
+ *
+ * Why ES modules are refused rather than run: Node evaluates them only through its own loader, whose
+ * cache is keyed by URL and never forgets an entry. A per-process instance would need a distinct URL
+ * per process (a resolve hook, `module.register`, tagging every file URL of the tree with the
+ * process, and mapping `node:fs` and the rest to generated modules that re-export that process's
+ * facades), and `load` would become asynchronous (`import()`). Every process of every run of a
+ * campaign would then leave its module tree in memory for good, and a CommonJS dependency the tree
+ * imports would come from Node's shared CommonJS cache with the real `fs` unless the hooks took
+ * over CommonJS loading as well. `vm.SourceTextModule`, which
+ * has neither problem, needs `--experimental-vm-modules`. Until one of those changes, an ES module
+ * library is run through its CommonJS build or handed an `fs` option.
  */
 import { readFileSync } from 'node:fs';
 import Module, { builtinModules, createRequire } from 'node:module';
@@ -20,7 +38,9 @@ import { fileURLToPath } from 'node:url';
 import type { Env } from '../env/env.js';
 import { InputError } from '../env/errors.js';
 import { nodeFsOver } from '../env/node-fs-facade.js';
+import { cryptoFacade, perfHooksFacade } from '../sim/entropy-and-clocks.js';
 import { requestProcessGlobals } from '../sim/process-globals.js';
+import { timersFacade } from '../sim/timers-facade.js';
 
 export interface LoadOptions {
   /** The simulated process the module instance belongs to (a lock factory's `env`, a process's `main` argument). */
@@ -86,7 +106,8 @@ class ModuleScope {
     private readonly shared: ReadonlySet<string>,
   ) {
     const fs = nodeFsOver(env.fs);
-    this.replaced = { fs, 'fs/promises': fs.promises };
+    const timers = timersFacade(env);
+    this.replaced = { fs, 'fs/promises': fs.promises, crypto: cryptoFacade(env), perf_hooks: perfHooksFacade(env), timers, 'timers/promises': timers.promises };
   }
 
   require(request: string, parent: Module | undefined): unknown {

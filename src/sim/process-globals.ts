@@ -1,8 +1,11 @@
 /**
  * Per-process globals: third-party code running inside a simulated process that calls `Date`,
- * `setTimeout`/`setInterval`/`setImmediate` (and their `clear*`), `Math.random` or
- * `crypto.randomUUID` gets that process's view, not the machine's:
+ * `setTimeout`/`setInterval`/`setImmediate` (and their `clear*`), `performance.now()`,
+ * `process.hrtime()`/`process.hrtime.bigint()`, `Math.random` or the randomness of `node:crypto`
+ * (`randomBytes`, `randomFill(Sync)`, `randomInt`, `randomUUID`, `getRandomValues`, and Web
+ * Crypto's `crypto.getRandomValues`/`randomUUID`) gets that process's view, not the machine's:
  * - `Date` reads the process's own clock, skew and drift included;
+ * - the monotonic clocks count from the process's start on its clock (`entropy-and-clocks.ts`);
  * - timers are the process's sleeps, so a pause defers them and a crash drops them;
  * - randomness comes from the process's seeded stream, so a seed replays.
  *
@@ -19,6 +22,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import nodeCrypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
+import { hrtime, hrtimeBigint, monotonicNow, randomCalls, startMonotonicClock, timeOrigin, type ClockAndStream } from './entropy-and-clocks.js';
 
 /** What the globals of code under a host read: a clock, a random stream and sleeps (pausable, dropped on a crash). */
 export interface GlobalsHost {
@@ -36,6 +40,8 @@ export function currentGlobalsHost(): GlobalsHost | undefined {
 
 /** Runs `body` under `host`: what it calls and every continuation it schedules read `host`'s globals. */
 export function runUnderHost<T>(host: GlobalsHost, body: () => T): T {
+  // A process's monotonic clock (`performance.now()`) counts from here, its start.
+  startMonotonicClock(host);
   return storage.run(host, body);
 }
 
@@ -52,7 +58,11 @@ const real = {
   clearImmediate: globalThis.clearImmediate,
   random: Math.random,
   randomUUID: nodeCrypto.randomUUID,
-  webRandomUUID: globalThis.crypto?.randomUUID?.bind(globalThis.crypto),
+  randomBytes: nodeCrypto.randomBytes,
+  randomFillSync: nodeCrypto.randomFillSync,
+  randomFill: nodeCrypto.randomFill,
+  randomInt: nodeCrypto.randomInt,
+  hrtime: process.hrtime,
 };
 
 // ---- timers ----------------------------------------------------------------------------------------
@@ -212,21 +222,60 @@ const shims = {
   clearInterval: (handle: unknown): void => clearAny(handle, real.clearInterval),
   clearImmediate: (handle: unknown): void => clearAny(handle, real.clearImmediate),
   random: (): number => (currentGlobalsHost() ?? { random: real.random }).random(),
-  randomUUID: (options?: nodeCrypto.RandomUUIDOptions): `${string}-${string}-${string}-${string}-${string}` => {
-    const host = currentGlobalsHost();
-    return host === undefined ? real.randomUUID(options) : uuidFrom(host);
-  },
 };
 
-/** A version-4 UUID from the host's random stream. */
-function uuidFrom(host: GlobalsHost): `${string}-${string}-${string}-${string}-${string}` {
-  const bytes = new Array<number>(16);
-  for (let index = 0; index < 16; index++) bytes[index] = Math.floor(host.random() * 256);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const hex = bytes.map((byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+/** The random calls of `node:crypto` and Web Crypto: under a host, from its stream; elsewhere, the real ones. */
+const hostCalls = randomCalls(() => currentGlobalsHost() as ClockAndStream);
+function underHostOrReal<A extends unknown[], R>(simulated: (...args: A) => R, realCall: ((...args: A) => R) | undefined): (...args: A) => R {
+  return (...args: A): R => {
+    if (currentGlobalsHost() !== undefined || realCall === undefined) return simulated(...args);
+    return realCall(...args);
+  };
 }
+const realGetRandomValues = globalThis.crypto === undefined ? undefined : globalThis.crypto.getRandomValues.bind(globalThis.crypto);
+const cryptoShims = {
+  randomBytes: underHostOrReal(hostCalls.randomBytes, real.randomBytes as typeof hostCalls.randomBytes),
+  randomFillSync: underHostOrReal(hostCalls.randomFillSync, real.randomFillSync as typeof hostCalls.randomFillSync),
+  randomFill: underHostOrReal(hostCalls.randomFill, real.randomFill as typeof hostCalls.randomFill),
+  randomInt: underHostOrReal(hostCalls.randomInt, real.randomInt as typeof hostCalls.randomInt),
+  randomUUID: underHostOrReal(hostCalls.randomUUID, real.randomUUID),
+  getRandomValues: underHostOrReal(hostCalls.getRandomValues, realGetRandomValues as typeof hostCalls.getRandomValues | undefined),
+};
+
+/** `process.hrtime`, and its `bigint`, on the host's monotonic clock. */
+const hrtimeShim = Object.assign(
+  (previous?: [number, number]): [number, number] => {
+    const host = currentGlobalsHost();
+    return host === undefined ? real.hrtime(previous) : hrtime(host, previous);
+  },
+  {
+    bigint: (): bigint => {
+      const host = currentGlobalsHost();
+      return host === undefined ? real.hrtime.bigint() : hrtimeBigint(host);
+    },
+  },
+);
+
+/** `performance.now()` and `performance.timeOrigin` on the host's monotonic clock. */
+const performanceShims: PropertyDescriptorMap = {
+  now: {
+    value: function now(): number {
+      const host = currentGlobalsHost();
+      return host === undefined ? realPerformanceNow.call(globalThis.performance) : monotonicNow(host);
+    },
+    writable: true,
+    configurable: true,
+  },
+  timeOrigin: {
+    get(): number {
+      const host = currentGlobalsHost();
+      return host === undefined ? (realTimeOrigin?.call(globalThis.performance) as number) : timeOrigin(host);
+    },
+    configurable: true,
+  },
+};
+const realPerformanceNow = globalThis.performance.now;
+const realTimeOrigin = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(globalThis.performance) as object, 'timeOrigin')?.get;
 
 // ---- Date ------------------------------------------------------------------------------------------
 
@@ -263,7 +312,11 @@ interface GlobalSet {
   readonly clearImmediate: unknown;
   readonly random: () => number;
   readonly randomUUID: unknown;
-  readonly webRandomUUID: unknown;
+  readonly randomBytes: unknown;
+  readonly randomFillSync: unknown;
+  readonly randomFill: unknown;
+  readonly randomInt: unknown;
+  readonly hrtime: unknown;
 }
 
 function setGlobals(values: GlobalSet): void {
@@ -276,10 +329,13 @@ function setGlobals(values: GlobalSet): void {
   target.setImmediate = values.setImmediate;
   target.clearImmediate = values.clearImmediate;
   Math.random = values.random;
-  (nodeCrypto as { randomUUID: unknown }).randomUUID = values.randomUUID;
-  if (globalThis.crypto !== undefined && values.webRandomUUID !== undefined) {
-    Object.defineProperty(globalThis.crypto, 'randomUUID', { value: values.webRandomUUID, writable: true, configurable: true });
-  }
+  const crypto = nodeCrypto as unknown as Record<string, unknown>;
+  crypto.randomUUID = values.randomUUID;
+  crypto.randomBytes = values.randomBytes;
+  crypto.randomFillSync = values.randomFillSync;
+  crypto.randomFill = values.randomFill;
+  crypto.randomInt = values.randomInt;
+  process.hrtime = values.hrtime as NodeJS.HRTime;
   // `import { randomUUID } from 'node:crypto'` is a live binding of the built-in's exports: refresh it.
   syncBuiltinESMExports();
 }
@@ -291,7 +347,16 @@ function setGlobals(values: GlobalSet): void {
 export function acquireProcessGlobals(): void {
   installs += 1;
   if (installs > 1) return;
-  setGlobals({ ...shims, Date: SimDate, webRandomUUID: shims.randomUUID });
+  setGlobals({ ...shims, ...cryptoShims, Date: SimDate, hrtime: hrtimeShim });
+  // Own properties in front of the prototypes' methods; `require('crypto').getRandomValues` and
+  // `perf_hooks.performance` go through these very objects.
+  if (globalThis.crypto !== undefined) {
+    Object.defineProperties(globalThis.crypto, {
+      randomUUID: { value: cryptoShims.randomUUID, writable: true, configurable: true },
+      getRandomValues: { value: cryptoShims.getRandomValues, writable: true, configurable: true },
+    });
+  }
+  Object.defineProperties(globalThis.performance, performanceShims);
 }
 
 /** Gives back one `acquireProcessGlobals`; the last one restores the real built-ins and stops context tracking. */
@@ -299,9 +364,14 @@ export function releaseProcessGlobals(): void {
   if (installs === 0) return;
   installs -= 1;
   if (installs > 0) return;
-  setGlobals({ ...real, Date: RealDate, randomUUID: real.randomUUID, webRandomUUID: real.webRandomUUID });
-  // Drop own property set above so the prototype's real method shows through again.
-  if (globalThis.crypto !== undefined) delete (globalThis.crypto as unknown as Record<string, unknown>).randomUUID;
+  setGlobals({ ...real, Date: RealDate });
+  // Drop the own properties set above so the prototypes' real methods show through again.
+  if (globalThis.crypto !== undefined) {
+    delete (globalThis.crypto as unknown as Record<string, unknown>).randomUUID;
+    delete (globalThis.crypto as unknown as Record<string, unknown>).getRandomValues;
+  }
+  delete (globalThis.performance as unknown as Record<string, unknown>).now;
+  delete (globalThis.performance as unknown as Record<string, unknown>).timeOrigin;
   storage.disable();
   // Timers of processes that crashed or never cleared them belong to finished runs: forget them.
   liveTimers.clear();

@@ -103,7 +103,34 @@ const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', '
 export type OpenFlags = string | number;
 
 export class SimFs implements FsPromises {
-  constructor(private readonly host: FsHost) {}
+  /** How the last operation ended, kept only by `callSync`'s immediate volume, which reads it back. */
+  private settled: { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown } | undefined;
+
+  /** This volume as `callSync` uses it: operations complete at once. */
+  private immediate: SimFs | undefined;
+
+  /** `keepOutcome`: remember how each operation ended (only `callSync`'s copy does: it costs an object a call). */
+  constructor(
+    private readonly host: FsHost,
+    private readonly keepOutcome = false,
+  ) {}
+
+  /**
+   * Makes one of this volume's operations as a synchronous call (`readFileSync`, …) makes it: at
+   * once, in zero virtual time (a synchronous call cannot wait for simulated time, so no latency and
+   * no pause applies), with injected faults and tracing as for any operation. Gives its result or
+   * throws its error.
+   */
+  callSync<T>(call: (fs: SimFs) => Promise<T>): T {
+    const immediate = (this.immediate ??= new SimFs({ ...this.host, complete: (_operation, _path, complete) => complete() }, true));
+    immediate.settled = undefined;
+    call(immediate).catch(() => undefined);
+    // Read back after the call (the compiler cannot see that `call` set it).
+    const settled = immediate.settled as SimFs['settled'];
+    if (settled === undefined) throw new Error('callSync: the call made no filesystem operation');
+    if (!settled.ok) throw settled.error;
+    return settled.value as T;
+  }
 
   readFile(path: string, encoding: 'utf8'): Promise<string>;
   /** Without an encoding: the bytes, as `node:fs/promises` gives them. */
@@ -152,9 +179,11 @@ export class SimFs implements FsPromises {
 
   mkdir(path: string, options?: { recursive?: boolean }): Promise<string | undefined> {
     return this.run('mkdir', path, (volume) => {
-      const created = volume.mkdirSync(path, { recursive: options?.recursive ?? false });
+      // Node gives the first directory a recursive mkdir created (memfs gives the last): find it first.
+      const first = options?.recursive === true ? firstMissing(volume, path) : undefined;
+      volume.mkdirSync(path, { recursive: options?.recursive ?? false });
       this.stamp(path);
-      return typeof created === 'string' ? created : undefined;
+      return first;
     });
   }
 
@@ -249,16 +278,20 @@ export class SimFs implements FsPromises {
         const injected = this.host.takeFault(operation, path);
         if (injected !== undefined) {
           this.host.record(operation, path, { ...detail, error: injected, injected: true });
-          reject(fsError(injected, operation, path));
+          const error = fsError(injected, operation, path);
+          if (this.keepOutcome) this.settled = { ok: false, error };
+          reject(error);
           return;
         }
         try {
           const result = perform(this.host.volume);
           this.host.record(operation, path, MUTATING.has(operation) || detail ? { ...detail } : {});
+          if (this.keepOutcome) this.settled = { ok: true, value: result };
           resolve(result);
         } catch (error) {
           const code = (error as { code?: string }).code ?? 'EUNKNOWN';
           this.host.record(operation, path, { ...detail, error: code });
+          if (this.keepOutcome) this.settled = { ok: false, error };
           reject(error);
         }
       });
@@ -282,6 +315,13 @@ function statsOf(stats: { size: number | bigint; mtimeMs: number | bigint; isFil
   const [isFile, isDirectory, isSymbolicLink] = [stats.isFile(), stats.isDirectory(), stats.isSymbolicLink()];
   const mtimeMs = Number(stats.mtimeMs);
   return { size: Number(stats.size), mtimeMs, mtime: new Date(mtimeMs), isFile: () => isFile, isDirectory: () => isDirectory, isSymbolicLink: () => isSymbolicLink };
+}
+
+/** The outermost directory of `path` that does not exist yet, or undefined when all of it does. */
+function firstMissing(volume: Volume, path: string): string | undefined {
+  let missing: string | undefined;
+  for (let directory = path.replace(/\/+$/, ''); directory !== '' && directory !== '/' && !volume.existsSync(directory); directory = parentOf(directory)) missing = directory;
+  return missing;
 }
 
 function parentOf(path: string): string {
