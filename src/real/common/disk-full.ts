@@ -127,7 +127,14 @@ async function startFiller(path: string): Promise<Filler | undefined> {
     }
   };
   writing = topUp();
-  await writing;
+  try {
+    await writing;
+  } catch {
+    // The disk could not be filled (it went away): no fault, and nothing left behind.
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true }).catch(() => undefined);
+    return undefined;
+  }
   const timer = setInterval(() => {
     if (!stopped) writing = writing.then(topUp).catch(() => undefined);
   }, TOP_UP_MS);
