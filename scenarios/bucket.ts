@@ -114,7 +114,7 @@ const params = z
     fsLatencyMsMax: z.number().int().nonnegative().default(20),
     /** Expected number of faults of each kind over the drop window. */
     faults: z
-      .object({ crash: rate, pause: rate, skew: rate, 'fs-error': rate, 'fs-slow': rate, lag: rate, stall: rate })
+      .object({ crash: rate, pause: rate, skew: rate, 'fs-error': rate, 'fs-slow': rate, lag: rate, stall: rate, 'disk-full': rate.optional() })
       .strict()
       .default({ crash: 1.5, pause: 1.5, skew: 1, 'fs-error': 2, 'fs-slow': 1, lag: 2, stall: 1 }),
   })

@@ -433,9 +433,14 @@ export class World {
     return target === undefined ? this.fsLatency : this.fsLatencyByProcess.get(target);
   }
 
-  /** Makes matching file operations fail with `fault.code` and take no effect. */
-  injectFsFault(fault: FsFault): void {
-    this.fsFaults.push({ ...fault, remaining: fault.count ?? 1 });
+  /** Makes matching file operations fail with `fault.code` and take no effect; the function returned ends the fault early. */
+  injectFsFault(fault: FsFault): () => void {
+    const entry = { ...fault, remaining: fault.count ?? 1 };
+    this.fsFaults.push(entry);
+    return () => {
+      const index = this.fsFaults.indexOf(entry);
+      if (index >= 0) this.fsFaults.splice(index, 1);
+    };
   }
 
   private createFs(owner: Incarnation): SimFs {

@@ -57,7 +57,7 @@ describe('the real nemesis plan', () => {
       throw new Error('accepted a bad plan');
     };
     expect(refusal('kill')).toMatch(/must be a JSON list/);
-    expect(refusal([{ at: 1, kind: 'partition', target: 'worker-1' }])).toBe("action 0: field 'kind': unknown kind 'partition' (known: kill, term, pause, restart, clock, sqlite-busy, pg-terminate)");
+    expect(refusal([{ at: 1, kind: 'partition', target: 'worker-1' }])).toBe("action 0: field 'kind': unknown kind 'partition' (known: kill, term, pause, restart, clock, sqlite-busy, pg-terminate, disk-full)");
     expect(refusal([{ at: 1, kind: 'pause', target: 'worker-1' }])).toBe("action 0 (pause): field 'ms': required: a duration in ms");
     expect(refusal([{ at: 1, kind: 'kill', target: 'worker-9' }])).toMatch(/field 'target': unknown process 'worker-9'/);
     expect(refusal([{ at: -5, kind: 'kill', target: 'worker-1' }])).toMatch(/field 'at'/);

@@ -7,6 +7,10 @@
  * over, start again every worker the nemesis left dead (the cluster heals, as a real deployment's
  * supervisor would), wait until every file is done or the settle time runs out, stop the workers
  * with SIGTERM, then judge the merged trace and the directory with the simulation's bucket checkers.
+ *
+ * The bucket directory is a small tmpfs of the run's own when this process may mount one (root), so
+ * the nemesis can fill it (`disk-full`: real ENOSPC for the provider's drops, the workers' outputs and
+ * fence entries); where mounting is refused the kind is left out and `params.diskFull` says why.
  */
 import * as nodeFs from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
@@ -35,6 +39,7 @@ import { InputError } from '../../env/errors.js';
 import { BUCKET_MUTANTS, isBucketMutant } from '../../systems/bucket/mutants.js';
 import { stdoutEvents } from '../../sim/events.js';
 import type { TraceEvent } from '../../sim/trace.js';
+import { mountSmallDisk, tmpfsUnavailable, type SmallDisk } from '../common/disk-full.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import type { RealFaultSpace } from './plan.js';
@@ -42,6 +47,8 @@ import type { Incarnation } from './supervisor.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const STARTUP_TIMEOUT_MS = 60_000;
+/** The bucket's tmpfs: room for thousands of small files, small enough to fill in a blink. */
+const BUCKET_DISK_BYTES = 16 * 1024 * 1024;
 
 
 export interface RealBucketOptions {
@@ -61,6 +68,8 @@ export interface RealBucketOptions {
   /** Nemesis actions land in [0, windowMs) past the start. */
   readonly windowMs: number;
   readonly mutant?: string;
+  /** Put the bucket on a tmpfs and let the nemesis fill it (needs permission to mount; default true). */
+  readonly diskFull?: boolean;
 }
 
 export const REAL_BUCKET_DEFAULTS: Omit<RealBucketOptions, 'workers' | 'files' | 'mutant' | 'lock'> = {
@@ -73,12 +82,17 @@ export const REAL_BUCKET_DEFAULTS: Omit<RealBucketOptions, 'workers' | 'files' |
   windowMs: 3_000,
 };
 
-/** The nemesis a bucket run gets: kills and graceful stops (each with its restart) and pauses past the lease. */
-export function bucketFaultSpace(options: Pick<RealBucketOptions, 'workers' | 'windowMs' | 'leaseTtlMs'>): RealFaultSpace {
+/**
+ * The nemesis a bucket run gets: kills and graceful stops (each with its restart), pauses past the
+ * lease, and (with `diskFull`) the bucket's disk full for up to two leases.
+ */
+export function bucketFaultSpace(options: Pick<RealBucketOptions, 'workers' | 'windowMs' | 'leaseTtlMs'> & { readonly diskFull?: boolean }): RealFaultSpace {
   return {
     targets: Array.from({ length: options.workers }, (_, index) => `worker-${index + 1}`),
     windowMs: options.windowMs,
-    rates: { kill: 0.8, term: 0.5, pause: 1.2 },
+    rates: { kill: 0.8, term: 0.5, pause: 1.2, ...(options.diskFull === true ? { 'disk-full': 0.6 } : {}) },
+    diskFullMsMin: Math.round(options.leaseTtlMs / 3),
+    diskFullMsMax: options.leaseTtlMs * 2,
     // From half a lease to two and a half: some pauses end in time, others outlive the lease.
     pauseMsMin: Math.round(options.leaseTtlMs / 2),
     pauseMsMax: Math.round(options.leaseTtlMs * 2.5),
@@ -92,7 +106,9 @@ export async function realBucketSystem(options: RealBucketOptions): Promise<Real
     throw new InputError(`--mutant: unknown bucket mutant '${options.mutant}' (known: ${Object.keys(BUCKET_MUTANTS).join(', ')})`);
   }
   if (options.lock !== undefined && options.lock !== 'file') await checkSharedLockSpec({ spec: options.lock, sharedBy: 'workers' });
-  const space = bucketFaultSpace(options);
+  // One line in the result's params when the bucket cannot be put on a disk of its own.
+  const diskFullOff = options.diskFull === false ? 'off (--no-disk-full)' : await tmpfsUnavailable().then((why) => (why === undefined ? undefined : `off: ${why}`));
+  const space = bucketFaultSpace({ ...options, diskFull: diskFullOff === undefined });
   return {
     name: 'bucket',
     params: {
@@ -103,6 +119,7 @@ export async function realBucketSystem(options: RealBucketOptions): Promise<Real
       providerSecondsInMin: options.providerSecondsInMin,
       leaseTtlMs: options.leaseTtlMs,
       settleMs: options.settleMs,
+      diskFull: diskFullOff ?? `bucket on a ${BUCKET_DISK_BYTES / 1024 / 1024} MiB tmpfs`,
       ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
     },
     space,
@@ -115,13 +132,34 @@ export async function realBucketSystem(options: RealBucketOptions): Promise<Real
       ...(options.lock === undefined ? [] : ['--lock', displayLockSpec(options.lock)]),
       ...(options.mutant === undefined ? [] : ['--mutant', options.mutant]),
     ],
-    execute: (context) => executeBucketRun(context, options, space.targets),
+    execute: (context) => executeOnDisk(context, options, space.targets, diskFullOff === undefined),
   };
 }
 
-async function executeBucketRun(context: RealRunContext, options: RealBucketOptions, workers: readonly string[]) {
-  const { supervisor } = context;
+/**
+ * A run with its bucket on a tmpfs the nemesis can fill (when `onTmpfs`), unmounted once the
+ * processes are gone, whatever happened: the bucket is copied back to an ordinary directory first,
+ * so the judge reads it and a kept run keeps it.
+ */
+async function executeOnDisk(context: RealRunContext, options: RealBucketOptions, workers: readonly string[], onTmpfs: boolean) {
   const bucket = join(context.dir, 'bucket');
+  let disk: SmallDisk | undefined;
+  if (onTmpfs) {
+    disk = await mountSmallDisk(bucket, BUCKET_DISK_BYTES);
+    context.supervisor.storeFaults = { diskFull: (ms) => (disk as SmallDisk).fill(ms) };
+  }
+  try {
+    return await executeBucketRun(context, options, workers, bucket);
+  } finally {
+    // The processes must be gone first (they already are, unless the run failed): a live worker
+    // would keep writing to the mount.
+    if (disk !== undefined) await context.supervisor.close();
+    await disk?.unmount();
+  }
+}
+
+async function executeBucketRun(context: RealRunContext, options: RealBucketOptions, workers: readonly string[], bucket: string) {
+  const { supervisor } = context;
   await mkdir(bucket, { recursive: true });
   const lock = options.lock ?? `sqlite:${join(context.dir, 'locks.db')}`;
   supervisor.start('provider', ['bucket', 'provider', '--dir', bucket, '--seconds-in-min', String(options.providerSecondsInMin), '--files', String(options.files)]);

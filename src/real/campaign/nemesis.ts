@@ -30,7 +30,8 @@ export function startNemesis(supervisor: Supervisor, plan: RealPlan, startMs: nu
             void strike(supervisor, fault).then((hit) => {
               if (hit) applied += 1;
               supervisor.record(`fault.${fault.kind}`, { ...fault, applied: hit });
-              const lasts = fault.kind === 'pause' && hit ? fault.ms : 0;
+              // A pause and a full disk last: the plan is over once they have ended too.
+              const lasts = (fault.kind === 'pause' || fault.kind === 'disk-full') && hit ? fault.ms : 0;
               setTimeout(resolveStrike, lasts);
             });
           },
@@ -68,5 +69,7 @@ async function strike(supervisor: Supervisor, fault: RealFault): Promise<boolean
       return (await supervisor.storeFaults?.sqliteBusy?.(fault.ms)) ?? false;
     case 'pg-terminate':
       return (await supervisor.storeFaults?.pgTerminate?.()) ?? false;
+    case 'disk-full':
+      return (await supervisor.storeFaults?.diskFull?.(fault.ms)) ?? false;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The real nemesis's schedule: a fault plan in the simulator's format (`{ at, kind, target, ... }`,
  * sorted by `at`), where `at` and `ms` are real milliseconds past the start of a run instead of
- * virtual ones. Four kinds, each one thing the operating system does to a process:
+ * virtual ones. Five kinds, each one thing the operating system does to a process:
  *
  * - `kill`: SIGKILL, which no handler can catch (a crash, an OOM kill, a pulled plug);
  * - `term`: SIGTERM, the graceful stop a supervisor or `kill` sends;
@@ -11,9 +11,10 @@
  *   `realEnv` re-reads; see `src/env/real-env.ts`), from now on and across its restarts, as a machine's
  *   clock stays wrong when its program restarts. Only simrun's own processes read it.
  *
- * And two faults of the store, no target: `sqlite-busy` (another process holds a write transaction on
- * the SQLite file for `ms`) and `pg-terminate` (`pg_terminate_backend` of every other connection to the
- * PostgreSQL database: the clients' connections drop mid-use).
+ * And three faults of the store, no target: `sqlite-busy` (another process holds a write transaction on
+ * the SQLite file for `ms`), `pg-terminate` (`pg_terminate_backend` of every other connection to the
+ * PostgreSQL database: the clients' connections drop mid-use) and `disk-full` (the system's directory,
+ * on a small tmpfs of its own, is filled to the last byte for `ms`: every write there fails with ENOSPC).
  *
  * A seed draws a plan from a `RealFaultSpace` (a stopped process gets its restart with it, as the
  * simulator's `crash` does); `--plan FILE` replays one, validated here with one-line errors.
@@ -24,16 +25,16 @@ import type { Fault } from '../../sim/fault-kinds/kind.js';
 import { atMs, positiveMs, processTarget } from '../../sim/fault-kinds/kind.js';
 import { Prng } from '../../sim/prng.js';
 
-export type RealFaultKind = 'kill' | 'term' | 'pause' | 'restart' | 'clock' | 'sqlite-busy' | 'pg-terminate';
+export type RealFaultKind = 'kill' | 'term' | 'pause' | 'restart' | 'clock' | 'sqlite-busy' | 'pg-terminate' | 'disk-full';
 
-export const REAL_FAULT_KINDS: readonly RealFaultKind[] = ['kill', 'term', 'pause', 'restart', 'clock', 'sqlite-busy', 'pg-terminate'];
+export const REAL_FAULT_KINDS: readonly RealFaultKind[] = ['kill', 'term', 'pause', 'restart', 'clock', 'sqlite-busy', 'pg-terminate', 'disk-full'];
 
 /** One nemesis action. */
 export type RealFault =
   | { readonly at: number; readonly kind: 'kill' | 'term' | 'restart'; readonly target: string }
   | { readonly at: number; readonly kind: 'pause'; readonly target: string; readonly ms: number }
   | { readonly at: number; readonly kind: 'clock'; readonly target: string; readonly offsetMs: number }
-  | { readonly at: number; readonly kind: 'sqlite-busy'; readonly target?: undefined; readonly ms: number }
+  | { readonly at: number; readonly kind: 'sqlite-busy' | 'disk-full'; readonly target?: undefined; readonly ms: number }
   | { readonly at: number; readonly kind: 'pg-terminate'; readonly target?: undefined };
 
 export type RealPlan = readonly RealFault[];
@@ -46,10 +47,11 @@ const SCHEMAS: Readonly<Record<RealFaultKind, z.ZodTypeAny>> = {
   clock: z.object({ at: atMs, kind: z.literal('clock'), target: processTarget, offsetMs: z.number().int().min(-86_400_000).max(86_400_000) }).strict(),
   'sqlite-busy': z.object({ at: atMs, kind: z.literal('sqlite-busy'), ms: positiveMs }).strict(),
   'pg-terminate': z.object({ at: atMs, kind: z.literal('pg-terminate') }).strict(),
+  'disk-full': z.object({ at: atMs, kind: z.literal('disk-full'), ms: positiveMs }).strict(),
 };
 
 /** The kinds that strike the store rather than a process: no target. */
-const STORE_KINDS: ReadonlySet<RealFaultKind> = new Set(['sqlite-busy', 'pg-terminate']);
+const STORE_KINDS: ReadonlySet<RealFaultKind> = new Set(['sqlite-busy', 'pg-terminate', 'disk-full']);
 
 /** What a seed may do to a run. All durations in real ms. */
 export interface RealFaultSpace {
@@ -70,6 +72,9 @@ export interface RealFaultSpace {
   /** A `sqlite-busy` action holds the file for between these. */
   readonly busyMsMin?: number;
   readonly busyMsMax?: number;
+  /** A `disk-full` action keeps the disk full for between these. */
+  readonly diskFullMsMin?: number;
+  readonly diskFullMsMax?: number;
 }
 
 /** Orders a plan by time, then kind, then target, so equal plans serialize equally. */
@@ -91,6 +96,10 @@ export function drawRealPlan(seed: number, space: RealFaultSpace): RealFault[] {
       const at = prng.int(0, Math.max(0, space.windowMs - 1));
       if (kind === 'sqlite-busy') {
         plan.push({ at, kind, ms: prng.int(space.busyMsMin ?? 100, space.busyMsMax ?? 1_000) });
+        continue;
+      }
+      if (kind === 'disk-full') {
+        plan.push({ at, kind, ms: prng.int(space.diskFullMsMin ?? 300, space.diskFullMsMax ?? 2_000) });
         continue;
       }
       if (kind === 'pg-terminate') {
@@ -115,7 +124,7 @@ export function drawRealPlan(seed: number, space: RealFaultSpace): RealFault[] {
 
 /**
  * Validates a plan read from JSON (a list, or an object with a `faults` or `plan` list): every entry
- * one of the four kinds, strict fields, a target among `targets`. One line per error, naming the entry.
+ * one of the known kinds, strict fields, a target among `targets`. One line per error, naming the entry.
  */
 export function parseRealPlan(input: unknown, targets: readonly string[]): RealFault[] {
   const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined;
@@ -144,7 +153,7 @@ export function asFaultPlan(plan: RealPlan): Fault[] {
   return plan.map((fault) => ({ ...fault }));
 }
 
-/** `kill worker-2 @812ms`, `pause worker-1 1200ms @2010ms`, `clock client-1 -800ms @90ms`, `sqlite-busy 700ms @40ms`. */
+/** `kill worker-2 @812ms`, `pause worker-1 1200ms @2010ms`, `clock client-1 -800ms @90ms`, `sqlite-busy 700ms @40ms`, `disk-full 900ms @1200ms`. */
 export function describeRealFault(fault: RealFault): string {
   switch (fault.kind) {
     case 'pause':
@@ -152,7 +161,8 @@ export function describeRealFault(fault: RealFault): string {
     case 'clock':
       return `clock ${fault.target} ${fault.offsetMs >= 0 ? '+' : ''}${fault.offsetMs}ms @${fault.at}ms`;
     case 'sqlite-busy':
-      return `sqlite-busy ${fault.ms}ms @${fault.at}ms`;
+    case 'disk-full':
+      return `${fault.kind} ${fault.ms}ms @${fault.at}ms`;
     case 'pg-terminate':
       return `pg-terminate @${fault.at}ms`;
     default:

@@ -17,7 +17,7 @@ import { CLOCK_OFFSET_FILE_VARIABLE } from '../../env/real-env.js';
 import { formatProcessId } from '../../sim/process-id.js';
 
 /**
- * The store faults a system's run offers the nemesis (`sqlite-busy`, `pg-terminate`); each resolves
+ * The store faults a system's run offers the nemesis (`sqlite-busy`, `pg-terminate`, `disk-full`); each resolves
  * true once it struck, false when the run's store is not of its kind.
  */
 export interface StoreFaults {
@@ -25,6 +25,8 @@ export interface StoreFaults {
   sqliteBusy?(ms: number): Promise<boolean>;
   /** Terminates every other backend connected to the PostgreSQL database. */
   pgTerminate?(): Promise<boolean>;
+  /** Fills the system's small disk for `ms` (every write there fails with ENOSPC); resolves once it struck. */
+  diskFull?(ms: number): Promise<boolean>;
 }
 
 /** An event the supervisor saw or caused, already in the trace's shape (less `seq`). */

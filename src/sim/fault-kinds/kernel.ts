@@ -8,6 +8,7 @@ import type { FsLatency } from '../world.js';
 import type { World } from '../world.js';
 import { atMs, defineFaultKind, positiveMs, processTarget, type Fault, type FaultKind, type FaultSpace } from './kind.js';
 import type { Prng } from '../prng.js';
+import { diskFull } from './disk-full.js';
 
 /** Draws the target of a process fault; none when the space has no targets. */
 function targetOf(prng: Prng, space: FaultSpace): string | undefined {
@@ -118,7 +119,7 @@ export const fsSlow = defineFaultKind({
 });
 
 /** Every kernel kind, in the order plans list them. */
-export const KERNEL_FAULT_KINDS: readonly FaultKind[] = [crash, restart, pause, skew, drift, fsError, fsSlow];
+export const KERNEL_FAULT_KINDS: readonly FaultKind[] = [crash, restart, pause, skew, drift, fsError, fsSlow, diskFull];
 
 /**
  * Slow-storage episodes may overlap, and a scenario may have set a baseline latency: while any

@@ -40,6 +40,8 @@ export type BucketEvent =
   | { readonly kind: 'bucket.fenced'; readonly data: { readonly file: string; readonly token: number; readonly step: 'process' | 'commit' } }
   /** A non-atomic drop wrote its first `bytes` of `of`; the rest follows after a pause. */
   | { readonly kind: 'bucket.drop.partial'; readonly data: { readonly file: string; readonly bytes: number; readonly of: number } }
+  /** A drop's write failed with a transient storage error (a full disk): the provider writes it again after a pause. */
+  | { readonly kind: 'bucket.drop.retry'; readonly data: { readonly file: string; readonly attempt: number; readonly error: string } }
   /** The whole input is in place. */
   | { readonly kind: 'bucket.drop'; readonly data: { readonly file: string; readonly index: number; readonly namedAtMs: number; readonly minutes: number; readonly rows: number } }
   /** One verdict of the fence in front of the output store, as the resource logged it. */
@@ -68,6 +70,7 @@ export const bucketEvents: EventFamily<BucketEvent> = eventFamily<BucketEvent>({
   'bucket.done': true,
   'bucket.fenced': true,
   'bucket.drop.partial': true,
+  'bucket.drop.retry': true,
   'bucket.drop': true,
   'bucket.fence': true,
 });

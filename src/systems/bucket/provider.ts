@@ -9,7 +9,9 @@
  * holds only its minutes, as the seed's `simulation.py` writes it.
  */
 import type { Env } from '../../env/env.js';
+import { errorCode } from '../../env/fs.js';
 import { emitBucket } from './events.js';
+import { TRANSIENT_STORAGE_ERRORS } from './worker.js';
 import { bucketLayout } from './layout.js';
 import { inputNameAt } from './layout.js';
 import { renderInput, renderNumberOnly, type InputFormat, type InputRecord } from './input-format.js';
@@ -94,7 +96,12 @@ export interface ProviderOptions {
   readonly extraLagMs?: (index: number) => number;
   /** `marked` (default): minutes, JSON lines, end marker; `number-only`: the minutes alone, as the seed's provider writes. */
   readonly format?: InputFormat;
+  /** After a drop failed with a transient storage error (a full disk), the first pause before writing it again, ms; doubles up to `DROP_RETRY_MAX_MS` (default 1 000). */
+  readonly retryMs?: number;
 }
+
+/** The longest pause between two tries of one drop. */
+export const DROP_RETRY_MAX_MS = 30_000;
 
 /** Drops every file of `options.drops` when it is due, then returns. */
 export async function provideDrops(env: Env, options: ProviderOptions): Promise<void> {
@@ -117,7 +124,24 @@ export async function provideDrops(env: Env, options: ProviderOptions): Promise<
       continue;
     }
     const [drop] = pending.splice(next, 1) as [Drop];
-    await writeDrop(env, layout.input(drop.name), layout.partial(drop.name), drop, atomic, options.splitPauseMs ?? 2_000, options.format ?? 'marked');
+    await retryingDrop(env, drop, options.retryMs ?? 1_000, () => writeDrop(env, layout.input(drop.name), layout.partial(drop.name), drop, atomic, options.splitPauseMs ?? 2_000, options.format ?? 'marked'));
+  }
+}
+
+/**
+ * Writes one drop until it is in place: a full disk (ENOSPC) or a transient EIO fails the write, not
+ * the provider, which tries the same drop again after a pause, as an uploader does; giving up would
+ * lose the file. The drop is late by the time the disk took to free. Other errors end the provider.
+ */
+async function retryingDrop(env: Env, drop: Drop, retryMs: number, write: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!TRANSIENT_STORAGE_ERRORS.has(errorCode(error) ?? '')) throw error;
+      emitBucket(env, { kind: 'bucket.drop.retry', data: { file: drop.name, attempt, error: String(error) } });
+      await env.sleep(Math.min(DROP_RETRY_MAX_MS, retryMs * 2 ** Math.min(attempt - 1, 20)));
+    }
   }
 }
 

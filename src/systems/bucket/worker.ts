@@ -83,7 +83,7 @@ type Outcome = 'done' | 'rejected' | 'busy' | 'incomplete' | 'gone' | 'fenced' |
 /** Attempts of a storage step after the work is done, the first pause between them (doubling), and what counts as transient. */
 const STORAGE_ATTEMPTS = 6;
 const STORAGE_RETRY_MS = 1_000;
-const TRANSIENT_STORAGE_ERRORS = new Set(['EIO', 'ENOSPC', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'EMFILE', 'ENFILE']);
+export const TRANSIENT_STORAGE_ERRORS: ReadonlySet<string> = new Set(['EIO', 'ENOSPC', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'EMFILE', 'ENFILE']);
 
 /** Runs until `options.signal` aborts (forever in simulation: the world's horizon ends it). */
 export async function runBucketWorker(env: Env, options: WorkerOptions): Promise<void> {

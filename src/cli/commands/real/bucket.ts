@@ -22,6 +22,7 @@ export default class RealBucketCommand extends SimrunCommand {
     workers: countFlag({ description: 'worker processes', default: 3, max: 64 }),
     files: countFlag({ description: 'files the provider drops per run', default: 16, max: 10_000 }),
     mutant: Flags.string({ description: 'run deliberately broken workers (see `simrun mutants`: the bucket catalogue)' }),
+    'disk-full': Flags.boolean({ description: 'put each run\'s bucket on a small tmpfs the nemesis fills (disk-full: real ENOSPC); needs permission to mount, and is left out with a note where mounting is refused', default: true, allowNo: true }),
   };
 
   async run(): Promise<RealCampaignResult & { resultPath: string }> {
@@ -32,6 +33,7 @@ export default class RealBucketCommand extends SimrunCommand {
       files: flags.files,
       ...(flags.lock === undefined ? {} : { lock: flags.lock }),
       ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
+      diskFull: flags['disk-full'],
     });
     return runRealCommand(system, flags, { log: (line) => this.log(line), json: this.jsonEnabled() }, (counts) =>
       `${counts.files ?? 0} files, ${counts.committed ?? 0} committed, ${counts.lost ?? 0} lost, ${counts.committedTwice ?? 0} processed twice, ${counts.statisticsLines ?? 0} statistics lines checked`,
