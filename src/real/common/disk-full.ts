@@ -57,7 +57,13 @@ let guardsInstalled = false;
 export async function mountSmallDisk(dir: string, sizeBytes: number): Promise<SmallDisk> {
   await mkdir(dir, { recursive: true });
   installGuards();
-  await run('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes},mode=0755`, 'tmpfs', dir]);
+  // Mounted and recorded in one synchronous step: a signal handler runs only between JS tasks, so no
+  // SIGTERM can end the campaign after the mount exists but before the guards know of it.
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes},mode=0755`, 'tmpfs', dir], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  } catch (error) {
+    throw new Error(`mount -t tmpfs on ${dir} failed: ${firstLine(error)}`);
+  }
   mounted.add(dir);
   const fillers = new Set<Filler>();
   let unmounted = false;
