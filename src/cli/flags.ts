@@ -150,6 +150,12 @@ export function decimalFlag(options: DecimalOptions) {
   })(rest);
 }
 
+/** The slowest `--seconds-in-min` of the bucket commands: one scheduled minute a real day. */
+export const SLOWEST_SECONDS_IN_MIN = 86_400;
+
+/** The longest lag of a late bucket file, in scheduled minutes (about 69 scheduled days). */
+export const LONGEST_LAG_MIN = 100_000;
+
 /** A probability: a decimal number from 0 to 1. */
 export function probabilityFlag(options: { readonly description: string; readonly default: number }): Interfaces.OptionFlag<number> {
   return decimalFlag({ ...options, min: 0, max: 1 });

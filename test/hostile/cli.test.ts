@@ -57,7 +57,8 @@ const HOSTILE_VALUES: readonly string[] = [
 const BASES: Readonly<Record<string, readonly string[]>> = {
   'bucket:provider': ['--dir', bucketDir, '--files', '1', '--seconds-in-min', '0.001'],
   'bucket:verify': ['--dir', bucketDir],
-  'bucket:worker': ['--dir', file, '--poll-ms', '50'],
+  // Valid: a worker polling an empty bucket until stopped (see `MUST_REFUSE`).
+  'bucket:worker': ['--dir', bucketDir, '--poll-ms', '50'],
   check: ['lock', '--seeds', '1', '--workers', '1'],
   'cron:serve': ['--name', 'n', '--schedule', '* * * * * *', '--lock', `file:${scratch}`, '--server', 's', '--ticks', '1', '--task-ms', '1'],
   'dag:logs': [pipeline, 'hello', '--store', `sqlite:${join(scratch, 'dag.db')}`],
@@ -91,31 +92,29 @@ const BASES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Commands whose valid invocation runs for many seconds (a real campaign starts OS processes for
- * each run): their base is valid, so a drawn value is what decides, and only values the flag must
- * refuse are drawn — each must end as exit 2 and one line, having started nothing (no output).
+ * Commands whose valid invocation runs for many seconds or until stopped (a real campaign starts OS
+ * processes for each run; a worker polls): their base is valid, so the drawn value is what decides,
+ * and only values the flag must refuse are drawn — each must end as exit 2 and one line, having
+ * started nothing (no output).
  */
-const MUST_REFUSE = (id: string): boolean => id.startsWith('real:');
+const MUST_REFUSE = (id: string): boolean => id.startsWith('real:') || id === 'bucket:worker';
 
 /**
- * Hostile values a real campaign's flag takes as valid (and would then run a campaign with): not
- * drawn for it. `--out-dir` takes almost any name (it is made), and is drawn on `scenario` and `fuzz`.
+ * Hostile values that a flag of those commands takes as valid (the command would then run): not
+ * drawn for it. `--out-dir` and `--dir` take almost any name (the directory is made), and the same
+ * flag types are drawn on `scenario`, `fuzz` and `jobs certs`, which end by themselves.
  */
-const VALID_FOR_CAMPAIGN: Readonly<Record<string, readonly string[] | 'any'>> = {
+const VALID_IN_LONG_RUNS: Readonly<Record<string, readonly string[] | 'any'>> = {
   seed: ['0'],
   'part-work-ms': ['0'],
   'crash-rate': ['0'],
+  'settle-ms': ['0'],
   'out-dir': 'any',
+  dir: 'any',
 };
 
-/**
- * Flags left out, with the reason: each would turn a command that fails fast into one that serves,
- * so a valid value there means "run until stopped", not a hostile input. Their values are checked
- * by the flag type they share with the others (`src/cli/flags.ts`).
- */
-const SKIPPED: Readonly<Record<string, string>> = {
-  'bucket:worker --dir': 'a valid directory starts a worker that polls until stopped; --dir FILE is its fail-fast base',
-};
+/** Flags left out, with the reason (none today: every option flag of every listed command is drawn). */
+const SKIPPED: Readonly<Record<string, string>> = {};
 
 interface Invocation {
   readonly command: string;
@@ -206,7 +205,7 @@ function withFlag(base: readonly string[], flag: string, value: string): string[
 /** The (flag, value) pairs drawn for a command that must refuse them: those its flags cannot take. */
 function refusedPairs(flags: readonly string[]): { flag: string; value: string }[] {
   return flags.flatMap((flag) => {
-    const valid = VALID_FOR_CAMPAIGN[flag] ?? [];
+    const valid = VALID_IN_LONG_RUNS[flag] ?? [];
     return valid === 'any' ? [] : HOSTILE_VALUES.filter((value) => !valid.includes(value)).map((value) => ({ flag, value }));
   });
 }
