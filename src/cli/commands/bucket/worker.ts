@@ -3,6 +3,7 @@ import { runWorkerUntilInterrupted } from '../../../real/bucket/worker.js';
 import { SimrunCommand } from '../../base.js';
 import { DEFAULT_SETTLE_MS } from '../../../systems/bucket/input-format.js';
 import { SLOWEST_SECONDS_IN_MIN, decimalFlag, durationMsFlag, lockSpecFlag, outputDirectoryFlag } from '../../flags.js';
+import { BUCKET_MUTANTS } from '../../../systems/bucket/mutants.js';
 
 export default class BucketWorkerCommand extends SimrunCommand {
   static override summary = 'Process the files of a bucket directory alongside other workers, each exactly once.';
@@ -19,7 +20,7 @@ export default class BucketWorkerCommand extends SimrunCommand {
     'poll-ms': durationMsFlag({ description: 'wait between looks at an idle directory', default: 5_000 }),
     'lease-ttl-ms': durationMsFlag({ description: "lease per claimed file; a dead worker's file is taken over after it", default: 30_000 }),
     'settle-ms': durationMsFlag({ description: "a file without an #end marker (simulation.py's) is taken once its size and mtime held still this long between two looks", default: DEFAULT_SETTLE_MS, min: 0 }),
-    mutant: Flags.string({ description: 'run a deliberately broken worker (for simrun real bucket --mutant)', hidden: true }),
+    mutant: Flags.string({ description: 'run a deliberately broken worker (for simrun real bucket --mutant)', options: Object.keys(BUCKET_MUTANTS), hidden: true }),
   };
 
   async run(): Promise<void> {

@@ -3,6 +3,7 @@ import { serveCron, type CronServeResult } from '../../../real/cron/serve.js';
 import { SimrunCommand } from '../../base.js';
 import { InputError } from '../../../env/errors.js';
 import { countFlag, durationMsFlag, lockSpecFlag, nameFlag, outputFileFlag } from '../../flags.js';
+import { cronMutants } from '../../../systems/cron/index.js';
 
 /** `--ttl 60m` → ms: a number with a unit (ms, s, m, h). */
 function parseTtl(text: string): number {
@@ -37,7 +38,7 @@ export default class CronServeCommand extends SimrunCommand {
     'lock-at-most-for-ms': durationMsFlag({ description: 'lease while the task runs (renewed every third), ms', min: 0 }),
     'misfire-grace-ms': durationMsFlag({ description: 'a tick woken up to later than this is skipped, ms', min: 0 }),
     events: Flags.boolean({ description: "also write the server's typed events to standard error as JSON lines (simrun real cron-leader reads them)", default: false, hidden: true }),
-    mutant: Flags.string({ description: 'run a deliberately broken leader policy (for simrun real cron-leader --mutant)', hidden: true }),
+    mutant: Flags.string({ description: 'run a deliberately broken leader policy (for simrun real cron-leader --mutant)', options: Object.keys(cronMutants), hidden: true }),
   };
 
   async run(): Promise<CronServeResult> {

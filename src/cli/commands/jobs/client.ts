@@ -6,6 +6,7 @@ import type { ClientJobOutcome } from '../../../systems/client-jobs/index.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 import { plural } from '../../format.js';
 import { countFlag, durationMsFlag, lockSpecFlag, nameFlag, outputFileFlag } from '../../flags.js';
+import { clientJobsMutants } from '../../../systems/client-jobs/index.js';
 
 export default class JobsClientCommand extends SimrunCommand {
   static override summary = "Run one client's jobs for real: concurrent OS processes, one at a time per client through a lock.";
@@ -29,7 +30,7 @@ export default class JobsClientCommand extends SimrunCommand {
     'ttl-ms': durationMsFlag({ description: "lease of the client's lock, ms: a dead job blocks the client at most this long", default: 3000 }),
     job: countFlag({ description: 'run only job N in this process (what the started worker processes do)', hidden: true, max: 1_000 }),
     events: Flags.boolean({ description: "with --job: also write the job's typed events to standard error as JSON lines (simrun real client-jobs reads them)", default: false, hidden: true }),
-    mutant: Flags.string({ description: 'with --job: run a deliberately broken job design (for simrun real client-jobs --mutant)', hidden: true }),
+    mutant: Flags.string({ description: 'with --job: run a deliberately broken job design (for simrun real client-jobs --mutant)', options: Object.keys(clientJobsMutants), hidden: true }),
   };
 
   async run(): Promise<ClientJobsResult | ClientJobOutcome> {
