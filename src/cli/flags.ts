@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { Flags, type Interfaces } from '@oclif/core';
 import { InputError } from '../env/errors.js';
 import { errorCode } from '../env/fs.js';
+import { parseLockSpec } from '../locks/lock-spec.js';
 
 /** The longest delay a Node timer honours in one piece (longer ones fire at once). */
 export const LONGEST_DURATION_MS = 2 ** 31 - 1;
@@ -18,6 +19,7 @@ interface DurationOptions {
   readonly min?: 0 | 1;
   readonly default?: number;
   readonly required?: boolean;
+  readonly hidden?: boolean;
 }
 
 interface CountOptions {
@@ -70,11 +72,7 @@ export const existingDirectoryFlag = pathFlag(async (path) => {
 });
 
 /** A directory to write into: absent (it will be made) or a directory. */
-export const outputDirectoryFlag = pathFlag(async (path) => {
-  const found = await statOrUndefined(path);
-  if (found !== undefined && !found.isDirectory()) throw new InputError(`${describePath(path)} exists and is not a directory`);
-  if (found === undefined) await requireDirectoryAbove(path);
-});
+export const outputDirectoryFlag = pathFlag(checkOutputDirectory);
 
 /** The nearest existing ancestor of `path` must be a directory, or the path can never be made. */
 async function requireDirectoryAbove(path: string): Promise<void> {
@@ -89,12 +87,7 @@ async function requireDirectoryAbove(path: string): Promise<void> {
 }
 
 /** A file to write: absent or a regular file, in a directory that exists. */
-export const outputFileFlag = pathFlag(async (path) => {
-  const found = await statOrUndefined(path);
-  if (found !== undefined && found.isDirectory()) throw new InputError(`${describePath(path)} is a directory, expected a file path`);
-  if (found !== undefined && !found.isFile()) throw new InputError(`${describePath(path)} is not a regular file`);
-  await requireDirectoryAbove(path);
-});
+export const outputFileFlag = pathFlag(checkOutputFile);
 
 /** A file to read: it exists and is a regular file. */
 export const inputFileFlag = pathFlag(async (path) => {
@@ -115,6 +108,189 @@ export function durationMsFlag(options: DurationOptions & ({ readonly default: n
 export function durationMsFlag(options: DurationOptions): Interfaces.OptionFlag<number | undefined>;
 export function durationMsFlag(options: DurationOptions) {
   return Flags.integer({ ...options, min: options.min ?? 1, max: LONGEST_DURATION_MS });
+}
+
+/** The longest `--duration` a campaign takes: as long as the longest timer (about 24.8 days). */
+export const LONGEST_CAMPAIGN_MS = LONGEST_DURATION_MS;
+
+/** A time span with a unit (`90s`, `5m`, `1h`, `250ms`), positive and at most `LONGEST_CAMPAIGN_MS`; the flag's value is in ms. */
+export const spanFlag = Flags.custom<number>({
+  parse: async (input) => {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(input.trim());
+    if (!match) throw new InputError(`expected a number with a unit (ms, s, m, h), like 60s; got ${describeValue(input)}`);
+    const ms = Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+    if (!(ms >= 1)) throw new InputError(`expected at least 1ms, got ${describeValue(input)}`);
+    if (ms > LONGEST_CAMPAIGN_MS) throw new InputError(`expected at most ${LONGEST_CAMPAIGN_MS} ms (about 24.8 days), got ${describeValue(input)}`);
+    return Math.round(ms);
+  },
+});
+
+interface DecimalOptions {
+  readonly description: string;
+  readonly min: number;
+  readonly max: number;
+  /** The smallest value is refused, only values above it taken (a rate of time must be positive). */
+  readonly aboveMin?: boolean;
+  readonly default?: number;
+}
+
+/** A decimal number in `[min, max]` (or `(min, max]`), written as plain digits: no NaN, no exponent, no empty string. */
+export function decimalFlag(options: DecimalOptions & { readonly default: number }): Interfaces.OptionFlag<number>;
+export function decimalFlag(options: DecimalOptions): Interfaces.OptionFlag<number | undefined>;
+export function decimalFlag(options: DecimalOptions) {
+  const { min, max, aboveMin = false, ...rest } = options;
+  return Flags.custom<number>({
+    parse: async (input) => {
+      if (!/^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/.test(input)) throw new InputError(`expected a number, got ${describeValue(input)}`);
+      const value = Number(input);
+      const low = aboveMin ? value <= min : value < min;
+      if (low || value > max) throw new InputError(`expected a number ${aboveMin ? 'above' : 'from'} ${min} ${aboveMin ? 'up ' : ''}to ${max}, got ${describeValue(input)}`);
+      return value;
+    },
+  })(rest);
+}
+
+/** The slowest `--seconds-in-min` of the bucket commands: one scheduled minute a real day. */
+export const SLOWEST_SECONDS_IN_MIN = 86_400;
+
+/** The longest lag of a late bucket file, in scheduled minutes (about 69 scheduled days). */
+export const LONGEST_LAG_MIN = 100_000;
+
+/** A probability: a decimal number from 0 to 1. */
+export function probabilityFlag(options: { readonly description: string; readonly default: number }): Interfaces.OptionFlag<number> {
+  return decimalFlag({ ...options, min: 0, max: 1 });
+}
+
+/** The longest name a process, task or client may have: it is part of every lock owner and log line. */
+export const LONGEST_NAME = 200;
+
+/** A name (a client, a server, a task): not empty, at most `LONGEST_NAME` characters, no control characters. */
+export const nameFlag = Flags.custom<string>({
+  parse: async (input) => {
+    if (input.trim() === '') throw new InputError('expected a name, got an empty string');
+    if (input.length > LONGEST_NAME) throw new InputError(`expected a name of at most ${LONGEST_NAME} characters, got ${input.length}`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(input)) throw new InputError(`a name cannot hold control characters, got ${describeValue(input)}`);
+    return input;
+  },
+});
+
+/**
+ * A lock spec (`sqlite:PATH`, `file:DIR`, `postgres://…`, and the bare words in `bare` where the
+ * command gives them a meaning), checked while the flags are parsed: its syntax, and that a file
+ * lock's directory can be one and a SQLite path can be a file, before any process starts.
+ */
+interface LockSpecOptions {
+  readonly description: string;
+  readonly required?: boolean;
+  readonly default?: string;
+  /** Words the command takes as a spec of its own (`file`: a lock directory inside the bucket). */
+  readonly bare?: readonly string[];
+}
+
+export function lockSpecFlag(options: LockSpecOptions & ({ readonly default: string } | { readonly required: true })): Interfaces.OptionFlag<string>;
+export function lockSpecFlag(options: LockSpecOptions): Interfaces.OptionFlag<string | undefined>;
+export function lockSpecFlag(options: LockSpecOptions) {
+  const { bare = [], ...rest } = options;
+  return Flags.custom<string>({
+    parse: async (input) => {
+      if (bare.includes(input.trim())) return input.trim();
+      let spec;
+      try {
+        spec = parseLockSpec(input);
+      } catch (error) {
+        throw new InputError(error instanceof Error ? error.message : String(error));
+      }
+      // `memory` parses; each command says itself why it cannot coordinate its processes.
+      if (spec.kind === 'file') await checkOutputDirectory(spec.dir);
+      if (spec.kind === 'sqlite') await checkOutputFile(spec.path);
+      return input.trim();
+    },
+  })(rest);
+}
+
+/** A store for the DAG runner: `sqlite:PATH` (a file that can be made), a `postgres://` URL or a `mysql://` URL (when `mysql`). */
+interface StoreSpecOptions {
+  readonly description: string;
+  readonly default?: string;
+  /** Whether a mysql:// URL is taken (`dag run` takes one; the real-mode campaign does not). */
+  readonly mysql?: boolean;
+}
+
+export function storeSpecFlag(options: StoreSpecOptions & { readonly default: string }): Interfaces.OptionFlag<string>;
+export function storeSpecFlag(options: StoreSpecOptions): Interfaces.OptionFlag<string | undefined>;
+export function storeSpecFlag(options: StoreSpecOptions) {
+  const { mysql = true, ...rest } = options;
+  return Flags.custom<string>({
+    parse: async (input) => {
+      if (input.startsWith('sqlite:') && input.length > 'sqlite:'.length) {
+        await checkOutputFile(input.slice('sqlite:'.length));
+        return input;
+      }
+      if (/^postgres(ql)?:\/\/./.test(input)) return validUrl(input, 'a postgres:// URL');
+      if (mysql && /^mysql:\/\/./.test(input)) return validUrl(input, 'a mysql:// URL');
+      throw new InputError(`expected sqlite:PATH${mysql ? ', a postgres:// URL or a mysql:// URL' : ' or a postgres:// URL'}, got ${describeValue(input)}`);
+    },
+  })(rest);
+}
+
+/** A URL with one of `protocols` (`https:`, `smtp:`, …) and a host. */
+interface UrlOptions {
+  readonly description: string;
+  readonly protocols: readonly string[];
+  readonly default?: string;
+  readonly hidden?: boolean;
+}
+
+export function urlFlag(options: UrlOptions & { readonly default: string }): Interfaces.OptionFlag<string>;
+export function urlFlag(options: UrlOptions): Interfaces.OptionFlag<string | undefined>;
+export function urlFlag(options: UrlOptions) {
+  const { protocols, ...rest } = options;
+  return Flags.custom<string>({
+    parse: async (input) => {
+      const what = `a URL (${protocols.map((protocol) => `${protocol}//`).join(' or ')})`;
+      const url = validUrl(input, what);
+      if (!protocols.includes(new URL(url).protocol)) throw new InputError(`expected ${what}, got ${describeValue(input)}`);
+      return url;
+    },
+  })(rest);
+}
+
+function validUrl(input: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new InputError(`expected ${what}, got ${describeValue(input)}`);
+  }
+  if (url.hostname === '') throw new InputError(`expected ${what} with a host, got ${describeValue(input)}`);
+  return input;
+}
+
+/** An email address: local@domain, one line, no spaces or angle brackets (nothing a header could be forged with). */
+export const emailFlag = Flags.custom<string>({
+  parse: async (input) => {
+    if (!/^[^\s<>@,;"]+@[^\s<>@,;"]+$/.test(input) || input.length > 254) throw new InputError(`expected an email address (name@host), got ${describeValue(input)}`);
+    return input;
+  },
+});
+
+/** A value as a message shows it: quoted, cut past 60 characters, odd characters escaped. */
+function describeValue(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+}
+
+async function checkOutputDirectory(path: string): Promise<void> {
+  const found = await statOrUndefined(path);
+  if (found !== undefined && !found.isDirectory()) throw new InputError(`${describePath(path)} exists and is not a directory`);
+  if (found === undefined) await requireDirectoryAbove(path);
+}
+
+async function checkOutputFile(path: string): Promise<void> {
+  const found = await statOrUndefined(path);
+  if (found !== undefined && found.isDirectory()) throw new InputError(`${describePath(path)} is a directory, expected a file path`);
+  if (found !== undefined && !found.isFile()) throw new InputError(`${describePath(path)} is not a regular file`);
+  await requireDirectoryAbove(path);
 }
 
 /**

@@ -11,16 +11,15 @@ import { readInputFile } from '../real/common/files.js';
 import { runRealCampaign, type RealCampaignResult, type RealRunSummary, type RealSystem } from '../real/campaign/campaign.js';
 import { describeRealFault, parseRealPlan, type RealPlan } from '../real/campaign/plan.js';
 import { writeRunReport } from '../report/report-file.js';
-import { parseDuration } from './commands/fuzz.js';
 import { EXIT } from './base.js';
 import { plural } from './format.js';
-import { countFlag, outputDirectoryFlag, seedFlag } from './flags.js';
+import { countFlag, inputFileFlag, outputDirectoryFlag, seedFlag, spanFlag } from './flags.js';
 
 export const realCampaignFlags = {
   runs: countFlag({ description: 'how many runs (each from its own seed: seed, seed+1, ...)' }),
-  duration: Flags.string({ description: 'start runs until this much time has passed: 30s, 5m (instead of --runs)' }),
+  duration: spanFlag({ description: 'start runs until this much time has passed: 30s, 5m (instead of --runs; at most about 24.8 days)' }),
   seed: seedFlag({ description: 'the seed of the first run; it draws that run\'s nemesis plan', default: 1 }),
-  plan: Flags.string({ description: 'replay this nemesis plan (a JSON list of { at, kind, target[, ms] }, real ms) in every run' }),
+  plan: inputFileFlag({ description: 'replay this nemesis plan (a JSON list of { at, kind, target[, ms] }, real ms) in every run' }),
   'out-dir': outputDirectoryFlag({ description: 'where results, run directories and reports are written', default: join('reports', 'real') }),
   report: Flags.boolean({ description: 'also write the HTML report of the failing run (or of the last run)', default: false }),
   keep: Flags.boolean({ description: "keep every run's directory and logs (a failing run's are always kept)", default: false }),
@@ -28,12 +27,18 @@ export const realCampaignFlags = {
 
 export interface RealCommandFlags {
   readonly runs?: number | undefined;
-  readonly duration?: string | undefined;
+  /** `--duration` in ms. */
+  readonly duration?: number | undefined;
   readonly seed: number;
   readonly plan?: string | undefined;
   readonly 'out-dir': string;
   readonly report: boolean;
   readonly keep: boolean;
+}
+
+/** A span as `--duration` takes it back: `90s`, `250ms`. */
+function describeSpan(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 /** A `--plan` file, validated against the system's targets; every error one line. */
@@ -60,11 +65,11 @@ export interface RealCommandIo {
 /** Runs the campaign of `system` as the flags say, printing as it goes; sets the exit code. */
 export async function runRealCommand(system: RealSystem, flags: RealCommandFlags, io: RealCommandIo, describeCounts: (counts: Readonly<Record<string, number>>) => string): Promise<RealCampaignResult & { resultPath: string; reportPath?: string }> {
   if (flags.runs !== undefined && flags.duration !== undefined) throw new InputError('give --runs or --duration, not both');
-  const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration);
+  const durationMs = flags.duration;
   const runs = flags.runs ?? (durationMs === undefined ? 10 : Number.MAX_SAFE_INTEGER);
   const plan = flags.plan === undefined ? undefined : await readRealPlan(flags.plan, system.space.targets);
   const params = Object.entries(system.params).map(([name, value]) => `${name} ${value}`).join(', ');
-  io.log(`simrun real ${system.name}: ${durationMs === undefined ? plural(runs, 'run') : `runs for ${flags.duration}`} from seed ${flags.seed}${plan === undefined ? '' : `, plan ${flags.plan}`}; ${params}`);
+  io.log(`simrun real ${system.name}: ${durationMs === undefined ? plural(runs, 'run') : `runs for ${describeSpan(flags.duration ?? 0)}`} from seed ${flags.seed}${plan === undefined ? '' : `, plan ${flags.plan}`}; ${params}`);
   const onRun = (run: RealRunSummary): void => {
     const verdict = run.status === 'passed' ? 'passed' : 'VIOLATED';
     io.log(`run ${run.index + 1} seed ${run.seed}: ${verdict} in ${(run.wallMs / 1000).toFixed(1)} s; ${describeCounts(run.counts)}`);

@@ -27,6 +27,22 @@ describe('duration flags', () => {
   });
 });
 
+describe('real-mode campaigns', () => {
+  it.each([
+    ['real', 'lock', '--runs', '1', '--lock', `sqlite:${dir}`, '--out-dir', join(dir, 'real')],
+    ['real', 'client-jobs', '--runs', '1', '--crash-rate', 'NaN', '--out-dir', join(dir, 'real')],
+    ['real', 'dag', '--runs', '1', '--duration', '0s', '--out-dir', join(dir, 'real')],
+    ['real', 'bucket', '--runs', '1', '--mutant', 'no-such-mutant', '--out-dir', join(dir, 'real')],
+  ])('refuse %s %s … %s %s %s %s before any process starts', (...args) => {
+    const run = simrun(args);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/--help/);
+    // Nothing started: a campaign prints its plan line before its first run.
+    expect(run.stdout).toBe('');
+  });
+});
+
 describe('output paths', () => {
   const file = join(dir, 'a-file');
   writeFileSync(file, 'x');

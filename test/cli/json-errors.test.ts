@@ -10,7 +10,7 @@ import { hasStackTrace, simrun } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simrun-json-errors-'));
 const fixture = 'test/fixtures/counter-scenario.ts';
-const badServer = ['--server', 'http://127.0.0.1:1', '--cert', 'a.crt', '--key', 'a.key', '--ca', 'ca.crt'];
+const badServer = ['--server', 'https://127.0.0.1:1', '--cert', 'a.crt', '--key', 'a.key', '--ca', 'ca.crt'];
 
 describe('--json input errors: one JSON object on stdout, exit 2', () => {
   test.each([

@@ -57,7 +57,8 @@ const HOSTILE_VALUES: readonly string[] = [
 const BASES: Readonly<Record<string, readonly string[]>> = {
   'bucket:provider': ['--dir', bucketDir, '--files', '1', '--seconds-in-min', '0.001'],
   'bucket:verify': ['--dir', bucketDir],
-  'bucket:worker': ['--dir', file, '--poll-ms', '50'],
+  // Valid: a worker polling an empty bucket until stopped (see `MUST_REFUSE`).
+  'bucket:worker': ['--dir', bucketDir, '--poll-ms', '50'],
   check: ['lock', '--seeds', '1', '--workers', '1'],
   'cron:serve': ['--name', 'n', '--schedule', '* * * * * *', '--lock', `file:${scratch}`, '--server', 's', '--ticks', '1', '--task-ms', '1'],
   'dag:logs': [pipeline, 'hello', '--store', `sqlite:${join(scratch, 'dag.db')}`],
@@ -79,25 +80,41 @@ const BASES: Readonly<Record<string, readonly string[]>> = {
   'lock-contract': ['memory', '--runs', '0'],
   merge: [file],
   mutants: ['--scenario', 'no-such-scenario', '--bound', '1'],
-  'real:bucket': ['--runs', '1', '--mutant', 'no-such-mutant', '--plan', '{'],
-  'real:client-jobs': ['--runs', '1', '--mutant', 'no-such-mutant', '--plan', '{'],
-  'real:cron-leader': ['--runs', '1', '--mutant', 'no-such-mutant', '--plan', '{'],
-  'real:dag': ['--runs', '1', '--mutant', 'no-such-mutant', '--plan', '{'],
-  'real:job-runner': ['--runs', '1', '--mutant', 'no-such-mutant', '--plan', '{'],
-  'real:lock': ['--runs', '1', '--mutant', 'no-such-mutant', '--plan', '{'],
-  'real:lock-client': ['--name', 'c', '--lock', `sqlite:${join(scratch, 'lock-client.db')}`, '--fence', join(scratch, 'fence.db'), '--mutant', 'no-such-mutant'],
+  // Valid campaigns of one run: what a drawn value is checked against (see `MUST_REFUSE` below).
+  'real:bucket': ['--runs', '1', '--out-dir', join(scratch, 'real')],
+  'real:client-jobs': ['--runs', '1', '--out-dir', join(scratch, 'real')],
+  'real:cron-leader': ['--runs', '1', '--out-dir', join(scratch, 'real')],
+  'real:dag': ['--runs', '1', '--out-dir', join(scratch, 'real')],
+  'real:job-runner': ['--runs', '1', '--out-dir', join(scratch, 'real')],
+  'real:lock': ['--runs', '1', '--out-dir', join(scratch, 'real')],
   report: [file],
   scenario: ['lock', '--seed', '1', '--out-dir', join(scratch, 'scenario')],
 };
 
 /**
- * Flags left out, with the reason: each would turn a command that fails fast into one that serves,
- * so a valid value there means "run until stopped", not a hostile input. Their values are checked
- * by the flag type they share with the others (`src/cli/flags.ts`).
+ * Commands whose valid invocation runs for many seconds or until stopped (a real campaign starts OS
+ * processes for each run; a worker polls): their base is valid, so the drawn value is what decides,
+ * and only values the flag must refuse are drawn — each must end as exit 2 and one line, having
+ * started nothing (no output).
  */
-const SKIPPED: Readonly<Record<string, string>> = {
-  'bucket:worker --dir': 'a valid directory starts a worker that polls until stopped; --dir FILE is its fail-fast base',
+const MUST_REFUSE = (id: string): boolean => id.startsWith('real:') || id === 'bucket:worker';
+
+/**
+ * Hostile values that a flag of those commands takes as valid (the command would then run): not
+ * drawn for it. `--out-dir` and `--dir` take almost any name (the directory is made), and the same
+ * flag types are drawn on `scenario`, `fuzz` and `jobs certs`, which end by themselves.
+ */
+const VALID_IN_LONG_RUNS: Readonly<Record<string, readonly string[] | 'any'>> = {
+  seed: ['0'],
+  'part-work-ms': ['0'],
+  'crash-rate': ['0'],
+  'settle-ms': ['0'],
+  'out-dir': 'any',
+  dir: 'any',
 };
+
+/** Flags left out, with the reason (none today: every option flag of every listed command is drawn). */
+const SKIPPED: Readonly<Record<string, string>> = {};
 
 interface Invocation {
   readonly command: string;
@@ -152,9 +169,11 @@ async function twoAtATime<T, R>(tasks: readonly T[], run: (task: T) => Promise<R
 }
 
 /** What is wrong with an outcome, or undefined when it is one of the allowed endings. */
-function judge(outcome: Outcome): string | undefined {
+function judge(outcome: Outcome, mustRefuse: boolean): string | undefined {
   if (outcome.hung) return `still running after ${DEADLINE_MS} ms`;
   if (hasStackTrace(outcome.stderr) || hasStackTrace(outcome.stdout)) return 'printed a stack trace';
+  if (mustRefuse && outcome.code !== 2) return `exit ${String(outcome.code)} where a refusal (exit 2) was due`;
+  if (mustRefuse && outcome.stdout.trim() !== '') return `refused after starting: ${outcome.stdout.trim().split('\n')[0]}`;
   if (outcome.code === 2) {
     const lines = outcome.stderr.trim().split('\n');
     return lines.length === 1 && lines[0] !== '' ? undefined : `exit 2 with ${lines.length} lines on stderr`;
@@ -183,12 +202,22 @@ function withFlag(base: readonly string[], flag: string, value: string): string[
   return [...base.slice(0, at), `--${flag}`, value, ...base.slice(at + 2)];
 }
 
+/** The (flag, value) pairs drawn for a command that must refuse them: those its flags cannot take. */
+function refusedPairs(flags: readonly string[]): { flag: string; value: string }[] {
+  return flags.flatMap((flag) => {
+    const valid = VALID_IN_LONG_RUNS[flag] ?? [];
+    return valid === 'any' ? [] : HOSTILE_VALUES.filter((value) => !valid.includes(value)).map((value) => ({ flag, value }));
+  });
+}
+
 function draws(): Invocation[] {
   const invocations: Invocation[] = [];
   for (const command of commands) {
     const flags = optionFlags(command.id);
     if (flags.length === 0) continue;
-    const arbitrary = fc.record({ flag: fc.constantFrom(...flags), value: fc.constantFrom(...HOSTILE_VALUES) });
+    const arbitrary = MUST_REFUSE(command.id)
+      ? fc.constantFrom(...refusedPairs(flags))
+      : fc.record({ flag: fc.constantFrom(...flags), value: fc.constantFrom(...HOSTILE_VALUES) });
     for (const drawn of fc.sample(arbitrary, { seed: SEED + command.id.length, numRuns: RUNS_PER_COMMAND })) invocations.push({ command: command.id, ...drawn });
   }
   return invocations;
@@ -204,7 +233,7 @@ describe('hostile input on every command', () => {
     const outcomes = await twoAtATime(invocations, (invocation) => runCli([...invocation.command.split(':'), ...withFlag(BASES[invocation.command] ?? [], invocation.flag, invocation.value)]));
     const failures = invocations.flatMap((invocation, index) => {
       const outcome = outcomes[index] as Outcome;
-      const problem = judge(outcome);
+      const problem = judge(outcome, MUST_REFUSE(invocation.command));
       const shown = invocation.value.length > 40 ? `${invocation.value.slice(0, 20)}…(${invocation.value.length} chars)` : invocation.value;
       return problem === undefined ? [] : [`${invocation.command.replace(/:/g, ' ')} --${invocation.flag} ${JSON.stringify(shown)}: ${problem}\n${outcome.stderr.slice(0, 500)}`];
     });

@@ -46,7 +46,7 @@ export default class LockContractCommand extends SimrunCommand {
     runs: countFlag({ description: 'seeds of the lock scenario to run under faults (0: the rules only)', default: 100, min: 0 }),
     from: seedFlag({ description: 'the first seed', default: 1 }),
     workers: countFlag({ description: 'worker threads (default: the number of cores)', max: MOST_WORKER_THREADS }),
-    rule: Flags.string({ description: `run this rule only, and no seeds (${CONTRACT_RULES.map((rule) => rule.name).join(', ')})` }),
+    rule: Flags.string({ description: 'run this rule only, and no seeds', options: CONTRACT_RULES.map((rule) => rule.name) }),
     set: Flags.string({ description: 'override a lock scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
     'keep-going': Flags.boolean({ description: 'keep running seeds after a failure', default: false }),
     shrink: Flags.boolean({ description: 'shrink failing seeds (--no-shrink to skip)', default: true, allowNo: true }),

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { runProvider } from '../../../real/bucket/provider.js';
 import type { InputFormat } from '../../../systems/bucket/input-format.js';
 import { SimrunCommand } from '../../base.js';
-import { countFlag, existingDirectoryFlag, inputFileFlag } from '../../flags.js';
+import { LONGEST_LAG_MIN, SLOWEST_SECONDS_IN_MIN, countFlag, decimalFlag, existingDirectoryFlag, inputFileFlag, probabilityFlag } from '../../flags.js';
 
 export default class BucketProviderCommand extends SimrunCommand {
   static override summary = "Drop timed files into a bucket directory, one every interval, named after the time they stand for.";
@@ -15,14 +15,14 @@ export default class BucketProviderCommand extends SimrunCommand {
   ];
   static override flags = {
     dir: existingDirectoryFlag({ description: 'the bucket directory (must exist)', required: true }),
-    'seconds-in-min': Flags.string({ description: 'real seconds per scheduled minute (60: real time)', default: '60' }),
+    'seconds-in-min': decimalFlag({ description: 'real seconds per scheduled minute (60: real time; above 0, at most a day)', min: 0, aboveMin: true, max: SLOWEST_SECONDS_IN_MIN, default: 60 }),
     files: countFlag({ description: 'how many files (default: the schedule length, or 96)', max: 100_000 }),
     schedule: inputFileFlag({ description: 'a file with the processing minutes of each file, one number per line' }),
     'non-atomic': Flags.boolean({ description: 'write each file in place in two parts, as a careless uploader would', default: false }),
     format: Flags.string({ description: "what a file holds: marked (minutes, JSON lines, #end) or number-only (the minutes alone, simulation.py's format)", options: ['marked', 'number-only'], default: 'marked' }),
-    'lag-probability': Flags.string({ description: 'the chance that a file appears late (0 to 1)', default: '0' }),
-    'lag-mean-min': Flags.string({ description: 'the mean lag of a late file, in scheduled minutes (exponential)', default: '2' }),
-    'lag-max-min': Flags.string({ description: 'the longest lag, in scheduled minutes', default: '10' }),
+    'lag-probability': probabilityFlag({ description: 'the chance that a file appears late (0 to 1)', default: 0 }),
+    'lag-mean-min': decimalFlag({ description: 'the mean lag of a late file, in scheduled minutes (exponential)', min: 0, max: LONGEST_LAG_MIN, default: 2 }),
+    'lag-max-min': decimalFlag({ description: 'the longest lag, in scheduled minutes', min: 0, max: LONGEST_LAG_MIN, default: 10 }),
   };
 
   async run(): Promise<void> {
@@ -34,7 +34,7 @@ export default class BucketProviderCommand extends SimrunCommand {
       ...(flags.schedule === undefined ? {} : { schedule: flags.schedule }),
       atomicWrites: !flags['non-atomic'],
       format: flags.format as InputFormat,
-      lag: { probability: Number(flags['lag-probability']), meanMinutes: Number(flags['lag-mean-min']), maxMinutes: Number(flags['lag-max-min']) },
+      lag: { probability: flags['lag-probability'], meanMinutes: flags['lag-mean-min'], maxMinutes: flags['lag-max-min'] },
     });
   }
 }

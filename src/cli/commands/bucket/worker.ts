@@ -2,7 +2,8 @@ import { Flags } from '@oclif/core';
 import { runWorkerUntilInterrupted } from '../../../real/bucket/worker.js';
 import { SimrunCommand } from '../../base.js';
 import { DEFAULT_SETTLE_MS } from '../../../systems/bucket/input-format.js';
-import { durationMsFlag, outputDirectoryFlag } from '../../flags.js';
+import { SLOWEST_SECONDS_IN_MIN, decimalFlag, durationMsFlag, lockSpecFlag, outputDirectoryFlag } from '../../flags.js';
+import { BUCKET_MUTANTS } from '../../../systems/bucket/mutants.js';
 
 export default class BucketWorkerCommand extends SimrunCommand {
   static override summary = 'Process the files of a bucket directory alongside other workers, each exactly once.';
@@ -14,12 +15,12 @@ export default class BucketWorkerCommand extends SimrunCommand {
   ];
   static override flags = {
     dir: outputDirectoryFlag({ description: 'the bucket directory (waited for when it does not exist yet)', required: true }),
-    lock: Flags.string({ description: 'file (locks in DIR/locks), file:DIR, sqlite:PATH or postgres://user:pass@host/db', default: 'file' }),
-    'seconds-in-min': Flags.string({ description: 'real seconds per minute of processing time (60: real time)', default: '60' }),
+    lock: lockSpecFlag({ description: 'file (locks in DIR/locks), file:DIR, sqlite:PATH or postgres://user:pass@host/db', default: 'file', bare: ['file'] }),
+    'seconds-in-min': decimalFlag({ description: 'real seconds per minute of processing time (60: real time; above 0, at most a day)', min: 0, aboveMin: true, max: SLOWEST_SECONDS_IN_MIN, default: 60 }),
     'poll-ms': durationMsFlag({ description: 'wait between looks at an idle directory', default: 5_000 }),
     'lease-ttl-ms': durationMsFlag({ description: "lease per claimed file; a dead worker's file is taken over after it", default: 30_000 }),
     'settle-ms': durationMsFlag({ description: "a file without an #end marker (simulation.py's) is taken once its size and mtime held still this long between two looks", default: DEFAULT_SETTLE_MS, min: 0 }),
-    mutant: Flags.string({ description: 'run a deliberately broken worker (for simrun real bucket --mutant)', hidden: true }),
+    mutant: Flags.string({ description: 'run a deliberately broken worker (for simrun real bucket --mutant)', options: Object.keys(BUCKET_MUTANTS), hidden: true }),
   };
 
   async run(): Promise<void> {

@@ -2,7 +2,8 @@ import { Flags } from '@oclif/core';
 import { serveCron, type CronServeResult } from '../../../real/cron/serve.js';
 import { SimrunCommand } from '../../base.js';
 import { InputError } from '../../../env/errors.js';
-import { countFlag, durationMsFlag, outputFileFlag } from '../../flags.js';
+import { countFlag, durationMsFlag, lockSpecFlag, nameFlag, outputFileFlag } from '../../flags.js';
+import { cronMutants } from '../../../systems/cron/index.js';
 
 /** `--ttl 60m` → ms: a number with a unit (ms, s, m, h). */
 function parseTtl(text: string): number {
@@ -22,11 +23,11 @@ export default class CronServeCommand extends SimrunCommand {
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    name: Flags.string({ description: "the task's name, which is also the lock's name", required: true }),
+    name: nameFlag({ description: "the task's name, which is also the lock's name", required: true }),
     schedule: Flags.string({ description: 'a cron expression: five fields, or six with seconds first', required: true }),
     tz: Flags.string({ description: 'the IANA time zone the schedule is read in', default: 'UTC' }),
-    lock: Flags.string({ description: 'the shared lock: sqlite:PATH, postgres://..., or file:DIR', required: true }),
-    server: Flags.string({ description: "this server's name (the lock owner is NAME#pid)", required: true }),
+    lock: lockSpecFlag({ description: 'the shared lock: sqlite:PATH, postgres://..., or file:DIR', required: true }),
+    server: nameFlag({ description: "this server's name (the lock owner is NAME#pid)", required: true }),
     command: Flags.string({ description: 'the task: a shell command run by /bin/sh -c on the leader (SIMRUN_CRON_NAME, SIMRUN_CRON_TICK, SIMRUN_CRON_TOKEN in its environment)' }),
     'task-log': outputFileFlag({ description: 'append one JSON line per run start and end here (the end with the exit status)' }),
     'task-ms': durationMsFlag({ description: 'without --command: how long the task works, ms', default: 100, min: 0 }),
@@ -37,7 +38,7 @@ export default class CronServeCommand extends SimrunCommand {
     'lock-at-most-for-ms': durationMsFlag({ description: 'lease while the task runs (renewed every third), ms', min: 0 }),
     'misfire-grace-ms': durationMsFlag({ description: 'a tick woken up to later than this is skipped, ms', min: 0 }),
     events: Flags.boolean({ description: "also write the server's typed events to standard error as JSON lines (simrun real cron-leader reads them)", default: false, hidden: true }),
-    mutant: Flags.string({ description: 'run a deliberately broken leader policy (for simrun real cron-leader --mutant)', hidden: true }),
+    mutant: Flags.string({ description: 'run a deliberately broken leader policy (for simrun real cron-leader --mutant)', options: Object.keys(cronMutants), hidden: true }),
   };
 
   async run(): Promise<CronServeResult> {

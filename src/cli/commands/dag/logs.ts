@@ -1,8 +1,9 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { dagLogs } from '../../../real/dag/commands.js';
 import { DEFAULT_STORE } from '../../../real/dag/pipeline-store.js';
 import type { AttemptOutput } from '../../../systems/dag/run-log.js';
 import { SimrunCommand } from '../../base.js';
+import { countFlag, storeSpecFlag } from '../../flags.js';
 
 export default class DagLogsCommand extends SimrunCommand {
   static override summary = 'Show the saved output of a job’s attempts (stdout and stderr as they came).';
@@ -15,9 +16,9 @@ export default class DagLogsCommand extends SimrunCommand {
     job: Args.string({ description: 'the job', required: true }),
   };
   static override flags = {
-    store: Flags.string({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }),
-    attempt: Flags.integer({ description: 'only this attempt (1 is the first)', min: 1 }),
-    run: Flags.integer({ description: 'the run (default: the newest with output)', min: 1 }),
+    store: storeSpecFlag({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }),
+    attempt: countFlag({ description: 'only this attempt (1 is the first)' }),
+    run: countFlag({ description: 'the run (default: the newest with output)', max: Number.MAX_SAFE_INTEGER }),
   };
 
   async run(): Promise<{ pipeline: string; run: number; outputs: AttemptOutput[] }> {

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { queueRestart } from '../../../real/dag/commands.js';
 import { DEFAULT_STORE } from '../../../real/dag/pipeline-store.js';
 import { SimrunCommand } from '../../base.js';
+import { storeSpecFlag } from '../../flags.js';
 
 export default class DagRestartCommand extends SimrunCommand {
   static override summary = 'Restart a failed job: it gets its retries back, and once it succeeds the jobs it blocked run by themselves.';
@@ -14,7 +15,7 @@ export default class DagRestartCommand extends SimrunCommand {
     job: Args.string({ description: 'the job', required: true }),
   };
   static override flags = {
-    store: Flags.string({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }),
+    store: storeSpecFlag({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }),
     force: Flags.boolean({ description: 'run the job again even though it succeeded, and every job downstream of it', default: false }),
   };
 

@@ -5,7 +5,7 @@ import { DagLeaseLostError, type JobView } from '../../../systems/dag/dag-runner
 import { DAG_MUTANTS, type DagMutant } from '../../../systems/dag/mutants.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 import { plural } from '../../format.js';
-import { LONGEST_DURATION_MS } from '../../flags.js';
+import { LONGEST_DURATION_MS, emailFlag, storeSpecFlag, urlFlag } from '../../flags.js';
 
 export default class DagRunCommand extends SimrunCommand {
   static override summary = 'Run a DAG pipeline from a YAML file, for real, picking up where the run log left it.';
@@ -15,8 +15,8 @@ export default class DagRunCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override args = { pipeline: Args.string({ description: 'the pipeline file (YAML)', required: true }) };
   static override flags = {
-    store: Flags.string({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }),
-    webhook: Flags.string({ description: 'also POST every notification as JSON to this URL' }),
+    store: storeSpecFlag({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }),
+    webhook: urlFlag({ description: 'also POST every notification as JSON to this URL (http:// or https://)', protocols: ['http:', 'https:'] }),
     follow: Flags.boolean({ description: 'keep running and taking commands (dag restart/stop/start) after the pipeline has settled', default: false }),
     'poll-ms': Flags.integer({ description: 'how often commands are taken from the store, ms', default: 1_000, min: 10, max: LONGEST_DURATION_MS }),
     verbose: Flags.boolean({ description: 'print the runner’s structured log (JSON lines) on stderr', default: false }),
@@ -25,9 +25,9 @@ export default class DagRunCommand extends SimrunCommand {
     // For `simrun real dag --mutant`: a deliberately broken runner the real checkers must catch.
     mutant: Flags.option({ description: 'run a deliberately broken runner', options: Object.keys(DAG_MUTANTS) as DagMutant[], hidden: true })(),
     'new-run': Flags.boolean({ description: 'start the pipeline over as its next run (a new run id), even when its last run succeeded', default: false }),
-    'email-to': Flags.string({ description: 'also email every notification to this address (repeat for more)', multiple: true }),
-    smtp: Flags.string({ description: 'the SMTP server for --email-to: smtp://[user:pass@]host[:port] or smtps://…', default: 'smtp://localhost:25' }),
-    'email-from': Flags.string({ description: 'the sender of the notification emails', default: 'simrun@localhost' }),
+    'email-to': emailFlag({ description: 'also email every notification to this address (repeat for more)', multiple: true }),
+    smtp: urlFlag({ description: 'the SMTP server for --email-to: smtp://[user:pass@]host[:port] or smtps://…', protocols: ['smtp:', 'smtps:'], default: 'smtp://localhost:25' }),
+    'email-from': emailFlag({ description: 'the sender of the notification emails', default: 'simrun@localhost' }),
     schedule: Flags.boolean({ description: 'keep running: start a new run at each tick of the pipeline’s schedule: (cron, UTC) until SIGTERM or SIGINT', default: false }),
   };
 

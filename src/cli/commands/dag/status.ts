@@ -1,14 +1,15 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { dagStatus } from '../../../real/dag/commands.js';
 import { DEFAULT_STORE, type JobStatusLine } from '../../../real/dag/pipeline-store.js';
 import { SimrunCommand } from '../../base.js';
+import { storeSpecFlag } from '../../flags.js';
 
 export default class DagStatusCommand extends SimrunCommand {
   static override summary = 'Show where each job of a pipeline stands, from the run log.';
   static override examples = ['<%= config.bin %> dag status etl.yaml', '<%= config.bin %> dag status etl.yaml --store postgres://localhost/etl --json'];
   static override enableJsonFlag = true;
   static override args = { pipeline: Args.string({ description: 'the pipeline file (YAML)', required: true }) };
-  static override flags = { store: Flags.string({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }) };
+  static override flags = { store: storeSpecFlag({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }) };
 
   async run(): Promise<{ pipeline: string; jobs: JobStatusLine[] }> {
     const { args, flags } = await this.parse(DagStatusCommand);

@@ -1,7 +1,8 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { queueDagCommand } from '../../../real/dag/commands.js';
 import { DEFAULT_STORE } from '../../../real/dag/pipeline-store.js';
 import { SimrunCommand } from '../../base.js';
+import { storeSpecFlag } from '../../flags.js';
 
 export default class DagStopCommand extends SimrunCommand {
   static override summary = 'Stop one job, or every job: a running one is killed, a waiting one will not start.';
@@ -12,7 +13,7 @@ export default class DagStopCommand extends SimrunCommand {
     pipeline: Args.string({ description: 'the pipeline file (YAML)', required: true }),
     job: Args.string({ description: 'the job (every job when absent)', required: false }),
   };
-  static override flags = { store: Flags.string({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }) };
+  static override flags = { store: storeSpecFlag({ description: 'where the run log lives: sqlite:PATH, a postgres:// URL or a mysql:// URL', default: DEFAULT_STORE }) };
 
   async run(): Promise<{ pipeline: string; action: 'stop'; job: string | null }> {
     const { args, flags } = await this.parse(DagStopCommand);

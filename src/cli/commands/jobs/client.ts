@@ -5,7 +5,8 @@ import { runClientJobs, runOneClientJob, type ClientJobsOptions, type ClientJobs
 import type { ClientJobOutcome } from '../../../systems/client-jobs/index.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 import { plural } from '../../format.js';
-import { countFlag, durationMsFlag, outputFileFlag } from '../../flags.js';
+import { countFlag, durationMsFlag, lockSpecFlag, nameFlag, outputFileFlag } from '../../flags.js';
+import { clientJobsMutants } from '../../../systems/client-jobs/index.js';
 
 export default class JobsClientCommand extends SimrunCommand {
   static override summary = "Run one client's jobs for real: concurrent OS processes, one at a time per client through a lock.";
@@ -18,18 +19,18 @@ export default class JobsClientCommand extends SimrunCommand {
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    client: Flags.string({ description: 'the client whose jobs run', required: true }),
+    client: nameFlag({ description: 'the client whose jobs run', required: true }),
     jobs: countFlag({ description: 'how many jobs to start at once', default: 5, max: 1_000 }),
     'crash-rate': Flags.string({ description: 'probability in [0, 1] that a job crashes part-way', default: '0.3' }),
     out: outputFileFlag({ description: "the client's output file (its directory must exist)", required: true }),
-    lock: Flags.string({ description: 'the lock store shared by the job processes (locks and waiting lines): sqlite:PATH, file:DIR or postgres://... (default sqlite:<out>.locks.db)' }),
+    lock: lockSpecFlag({ description: 'the lock store shared by the job processes (locks and waiting lines): sqlite:PATH, file:DIR or postgres://... (default sqlite:<out>.locks.db)' }),
     append: Flags.boolean({ description: 'keep what --out already holds and add to it (default: start from an empty file)', default: false }),
     'crash-mode': Flags.option({ description: 'throw: a crashed job cleans up and reports; exit: its whole process dies mid-text', options: ['throw', 'exit'] as const, default: 'throw' as const })(),
     'part-work-ms': durationMsFlag({ description: 'work between two parts of the text, ms', default: 40, min: 0 }),
     'ttl-ms': durationMsFlag({ description: "lease of the client's lock, ms: a dead job blocks the client at most this long", default: 3000 }),
     job: countFlag({ description: 'run only job N in this process (what the started worker processes do)', hidden: true, max: 1_000 }),
     events: Flags.boolean({ description: "with --job: also write the job's typed events to standard error as JSON lines (simrun real client-jobs reads them)", default: false, hidden: true }),
-    mutant: Flags.string({ description: 'with --job: run a deliberately broken job design (for simrun real client-jobs --mutant)', hidden: true }),
+    mutant: Flags.string({ description: 'with --job: run a deliberately broken job design (for simrun real client-jobs --mutant)', options: Object.keys(clientJobsMutants), hidden: true }),
   };
 
   async run(): Promise<ClientJobsResult | ClientJobOutcome> {

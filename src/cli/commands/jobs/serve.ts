@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { JOBS_SERVE_MUTANTS, serveJobs, type JobsServeMutant } from '../../../real/job-runner/serve.js';
 import { SimrunCommand } from '../../base.js';
-import { countFlag, durationMsFlag, inputFileFlag, outputDirectoryFlag } from '../../flags.js';
+import { countFlag, durationMsFlag, inputFileFlag, nameFlag, outputDirectoryFlag } from '../../flags.js';
 
 export default class JobsServeCommand extends SimrunCommand {
   static override summary = 'Serve the job runner over HTTPS with mutual TLS: start, stop, status and output of shell jobs.';
@@ -23,7 +23,7 @@ export default class JobsServeCommand extends SimrunCommand {
     // For `simrun real job-runner --mutant`: a deliberately broken server the real checkers must catch.
     mutant: Flags.option({ description: 'run a deliberately broken server', options: Object.keys(JOBS_SERVE_MUTANTS) as JobsServeMutant[], hidden: true })(),
     'retention-ms': Flags.integer({ description: 'a finished job leaves memory this long after it ended; its status and output stay queryable from the state directory', default: 3_600_000, min: 0, max: Number.MAX_SAFE_INTEGER }),
-    admin: Flags.string({ description: 'a client certificate CN that may see and stop every user’s jobs (repeatable)', multiple: true, default: [] }),
+    admin: nameFlag({ description: 'a client certificate CN that may see and stop every user’s jobs (repeatable)', multiple: true, default: [] }),
   };
 
   async run(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { parseStartTime, startRemoteJob, withJobsServer } from '../../../real/job-runner/client.js';
 import { SimrunCommand } from '../../base.js';
-import { inputFileFlag } from '../../flags.js';
+import { inputFileFlag, urlFlag } from '../../flags.js';
 
 export default class JobsStartCommand extends SimrunCommand {
   static override summary = 'Start a shell command as a job on a jobs server; prints its id.';
@@ -9,7 +9,7 @@ export default class JobsStartCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override args = { command: Args.string({ description: 'the shell command', required: true }) };
   static override flags = {
-    server: Flags.string({ description: 'the jobs server, https://host:port', default: 'https://127.0.0.1:8443' }),
+    server: urlFlag({ description: 'the jobs server, https://host:port', protocols: ['https:'], default: 'https://127.0.0.1:8443' }),
     cert: inputFileFlag({ description: 'your client certificate (PEM)', required: true }),
     key: inputFileFlag({ description: 'your client key (PEM)', required: true }),
     ca: inputFileFlag({ description: 'the CA that signed the server certificate (PEM)', required: true }),

@@ -1,8 +1,8 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { stopRemoteJob, withJobsServer } from '../../../real/job-runner/client.js';
 import type { JobStatus } from '../../../systems/job-runner/job-runner.js';
 import { SimrunCommand } from '../../base.js';
-import { inputFileFlag } from '../../flags.js';
+import { inputFileFlag, urlFlag } from '../../flags.js';
 
 export default class JobsStopCommand extends SimrunCommand {
   static override summary = 'Stop one of your jobs: a queued one never runs, an executing one is killed with its process group.';
@@ -10,7 +10,7 @@ export default class JobsStopCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override args = { id: Args.string({ description: 'the job id', required: true }) };
   static override flags = {
-    server: Flags.string({ description: 'the jobs server, https://host:port', default: 'https://127.0.0.1:8443' }),
+    server: urlFlag({ description: 'the jobs server, https://host:port', protocols: ['https:'], default: 'https://127.0.0.1:8443' }),
     cert: inputFileFlag({ description: 'your client certificate (PEM)', required: true }),
     key: inputFileFlag({ description: 'your client key (PEM)', required: true }),
     ca: inputFileFlag({ description: 'the CA that signed the server certificate (PEM)', required: true }),

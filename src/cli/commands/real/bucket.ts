@@ -3,7 +3,8 @@ import { realBucketSystem, REAL_BUCKET_DEFAULTS } from '../../../real/campaign/b
 import type { RealCampaignResult } from '../../../real/campaign/campaign.js';
 import { SimrunCommand } from '../../base.js';
 import { realCampaignFlags, runRealCommand } from '../../real-campaign.js';
-import { countFlag } from '../../flags.js';
+import { countFlag, lockSpecFlag } from '../../flags.js';
+import { BUCKET_MUTANTS } from '../../../systems/bucket/mutants.js';
 
 export default class RealBucketCommand extends SimrunCommand {
   static override summary = 'Run the real bucket provider and workers under a seeded nemesis and judge them with the simulation\'s checkers.';
@@ -18,10 +19,10 @@ export default class RealBucketCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override flags = {
     ...realCampaignFlags,
-    lock: Flags.string({ description: 'the workers\' shared lock: sqlite:PATH, file:DIR, file (in the bucket) or postgres://... (default: a fresh SQLite file in each run\'s directory)' }),
+    lock: lockSpecFlag({ description: 'the workers\' shared lock: sqlite:PATH, file:DIR, file (in the bucket) or postgres://... (default: a fresh SQLite file in each run\'s directory)', bare: ['file'] }),
     workers: countFlag({ description: 'worker processes', default: 3, max: 64 }),
     files: countFlag({ description: 'files the provider drops per run', default: 16, max: 10_000 }),
-    mutant: Flags.string({ description: 'run deliberately broken workers (see `simrun mutants`: the bucket catalogue)' }),
+    mutant: Flags.string({ description: 'run deliberately broken workers (see `simrun mutants`: the bucket catalogue)', options: Object.keys(BUCKET_MUTANTS) }),
     'disk-full': Flags.boolean({ description: 'put each run\'s bucket on a small tmpfs the nemesis fills (disk-full: real ENOSPC); needs permission to mount, and is left out with a note where mounting is refused', default: true, allowNo: true }),
   };
 

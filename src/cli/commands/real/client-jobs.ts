@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import type { RealCampaignResult } from '../../../real/campaign/campaign.js';
 import { realClientJobsSystem, REAL_CLIENT_JOBS_DEFAULTS } from '../../../real/campaign/client-jobs.js';
-import { InputError } from '../../../env/errors.js';
+import { clientJobsMutants } from '../../../systems/client-jobs/index.js';
+import { countFlag, durationMsFlag, lockSpecFlag, probabilityFlag } from '../../flags.js';
 import { SimrunCommand } from '../../base.js';
 import { realCampaignFlags, runRealCommand } from '../../real-campaign.js';
 
@@ -17,23 +18,21 @@ export default class RealClientJobsCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override flags = {
     ...realCampaignFlags,
-    lock: Flags.string({ description: "the jobs' shared lock store: sqlite:PATH, file:DIR or postgres://... (default: a fresh SQLite file in each run's directory)" }),
-    clients: Flags.integer({ description: 'clients, each with its own output file and waiting line', default: 2, min: 1, max: 6 }),
-    jobs: Flags.integer({ description: 'jobs per client, all started at once', default: 3, min: 1 }),
-    'crash-rate': Flags.string({ description: 'probability in [0, 1] that a job crashes part-way (and cleans up)', default: String(REAL_CLIENT_JOBS_DEFAULTS.crashRate) }),
-    'part-work-ms': Flags.integer({ description: 'work between two parts of a text, ms', default: REAL_CLIENT_JOBS_DEFAULTS.partWorkMs, min: 0 }),
-    mutant: Flags.string({ description: 'run a deliberately broken job design (see `simrun mutants`: the client-jobs catalogue)' }),
+    lock: lockSpecFlag({ description: "the jobs' shared lock store: sqlite:PATH, file:DIR or postgres://... (default: a fresh SQLite file in each run's directory)" }),
+    clients: countFlag({ description: 'clients, each with its own output file and waiting line', default: 2, max: 6 }),
+    jobs: countFlag({ description: 'jobs per client, all started at once', default: 3, max: 100 }),
+    'crash-rate': probabilityFlag({ description: 'probability in [0, 1] that a job crashes part-way (and cleans up)', default: REAL_CLIENT_JOBS_DEFAULTS.crashRate }),
+    'part-work-ms': durationMsFlag({ description: 'work between two parts of a text, ms', default: REAL_CLIENT_JOBS_DEFAULTS.partWorkMs, min: 0 }),
+    mutant: Flags.string({ description: 'run a deliberately broken job design (see `simrun mutants`: the client-jobs catalogue)', options: Object.keys(clientJobsMutants) }),
   };
 
   async run(): Promise<RealCampaignResult & { resultPath: string }> {
     const { flags } = await this.parse(RealClientJobsCommand);
-    const crashRate = Number(flags['crash-rate']);
-    if (flags['crash-rate'].trim() === '' || !Number.isFinite(crashRate) || crashRate < 0 || crashRate > 1) throw new InputError(`--crash-rate must be a probability between 0 and 1, got '${flags['crash-rate']}'`);
     const system = await realClientJobsSystem({
       ...REAL_CLIENT_JOBS_DEFAULTS,
       clients: flags.clients,
       jobs: flags.jobs,
-      crashRate,
+      crashRate: flags['crash-rate'],
       partWorkMs: flags['part-work-ms'],
       ...(flags.lock === undefined ? {} : { lock: flags.lock }),
       ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),

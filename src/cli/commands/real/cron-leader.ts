@@ -3,7 +3,8 @@ import type { RealCampaignResult } from '../../../real/campaign/campaign.js';
 import { realCronSystem, REAL_CRON_DEFAULTS } from '../../../real/campaign/cron-leader.js';
 import { SimrunCommand } from '../../base.js';
 import { realCampaignFlags, runRealCommand } from '../../real-campaign.js';
-import { countFlag } from '../../flags.js';
+import { countFlag, lockSpecFlag } from '../../flags.js';
+import { cronMutants } from '../../../systems/cron/index.js';
 
 export default class RealCronLeaderCommand extends SimrunCommand {
   static override summary = "Run real cron servers under a seeded nemesis and judge them with the simulation's cron checkers.";
@@ -16,10 +17,10 @@ export default class RealCronLeaderCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override flags = {
     ...realCampaignFlags,
-    lock: Flags.string({ description: "the servers' shared lock: sqlite:PATH, file:DIR or postgres://... (default: a fresh SQLite file in each run's directory)" }),
+    lock: lockSpecFlag({ description: "the servers' shared lock: sqlite:PATH, file:DIR or postgres://... (default: a fresh SQLite file in each run's directory)" }),
     servers: countFlag({ description: 'cron server processes', default: 3, max: 64 }),
-    period: Flags.integer({ description: "the schedule's period in seconds", default: REAL_CRON_DEFAULTS.periodS, min: 1, max: 30 }),
-    mutant: Flags.string({ description: 'run a deliberately broken leader policy (see `simrun mutants`: the cron catalogue)' }),
+    period: countFlag({ description: "the schedule's period in seconds", default: REAL_CRON_DEFAULTS.periodS, max: 30 }),
+    mutant: Flags.string({ description: 'run a deliberately broken leader policy (see `simrun mutants`: the cron catalogue)', options: Object.keys(cronMutants) }),
   };
 
   async run(): Promise<RealCampaignResult & { resultPath: string }> {

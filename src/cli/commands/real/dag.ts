@@ -1,7 +1,9 @@
 import { Flags } from '@oclif/core';
 import type { RealCampaignResult } from '../../../real/campaign/campaign.js';
 import { realDagSystem, REAL_DAG_DEFAULTS } from '../../../real/campaign/dag.js';
+import { DAG_MUTANTS } from '../../../systems/dag/mutants.js';
 import { SimrunCommand } from '../../base.js';
+import { countFlag, storeSpecFlag } from '../../flags.js';
 import { realCampaignFlags, runRealCommand } from '../../real-campaign.js';
 
 export default class RealDagCommand extends SimrunCommand {
@@ -12,9 +14,9 @@ export default class RealDagCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override flags = {
     ...realCampaignFlags,
-    runners: Flags.integer({ description: '`dag run` processes racing for the pipeline', default: REAL_DAG_DEFAULTS.runners, min: 1, max: 10 }),
-    store: Flags.string({ description: "the runners' store: sqlite:PATH or a postgres:// URL (default: a fresh SQLite file in each run's directory)" }),
-    mutant: Flags.string({ description: 'run a deliberately broken runner from the DAG catalogue (see `simrun mutants`), e.g. no-runner-lease, rerun-orphans, stop-leaves-jobs' }),
+    runners: countFlag({ description: '`dag run` processes racing for the pipeline', default: REAL_DAG_DEFAULTS.runners, max: 10 }),
+    store: storeSpecFlag({ description: "the runners' store: sqlite:PATH or a postgres:// URL (default: a fresh SQLite file in each run's directory)", mysql: false }),
+    mutant: Flags.string({ description: 'run a deliberately broken runner from the DAG catalogue (see `simrun mutants`), e.g. no-runner-lease, rerun-orphans, stop-leaves-jobs', options: Object.keys(DAG_MUTANTS) }),
   };
 
   async run(): Promise<RealCampaignResult & { resultPath: string }> {

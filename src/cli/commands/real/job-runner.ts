@@ -3,6 +3,8 @@ import type { RealCampaignResult } from '../../../real/campaign/campaign.js';
 import { realJobRunnerSystem, REAL_JOB_RUNNER_DEFAULTS } from '../../../real/campaign/job-runner.js';
 import { runJobRunnerClient } from '../../../real/campaign/job-runner-client.js';
 import { InputError } from '../../../env/errors.js';
+import { JOBS_SERVE_MUTANTS } from '../../../real/job-runner/serve.js';
+import { countFlag, durationMsFlag, existingDirectoryFlag, nameFlag, urlFlag } from '../../flags.js';
 import { SimrunCommand } from '../../base.js';
 import { realCampaignFlags, runRealCommand } from '../../real-campaign.js';
 
@@ -14,17 +16,17 @@ export default class RealJobRunnerCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override flags = {
     ...realCampaignFlags,
-    clients: Flags.integer({ description: 'API client processes', default: REAL_JOB_RUNNER_DEFAULTS.clients, min: 1, max: 20 }),
-    jobs: Flags.integer({ description: 'jobs each client starts', default: REAL_JOB_RUNNER_DEFAULTS.jobsPerClient, min: 1, max: 200 }),
-    concurrency: Flags.integer({ description: "the server's --concurrency", default: REAL_JOB_RUNNER_DEFAULTS.concurrency, min: 1, max: 100 }),
-    mutant: Flags.string({ description: 'run a deliberately broken server: stop-leaves-group (a stop signals only the shell, not its process group)' }),
+    clients: countFlag({ description: 'API client processes', default: REAL_JOB_RUNNER_DEFAULTS.clients, max: 20 }),
+    jobs: countFlag({ description: 'jobs each client starts', default: REAL_JOB_RUNNER_DEFAULTS.jobsPerClient, max: 200 }),
+    concurrency: countFlag({ description: "the server's --concurrency", default: REAL_JOB_RUNNER_DEFAULTS.concurrency, max: 100 }),
+    mutant: Flags.string({ description: 'run a deliberately broken server: stop-leaves-group (a stop signals only the shell, not its process group)', options: Object.keys(JOBS_SERVE_MUTANTS) }),
     // What each client process runs (the supervisor starts them): not for users.
-    'as-client': Flags.string({ hidden: true }),
-    server: Flags.string({ hidden: true }),
-    certs: Flags.string({ hidden: true }),
-    'short-job-ms': Flags.integer({ hidden: true, default: REAL_JOB_RUNNER_DEFAULTS.shortJobMs, min: 1 }),
-    'long-job-ms': Flags.integer({ hidden: true, default: REAL_JOB_RUNNER_DEFAULTS.longJobMs, min: 1 }),
-    'stop-after-ms': Flags.integer({ hidden: true, default: REAL_JOB_RUNNER_DEFAULTS.stopAfterMs, min: 0 }),
+    'as-client': nameFlag({ hidden: true }),
+    server: urlFlag({ description: 'the jobs server the client calls', protocols: ['https:'], hidden: true }),
+    certs: existingDirectoryFlag({ description: 'the development certificates', hidden: true }),
+    'short-job-ms': durationMsFlag({ description: 'how long a short job runs, ms', hidden: true, default: REAL_JOB_RUNNER_DEFAULTS.shortJobMs }),
+    'long-job-ms': durationMsFlag({ description: 'how long a long job runs, ms', hidden: true, default: REAL_JOB_RUNNER_DEFAULTS.longJobMs }),
+    'stop-after-ms': durationMsFlag({ description: 'when a long job is stopped, ms after its start', hidden: true, default: REAL_JOB_RUNNER_DEFAULTS.stopAfterMs, min: 0 }),
   };
 
   async run(): Promise<(RealCampaignResult & { resultPath: string }) | undefined> {

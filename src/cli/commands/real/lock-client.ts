@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
 import { runLockClient, type LockClientResult } from '../../../real/campaign/lock-client.js';
+import { REAL_LOCK_MUTANTS } from '../../../real/campaign/lock-mutants.js';
 import { SimrunCommand } from '../../base.js';
+import { countFlag, durationMsFlag, lockSpecFlag, nameFlag, outputFileFlag } from '../../flags.js';
 
 export default class RealLockClientCommand extends SimrunCommand {
   static override hidden = true;
@@ -10,15 +12,15 @@ export default class RealLockClientCommand extends SimrunCommand {
   static override examples = ['<%= config.bin %> real lock-client --name client-1 --lock sqlite:locks.db --fence fence.db'];
   static override enableJsonFlag = true;
   static override flags = {
-    name: Flags.string({ description: "this client's name (the lock owner is NAME#pid)", required: true }),
-    lock: Flags.string({ description: 'the shared lock: sqlite:PATH, file:DIR or postgres://...', required: true }),
-    fence: Flags.string({ description: "the fenced resource's SQLite file", required: true }),
-    keys: Flags.integer({ description: 'keys to take turns on', default: 2, min: 1 }),
-    'ttl-ms': Flags.integer({ description: 'lease length, ms', default: 1_000, min: 1 }),
-    steps: Flags.integer({ description: 'fenced writes per section', default: 5, min: 1 }),
-    'step-ms': Flags.integer({ description: 'time between writes, ms', default: 200, min: 0 }),
-    'think-ms': Flags.integer({ description: 'rest up to this long between sections, ms', default: 300, min: 0 }),
-    mutant: Flags.string({ description: 'use a deliberately broken lock store (for simrun real lock --mutant)' }),
+    name: nameFlag({ description: "this client's name (the lock owner is NAME#pid)", required: true }),
+    lock: lockSpecFlag({ description: 'the shared lock: sqlite:PATH, file:DIR or postgres://...', required: true }),
+    fence: outputFileFlag({ description: "the fenced resource's SQLite file", required: true }),
+    keys: countFlag({ description: 'keys to take turns on', default: 2, max: 1_000 }),
+    'ttl-ms': durationMsFlag({ description: 'lease length, ms', default: 1_000 }),
+    steps: countFlag({ description: 'fenced writes per section', default: 5 }),
+    'step-ms': durationMsFlag({ description: 'time between writes, ms', default: 200, min: 0 }),
+    'think-ms': durationMsFlag({ description: 'rest up to this long between sections, ms', default: 300, min: 0 }),
+    mutant: Flags.string({ description: 'use a deliberately broken lock store (for simrun real lock --mutant)', options: Object.keys(REAL_LOCK_MUTANTS) }),
   };
 
   async run(): Promise<LockClientResult> {

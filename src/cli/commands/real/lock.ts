@@ -3,6 +3,7 @@ import type { RealCampaignResult } from '../../../real/campaign/campaign.js';
 import { realLockSystem, REAL_LOCK_DEFAULTS } from '../../../real/campaign/lock.js';
 import { REAL_LOCK_MUTANTS } from '../../../real/campaign/lock-mutants.js';
 import { SimrunCommand } from '../../base.js';
+import { countFlag, lockSpecFlag } from '../../flags.js';
 import { realCampaignFlags, runRealCommand } from '../../real-campaign.js';
 
 export default class RealLockCommand extends SimrunCommand {
@@ -18,11 +19,11 @@ export default class RealLockCommand extends SimrunCommand {
   static override enableJsonFlag = true;
   static override flags = {
     ...realCampaignFlags,
-    lock: Flags.string({ description: "the clients' shared lock: sqlite:PATH, file:DIR or postgres://... (default: a fresh SQLite file in each run's directory)" }),
-    clients: Flags.integer({ description: 'lock client processes', default: 3, min: 1 }),
-    keys: Flags.integer({ description: 'keys they take turns on', default: REAL_LOCK_DEFAULTS.keys, min: 1 }),
-    'ttl-ms': Flags.integer({ description: 'lease length, ms (renewed every third)', default: REAL_LOCK_DEFAULTS.ttlMs, min: 100, max: 60_000 }),
-    mutant: Flags.string({ description: `use a deliberately broken lock store: ${Object.keys(REAL_LOCK_MUTANTS).join(', ')}` }),
+    lock: lockSpecFlag({ description: "the clients' shared lock: sqlite:PATH, file:DIR or postgres://... (default: a fresh SQLite file in each run's directory)" }),
+    clients: countFlag({ description: 'lock client processes', default: 3, max: 64 }),
+    keys: countFlag({ description: 'keys they take turns on', default: REAL_LOCK_DEFAULTS.keys, max: 1_000 }),
+    'ttl-ms': countFlag({ description: 'lease length, ms (renewed every third)', default: REAL_LOCK_DEFAULTS.ttlMs, min: 100, max: 60_000 }),
+    mutant: Flags.string({ description: 'use a deliberately broken lock store', options: Object.keys(REAL_LOCK_MUTANTS) }),
   };
 
   async run(): Promise<RealCampaignResult & { resultPath: string }> {
