@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { feed } from '../src/check/checker.js';
-import { commandByLeader, cronHistoryFromTrace, runsNeverOverlap, runUnderLease, tickAtLeastOnce, tickAtMostOnce, type CronHistory } from '../src/check/cron/index.js';
+import { commandByLeader, cronHistoryFromTrace, runsNeverOverlap, runUnderLease, tickAtLeastOnce, tickAtMostOnce, type CronHistory, type LivenessBound } from '../src/check/cron/index.js';
 import { callerClocks } from '../src/check/lock/index.js';
 import { tracedLock } from '../src/locks/traced-lock.js';
 import type { Env } from '../src/env/env.js';
@@ -27,7 +27,7 @@ import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { lockDeclarationOf, prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import { isModuleReference, partOf, preparePart, refineModulePath, type PartKind } from '../src/scenario/parts.js';
 import { slowCalls, type CallLatency } from '../src/sim/fault-kinds/slow-calls.js';
-import { cronMutants, emitCron, isoInstant, parseCronSchedule, runCronServer, type CronLockTimes, type CronMutant, type CronMutantName, type CronSchedule, type CronServerOptions, type CronTask } from '../src/systems/cron/index.js';
+import { approachMs, cronMutants, emitCron, isoInstant, parseCronSchedule, runCronServer, type CronLockTimes, type CronMutant, type CronMutantName, type CronSchedule, type CronServerOptions, type CronTask } from '../src/systems/cron/index.js';
 
 /**
  * A cron server: the part of this scenario a user may swap for their own (`--set
@@ -147,11 +147,12 @@ function serverLock(state: CronState, p: Params, env: Env, storeNow: () => numbe
 }
 
 /** The tolerance of `tick-at-least-once` for these parameters (see `src/check/cron/at-least-once.ts`). */
-export function livenessBound(p: Params): { spreadMs: number; holdMs: number } {
+export function livenessBound(p: Params): LivenessBound {
   const latencyMs = latencyAllowanceMs(p);
   return {
     spreadMs: p.skewMsMax + p.misfireGraceMs + latencyMs,
     holdMs: Math.max(p.ttlMs, p.lockAtMostForMs, p.lockAtLeastForMs) + 2 * p.skewMsMax + latencyMs,
+    approach: { misfireGraceMs: p.misfireGraceMs, approachMs: approachMs(p.misfireGraceMs) },
   };
 }
 
