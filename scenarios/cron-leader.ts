@@ -27,7 +27,7 @@ import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { lockDeclarationOf, prepareSimLock, SimLocks, simLockParam } from '../src/scenario/sim-locks.js';
 import { isModuleReference, partOf, preparePart, refineModulePath, type PartKind } from '../src/scenario/parts.js';
 import { slowCalls, type CallLatency } from '../src/sim/fault-kinds/slow-calls.js';
-import { approachMs, cronMutants, emitCron, isoInstant, parseCronSchedule, runCronServer, type CronLockTimes, type CronMutant, type CronMutantName, type CronSchedule, type CronServerOptions, type CronTask } from '../src/systems/cron/index.js';
+import { cronMutants, emitCron, isoInstant, parseCronSchedule, runCronServer, type CronLockTimes, type CronMutant, type CronMutantName, type CronSchedule, type CronServerOptions, type CronTask } from '../src/systems/cron/index.js';
 
 /**
  * A cron server: the part of this scenario a user may swap for their own (`--set
@@ -152,7 +152,7 @@ export function livenessBound(p: Params): LivenessBound {
   return {
     spreadMs: p.skewMsMax + p.misfireGraceMs + latencyMs,
     holdMs: Math.max(p.ttlMs, p.lockAtMostForMs, p.lockAtLeastForMs) + 2 * p.skewMsMax + latencyMs,
-    approach: { misfireGraceMs: p.misfireGraceMs, approachMs: approachMs(p.misfireGraceMs) },
+    misfireGraceMs: p.misfireGraceMs,
   };
 }
 

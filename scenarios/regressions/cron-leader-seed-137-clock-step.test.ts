@@ -1,10 +1,11 @@
 // Found by `simrun fuzz cron-leader --swarm` (seed 137): the only server's clock stepped 2.6 s forward
 // 53 s before a tick, while it slept for that tick. The sleep had been computed on the old clock, so
 // the server woke with its clock 2.6 s past the tick, beyond the 1.9 s misfire grace, and skipped a
-// tick it was alive and on time for. A clock step (NTP correcting a clock) must not cost a tick: the
-// server now reads its clock again shortly before the tick (`approachMs`, the grace) and sleeps only
-// the rest. A forward step larger than the grace during that last sleep still makes it skip the tick,
-// since it cannot tell the step from a pause of its own; `tick-at-least-once` excuses exactly that.
+// tick it was alive and on time for. A clock step (NTP correcting a clock) early in the wait must not
+// cost a tick: the server now sleeps half its wait, reads its clock again, and so on down to
+// `approachMs` (the grace). A forward step larger than the grace during its last sleep still makes it
+// skip the tick, since it cannot tell the step from a pause of its own; `tick-at-least-once` excuses
+// forward steps adding up to more than the grace.
 import { expect, test } from 'vitest';
 import { cron, loadScenario, runScenario } from '../../src/index.js';
 import { checkTickAtLeastOnce, type CronHistory } from '../../src/check/cron/index.js';
@@ -42,23 +43,31 @@ test('a forward step larger than the grace during the last sleep skips the tick,
   expect(result.status).toBe('passed');
 });
 
-test('tick-at-least-once excuses a forward step over the grace near the tick, and nothing else', () => {
+test('tick-at-least-once excuses forward steps over the grace in a wait or near the tick, and nothing else', () => {
   const t0 = Date.UTC(2020, 7, 18);
+  const previous = t0 + 10 * MINUTE;
   const tick = t0 + 11 * MINUTE;
-  const bound = { spreadMs: 8_000, holdMs: 90_000, approach: { misfireGraceMs: 2_000, approachMs: 2_000 } };
+  const bound = { spreadMs: 8_000, holdMs: 30_000, misfireGraceMs: 2_000 };
   const window = { fromMs: t0, toMs: t0 + 15 * MINUTE };
-  const history = (at: number, ms: number): CronHistory => ({
-    runs: [],
-    lives: [{ server: 'server-1', pid: 'server-1#1', from: t0 }],
-    disturbances: [],
-    clockSteps: [{ server: 'server-1', at, ms }],
-  });
-  expect(checkTickAtLeastOnce(history(tick - 500, 3_600), [tick], bound, window)).toEqual([]);
-  // Too early to matter: the server reads its clock again before its last sleep.
-  expect(checkTickAtLeastOnce(history(tick - 53_000, 3_600), [tick], bound, window).map((v) => v.atMs)).toEqual([tick]);
-  // Within the grace, or backward: the server runs the tick.
-  expect(checkTickAtLeastOnce(history(tick - 500, 1_500), [tick], bound, window).map((v) => v.atMs)).toEqual([tick]);
-  expect(checkTickAtLeastOnce(history(tick - 500, -3_600), [tick], bound, window).map((v) => v.atMs)).toEqual([tick]);
-  // Without the servers' grace and approach, no step excuses a tick.
-  expect(checkTickAtLeastOnce(history(tick - 500, 3_600), [tick], { spreadMs: 8_000, holdMs: 90_000 }, window).map((v) => v.atMs)).toEqual([tick]);
+  const ranPrevious = { name: 'backup', tick: previous, pid: 'server-1#1', startedAt: previous, startedSeq: 1, endedAt: previous + 1_000, endedSeq: 2, outcome: 'done' as const };
+  const judge = (...steps: { at: number; ms: number }[]) => {
+    const history: CronHistory = {
+      runs: [ranPrevious],
+      lives: [{ server: 'server-1', pid: 'server-1#1', from: t0 }],
+      disturbances: [],
+      clockSteps: steps.map((step) => ({ server: 'server-1', ...step })),
+    };
+    return checkTickAtLeastOnce(history, [previous, tick], bound, window).map((v) => v.atMs);
+  };
+  expect(judge({ at: tick - 500, ms: 3_600 })).toEqual([]);
+  expect(judge({ at: tick - 53_000, ms: 3_600 })).toEqual([]);
+  // Steps within the grace add up.
+  expect(judge({ at: tick - 10_000, ms: 1_500 }, { at: tick - 5_000, ms: 1_500 })).toEqual([]);
+  expect(judge({ at: tick - 5_000, ms: 1_500 })).toEqual([tick]);
+  // Backward, or before the previous tick and the lock's hold: the server had to run the tick.
+  expect(judge({ at: tick - 500, ms: -3_600 })).toEqual([tick]);
+  expect(judge({ at: previous - 10 * 1_000 - 8_000, ms: 3_600 })).toEqual([tick]);
+  // Without the servers' grace, no step excuses a tick.
+  const history: CronHistory = { runs: [ranPrevious], lives: [{ server: 'server-1', pid: 'server-1#1', from: t0 }], disturbances: [], clockSteps: [{ server: 'server-1', at: tick - 500, ms: 3_600 }] };
+  expect(checkTickAtLeastOnce(history, [previous, tick], { spreadMs: 8_000, holdMs: 30_000 }, window).map((v) => v.atMs)).toEqual([tick]);
 });
