@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { feed } from '../src/check/checker.js';
-import { commandByLeader, cronHistoryFromTrace, runsNeverOverlap, runUnderLease, tickAtLeastOnce, tickAtMostOnce, type CronHistory } from '../src/check/cron/index.js';
+import { commandByLeader, cronHistoryFromTrace, runsNeverOverlap, runUnderLease, tickAtLeastOnce, tickAtMostOnce, type CronHistory, type LivenessBound } from '../src/check/cron/index.js';
 import { callerClocks } from '../src/check/lock/index.js';
 import { tracedLock } from '../src/locks/traced-lock.js';
 import type { Env } from '../src/env/env.js';
@@ -147,11 +147,12 @@ function serverLock(state: CronState, p: Params, env: Env, storeNow: () => numbe
 }
 
 /** The tolerance of `tick-at-least-once` for these parameters (see `src/check/cron/at-least-once.ts`). */
-export function livenessBound(p: Params): { spreadMs: number; holdMs: number } {
+export function livenessBound(p: Params): LivenessBound {
   const latencyMs = latencyAllowanceMs(p);
   return {
     spreadMs: p.skewMsMax + p.misfireGraceMs + latencyMs,
     holdMs: Math.max(p.ttlMs, p.lockAtMostForMs, p.lockAtLeastForMs) + 2 * p.skewMsMax + latencyMs,
+    misfireGraceMs: p.misfireGraceMs,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * What the cron-leader invariants judge, read from the trace: every run of the task (by tick), each
- * server incarnation's life, and the crashes and pauses that may excuse a missed tick. The checkers
+ * server incarnation's life, and the crashes, pauses and clock steps that may excuse a missed tick. The checkers
  * are pure functions of this, so a test can feed them a hand-made bad history.
  */
 import { processEvents } from '../../sim/events.js';
@@ -39,10 +39,19 @@ export interface Disturbance {
   readonly to: number;
 }
 
+/** A step of a server's wall clock (its skew set anew): `ms` > 0 is forward. */
+export interface ClockStep {
+  readonly server: string;
+  readonly at: number;
+  readonly ms: number;
+}
+
 export interface CronHistory {
   readonly runs: readonly CronRunRecord[];
   readonly lives: readonly ServerLife[];
   readonly disturbances: readonly Disturbance[];
+  /** Absent in hand-made histories and real traces: no step is known. */
+  readonly clockSteps?: readonly ClockStep[];
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -54,6 +63,9 @@ export function cronHistoryFromTrace(trace: readonly TraceEvent[], servers: read
   const open = new Map<string, Mutable<CronRunRecord>>();
   const lives = new Map<string, Mutable<ServerLife>>();
   const disturbances: Disturbance[] = [];
+  const clockSteps: ClockStep[] = [];
+  // Skew belongs to the machine (it survives restarts) and starts at zero.
+  const skews = new Map<string, number>();
   for (const event of trace) {
     if (!processEvents.is(event) && !cronEvents.is(event)) continue;
     const server = processName(event.pid);
@@ -76,6 +88,12 @@ export function cronHistoryFromTrace(trace: readonly TraceEvent[], servers: read
       case 'process.pause':
         disturbances.push({ kind: 'pause', server, from: event.t, to: event.data.untilMs });
         break;
+      case 'process.skew': {
+        const ms = event.data.skewMs - (skews.get(server) ?? 0);
+        skews.set(server, event.data.skewMs);
+        if (ms !== 0) clockSteps.push({ server, at: event.t, ms });
+        break;
+      }
       case 'cron.run.start': {
         const run: Mutable<CronRunRecord> = { name: event.data.name, tick: event.data.tick, pid: event.pid, startedAt: event.t, startedSeq: event.seq, outcome: 'unfinished' };
         runs.push(run);
@@ -90,5 +108,5 @@ export function cronHistoryFromTrace(trace: readonly TraceEvent[], servers: read
       }
     }
   }
-  return { runs, lives: [...lives.values()], disturbances };
+  return { runs, lives: [...lives.values()], disturbances, clockSteps };
 }

@@ -5,8 +5,8 @@
  * Production code over `Env` and a `LockBackend` only. Ticks are computed and awaited on the server's
  * own clock; a tick is identified by its scheduled instant, so servers agree on tick ids whatever their
  * clocks say. A server that wakes more than `misfireGraceMs` after a tick (it was paused, or its clock
- * jumped) skips it rather than run it late, when another server may already have run it and let the
- * lock go. Ticks are strictly increasing per server, so a clock that steps back never repeats one.
+ * jumped over the tick) skips it rather than run it late, when another server may already have run it
+ * and let the lock go; a step or pause early in the wait costs no tick (see `approachMs`). Ticks are strictly increasing per server, so a clock that steps back never repeats one.
  * The loop is sequential: while a run lasts, the server attempts no other tick.
  */
 import type { Env } from '../../env/index.js';
@@ -52,6 +52,16 @@ export interface CronServerFlaws {
 /** The message the seed's servers print when another server holds the lock. */
 export const ALREADY_RUNNING = 'queue: the task is already running';
 
+/**
+ * The shortest wait a server splits in two to read its clock again: the misfire grace, at least a
+ * second. Its last sleep before a tick is at most twice this. A forward clock step (or pause) during
+ * that sleep larger than the grace still makes the server skip the tick: it cannot tell a step from a
+ * pause of its own (see `tick-at-least-once`).
+ */
+export function approachMs(misfireGraceMs: number): number {
+  return Math.max(misfireGraceMs, 1_000);
+}
+
 /** Runs the schedule until `ticks` ticks have passed or `stop` aborts. */
 export async function runCronServer(env: Env, lock: LockBackend, options: CronServerOptions): Promise<void> {
   const { name, schedule } = options;
@@ -62,10 +72,16 @@ export async function runCronServer(env: Env, lock: LockBackend, options: CronSe
   for (let count = 0; options.ticks === undefined || count < options.ticks; count += 1) {
     const tick = schedule.nextAfter(Math.max(lastTick, env.now()));
     lastTick = tick;
-    // The clock may step back while sleeping: sleep again until it says the tick has come.
+    // A sleep lasts a duration, while the tick is an instant on the clock, which may step while the
+    // server sleeps (NTP corrects it), and a pause defers the sleep. So sleep half the way, read the
+    // clock again, and so on down to `approachMs`: a step or pause costs the tick only if it is larger
+    // than half the remaining wait plus the grace, never because it happened hours before the tick.
+    // A backward step just means sleeping again. About log2(period / approach) sleeps per tick.
+    const approach = approachMs(options.misfireGraceMs);
     while (env.now() < tick) {
       if (options.stop?.aborted) break;
-      await env.sleep(tick - env.now(), options.stop).catch(() => undefined);
+      const remaining = tick - env.now();
+      await env.sleep(remaining > 2 * approach ? Math.ceil(remaining / 2) : remaining, options.stop).catch(() => undefined);
     }
     if (options.stop?.aborted) break;
     const lateMs = env.now() - tick;
