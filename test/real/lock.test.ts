@@ -42,7 +42,8 @@ describe('simrun real lock', () => {
   it('a run on SQLite under the seeded nemesis passes every lock checker; the result carries the store answers', async () => {
     const run = await simrunAsync(['real', 'lock', '--runs', '1', '--seed', '1', '--out-dir', join(dir, 'pass'), '--json']);
     expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
+    // On a violation the JSON names the invariant and the run's logs: shown, so a failure explains itself.
+    expect(run.status, run.stdout).toBe(0);
     const result = JSON.parse(run.stdout) as CampaignJson;
     expect(result.status).toBe('passed');
     expect(result.nemesisActions).toBeGreaterThan(0);
