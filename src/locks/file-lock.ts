@@ -15,10 +15,13 @@
  * sits below a higher generation (a generation is only collected once a higher one exists), so every
  * writer lists the directory again after publishing and counts a win only if its generation is still
  * the highest, or if the generation right above it was built on it: each record names its writer and
- * the writer of the record it replaced, and nobody builds on a re-created generation (readers take
- * only the highest), so a successor naming us proves our generation was the key's state. That case
- * is ordinary after a release: the next acquirer may publish on top before the releaser looks again,
- * and the release did take effect.
+ * the writers of the last generations it descends from (its lineage), and nobody builds on a
+ * re-created generation (readers take only the highest), so a later generation naming us proves our
+ * generation was the key's state. That case is ordinary after a release: the next acquirer may
+ * publish on top before the releaser looks again, and the release did take effect. The lineage, not
+ * only the record right above, is what makes it provable after a pause: by the time a paused
+ * releaser looks again, the generations built on its release may already be collected (lock seed
+ * 868 under swarm: a release answered false though it took effect).
  *
  * A generation file that is not valid JSON is reported with its path and left alone: it may be the
  * state of a live holder, and only a person can decide what it should be.
@@ -53,6 +56,8 @@ interface LockRecord {
   readonly writer?: string;
   /** The writer of the generation this one replaced. */
   readonly basis?: string;
+  /** The writers of the generations this one descends from, the one it replaced first, at most `LINEAGE`. */
+  readonly lineage?: readonly string[];
 }
 
 interface KeyState {
@@ -65,6 +70,11 @@ const GENERATION_FILE = /^gen-(\d+)\.json$/;
 const TEMP_FILE = /^tmp-.*-(\d+)\.json$/;
 /** A lost race is retried this many times before giving up: each loss means someone else progressed. */
 const MAX_ATTEMPTS = 4;
+/**
+ * How many ancestors a record names: a writer proves its win if the key's state is at most this many
+ * generations past its own when it looks again (past that, the win is not claimed).
+ */
+const LINEAGE = 16;
 
 /** A `LockBackend` over `fs` in directory `dir`; every process that passes the same `dir` shares the locks. */
 export function createFileLock(fs: FsPromises, dir: string, options: FileLockOptions): LockBackend {
@@ -124,7 +134,8 @@ export function createFileLock(fs: FsPromises, dir: string, options: FileLockOpt
   async function publish(directory: string, generation: number, record: LockRecord, owner: string, replaced: LockRecord | null): Promise<boolean> {
     const target = generationPath(directory, generation);
     const basis = replaced?.writer;
-    const temp = await writeTemp(directory, (writer) => JSON.stringify({ ...record, writer, ...(basis === undefined ? {} : { basis }) }), owner);
+    const lineage = basis === undefined ? [] : [basis, ...(replaced?.lineage ?? [])].slice(0, LINEAGE);
+    const temp = await writeTemp(directory, (writer) => JSON.stringify({ ...record, writer, ...(basis === undefined ? {} : { basis, lineage }) }), owner);
     const writer = temp.slice(directory.length + 1);
     let linked = false;
     try {
@@ -137,24 +148,15 @@ export function createFileLock(fs: FsPromises, dir: string, options: FileLockOpt
     }
     if (!linked) return false;
     const names = await list(directory);
-    if (highestGeneration(names) !== generation) return builtOn(directory, names, generation + 1, writer);
+    if (highestGeneration(names) !== generation) return builtOn(directory, writer);
     await collectGarbage(directory, names, generation);
     return true;
   }
 
-  /** Whether generation `successor` (if still there) replaced the one `writer` published. */
-  async function builtOn(directory: string, names: readonly string[], successor: number, writer: string): Promise<boolean> {
-    const path = generationPath(directory, successor);
-    if (!names.includes(path.slice(directory.length + 1))) return false;
-    let text: string;
-    try {
-      text = await fs.readFile(path, 'utf8');
-    } catch (error) {
-      // Collected since the listing: no longer provable, so the win is not claimed.
-      if (errorCode(error) === 'ENOENT') return false;
-      throw error;
-    }
-    return parseRecord(text, path, successor).basis === writer;
+  /** Whether the key's state now descends from the generation `writer` published. */
+  async function builtOn(directory: string, writer: string): Promise<boolean> {
+    const { record } = await readState(directory);
+    return record !== null && (record.writer === writer || record.basis === writer || (record.lineage ?? []).includes(writer));
   }
 
   async function writeTemp(directory: string, content: (writer: string) => string, owner: string): Promise<string> {
@@ -251,7 +253,8 @@ function parseRecord(text: string, path: string, generation: number): LockRecord
     (record.owner === null || typeof record.owner === 'string') &&
     Number.isSafeInteger(record.token) && (record.token as number) >= 1 && (record.token as number) <= generation &&
     typeof record.acquiredAt === 'number' && typeof record.expiresAt === 'number' &&
-    (record.writer === undefined || typeof record.writer === 'string') && (record.basis === undefined || typeof record.basis === 'string');
+    (record.writer === undefined || typeof record.writer === 'string') && (record.basis === undefined || typeof record.basis === 'string') &&
+    (record.lineage === undefined || (Array.isArray(record.lineage) && record.lineage.every((name) => typeof name === 'string')));
   if (!valid) throw new LockStateCorruptError('file', path, `not a lock record: ${text.slice(0, 200)}`);
   return record as LockRecord;
 }

@@ -112,6 +112,13 @@ describe('progress', () => {
     const violations = checkProgress({ leases: [], writes }, { keys: ['job'], fromMs: 500, endMs: 1_000 });
     expect(violations.map((v) => v.message)).toEqual(['key "job": no write was accepted in the quiet tail of the run (500 ms after the last fault had settled)']);
   });
+
+  test('with the asks known, a key asked for in the tail and never written fails; a key nobody asked for owes nothing', () => {
+    const writes = [write(100, 'a#1', 1, true, 0)];
+    const asks = [{ t: 600, key: 'stuck' }, { t: 700, key: 'stuck' }, { t: 100, key: 'idle' }];
+    const violations = checkProgress({ leases: [], writes, asks }, { keys: ['stuck', 'idle'], fromMs: 500, endMs: 1_000 });
+    expect(violations.map((v) => v.message)).toEqual(['key "stuck": no write was accepted in the quiet tail of the run (500 ms after the last fault had settled)']);
+  });
 });
 
 describe('lease-exclusion on callers\' clocks, after a takeover', () => {

@@ -41,9 +41,17 @@ export interface ResourceWrite {
   readonly highestBefore: number;
 }
 
+/** A client asking the store for a key, whatever the answer (a grant or a refusal). */
+export interface KeyAsk {
+  readonly t: number;
+  readonly key: string;
+}
+
 export interface LockHistory {
   readonly leases: readonly StoreAnswer[];
   readonly writes: readonly ResourceWrite[];
+  /** When known: every ask for a key, so progress is owed only on keys someone still wanted. */
+  readonly asks?: readonly KeyAsk[];
 }
 
 /** `lease.granted` → `granted`. */
@@ -52,13 +60,18 @@ const leaseKindOf = (kind: LeaseEvent['kind']): StoreAnswer['kind'] => kind.slic
 export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory {
   const leases: StoreAnswer[] = [];
   const writes: ResourceWrite[] = [];
+  const asks: KeyAsk[] = [];
   const releasingAt = new Map<string, number>();
   /** Releases sent and never answered (the caller crashed, or the call failed): they may have taken effect. */
   const unanswered = new Map<string, StoreAnswer>();
   for (const event of trace) {
     if (leaseEvents.is(event)) {
       // A refusal changes nothing the store holds: the exclusion and contract checks need only what it granted.
-      if (event.kind === 'lease.refused') continue;
+      if (event.kind === 'lease.refused') {
+        asks.push({ t: event.t, key: event.data.key });
+        continue;
+      }
+      if (event.kind === 'lease.granted') asks.push({ t: event.t, key: event.data.key });
       const { key, owner, token } = event.data;
       const base = { kind: leaseKindOf(event.kind), t: event.t, seq: event.seq, pid: event.pid, key, owner, token };
       switch (event.kind) {
@@ -92,5 +105,5 @@ export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory 
   // answer was lost. Judged as taking effect at its call, as an answered one is.
   leases.push(...unanswered.values());
   leases.sort((a, b) => a.effectT - b.effectT || a.seq - b.seq);
-  return { leases, writes };
+  return { leases, writes, asks };
 }
