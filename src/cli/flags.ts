@@ -224,7 +224,10 @@ export function storeSpecFlag(options: StoreSpecOptions) {
   return Flags.custom<string>({
     parse: async (input) => {
       if (input.startsWith('sqlite:') && input.length > 'sqlite:'.length) {
-        await checkOutputFile(input.slice('sqlite:'.length));
+        const path = input.slice('sqlite:'.length);
+        await checkOutputFile(path);
+        // SQLite makes the file but not the directories above it: a missing one fails every process later.
+        if (!(await statOrUndefined(dirname(path)))?.isDirectory()) throw new InputError(`${describePath(dirname(path))} is not an existing directory (the store's file is made there)`);
         return input;
       }
       if (/^postgres(ql)?:\/\/./.test(input)) return validUrl(input, 'a postgres:// URL');
