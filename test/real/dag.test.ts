@@ -86,7 +86,8 @@ describe('simrun real dag', () => {
     const plan = join(dir, 'plan.json');
     await writeFile(plan, JSON.stringify([{ at: 500, kind: 'kill', target: 'runner-1' }, { at: 600, kind: 'kill', target: 'runner-2' }, { at: 1_200, kind: 'restart', target: 'runner-1' }, { at: 1_400, kind: 'restart', target: 'runner-2' }]));
     const run = await simrunAsync(['real', 'dag', '--runs', '1', '--seed', '1', '--plan', plan, '--out-dir', join(dir, 'pass'), '--json']);
-    expect(run.status).toBe(0);
+    // On a violation the JSON names the invariant and the run's logs: shown, so a failure explains itself.
+    expect(run.status, run.stdout).toBe(0);
     const result = JSON.parse(run.stdout) as { status: string; nemesisActions: number; counts: Record<string, number> };
     expect(result.status).toBe('passed');
     expect(result.nemesisActions).toBe(4);
