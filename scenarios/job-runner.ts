@@ -18,7 +18,7 @@ import type { Prng } from '../src/sim/prng.js';
 import { JobRunner, UnknownJob } from '../src/systems/job-runner/job-runner.js';
 import { MemoryJobStore } from '../src/systems/job-runner/job-store.js';
 import type { World } from '../src/sim/world.js';
-import { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf } from '../src/systems/job-runner/mutants.js';
+import { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf, registersStopHandlerLate } from '../src/systems/job-runner/mutants.js';
 import { isTerminal } from '../src/systems/job-runner/lifecycle.js';
 import { createSimExecutor, SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
 import { jobClientEvents } from '../src/systems/job-runner/events.js';
@@ -93,9 +93,15 @@ interface JobRunnerState {
   runner?: JobRunner;
   /** The process id of the incarnation that made `runner`. */
   runnerPid?: string;
+  /** Set once that incarnation got a graceful stop: it takes no more requests while it shuts down. */
+  stopping?: boolean;
+  /** Called when the runner accepts a job; the `late-stop-handler` server registers its stop handler then. */
+  accepted?: () => void;
 }
 
 const RUNNER = 'runner';
+/** Why a runner's executing jobs end when it is stopped gracefully. */
+const SHUTDOWN_REASON = 'the server is shutting down';
 /** How often a client waiting on a runner that is down (or a stream that may have been cut) looks again, ms. */
 const RETRY_MS = 2_000;
 
@@ -111,7 +117,7 @@ async function reach(env: Env, link: RunnerLink): Promise<JobRunner> {
   }
 }
 
-async function client(env: Env, link: RunnerLink, workload: readonly PlannedJob[]): Promise<void> {
+async function client(env: Env, link: RunnerLink, workload: readonly PlannedJob[], accepted: () => void): Promise<void> {
   const startMs = env.now();
   type Action = { atMs: number; order: number; run: (runner: JobRunner) => void };
   const actions: Action[] = [];
@@ -123,6 +129,7 @@ async function client(env: Env, link: RunnerLink, workload: readonly PlannedJob[
       order: 0,
       run: (runner) => {
         const id = runner.start({ command: commandOf(job.behaviour) }, job.delayMs === undefined ? {} : { at: env.now() + job.delayMs });
+        accepted();
         ids[index] = id;
         jobClientEvents.emit(env, { kind: 'client.started', data: { job: id } });
       },
@@ -237,7 +244,10 @@ export default defineScenario<Params, JobRunnerState>({
   faultSpace: (p) => ({
     targets: ['runner', 'client'],
     windowMs: p.windowMs,
-    rates: { 'job-crash': 3, 'runner-crash': 0.5, pause: 1, skew: 1 },
+    rates: { 'job-crash': 3, 'runner-crash': 0.5, term: 0.5, pause: 1, skew: 1 },
+    // Graceful stops go to the runner, which its supervisor starts again.
+    stopTargets: ['runner'],
+    restartAfterMsMax: 60_000,
     pauseMsMax: 20_000,
     skewMsMax: 5_000,
   }),
@@ -249,19 +259,36 @@ export default defineScenario<Params, JobRunnerState>({
     const state: JobRunnerState = { registry: new SimExecutionRegistry(), store: new MemoryJobStore() };
     const { registry, store } = state;
     world.spawn(RUNNER, async (env) => {
+      // A graceful stop (SIGTERM) ends the serving; the handler goes in first, before the runner
+      // opens and starts the jobs it recovered, so a stop at any moment after that is graceful.
+      let listen = (): void => undefined;
+      const stopped = new Promise<void>((resolve) => (listen = () => void env.onStop?.(resolve)));
+      const late = registersStopHandlerLate(context.mutant);
+      if (!late) listen();
       state.runnerPid = env.id;
+      state.stopping = false;
+      state.accepted = undefined;
       state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant), store, retentionMs: p.retentionMs });
-      // The runner serves for as long as the world runs.
-      await new Promise<never>(() => undefined);
+      if (late) {
+        state.accepted = () => {
+          state.accepted = undefined;
+          listen();
+        };
+      }
+      // It serves until stopped: then it takes no more requests, stops its executing jobs and
+      // leaves the queued ones in the store for the next runner, and exits.
+      await stopped;
+      state.stopping = true;
+      await state.runner.shutdown(SHUTDOWN_REASON);
     });
     const link: RunnerLink = () => {
       const current = world.process(RUNNER).current;
-      return current?.alive === true && current.id === state.runnerPid ? state.runner : undefined;
+      return current?.alive === true && current.id === state.runnerPid && state.stopping !== true ? state.runner : undefined;
     };
     world.spawn('client', async (env) => {
       // The runner is spawned first, but a plan may crash it at the very start, before its first
       // incarnation ran: the client then waits for it like for any runner that is down (`reach`).
-      await client(env, link, workload);
+      await client(env, link, workload, () => state.accepted?.());
     });
     return state;
   },

@@ -39,6 +39,7 @@ export * from './locks/index.js';
 export type { Violation } from './check/violation.js';
 export { feed, createDerive, type Checker, type RunContext, type TraceInput } from './check/checker.js';
 export { noUncaughtErrors } from './check/no-uncaught-errors.js';
+export { gracefulStops } from './check/graceful-stops.js';
 export { defineScenario, type Scenario, type Invariant, type CheckContext, type SetupContext } from './scenario/scenario.js';
 export { runScenario, replayCommand, resolveParams, validateSeed, InputError, type RunOptions, type RunResult, type RunStatus } from './scenario/run.js';
 export { loadScenario, builtInScenarioNames, loadBuiltInScenarios } from './scenario/registry.js';

@@ -32,4 +32,11 @@ export interface Env {
   log(kind: string, data?: LogData): void;
   /** Prints one line to this process's standard output (traced as `stdout` in simulation). */
   print(line: string): void;
+  /**
+   * Registers what a graceful stop (SIGTERM or SIGINT) does to this process; returns the function
+   * that removes it. While none is registered a graceful stop kills the process outright, as Node's
+   * default disposition does, so a server registers before it announces itself or starts work.
+   * Optional: an env that cannot deliver signals (a test double) leaves it out.
+   */
+  onStop?(handler: () => void): () => void;
 }

@@ -71,6 +71,14 @@ export function realEnv(id: string, options: RealEnvOptions = {}): Env {
     print(line: string): void {
       printLine(line);
     },
+    onStop(handler: () => void): () => void {
+      process.on('SIGTERM', handler);
+      process.on('SIGINT', handler);
+      return () => {
+        process.off('SIGTERM', handler);
+        process.off('SIGINT', handler);
+      };
+    },
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { createDerive } from '../check/checker.js';
 import { noUncaughtErrors } from '../check/no-uncaught-errors.js';
+import { gracefulStops } from '../check/graceful-stops.js';
 import type { Violation } from '../check/violation.js';
 import { InputError } from '../env/errors.js';
 import { HarnessError } from '../sim/errors.js';
@@ -184,7 +185,7 @@ export async function runScenario<P extends object, S>(scenario: Scenario<P, S>,
     return state.value;
   };
   applyFaultPlan(world, plan, scenario.faultKinds, stateOf);
-  const invariants: readonly Invariant<P, S>[] = [...scenario.invariants, noUncaughtErrors];
+  const invariants: readonly Invariant<P, S>[] = [...scenario.invariants, noUncaughtErrors, gracefulStops];
   const teardown = async (): Promise<void> => {
     if (state !== undefined) await scenario.teardown?.(world, state.value);
   };

@@ -12,7 +12,14 @@ export type ProcessEvent =
   | { readonly kind: 'process.exit'; readonly data?: undefined }
   /** `main` threw or rejected: `message` is `Name: message`. */
   | { readonly kind: 'process.error'; readonly data: { readonly message: string } }
-  | { readonly kind: 'process.crash'; readonly data?: undefined }
+  /** Stopped for good; `signal` when a signal's default disposition killed it (no handler registered). */
+  | { readonly kind: 'process.crash'; readonly data?: { readonly signal: 'SIGTERM' } }
+  /**
+   * A graceful stop was delivered: to the handlers it registered (`handled`), or, with none, by the
+   * default disposition, which kills it (a `process.crash` follows). `beforeStart`: it had not run
+   * any code yet, as a process signalled while Node is still starting.
+   */
+  | { readonly kind: 'process.signal'; readonly data: { readonly signal: 'SIGTERM'; readonly handled: boolean; readonly beforeStart?: true } }
   /** Frozen for `ms`, until world time `untilMs`. */
   | { readonly kind: 'process.pause'; readonly data: { readonly ms: number; readonly untilMs: number } }
   | { readonly kind: 'process.skew'; readonly data: { readonly skewMs: number } }
@@ -56,6 +63,7 @@ export const processEvents: EventFamily<ProcessEvent> = eventFamily<ProcessEvent
   'process.exit': true,
   'process.error': true,
   'process.crash': true,
+  'process.signal': true,
   'process.pause': true,
   'process.skew': true,
   'process.drift': true,

@@ -10,6 +10,9 @@
  *   it cannot tell, except that its wall clock has jumped when it wakes.
  * - **skew / drift**: belong to the machine, so they survive restarts, and change `env.now()` only;
  *   sleeps still last their virtual duration.
+ * - **graceful stop** (SIGTERM): runs the handlers it registered with `env.onStop` at its next step
+ *   (a pause defers them); with none registered it dies at once, as a crash, which is what Node's
+ *   default disposition does to a process that has not yet installed its handler.
  */
 import type { Env, LogData } from '../env/env.js';
 import type { EventOwner } from './event-queue.js';
@@ -36,6 +39,10 @@ export class Incarnation implements EventOwner {
   /** Virtual time until which this incarnation is frozen; -Infinity when it runs. */
   pausedUntil = Number.NEGATIVE_INFINITY;
   state: ProcessState = 'running';
+  /** Set when its first step runs: a signal before that hits a process that has not run any code yet. */
+  ran = false;
+  /** What a graceful stop runs (`env.onStop`), in registration order; none until one registers. */
+  stopHandlers: (() => void)[] | undefined;
   readonly id: string;
   readonly env: Env;
 
@@ -150,6 +157,13 @@ function createSimEnv(self: Incarnation, host: ProcessHost): Env {
   };
   env.print = function print(line: string): void {
     stdoutEvents.emit(env, { kind: 'stdout', data: { line } });
+  };
+  env.onStop = function onStop(handler: () => void): () => void {
+    (self.stopHandlers ??= []).push(handler);
+    return () => {
+      const index = self.stopHandlers?.indexOf(handler) ?? -1;
+      if (index >= 0) self.stopHandlers?.splice(index, 1);
+    };
   };
   return env;
 }

@@ -281,6 +281,37 @@ export class World {
     this.recordKernel(incarnation.id, { kind: 'process.crash' });
   }
 
+  /**
+   * Delivers a graceful stop (SIGTERM) to `name`'s current incarnation: its registered handlers run
+   * at its next step (after a pause, if it is paused); with none registered it dies at once, as
+   * Node's default disposition kills it. No-op if it is not running.
+   */
+  stop(name: string): void {
+    const incarnation = this.process(name).current;
+    if (incarnation === undefined || !incarnation.alive) return;
+    const handlers = incarnation.stopHandlers;
+    const handled = handlers !== undefined && handlers.length > 0;
+    this.recordKernel(incarnation.id, { kind: 'process.signal', data: { signal: 'SIGTERM', handled, ...(incarnation.ran ? {} : { beforeStart: true as const }) } });
+    if (!handled) {
+      incarnation.alive = false;
+      incarnation.state = 'crashed';
+      this.recordKernel(incarnation.id, { kind: 'process.crash', data: { signal: 'SIGTERM' } });
+      return;
+    }
+    this.wake(incarnation, 0, () => {
+      // Each handler once, as registered when the signal arrived; one that throws kills the process, as an uncaught exception in a Node signal listener does.
+      for (const handler of [...handlers]) {
+        if (!incarnation.alive) return;
+        try {
+          if (this.globalsHost === undefined) handler();
+          else runUnderHost(incarnation.env, handler);
+        } catch (error) {
+          this.onExit(incarnation, error);
+        }
+      }
+    });
+  }
+
   /** Starts a new incarnation of `name`; a running one is crashed first. */
   restart(name: string): void {
     const process = this.process(name);
@@ -322,6 +353,7 @@ export class World {
     this.recordKernel(incarnation.id, { kind: 'process.start' });
     // The first step runs as an event, so a process never starts in the middle of another's step.
     this.schedule(this.nowMs, Lane.Process, incarnation, () => {
+      incarnation.ran = true;
       let result: Promise<void> | void;
       try {
         // Under per-process globals, main and every continuation it makes run under its own env.

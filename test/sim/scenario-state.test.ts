@@ -68,5 +68,5 @@ test('setup state reaches fault kinds, invariants and teardown; a derived histor
   expect(tornDown?.bumps).toHaveLength(3);
   expect(tornDown?.closed).toBe(true);
   expect(builds).toHaveLength(1);
-  expect(result.invariants.map((invariant) => invariant.name)).toEqual(['bumped-every-tick', 'again', 'no-uncaught-errors']);
+  expect(result.invariants.map((invariant) => invariant.name)).toEqual(['bumped-every-tick', 'again', 'no-uncaught-errors', 'graceful-stops']);
 });

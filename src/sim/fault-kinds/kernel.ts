@@ -28,6 +28,24 @@ export const crash = defineFaultKind({
   apply: (world, fault) => world.crash(fault.target as string),
 });
 
+/**
+ * A graceful stop (SIGTERM), as a supervisor or `kill` sends: the process runs the stop handler it
+ * registered, or dies at once if it has none yet. Like a crash it may bring its restart.
+ */
+export const term = defineFaultKind({
+  name: 'term',
+  schema: z.object({ at: atMs, kind: z.literal('term'), target: processTarget }).strict(),
+  generate(prng, at, space): Fault[] {
+    const targets = space.stopTargets ?? space.targets;
+    const target = targets.length === 0 ? undefined : prng.pick(targets);
+    if (target === undefined) return [];
+    const restartAfterMs = space.restartAfterMsMax ?? 0;
+    const stopped: Fault = { at, kind: 'term', target };
+    return restartAfterMs > 0 ? [stopped, { at: at + prng.int(1, restartAfterMs), kind: 'restart', target }] : [stopped];
+  },
+  apply: (world, fault) => world.stop(fault.target as string),
+});
+
 export const restart = defineFaultKind({
   name: 'restart',
   schema: z.object({ at: atMs, kind: z.literal('restart'), target: processTarget }).strict(),
@@ -119,7 +137,7 @@ export const fsSlow = defineFaultKind({
 });
 
 /** Every kernel kind, in the order plans list them. */
-export const KERNEL_FAULT_KINDS: readonly FaultKind[] = [crash, restart, pause, skew, drift, fsError, fsSlow, diskFull];
+export const KERNEL_FAULT_KINDS: readonly FaultKind[] = [crash, restart, pause, skew, drift, fsError, fsSlow, diskFull, term];
 
 /**
  * Slow-storage episodes may overlap, and a scenario may have set a baseline latency: while any

@@ -34,6 +34,8 @@ export interface FaultSpace {
   readonly skewMsMax?: number;
   /** Largest drift drawn, either sign. */
   readonly driftPpmMax?: number;
+  /** The processes a graceful stop (`term`) may hit: the servers a supervisor stops; `targets` when absent. */
+  readonly stopTargets?: readonly string[];
   /** A crashed process restarts after up to this long (never, when 0). */
   readonly restartAfterMsMax?: number;
   /** Longest slow-storage episode, and its largest per-operation latency. */

@@ -13,6 +13,7 @@ export const JOB_RUNNER_MUTANTS = {
   'stream-skips-buffered': 'a stream opened after output began starts at the live edge, losing what came before',
   'restart-forgets-queued': 'a restarted runner recovers the executing jobs but silently drops the queued and scheduled ones',
   'stderr-in-stdout': 'the stdout view of a job’s output also has what it printed on stderr',
+  'late-stop-handler': 'the server registers its SIGTERM handler only when it accepts its first job: a graceful stop before that kills it outright',
 } as const;
 
 export type JobRunnerMutant = keyof typeof JOB_RUNNER_MUTANTS;
@@ -27,6 +28,8 @@ const FLAWS: { readonly [M in JobRunnerMutant]: JobRunnerFlaws } = {
   'stream-skips-buffered': { firstStreamedChunk: (buffered) => buffered },
   'restart-forgets-queued': { recover: (state) => (state === 'executing' ? 'failed' : state === 'queued' ? undefined : state) },
   'stderr-in-stdout': { chunkInView: (stream, view) => view !== 'stderr' || stream === 'stderr' },
+  // A flaw of the server around the runner, not of the runner: see `registersStopHandlerLate`.
+  'late-stop-handler': {},
 };
 
 export function isJobRunnerMutant(name: string | undefined): name is JobRunnerMutant {
@@ -36,4 +39,12 @@ export function isJobRunnerMutant(name: string | undefined): name is JobRunnerMu
 /** The rules a mutant breaks (none for no mutant, or a name not in the catalogue). */
 export function jobRunnerFlawsOf(mutant: string | undefined): JobRunnerFlaws {
   return isJobRunnerMutant(mutant) ? FLAWS[mutant] : {};
+}
+
+/**
+ * Whether the server around the runner registers its stop handler late (`late-stop-handler`): only
+ * once it accepts its first job, instead of before it opens the runner and starts the jobs it recovered.
+ */
+export function registersStopHandlerLate(mutant: string | undefined): boolean {
+  return mutant === 'late-stop-handler';
 }
