@@ -15,11 +15,12 @@ import { join } from 'node:path';
 import { attemptsFromTrace, checkClientsInParallel, checkEveryJobReported, checkFirstQueuedFirstRun, checkOneJobPerClient, checkOutputWholeTexts, clientsInParallel, everyJobReported, firstQueuedFirstRun, oneJobPerClient, outputWholeTexts, type ExpectedJob } from '../../check/client-jobs/index.js';
 import { InputError } from '../../env/errors.js';
 import { realEnv } from '../../env/real-env.js';
-import { openLock } from '../../locks/lock-spec.js';
+import { openLock, parseLockSpec } from '../../locks/lock-spec.js';
 import { withLock } from '../../locks/with-lock.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { clientJobsMutants, clientLockKey, recoverOutput } from '../../systems/client-jobs/index.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
+import { holdSqliteWriteLock, terminatePostgresBackends } from '../common/store-faults.js';
 import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import type { RealFaultSpace } from './plan.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,15 +62,27 @@ function expectedJobs(options: Pick<RealClientJobsOptions, 'clients' | 'jobs'>):
   return clientNamesOf(options.clients).flatMap((client) => Array.from({ length: options.jobs }, (_, index) => ({ client, job: index + 1, process: `${client}-job-${index + 1}` })));
 }
 
-export function clientJobsFaultSpace(options: Pick<RealClientJobsOptions, 'clients' | 'jobs' | 'windowMs' | 'ttlMs'>): RealFaultSpace {
+/**
+ * What a seed may do to a run: kill, stop, pause and restart job processes, set their clocks off,
+ * and strike the lock store the run uses (a SQLite writer holding the file, PostgreSQL connections
+ * terminated; a file lock has no store to strike).
+ */
+export function clientJobsFaultSpace(options: Pick<RealClientJobsOptions, 'clients' | 'jobs' | 'windowMs' | 'ttlMs' | 'lock'>): RealFaultSpace {
+  const store = options.lock === undefined ? 'sqlite' : parseLockSpec(options.lock).kind;
   return {
     targets: expectedJobs(options).map((job) => job.process),
     windowMs: options.windowMs,
-    rates: { kill: 1.5, term: 1, pause: 1.5 },
+    rates: { kill: 1.5, term: 1, pause: 1.5, clock: 1, ...(store === 'sqlite' ? { 'sqlite-busy': 1 } : store === 'postgres' ? { 'pg-terminate': 1 } : {}) },
+    // A job's clock off by up to a sixth of the lease, as in simulation: with a file lock, whose
+    // expiry each caller judges by its own clock, two jobs then disagree by at most a third of it.
+    clockOffsetMsMax: Math.floor(options.ttlMs / 6),
     // Shorter than a third of the lease, as in simulation: a lease lock on a plain output file cannot
-    // fence a writer that wakes after its lease was taken over (see docs/systems/client-jobs.md).
+    // fence a writer that wakes after its lease was taken over (see docs/systems/client-jobs.md). A
+    // writer holding the SQLite file delays a holder's renewal the same way, so it is held as long.
     pauseMsMin: 100,
     pauseMsMax: Math.floor(options.ttlMs / 3),
+    busyMsMin: 100,
+    busyMsMax: Math.floor(options.ttlMs / 3),
     restartAfterMsMin: 200,
     restartAfterMsMax: 1_500,
   };
@@ -110,6 +123,14 @@ export async function realClientJobsSystem(options: RealClientJobsOptions): Prom
 async function executeClientJobsRun(context: RealRunContext, options: RealClientJobsOptions) {
   const { supervisor } = context;
   const lock = options.lock ?? `sqlite:${join(context.dir, 'locks.db')}`;
+  const spec = parseLockSpec(lock);
+  // The jobs' PostgreSQL connections carry the run's name, so `pg-terminate` ends theirs and nobody else's.
+  const applicationName = `simrun-real-client-jobs-${context.seed}-${process.pid}`;
+  supervisor.childEnv.PGAPPNAME = applicationName;
+  supervisor.storeFaults = {
+    ...(spec.kind === 'sqlite' ? { sqliteBusy: (ms: number) => holdSqliteWriteLock(spec.path, ms) } : {}),
+    ...(spec.kind === 'postgres' ? { pgTerminate: () => terminatePostgresBackends(spec.url, applicationName) } : {}),
+  };
   const expected = expectedJobs(options);
   const outputOf = (client: string): string => join(context.dir, `${client}.txt`);
   for (const client of clientNamesOf(options.clients)) await writeFile(outputOf(client), '');
