@@ -174,7 +174,7 @@ function ratesFor(p: LockParams): LockParams['faults'] {
 const toleranceMs = (p: LockParams, expiryClock: ExpiryClock): number => (expiryClock === 'caller' ? 2 * p.skewMsMax : 0);
 
 /** The lease history, read once per run: the four invariants judge the same one. */
-const leaseHistory = (context: CheckContext<LockParams, LockState>): LockHistory => lockHistoryFromTrace(context.trace);
+const leaseHistory = (context: CheckContext<LockParams, LockState>): LockHistory => lockHistoryFromTrace(context.trace, { expiryClock: context.state.expiryClock });
 
 /** What the lock checkers read: the history, the tolerance, and the keys that must see progress once faults settle. */
 const lockInputs = (context: CheckContext<LockParams, LockState>) => ({

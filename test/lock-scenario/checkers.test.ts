@@ -3,7 +3,7 @@
  * the key, the tokens and the owners.
  */
 import { describe, expect, test } from 'vitest';
-import { callerClocks, checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, type StoreAnswer, type LockHistory, type ResourceWrite } from '../../src/check/lock/index.js';
+import { callerClocks, checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, lockHistoryFromTrace, type StoreAnswer, type LockHistory, type ResourceWrite } from '../../src/check/lock/index.js';
 
 let seq = 0;
 function lease(kind: StoreAnswer['kind'], t: number, owner: string, token: number, extra: Partial<StoreAnswer> = {}): StoreAnswer {
@@ -127,5 +127,30 @@ describe('lease-exclusion on callers\' clocks, after a takeover', () => {
     const clocks = callerClocks([{ seq: 0, t: 0, pid: 'b#1', kind: 'process.skew', data: { skewMs: 500 } }]);
     const takeover = history(granted(0, 'a#1', 1), granted(600, 'b#1', 2), releasing(700, 'b#1', 2), released(710, 'b#1', 2), granted(800, 'c#1', 3));
     expect(checkLeaseExclusion(takeover, { judgingClock: clocks })).toEqual([]);
+  });
+});
+
+describe('lease history on callers\' clocks', () => {
+  // b decides at true 505 (its clock reads 505), its clock is stepped 28 ms ahead at 510, and the
+  // answer comes back at true 530, when its clock reads 558: the store decided 53 ms ago on b's clock.
+  const trace = [
+    { seq: 1, t: 0, pid: 'a#1', kind: 'lease.granted', data: { key: 'job', owner: 'a#1', token: 1, expiresInMs: 1_000, effectAgoMs: 0 } },
+    { seq: 2, t: 500, pid: 'a#1', kind: 'lease.releasing', data: { key: 'job', owner: 'a#1', token: 1 } },
+    { seq: 3, t: 510, pid: 'b#1', kind: 'process.skew', data: { skewMs: 28 } },
+    { seq: 4, t: 520, pid: 'a#1', kind: 'lease.released', data: { key: 'job', owner: 'a#1', token: 1, released: true } },
+    { seq: 5, t: 530, pid: 'b#1', kind: 'lease.granted', data: { key: 'job', owner: 'b#1', token: 3, expiresInMs: 975, effectAgoMs: 53 } },
+  ];
+
+  test('a decision before a clock step is placed by the offset before the step', () => {
+    const history = lockHistoryFromTrace(trace, { expiryClock: 'caller' });
+    expect(history.leases.find((answer) => answer.owner === 'b#1')?.effectT).toBe(505);
+    expect(checkLeaseExclusion(history, { judgingClock: callerClocks(trace) })).toEqual([]);
+    expect(checkLeaseExclusion(history, { toleranceMs: 0 })).toEqual([]);
+  });
+
+  test('read as if on true time, the step puts the grant before the release it followed', () => {
+    const history = lockHistoryFromTrace(trace);
+    expect(history.leases.find((answer) => answer.owner === 'b#1')?.effectT).toBe(477);
+    expect(checkLeaseExclusion(history)).toHaveLength(1);
   });
 });

@@ -64,8 +64,8 @@ export function checkLeaseExclusion(history: LockHistory, options: { readonly ju
   // passes; until those are explained, the built-in scenarios judge caller clocks with the tolerance.
   const toleranceMs = options.judgingClock === undefined ? (options.toleranceMs ?? 0) : 0;
   const clock = options.judgingClock ?? TRUE_TIME;
-  /** An answer's decision on the judging clock of its caller: the reading at the answer, less how long ago the store decided. */
-  const decisionReading = (event: StoreAnswer): number => clock.readingOf(event.pid, event.t) - (event.t - event.effectT);
+  /** An answer's decision on the judging clock of its caller: its reading when the store decided (the history places the decision on true time). */
+  const decisionReading = (event: StoreAnswer): number => clock.readingOf(event.pid, event.effectT);
   /** The expiry an answer wrote, on the judging clock of its caller. */
   const expiryReading = (event: StoreAnswer): number => clock.readingOf(event.pid, event.t) + (event.expiresInMs ?? 0);
   /** Whether `other` still held the key when the store decided `event`. */
