@@ -10,15 +10,16 @@
  *
  * Clocks: the memory and SQLite stores judge expiry by one clock (the server's, the database's),
  * so exclusion is judged on true time. The file lock judges by each caller's clock: exclusion is
- * judged on true time forgiving an overlap shorter than twice the largest skew (`toleranceMs`); the
- * exact judgement on each caller's clock (`callerClocks`) is kept in the checker but not used here
- * yet, as it reports overlaps on plain file-lock seeds that are not explained.
+ * judged exactly on those clocks, from every skew and drift the trace records (`callerClocks`): a
+ * caller may take a lease over once its own clock reads the expiry the holder's clock wrote, and not
+ * one millisecond before, however small the overlap on true time.
  */
 import { z } from 'zod';
 import { feed } from '../src/check/checker.js';
-import { fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress, type LockHistory } from '../src/check/lock/index.js';
+import { callerClocks, fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress, type JudgingClock, type LockHistory } from '../src/check/lock/index.js';
 import type { Env } from '../src/env/env.js';
 import { FencedResource } from '../src/locks/fenced-resource.js';
+import { createFileLock } from '../src/locks/file-lock.js';
 import type { LockBackend } from '../src/locks/lock.js';
 import { lockMutants, UnfencedResource } from '../src/locks/mutants.js';
 import { withLockLatency, type LockLatencyOptions } from '../src/locks/sim-proxy.js';
@@ -92,6 +93,8 @@ const MUTANTS: Readonly<Record<string, string>> = {
   'no-fencing': 'the resource accepts any token, so a holder that paused past its lease still writes after the next holder',
   'belief-from-answer': 'withLock counts expiry from when the answer came back, so the holder believes in its lease after the store ended it (the fence masks it)',
   'belief-from-first-try': 'withLock counts expiry from its first try to acquire, so after waiting it drops leases the store still gives it',
+  'skew-margin-wrong-sign':
+    "the file lock's margin for clock skew (a quarter lease) is subtracted from a lease's expiry instead of added, so a contender takes over before its own clock reads the holder's expiry (an overlap shorter than twice the skew, which a tolerance would forgive)",
 };
 
 /** The `withLock` flaws of the two belief mutants. */
@@ -109,8 +112,6 @@ interface LockState {
    * renewal and a fenced write race against.
    */
   readonly stalls: PendingStalls;
-  /** The tolerance the lease contract is judged with (a mutant may change whose clock judges). */
-  readonly toleranceMs: number;
   /** Whose clock judges expiry, as the run is judged (a mutant may claim the store's). */
   readonly expiryClock: ExpiryClock;
 }
@@ -150,6 +151,10 @@ function lockFactory(world: World, locks: SimLocks, p: LockParams, mutant: strin
     // Claims the store's clock and judges by each caller's: the flaw the store-clock judgement catches.
     return { expiryClock: 'store', failureModel, forProcess: (env) => locks.create('memory', env, { expiryClock: 'caller' }) };
   }
+  if (mutant === 'skew-margin-wrong-sign') {
+    const expiryMarginMs = -Math.floor(p.ttlMs / 4);
+    return { expiryClock: 'caller', failureModel, forProcess: (env) => createFileLock(env.fs, SIM_LOCK_DIR, { now: () => env.now(), expiryMarginMs }) };
+  }
   const flawed = lockMutants.find((candidate) => candidate.name === mutant);
   if (flawed?.name === 'check-then-create-file') {
     return { expiryClock: 'caller', failureModel, forProcess: (env) => flawed.create({ now: () => env.now(), fs: env.fs, dir: SIM_LOCK_DIR }) };
@@ -170,16 +175,17 @@ function ratesFor(p: LockParams): LockParams['faults'] {
   return lockDeclarationOf(p.lock).failureModel === 'in-process' ? { ...p.faults, 'lock-slow': 0, stall: 0 } : p.faults;
 }
 
-/** Callers that judge expiry by their own clocks are exclusive only up to their disagreement: twice the largest skew. */
-const toleranceMs = (p: LockParams, expiryClock: ExpiryClock): number => (expiryClock === 'caller' ? 2 * p.skewMsMax : 0);
-
 /** The lease history, read once per run: the four invariants judge the same one. */
-const leaseHistory = (context: CheckContext<LockParams, LockState>): LockHistory => lockHistoryFromTrace(context.trace);
+const leaseHistory = (context: CheckContext<LockParams, LockState>): LockHistory => lockHistoryFromTrace(context.trace, { expiryClock: context.state.expiryClock });
 
-/** What the lock checkers read: the history, the tolerance, and the keys that must see progress once faults settle. */
+/** Each caller's clock, from the trace, when callers judge expiry; absent, true time judges. */
+const judgingClock = (context: CheckContext<LockParams, LockState>): JudgingClock | undefined =>
+  context.state.expiryClock === 'caller' ? callerClocks(context.trace) : undefined;
+
+/** What the lock checkers read: the history, whose clocks judge it, and the keys that must see progress once faults settle. */
 const lockInputs = (context: CheckContext<LockParams, LockState>) => ({
   history: context.derive(leaseHistory),
-  toleranceMs: context.state.toleranceMs,
+  judgingClock: context.derive(judgingClock),
   keys: keyNames(context.params),
   fromMs: context.world.epochMs + quietFromMs(context.params),
   endMs: context.world.now(),
@@ -232,7 +238,6 @@ export default defineScenario<LockParams, LockState>({
       locks,
       latency: { minMs: p.lockCalls.minMs, maxMs: Math.max(p.lockCalls.minMs, p.lockCalls.maxMs) },
       stalls: new PendingStalls(),
-      toleranceMs: toleranceMs(p, lockFor.expiryClock),
       expiryClock: lockFor.expiryClock,
     };
     const { latency } = state;

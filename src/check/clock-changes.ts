@@ -24,7 +24,7 @@ export interface ClockChanges {
   allowanceMs(name: string, fromMs: number, toMs: number): number;
   /**
    * The latest true time, no later than `notAfterT`, at which machine `name`'s clock read `reading`
-   * (by its offsets, drift aside): where a reading taken before a clock step belongs on true time.
+   * (by its offsets and drifts): where a reading taken before a clock step belongs on true time.
    */
   trueTimeOf(name: string, reading: number, notAfterT: number): number;
   /** The largest offset from true time machine `name`'s clock had at any time in `[fromMs, toMs]`, ms (drift aside). */
@@ -121,14 +121,18 @@ export function clockChangesOf(trace: readonly TraceEvent[]): ClockChanges {
       return Math.max(largest, Math.abs(current));
     },
     trueTimeOf(name, reading, notAfterT) {
-      const changes = (byMachine.get(name) ?? []).filter((change) => change.t <= notAfterT);
-      // Walk the offsets back from the latest: the reading belongs to the first segment that contains it.
+      const machine = (segments.get(name) ?? []).filter((segment) => segment.t <= notAfterT);
+      // Walk the segments back from the latest: the reading belongs to the first one that contains it.
       let segmentEnd = notAfterT;
-      for (let index = changes.length - 1; index >= 0; index -= 1) {
-        const change = changes[index] as ClockChange;
-        const t = reading - change.skewMs;
-        if (t >= change.t && t <= segmentEnd) return t;
-        segmentEnd = change.t;
+      for (let index = machine.length - 1; index >= 0; index -= 1) {
+        const segment = machine[index] as ClockSegment;
+        // reading = t + skew + drift·(t − since)/10⁶, solved for t; the rounding of readings aside.
+        const rate = 1 + segment.driftPpm / 1_000_000;
+        const solved = Math.round((reading - segment.skewMs + (segment.driftPpm * segment.driftSinceMs) / 1_000_000) / rate);
+        // A reading rounded up by a drifting clock solves to one ms past the segment's end: it is its end.
+        const t = solved === segmentEnd + 1 ? segmentEnd : solved;
+        if (t >= segment.t && t <= segmentEnd) return t;
+        segmentEnd = segment.t;
       }
       return Math.min(segmentEnd, reading);
     },

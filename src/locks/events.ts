@@ -10,7 +10,8 @@ type LeaseFields = { readonly key: string; readonly owner: string; readonly toke
 
 /**
  * When a granted or renewed lease was decided, on the judging clock: `expiresInMs` left when the
- * answer came back, `effectAgoMs` since the store took the decision (the lease's start).
+ * answer came back, `effectAgoMs` since the store took the decision (the lease's start; negative
+ * when the judging clock, a caller's own, was stepped back between the decision and the answer).
  */
 type LeaseTiming = { readonly expiresInMs: number; readonly effectAgoMs: number };
 

@@ -5,7 +5,8 @@
  * Put it directly around the store (inside any network model such as `withLockLatency`): it must see
  * the store's real answers, not what a caller made of a timeout. Times are recorded relative to the
  * judging clock's reading when the answer came back: `expiresInMs` (lease left) and `effectAgoMs`
- * (how long ago the store took the decision: the lease's start, `expiresAt - ttlMs`), so the checker
+ * (how long ago the store took the decision: the lease's start, `expiresAt - ttlMs`; negative when a
+ * caller's clock was stepped back in between), so the checker
  * can place each decision on the trace's one virtual time whatever clock the store judges by, even
  * when the caller was paused between the decision and the answer.
  *
@@ -27,7 +28,9 @@ export function tracedLock(backend: LockBackend, env: Env, judgeNow: () => numbe
   const timing = (lease: Lease, ttlMs: number) => {
     latestExpiry.set(idOf(lease), lease.expiresAt);
     const nowMs = judgeNow();
-    return { expiresInMs: lease.expiresAt - nowMs, effectAgoMs: Math.max(0, nowMs - (lease.expiresAt - ttlMs)) };
+    // Negative when the judging clock (a caller's) was stepped back between the decision and the
+    // answer: kept as it is, so the checker can tell where the decision lies on true time.
+    return { expiresInMs: lease.expiresAt - nowMs, effectAgoMs: nowMs - (lease.expiresAt - ttlMs) };
   };
   return {
     name: backend.name,

@@ -3,7 +3,7 @@
  * the key, the tokens and the owners.
  */
 import { describe, expect, test } from 'vitest';
-import { callerClocks, checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, type StoreAnswer, type LockHistory, type ResourceWrite } from '../../src/check/lock/index.js';
+import { callerClocks, checkFencing, checkLeaseContract, checkLeaseExclusion, checkProgress, lockHistoryFromTrace, type StoreAnswer, type LockHistory, type ResourceWrite } from '../../src/check/lock/index.js';
 
 let seq = 0;
 function lease(kind: StoreAnswer['kind'], t: number, owner: string, token: number, extra: Partial<StoreAnswer> = {}): StoreAnswer {
@@ -127,5 +127,104 @@ describe('lease-exclusion on callers\' clocks, after a takeover', () => {
     const clocks = callerClocks([{ seq: 0, t: 0, pid: 'b#1', kind: 'process.skew', data: { skewMs: 500 } }]);
     const takeover = history(granted(0, 'a#1', 1), granted(600, 'b#1', 2), releasing(700, 'b#1', 2), released(710, 'b#1', 2), granted(800, 'c#1', 3));
     expect(checkLeaseExclusion(takeover, { judgingClock: clocks })).toEqual([]);
+  });
+});
+
+describe('lease history on callers\' clocks', () => {
+  // b decides at true 505 (its clock reads 505), its clock is stepped 28 ms ahead at 510, and the
+  // answer comes back at true 530, when its clock reads 558: the store decided 53 ms ago on b's clock.
+  const trace = [
+    { seq: 1, t: 0, pid: 'a#1', kind: 'lease.granted', data: { key: 'job', owner: 'a#1', token: 1, expiresInMs: 1_000, effectAgoMs: 0 } },
+    { seq: 2, t: 500, pid: 'a#1', kind: 'lease.releasing', data: { key: 'job', owner: 'a#1', token: 1 } },
+    { seq: 3, t: 510, pid: 'b#1', kind: 'process.skew', data: { skewMs: 28 } },
+    { seq: 4, t: 520, pid: 'a#1', kind: 'lease.released', data: { key: 'job', owner: 'a#1', token: 1, released: true } },
+    { seq: 5, t: 530, pid: 'b#1', kind: 'lease.granted', data: { key: 'job', owner: 'b#1', token: 3, expiresInMs: 975, effectAgoMs: 53 } },
+  ];
+
+  test('a decision before a clock step is placed by the offset before the step', () => {
+    const history = lockHistoryFromTrace(trace, { expiryClock: 'caller' });
+    expect(history.leases.find((answer) => answer.owner === 'b#1')?.effectT).toBe(505);
+    expect(checkLeaseExclusion(history, { judgingClock: callerClocks(trace) })).toEqual([]);
+    expect(checkLeaseExclusion(history, { toleranceMs: 0 })).toEqual([]);
+  });
+
+  test('read as if on true time, the step puts the grant before the release it followed', () => {
+    const history = lockHistoryFromTrace(trace);
+    expect(history.leases.find((answer) => answer.owner === 'b#1')?.effectT).toBe(477);
+    expect(checkLeaseExclusion(history)).toHaveLength(1);
+  });
+});
+
+describe('lease-exclusion on callers\' clocks, exactly, against the old forgiveness', () => {
+  // b's clock runs 60 ms ahead of true time, a's keeps it; the largest skew is 60 ms, so the old rule
+  // forgave any overlap up to 120 ms.
+  const clocks = callerClocks([{ seq: 0, t: 0, pid: 'b#1', kind: 'process.skew', data: { skewMs: 60 } }]);
+
+  test('an overlap shorter than twice the skew, granted before the asker\'s own clock read the expiry, is caught', () => {
+    // At true 900 b's clock reads 960: a's lease (to 1 000 on a's clock) still had 40 ms on b's own clock.
+    const early = history(granted(0, 'a#1', 1), granted(900, 'b#1', 2));
+    expect(checkLeaseExclusion(early, { toleranceMs: 120 })).toEqual([]);
+    expect(checkLeaseExclusion(early, { judgingClock: clocks }).map((v) => v.message)).toEqual(['key "job": granted token 2 for b#1 while token 1 of a#1 still had 40 ms left']);
+  });
+
+  test('an overlap the skew makes legal (b\'s clock read the expiry first) is not', () => {
+    // At true 945 b's clock reads 1 005: the lease is over by the clock b judges with, 55 ms early on true time.
+    const legal = history(granted(0, 'a#1', 1), granted(945, 'b#1', 2));
+    expect(checkLeaseExclusion(legal, { judgingClock: clocks })).toEqual([]);
+    expect(checkLeaseExclusion(legal)).toHaveLength(1);
+  });
+});
+
+describe('lease-exclusion: a renewal and a release in flight together', () => {
+  const renewedAt = (t: number): StoreAnswer => renewed(t, 'a#1', 1, 500);
+  test('a renewal decided while the release was on its way ends at the release: a grant after it passes', () => {
+    // a's release is sent at 500 and answered true at 700; its renewal was decided at 550. The
+    // release took effect after the renewal (a released lease cannot be renewed), so by 800 a holds nothing.
+    const together = history(granted(0, 'a#1', 1), releasing(500, 'a#1', 1), { ...released(700, 'a#1', 1), effectT: 500 }, renewedAt(550), granted(800, 'b#1', 2));
+    expect(checkLeaseExclusion(together)).toEqual([]);
+  });
+
+  test('a renewal decided after the release was answered revives the lease: a grant over it fails', () => {
+    const revived = history(granted(0, 'a#1', 1), releasing(500, 'a#1', 1), { ...released(520, 'a#1', 1), effectT: 500 }, renewedAt(550), granted(800, 'b#1', 2));
+    expect(checkLeaseExclusion(revived)).toHaveLength(1);
+  });
+});
+
+describe('lease history: a caller\'s clock stepped back during the call', () => {
+  // b's clock runs 400 ms ahead until true 1 000, then 300 ms behind. The store decided at true 990
+  // (b read 1 390); the answer came back at true 1 010, when b read 710: the decision was -680 ms ago.
+  const trace = [
+    { seq: 1, t: 0, pid: 'b#1', kind: 'process.skew', data: { skewMs: 400 } },
+    { seq: 2, t: 0, pid: 'a#1', kind: 'lease.granted', data: { key: 'job', owner: 'a#1', token: 1, expiresInMs: 1_350, effectAgoMs: 0 } },
+    { seq: 3, t: 1_000, pid: 'b#1', kind: 'process.skew', data: { skewMs: -300 } },
+    { seq: 4, t: 1_010, pid: 'b#1', kind: 'lease.granted', data: { key: 'job', owner: 'b#1', token: 3, expiresInMs: 1_680, effectAgoMs: -680 } },
+  ];
+
+  test('the decision is placed before the step, where b\'s clock read past a\'s expiry', () => {
+    const history = lockHistoryFromTrace(trace, { expiryClock: 'caller' });
+    expect(history.leases.find((answer) => answer.owner === 'b#1')?.effectT).toBe(990);
+    // a's lease ends when a clock reads 1 350; b read 1 390 at its decision: a legal takeover.
+    expect(checkLeaseExclusion(history, { judgingClock: callerClocks(trace) })).toEqual([]);
+  });
+
+  test('had b decided at 1 340 on its clock, 10 ms before the expiry, the takeover is caught', () => {
+    const early = trace.map((event) => (event.seq === 4 ? { ...event, data: { ...event.data, expiresInMs: 1_630, effectAgoMs: -630 } } : event));
+    expect(checkLeaseExclusion(lockHistoryFromTrace(early, { expiryClock: 'caller' }), { judgingClock: callerClocks(early) })).toHaveLength(1);
+  });
+});
+
+describe('lease-contract on callers\' clocks', () => {
+  const clocks = callerClocks([{ seq: 0, t: 600, pid: 'a#1', kind: 'process.skew', data: { skewMs: -200 } }]);
+  test('a renewal the caller saw expire before its clock was stepped back is legal if the store\'s reading had not', () => {
+    // a's lease ends at 1 000 on a's clock. Its clock is stepped back 200 ms at 600; at true 1 050 it
+    // reads 850, so the store (judging by a's clock) renews; the reading before the call said -40 ms.
+    const stepped = history(granted(0, 'a#1', 1), renewed(1_050, 'a#1', 1, -40));
+    expect(checkLeaseContract(stepped, { toleranceMs: 0 })).toHaveLength(1);
+    expect(checkLeaseContract(stepped, { judgingClock: clocks })).toEqual([]);
+  });
+
+  test('a renewal after the caller\'s own clock read the expiry is still caught', () => {
+    // At true 1 250 a's clock reads 1 050: past the expiry on the clock that judges it.
+    expect(checkLeaseContract(history(granted(0, 'a#1', 1), renewed(1_250, 'a#1', 1, -50)), { judgingClock: clocks })).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { checkDeterminism } from '../../src/scenario/determinism.js';
 import { runScenario, type RunResult } from '../../src/scenario/run.js';
 import lockScenario from '../../scenarios/lock.js';
+import { checkLeaseExclusion, lockHistoryFromTrace } from '../../src/check/lock/index.js';
 
 function describeFailure(result: RunResult): string {
   const detail = result.status === 'harness-error' ? result.error.message : result.violations.slice(0, 3).map((v) => `${v.invariant}: ${v.message}`).join('; ');
@@ -50,11 +51,22 @@ describe('lock scenario', () => {
     ['check-then-create-file', 1, 'lease-contract'],
     ['caller-clock-expiry', 1, 'lease-exclusion'],
     ['no-fencing', 2, 'fencing'],
+    ['skew-margin-wrong-sign', 1, 'lease-exclusion'],
   ])('the %s mutant is caught at seed %i by %s', async (mutant, seed, invariant) => {
     const result = await runScenario(lockScenario, { seed, mutant });
     expect(result.status).toBe('violated');
     expect(result.violations.map((violation) => violation.invariant)).toContain(invariant);
     // The same seed without the mutant passes: the flaw, not the faults, broke it.
     expect((await runScenario(lockScenario, { seed })).status).toBe('passed');
+  });
+
+  test('skew-margin-wrong-sign overlaps by less than twice the skew: the exact judgement catches it, the old forgiveness could not', async () => {
+    const result = await runScenario(lockScenario, { seed: 1, mutant: 'skew-margin-wrong-sign' });
+    const overlaps = result.violations.filter((violation) => violation.invariant === 'lease-exclusion');
+    expect(overlaps.length).toBeGreaterThan(0);
+    // Every overlap is shorter than a quarter lease (the wrong-signed margin), far inside twice the largest skew.
+    for (const violation of overlaps) expect(Number(/still had (\d+) ms left/.exec(violation.message)?.[1])).toBeLessThanOrEqual(250);
+    const history = lockHistoryFromTrace(result.trace, { expiryClock: 'caller' });
+    expect(checkLeaseExclusion(history, { toleranceMs: 2 * 2_000 })).toEqual([]);
   });
 });

@@ -59,13 +59,12 @@ const idOf = (event: StoreAnswer): string => `${event.key}\u0000${event.owner}\u
 
 export function checkLeaseExclusion(history: LockHistory, options: { readonly judgingClock?: JudgingClock; readonly toleranceMs?: number } = {}): Violation[] {
   // `toleranceMs` (without a judging clock): judged on true time, forgiving an overlap up to that
-  // long, the clock disagreement a caller-clock store accepts. The exact judgement on each caller's
-  // clock (`judgingClock`) still reports overlaps on plain file-lock seeds that the forgiving rule
-  // passes; until those are explained, the built-in scenarios judge caller clocks with the tolerance.
+  // long. Only where the clocks' offsets are not in the trace (real mode, whose clients' clocks are
+  // the machine's): the simulated scenarios judge caller clocks exactly (`judgingClock`).
   const toleranceMs = options.judgingClock === undefined ? (options.toleranceMs ?? 0) : 0;
   const clock = options.judgingClock ?? TRUE_TIME;
-  /** An answer's decision on the judging clock of its caller: the reading at the answer, less how long ago the store decided. */
-  const decisionReading = (event: StoreAnswer): number => clock.readingOf(event.pid, event.t) - (event.t - event.effectT);
+  /** An answer's decision on the judging clock of its caller: its reading when the store decided (the history places the decision on true time). */
+  const decisionReading = (event: StoreAnswer): number => clock.readingOf(event.pid, event.effectT);
   /** The expiry an answer wrote, on the judging clock of its caller. */
   const expiryReading = (event: StoreAnswer): number => clock.readingOf(event.pid, event.t) + (event.expiresInMs ?? 0);
   /** Whether `other` still held the key when the store decided `event`. */
@@ -76,6 +75,8 @@ export function checkLeaseExclusion(history: LockHistory, options: { readonly ju
   const reported = new Set<string>();
   /** The latest successful release on each key: a release by one lease that ends another is the cause of what follows. */
   const lastRelease = new Map<string, StoreAnswer>();
+  /** Each lease's successful release: when it was sent and when it was answered (true time). */
+  const releases = new Map<string, { readonly callT: number; readonly answerT: number }>();
   const report = (event: StoreAnswer, other: LiveLease, what: 'granted' | 'renewed'): void => {
     const pair = `${idOf(event)}\u0001${other.owner}\u0000${other.token}`;
     if (reported.has(pair)) return;
@@ -130,10 +131,17 @@ export function checkLeaseExclusion(history: LockHistory, options: { readonly ju
         }
         const endReading = expiryReading(event);
         const endT = event.t + (event.expiresInMs ?? 0);
-        if (lease === undefined) leases.set(id, { owner: event.owner, token: event.token, grantOrder: order, endReading, endT, startT: event.effectT });
+        // A renewal decided while the holder's own release was on its way (sent, not yet answered
+        // true): both took effect, so the release came after the renewal, and the lease is over from
+        // the renewal on at the earliest (lock seed 23 on the file lock: a slow release and a renewal
+        // in flight together). A renewal after the release's answer revives the lease.
+        const release = releases.get(id);
+        const releasedT = release !== undefined && release.callT <= event.effectT && event.effectT <= release.answerT ? event.effectT : undefined;
+        if (lease === undefined) leases.set(id, { owner: event.owner, token: event.token, grantOrder: order, endReading, endT, startT: event.effectT, ...(releasedT === undefined ? {} : { releasedT }) });
         else {
           Object.assign(lease, { endReading, endT });
-          delete lease.releasedT;
+          if (releasedT === undefined) delete lease.releasedT;
+          else lease.releasedT = releasedT;
         }
         break;
       }
@@ -144,7 +152,10 @@ export function checkLeaseExclusion(history: LockHistory, options: { readonly ju
       }
       case 'released': {
         const lease = leases.get(id);
-        if (event.released === true) lastRelease.set(event.key, event);
+        if (event.released === true) {
+          lastRelease.set(event.key, event);
+          releases.set(id, { callT: event.effectT, answerT: event.t });
+        }
         if (lease !== undefined && event.released === true) lease.releasedT = Math.min(lease.releasedT ?? Infinity, lease.releasingAt ?? event.t);
         break;
       }

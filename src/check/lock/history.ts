@@ -4,7 +4,10 @@
  * feed the checkers a hand-made bad history.
  */
 import { leaseEvents, resourceEvents, type LeaseEvent } from '../../locks/events.js';
+import type { ExpiryClock } from '../../locks/lock-spec.js';
+import { processName } from '../../sim/process-id.js';
 import type { TraceEvent } from '../../sim/trace.js';
+import { clockChangesOf } from '../clock-changes.js';
 
 /**
  * One answer of the store. `t` is when the caller heard it; `effectT` when the store decided (earlier
@@ -57,7 +60,21 @@ export interface LockHistory {
 /** `lease.granted` → `granted`. */
 const leaseKindOf = (kind: LeaseEvent['kind']): StoreAnswer['kind'] => kind.slice('lease.'.length) as StoreAnswer['kind'];
 
-export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory {
+/**
+ * `expiryClock`: whose clock `tracedLock` measured the answers' times on. On the store's clock (the
+ * default) that clock is true time and `t − effectAgoMs` is the decision. On each caller's own clock,
+ * the clock may have been stepped between the decision and the answer (a skew set while the call was
+ * in flight): the decision's reading is placed on true time by the caller's offsets before the step
+ * (lock seed 1079 under swarm: a +28 ms step put a grant 28 ms early, before the release it followed).
+ */
+export function lockHistoryFromTrace(trace: readonly TraceEvent[], options: { readonly expiryClock?: ExpiryClock } = {}): LockHistory {
+  const clocks = options.expiryClock === 'caller' ? clockChangesOf(trace) : undefined;
+  /** When the store decided an answer heard at `t`, `effectAgoMs` earlier on the judging clock, on true time. */
+  const decisionT = (pid: string, t: number, effectAgoMs: number): number => {
+    if (clocks === undefined) return t - effectAgoMs;
+    const machine = processName(pid);
+    return clocks.trueTimeOf(machine, clocks.clockAt(machine, t) - effectAgoMs, t);
+  };
   const leases: StoreAnswer[] = [];
   const writes: ResourceWrite[] = [];
   const asks: KeyAsk[] = [];
@@ -76,10 +93,10 @@ export function lockHistoryFromTrace(trace: readonly TraceEvent[]): LockHistory 
       const base = { kind: leaseKindOf(event.kind), t: event.t, seq: event.seq, pid: event.pid, key, owner, token };
       switch (event.kind) {
         case 'lease.granted':
-          leases.push({ ...base, effectT: event.t - event.data.effectAgoMs, expiresInMs: event.data.expiresInMs });
+          leases.push({ ...base, effectT: decisionT(event.pid, event.t, event.data.effectAgoMs), expiresInMs: event.data.expiresInMs });
           break;
         case 'lease.renewed':
-          leases.push({ ...base, effectT: event.t - event.data.effectAgoMs, expiresInMs: event.data.expiresInMs, remainingBeforeMs: event.data.remainingBeforeMs });
+          leases.push({ ...base, effectT: decisionT(event.pid, event.t, event.data.effectAgoMs), expiresInMs: event.data.expiresInMs, remainingBeforeMs: event.data.remainingBeforeMs });
           break;
         case 'lease.releasing':
           releasingAt.set(`${key}\u0000${owner}\u0000${token}`, event.t);

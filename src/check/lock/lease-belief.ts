@@ -38,7 +38,7 @@ export function checkLeaseBelief(trace: readonly TraceEvent[]): Violation[] {
     if (leaseEvents.is(event)) {
       if (event.kind !== 'lease.granted' && event.kind !== 'lease.renewed') continue;
       const { key, owner, token, expiresInMs, effectAgoMs } = event.data;
-      store.set(`${key}\u0000${owner}\u0000${token}`, { endT: event.t + expiresInMs, effectT: event.t - effectAgoMs });
+      store.set(`${key}\u0000${owner}\u0000${token}`, { endT: event.t + expiresInMs, effectT: event.t - Math.max(0, effectAgoMs) });
       continue;
     }
     if (!lockEvents.is(event)) continue;
