@@ -20,11 +20,13 @@ import {
   DAG_RUNNER,
   downstreamResumes,
   hardLimitEnforced,
+  killedAtLimit,
   maxParallelRespected,
   notBeforeStartTime,
   nothingDownstreamOfFailure,
   oneExecutionPerJob,
   stopEndsJobs,
+  stopKillsAttempt,
   upstreamSucceededFirst,
 } from '../src/check/dag/index.js';
 import type { Env } from '../src/env/env.js';
@@ -296,6 +298,8 @@ export default defineScenario<Params, DagState>({
     stopEndsJobs,
     maxParallelRespected,
     hardLimitEnforced,
+    stopKillsAttempt,
+    killedAtLimit,
   ],
   teardown(_world, { database }) {
     database.close();
