@@ -12,3 +12,4 @@ export { checkMaxParallelRespected, maxParallelRespected } from './max-parallel-
 export { checkHardLimitEnforced, hardLimitEnforced } from './hard-limit-enforced.js';
 export { checkStopKillsAttempt, stopKillsAttempt } from './stop-kills-attempt.js';
 export { checkKilledAtLimit, killedAtLimit } from './killed-at-limit.js';
+export { checkRowsUnderLease, rowsUnderLease } from './rows-under-lease.js';

@@ -71,6 +71,8 @@ export interface DagRules {
   monitorKillsAtLimit(): boolean;
   /** Whether an operator's stop kills a running attempt (its attempt ends `stopped` either way, once it exits). */
   stopKillsAttempt(): boolean;
+  /** Whether each run-log row is written under the runner's lease (the store refuses it once the lease is gone). */
+  fencesWrites(): boolean;
 }
 
 /** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
@@ -89,6 +91,7 @@ export const CORRECT_DAG_RULES: DagRules = {
   killsAtLimit: () => true,
   monitorKillsAtLimit: () => true,
   stopKillsAttempt: () => true,
+  fencesWrites: () => true,
 };
 
 /** The runner's lease was lost: another runner may have the pipeline now, so this one wrote nothing more. */
@@ -735,12 +738,14 @@ export class DagRunner {
         runner: this.owner,
         run: this.runId,
       },
-      this.options.fence,
+      this.rules.fencesWrites() ? this.options.fence : undefined,
     );
     if (!written) {
       this.fatal ??= new DagLeaseLostError('the store refused a write under it');
       this.signalChange();
       throw this.fatal;
     }
+    const fence = this.options.fence;
+    emitDag(this.env, { kind: 'dag.row', data: { job: job.definition.name, status, attempt: job.attempt, ...(fence === undefined ? {} : { owner: fence.owner, token: fence.token }) } });
   }
 }

@@ -18,6 +18,7 @@ export const DAG_MUTANTS = {
   'kill-after-warns': 'treats kill_after_ms as a warning: an attempt past it runs on and may end as a success',
   'kill-after-at-end': 'never kills an attempt at its kill_after_ms: it runs on to its own end and only then fails (single layer: the check at the end masks it)',
   'stop-without-kill': "an operator's stop only flags a running attempt: it runs on to its own end and is then recorded stopped (single layer: the flag masks it)",
+  'unfenced-writes': 'writes run-log rows without the lease fence, so a runner paused past its lease still writes (single layer: the lease, renewed or lost on waking, masks it)',
 } as const;
 
 export type DagMutant = keyof typeof DAG_MUTANTS;
@@ -37,6 +38,7 @@ const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'kill-after-warns': { killsAtLimit: () => false },
   'kill-after-at-end': { monitorKillsAtLimit: () => false },
   'stop-without-kill': { stopKillsAttempt: () => false },
+  'unfenced-writes': { fencesWrites: () => false },
 };
 
 export function isDagMutant(name: string | undefined): name is DagMutant {
