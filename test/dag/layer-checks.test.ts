@@ -1,10 +1,11 @@
 /**
  * The DAG invariants that judge one protection each (the kill an operator's stop sends, the kill at
- * `kill_after_ms`), fed hand-written histories that break them, and ones that keep them.
+ * `kill_after_ms`, the lease fence on run-log rows), fed hand-written histories that break them,
+ * and ones that keep them.
  */
 import { describe, expect, test } from 'vitest';
 import { createDerive, type RunContext } from '../../src/check/checker.js';
-import { killedAtLimit, stopKillsAttempt } from '../../src/check/dag/index.js';
+import { killedAtLimit, rowsUnderLease, stopKillsAttempt } from '../../src/check/dag/index.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 
 type Line = readonly [number, string, Record<string, unknown>?, string?];
@@ -95,5 +96,48 @@ describe('killed-at-limit', () => {
       "execution e3 of 'a' (attempt 1) never ended, though its kill_after_ms of 1000 came with its runner dag-runner#1 there to kill it",
     ]);
     expect(violations[0]).toMatchObject({ invariant: 'killed-at-limit', atMs: 3_000 });
+  });
+});
+
+describe('rows-under-lease', () => {
+  const R1 = 'dag-runner#1';
+  const R2 = 'dag-runner-2#1';
+  const granted = (t: number, owner: string, token: number, expiresInMs: number): Line => [t, 'lease.granted', { key: 'dag-runner:p', owner, token, expiresInMs, effectAgoMs: 0 }, owner];
+  const renewed = (t: number, owner: string, token: number, expiresInMs: number): Line => [t, 'lease.renewed', { key: 'dag-runner:p', owner, token, expiresInMs, effectAgoMs: 0, remainingBeforeMs: 1 }, owner];
+  const row = (t: number, job: string, status: string, owner?: string, token?: number, pid = owner ?? R1): Line => [t, 'dag.row', { job, status, attempt: 1, ...(owner === undefined ? {} : { owner, token }) }, pid];
+
+  test('accepts rows written while the lease is held, renewed in time, and those of the next holder', async () => {
+    const trace = history([
+      granted(0, R1, 1, 20_000),
+      row(10, 'a', 'running', R1, 1),
+      renewed(6_000, R1, 1, 20_000),
+      row(25_000, 'a', 'succeeded', R1, 1),
+      [30_000, 'lease.releasing', { key: 'dag-runner:p', owner: R1, token: 1 }, R1],
+      granted(31_000, R2, 2, 20_000),
+      row(31_500, 'b', 'running', R2, 2),
+    ]);
+    expect(await rowsUnderLease.check(runOf(trace))).toEqual([]);
+  });
+
+  test('rejects a row written after the lease lapsed (a runner paused past it), after its release, under a token never granted, and under none', async () => {
+    const trace = history([
+      granted(0, R1, 1, 20_000),
+      row(10, 'a', 'running', R1, 1),
+      // Paused from 5 s to 35 s: the store let the lease lapse at 20 s, and the row still went in.
+      row(35_000, 'a', 'succeeded', R1, 1),
+      granted(40_000, R1, 2, 20_000),
+      [41_000, 'lease.releasing', { key: 'dag-runner:p', owner: R1, token: 2 }, R1],
+      row(41_000, 'b', 'running', R1, 2),
+      row(42_000, 'c', 'running', R2, 7),
+      row(43_000, 'c', 'running', undefined, undefined, R2),
+    ]);
+    const violations = await rowsUnderLease.check(runOf(trace));
+    expect(violations.map((violation) => violation.message)).toEqual([
+      "dag-runner#1 wrote the run-log row 'succeeded' of 'a' under token 1, whose lease the store had let lapse 15000 ms before",
+      "dag-runner#1 wrote the run-log row 'running' of 'b' under token 2, which dag-runner#1 had released",
+      "dag-runner-2#1 wrote the run-log row 'running' of 'c' under token 7, which the store never granted dag-runner-2#1",
+      "dag-runner-2#1 wrote the run-log row 'running' of 'c' under no lease at all",
+    ]);
+    expect(violations[0]).toMatchObject({ invariant: 'rows-under-lease', atMs: 35_000, pid: R1 });
   });
 });
