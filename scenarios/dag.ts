@@ -20,11 +20,14 @@ import {
   DAG_RUNNER,
   downstreamResumes,
   hardLimitEnforced,
+  killedAtLimit,
   maxParallelRespected,
+  rowsUnderLease,
   notBeforeStartTime,
   nothingDownstreamOfFailure,
   oneExecutionPerJob,
   stopEndsJobs,
+  stopKillsAttempt,
   upstreamSucceededFirst,
 } from '../src/check/dag/index.js';
 import type { Env } from '../src/env/env.js';
@@ -41,6 +44,7 @@ import { createSqliteStore } from '../src/systems/dag/sqlite-store.js';
 import { SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
 import type { World } from '../src/sim/world.js';
 import { parseProcessId } from '../src/sim/process-id.js';
+import { tracedLock } from '../src/locks/traced-lock.js';
 
 const params = z
   .object({
@@ -238,6 +242,8 @@ export default defineScenario<Params, DagState>({
     };
     // The store judges lease expiry by its own clock: in simulation, the world's.
     const openStore = (): DagStore => createSqliteStore(database, { now: () => world.now() });
+    // The store's answers about the runner lease go into the trace (judged by its own clock, the world's), for `rows-under-lease`.
+    const withTracedLease = (store: DagStore, env: Env): DagStore => ({ ...store, runnerLock: tracedLock(store.runnerLock, env, () => world.now()) });
     const groups = new SimProcessGroups(registry, behaviourOf);
     world.spawn(JOBS, groups.main);
     // What `kill -0 PID` tells a runner of this machine: whether the lease's holder still runs.
@@ -252,7 +258,7 @@ export default defineScenario<Params, DagState>({
       pipeline: workload.pipeline,
       executor: groups.executorFor(env),
       reaper: groups.reaperFor(env),
-      store: openStore(),
+      store: withTracedLease(openStore(), env),
       notifier: consoleNotifier((line) => env.print(line)),
       commandPollMs: p.commandPollMs,
       flaws: dagFlawsOf(context.mutant),
@@ -296,6 +302,9 @@ export default defineScenario<Params, DagState>({
     stopEndsJobs,
     maxParallelRespected,
     hardLimitEnforced,
+    stopKillsAttempt,
+    killedAtLimit,
+    rowsUnderLease,
   ],
   teardown(_world, { database }) {
     database.close();

@@ -10,7 +10,7 @@
  * Finished jobs leave the runner's memory after `retentionMs`; the client then reads them from the store.
  */
 import { z } from 'zod';
-import { clientFinished, concurrencyLimit, legalTransitions, outputComplete, restartRecoversJobs, scheduledNotEarly, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
+import { clientFinished, concurrencyLimit, dueNotEarly, dueOnlyWhileQueued, endStateMatchesExit, legalTransitions, outputComplete, restartRecoversJobs, scheduledNotEarly, stopEndsExecution, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
 import type { Env } from '../src/env/env.js';
 import { defineScenario } from '../src/scenario/scenario.js';
 import { defineFaultKind, type Fault } from '../src/sim/faults.js';
@@ -292,5 +292,5 @@ export default defineScenario<Params, JobRunnerState>({
     });
     return state;
   },
-  invariants: [legalTransitions, outputComplete, stoppedQueuedNeverRuns, scheduledNotEarly, concurrencyLimit, restartRecoversJobs, clientFinished],
+  invariants: [legalTransitions, outputComplete, stoppedQueuedNeverRuns, scheduledNotEarly, concurrencyLimit, restartRecoversJobs, clientFinished, dueNotEarly, dueOnlyWhileQueued, stopEndsExecution, endStateMatchesExit],
 });

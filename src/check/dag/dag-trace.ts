@@ -57,6 +57,8 @@ export interface DagFacts {
   /** Operator stops of jobs that were not running, and (re)starts, by job. */
   readonly stops: readonly { readonly job: string; readonly event: TraceEvent }[];
   readonly restarts: readonly { readonly job: string; readonly event: TraceEvent }[];
+  /** Operator commands as a runner took them (`job` null: every job). */
+  readonly commands: readonly { readonly action: string; readonly job: string | null; readonly event: TraceEvent }[];
   /** Whether an incarnation of the runner was alive when the trace ends, and which one. */
   readonly runnerAliveAtEnd: boolean;
   readonly lastRunnerPid: string | undefined;
@@ -74,6 +76,7 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
   const executions = new Map<string, ExecutionFacts>();
   const stops: { job: string; event: TraceEvent }[] = [];
   const restarts: { job: string; event: TraceEvent }[] = [];
+  const commands: { action: string; job: string | null; event: TraceEvent }[] = [];
   let runnerAliveAtEnd = false;
   let lastRunnerPid: string | undefined;
   for (const event of trace) {
@@ -114,6 +117,9 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
         case 'dag.job.restarted':
           restarts.push({ job: event.data.job, event });
           break;
+        case 'dag.command':
+          commands.push({ action: event.data.action, job: event.data.job, event });
+          break;
       }
     } else if (simJobEvents.is(event)) {
       const { execution: id } = event.data;
@@ -132,7 +138,7 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
       }
     }
   }
-  return { jobs, maxParallel, starts, ends, notifications, executions, stops, restarts, runnerAliveAtEnd, lastRunnerPid };
+  return { jobs, maxParallel, starts, ends, notifications, executions, stops, restarts, commands, runnerAliveAtEnd, lastRunnerPid };
 }
 
 /** Every job downstream of `name` (not including it), through any chain. */

@@ -10,3 +10,6 @@ export { checkOneExecutionPerJob, oneExecutionPerJob } from './one-execution-per
 export { checkStopEndsJobs, stopEndsJobs } from './stop-ends-jobs.js';
 export { checkMaxParallelRespected, maxParallelRespected } from './max-parallel-respected.js';
 export { checkHardLimitEnforced, hardLimitEnforced } from './hard-limit-enforced.js';
+export { checkStopKillsAttempt, stopKillsAttempt } from './stop-kills-attempt.js';
+export { checkKilledAtLimit, killedAtLimit } from './killed-at-limit.js';
+export { checkRowsUnderLease, rowsUnderLease } from './rows-under-lease.js';

@@ -67,6 +67,12 @@ export interface DagRules {
   parallelLimit(maxParallel: number | undefined): number;
   /** Whether an attempt still running at its `kill_after_ms` is killed (rather than left to run). */
   killsAtLimit(): boolean;
+  /** Whether the runtime monitor kills an attempt the moment it reaches `kill_after_ms` (else it is only failed once it ends). */
+  monitorKillsAtLimit(): boolean;
+  /** Whether an operator's stop kills a running attempt (its attempt ends `stopped` either way, once it exits). */
+  stopKillsAttempt(): boolean;
+  /** Whether each run-log row is written under the runner's lease (the store refuses it once the lease is gone). */
+  fencesWrites(): boolean;
 }
 
 /** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
@@ -83,6 +89,9 @@ export const CORRECT_DAG_RULES: DagRules = {
   endsJobsOnStop: () => true,
   parallelLimit: (maxParallel) => maxParallel ?? Number.POSITIVE_INFINITY,
   killsAtLimit: () => true,
+  monitorKillsAtLimit: () => true,
+  stopKillsAttempt: () => true,
+  fencesWrites: () => true,
 };
 
 /** The runner's lease was lost: another runner may have the pipeline now, so this one wrote nothing more. */
@@ -365,7 +374,7 @@ export class DagRunner {
     for (const job of this.targets(name)) {
       if (job.phase === 'running') {
         job.stopRequested = true;
-        job.execution?.kill();
+        if (this.rules.stopKillsAttempt()) job.execution?.kill();
       } else if (job.phase === 'waiting' || job.phase === 'blocked') {
         job.startTimeWait?.abort();
         job.phase = 'stopped';
@@ -611,7 +620,7 @@ export class DagRunner {
     if (limitMs === undefined && killAfterMs === undefined) return;
     const controller = new AbortController();
     job.runtimeMonitor = controller;
-    if (killAfterMs !== undefined && this.rules.killsAtLimit()) {
+    if (killAfterMs !== undefined && this.rules.killsAtLimit() && this.rules.monitorKillsAtLimit()) {
       // At the limit, not past it: "killed after N ms" means it had N ms.
       this.env.sleep(killAfterMs, controller.signal).then(
         () => {
@@ -729,12 +738,14 @@ export class DagRunner {
         runner: this.owner,
         run: this.runId,
       },
-      this.options.fence,
+      this.rules.fencesWrites() ? this.options.fence : undefined,
     );
     if (!written) {
       this.fatal ??= new DagLeaseLostError('the store refused a write under it');
       this.signalChange();
       throw this.fatal;
     }
+    const fence = this.options.fence;
+    emitDag(this.env, { kind: 'dag.row', data: { job: job.definition.name, status, attempt: job.attempt, ...(fence === undefined ? {} : { owner: fence.owner, token: fence.token }) } });
   }
 }

@@ -46,6 +46,11 @@ export type DagEvent =
       readonly kind: 'dag.job.end';
       readonly data: { readonly job: string; readonly attempt: number; readonly execution: string; readonly outcome: AttemptOutcome; readonly exit: string; readonly execTimeMs: number; readonly bytes: number };
     }
+  /**
+   * The store took a run-log row from this runner: `status` of `job`'s attempt `attempt`, written
+   * under the runner lease `owner` holds with `token` (none: written with no lease at all).
+   */
+  | { readonly kind: 'dag.row'; readonly data: { readonly job: string; readonly status: string; readonly attempt: number; readonly owner?: string; readonly token?: number } }
   /** A notification was sent; its own `kind` says which. */
   | { readonly kind: 'dag.notify'; readonly data: { readonly kind: NotificationKind; readonly job: string; readonly attempt: number; readonly execution: string } }
   /** The notifier failed (the pipeline carries on). */
@@ -74,6 +79,7 @@ export const dagEvents: EventFamily<DagEvent> = eventFamily<DagEvent>({
   'dag.job.unblocked': true,
   'dag.job.start': true,
   'dag.job.end': true,
+  'dag.row': true,
   'dag.notify': true,
   'dag.notify-failed': true,
   'dag.job.orphan': true,

@@ -16,6 +16,9 @@ export const DAG_MUTANTS = {
   'stop-leaves-jobs': 'on SIGTERM exits without ending its running jobs, whose process groups run on untracked',
   'ignore-max-parallel': "starts every job whose upstream jobs are done, however many run already: the pipeline's max_parallel is ignored",
   'kill-after-warns': 'treats kill_after_ms as a warning: an attempt past it runs on and may end as a success',
+  'kill-after-at-end': 'never kills an attempt at its kill_after_ms: it runs on to its own end and only then fails (single layer: the check at the end masks it)',
+  'stop-without-kill': "an operator's stop only flags a running attempt: it runs on to its own end and is then recorded stopped (single layer: the flag masks it)",
+  'unfenced-writes': 'writes run-log rows without the lease fence, so a runner paused past its lease still writes (single layer: the lease, renewed or lost on waking, masks it)',
 } as const;
 
 export type DagMutant = keyof typeof DAG_MUTANTS;
@@ -33,6 +36,9 @@ const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'stop-leaves-jobs': { endsJobsOnStop: () => false },
   'ignore-max-parallel': { parallelLimit: () => Number.POSITIVE_INFINITY },
   'kill-after-warns': { killsAtLimit: () => false },
+  'kill-after-at-end': { monitorKillsAtLimit: () => false },
+  'stop-without-kill': { stopKillsAttempt: () => false },
+  'unfenced-writes': { fencesWrites: () => false },
 };
 
 export function isDagMutant(name: string | undefined): name is DagMutant {

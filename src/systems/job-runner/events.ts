@@ -10,6 +10,8 @@ export type JobRunnerEvent =
   | { readonly kind: 'job-runner.open'; readonly data: { readonly concurrencyLimit: number } }
   /** `startAtMs`: the runner-clock instant before which it must not start, when scheduled. */
   | { readonly kind: 'job.queued'; readonly data: { readonly job: string; readonly command: string; readonly owner?: string; readonly startAtMs?: number } }
+  /** A scheduled job's start time has come, as the runner decided it (`clockMs`: its clock then); it now waits for a slot. */
+  | { readonly kind: 'job.due'; readonly data: { readonly job: string; readonly clockMs: number } }
   | { readonly kind: 'job.stop-requested'; readonly data: { readonly job: string; readonly state: JobState } }
   /** The job's execution started as `execution`. */
   | { readonly kind: 'job.execution'; readonly data: { readonly job: string; readonly execution: string } }
@@ -38,6 +40,7 @@ export type JobClientEvent =
 export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunnerEvent>({
   'job-runner.open': true,
   'job.queued': true,
+  'job.due': true,
   'job.stop-requested': true,
   'job.execution': true,
   'job.transition': true,

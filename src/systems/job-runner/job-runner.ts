@@ -44,6 +44,12 @@ export interface JobRunnerRules {
   recover(state: JobState): JobState | undefined;
   /** Whether a chunk printed on `stream` is part of the output `view` a reader asked for. */
   chunkInView(stream: OutputChunk['stream'], view: OutputView): boolean;
+  /** Whether `stop` kills an executing job's process (the job ends `stopped` either way, once it exits). */
+  readonly stopKillsExecution: boolean;
+  /** Whether `stop` cancels a queued job's wait for its start time (a wake finds the job ended and does nothing). */
+  readonly stopCancelsStartWait: boolean;
+  /** Whether an execution that ended with `exit` succeeded: the job then ends `completed`. */
+  succeeded(exit: ExitStatus): boolean;
 }
 
 /** The reason a job executing when its runner died is recorded `failed` with. */
@@ -65,6 +71,9 @@ export const CORRECT_JOB_RUNNER_RULES: JobRunnerRules = {
   firstStreamedChunk: () => 0,
   recover: (state) => (state === 'executing' ? 'failed' : state),
   chunkInView: inView,
+  stopKillsExecution: true,
+  stopCancelsStartWait: true,
+  succeeded,
 };
 
 export interface JobSpec {
@@ -250,7 +259,8 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
 
   /** A queued job waits for its time, if it has one still to come, then for a slot. */
   private queue(job: Job<O>): void {
-    if (job.startAtMs === undefined || job.startAtMs <= this.env.now()) this.makeReady(job);
+    if (job.startAtMs === undefined) this.makeReady(job);
+    else if (job.startAtMs <= this.env.now()) this.due(job);
     else this.waitForStartTime(job, job.startAtMs);
   }
 
@@ -307,13 +317,13 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
     const job = this.job(id);
     jobRunnerEvents.emit(this.env, { kind: 'job.stop-requested', data: { job: id, state: job.state } });
     if (job.state === 'queued' && this.rules.stopQueued === 'end') {
-      job.startWait?.abort();
+      if (this.rules.stopCancelsStartWait) job.startWait?.abort();
       job.stopReason = reason;
       this.transition(job, 'stopped');
     } else if (job.state === 'executing' || job.state === 'queued') {
       job.stopRequested = true;
       job.stopReason ??= reason;
-      job.execution?.kill();
+      if (this.rules.stopKillsExecution) job.execution?.kill();
     }
     return view(job);
   }
@@ -389,8 +399,14 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
         return; // stopped while waiting
       }
       job.startWait = undefined;
-      this.makeReady(job);
+      this.due(job);
     })();
+  }
+
+  /** A scheduled job's start time has come by this runner's clock (recorded, so the wait can be judged on its own). */
+  private due(job: Job<O>): void {
+    jobRunnerEvents.emit(this.env, { kind: 'job.due', data: { job: job.id, clockMs: this.env.now() } });
+    this.makeReady(job);
   }
 
   private makeReady(job: Job<O>): void {
@@ -454,7 +470,7 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
     job.timeoutWait?.abort();
     job.timeoutWait = undefined;
     job.output.end();
-    const to = job.stopRequested ? 'stopped' : job.failure === undefined && succeeded(exit) ? 'completed' : 'failed';
+    const to = job.stopRequested ? 'stopped' : job.failure === undefined && this.rules.succeeded(exit) ? 'completed' : 'failed';
     this.transition(job, to, { exit: describeExit(exit) });
     this.dispatch();
   }

@@ -3,6 +3,7 @@
  * invariants must catch. Each replaces one or two of the runner's rules (`JobRunnerRules`); the
  * runner itself never asks which mutant it runs.
  */
+import { MAX_TIMER_DELAY_MS } from '../../env/timer-limit.js';
 import type { JobRunnerFlaws } from './job-runner.js';
 
 /** Mutant name → what is broken, one line each. */
@@ -14,6 +15,10 @@ export const JOB_RUNNER_MUTANTS = {
   'restart-forgets-queued': 'a restarted runner recovers the executing jobs but silently drops the queued and scheduled ones',
   'stderr-in-stdout': 'the stdout view of a job’s output also has what it printed on stderr',
   'late-stop-handler': 'the server registers its SIGTERM handler only when it accepts its first job: a graceful stop before that kills it outright',
+  'stop-without-kill': 'stopping an executing job only flags it: the job runs on to its own end and is then recorded stopped (single layer: the flag masks it)',
+  'wake-without-clock-reread': 'waits for a scheduled start in one sleep and never re-reads the clock, so a clock stepped back wakes it early (single layer: the slot check re-reads the clock)',
+  'stop-leaves-start-wait': 'stopping a scheduled job leaves its wait for the start time running, so it wakes for a job that ended (single layer: the wake finds it ended)',
+  'killed-counts-as-completed': 'a job killed by a signal has no exit code, which the runner reads as 0: a job the OOM killer ended is recorded completed',
 } as const;
 
 export type JobRunnerMutant = keyof typeof JOB_RUNNER_MUTANTS;
@@ -30,6 +35,10 @@ const FLAWS: { readonly [M in JobRunnerMutant]: JobRunnerFlaws } = {
   'stderr-in-stdout': { chunkInView: (stream, view) => view !== 'stderr' || stream === 'stderr' },
   // A flaw of the server around the runner, not of the runner: see `registersStopHandlerLate`.
   'late-stop-handler': {},
+  'stop-without-kill': { stopKillsExecution: false },
+  'wake-without-clock-reread': { sleepUntil: (env, atMs, signal) => env.sleep(Math.min(Math.max(0, atMs - env.now()), MAX_TIMER_DELAY_MS), signal) },
+  'stop-leaves-start-wait': { stopCancelsStartWait: false },
+  'killed-counts-as-completed': { succeeded: (exit) => (exit.code ?? 0) === 0 && exit.error === undefined },
 };
 
 export function isJobRunnerMutant(name: string | undefined): name is JobRunnerMutant {
