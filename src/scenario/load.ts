@@ -41,6 +41,7 @@ import { nodeFsOver } from '../env/node-fs-facade.js';
 import { cryptoFacade, perfHooksFacade } from '../sim/entropy-and-clocks.js';
 import { requestProcessGlobals } from '../sim/process-globals.js';
 import { timersFacade } from '../sim/timers-facade.js';
+import { ESM_INTEROP_REQUEST, esmAsCommonJs, esmInterop, type EsmInterop } from './load-esm.js';
 
 export interface LoadOptions {
   /** The simulated process the module instance belongs to (a lock factory's `env`, a process's `main` argument). */
@@ -70,6 +71,7 @@ interface CompilableModule extends Module {
 }
 
 const internals = Module as unknown as ModuleInternals;
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 const BUILTINS = new Set(builtinModules);
 
 /** Module instances per process: a second `load` of the same module in one process gives the same exports. */
@@ -94,12 +96,16 @@ export function load<T = unknown>(specifier: string, options: LoadOptions): T {
     throw new InputError(`load('${specifier}'): ${(error as Error).message.split('\n')[0]}`);
   }
   if (BUILTINS.has(filename) || filename.startsWith('node:')) return scope.require(specifier, undefined) as T;
-  return scope.loadFile(filename, undefined).exports as T;
+  return scope.exportsOf(scope.loadFile(filename, undefined)) as T;
 }
 
 class ModuleScope {
   private readonly modules = new Map<string, Module>();
   private readonly replaced: Readonly<Record<string, unknown>>;
+  /** The modules of this scope compiled from ES modules: their `exports` are their namespaces. */
+  private readonly esModules = new WeakSet<Module>();
+  private readonly namespaces = new WeakSet<object>();
+  private readonly interop: EsmInterop = esmInterop((exports) => typeof exports === 'object' && exports !== null && this.namespaces.has(exports));
 
   constructor(
     env: Env,
@@ -111,12 +117,20 @@ class ModuleScope {
   }
 
   require(request: string, parent: Module | undefined): unknown {
+    if (request === ESM_INTEROP_REQUEST) return this.interop;
     const bare = request.startsWith('node:') ? request.slice('node:'.length) : request;
     if (bare in this.replaced) return this.replaced[bare];
     if (BUILTINS.has(bare)) return createRequire(import.meta.url)(request);
     if (this.shared.has(request) && parent !== undefined) return createRequire(parent.filename)(request);
     const filename = internals._resolveFilename(request, parent);
-    return this.loadFile(filename, parent).exports;
+    return this.exportsOf(this.loadFile(filename, parent));
+  }
+
+  /** A module's exports; a compiled ES module's are its namespace, which the interop must know as one. */
+  exportsOf(module: Module): unknown {
+    // Read here, not once after evaluation: in a cycle the namespace is asked for before evaluation ends.
+    if (this.esModules.has(module) && typeof module.exports === 'object' && module.exports !== null) this.namespaces.add(module.exports as object);
+    return module.exports;
   }
 
   loadFile(filename: string, parent: Module | undefined): Module {
@@ -124,18 +138,18 @@ class ModuleScope {
     if (cached !== undefined) return cached;
     const extension = extname(filename);
     if (extension === '.node') throw new InputError(`load(): '${filename}' is a native addon; its file calls cannot be simulated`);
-    if (extension === '.mjs' || (extension !== '.cjs' && extension !== '.json' && isEsmPackage(filename))) {
-      throw new InputError(`load(): '${filename}' is an ES module; load() runs CommonJS module trees (pass the library an fs option instead)`);
-    }
+    if (TYPESCRIPT.has(extension)) throw new InputError(`load(): '${filename}' is TypeScript; load() runs the JavaScript a package ships (import your own TypeScript modules, and give them env)`);
+    const esm = extension === '.mjs' || (extension !== '.cjs' && extension !== '.json' && isEsmPackage(filename));
     const module = new Module(filename, parent) as CompilableModule;
     module.filename = filename;
     module.paths = internals._nodeModulePaths(dirname(filename));
     // Every require inside this tree comes back here, so the whole tree is this process's.
     module.require = ((request: string) => this.require(request, module)) as NodeJS.Require;
     this.modules.set(filename, module);
+    if (esm) this.esModules.add(module);
     try {
       if (extension === '.json') module.exports = JSON.parse(sourceOf(filename)) as unknown;
-      else module._compile(sourceOf(filename), filename);
+      else module._compile(esm ? esmAsCommonJs(filename, sourceOf(filename)) : sourceOf(filename), filename);
     } catch (error) {
       this.modules.delete(filename);
       throw error;
