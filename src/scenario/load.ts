@@ -42,6 +42,7 @@ import { cryptoFacade, perfHooksFacade } from '../sim/entropy-and-clocks.js';
 import { requestProcessGlobals } from '../sim/process-globals.js';
 import { timersFacade } from '../sim/timers-facade.js';
 import { ESM_INTEROP_REQUEST, esmAsCommonJs, esmInterop, type EsmInterop } from './load-esm.js';
+import { resolveImportCondition } from './load-resolve.js';
 
 export interface LoadOptions {
   /** The simulated process the module instance belongs to (a lock factory's `env`, a process's `main` argument). */
@@ -93,7 +94,10 @@ export function load<T = unknown>(specifier: string, options: LoadOptions): T {
   try {
     filename = createRequire(from).resolve(specifier);
   } catch (error) {
-    throw new InputError(`load('${specifier}'): ${(error as Error).message.split('\n')[0]}`);
+    // A package that exports only under `import` (ES modules only) is loaded as an import would find it.
+    const imported = resolveImportCondition(specifier, dirname(from));
+    if (imported === undefined) throw new InputError(`load('${specifier}'): ${(error as Error).message.split('\n')[0]}`);
+    filename = imported;
   }
   if (BUILTINS.has(filename) || filename.startsWith('node:')) return scope.require(specifier, undefined) as T;
   return scope.exportsOf(scope.loadFile(filename, undefined)) as T;
@@ -122,7 +126,15 @@ class ModuleScope {
     if (bare in this.replaced) return this.replaced[bare];
     if (BUILTINS.has(bare)) return createRequire(import.meta.url)(request);
     if (this.shared.has(request) && parent !== undefined) return createRequire(parent.filename)(request);
-    const filename = internals._resolveFilename(request, parent);
+    let filename: string;
+    try {
+      filename = internals._resolveFilename(request, parent);
+    } catch (error) {
+      // An ES module's import of a package that exports only under `import`: resolve it as an import would.
+      const imported = parent !== undefined && this.esModules.has(parent) ? resolveImportCondition(request, dirname(parent.filename)) : undefined;
+      if (imported === undefined) throw error;
+      filename = imported;
+    }
     return this.exportsOf(this.loadFile(filename, parent));
   }
 

@@ -5,7 +5,7 @@
  * module lock library runs in the lock scenario to the same trace hash twice in one OS process and
  * in two, and never touches the real filesystem.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -133,6 +133,34 @@ describe('load(): an ES module runs as the simulated process', () => {
       expect(readdirSync(real)).toEqual([]);
     } finally {
       rmSync(real, { recursive: true, force: true });
+    }
+  });
+
+  test('a package that exports only under `import` resolves as an import would, subpath patterns included', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'simrun-esm-'));
+    try {
+      const write = (path: string, text: string): void => {
+        mkdirSync(join(project, path, '..'), { recursive: true });
+        writeFileSync(join(project, path), text);
+      };
+      write('node_modules/@acme/store/package.json', JSON.stringify({ name: '@acme/store', type: 'module', exports: { '.': { types: './index.d.ts', import: './lib/index.js' }, './adapters/*': { import: './lib/adapters/*.js' } } }));
+      write('node_modules/@acme/store/lib/index.js', "import { writeFile } from 'node:fs/promises';\nexport const save = (path, text) => writeFile(path, text);\n");
+      write('node_modules/@acme/store/lib/adapters/memory.js', "export const adapter = 'memory';\n");
+      write('app.mjs', "import { save } from '@acme/store';\nimport { adapter } from '@acme/store/adapters/memory';\nexport const run = async () => { await save('/saved.txt', adapter); return adapter; };\n");
+      const world = new World({ seed: 1 });
+      let adapter: string | undefined;
+      let named: unknown;
+      world.spawn('app', async (env) => {
+        adapter = await load<{ run(): Promise<string> }>(join(project, 'app.mjs'), { env }).run();
+        // And the package named by the caller, from the project.
+        named = typeof load<{ save: unknown }>('@acme/store', { env, from: join(project, 'app.mjs') }).save;
+      });
+      await world.run();
+      expect(adapter).toBe('memory');
+      expect(named).toBe('function');
+      expect(await world.fs.readFile('/saved.txt', 'utf8')).toBe('memory');
+    } finally {
+      rmSync(project, { recursive: true, force: true });
     }
   });
 
