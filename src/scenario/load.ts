@@ -15,21 +15,23 @@
  *   global `crypto` are the process's through per-process globals (`sim/process-globals.ts`, which
  *   loading turns on for worlds created after it in this thread).
  *
- * The module tree is CommonJS, which is what file-handling npm libraries ship; it is evaluated from
- * its files with Node's own resolution, bypassing Node's module cache (which is one per OS process).
- * An ES module is refused with a clear message. Native addons (`.node`) are refused too: their file
- * calls cannot be redirected.
+ * The module tree may be CommonJS, ES modules or both, each file evaluated from its own text with
+ * Node's own resolution, bypassing Node's module caches (which are one per OS process). An ES module
+ * file is compiled to CommonJS first (`load-esm.ts`, which says what that keeps and what it changes:
+ * top-level `await` is refused, cycles read `undefined` where Node throws) and its imports go through
+ * the same redirections; a package exporting only under `import` resolves as an import would
+ * (`load-resolve.ts`). TypeScript files and native addons (`.node`, whose file calls cannot be
+ * redirected) are refused with one line.
  *
- * Why ES modules are refused rather than run: Node evaluates them only through its own loader, whose
- * cache is keyed by URL and never forgets an entry. A per-process instance would need a distinct URL
- * per process (a resolve hook, `module.register`, tagging every file URL of the tree with the
- * process, and mapping `node:fs` and the rest to generated modules that re-export that process's
- * facades), and `load` would become asynchronous (`import()`). Every process of every run of a
- * campaign would then leave its module tree in memory for good, and a CommonJS dependency the tree
- * imports would come from Node's shared CommonJS cache with the real `fs` unless the hooks took
- * over CommonJS loading as well. `vm.SourceTextModule`, which
- * has neither problem, needs `--experimental-vm-modules`. Until one of those changes, an ES module
- * library is run through its CommonJS build or handed an `fs` option.
+ * Why ES modules are compiled rather than handed to Node's ES module loader: that loader evaluates a
+ * module once per URL and never forgets it, so a per-process instance would need a distinct URL per
+ * process (`module.register` hooks tagging every file URL of the tree, and generated modules for
+ * `node:fs` and the rest), every process of every run of a campaign would leave its tree in memory
+ * for good, and `load` would become an `import()`: real asynchronous work on the hooks' thread, which
+ * a simulated process awaiting it would see finish after however much virtual time the scheduler had
+ * let pass meanwhile. Compiled, an instance is built synchronously, belongs to its process (scopes
+ * are keyed by the process's `Env`) and is collected with it; what stays for the life of the OS
+ * process is one copy of each file's source and compiled text.
  */
 import { readFileSync } from 'node:fs';
 import Module, { builtinModules, createRequire } from 'node:module';
