@@ -92,10 +92,14 @@ export function esmAsCommonJs(filename: string, source: string): string {
   }
   // One line, so that line numbers in stack traces move by as little as the helpers esbuild adds.
   const prologue = `"use strict";const __simrunInterop = require(${JSON.stringify(ESM_INTEROP_REQUEST)}), __simrunImportMeta = __simrunInterop.metaOf(__filename, (specifier) => require.resolve(specifier));`;
-  const text = prologue + code;
+  // A hashbang line esbuild kept would no longer be first: it goes (its line stays, empty).
+  const text = prologue + code.replace(/^#![^\n]*/, '');
   compiled.set(filename, text);
   return text;
 }
+
+/** What every function has of its own: never a CommonJS module's named export. */
+const FUNCTION_OWN_KEYS = new Set(['length', 'name', 'prototype', 'arguments', 'caller']);
 
 /** The interop of one module scope: `isEsm` tells a compiled ES module's exports from a CommonJS module's. */
 export function esmInterop(isEsm: (exports: unknown) => boolean): EsmInterop {
@@ -108,7 +112,7 @@ export function esmInterop(isEsm: (exports: unknown) => boolean): EsmInterop {
       Object.defineProperty(namespace, 'default', { value: exports, enumerable: true });
       if ((typeof exports === 'object' && exports !== null) || typeof exports === 'function') {
         for (const key of Object.getOwnPropertyNames(exports)) {
-          if (key === 'default') continue;
+          if (key === 'default' || (typeof exports === 'function' && FUNCTION_OWN_KEYS.has(key))) continue;
           Object.defineProperty(namespace, key, { get: () => (exports as Record<string, unknown>)[key], enumerable: true });
         }
       }

@@ -164,7 +164,7 @@ describe('load(): an ES module runs as the simulated process', () => {
     }
   });
 
-  test('top-level await, a syntax error and TypeScript are refused with one line naming the file', () => {
+  test('top-level await and a syntax error are refused with one line naming the file; a hashbang is fine', () => {
     const world = new World({ seed: 1 });
     const env = { id: 'x#1', fs: world.fs } as unknown as Parameters<typeof load>[1]['env'];
     const refusal = (path: string): string => {
@@ -183,6 +183,9 @@ describe('load(): an ES module runs as the simulated process', () => {
       const message = refusal(join(directory, 'broken.mjs'));
       expect(message).toMatch(/^load\(\): '.*broken\.mjs:2:23' is not a valid ES module: Unexpected ";"$/);
       expect(message).not.toContain('\n');
+      // A command-line module's hashbang line is no obstacle.
+      writeFileSync(join(directory, 'cli.mjs'), '#!/usr/bin/env node\nexport const ok = 1;\n');
+      expect(load<{ ok: number }>(join(directory, 'cli.mjs'), { env }).ok).toBe(1);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
