@@ -4,21 +4,23 @@
  * `require('node:fs')` and `require('fs/promises')`, so its file calls get the volume's latency,
  * injected faults and tracing.
  *
- * Covered, in callback and promise forms: open/close/read/write, stat/lstat (with `Date` times),
- * utimes, mkdir (recursive), rmdir/rm, rename, link, unlink, readdir (with file types),
- * readFile/writeFile/appendFile, realpath, access/exists.
+ * Covered, in callback and promise forms: open/close/read/write, stat/lstat/fstat (with `Date`
+ * times), fsync/fdatasync, truncate/ftruncate, copyFile, utimes, mkdir (recursive), rmdir/rm,
+ * rename, link, unlink, readdir (with file types), readFile/writeFile/appendFile, realpath,
+ * access/exists; a `FileHandle` reads, writes, stats, syncs, truncates and closes.
  *
  * Synchronous forms of the same calls (readFileSync, writeFileSync, appendFileSync, existsSync,
- * accessSync, mkdirSync, renameSync, linkSync, unlinkSync, statSync, lstatSync, readdirSync,
- * rmSync, rmdirSync, utimesSync, realpathSync, openSync/closeSync/readSync/writeSync) work on the
+ * accessSync, mkdirSync, renameSync, linkSync, unlinkSync, copyFileSync, statSync, lstatSync,
+ * fstatSync, readdirSync, rmSync, rmdirSync, utimesSync, realpathSync, truncateSync,
+ * ftruncateSync, fsyncSync, fdatasyncSync, openSync/closeSync/readSync/writeSync) work on the
  * same volume when it can make an operation at once (`SyncCallFs`, the simulated volume can): a
  * synchronous call cannot wait for simulated time, so it takes zero virtual time (no latency, no
  * pause in the middle), while injected faults and tracing apply as to any call. Other synchronous
- * calls (chmod, copyFile, fsync, symlink, truncate, …), streams, watchers and permissions fail with
+ * calls (chmod, chown, mkdtemp, readlink, symlink, cp, opendir, …), streams, watchers and permissions fail with
  * `ENOSYS`. Constants and the stream classes are Node's own.
  */
 import * as realFs from 'node:fs';
-import type { FsPromises } from './fs.js';
+import type { FsPromises, StatsLike } from './fs.js';
 
 /** The descriptor calls of the simulated volume (`SimFs`), beyond the `FsPromises` contract. */
 export interface DescriptorFs {
@@ -27,6 +29,12 @@ export interface DescriptorFs {
   close(fd: number): Promise<void>;
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
   write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
+  fstat(fd: number): Promise<StatsLike>;
+  fsync(fd: number): Promise<void>;
+  /** Cuts or extends a file, by path or by an open descriptor. */
+  truncate(pathOrFd: string | number, length?: number): Promise<void>;
+  /** One operation; `exclusive` is `COPYFILE_EXCL`. */
+  copyFile(from: string, to: string, exclusive?: boolean): Promise<void>;
 }
 
 /** A filesystem that can make one of its operations at once, for synchronous calls (`SimFs.callSync`). */
@@ -60,6 +68,11 @@ function encodingOf(options: unknown): string | undefined {
   if (typeof options === 'string') return options;
   if (typeof options === 'object' && options !== null) return (options as { encoding?: string }).encoding ?? undefined;
   return undefined;
+}
+
+/** Whether a `copyFile` mode asks for `COPYFILE_EXCL` (the clone flags need no more on one volume). */
+function exclusiveCopy(mode: unknown): boolean {
+  return typeof mode === 'number' && (mode & realFs.constants.COPYFILE_EXCL) !== 0;
 }
 
 function dataOf(data: unknown): string | Uint8Array {
@@ -110,6 +123,8 @@ function promisesOver(fs: AnyFs) {
       const fd = await descriptors().open(pathOf(path), flags ?? 'r', mode);
       return fileHandle(descriptors(), fd);
     },
+    copyFile: (from: unknown, to: unknown, mode?: number): Promise<void> => descriptors().copyFile(pathOf(from), pathOf(to), exclusiveCopy(mode)),
+    truncate: (path: unknown, length?: number): Promise<void> => descriptors().truncate(pathOf(path), length ?? 0),
   };
   return api;
 }
@@ -126,6 +141,10 @@ function fileHandle(fs: DescriptorFs, fd: number) {
       return fs.write(fd, buffer, typeof data === 'string' ? 0 : offset, count, position).then((bytesWritten) => ({ bytesWritten, buffer: data }));
     },
     close: () => fs.close(fd),
+    stat: () => fs.fstat(fd),
+    sync: () => fs.fsync(fd),
+    datasync: () => fs.fsync(fd),
+    truncate: (length = 0) => fs.truncate(fd, length),
   };
 }
 
@@ -150,8 +169,7 @@ function callbackForm(call: (...args: never[]) => Promise<unknown>, spread = fal
 
 /** Synchronous calls the facade has no operation for: `ENOSYS`, as on a filesystem without them. */
 const UNSUPPORTED_SYNC_CALLS = [
-  'chmodSync', 'chownSync', 'copyFileSync', 'fstatSync', 'fsyncSync', 'fdatasyncSync', 'ftruncateSync', 'mkdtempSync', 'readlinkSync', 'symlinkSync',
-  'truncateSync', 'cpSync', 'opendirSync', 'lchownSync', 'lutimesSync', 'futimesSync',
+  'chmodSync', 'chownSync', 'mkdtempSync', 'readlinkSync', 'symlinkSync', 'cpSync', 'opendirSync', 'lchownSync', 'lutimesSync', 'futimesSync',
 ] as const;
 
 /** Whether `fs` can make an operation at once (the simulated volume can; Node's own promises cannot). */
@@ -229,6 +247,12 @@ function syncCallsOver(fs: FsPromises & SyncCallFs): Record<string, unknown> {
       const offset = options.offset ?? 0;
       return now((volume) => volume.read(fd, buffer, offset, options.length ?? buffer.byteLength - offset, options.position ?? null));
     },
+    copyFileSync: (from: unknown, to: unknown, mode?: number): void => now((volume) => volume.copyFile(pathOf(from), pathOf(to), exclusiveCopy(mode))),
+    fstatSync: (fd: number): StatsLike => now((volume) => volume.fstat(fd)),
+    fsyncSync: (fd: number): void => now((volume) => volume.fsync(fd)),
+    fdatasyncSync: (fd: number): void => now((volume) => volume.fsync(fd)),
+    truncateSync: (path: unknown, length?: number): void => now((volume) => volume.truncate(pathOf(path), length ?? 0)),
+    ftruncateSync: (fd: number, length?: number): void => now((volume) => volume.truncate(fd, length ?? 0)),
     writeSync(fd: number, data: Uint8Array | string, offsetOrPosition?: unknown, length?: unknown, position?: unknown): number {
       // Node's two shapes: (fd, buffer, offset, length, position) and (fd, string, position, encoding).
       if (typeof data === 'string') {
@@ -303,6 +327,12 @@ export function nodeFsOver(fs: FsPromises): Record<string, unknown> {
       const count = typeof length === 'number' ? length : data.byteLength - offset;
       return descriptors.write(fd, data, offset, count, typeof position === 'number' ? position : null).then((written) => [written, data]);
     }, true),
+    copyFile: callbackForm(promises.copyFile),
+    truncate: callbackForm(promises.truncate),
+    fstat: callbackForm((fd: number) => (typeof descriptors.fstat === 'function' ? descriptors.fstat(fd) : Promise.reject(enosys('fstat')))),
+    fsync: callbackForm((fd: number) => (typeof descriptors.fsync === 'function' ? descriptors.fsync(fd) : Promise.reject(enosys('fsync')))),
+    fdatasync: callbackForm((fd: number) => (typeof descriptors.fsync === 'function' ? descriptors.fsync(fd) : Promise.reject(enosys('fdatasync')))),
+    ftruncate: callbackForm((fd: number, length?: number) => (typeof descriptors.truncate === 'function' ? descriptors.truncate(fd, length ?? 0) : Promise.reject(enosys('ftruncate')))),
     createReadStream: (): never => {
       throw enosys('createReadStream');
     },

@@ -15,21 +15,23 @@
  *   global `crypto` are the process's through per-process globals (`sim/process-globals.ts`, which
  *   loading turns on for worlds created after it in this thread).
  *
- * The module tree is CommonJS, which is what file-handling npm libraries ship; it is evaluated from
- * its files with Node's own resolution, bypassing Node's module cache (which is one per OS process).
- * An ES module is refused with a clear message. Native addons (`.node`) are refused too: their file
- * calls cannot be redirected.
+ * The module tree may be CommonJS, ES modules or both, each file evaluated from its own text with
+ * Node's own resolution, bypassing Node's module caches (which are one per OS process). An ES module
+ * file is compiled to CommonJS first (`load-esm.ts`, which says what that keeps and what it changes:
+ * top-level `await` is refused, cycles read `undefined` where Node throws) and its imports go through
+ * the same redirections; a package exporting only under `import` resolves as an import would
+ * (`load-resolve.ts`). TypeScript files and native addons (`.node`, whose file calls cannot be
+ * redirected) are refused with one line.
  *
- * Why ES modules are refused rather than run: Node evaluates them only through its own loader, whose
- * cache is keyed by URL and never forgets an entry. A per-process instance would need a distinct URL
- * per process (a resolve hook, `module.register`, tagging every file URL of the tree with the
- * process, and mapping `node:fs` and the rest to generated modules that re-export that process's
- * facades), and `load` would become asynchronous (`import()`). Every process of every run of a
- * campaign would then leave its module tree in memory for good, and a CommonJS dependency the tree
- * imports would come from Node's shared CommonJS cache with the real `fs` unless the hooks took
- * over CommonJS loading as well. `vm.SourceTextModule`, which
- * has neither problem, needs `--experimental-vm-modules`. Until one of those changes, an ES module
- * library is run through its CommonJS build or handed an `fs` option.
+ * Why ES modules are compiled rather than handed to Node's ES module loader: that loader evaluates a
+ * module once per URL and never forgets it, so a per-process instance would need a distinct URL per
+ * process (`module.register` hooks tagging every file URL of the tree, and generated modules for
+ * `node:fs` and the rest), every process of every run of a campaign would leave its tree in memory
+ * for good, and `load` would become an `import()`: real asynchronous work on the hooks' thread, which
+ * a simulated process awaiting it would see finish after however much virtual time the scheduler had
+ * let pass meanwhile. Compiled, an instance is built synchronously, belongs to its process (scopes
+ * are keyed by the process's `Env`) and is collected with it; what stays for the life of the OS
+ * process is one copy of each file's source and compiled text.
  */
 import { readFileSync } from 'node:fs';
 import Module, { builtinModules, createRequire } from 'node:module';
@@ -41,6 +43,8 @@ import { nodeFsOver } from '../env/node-fs-facade.js';
 import { cryptoFacade, perfHooksFacade } from '../sim/entropy-and-clocks.js';
 import { requestProcessGlobals } from '../sim/process-globals.js';
 import { timersFacade } from '../sim/timers-facade.js';
+import { ESM_INTEROP_REQUEST, esmAsCommonJs, esmInterop, type EsmInterop } from './load-esm.js';
+import { resolveImportCondition } from './load-resolve.js';
 
 export interface LoadOptions {
   /** The simulated process the module instance belongs to (a lock factory's `env`, a process's `main` argument). */
@@ -70,6 +74,7 @@ interface CompilableModule extends Module {
 }
 
 const internals = Module as unknown as ModuleInternals;
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 const BUILTINS = new Set(builtinModules);
 
 /** Module instances per process: a second `load` of the same module in one process gives the same exports. */
@@ -91,15 +96,22 @@ export function load<T = unknown>(specifier: string, options: LoadOptions): T {
   try {
     filename = createRequire(from).resolve(specifier);
   } catch (error) {
-    throw new InputError(`load('${specifier}'): ${(error as Error).message.split('\n')[0]}`);
+    // A package that exports only under `import` (ES modules only) is loaded as an import would find it.
+    const imported = resolveImportCondition(specifier, dirname(from));
+    if (imported === undefined) throw new InputError(`load('${specifier}'): ${(error as Error).message.split('\n')[0]}`);
+    filename = imported;
   }
   if (BUILTINS.has(filename) || filename.startsWith('node:')) return scope.require(specifier, undefined) as T;
-  return scope.loadFile(filename, undefined).exports as T;
+  return scope.exportsOf(scope.loadFile(filename, undefined)) as T;
 }
 
 class ModuleScope {
   private readonly modules = new Map<string, Module>();
   private readonly replaced: Readonly<Record<string, unknown>>;
+  /** The modules of this scope compiled from ES modules: their `exports` are their namespaces. */
+  private readonly esModules = new WeakSet<Module>();
+  private readonly namespaces = new WeakSet<object>();
+  private readonly interop: EsmInterop = esmInterop((exports) => typeof exports === 'object' && exports !== null && this.namespaces.has(exports));
 
   constructor(
     env: Env,
@@ -111,12 +123,28 @@ class ModuleScope {
   }
 
   require(request: string, parent: Module | undefined): unknown {
+    if (request === ESM_INTEROP_REQUEST) return this.interop;
     const bare = request.startsWith('node:') ? request.slice('node:'.length) : request;
     if (bare in this.replaced) return this.replaced[bare];
     if (BUILTINS.has(bare)) return createRequire(import.meta.url)(request);
     if (this.shared.has(request) && parent !== undefined) return createRequire(parent.filename)(request);
-    const filename = internals._resolveFilename(request, parent);
-    return this.loadFile(filename, parent).exports;
+    let filename: string;
+    try {
+      filename = internals._resolveFilename(request, parent);
+    } catch (error) {
+      // An ES module's import of a package that exports only under `import`: resolve it as an import would.
+      const imported = parent !== undefined && this.esModules.has(parent) ? resolveImportCondition(request, dirname(parent.filename)) : undefined;
+      if (imported === undefined) throw error;
+      filename = imported;
+    }
+    return this.exportsOf(this.loadFile(filename, parent));
+  }
+
+  /** A module's exports; a compiled ES module's are its namespace, which the interop must know as one. */
+  exportsOf(module: Module): unknown {
+    // Read here, not once after evaluation: in a cycle the namespace is asked for before evaluation ends.
+    if (this.esModules.has(module) && typeof module.exports === 'object' && module.exports !== null) this.namespaces.add(module.exports as object);
+    return module.exports;
   }
 
   loadFile(filename: string, parent: Module | undefined): Module {
@@ -124,18 +152,18 @@ class ModuleScope {
     if (cached !== undefined) return cached;
     const extension = extname(filename);
     if (extension === '.node') throw new InputError(`load(): '${filename}' is a native addon; its file calls cannot be simulated`);
-    if (extension === '.mjs' || (extension !== '.cjs' && extension !== '.json' && isEsmPackage(filename))) {
-      throw new InputError(`load(): '${filename}' is an ES module; load() runs CommonJS module trees (pass the library an fs option instead)`);
-    }
+    if (TYPESCRIPT.has(extension)) throw new InputError(`load(): '${filename}' is TypeScript; load() runs the JavaScript a package ships (import your own TypeScript modules, and give them env)`);
+    const esm = extension === '.mjs' || (extension !== '.cjs' && extension !== '.json' && isEsmPackage(filename));
     const module = new Module(filename, parent) as CompilableModule;
     module.filename = filename;
     module.paths = internals._nodeModulePaths(dirname(filename));
     // Every require inside this tree comes back here, so the whole tree is this process's.
     module.require = ((request: string) => this.require(request, module)) as NodeJS.Require;
     this.modules.set(filename, module);
+    if (esm) this.esModules.add(module);
     try {
       if (extension === '.json') module.exports = JSON.parse(sourceOf(filename)) as unknown;
-      else module._compile(sourceOf(filename), filename);
+      else module._compile(esm ? esmAsCommonJs(filename, sourceOf(filename)) : sourceOf(filename), filename);
     } catch (error) {
       this.modules.delete(filename);
       throw error;

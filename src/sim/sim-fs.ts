@@ -12,6 +12,9 @@ import { Volume, type IProcess } from 'memfs';
 import type { DirentLike, FsPromises, StatsLike, WriteOptions } from '../env/fs.js';
 import type { FsEvent } from './events.js';
 
+/** `fs.constants.COPYFILE_EXCL`, as memfs reads it. */
+const COPYFILE_EXCL = 1;
+
 export type FsOperation =
   | 'readFile'
   | 'writeFile'
@@ -30,7 +33,11 @@ export type FsOperation =
   | 'open'
   | 'close'
   | 'read'
-  | 'write';
+  | 'write'
+  | 'copyFile'
+  | 'fstat'
+  | 'fsync'
+  | 'truncate';
 
 /** What an operation's trace event says besides its path. */
 export type FsOutcome = Omit<FsEvent['data'], 'path'>;
@@ -97,7 +104,7 @@ function listDirectory(volume: Volume, path: string): string[] {
   return names;
 }
 
-const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm', 'rmdir', 'utimes', 'write']);
+const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm', 'rmdir', 'utimes', 'write', 'copyFile', 'truncate']);
 
 /** Flags `open` takes, as Node spells them (`O_*` numbers are read through the volume too). */
 export type OpenFlags = string | number;
@@ -256,6 +263,38 @@ export class SimFs implements FsPromises {
       const written = volume.writeSync(fd, buffer, offset, length, position ?? undefined);
       if (path.startsWith('/')) this.stamp(path);
       return written;
+    }, { bytes: length });
+  }
+
+  /** Copies `from` to `to` in one operation; `exclusive` (`COPYFILE_EXCL`) fails with `EEXIST` when `to` exists. */
+  copyFile(from: string, to: string, exclusive = false): Promise<void> {
+    return this.run('copyFile', from, (volume) => {
+      volume.copyFileSync(from, to, exclusive ? COPYFILE_EXCL : 0);
+      this.stamp(to);
+    }, { to });
+  }
+
+  /** The stats of an open descriptor's file. */
+  fstat(fd: number): Promise<StatsLike> {
+    return this.run('fstat', this.pathOfFd(fd), (volume) => statsOf(volume.fstatSync(fd)));
+  }
+
+  /**
+   * Flushes a descriptor. Every write already took effect at its completion (the volume has no cache
+   * to lose), so what an fsync adds is its latency, its trace event and the faults it can be given:
+   * an `EIO` here is how a library learns its data may not be on disk.
+   */
+  fsync(fd: number): Promise<void> {
+    return this.run('fsync', this.pathOfFd(fd), (volume) => volume.fsyncSync(fd));
+  }
+
+  /** Cuts or extends a file (by path, or by an open descriptor) to `length` bytes. */
+  truncate(pathOrFd: string | number, length = 0): Promise<void> {
+    const path = typeof pathOrFd === 'number' ? this.pathOfFd(pathOrFd) : pathOrFd;
+    return this.run('truncate', path, (volume) => {
+      if (typeof pathOrFd === 'number') volume.ftruncateSync(pathOrFd, length);
+      else volume.truncateSync(pathOrFd, length);
+      if (path.startsWith('/')) this.stamp(path);
     }, { bytes: length });
   }
 

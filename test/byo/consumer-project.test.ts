@@ -76,12 +76,29 @@ export default defineScenario<Params, SimLocks>({
 `;
 
 const SUITE = `import { expect, test } from 'vitest';
-import { runScenario } from 'simrun';
+import { load, runScenario, World } from 'simrun';
 import scenario from './my-scenario.js';
 
 test('our scenario passes its seeds', async () => {
   for (const seed of [1, 2, 3]) expect((await runScenario(scenario, { seed })).status).toBe('passed');
 });
+
+test('our ES module library writes to the simulated filesystem through load()', async () => {
+  const world = new World({ seed: 1 });
+  let text = '';
+  world.spawn('app', async (env) => {
+    const library = load<{ save(path: string, text: string): Promise<void> }>('./notes.mjs', { env, from: import.meta.url });
+    await library.save('/note.txt', 'kept');
+    text = await env.fs.readFile('/note.txt', 'utf8');
+  });
+  await world.run();
+  expect(text).toBe('kept');
+});
+`;
+
+/** An ES module of the project's own, importing node:fs/promises: load() runs it in a simulated process. */
+const ESM_LIBRARY = `import { writeFile } from 'node:fs/promises';
+export const save = (path, text) => writeFile(path, text);
 `;
 
 function run(command: string, args: readonly string[]): { status: number | null; output: string } {
@@ -117,6 +134,7 @@ beforeAll(() => {
   writeFileSync(join(project, 'my-lock.ts'), LOCK);
   writeFileSync(join(project, 'my-scenario.ts'), SCENARIO);
   writeFileSync(join(project, 'our.test.ts'), SUITE);
+  writeFileSync(join(project, 'notes.mjs'), ESM_LIBRARY);
 }, 300_000);
 
 afterAll(() => {
@@ -141,7 +159,7 @@ describe('a project that installs the packed simrun', () => {
 
   test('its own vitest suite runs its scenario through the library', () => {
     const suite = run(process.execPath, [join(project, 'node_modules/vitest/vitest.mjs'), 'run', '--root', project]);
-    expect(suite.output).toContain('1 passed');
+    expect(suite.output).toContain('2 passed');
     expect(suite.status).toBe(0);
   }, 400_000);
 });
