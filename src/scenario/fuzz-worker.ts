@@ -1,5 +1,6 @@
 /**
- * A fuzz worker thread: runs seed tasks one at a time and posts back each `SeedRun`.
+ * A fuzz worker thread: runs seed tasks one at a time, in the order they arrive, and posts back each
+ * `SeedRun`. The pool sends the next task before this one ends (`pool.ts`); it waits here.
  */
 import { parentPort } from 'node:worker_threads';
 import { serializeError } from '../env/errors.js';
@@ -8,9 +9,27 @@ import { runSeedTask, type SeedTask } from './seed-run.js';
 if (parentPort === null) throw new Error('fuzz-worker.js runs as a worker thread');
 const port = parentPort;
 
-port.on('message', (message: { id: number; task: SeedTask }) => {
-  runSeedTask(message.task).then(
-    (run) => port.postMessage({ id: message.id, run }),
-    (error: unknown) => port.postMessage({ id: message.id, error: serializeError(error) }),
-  );
+interface TaskMessage {
+  readonly id: number;
+  readonly task: SeedTask;
+}
+
+const waiting: TaskMessage[] = [];
+let running = false;
+
+port.on('message', (message: TaskMessage) => {
+  waiting.push(message);
+  if (!running) void runWaiting();
 });
+
+async function runWaiting(): Promise<void> {
+  running = true;
+  for (let message = waiting.shift(); message !== undefined; message = waiting.shift()) {
+    try {
+      port.postMessage({ id: message.id, run: await runSeedTask(message.task) });
+    } catch (error) {
+      port.postMessage({ id: message.id, error: serializeError(error) });
+    }
+  }
+  running = false;
+}

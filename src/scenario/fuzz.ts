@@ -141,7 +141,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const runsLimit = options.runs ?? (options.durationMs === undefined ? 100 : Number.POSITIVE_INFINITY);
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : realPerformanceNow() + options.durationMs;
   const runner = createSeedRunner(options.workers ?? availableParallelism());
-  const parallel = Math.max(1, options.workers ?? availableParallelism());
+  // A pool wants more seeds in flight than it has threads (`pool.ts`), so no worker waits for the next.
+  const parallel = Math.max(1, options.workers ?? availableParallelism(), runner.capacity);
   const started = realPerformanceNow();
   const seedRuns: SeedRun[] = [];
   let failures = 0;

@@ -31,13 +31,18 @@ export interface CronSchedule {
   periodAfter(ms: number): number;
 }
 
+/** Zones found valid so far: making a formatter to ask costs milliseconds, and every run asks twice. */
+const knownZones = new Set<string>();
+
 /** Throws `CronScheduleError` unless `timeZone` is an IANA zone this Node knows. */
 export function validateTimeZone(timeZone: string): void {
+  if (knownZones.has(timeZone)) return;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
   } catch {
     throw new CronScheduleError(`unknown time zone '${timeZone}' (expected an IANA name such as UTC or Europe/Paris)`);
   }
+  if (knownZones.size < 1024) knownZones.add(timeZone);
 }
 
 /**
