@@ -21,7 +21,8 @@
  * top-level `await` is refused, cycles read `undefined` where Node throws) and its imports go through
  * the same redirections; a package exporting only under `import` resolves as an import would
  * (`load-resolve.ts`). TypeScript files and native addons (`.node`, whose file calls cannot be
- * redirected) are refused with one line.
+ * redirected) are refused with one line. A CommonJS file's own `import()` is Node's (compiled by
+ * `Module._compile`, it reaches Node's loader): one shared instance, the real `fs`, real time.
  *
  * Why ES modules are compiled rather than handed to Node's ES module loader: that loader evaluates a
  * module once per URL and never forgets it, so a per-process instance would need a distinct URL per
