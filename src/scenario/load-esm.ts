@@ -46,7 +46,7 @@ let esbuild: EsbuildApi | undefined;
 
 /** esbuild, loaded the first time an ES module is met (a tree of CommonJS files never needs it). */
 function esbuildApi(): EsbuildApi {
-  // esbuild comes with tsx, which simrun depends on to load TypeScript modules.
+  // esbuild is a dependency of simrun's own (tsx, which loads TypeScript modules, uses the same one).
   esbuild ??= createRequire(import.meta.url)('esbuild') as EsbuildApi;
   return esbuild;
 }
