@@ -30,6 +30,13 @@ describe('parsing a fault plan', () => {
     expect(() => parseFaultPlan(input)).toThrow(message);
   });
 
+  test('an fs-error may name any operation of the simulated volume, descriptor-level ones included', () => {
+    for (const op of ['fsync', 'write', 'open', 'copyFile', 'truncate']) {
+      expect(parseFaultPlan([{ at: 0, kind: 'fs-error', code: 'EIO', op }])[0]).toMatchObject({ op });
+    }
+    expect(() => parseFaultPlan([{ at: 0, kind: 'fs-error', code: 'EIO', op: 'chmod' }])).toThrow("fault 0 (fs-error): field 'op'");
+  });
+
   test('a target that is not one of the scenario processes is refused', () => {
     expect(() => parseFaultPlan([{ at: 0, kind: 'crash', target: 'ghost' }], [], ['w1', 'w2'])).toThrow("field 'target': unknown process 'ghost' (known: w1, w2)");
   });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { FsLatency } from '../world.js';
 import type { World } from '../world.js';
+import type { FsOperation } from '../sim-fs.js';
 import { atMs, defineFaultKind, positiveMs, processTarget, type Fault, type FaultKind, type FaultSpace } from './kind.js';
 import type { Prng } from '../prng.js';
 import { diskFull } from './disk-full.js';
@@ -91,7 +92,9 @@ export const drift = defineFaultKind({
   magnitudes: [{ field: 'ppm', gentlest: 0 }],
 });
 
-const fsOperation = z.enum(['readFile', 'writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'readdir', 'stat', 'lstat', 'rm', 'rmdir', 'utimes']);
+// Every operation of the simulated volume can be named by a plan, the descriptor-level ones that
+// `load()`ed libraries use (open, read, write, fsync, …) as much as the path-level ones.
+const fsOperation = z.enum(['readFile', 'writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'readdir', 'stat', 'lstat', 'rm', 'rmdir', 'utimes', 'realpath', 'open', 'close', 'read', 'write', 'copyFile', 'fstat', 'fsync', 'truncate']) satisfies z.ZodType<FsOperation>;
 
 export const fsError = defineFaultKind({
   name: 'fs-error',
