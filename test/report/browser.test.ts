@@ -60,6 +60,7 @@ describe.skipIf(unavailable !== undefined)(`HTML reports in Chromium${unavailabl
     expect(statuses).toEqual([
       ['no-lost-update', 'passed'],
       ['no-uncaught-errors', 'passed'],
+      ['graceful-stops', 'passed'],
     ]);
     await expect(page.getByTestId('timeline-svg').count()).resolves.toBe(1);
     await expect(page.getByTestId('files').count()).resolves.toBe(0);
