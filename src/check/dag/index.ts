@@ -10,3 +10,5 @@ export { checkOneExecutionPerJob, oneExecutionPerJob } from './one-execution-per
 export { checkStopEndsJobs, stopEndsJobs } from './stop-ends-jobs.js';
 export { checkMaxParallelRespected, maxParallelRespected } from './max-parallel-respected.js';
 export { checkHardLimitEnforced, hardLimitEnforced } from './hard-limit-enforced.js';
+export { checkDataJudgedByReports, dataJudgedByReports } from './data-judged-by-reports.js';
+export { checkSuccessIsClean, successIsClean } from './success-is-clean.js';

@@ -13,6 +13,10 @@
  * - an attempt still running after `killAfterMs` is killed (its process group) and counts as a
  *   failed attempt, whatever its exit status;
  * - at most `maxParallel` of the pipeline's jobs run at once;
+ * - an attempt succeeds only when its job exited 0 by itself, within its `killAfterMs`, leaving no
+ *   process it started running (the success rule: `ExitStatus.leftRunning` fails it);
+ * - the data an attempt generated is what it reported (`SIMRUN_DATA amount=N`, `data-report.ts`),
+ *   else the bytes it printed;
  * - every attempt that succeeds is notified (`job-succeeded`) as every failure is;
  * - a `rerun` command (`dag restart JOB --force`) runs a job that succeeded again, and every job
  *   downstream of it; `newRun` starts the pipeline over as the next run (`dag run --new-run`).
@@ -67,6 +71,10 @@ export interface DagRules {
   parallelLimit(maxParallel: number | undefined): number;
   /** Whether an attempt still running at its `kill_after_ms` is killed (rather than left to run). */
   killsAtLimit(): boolean;
+  /** The data an attempt generated, from the amount it reported (undefined: none) and the bytes it printed. */
+  dataAmount(reported: number | undefined, bytes: number): number;
+  /** Whether a shell that exited 0 while processes it started still ran fails its attempt (the success rule). */
+  leftRunningFails(): boolean;
 }
 
 /** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
@@ -83,6 +91,8 @@ export const CORRECT_DAG_RULES: DagRules = {
   endsJobsOnStop: () => true,
   parallelLimit: (maxParallel) => maxParallel ?? Number.POSITIVE_INFINITY,
   killsAtLimit: () => true,
+  dataAmount: (reported, bytes) => reported ?? bytes,
+  leftRunningFails: () => true,
 };
 
 /** The runner's lease was lost: another runner may have the pipeline now, so this one wrote nothing more. */
@@ -587,7 +597,7 @@ export class DagRunner {
 
   /** The amount of data the running attempt generated: what it reported, else its output bytes. */
   private dataAmount(job: JobState): number {
-    return job.dataReports.amount ?? job.outputBytes;
+    return this.rules.dataAmount(job.dataReports.amount, job.outputBytes);
   }
 
   private checkData(job: JobState, execution: string): void {
@@ -661,7 +671,8 @@ export class DagRunner {
     let outcome: AttemptOutcome;
     if (job.stopRequested) outcome = 'stopped';
     // Killed at its hard limit: a failed attempt even if the job caught SIGTERM and exited 0.
-    else if (succeeded(exit) && !job.killedAtLimit) outcome = 'succeeded';
+    // The success rule: exit 0 with a child left running in its process group is not a success either.
+    else if (succeeded(exit) && !job.killedAtLimit && !(exit.leftRunning === true && this.rules.leftRunningFails())) outcome = 'succeeded';
     else if (job.interruptedByStop) outcome = 'interrupted';
     else if (job.attempt <= job.definition.retries) outcome = 'retrying';
     else outcome = 'failed';

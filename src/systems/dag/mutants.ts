@@ -16,6 +16,8 @@ export const DAG_MUTANTS = {
   'stop-leaves-jobs': 'on SIGTERM exits without ending its running jobs, whose process groups run on untracked',
   'ignore-max-parallel': "starts every job whose upstream jobs are done, however many run already: the pipeline's max_parallel is ignored",
   'kill-after-warns': 'treats kill_after_ms as a warning: an attempt past it runs on and may end as a success',
+  'data-by-bytes': "judges max_data by the bytes a job printed, ignoring the amounts it reported (SIMRUN_DATA)",
+  'exit-zero-trusts-shell': 'takes a shell that exited 0 for a success even when a child it started was still running',
 } as const;
 
 export type DagMutant = keyof typeof DAG_MUTANTS;
@@ -33,6 +35,8 @@ const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'stop-leaves-jobs': { endsJobsOnStop: () => false },
   'ignore-max-parallel': { parallelLimit: () => Number.POSITIVE_INFINITY },
   'kill-after-warns': { killsAtLimit: () => false },
+  'data-by-bytes': { dataAmount: (_reported, bytes) => bytes },
+  'exit-zero-trusts-shell': { leftRunningFails: () => false },
 };
 
 export function isDagMutant(name: string | undefined): name is DagMutant {

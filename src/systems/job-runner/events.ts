@@ -22,10 +22,13 @@ export type JobRunnerEvent =
 
 export type SimJobEvent =
   | { readonly kind: 'sim-job.start'; readonly data: { readonly execution: string; readonly command: string } }
-  /** The execution's `seq`-th chunk (from 0), `bytes` long, on stdout unless `stream` says stderr. */
-  | { readonly kind: 'sim-job.output'; readonly data: { readonly execution: string; readonly seq: number; readonly bytes: number; readonly stream?: 'stderr' } }
-  /** How it ended (`code`, or the `signal` that ended it) and how much it printed in all. */
-  | { readonly kind: 'sim-job.exit'; readonly data: { readonly execution: string; readonly code: number | null; readonly signal: string | null; readonly bytes: number } };
+  /** The execution's `seq`-th chunk (from 0), `bytes` long, on stdout unless `stream` says stderr; `reported`: the data amount it reported in it. */
+  | { readonly kind: 'sim-job.output'; readonly data: { readonly execution: string; readonly seq: number; readonly bytes: number; readonly stream?: 'stderr'; readonly reported?: number } }
+  /**
+   * How it ended (`code`, or the `signal` that ended it) and how much it printed in all;
+   * `leftRunning`: its shell exited while a child it started still ran (the child was ended).
+   */
+  | { readonly kind: 'sim-job.exit'; readonly data: { readonly execution: string; readonly code: number | null; readonly signal: string | null; readonly bytes: number; readonly leftRunning?: true } };
 
 export type JobClientEvent =
   | { readonly kind: 'client.started'; readonly data: { readonly job: string } }

@@ -1,0 +1,102 @@
+/**
+ * The simulated counterparts of the DAG seed requirements, each invariant fed a history that breaks
+ * it and one that keeps it: data alerts judged by reported amounts, and the success rule.
+ */
+import { describe, expect, test } from 'vitest';
+import { checkDataJudgedByReports, checkSuccessIsClean, type AttemptEnd, type DagFacts, type ExecutionFacts } from '../../src/check/dag/index.js';
+import type { TraceEvent } from '../../src/sim/trace.js';
+
+let seq = 0;
+function event(t: number, kind: string, data?: Record<string, unknown>): TraceEvent {
+  seq += 1;
+  return { seq, t, pid: 'dag-runner#1', kind, ...(data === undefined ? {} : { data }) } as TraceEvent;
+}
+
+function facts(overrides: Partial<DagFacts>): DagFacts {
+  return { jobs: [], maxParallel: undefined, starts: [], ends: [], notifications: [], executions: new Map(), stops: [], restarts: [], runnerAliveAtEnd: true, lastRunnerPid: undefined, ...overrides };
+}
+
+/** An execution printing `outputs` ([bytes, reported]) from t=10 on, and exiting with `exit` at t=100 unless that is undefined. */
+function execution(id: string, outputs: readonly (readonly [number, number | undefined])[], exit: Record<string, unknown> | undefined = { code: 0, signal: null }): ExecutionFacts {
+  const start = event(0, 'sim-job.start');
+  const printed = outputs.map(([bytes, reported], index) => ({ bytes, event: event(10 + index, 'sim-job.output', { bytes, ...(reported === undefined ? {} : { reported }) }) }));
+  return { id, start, outputs: printed, ...(exit === undefined ? {} : { exit: event(100, 'sim-job.exit', exit) }) };
+}
+
+function ended(job: string, id: string, outcome: AttemptEnd['outcome'] = 'succeeded'): AttemptEnd {
+  return { job, attempt: 1, execution: id, outcome, event: event(101, 'dag.job.end') };
+}
+
+function dataAlert(job: string, id: string, t = 102) {
+  return { kind: 'data-exceeded' as const, job, attempt: 1, execution: id, event: event(t, 'dag.notify') };
+}
+
+describe('data-judged-by-reports', () => {
+  const jobs = [{ name: 'a', dependsOn: [], retries: 0, maxData: 100 }];
+
+  test('an alert on printed bytes for a job that reported less than its max_data is a violation', () => {
+    seq = 0;
+    const run = execution('e1', [[500, 40], [500, 40]]);
+    const violations = checkDataJudgedByReports(facts({ jobs, executions: new Map([['e1', run]]), ends: [ended('a', 'e1')], notifications: [dataAlert('a', 'e1')] }));
+    expect(violations.map((violation) => violation.message)).toEqual(["data alert for 'a' (execution e1) when it had reported 80, within its max_data of 100"]);
+  });
+
+  test('a job that reported more than its max_data in few bytes, with no alert, is a violation', () => {
+    seq = 0;
+    const run = execution('e1', [[30, 70], [30, 70]]);
+    const violations = checkDataJudgedByReports(facts({ jobs, executions: new Map([['e1', run]]), ends: [ended('a', 'e1')] }));
+    expect(violations.map((violation) => violation.message)).toEqual(["'a' attempt 1 generated 140 (as reported), over its max_data of 100, and no data alert was sent"]);
+  });
+
+  test('a job that reported nothing is judged by its bytes, and only once it ended', () => {
+    seq = 0;
+    const early = execution('e1', [[80, undefined], [80, undefined]], undefined);
+    const alert = dataAlert('a', 'e1', 50);
+    early.exit = event(100, 'sim-job.exit', { code: 0, signal: null });
+    const violations = checkDataJudgedByReports(facts({ jobs, executions: new Map([['e1', early]]), ends: [ended('a', 'e1')], notifications: [alert] }));
+    expect(violations.map((violation) => violation.message)).toEqual(["data alert for 'a' (execution e1) before it ended, having reported nothing yet (160 bytes printed)"]);
+  });
+
+  test('alerts on reported amounts over the limit, and on bytes of a silent job after its end, are right', () => {
+    seq = 0;
+    const reporting = execution('e1', [[10, 60], [10, 60]]);
+    const silent = execution('e2', [[80, undefined], [80, undefined]]);
+    const quiet = execution('e3', [[500, 5]]);
+    const history = facts({
+      jobs,
+      executions: new Map([['e1', reporting], ['e2', silent], ['e3', quiet]]),
+      ends: [ended('a', 'e1'), ended('a', 'e2'), ended('a', 'e3')],
+      notifications: [dataAlert('a', 'e1'), dataAlert('a', 'e2')],
+    });
+    expect(checkDataJudgedByReports(history)).toEqual([]);
+  });
+});
+
+describe('success-is-clean', () => {
+  test('a success whose shell exited 0 with a child still running is a violation', () => {
+    seq = 0;
+    const run = execution('e1', [], { code: 0, signal: null, leftRunning: true });
+    const violations = checkSuccessIsClean(facts({ executions: new Map([['e1', run]]), ends: [ended('a', 'e1')] }));
+    expect(violations.map((violation) => [violation.invariant, violation.message])).toEqual([
+      ['success-is-clean', "'a' attempt 1 ended as a success although its job exited 0 while a child it started was still running (execution e1)"],
+    ]);
+  });
+
+  test('a success of a job that exited 2 (its waited child failed) or was killed is a violation', () => {
+    seq = 0;
+    const failedChild = execution('e1', [], { code: 2, signal: null });
+    const killed = execution('e2', [], { code: null, signal: 'SIGTERM' });
+    const violations = checkSuccessIsClean(facts({ executions: new Map([['e1', failedChild], ['e2', killed]]), ends: [ended('a', 'e1'), ended('b', 'e2')] }));
+    expect(violations.map((violation) => violation.message)).toEqual([
+      "'a' attempt 1 ended as a success although its job exited 2 (execution e1)",
+      "'b' attempt 1 ended as a success although its job was ended by SIGTERM (execution e2)",
+    ]);
+  });
+
+  test('a clean exit 0 succeeding, and a child left running failing the attempt, are right', () => {
+    seq = 0;
+    const clean = execution('e1', [], { code: 0, signal: null });
+    const leftOne = execution('e2', [], { code: 0, signal: null, leftRunning: true });
+    expect(checkSuccessIsClean(facts({ executions: new Map([['e1', clean], ['e2', leftOne]]), ends: [ended('a', 'e1'), ended('b', 'e2', 'failed')] }))).toEqual([]);
+  });
+});
