@@ -29,6 +29,7 @@ import {
   notBeforeStartTime,
   nothingDownstreamOfFailure,
   oneExecutionPerJob,
+  rerunRunsAgain,
   stopEndsJobs,
   upstreamSucceededFirst,
 } from '../src/check/dag/index.js';
@@ -165,7 +166,8 @@ interface DagState {
 
 /**
  * The operator: every few tens of seconds it reads the run log; it restarts a failed job (or gives
- * up on it for good), and now and then stops a job, or all of them, and starts them again later.
+ * up on it for good), now and then reruns a job that succeeded (and so what follows it), and now and
+ * then stops a job, or all of them, and starts them again later.
  * After its window it starts whatever it stopped and leaves.
  */
 async function operate(env: Env, store: DagStore, pipeline: Pipeline, windowMs: number, startMs: number): Promise<void> {
@@ -179,6 +181,11 @@ async function operate(env: Env, store: DagStore, pipeline: Pipeline, windowMs: 
       if (entry.status !== 'failed' || givenUp.has(name)) continue;
       if (env.random() < 0.3) givenUp.add(name);
       else if (env.random() < 0.5) await store.enqueue({ pipeline: pipeline.name, action: 'restart', jobKey: name });
+    }
+    // Now and then a job that succeeded is run again, with what follows it (`dag restart JOB --force`).
+    const succeeded = [...latest].filter(([, entry]) => entry.status === 'succeeded').map(([name]) => name);
+    if (succeeded.length > 0 && env.random() < 0.03) {
+      await store.enqueue({ pipeline: pipeline.name, action: 'rerun', jobKey: succeeded[Math.floor(env.random() * succeeded.length)] as string });
     }
     for (const [target, atMs] of [...restartAt]) {
       if (env.now() < atMs) continue;
@@ -329,6 +336,7 @@ export default defineScenario<Params, DagState>({
     hardLimitEnforced,
     dataJudgedByReports,
     successIsClean,
+    rerunRunsAgain,
   ],
   teardown(_world, { database }) {
     database.close();

@@ -1,9 +1,9 @@
 /**
  * The simulated counterparts of the DAG seed requirements, each invariant fed a history that breaks
- * it and one that keeps it: data alerts judged by reported amounts, and the success rule.
+ * it and one that keeps it: data alerts judged by reported amounts, the success rule, and reruns.
  */
 import { describe, expect, test } from 'vitest';
-import { checkDataJudgedByReports, checkSuccessIsClean, type AttemptEnd, type DagFacts, type ExecutionFacts } from '../../src/check/dag/index.js';
+import { checkDataJudgedByReports, checkRerunRunsAgain, checkSuccessIsClean, dagFacts, type AttemptEnd, type DagFacts, type ExecutionFacts } from '../../src/check/dag/index.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 
 let seq = 0;
@@ -98,5 +98,49 @@ describe('success-is-clean', () => {
     const clean = execution('e1', [], { code: 0, signal: null });
     const leftOne = execution('e2', [], { code: 0, signal: null, leftRunning: true });
     expect(checkSuccessIsClean(facts({ executions: new Map([['e1', clean], ['e2', leftOne]]), ends: [ended('a', 'e1'), ended('b', 'e2', 'failed')] }))).toEqual([]);
+  });
+});
+
+describe('rerun-runs-again', () => {
+  /** A trace of pipeline a → b → c: each ran once, then `a` was rerun; `after` are the jobs that ran again. */
+  function rerunTrace(after: readonly string[], rerunOf = 'a'): TraceEvent[] {
+    const trace: TraceEvent[] = [];
+    let t = 0;
+    const push = (pid: string, kind: string, data: Record<string, unknown>): void => {
+      trace.push({ seq: trace.length, t: (t += 10), pid, kind, data });
+    };
+    push('dag-runner#1', 'process.start', {});
+    push('dag-runner#1', 'dag.open', { pipeline: 'p', jobs: [{ name: 'a', dependsOn: [], retries: 0 }, { name: 'b', dependsOn: ['a'], retries: 0 }, { name: 'c', dependsOn: ['b'], retries: 0 }] });
+    let execution = 0;
+    const run = (job: string): void => {
+      execution += 1;
+      push('dag-runner#1', 'dag.job.start', { job, attempt: 1, execution: `e${execution}` });
+      push('dag-runner#1', 'dag.job.end', { job, attempt: 1, execution: `e${execution}`, outcome: 'succeeded', exit: 'exit 0', execTimeMs: 10, bytes: 1 });
+    };
+    for (const job of ['a', 'b', 'c']) run(job);
+    push('dag-runner#1', 'dag.command', { action: 'rerun', job: rerunOf });
+    push('dag-runner#1', 'dag.rerun', { job: rerunOf, reset: after, afterAttempt: [] });
+    for (const job of after) run(job);
+    return trace;
+  }
+
+  test('a rerun of a that ran a alone again, leaving b and c on their old results, is a violation for each', () => {
+    const trace = rerunTrace(['a']);
+    expect(checkRerunRunsAgain(trace).map((violation) => [violation.invariant, violation.message])).toEqual([
+      ['rerun-runs-again', "job 'b' never ran again after 'a', upstream of it, was rerun"],
+      ['rerun-runs-again', "job 'c' never ran again after 'a', upstream of it, was rerun"],
+    ]);
+  });
+
+  test('a rerun job that never ran again is a violation', () => {
+    const trace = rerunTrace([], 'c');
+    expect(checkRerunRunsAgain(trace).map((violation) => violation.message)).toEqual(["job 'c' never ran again after it was rerun"]);
+  });
+
+  test('a, b and c all running again is right; a trace ending with an attempt in flight is not judged', () => {
+    expect(checkRerunRunsAgain(rerunTrace(['a', 'b', 'c']))).toEqual([]);
+    const cut = rerunTrace(['a']);
+    cut.push({ seq: cut.length, t: 1_000, pid: 'dag-runner#1', kind: 'dag.job.start', data: { job: 'a', attempt: 1, execution: 'e9' } });
+    expect(checkRerunRunsAgain(cut)).toEqual([]);
   });
 });

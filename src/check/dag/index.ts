@@ -12,3 +12,7 @@ export { checkMaxParallelRespected, maxParallelRespected } from './max-parallel-
 export { checkHardLimitEnforced, hardLimitEnforced } from './hard-limit-enforced.js';
 export { checkDataJudgedByReports, dataJudgedByReports } from './data-judged-by-reports.js';
 export { checkSuccessIsClean, successIsClean } from './success-is-clean.js';
+export { checkRerunRunsAgain, rerunRunsAgain } from './rerun-runs-again.js';
+export { scheduleFacts, scheduleFactsOf, type ScheduleFacts, type ScheduleStep } from './schedule-trace.js';
+export { checkScheduledOnTick, scheduledOnTick } from './scheduled-on-tick.js';
+export { checkNewRunRunsEveryJob, newRunRunsEveryJob } from './new-run-runs-every-job.js';

@@ -19,7 +19,7 @@
  *   else the bytes it printed;
  * - every attempt that succeeds is notified (`job-succeeded`) as every failure is;
  * - a `rerun` command (`dag restart JOB --force`) runs a job that succeeded again, and every job
- *   downstream of it; `newRun` starts the pipeline over as the next run (`dag run --new-run`).
+ *   downstream of it (one running then runs again once its attempt succeeds); `newRun` starts the pipeline over as the next run (`dag run --new-run`).
  *
  * Every change of a job's state is written to the store before it takes effect outside the runner,
  * and a runner that starts rebuilds its state from the store (`job-state.ts`): a job that was
@@ -75,6 +75,12 @@ export interface DagRules {
   dataAmount(reported: number | undefined, bytes: number): number;
   /** Whether a shell that exited 0 while processes it started still ran fails its attempt (the success rule). */
   leftRunningFails(): boolean;
+  /** Whether rerunning a job reruns every job downstream of it too. */
+  rerunsDownstream(): boolean;
+  /** Whether a new run (`newRun`) starts every job afresh (rather than carrying on the last run's results). */
+  freshNewRun(): boolean;
+  /** How long the schedule's wait sleeps when its tick is `leftMs` away (`scheduled-runs.ts`). */
+  tickWaitMs(leftMs: number): number;
 }
 
 /** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
@@ -93,6 +99,9 @@ export const CORRECT_DAG_RULES: DagRules = {
   killsAtLimit: () => true,
   dataAmount: (reported, bytes) => reported ?? bytes,
   leftRunningFails: () => true,
+  rerunsDownstream: () => true,
+  freshNewRun: () => true,
+  tickWaitMs: (leftMs) => leftMs,
 };
 
 /** The runner's lease was lost: another runner may have the pipeline now, so this one wrote nothing more. */
@@ -173,6 +182,8 @@ interface JobState {
   startTimeWait: AbortController | undefined;
   /** Cancels the runtime monitor of the running attempt. */
   runtimeMonitor: AbortController | undefined;
+  /** A rerun came while its attempt ran: once that attempt succeeds, the job waits to run again. */
+  rerunWhenDone: boolean;
 }
 
 export class DagRunner {
@@ -208,8 +219,9 @@ export class DagRunner {
     const lastRun = currentRun(entries);
     // A new run starts every job afresh; orphans of the last run are still ended first.
     runner.runId = options.newRun === true && entries.length > 0 ? lastRun + 1 : lastRun;
+    const rules = { ...CORRECT_DAG_RULES, ...options.flaws };
     const resumed = resumeFromLog(options.pipeline, entries);
-    const fresh = options.newRun === true ? resumeFromLog(options.pipeline, []) : resumed;
+    const fresh = options.newRun === true && rules.freshNewRun() ? resumeFromLog(options.pipeline, []) : resumed;
     emitDag(options.env, {
       kind: 'dag.open',
       data: {
@@ -228,7 +240,6 @@ export class DagRunner {
         ...(options.newRun === true ? { run: runner.runId } : {}),
       },
     });
-    const rules = { ...CORRECT_DAG_RULES, ...options.flaws };
     for (const definition of options.pipeline.jobs) {
       const state = resumed.get(definition.name) as ResumedJob;
       if (state.interrupted) emitDag(options.env, { kind: 'dag.job.interrupted', data: { job: definition.name, attempt: state.attempt + 1 } });
@@ -259,6 +270,7 @@ export class DagRunner {
         interruptedByStop: false,
         startTimeWait: undefined,
         runtimeMonitor: undefined,
+        rerunWhenDone: false,
       });
     }
     // The new run is on record before anything runs in it: a runner that dies now still leaves run N+1 current.
@@ -404,20 +416,32 @@ export class DagRunner {
   /**
    * Runs a job again even though it succeeded, and every job downstream of it (or, without a name,
    * every job): each one that is done (succeeded, failed or stopped) waits again with all its
-   * retries; one that is running finishes its attempt first. Downstream jobs wait for it as ever.
+   * retries; one that is running finishes its attempt first and, if it succeeds, runs again (what it
+   * read may be what the rerun replaces). Downstream jobs wait for it as ever.
    */
   async rerun(name?: string): Promise<void> {
     const targets = this.targets(name);
     const chosen = new Set(targets.map((job) => job.definition.name));
-    if (name !== undefined && targets.length > 0) for (const downstream of transitiveDownstream(this.pipeline, name)) chosen.add(downstream);
+    if (name !== undefined && targets.length > 0 && this.rules.rerunsDownstream()) for (const downstream of transitiveDownstream(this.pipeline, name)) chosen.add(downstream);
+    const reset: string[] = [];
+    const afterAttempt: string[] = [];
     for (const definition of this.order) {
       const job = this.jobs.get(definition.name) as JobState;
-      if (!chosen.has(definition.name) || (job.phase !== 'succeeded' && job.phase !== 'failed' && job.phase !== 'stopped')) continue;
+      if (!chosen.has(definition.name)) continue;
+      if (job.phase === 'running') {
+        // Its running attempt may have read what the rerun replaces: it runs again once that attempt succeeds.
+        job.rerunWhenDone = true;
+        afterAttempt.push(definition.name);
+        continue;
+      }
+      if (job.phase !== 'succeeded' && job.phase !== 'failed' && job.phase !== 'stopped') continue;
       job.phase = 'waiting';
       job.attempt = 0;
+      reset.push(definition.name);
       emitDag(this.env, { kind: 'dag.job.restarted', data: { job: definition.name } });
       await this.record(job, 'restarted', 0, 0);
     }
+    emitDag(this.env, { kind: 'dag.rerun', data: { job: name ?? null, reset, afterAttempt } });
     this.pump();
   }
 
@@ -522,6 +546,7 @@ export class DagRunner {
     job.phase = 'running';
     job.attempt += 1;
     job.stopRequested = false;
+    job.rerunWhenDone = false;
     job.outputBytes = 0;
     job.runtimeAlerted = false;
     job.outputAlerted = false;
@@ -692,6 +717,13 @@ export class DagRunner {
     job.savedOutput = [];
     emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
     if (outcome === 'succeeded') this.notify({ kind: 'job-succeeded', job, execution: execution.id, message: `succeeded after ${job.attempt} attempt(s) in ${execTimeMs} ms, ${amount} data` });
+    if (outcome === 'succeeded' && job.rerunWhenDone) {
+      job.rerunWhenDone = false;
+      job.phase = 'waiting';
+      job.attempt = 0;
+      emitDag(this.env, { kind: 'dag.job.restarted', data: { job: name } });
+      await this.record(job, 'restarted', 0, 0);
+    }
     if (outcome === 'failed') {
       const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
       this.notify({

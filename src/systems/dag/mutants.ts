@@ -18,9 +18,16 @@ export const DAG_MUTANTS = {
   'kill-after-warns': 'treats kill_after_ms as a warning: an attempt past it runs on and may end as a success',
   'data-by-bytes': "judges max_data by the bytes a job printed, ignoring the amounts it reported (SIMRUN_DATA)",
   'exit-zero-trusts-shell': 'takes a shell that exited 0 for a success even when a child it started was still running',
+  'rerun-leaves-downstream': 'reruns only the job named by `dag restart JOB --force`, leaving the jobs downstream of it on their old results',
 } as const;
 
-export type DagMutant = keyof typeof DAG_MUTANTS;
+/** Mutants of new runs and of the schedule loop (`scheduled-runs.ts`): the `dag-schedule` scenario's catalogue. */
+export const DAG_SCHEDULE_MUTANTS = {
+  'new-run-keeps-results': 'a new run (`--new-run`, each scheduled run) carries on the last run: jobs that succeeded there do not run again',
+  'schedule-wakes-early': "waits for the schedule's tick in whole seconds, rounded down, and starts the run without looking at the clock again",
+} as const;
+
+export type DagMutant = keyof typeof DAG_MUTANTS | keyof typeof DAG_SCHEDULE_MUTANTS;
 
 const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'ignore-upstream-failure': {
@@ -37,10 +44,13 @@ const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'kill-after-warns': { killsAtLimit: () => false },
   'data-by-bytes': { dataAmount: (_reported, bytes) => bytes },
   'exit-zero-trusts-shell': { leftRunningFails: () => false },
+  'rerun-leaves-downstream': { rerunsDownstream: () => false },
+  'new-run-keeps-results': { freshNewRun: () => false },
+  'schedule-wakes-early': { tickWaitMs: (leftMs) => Math.floor(leftMs / 1_000) * 1_000 },
 };
 
 export function isDagMutant(name: string | undefined): name is DagMutant {
-  return name !== undefined && Object.hasOwn(DAG_MUTANTS, name);
+  return name !== undefined && (Object.hasOwn(DAG_MUTANTS, name) || Object.hasOwn(DAG_SCHEDULE_MUTANTS, name));
 }
 
 /** The rules a mutant breaks (none for no mutant, or a name not in the catalogue). */
