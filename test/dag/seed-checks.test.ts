@@ -3,7 +3,7 @@
  * it and one that keeps it: data alerts judged by reported amounts, the success rule, and reruns.
  */
 import { describe, expect, test } from 'vitest';
-import { checkDataJudgedByReports, checkRerunRunsAgain, checkSuccessIsClean, dagFacts, type AttemptEnd, type DagFacts, type ExecutionFacts } from '../../src/check/dag/index.js';
+import { checkDataJudgedByReports, checkNewRunRunsEveryJob, checkRerunRunsAgain, checkScheduledOnTick, checkSuccessIsClean, scheduleFacts, type AttemptEnd, type DagFacts, type ExecutionFacts } from '../../src/check/dag/index.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 
 let seq = 0;
@@ -124,12 +124,13 @@ describe('rerun-runs-again', () => {
     return trace;
   }
 
-  test('a rerun of a that ran a alone again, leaving b and c on their old results, is a violation for each', () => {
+  test('a rerun of a that ran a alone again, leaving b (and so c) on its old result, is a violation at b', () => {
     const trace = rerunTrace(['a']);
-    expect(checkRerunRunsAgain(trace).map((violation) => [violation.invariant, violation.message])).toEqual([
-      ['rerun-runs-again', "job 'b' never ran again after 'a', upstream of it, was rerun"],
-      ['rerun-runs-again', "job 'c' never ran again after 'a', upstream of it, was rerun"],
-    ]);
+    expect(checkRerunRunsAgain(trace).map((violation) => [violation.invariant, violation.message])).toEqual([['rerun-runs-again', "job 'b' never ran again after 'a', upstream of it, was rerun"]]);
+  });
+
+  test('a rerun of a that ran a and b again but not c is a violation at c', () => {
+    expect(checkRerunRunsAgain(rerunTrace(['a', 'b'])).map((violation) => violation.message)).toEqual(["job 'c' never ran again after 'a', upstream of it, was rerun"]);
   });
 
   test('a rerun job that never ran again is a violation', () => {
@@ -142,5 +143,77 @@ describe('rerun-runs-again', () => {
     const cut = rerunTrace(['a']);
     cut.push({ seq: cut.length, t: 1_000, pid: 'dag-runner#1', kind: 'dag.job.start', data: { job: 'a', attempt: 1, execution: 'e9' } });
     expect(checkRerunRunsAgain(cut)).toEqual([]);
+  });
+});
+
+describe('scheduled-on-tick', () => {
+  const HOUR = 3_600_000;
+  /** A scheduler on `0 * * * *` from t=0: `steps` are [kind, tickMs, t]. */
+  function scheduleTrace(steps: readonly (readonly ['wait' | 'fire' | 'ran', number, number])[], pid = 'dag-runner#1'): TraceEvent[] {
+    const trace: TraceEvent[] = [{ seq: 0, t: 0, pid, kind: 'dag.schedule.start', data: { pipeline: 'p', schedule: '0 * * * *' } }];
+    for (const [kind, tickMs, t] of steps) trace.push({ seq: trace.length, t, pid, kind: `dag.schedule.${kind}`, data: { tickMs } });
+    return trace;
+  }
+
+  test('a run that starts before its tick is a violation', () => {
+    const trace = scheduleTrace([['wait', HOUR, 0], ['fire', HOUR, HOUR - 400]]);
+    expect(checkScheduledOnTick(scheduleFacts(trace)).map((violation) => violation.message)).toEqual(['the run for the tick at 1970-01-01T01:00:00.000Z started 400 ms before it']);
+  });
+
+  test('a tick run twice, a tick that is none, and a wait past a due tick are violations', () => {
+    const trace = scheduleTrace([
+      ['wait', HOUR, 0],
+      ['fire', HOUR, HOUR],
+      ['ran', HOUR, HOUR + 60_000],
+      ['wait', 3 * HOUR, HOUR + 60_000],
+      ['fire', HOUR, HOUR + 70_000],
+      ['fire', HOUR + 1, HOUR + 80_000],
+    ]);
+    expect(checkScheduledOnTick(scheduleFacts(trace)).map((violation) => violation.message)).toEqual([
+      'the scheduler waited at 1970-01-01T01:01:00.000Z for the tick at 1970-01-01T03:00:00.000Z, not the first tick after it (1970-01-01T02:00:00.000Z)',
+      'the tick at 1970-01-01T01:00:00.000Z got a second run (dag-runner#1; the first by dag-runner#1)',
+      "a run started for 1970-01-01T01:00:00.001Z, which is no tick of '0 * * * *'",
+    ]);
+  });
+
+  test('runs on their ticks, a tick skipped while a run went on, are right', () => {
+    const trace = scheduleTrace([
+      ['wait', HOUR, 0],
+      ['fire', HOUR, HOUR + 5],
+      ['ran', HOUR, 2 * HOUR + 60_000],
+      ['wait', 3 * HOUR, 2 * HOUR + 60_000],
+      ['fire', 3 * HOUR, 3 * HOUR],
+    ]);
+    expect(checkScheduledOnTick(scheduleFacts(trace))).toEqual([]);
+  });
+});
+
+describe('new-run-runs-every-job', () => {
+  /** Pipeline a → b; one scheduled run in which `ran` jobs ran with `outcome`; `runIds` are the runs opened. */
+  function runTrace(ran: readonly string[], outcome = 'succeeded', runIds: readonly number[] = [1]): TraceEvent[] {
+    const trace: TraceEvent[] = [];
+    const push = (kind: string, data: Record<string, unknown>): void => {
+      trace.push({ seq: trace.length, t: trace.length * 10, pid: 'dag-runner#1', kind, data });
+    };
+    push('dag.schedule.fire', { tickMs: 0 });
+    for (const run of runIds) push('dag.open', { pipeline: 'p', jobs: [{ name: 'a', dependsOn: [], retries: 0 }, { name: 'b', dependsOn: ['a'], retries: 0 }], run });
+    ran.forEach((job, index) => {
+      push('dag.job.start', { job, attempt: 1, execution: `e${index}` });
+      push('dag.job.end', { job, attempt: 1, execution: `e${index}`, outcome, exit: 'exit 0', execTimeMs: 1, bytes: 1 });
+    });
+    push('dag.schedule.ran', { tickMs: 0 });
+    return trace;
+  }
+
+  test('a run that left a job unrun is a violation; so is a run id that did not go up', () => {
+    expect(checkNewRunRunsEveryJob(runTrace(['a'], 'succeeded', [2, 2])).map((violation) => violation.message)).toEqual([
+      'a new run was opened as run 2, after run 2',
+      "the run for the tick at 1970-01-01T00:00:00.000Z ended without running job 'b'",
+    ]);
+  });
+
+  test('every job run, or the rest blocked by a failure, is right', () => {
+    expect(checkNewRunRunsEveryJob(runTrace(['a', 'b']))).toEqual([]);
+    expect(checkNewRunRunsEveryJob(runTrace(['a'], 'failed'))).toEqual([]);
   });
 });
