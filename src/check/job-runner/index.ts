@@ -7,3 +7,4 @@ export { checkScheduledNotEarly, scheduledNotEarly } from './scheduled-not-early
 export { checkClientFinished, clientFinished } from './client-finished.js';
 export { checkConcurrencyLimit, concurrencyLimit } from './concurrency-limit.js';
 export { checkRestartRecoversJobs, restartRecoversJobs } from './restart-recovers-jobs.js';
+export { checkAuthorisedAccess, authorisedAccess, type AccessInput } from './authorised-access.js';

@@ -18,7 +18,11 @@ export type JobRunnerEvent =
   /** A runner opened on a store found the job unfinished in `was`; `now` is what it made of it. */
   | { readonly kind: 'job.recovered'; readonly data: { readonly job: string; readonly was: JobState; readonly now: JobState } }
   /** The job, ended, left the runner's memory after its retention period; the store answers for it. */
-  | { readonly kind: 'job.forgotten'; readonly data: { readonly job: string } };
+  | { readonly kind: 'job.forgotten'; readonly data: { readonly job: string } }
+  /** `caller` asked to see (`status`, `output`) or `stop` a job: `granted` or refused (`access.ts`). */
+  | { readonly kind: 'job.access'; readonly data: { readonly caller: string; readonly action: 'status' | 'stop' | 'output'; readonly job: string; readonly granted: boolean } }
+  /** `caller` listed the jobs and was shown `jobs`. */
+  | { readonly kind: 'job.listed'; readonly data: { readonly caller: string; readonly jobs: readonly string[] } };
 
 export type SimJobEvent =
   | { readonly kind: 'sim-job.start'; readonly data: { readonly execution: string; readonly command: string } }
@@ -46,6 +50,8 @@ export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunne
   'job.transition': true,
   'job.recovered': true,
   'job.forgotten': true,
+  'job.access': true,
+  'job.listed': true,
 });
 
 export const simJobEvents: EventFamily<SimJobEvent> = eventFamily<SimJobEvent>({

@@ -22,6 +22,7 @@ import { inView, JobOutput, type JobOutputSink, type OutputView } from './job-ou
 import type { JobStore } from './job-store.js';
 import { checkTransition, isTerminal, type JobState } from './lifecycle.js';
 import { jobRunnerEvents } from './events.js';
+import type { Caller } from './access.js';
 
 /**
  * The runner's decisions, each a small rule, so that a deliberately broken variant (`mutants.ts`)
@@ -44,6 +45,8 @@ export interface JobRunnerRules {
   recover(state: JobState): JobState | undefined;
   /** Whether a chunk printed on `stream` is part of the output `view` a reader asked for. */
   chunkInView(stream: OutputChunk['stream'], view: OutputView): boolean;
+  /** Whether `caller` may see and stop a job started by `owner` (`access.ts`). */
+  mayAct(caller: Caller, owner: string | undefined): boolean;
 }
 
 /** The reason a job executing when its runner died is recorded `failed` with. */
@@ -65,6 +68,8 @@ export const CORRECT_JOB_RUNNER_RULES: JobRunnerRules = {
   firstStreamedChunk: () => 0,
   recover: (state) => (state === 'executing' ? 'failed' : state),
   chunkInView: inView,
+  // An admin acts on any job; anyone else only on the jobs they started.
+  mayAct: (caller, owner) => caller.admin || (owner !== undefined && owner === caller.name),
 };
 
 export interface JobSpec {
@@ -302,6 +307,11 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
    * Stops a job: a queued one ends `stopped` now and never runs; an executing one is killed and ends
    * `stopped` once it has exited (await `settled`). A job that has ended is left as it is.
    */
+  /** Whether `caller` may see and stop a job started by `owner`: what `CallerView` (`access.ts`) enforces. */
+  mayAct(caller: Caller, owner: string | undefined): boolean {
+    return this.rules.mayAct(caller, owner);
+  }
+
   stop(id: string, reason?: string): JobStatus {
     if (!this.jobs.has(id)) return this.stored(id); // ended and out of memory: left as it is
     const job = this.job(id);

@@ -13,6 +13,7 @@ export const JOB_RUNNER_MUTANTS = {
   'stream-skips-buffered': 'a stream opened after output began starts at the live edge, losing what came before',
   'restart-forgets-queued': 'a restarted runner recovers the executing jobs but silently drops the queued and scheduled ones',
   'stderr-in-stdout': 'the stdout view of a job’s output also has what it printed on stderr',
+  'any-user-stops-any-job': "lets any client see and stop any user's job, not only an admin",
 } as const;
 
 export type JobRunnerMutant = keyof typeof JOB_RUNNER_MUTANTS;
@@ -27,6 +28,7 @@ const FLAWS: { readonly [M in JobRunnerMutant]: JobRunnerFlaws } = {
   'stream-skips-buffered': { firstStreamedChunk: (buffered) => buffered },
   'restart-forgets-queued': { recover: (state) => (state === 'executing' ? 'failed' : state === 'queued' ? undefined : state) },
   'stderr-in-stdout': { chunkInView: (stream, view) => view !== 'stderr' || stream === 'stderr' },
+  'any-user-stops-any-job': { mayAct: () => true },
 };
 
 export function isJobRunnerMutant(name: string | undefined): name is JobRunnerMutant {
