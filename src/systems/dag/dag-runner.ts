@@ -19,7 +19,7 @@
  *   else the bytes it printed;
  * - every attempt that succeeds is notified (`job-succeeded`) as every failure is;
  * - a `rerun` command (`dag restart JOB --force`) runs a job that succeeded again, and every job
- *   downstream of it (one running then runs again once its attempt succeeds); `newRun` starts the pipeline over as the next run (`dag run --new-run`).
+ *   downstream of it (one running then runs again once its attempt ends); `newRun` starts the pipeline over as the next run (`dag run --new-run`).
  *
  * Every change of a job's state is written to the store before it takes effect outside the runner,
  * and a runner that starts rebuilds its state from the store (`job-state.ts`): a job that was
@@ -182,7 +182,7 @@ interface JobState {
   startTimeWait: AbortController | undefined;
   /** Cancels the runtime monitor of the running attempt. */
   runtimeMonitor: AbortController | undefined;
-  /** A rerun came while its attempt ran: once that attempt succeeds, the job waits to run again. */
+  /** A rerun came while its attempt ran: once that attempt ends (unless stopped), the job waits to run again with all its retries. */
   rerunWhenDone: boolean;
 }
 
@@ -416,8 +416,8 @@ export class DagRunner {
   /**
    * Runs a job again even though it succeeded, and every job downstream of it (or, without a name,
    * every job): each one that is done (succeeded, failed or stopped) waits again with all its
-   * retries; one that is running finishes its attempt first and, if it succeeds, runs again (what it
-   * read may be what the rerun replaces). Downstream jobs wait for it as ever.
+   * retries; one that is running finishes its attempt first and then runs again, whatever that attempt
+   * came to (it may have read what the rerun replaces), unless it was stopped. Downstream jobs wait for it as ever.
    */
   async rerun(name?: string): Promise<void> {
     const targets = this.targets(name);
@@ -429,7 +429,7 @@ export class DagRunner {
       const job = this.jobs.get(definition.name) as JobState;
       if (!chosen.has(definition.name)) continue;
       if (job.phase === 'running') {
-        // Its running attempt may have read what the rerun replaces: it runs again once that attempt succeeds.
+        // Its running attempt may have read what the rerun replaces: it runs again once that attempt ends.
         job.rerunWhenDone = true;
         afterAttempt.push(definition.name);
         continue;
@@ -717,13 +717,6 @@ export class DagRunner {
     job.savedOutput = [];
     emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
     if (outcome === 'succeeded') this.notify({ kind: 'job-succeeded', job, execution: execution.id, message: `succeeded after ${job.attempt} attempt(s) in ${execTimeMs} ms, ${amount} data` });
-    if (outcome === 'succeeded' && job.rerunWhenDone) {
-      job.rerunWhenDone = false;
-      job.phase = 'waiting';
-      job.attempt = 0;
-      emitDag(this.env, { kind: 'dag.job.restarted', data: { job: name } });
-      await this.record(job, 'restarted', 0, 0);
-    }
     if (outcome === 'failed') {
       const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
       this.notify({
@@ -733,6 +726,14 @@ export class DagRunner {
         message: `failed (${job.killedAtLimit ? `killed at its kill_after_ms of ${job.definition.killAfterMs}` : describeExit(exit)}) after ${job.attempt} attempt(s)${blocked.length === 0 ? '' : `; blocked until it is restarted: ${blocked.join(', ')}`}`,
         blocked,
       });
+    }
+    // A rerun came while this attempt ran on what the rerun replaces: whatever it came to, the job runs again.
+    if (job.rerunWhenDone && (outcome === 'succeeded' || outcome === 'failed' || outcome === 'retrying')) {
+      job.rerunWhenDone = false;
+      job.phase = 'waiting';
+      job.attempt = 0;
+      emitDag(this.env, { kind: 'dag.job.restarted', data: { job: name } });
+      await this.record(job, 'restarted', 0, 0);
     }
   }
 

@@ -39,7 +39,7 @@ export type DagEvent =
   | { readonly kind: 'dag.job.restarted'; readonly data: { readonly job: string } }
   /**
    * A rerun command was carried out: `reset` jobs wait to run again; `afterAttempt` ones were running
-   * and run again once that attempt succeeds. `job` null: every job.
+   * and run again once that attempt ends. `job` null: every job.
    */
   | { readonly kind: 'dag.rerun'; readonly data: { readonly job: string | null; readonly reset: readonly string[]; readonly afterAttempt: readonly string[] } }
   /** The job waits for a restart because upstream job `by` failed. */
