@@ -8,17 +8,18 @@
  * store that outlives it, and the new one must take up every unfinished job. While the runner is
  * down the client waits and tries again, and a stream cut by the crash is read again from the start.
  * Finished jobs leave the runner's memory after `retentionMs`; the client then reads them from the store.
+ * Their records are deleted from the store `keepEndedMs` (30 min) after they ended.
  *
  * The client is user `alice`. A second user (`bob`) starts a few jobs of its own and asks about, or
  * tries to stop, jobs by id, alice's too: refused, as if they did not exist. An admin (`ops`, as
  * `--admin ops` makes it) lists everyone's jobs, looks at some and stops some.
  */
 import { z } from 'zod';
-import { authorisedAccess, clientFinished, concurrencyLimit, legalTransitions, outputComplete, restartRecoversJobs, scheduledNotEarly, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
+import { authorisedAccess, prunedOnlyWhenDue, clientFinished, concurrencyLimit, legalTransitions, outputComplete, restartRecoversJobs, scheduledNotEarly, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
 import { feed, type RunContext } from '../src/check/checker.js';
 import { CallerView, type AccessAction, type Caller } from '../src/systems/job-runner/access.js';
 import type { Env } from '../src/env/env.js';
-import { defineScenario } from '../src/scenario/scenario.js';
+import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { defineFaultKind, type Fault } from '../src/sim/faults.js';
 import type { Prng } from '../src/sim/prng.js';
 import { JobRunner, UnknownJob } from '../src/systems/job-runner/job-runner.js';
@@ -39,6 +40,8 @@ const params = z
     windowMs: z.number().int().positive().max(7 * 86_400_000).default(120_000),
     /** A finished job leaves the runner's memory this long after it ended; the store answers for it. */
     retentionMs: z.number().int().nonnegative().max(31 * 86_400_000).default(600_000),
+    /** An ended job's record is deleted from the store this long after it ended (after the client's reads). */
+    keepEndedMs: z.number().int().positive().max(31 * 86_400_000).default(1_800_000),
     horizonMs: z.number().int().positive().max(31 * 86_400_000).default(3 * 3_600_000),
   })
   .strict();
@@ -334,7 +337,7 @@ export default defineScenario<Params, JobRunnerState>({
     const { registry, store } = state;
     world.spawn(RUNNER, async (env) => {
       state.runnerPid = env.id;
-      state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant), store, retentionMs: p.retentionMs });
+      state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant), store, retentionMs: p.retentionMs, keepEndedMs: p.keepEndedMs });
       // The runner serves for as long as the world runs.
       await new Promise<never>(() => undefined);
     });
@@ -361,5 +364,6 @@ export default defineScenario<Params, JobRunnerState>({
     restartRecoversJobs,
     clientFinished,
     feed(authorisedAccess, (run: RunContext) => ({ trace: run.trace, admins: [ADMIN_USER], epochMs: run.epochMs })),
+    feed(prunedOnlyWhenDue, (run: CheckContext<Params, JobRunnerState>) => ({ trace: run.trace, keepEndedMs: run.params.keepEndedMs, epochMs: run.epochMs })),
   ],
 });

@@ -8,3 +8,4 @@ export { checkClientFinished, clientFinished } from './client-finished.js';
 export { checkConcurrencyLimit, concurrencyLimit } from './concurrency-limit.js';
 export { checkRestartRecoversJobs, restartRecoversJobs } from './restart-recovers-jobs.js';
 export { checkAuthorisedAccess, authorisedAccess, type AccessInput } from './authorised-access.js';
+export { checkPrunedOnlyWhenDue, prunedOnlyWhenDue, type PruneInput } from './pruned-only-when-due.js';

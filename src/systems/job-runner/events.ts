@@ -21,6 +21,8 @@ export type JobRunnerEvent =
   | { readonly kind: 'job.forgotten'; readonly data: { readonly job: string } }
   /** `caller` asked to see (`status`, `output`) or `stop` a job: `granted` or refused (`access.ts`). */
   | { readonly kind: 'job.access'; readonly data: { readonly caller: string; readonly action: 'status' | 'stop' | 'output'; readonly job: string; readonly granted: boolean } }
+  /** The records of ended jobs `jobs` were deleted from the store: they ended before `cutoffMs` (runner clock; `clockMs` now). */
+  | { readonly kind: 'job.pruned'; readonly data: { readonly jobs: readonly string[]; readonly cutoffMs: number; readonly clockMs: number } }
   /** `caller` listed the jobs and was shown `jobs`. */
   | { readonly kind: 'job.listed'; readonly data: { readonly caller: string; readonly jobs: readonly string[] } };
 
@@ -51,6 +53,7 @@ export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunne
   'job.recovered': true,
   'job.forgotten': true,
   'job.access': true,
+  'job.pruned': true,
   'job.listed': true,
 });
 

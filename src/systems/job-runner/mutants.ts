@@ -14,6 +14,7 @@ export const JOB_RUNNER_MUTANTS = {
   'restart-forgets-queued': 'a restarted runner recovers the executing jobs but silently drops the queued and scheduled ones',
   'stderr-in-stdout': 'the stdout view of a job’s output also has what it printed on stderr',
   'any-user-stops-any-job': "lets any client see and stop any user's job, not only an admin",
+  'prune-by-queue-time': 'prunes stored jobs by when they were queued, not when they ended: a job that ended a moment ago is deleted',
 } as const;
 
 export type JobRunnerMutant = keyof typeof JOB_RUNNER_MUTANTS;
@@ -29,6 +30,7 @@ const FLAWS: { readonly [M in JobRunnerMutant]: JobRunnerFlaws } = {
   'restart-forgets-queued': { recover: (state) => (state === 'executing' ? 'failed' : state === 'queued' ? undefined : state) },
   'stderr-in-stdout': { chunkInView: (stream, view) => view !== 'stderr' || stream === 'stderr' },
   'any-user-stops-any-job': { mayAct: () => true },
+  'prune-by-queue-time': { prunable: (job, cutoffMs) => job.queuedAtMs < cutoffMs },
 };
 
 export function isJobRunnerMutant(name: string | undefined): name is JobRunnerMutant {
