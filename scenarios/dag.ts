@@ -11,6 +11,9 @@
  * ended by the next runner. The runner also gets one to three signals, SIGTERM (it stops itself) or
  * SIGKILL, and is started again by its supervisor within 15 s (killed first if it has not exited
  * by then); and a second `dag run` (`dag-runner-2`) may start on the same store while the first is up.
+ *
+ * Some jobs report the data they generate (`SIMRUN_DATA amount=N`) and have a `max_data`; some start
+ * a background child in their first execution, which the success rule judges.
  */
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -18,6 +21,8 @@ import {
   alertsJustified,
   breachesAlerted,
   DAG_RUNNER,
+  dataJudgedByReports,
+  successIsClean,
   downstreamResumes,
   hardLimitEnforced,
   killedAtLimit,
@@ -26,6 +31,7 @@ import {
   notBeforeStartTime,
   nothingDownstreamOfFailure,
   oneExecutionPerJob,
+  rerunRunsAgain,
   stopEndsJobs,
   stopKillsAttempt,
   upstreamSucceededFirst,
@@ -41,7 +47,7 @@ import { latestByJob, type DagStore } from '../src/systems/dag/run-log.js';
 import { DagRunnerBusyError, runExclusively } from '../src/systems/dag/runner-lease.js';
 import { SimProcessGroups } from '../src/systems/dag/sim-process-groups.js';
 import { createSqliteStore } from '../src/systems/dag/sqlite-store.js';
-import { SimExecutionRegistry, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
+import { SimExecutionRegistry, type SimChildBehaviour, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
 import type { World } from '../src/sim/world.js';
 import { parseProcessId } from '../src/sim/process-id.js';
 import { tracedLock } from '../src/locks/traced-lock.js';
@@ -70,6 +76,8 @@ interface JobPlan {
   readonly behaviour: SimJobBehaviour;
   /** Its first `failures` executions exit 1. */
   readonly failures: number;
+  /** A background child its first execution starts (the success rule's case). */
+  readonly child?: SimChildBehaviour;
 }
 
 interface Workload {
@@ -131,6 +139,30 @@ function withLimits(workload: Workload, prng: Prng): Workload {
   return { ...workload, pipeline: { ...workload.pipeline, jobs, ...(maxParallel === undefined ? {} : { maxParallel }) } };
 }
 
+/**
+ * Data reports and the success rule's case, from a stream of their own: two jobs in five report the
+ * data they generate (`SIMRUN_DATA amount=N` with each chunk), three in ten have a `max_data` around
+ * what they generate (reported, else printed), and about one in seven starts a background child in
+ * its first execution (waited for or not, failing or not, finished before the shell or not).
+ */
+function withDataAndChildren(workload: Workload, prng: Prng): Workload {
+  const plans = new Map<string, JobPlan>();
+  const jobs = workload.pipeline.jobs.map((job) => {
+    const plan = workload.plans.get(job.name) as JobPlan;
+    const { behaviour } = plan;
+    const dataPerChunk = prng.chance(0.4) ? prng.int(1, 500) : undefined;
+    const expectedMs = behaviour.chunks * behaviour.everyMs + behaviour.tailMs;
+    const expectedData = dataPerChunk === undefined ? behaviour.chunks * behaviour.chunkBytes : behaviour.chunks * dataPerChunk;
+    const maxData = prng.chance(0.3) ? Math.max(1, Math.round(expectedData * prng.between(0.5, 1.5))) : undefined;
+    const child: SimChildBehaviour | undefined = prng.chance(0.15)
+      ? { endsAfterMs: prng.int(0, Math.round(expectedMs * 1.5)), exitCode: prng.chance(0.5) ? 0 : prng.int(1, 3), waited: prng.chance(0.5) }
+      : undefined;
+    plans.set(job.name, { ...plan, behaviour: dataPerChunk === undefined ? behaviour : { ...behaviour, dataPerChunk }, ...(child === undefined ? {} : { child }) });
+    return maxData === undefined ? job : { ...job, maxData };
+  });
+  return { pipeline: { ...workload.pipeline, jobs }, plans };
+}
+
 /** What one run keeps: the database that outlives runner crashes, as a database server would. */
 interface DagState {
   readonly database: Database.Database;
@@ -138,7 +170,8 @@ interface DagState {
 
 /**
  * The operator: every few tens of seconds it reads the run log; it restarts a failed job (or gives
- * up on it for good), and now and then stops a job, or all of them, and starts them again later.
+ * up on it for good), now and then reruns a job that succeeded (and so what follows it), and now and
+ * then stops a job, or all of them, and starts them again later.
  * After its window it starts whatever it stopped and leaves.
  */
 async function operate(env: Env, store: DagStore, pipeline: Pipeline, windowMs: number, startMs: number): Promise<void> {
@@ -152,6 +185,11 @@ async function operate(env: Env, store: DagStore, pipeline: Pipeline, windowMs: 
       if (entry.status !== 'failed' || givenUp.has(name)) continue;
       if (env.random() < 0.3) givenUp.add(name);
       else if (env.random() < 0.5) await store.enqueue({ pipeline: pipeline.name, action: 'restart', jobKey: name });
+    }
+    // Now and then a job that succeeded is run again, with what follows it (`dag restart JOB --force`).
+    const succeeded = [...latest].filter(([, entry]) => entry.status === 'succeeded').map(([name]) => name);
+    if (succeeded.length > 0 && env.random() < 0.03) {
+      await store.enqueue({ pipeline: pipeline.name, action: 'rerun', jobKey: succeeded[Math.floor(env.random() * succeeded.length)] as string });
     }
     for (const [target, atMs] of [...restartAt]) {
       if (env.now() < atMs) continue;
@@ -228,7 +266,7 @@ export default defineScenario<Params, DagState>({
   mutants: DAG_MUTANTS,
   shrinkParams: { jobsMax: 3 },
   async setup(world, p, context) {
-    const workload = withLimits(randomWorkload(world.prng.fork('pipeline'), p, world.epochMs), world.prng.fork('limits'));
+    const workload = withDataAndChildren(withLimits(randomWorkload(world.prng.fork('pipeline'), p, world.epochMs), world.prng.fork('limits')), world.prng.fork('data'));
     const database = new Database(':memory:');
     const registry = new SimExecutionRegistry();
     const executions = new Map<string, number>();
@@ -238,7 +276,7 @@ export default defineScenario<Params, DagState>({
       if (plan === undefined) throw new Error(`no simulated job '${name}'`);
       const seen = executions.get(name) ?? 0;
       executions.set(name, seen + 1);
-      return { ...plan.behaviour, exitCode: seen < plan.failures ? 1 : 0 };
+      return { ...plan.behaviour, exitCode: seen < plan.failures ? 1 : 0, ...(seen === 0 && plan.child !== undefined ? { child: plan.child } : {}) };
     };
     // The store judges lease expiry by its own clock: in simulation, the world's.
     const openStore = (): DagStore => createSqliteStore(database, { now: () => world.now() });
@@ -305,6 +343,9 @@ export default defineScenario<Params, DagState>({
     stopKillsAttempt,
     killedAtLimit,
     rowsUnderLease,
+    dataJudgedByReports,
+    successIsClean,
+    rerunRunsAgain,
   ],
   teardown(_world, { database }) {
     database.close();

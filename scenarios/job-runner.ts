@@ -8,11 +8,18 @@
  * store that outlives it, and the new one must take up every unfinished job. While the runner is
  * down the client waits and tries again, and a stream cut by the crash is read again from the start.
  * Finished jobs leave the runner's memory after `retentionMs`; the client then reads them from the store.
+ * Their records are deleted from the store `keepEndedMs` (30 min) after they ended.
+ *
+ * The client is user `alice`. A second user (`bob`) starts a few jobs of its own and asks about, or
+ * tries to stop, jobs by id, alice's too: refused, as if they did not exist. An admin (`ops`, as
+ * `--admin ops` makes it) lists everyone's jobs, looks at some and stops some.
  */
 import { z } from 'zod';
-import { clientFinished, concurrencyLimit, dueNotEarly, dueOnlyWhileQueued, endStateMatchesExit, legalTransitions, outputComplete, restartRecoversJobs, scheduledNotEarly, stopEndsExecution, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
+import { authorisedAccess, prunedOnlyWhenDue, clientFinished, concurrencyLimit, dueNotEarly, dueOnlyWhileQueued, endStateMatchesExit, legalTransitions, outputComplete, restartRecoversJobs, scheduledNotEarly, stopEndsExecution, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
+import { feed, type RunContext } from '../src/check/checker.js';
+import { CallerView, type AccessAction, type Caller } from '../src/systems/job-runner/access.js';
 import type { Env } from '../src/env/env.js';
-import { defineScenario } from '../src/scenario/scenario.js';
+import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { defineFaultKind, type Fault } from '../src/sim/faults.js';
 import type { Prng } from '../src/sim/prng.js';
 import { JobRunner, UnknownJob } from '../src/systems/job-runner/job-runner.js';
@@ -33,6 +40,8 @@ const params = z
     windowMs: z.number().int().positive().max(7 * 86_400_000).default(120_000),
     /** A finished job leaves the runner's memory this long after it ended; the store answers for it. */
     retentionMs: z.number().int().nonnegative().max(31 * 86_400_000).default(600_000),
+    /** An ended job's record is deleted from the store this long after it ended (after the client's reads). */
+    keepEndedMs: z.number().int().positive().max(31 * 86_400_000).default(1_800_000),
     horizonMs: z.number().int().positive().max(31 * 86_400_000).default(3 * 3_600_000),
   })
   .strict();
@@ -102,6 +111,10 @@ interface JobRunnerState {
 const RUNNER = 'runner';
 /** Why a runner's executing jobs end when it is stopped gracefully. */
 const SHUTDOWN_REASON = 'the server is shutting down';
+/** The certificate names of the main client, of a second user, and of the admin (`--admin`). */
+const CLIENT_USER = 'alice';
+const OTHER_USER = 'bob';
+const ADMIN_USER = 'ops';
 /** How often a client waiting on a runner that is down (or a stream that may have been cut) looks again, ms. */
 const RETRY_MS = 2_000;
 
@@ -128,7 +141,7 @@ async function client(env: Env, link: RunnerLink, workload: readonly PlannedJob[
       atMs: job.submitMs,
       order: 0,
       run: (runner) => {
-        const id = runner.start({ command: commandOf(job.behaviour) }, job.delayMs === undefined ? {} : { at: env.now() + job.delayMs });
+        const id = runner.start({ command: commandOf(job.behaviour), owner: CLIENT_USER }, job.delayMs === undefined ? {} : { at: env.now() + job.delayMs });
         accepted();
         ids[index] = id;
         jobClientEvents.emit(env, { kind: 'client.started', data: { job: id } });
@@ -206,6 +219,80 @@ async function cutOff(env: Env, link: RunnerLink, runner: JobRunner, signal: Abo
   }
 }
 
+/** One request of the second user or the admin: `pick` chooses the job among those it can find. */
+interface Probe {
+  readonly atMs: number;
+  readonly pick: number;
+  readonly action: AccessAction;
+}
+
+/** What the second user and the admin do, from a stream of their own. */
+interface UserPlans {
+  /** The second user's own jobs: when, and what each does. */
+  readonly otherJobs: readonly { readonly submitMs: number; readonly behaviour: SimJobBehaviour }[];
+  /** The second user's requests on any job it can name (its own or, guessing ids, anyone's). */
+  readonly otherProbes: readonly Probe[];
+  /** The admin's requests on jobs its list shows. */
+  readonly adminProbes: readonly Probe[];
+}
+
+function randomUserPlans(prng: Prng, p: Params): UserPlans {
+  const probe = (): Probe => ({ atMs: prng.int(0, p.windowMs + 60_000), pick: prng.int(0, 999), action: prng.chance(0.35) ? 'stop' : prng.chance(0.5) ? 'status' : 'output' });
+  const byTime = (a: { atMs: number }, b: { atMs: number }): number => a.atMs - b.atMs;
+  return {
+    otherJobs: Array.from({ length: prng.int(1, 3) }, () => ({
+      submitMs: prng.int(0, p.windowMs),
+      behaviour: { chunks: prng.int(0, 3), chunkBytes: prng.int(16, 80), everyMs: prng.int(50, 3_000), tailMs: prng.int(0, 500), exitCode: 0, stderrEvery: 0 },
+    })).sort((a, b) => a.submitMs - b.submitMs),
+    otherProbes: Array.from({ length: prng.int(4, 8) }, probe).sort(byTime),
+    adminProbes: Array.from({ length: prng.int(3, 6) }, probe).sort(byTime),
+  };
+}
+
+/** Carries out `action` on job `id` as the view's caller; a refusal (or a job gone) is the expected answer for another's job. */
+function request(view: CallerView, id: string, action: AccessAction): void {
+  tolerateUnknown(() => (action === 'stop' ? view.stop(id) : action === 'status' ? view.status(id) : view.output(id).text()));
+}
+
+/**
+ * A second user (`bob`): starts a few jobs of its own and asks about, or tries to stop, jobs it
+ * names, its own or another user's (as if it had guessed their ids): the runner must refuse the latter.
+ */
+async function otherUser(env: Env, link: RunnerLink, plans: UserPlans): Promise<void> {
+  const startMs = env.now();
+  const caller: Caller = { name: OTHER_USER, admin: false };
+  const steps = [...plans.otherJobs.map((job) => ({ atMs: job.submitMs, job })), ...plans.otherProbes.map((probe) => ({ atMs: probe.atMs, probe }))].sort((a, b) => a.atMs - b.atMs);
+  for (const step of steps) {
+    const waitMs = startMs + step.atMs - env.now();
+    if (waitMs > 0) await env.sleep(waitMs);
+    const runner = await reach(env, link);
+    const view = new CallerView(runner, caller, env);
+    if ('job' in step && step.job !== undefined) {
+      view.start(commandOf(step.job.behaviour));
+      continue;
+    }
+    const { probe } = step as { probe: Probe };
+    view.list();
+    const all = runner.list();
+    const target = all[probe.pick % Math.max(1, all.length)];
+    if (target !== undefined) request(view, target.id, probe.action);
+  }
+}
+
+/** The admin (`ops`): lists every user's jobs, looks at some and stops some. */
+async function adminUser(env: Env, link: RunnerLink, plans: UserPlans): Promise<void> {
+  const startMs = env.now();
+  const caller: Caller = { name: ADMIN_USER, admin: true };
+  for (const probe of plans.adminProbes) {
+    const waitMs = startMs + probe.atMs - env.now();
+    if (waitMs > 0) await env.sleep(waitMs);
+    const view = new CallerView(await reach(env, link), caller, env);
+    const jobs = view.list();
+    const target = jobs[probe.pick % Math.max(1, jobs.length)];
+    if (target !== undefined) request(view, target.id, probe.action);
+  }
+}
+
 /** Kills one executing job (the `pick`-th, counting round), if any is executing: as an OOM killer would. */
 const jobCrash = defineFaultKind<JobRunnerState>({
   name: 'job-crash',
@@ -268,7 +355,7 @@ export default defineScenario<Params, JobRunnerState>({
       state.runnerPid = env.id;
       state.stopping = false;
       state.accepted = undefined;
-      state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant), store, retentionMs: p.retentionMs });
+      state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant), store, retentionMs: p.retentionMs, keepEndedMs: p.keepEndedMs });
       if (late) {
         state.accepted = () => {
           state.accepted = undefined;
@@ -290,7 +377,24 @@ export default defineScenario<Params, JobRunnerState>({
       // incarnation ran: the client then waits for it like for any runner that is down (`reach`).
       await client(env, link, workload, () => state.accepted?.());
     });
+    const users = randomUserPlans(world.prng.fork('users'), p);
+    world.spawn(OTHER_USER, (env) => otherUser(env, link, users));
+    world.spawn(ADMIN_USER, (env) => adminUser(env, link, users));
     return state;
   },
-  invariants: [legalTransitions, outputComplete, stoppedQueuedNeverRuns, scheduledNotEarly, concurrencyLimit, restartRecoversJobs, clientFinished, dueNotEarly, dueOnlyWhileQueued, stopEndsExecution, endStateMatchesExit],
+  invariants: [
+    legalTransitions,
+    outputComplete,
+    stoppedQueuedNeverRuns,
+    scheduledNotEarly,
+    concurrencyLimit,
+    restartRecoversJobs,
+    clientFinished,
+    dueNotEarly,
+    dueOnlyWhileQueued,
+    stopEndsExecution,
+    endStateMatchesExit,
+    feed(authorisedAccess, (run: RunContext) => ({ trace: run.trace, admins: [ADMIN_USER], epochMs: run.epochMs })),
+    feed(prunedOnlyWhenDue, (run: CheckContext<Params, JobRunnerState>) => ({ trace: run.trace, keepEndedMs: run.params.keepEndedMs, epochMs: run.epochMs })),
+  ],
 });

@@ -13,3 +13,9 @@ export { checkHardLimitEnforced, hardLimitEnforced } from './hard-limit-enforced
 export { checkStopKillsAttempt, stopKillsAttempt } from './stop-kills-attempt.js';
 export { checkKilledAtLimit, killedAtLimit } from './killed-at-limit.js';
 export { checkRowsUnderLease, rowsUnderLease } from './rows-under-lease.js';
+export { checkDataJudgedByReports, dataJudgedByReports } from './data-judged-by-reports.js';
+export { checkSuccessIsClean, successIsClean } from './success-is-clean.js';
+export { checkRerunRunsAgain, rerunRunsAgain } from './rerun-runs-again.js';
+export { scheduleFacts, scheduleFactsOf, type ScheduleFacts, type ScheduleStep } from './schedule-trace.js';
+export { checkScheduledOnTick, scheduledOnTick } from './scheduled-on-tick.js';
+export { checkNewRunRunsEveryJob, newRunRunsEveryJob } from './new-run-runs-every-job.js';

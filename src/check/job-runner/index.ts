@@ -11,3 +11,5 @@ export { checkDueNotEarly, dueNotEarly } from './due-not-early.js';
 export { checkDueOnlyWhileQueued, dueOnlyWhileQueued } from './due-only-while-queued.js';
 export { checkStopEndsExecution, stopEndsExecution } from './stop-ends-execution.js';
 export { checkEndStateMatchesExit, endStateMatchesExit } from './end-state-matches-exit.js';
+export { checkAuthorisedAccess, authorisedAccess, type AccessInput } from './authorised-access.js';
+export { checkPrunedOnlyWhenDue, prunedOnlyWhenDue, type PruneInput } from './pruned-only-when-due.js';

@@ -28,6 +28,9 @@ import { SqliteJobStore } from './sqlite-job-store.js';
 import { JobsStateDir } from './state-dir.js';
 import { loadTlsFiles } from './tls-files.js';
 
+/** How long `jobs.db` keeps an ended job's record (status and kept output): a week. */
+export const DEFAULT_KEEP_ENDED_MS = 7 * 86_400_000;
+
 export interface ServeJobsOptions {
   /** PEM files: the server's certificate and key, and the CA whose client certificates are accepted. */
   readonly cert: string;
@@ -54,6 +57,8 @@ export interface ServeJobsOptions {
   readonly retentionMs: number;
   /** Client CNs that see and stop every user's jobs. */
   readonly admins: readonly string[];
+  /** An ended job's record is deleted from `jobs.db` this long after it ended, ms (default `DEFAULT_KEEP_ENDED_MS`, 7 days). */
+  readonly keepEndedMs?: number;
   /** Called once the server listens, with its URL. */
   readonly onListening: (url: string) => void;
 }
@@ -96,6 +101,7 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
       newId: () => randomUUID(),
       store: jobs,
       retentionMs: options.retentionMs,
+      keepEndedMs: options.keepEndedMs ?? DEFAULT_KEEP_ENDED_MS,
       createOutput: (id, reopen) =>
         reopen
           ? SpillingOutput.reopen(join(state.outputDir, `${id}.out`), jobs.keptOutput(id))

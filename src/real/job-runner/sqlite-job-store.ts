@@ -4,7 +4,8 @@
  * output, one row per piece with its stream; the rest of the output stays in the spill files
  * (`spilling-output.ts`). Every save is one synchronous statement, so a server killed at any moment
  * leaves every change it made before that moment on disk (WAL, synchronous NORMAL: a power loss may
- * cost the last changes, a process crash none).
+ * cost the last changes, a process crash none). Ended jobs are deleted after the runner's
+ * `keepEndedMs` (`prune`), so the file does not grow for ever.
  */
 import Database from 'better-sqlite3';
 import { InputError } from '../../env/errors.js';
@@ -57,6 +58,8 @@ export class SqliteJobStore implements JobStore {
       one: this.db.prepare<[string], StatusRow>('SELECT status FROM jobs WHERE id = ?'),
       keep: this.db.prepare('INSERT INTO job_output (job, piece, stream, bytes) VALUES (?, (SELECT COUNT(*) FROM job_output WHERE job = ?), ?, ?)'),
       output: this.db.prepare<[string], OutputRow>('SELECT stream, bytes FROM job_output WHERE job = ? ORDER BY piece'),
+      forgetJob: this.db.prepare<[string]>('DELETE FROM jobs WHERE id = ?'),
+      forgetOutput: this.db.prepare<[string]>('DELETE FROM job_output WHERE job = ?'),
     };
   }
 
@@ -87,6 +90,17 @@ export class SqliteJobStore implements JobStore {
   /** The in-memory part of a job's output as kept, in order. */
   keptOutput(id: string): KeptBytes[] {
     return this.statements.output.all(id).map((row) => ({ stream: row.stream === 'stderr' ? 'stderr' : 'stdout', bytes: row.bytes }));
+  }
+
+  /** Deletes the jobs `ids` and their kept output, in one transaction (the runner's `keepEndedMs`). */
+  prune(ids: readonly string[]): void {
+    if (this.closed) return;
+    this.db.transaction(() => {
+      for (const id of ids) {
+        this.statements.forgetJob.run(id);
+        this.statements.forgetOutput.run(id);
+      }
+    })();
   }
 
   close(): void {

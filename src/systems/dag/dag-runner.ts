@@ -13,9 +13,13 @@
  * - an attempt still running after `killAfterMs` is killed (its process group) and counts as a
  *   failed attempt, whatever its exit status;
  * - at most `maxParallel` of the pipeline's jobs run at once;
+ * - an attempt succeeds only when its job exited 0 by itself, within its `killAfterMs`, leaving no
+ *   process it started running (the success rule: `ExitStatus.leftRunning` fails it);
+ * - the data an attempt generated is what it reported (`SIMRUN_DATA amount=N`, `data-report.ts`),
+ *   else the bytes it printed;
  * - every attempt that succeeds is notified (`job-succeeded`) as every failure is;
  * - a `rerun` command (`dag restart JOB --force`) runs a job that succeeded again, and every job
- *   downstream of it; `newRun` starts the pipeline over as the next run (`dag run --new-run`).
+ *   downstream of it (one running then runs again once its attempt ends); `newRun` starts the pipeline over as the next run (`dag run --new-run`).
  *
  * Every change of a job's state is written to the store before it takes effect outside the runner,
  * and a runner that starts rebuilds its state from the store (`job-state.ts`): a job that was
@@ -73,6 +77,16 @@ export interface DagRules {
   stopKillsAttempt(): boolean;
   /** Whether each run-log row is written under the runner's lease (the store refuses it once the lease is gone). */
   fencesWrites(): boolean;
+  /** The data an attempt generated, from the amount it reported (undefined: none) and the bytes it printed. */
+  dataAmount(reported: number | undefined, bytes: number): number;
+  /** Whether a shell that exited 0 while processes it started still ran fails its attempt (the success rule). */
+  leftRunningFails(): boolean;
+  /** Whether rerunning a job reruns every job downstream of it too. */
+  rerunsDownstream(): boolean;
+  /** Whether a new run (`newRun`) starts every job afresh (rather than carrying on the last run's results). */
+  freshNewRun(): boolean;
+  /** How long the schedule's wait sleeps when its tick is `leftMs` away (`scheduled-runs.ts`). */
+  tickWaitMs(leftMs: number): number;
 }
 
 /** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
@@ -92,6 +106,11 @@ export const CORRECT_DAG_RULES: DagRules = {
   monitorKillsAtLimit: () => true,
   stopKillsAttempt: () => true,
   fencesWrites: () => true,
+  dataAmount: (reported, bytes) => reported ?? bytes,
+  leftRunningFails: () => true,
+  rerunsDownstream: () => true,
+  freshNewRun: () => true,
+  tickWaitMs: (leftMs) => leftMs,
 };
 
 /** The runner's lease was lost: another runner may have the pipeline now, so this one wrote nothing more. */
@@ -172,6 +191,8 @@ interface JobState {
   startTimeWait: AbortController | undefined;
   /** Cancels the runtime monitor of the running attempt. */
   runtimeMonitor: AbortController | undefined;
+  /** A rerun came while its attempt ran: once that attempt ends (unless stopped), the job waits to run again with all its retries. */
+  rerunWhenDone: boolean;
 }
 
 export class DagRunner {
@@ -207,8 +228,9 @@ export class DagRunner {
     const lastRun = currentRun(entries);
     // A new run starts every job afresh; orphans of the last run are still ended first.
     runner.runId = options.newRun === true && entries.length > 0 ? lastRun + 1 : lastRun;
+    const rules = { ...CORRECT_DAG_RULES, ...options.flaws };
     const resumed = resumeFromLog(options.pipeline, entries);
-    const fresh = options.newRun === true ? resumeFromLog(options.pipeline, []) : resumed;
+    const fresh = options.newRun === true && rules.freshNewRun() ? resumeFromLog(options.pipeline, []) : resumed;
     emitDag(options.env, {
       kind: 'dag.open',
       data: {
@@ -227,7 +249,6 @@ export class DagRunner {
         ...(options.newRun === true ? { run: runner.runId } : {}),
       },
     });
-    const rules = { ...CORRECT_DAG_RULES, ...options.flaws };
     for (const definition of options.pipeline.jobs) {
       const state = resumed.get(definition.name) as ResumedJob;
       if (state.interrupted) emitDag(options.env, { kind: 'dag.job.interrupted', data: { job: definition.name, attempt: state.attempt + 1 } });
@@ -258,6 +279,7 @@ export class DagRunner {
         interruptedByStop: false,
         startTimeWait: undefined,
         runtimeMonitor: undefined,
+        rerunWhenDone: false,
       });
     }
     // The new run is on record before anything runs in it: a runner that dies now still leaves run N+1 current.
@@ -403,20 +425,32 @@ export class DagRunner {
   /**
    * Runs a job again even though it succeeded, and every job downstream of it (or, without a name,
    * every job): each one that is done (succeeded, failed or stopped) waits again with all its
-   * retries; one that is running finishes its attempt first. Downstream jobs wait for it as ever.
+   * retries; one that is running finishes its attempt first and then runs again, whatever that attempt
+   * came to (it may have read what the rerun replaces), unless it was stopped. Downstream jobs wait for it as ever.
    */
   async rerun(name?: string): Promise<void> {
     const targets = this.targets(name);
     const chosen = new Set(targets.map((job) => job.definition.name));
-    if (name !== undefined && targets.length > 0) for (const downstream of transitiveDownstream(this.pipeline, name)) chosen.add(downstream);
+    if (name !== undefined && targets.length > 0 && this.rules.rerunsDownstream()) for (const downstream of transitiveDownstream(this.pipeline, name)) chosen.add(downstream);
+    const reset: string[] = [];
+    const afterAttempt: string[] = [];
     for (const definition of this.order) {
       const job = this.jobs.get(definition.name) as JobState;
-      if (!chosen.has(definition.name) || (job.phase !== 'succeeded' && job.phase !== 'failed' && job.phase !== 'stopped')) continue;
+      if (!chosen.has(definition.name)) continue;
+      if (job.phase === 'running') {
+        // Its running attempt may have read what the rerun replaces: it runs again once that attempt ends.
+        job.rerunWhenDone = true;
+        afterAttempt.push(definition.name);
+        continue;
+      }
+      if (job.phase !== 'succeeded' && job.phase !== 'failed' && job.phase !== 'stopped') continue;
       job.phase = 'waiting';
       job.attempt = 0;
+      reset.push(definition.name);
       emitDag(this.env, { kind: 'dag.job.restarted', data: { job: definition.name } });
       await this.record(job, 'restarted', 0, 0);
     }
+    emitDag(this.env, { kind: 'dag.rerun', data: { job: name ?? null, reset, afterAttempt } });
     this.pump();
   }
 
@@ -521,6 +555,7 @@ export class DagRunner {
     job.phase = 'running';
     job.attempt += 1;
     job.stopRequested = false;
+    job.rerunWhenDone = false;
     job.outputBytes = 0;
     job.runtimeAlerted = false;
     job.outputAlerted = false;
@@ -596,7 +631,7 @@ export class DagRunner {
 
   /** The amount of data the running attempt generated: what it reported, else its output bytes. */
   private dataAmount(job: JobState): number {
-    return job.dataReports.amount ?? job.outputBytes;
+    return this.rules.dataAmount(job.dataReports.amount, job.outputBytes);
   }
 
   private checkData(job: JobState, execution: string): void {
@@ -670,7 +705,8 @@ export class DagRunner {
     let outcome: AttemptOutcome;
     if (job.stopRequested) outcome = 'stopped';
     // Killed at its hard limit: a failed attempt even if the job caught SIGTERM and exited 0.
-    else if (succeeded(exit) && !job.killedAtLimit) outcome = 'succeeded';
+    // The success rule: exit 0 with a child left running in its process group is not a success either.
+    else if (succeeded(exit) && !job.killedAtLimit && !(exit.leftRunning === true && this.rules.leftRunningFails())) outcome = 'succeeded';
     else if (job.interruptedByStop) outcome = 'interrupted';
     else if (job.attempt <= job.definition.retries) outcome = 'retrying';
     else outcome = 'failed';
@@ -699,6 +735,14 @@ export class DagRunner {
         message: `failed (${job.killedAtLimit ? `killed at its kill_after_ms of ${job.definition.killAfterMs}` : describeExit(exit)}) after ${job.attempt} attempt(s)${blocked.length === 0 ? '' : `; blocked until it is restarted: ${blocked.join(', ')}`}`,
         blocked,
       });
+    }
+    // A rerun came while this attempt ran on what the rerun replaces: whatever it came to, the job runs again.
+    if (job.rerunWhenDone && (outcome === 'succeeded' || outcome === 'failed' || outcome === 'retrying')) {
+      job.rerunWhenDone = false;
+      job.phase = 'waiting';
+      job.attempt = 0;
+      emitDag(this.env, { kind: 'dag.job.restarted', data: { job: name } });
+      await this.record(job, 'restarted', 0, 0);
     }
   }
 

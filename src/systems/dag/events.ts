@@ -37,6 +37,11 @@ export type DagEvent =
   /** A job that was not running was stopped by an operator (a running one ends with `dag.job.end`). */
   | { readonly kind: 'dag.job.stopped'; readonly data: { readonly job: string } }
   | { readonly kind: 'dag.job.restarted'; readonly data: { readonly job: string } }
+  /**
+   * A rerun command was carried out: `reset` jobs wait to run again; `afterAttempt` ones were running
+   * and run again once that attempt ends. `job` null: every job.
+   */
+  | { readonly kind: 'dag.rerun'; readonly data: { readonly job: string | null; readonly reset: readonly string[]; readonly afterAttempt: readonly string[] } }
   /** The job waits for a restart because upstream job `by` failed. */
   | { readonly kind: 'dag.job.blocked'; readonly data: { readonly job: string; readonly by: string } }
   | { readonly kind: 'dag.job.unblocked'; readonly data: { readonly job: string } }
@@ -66,7 +71,15 @@ export type DagEvent =
   /** The runner stopped; `unfinished`: jobs whose attempt had not ended within the stop timeout. */
   | { readonly kind: 'dag.runner.stopped'; readonly data: { readonly unfinished: readonly string[] } }
   /** The runner lost its lease (paused past it, or the store said no): it ended its jobs and wrote nothing more. */
-  | { readonly kind: 'dag.runner.lease-lost'; readonly data: { readonly reason: string } };
+  | { readonly kind: 'dag.runner.lease-lost'; readonly data: { readonly reason: string } }
+  /** The pipeline is run on its `schedule` (`scheduled-runs.ts`). */
+  | { readonly kind: 'dag.schedule.start'; readonly data: { readonly pipeline: string; readonly schedule: string } }
+  /** The scheduler waits for the tick at `tickMs`. */
+  | { readonly kind: 'dag.schedule.wait'; readonly data: { readonly tickMs: number } }
+  /** The tick at `tickMs` came: a new run starts for it. */
+  | { readonly kind: 'dag.schedule.fire'; readonly data: { readonly tickMs: number } }
+  /** The run for the tick at `tickMs` is over. */
+  | { readonly kind: 'dag.schedule.ran'; readonly data: { readonly tickMs: number } };
 
 export const dagEvents: EventFamily<DagEvent> = eventFamily<DagEvent>({
   'dag.open': true,
@@ -75,6 +88,7 @@ export const dagEvents: EventFamily<DagEvent> = eventFamily<DagEvent>({
   'dag.command.unknown-job': true,
   'dag.job.stopped': true,
   'dag.job.restarted': true,
+  'dag.rerun': true,
   'dag.job.blocked': true,
   'dag.job.unblocked': true,
   'dag.job.start': true,
@@ -88,6 +102,10 @@ export const dagEvents: EventFamily<DagEvent> = eventFamily<DagEvent>({
   'dag.runner.stopping': true,
   'dag.runner.stopped': true,
   'dag.runner.lease-lost': true,
+  'dag.schedule.start': true,
+  'dag.schedule.wait': true,
+  'dag.schedule.fire': true,
+  'dag.schedule.ran': true,
 });
 
 /** Records a DAG event through `env.log`. */

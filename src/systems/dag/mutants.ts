@@ -19,9 +19,18 @@ export const DAG_MUTANTS = {
   'kill-after-at-end': 'never kills an attempt at its kill_after_ms: it runs on to its own end and only then fails (single layer: the check at the end masks it)',
   'stop-without-kill': "an operator's stop only flags a running attempt: it runs on to its own end and is then recorded stopped (single layer: the flag masks it)",
   'unfenced-writes': 'writes run-log rows without the lease fence, so a runner paused past its lease still writes (single layer: the lease, renewed or lost on waking, masks it)',
+  'data-by-bytes': "judges max_data by the bytes a job printed, ignoring the amounts it reported (SIMRUN_DATA)",
+  'exit-zero-trusts-shell': 'takes a shell that exited 0 for a success even when a child it started was still running',
+  'rerun-leaves-downstream': 'reruns only the job named by `dag restart JOB --force`, leaving the jobs downstream of it on their old results',
 } as const;
 
-export type DagMutant = keyof typeof DAG_MUTANTS;
+/** Mutants of new runs and of the schedule loop (`scheduled-runs.ts`): the `dag-schedule` scenario's catalogue. */
+export const DAG_SCHEDULE_MUTANTS = {
+  'new-run-keeps-results': 'a new run (`--new-run`, each scheduled run) carries on the last run: jobs that succeeded there do not run again',
+  'schedule-wakes-early': "waits for the schedule's tick in whole seconds, rounded down, and starts the run without looking at the clock again",
+} as const;
+
+export type DagMutant = keyof typeof DAG_MUTANTS | keyof typeof DAG_SCHEDULE_MUTANTS;
 
 const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'ignore-upstream-failure': {
@@ -39,10 +48,15 @@ const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'kill-after-at-end': { monitorKillsAtLimit: () => false },
   'stop-without-kill': { stopKillsAttempt: () => false },
   'unfenced-writes': { fencesWrites: () => false },
+  'data-by-bytes': { dataAmount: (_reported, bytes) => bytes },
+  'exit-zero-trusts-shell': { leftRunningFails: () => false },
+  'rerun-leaves-downstream': { rerunsDownstream: () => false },
+  'new-run-keeps-results': { freshNewRun: () => false },
+  'schedule-wakes-early': { tickWaitMs: (leftMs) => Math.floor(leftMs / 1_000) * 1_000 },
 };
 
 export function isDagMutant(name: string | undefined): name is DagMutant {
-  return name !== undefined && Object.hasOwn(DAG_MUTANTS, name);
+  return name !== undefined && (Object.hasOwn(DAG_MUTANTS, name) || Object.hasOwn(DAG_SCHEDULE_MUTANTS, name));
 }
 
 /** The rules a mutant breaks (none for no mutant, or a name not in the catalogue). */

@@ -20,14 +20,23 @@ export type JobRunnerEvent =
   /** A runner opened on a store found the job unfinished in `was`; `now` is what it made of it. */
   | { readonly kind: 'job.recovered'; readonly data: { readonly job: string; readonly was: JobState; readonly now: JobState } }
   /** The job, ended, left the runner's memory after its retention period; the store answers for it. */
-  | { readonly kind: 'job.forgotten'; readonly data: { readonly job: string } };
+  | { readonly kind: 'job.forgotten'; readonly data: { readonly job: string } }
+  /** `caller` asked to see (`status`, `output`) or `stop` a job: `granted` or refused (`access.ts`). */
+  | { readonly kind: 'job.access'; readonly data: { readonly caller: string; readonly action: 'status' | 'stop' | 'output'; readonly job: string; readonly granted: boolean } }
+  /** The records of ended jobs `jobs` were deleted from the store: they ended before `cutoffMs` (runner clock; `clockMs` now). */
+  | { readonly kind: 'job.pruned'; readonly data: { readonly jobs: readonly string[]; readonly cutoffMs: number; readonly clockMs: number } }
+  /** `caller` listed the jobs and was shown `jobs`. */
+  | { readonly kind: 'job.listed'; readonly data: { readonly caller: string; readonly jobs: readonly string[] } };
 
 export type SimJobEvent =
   | { readonly kind: 'sim-job.start'; readonly data: { readonly execution: string; readonly command: string } }
-  /** The execution's `seq`-th chunk (from 0), `bytes` long, on stdout unless `stream` says stderr. */
-  | { readonly kind: 'sim-job.output'; readonly data: { readonly execution: string; readonly seq: number; readonly bytes: number; readonly stream?: 'stderr' } }
-  /** How it ended (`code`, or the `signal` that ended it) and how much it printed in all. */
-  | { readonly kind: 'sim-job.exit'; readonly data: { readonly execution: string; readonly code: number | null; readonly signal: string | null; readonly bytes: number } };
+  /** The execution's `seq`-th chunk (from 0), `bytes` long, on stdout unless `stream` says stderr; `reported`: the data amount it reported in it. */
+  | { readonly kind: 'sim-job.output'; readonly data: { readonly execution: string; readonly seq: number; readonly bytes: number; readonly stream?: 'stderr'; readonly reported?: number } }
+  /**
+   * How it ended (`code`, or the `signal` that ended it) and how much it printed in all;
+   * `leftRunning`: its shell exited while a child it started still ran (the child was ended).
+   */
+  | { readonly kind: 'sim-job.exit'; readonly data: { readonly execution: string; readonly code: number | null; readonly signal: string | null; readonly bytes: number; readonly leftRunning?: true } };
 
 export type JobClientEvent =
   | { readonly kind: 'client.started'; readonly data: { readonly job: string } }
@@ -46,6 +55,9 @@ export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunne
   'job.transition': true,
   'job.recovered': true,
   'job.forgotten': true,
+  'job.access': true,
+  'job.pruned': true,
+  'job.listed': true,
 });
 
 export const simJobEvents: EventFamily<SimJobEvent> = eventFamily<SimJobEvent>({

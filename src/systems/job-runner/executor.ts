@@ -23,6 +23,12 @@ export interface ExitStatus {
   readonly signal: string | null;
   /** Set when the command never ran: why the executor could not start it (`spawn E2BIG`). */
   readonly error?: string;
+  /**
+   * Set when the job's shell exited while processes it started still ran in its process group (a
+   * child it neither waited for nor ended); the executor ended them. Whether that fails the job is
+   * the caller's rule (the DAG runner's success rule).
+   */
+  readonly leftRunning?: boolean;
 }
 
 export interface ExecutionRequest {
@@ -60,5 +66,6 @@ export function succeeded(status: ExitStatus): boolean {
 /** `exit 3`, `signal SIGTERM`: for log lines and status replies. */
 export function describeExit(status: ExitStatus): string {
   if (status.error !== undefined) return `not started: ${status.error}`;
-  return status.signal === null ? `exit ${String(status.code)}` : `signal ${status.signal}`;
+  if (status.signal !== null) return `signal ${status.signal}`;
+  return status.leftRunning === true ? `exit ${String(status.code)} with processes it started still running` : `exit ${String(status.code)}`;
 }

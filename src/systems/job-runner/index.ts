@@ -12,3 +12,4 @@ export { MemoryJobStore, type JobStore } from './job-store.js';
 export { jobRunnerEvents, simJobEvents, jobClientEvents, type JobRunnerEvent, type SimJobEvent, type JobClientEvent } from './events.js';
 export { succeeded, describeExit, type Executor, type Execution, type ExecutionRequest, type ExitStatus, type OutputChunk } from './executor.js';
 export { createSimExecutor, SimExecutionRegistry, chunkText, type SimJobBehaviour } from './sim-executor.js';
+export { CallerView, type Caller, type AccessAction } from './access.js';

@@ -22,6 +22,7 @@ import { inView, JobOutput, type JobOutputSink, type OutputView } from './job-ou
 import type { JobStore } from './job-store.js';
 import { checkTransition, isTerminal, type JobState } from './lifecycle.js';
 import { jobRunnerEvents } from './events.js';
+import type { Caller } from './access.js';
 
 /**
  * The runner's decisions, each a small rule, so that a deliberately broken variant (`mutants.ts`)
@@ -50,6 +51,10 @@ export interface JobRunnerRules {
   readonly stopCancelsStartWait: boolean;
   /** Whether an execution that ended with `exit` succeeded: the job then ends `completed`. */
   succeeded(exit: ExitStatus): boolean;
+  /** Whether `caller` may see and stop a job started by `owner` (`access.ts`). */
+  mayAct(caller: Caller, owner: string | undefined): boolean;
+  /** Whether a stored job may be deleted by a prune that keeps what ended at or after `cutoffMs`. */
+  prunable(job: JobStatus, cutoffMs: number): boolean;
 }
 
 /** The reason a job executing when its runner died is recorded `failed` with. */
@@ -74,6 +79,9 @@ export const CORRECT_JOB_RUNNER_RULES: JobRunnerRules = {
   stopKillsExecution: true,
   stopCancelsStartWait: true,
   succeeded,
+  // An admin acts on any job; anyone else only on the jobs they started.
+  mayAct: (caller, owner) => caller.admin || (owner !== undefined && owner === caller.name),
+  prunable: (job, cutoffMs) => isTerminal(job.state) && job.endedAtMs !== undefined && job.endedAtMs < cutoffMs,
 };
 
 export interface JobSpec {
@@ -126,6 +134,12 @@ export interface JobRunnerOptions<O extends JobOutputSink = JobOutput> {
   readonly store?: JobStore;
   /** A finished job leaves memory this long after it ended, ms; its status and output stay in the store. Needs `store` (default: kept for ever). */
   readonly retentionMs?: number;
+  /**
+   * An ended job's record (status and output) is deleted from the store this long after it ended,
+   * ms, so the store does not grow for ever; checked every tenth of it (at least every minute, at
+   * most every hour). Needs a store that can prune (default: records kept for ever).
+   */
+  readonly keepEndedMs?: number;
 }
 
 /** What recovery did with a job a previous runner left in `was`. */
@@ -208,6 +222,33 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
     this.createOutput = options.createOutput ?? ((id, reopen) => this.defaultOutput(id, reopen) as unknown as O);
     jobRunnerEvents.emit(this.env, { kind: 'job-runner.open', data: { concurrencyLimit: options.concurrencyLimit } });
     this.recovered = this.recover();
+    if (options.keepEndedMs !== undefined) this.pruneEvery(options.keepEndedMs);
+  }
+
+  /** Deletes the records of jobs that ended more than `keepEndedMs` ago, now and then every tenth of it, until shutdown. */
+  private pruneEvery(keepEndedMs: number): void {
+    const store = this.options.store;
+    if (!(Number.isSafeInteger(keepEndedMs) && keepEndedMs > 0)) throw new RangeError('keepEndedMs must be a positive whole number of ms');
+    if (store?.prune === undefined) throw new RangeError('keepEndedMs needs a store that can prune');
+    const everyMs = Math.min(3_600_000, Math.max(60_000, Math.round(keepEndedMs / 10)));
+    const prune = (): void => {
+      const cutoffMs = this.env.now() - keepEndedMs;
+      // Only jobs out of memory: one still held answers from memory, and its record must stay with it.
+      const ids = store.list().filter((job) => !this.jobs.has(job.id) && this.rules.prunable(job, cutoffMs)).map((job) => job.id);
+      if (ids.length === 0) return;
+      store.prune?.(ids);
+      jobRunnerEvents.emit(this.env, { kind: 'job.pruned', data: { jobs: ids, cutoffMs, clockMs: this.env.now() } });
+    };
+    void (async () => {
+      try {
+        for (;;) {
+          prune();
+          await this.env.sleep(everyMs, this.lifetime.signal);
+        }
+      } catch {
+        // The runner shut down.
+      }
+    })();
   }
 
   /** An output in memory, kept in the store too when the store keeps output. */
@@ -312,6 +353,11 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
    * Stops a job: a queued one ends `stopped` now and never runs; an executing one is killed and ends
    * `stopped` once it has exited (await `settled`). A job that has ended is left as it is.
    */
+  /** Whether `caller` may see and stop a job started by `owner`: what `CallerView` (`access.ts`) enforces. */
+  mayAct(caller: Caller, owner: string | undefined): boolean {
+    return this.rules.mayAct(caller, owner);
+  }
+
   stop(id: string, reason?: string): JobStatus {
     if (!this.jobs.has(id)) return this.stored(id); // ended and out of memory: left as it is
     const job = this.job(id);

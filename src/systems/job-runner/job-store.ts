@@ -25,6 +25,8 @@ export interface JobStore {
    */
   appendOutput?(id: string, chunk: OutputChunk): void;
   storedOutput?(id: string): readonly OutputChunk[];
+  /** Deletes the records of jobs `ids` (ended ones, past the runner's `keepEndedMs`) with their kept output. */
+  prune?(ids: readonly string[]): void;
 }
 
 /** A store in memory: survives a runner that crashes (the object outlives it), not the program. */
@@ -56,5 +58,12 @@ export class MemoryJobStore implements JobStore {
 
   storedOutput(id: string): readonly OutputChunk[] {
     return this.outputs.get(id) ?? [];
+  }
+
+  prune(ids: readonly string[]): void {
+    for (const id of ids) {
+      this.jobs.delete(id);
+      this.outputs.delete(id);
+    }
   }
 }

@@ -19,6 +19,8 @@ export const JOB_RUNNER_MUTANTS = {
   'wake-without-clock-reread': 'waits for a scheduled start in one sleep and never re-reads the clock, so a clock stepped back wakes it early (single layer: the slot check re-reads the clock)',
   'stop-leaves-start-wait': 'stopping a scheduled job leaves its wait for the start time running, so it wakes for a job that ended (single layer: the wake finds it ended)',
   'killed-counts-as-completed': 'a job killed by a signal has no exit code, which the runner reads as 0: a job the OOM killer ended is recorded completed',
+  'any-user-stops-any-job': "lets any client see and stop any user's job, not only an admin",
+  'prune-by-queue-time': 'prunes stored jobs by when they were queued, not when they ended: a job that ended a moment ago is deleted',
 } as const;
 
 export type JobRunnerMutant = keyof typeof JOB_RUNNER_MUTANTS;
@@ -39,6 +41,8 @@ const FLAWS: { readonly [M in JobRunnerMutant]: JobRunnerFlaws } = {
   'wake-without-clock-reread': { sleepUntil: (env, atMs, signal) => env.sleep(Math.min(Math.max(0, atMs - env.now()), MAX_TIMER_DELAY_MS), signal) },
   'stop-leaves-start-wait': { stopCancelsStartWait: false },
   'killed-counts-as-completed': { succeeded: (exit) => (exit.code ?? 0) === 0 && exit.error === undefined },
+  'any-user-stops-any-job': { mayAct: () => true },
+  'prune-by-queue-time': { prunable: (job, cutoffMs) => job.queuedAtMs < cutoffMs },
 };
 
 export function isJobRunnerMutant(name: string | undefined): name is JobRunnerMutant {

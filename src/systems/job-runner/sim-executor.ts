@@ -25,6 +25,23 @@ export interface SimJobBehaviour {
   readonly exitCode: number;
   /** Every this many chunks, one goes to stderr rather than stdout (the last of each run of them); 0 or absent: none. */
   readonly stderrEvery?: number;
+  /** Each stdout chunk begins with a data report of this amount (`SIMRUN_DATA amount=N`, `../dag/data-report.ts`); absent: none. */
+  readonly dataPerChunk?: number;
+  /** A process the job starts in the background as it begins. */
+  readonly child?: SimChildBehaviour;
+}
+
+/**
+ * A background child of a simulated job (`child & …`). `waited`: the job's shell waits for it before
+ * it exits, under errexit, so a child that fails makes the shell exit with its status. Not waited
+ * for and still running when the shell exits, it is left running in the job's process group: the
+ * executor ends it and says so in the exit status (`leftRunning`), as the real strict executor does.
+ */
+export interface SimChildBehaviour {
+  /** How long after the job starts the child exits, ms. */
+  readonly endsAfterMs: number;
+  readonly exitCode: number;
+  readonly waited: boolean;
 }
 
 /** The stream chunk `seq` of an execution with `behaviour` goes to. */
@@ -90,31 +107,54 @@ export function createSimExecutor(env: Env, registry: SimExecutionRegistry, beha
       };
       registry.track(id, () => end('SIGKILL'));
       simJobEvents.emit(env, { kind: 'sim-job.start', data: { execution: id, command: request.command } });
+      const startedMs = env.now();
       const exited = (async (): Promise<ExitStatus> => {
         let bytes = 0;
         let status: ExitStatus;
         try {
           for (let seq = 0; seq < behaviour.chunks; seq++) {
             await env.sleep(behaviour.everyMs, controller.signal);
-            const text = chunkText(id, seq, behaviour.chunkBytes);
-            bytes += text.length;
             const stream = chunkStream(behaviour, seq);
-            simJobEvents.emit(env, { kind: 'sim-job.output', data: { execution: id, seq, bytes: text.length, ...(stream === 'stderr' ? { stream } : {}) } });
+            const reported = stream === 'stdout' ? behaviour.dataPerChunk : undefined;
+            const text = (reported === undefined ? '' : dataReportLine(reported)) + chunkText(id, seq, behaviour.chunkBytes);
+            bytes += text.length;
+            simJobEvents.emit(env, { kind: 'sim-job.output', data: { execution: id, seq, bytes: text.length, ...(stream === 'stderr' ? { stream } : {}), ...(reported === undefined ? {} : { reported }) } });
             request.onOutput({ stream, text });
           }
           await env.sleep(behaviour.tailMs, controller.signal);
-          status = { code: behaviour.exitCode, signal: null };
+          status = await shellExit(env, behaviour, startedMs, controller.signal);
         } catch (error) {
           if (!(error instanceof Ended)) throw error;
           status = { code: null, signal: error.signal };
         }
         registry.untrack(id);
-        simJobEvents.emit(env, { kind: 'sim-job.exit', data: { execution: id, ...status, bytes } });
+        simJobEvents.emit(env, { kind: 'sim-job.exit', data: { execution: id, code: status.code, signal: status.signal, bytes, ...(status.leftRunning === true ? { leftRunning: true } : {}) } });
         return status;
       })();
       return { id, exited, kill: (force) => end(force === true ? 'SIGKILL' : 'SIGTERM') };
     },
   };
+}
+
+/**
+ * How the job's shell exits once its own work is done, given its background child: a waited child
+ * is waited for (and, failing, fails the shell, as errexit makes it); one neither waited for nor
+ * finished is still running, and is ended with the job.
+ */
+async function shellExit(env: Env, behaviour: SimJobBehaviour, startedMs: number, signal: AbortSignal): Promise<ExitStatus> {
+  const child = behaviour.child;
+  if (child === undefined) return { code: behaviour.exitCode, signal: null };
+  const childLeftMs = startedMs + child.endsAfterMs - env.now();
+  if (child.waited) {
+    if (childLeftMs > 0) await env.sleep(childLeftMs, signal);
+    return { code: child.exitCode === 0 ? behaviour.exitCode : child.exitCode, signal: null };
+  }
+  return childLeftMs > 0 ? { code: behaviour.exitCode, signal: null, leftRunning: true } : { code: behaviour.exitCode, signal: null };
+}
+
+/** A data report line (`../dag/data-report.ts`). */
+export function dataReportLine(amount: number): string {
+  return `SIMRUN_DATA amount=${amount}\n`;
 }
 
 /** Chunk `seq` of execution `id`: its label padded with dots to `bytes`, ending in a newline. */

@@ -1,0 +1,62 @@
+/**
+ * Who may do what with a job: a caller (a client certificate's CN) sees and stops its own jobs; an
+ * admin (a CN named by `--admin`) sees and stops every user's. Another user's job is refused as if
+ * it did not exist (`UnknownJob`, a 404 over HTTP), so ids of other users' jobs leak nothing.
+ *
+ * The rule is the runner's (`JobRunnerRules.mayAct`); `CallerView` is the runner as one caller may
+ * use it. Every decision is recorded in the trace
+ * (`job.access`, `job.listed`), so an invariant can judge it against who started each job.
+ */
+import type { Env } from '../../env/env.js';
+import { jobRunnerEvents } from './events.js';
+import type { JobOutput, JobOutputSink } from './job-output.js';
+import { UnknownJob, type JobRunner, type JobStatus, type StartOptions } from './job-runner.js';
+
+/** A client as the server knows it: its certificate's name, and whether that name is an admin's. */
+export interface Caller {
+  readonly name: string;
+  readonly admin: boolean;
+}
+
+export type AccessAction = 'status' | 'stop' | 'output';
+
+export class CallerView<O extends JobOutputSink = JobOutput> {
+  constructor(
+    private readonly runner: JobRunner<O>,
+    private readonly caller: Caller,
+    private readonly env: Env,
+  ) {}
+
+  /** Starts a job owned by the caller. */
+  start(command: string, options: StartOptions = {}): string {
+    return this.runner.start({ command, owner: this.caller.name }, options);
+  }
+
+  /** The jobs the caller may see, oldest first. */
+  list(): JobStatus[] {
+    const jobs = this.runner.list().filter((job) => this.runner.mayAct(this.caller, job.owner));
+    jobRunnerEvents.emit(this.env, { kind: 'job.listed', data: { caller: this.caller.name, jobs: jobs.map((job) => job.id) } });
+    return jobs;
+  }
+
+  status(id: string): JobStatus {
+    return this.runner.status(this.allowed(id, 'status'));
+  }
+
+  stop(id: string): JobStatus {
+    return this.runner.stop(this.allowed(id, 'stop'));
+  }
+
+  output(id: string): O {
+    return this.runner.output(this.allowed(id, 'output'));
+  }
+
+  /** `id` when the caller may act on it; `UnknownJob` otherwise, as for a job that does not exist. */
+  private allowed(id: string, action: AccessAction): string {
+    const { owner } = this.runner.status(id);
+    const granted = this.runner.mayAct(this.caller, owner);
+    jobRunnerEvents.emit(this.env, { kind: 'job.access', data: { caller: this.caller.name, action, job: id, granted } });
+    if (!granted) throw new UnknownJob(id);
+    return id;
+  }
+}
