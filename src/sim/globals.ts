@@ -24,12 +24,17 @@ export const realPerformanceNow: () => number = performance.now.bind(performance
  */
 export function queueMacrotask(callback: () => void): void {
   const ports = macrotaskPorts ?? openMacrotaskPorts();
-  if (macrotasks.length === 0) ports.receiver.ref();
+  if (!holdsThread) {
+    ports.receiver.ref();
+    holdsThread = true;
+  }
   macrotasks.push(callback);
   ports.sender.postMessage(null);
 }
 
 const macrotasks: Array<() => void> = [];
+/** Whether the port keeps the thread alive: while a callback waits, and not a call more (each is a native one). */
+let holdsThread = false;
 let macrotaskPorts: { readonly receiver: MessagePort; readonly sender: MessagePort } | undefined;
 
 function openMacrotaskPorts(): { readonly receiver: MessagePort; readonly sender: MessagePort } {
@@ -41,7 +46,10 @@ function openMacrotaskPorts(): { readonly receiver: MessagePort; readonly sender
       callback?.();
     } finally {
       // Nothing queued keeps the thread alive: the port holds it only while a callback waits.
-      if (macrotasks.length === 0) port.unref();
+      if (macrotasks.length === 0) {
+        port.unref();
+        holdsThread = false;
+      }
     }
   });
   macrotaskPorts = { receiver: port, sender };
