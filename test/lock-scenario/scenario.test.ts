@@ -32,10 +32,12 @@ describe('lock scenario', () => {
     expect(result.trace.some((event) => event.kind.startsWith('fault.'))).toBe(true);
   });
 
-  test.each(['memory', 'file', 'sqlite'])('200 seeds pass with default faults on the %s lock', async (lock) => {
+  // Breadth over seeds is `simrun check`'s job (the nightly sweeps 10 000 seeds per scenario); here
+  // enough seeds per backend that faults strike often and a fence refuses a lost holder (asserted).
+  test.each(['memory', 'file', 'sqlite'])('50 seeds pass with default faults on the %s lock', async (lock) => {
     const failed: string[] = [];
     let refused = 0;
-    for (const seed of range(1, 200)) {
+    for (const seed of range(1, 50)) {
       const result = await runScenario(lockScenario, { seed, params: { lock } });
       if (result.status !== 'passed') failed.push(describeFailure(result));
       refused += result.trace.filter((event) => event.kind === 'resource.write' && event.data?.accepted === false).length;
