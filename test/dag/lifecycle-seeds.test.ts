@@ -10,7 +10,7 @@ import { runScenario } from '../../src/scenario/run.js';
 import dag from '../../scenarios/dag.js';
 
 describe.each([
-  ['no-runner-lease', 2, 'one-execution-per-job'],
+  ['no-runner-lease', 19, 'one-execution-per-job'],
   ['rerun-orphans', 2, 'one-execution-per-job'],
   ['stop-leaves-jobs', 2, 'stop-ends-jobs'],
 ])('mutant %s, seed %i', (mutant, seed, invariant) => {
