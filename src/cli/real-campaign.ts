@@ -48,7 +48,7 @@ export async function readRealPlan(path: string, targets: readonly string[]): Pr
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new PlanError(`${path}: not JSON: ${(error as Error).message}`);
+    throw new PlanError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
   try {
     return parseRealPlan(json, targets);

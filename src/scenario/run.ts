@@ -89,7 +89,7 @@ export { InputError };
 
 export function validateSeed(seed: unknown): number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
-    throw new InputError(`the seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
+    throw new InputError(`the seed must be an integer from 0 to 2^53−1 (${Number.MAX_SAFE_INTEGER}), got ${JSON.stringify(seed)}`);
   }
   return seed;
 }
@@ -141,6 +141,9 @@ export function prepareRun<P extends object, S>(scenario: Scenario<P, S>, option
   // A start or zone given by the user wins; swarm draws what was not given (a zone alone keeps the drawn date).
   const drawnStart = options.swarm && options.start === undefined ? drawStart(root.fork('swarm-start'), scenario.horizonMs(params), options.timeZone === undefined ? undefined : [options.timeZone]) : undefined;
   const swarm = options.swarm ? drawSwarm(scenario.faultSpace(params), root.fork('swarm')) : undefined;
+  // A bad mutant name or plan file is refused here, before a caller prints the run's options.
+  checkMutant(scenario, options.mutant);
+  if (options.plan !== undefined) parsePlanOption(scenario, options, scenario.faultSpace(params).targets);
   return {
     seed,
     params,
@@ -153,13 +156,25 @@ export function prepareRun<P extends object, S>(scenario: Scenario<P, S>, option
   };
 }
 
+function checkMutant(scenario: Scenario<object, unknown>, mutant: string | undefined): void {
+  if (mutant !== undefined && !(mutant in (scenario.mutants ?? {}))) {
+    throw new InputError(`scenario '${scenario.name}' has no mutant '${mutant}' (known: ${Object.keys(scenario.mutants ?? {}).join(', ') || 'none'})`);
+  }
+}
+
+/** The plan given with the run, checked against the scenario's fault kinds and processes; its errors name the plan file. */
+function parsePlanOption(scenario: Scenario<object, unknown>, options: RunOptions, targets: readonly string[]): Fault[] {
+  try {
+    return parseFaultPlan(options.plan, scenario.faultKinds, targets);
+  } catch (error) {
+    throw new InputError(options.planPath ? `${options.planPath}: ${(error as Error).message}` : (error as Error).message);
+  }
+}
+
 export async function runScenario<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): Promise<RunResult> {
   const setup = prepareRun(scenario, options);
   const { seed, params, swarm } = setup;
   await scenario.prepare?.(params);
-  if (options.mutant !== undefined && !(options.mutant in (scenario.mutants ?? {}))) {
-    throw new InputError(`scenario '${scenario.name}' has no mutant '${options.mutant}' (known: ${Object.keys(scenario.mutants ?? {}).join(', ') || 'none'})`);
-  }
   const world = new World({
     seed,
     horizonMs: scenario.horizonMs(params),
@@ -172,12 +187,7 @@ export async function runScenario<P extends object, S>(scenario: Scenario<P, S>,
   });
   const declaredSpace = scenario.faultSpace(params);
   const space = swarm === undefined ? declaredSpace : applySwarm(declaredSpace, swarm);
-  let plan: Fault[];
-  try {
-    plan = options.plan === undefined ? generateFaultPlan(space, world.prng.fork('faults'), scenario.faultKinds, params) : parseFaultPlan(options.plan, scenario.faultKinds, space.targets);
-  } catch (error) {
-    throw new InputError(options.planPath ? `${options.planPath}: ${(error as Error).message}` : (error as Error).message);
-  }
+  const plan: Fault[] = options.plan === undefined ? generateFaultPlan(space, world.prng.fork('faults'), scenario.faultKinds, params) : parsePlanOption(scenario, options, space.targets);
   // The run's state: what setup returns, handed to the scenario's fault kinds, invariants and teardown.
   let state: { readonly value: S } | undefined;
   const stateOf = (): S => {

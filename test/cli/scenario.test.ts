@@ -95,11 +95,17 @@ describe('bad input: one clear line, exit 2, never a stack trace', () => {
     [['scenario', fixture, '--seed', '1', '--set', 'wheels=4'], "parameter 'wheels': unknown parameter"],
     [['scenario', fixture, '--seed', '1', '--set', 'workers=-1'], "parameter 'workers'"],
     [['scenario', './missing-scenario.ts', '--seed', '1'], 'scenario file not found: ./missing-scenario.ts'],
+    [['scenario', fixture, '--seed', '9007199254740992'], 'the seed must be an integer from 0 to 2^53−1 (9007199254740991), got 9007199254740992'],
+    [['scenario', fixture, '--seed', '1', '--mutant', 'nosuch'], "has no mutant 'nosuch'"],
+    [['nosuchcmd'], "simrun: unknown command 'nosuchcmd' (simrun --help lists the commands)"],
+    [['real', 'nosuch'], "simrun: unknown command 'real nosuch' (simrun real --help lists its commands)"],
   ])('%j', (args, message) => {
     const run = simrun([...args, '--out-dir', outDir]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    // Refused before the run starts: not even its options were printed.
+    expect(run.stdout).toBe('');
     expect(hasStackTrace(run.stderr + run.stdout)).toBe(false);
   });
 });

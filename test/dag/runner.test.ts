@@ -236,7 +236,7 @@ describe('DagRunner: re-runs, parallelism, hard limits, saved output', () => {
       { name: 'b', dependsOn: ['a'] },
     ]);
     await run(h);
-    expect(h.successes.map((n) => `${n.job}: ${n.message}`)).toEqual(['a: succeeded after 1 attempt(s) in 1000 ms, 10 data', 'b: succeeded after 1 attempt(s) in 1000 ms, 10 data']);
+    expect(h.successes.map((n) => `${n.job}: ${n.message}`)).toEqual(['a: succeeded after 1 attempt(s) in 1000 ms, 10 bytes of output', 'b: succeeded after 1 attempt(s) in 1000 ms, 10 bytes of output']);
   });
 
   test('rerun (dag restart --force) runs a succeeded job again and everything downstream of it, nothing else', async () => {

@@ -725,7 +725,7 @@ export class DagRunner {
     });
     job.savedOutput = [];
     emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
-    if (outcome === 'succeeded') this.notify({ kind: 'job-succeeded', job, execution: execution.id, message: `succeeded after ${job.attempt} attempt(s) in ${execTimeMs} ms, ${amount} data` });
+    if (outcome === 'succeeded') this.notify({ kind: 'job-succeeded', job, execution: execution.id, message: `succeeded after ${job.attempt} attempt(s) in ${execTimeMs} ms, ${amount} ${job.dataReports.amount === undefined ? 'bytes of output' : 'of data as reported'}` });
     if (outcome === 'failed') {
       const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
       this.notify({

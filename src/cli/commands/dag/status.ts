@@ -16,7 +16,7 @@ export default class DagStatusCommand extends SimrunCommand {
     const status = await dagStatus(args.pipeline, flags.store);
     const width = Math.max(...status.jobs.map((job) => job.job.length));
     for (const job of status.jobs) {
-      const last = job.timestampMs === undefined ? '' : `  last: ${job.lastStatus} at ${new Date(job.timestampMs).toISOString()}, ${job.execTimeMs} ms, ${job.amountOfDataBytes} bytes`;
+      const last = job.timestampMs === undefined ? '' : `  last: ${job.lastStatus} at ${new Date(job.timestampMs).toISOString()}, ${job.execTimeMs} ms, amount_of_data ${job.amountOfDataBytes}`;
       this.log(`${job.job.padEnd(width)}  ${job.phase.padEnd(9)}${last}`);
     }
     return status;
