@@ -257,12 +257,19 @@ export default defineScenario<LockParams, LockState>({
 
     for (const name of processNames(p)) {
       world.spawn(name, async (env) => {
+        // A graceful stop (SIGTERM) does what it does to `simrun real lock-client`: the section under
+        // way ends, its lease is released, no new attempt is made, and the client returns. Registered
+        // first, so a stop at any moment after the client started is graceful.
+        const stop = new AbortController();
+        env.onStop?.(() => stop.abort());
+        const stopping = async (): Promise<boolean> => !stop.signal.aborted;
         // The clock the trace judges each grant by: the store's (the world's), or this caller's own.
         const judgeNow = lockFor.expiryClock === 'caller' ? (): number => env.now() : (): number => world.now();
         const traced = tracedLock(lockFor.forProcess(env), env, judgeNow);
         const lock = lockFor.failureModel === 'remote' ? withLockLatency(stallable(world, state.stalls, traced, env), env, calls) : traced;
-        for (;;) {
-          await env.sleep(Math.floor(env.random() * (p.thinkMsMax + 1)));
+        while (!stop.signal.aborted) {
+          await env.sleep(Math.floor(env.random() * (p.thinkMsMax + 1)), stop.signal).catch(() => undefined);
+          if (stop.signal.aborted) break;
           const key = keys[Math.floor(env.random() * keys.length)]!;
           try {
             await withLock(
@@ -270,15 +277,16 @@ export default defineScenario<LockParams, LockState>({
               key,
               env.id,
               async (signal, lease) => {
-                for (let step = 0; step < p.steps && !signal.aborted; step += 1) {
+                for (let step = 0; step < p.steps && !signal.aborted && !stop.signal.aborted; step += 1) {
                   const highestBefore = resource.highestToken(key);
                   const accepted = resource.accept(key, lease.token, env.id);
                   resourceEvents.emit(env, { kind: 'resource.write', data: { key, token: lease.token, owner: env.id, accepted, highestBefore } });
                   if (!accepted) return;
-                  await env.sleep(p.stepMs, signal).catch(() => undefined);
+                  await env.sleep(p.stepMs, AbortSignal.any([signal, stop.signal])).catch(() => undefined);
                 }
               },
-              { env, ttlMs: p.ttlMs, acquireTimeoutMs: 4 * p.ttlMs, backoff: { minMs: 5, maxMs: Math.max(5, Math.floor(p.ttlMs / 4)) }, ...(flaws === undefined ? {} : { flaws }) },
+              // No new attempt once stopping: the wait then ends at the timeout, and the client returns.
+              { env, ttlMs: p.ttlMs, acquireTimeoutMs: 4 * p.ttlMs, backoff: { minMs: 5, maxMs: Math.max(5, Math.floor(p.ttlMs / 4)) }, mayAttempt: stopping, ...(flaws === undefined ? {} : { flaws }) },
             );
           } catch (error) {
             // Losing a lease or waiting too long is part of the game; anything else is a bug.
