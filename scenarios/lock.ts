@@ -262,18 +262,29 @@ export default defineScenario<LockParams, LockState>({
         // first, so a stop at any moment after the client started is graceful.
         const stop = new AbortController();
         env.onStop?.(() => stop.abort());
-        const stopping = async (): Promise<boolean> => !stop.signal.aborted;
         // The clock the trace judges each grant by: the store's (the world's), or this caller's own.
         const judgeNow = lockFor.expiryClock === 'caller' ? (): number => env.now() : (): number => world.now();
         const traced = tracedLock(lockFor.forProcess(env), env, judgeNow);
         const lock = lockFor.failureModel === 'remote' ? withLockLatency(stallable(world, state.stalls, traced, env), env, calls) : traced;
+        // No new attempt once stopping (the wait then ends at its timeout, and the client returns).
+        // Not through withLock's `mayAttempt`: its extra await would shift same-instant wake-ups and
+        // so change every run's trace, stopped or not.
+        const attempting: LockBackend = {
+          name: lock.name,
+          tryAcquire: (key, owner, ttlMs) => (stop.signal.aborted ? Promise.resolve(null) : lock.tryAcquire(key, owner, ttlMs)),
+          renew: (lease, ttlMs) => lock.renew(lease, ttlMs),
+          release: (lease) => lock.release(lease),
+        };
         while (!stop.signal.aborted) {
-          await env.sleep(Math.floor(env.random() * (p.thinkMsMax + 1)), stop.signal).catch(() => undefined);
-          if (stop.signal.aborted) break;
+          try {
+            await env.sleep(Math.floor(env.random() * (p.thinkMsMax + 1)), stop.signal);
+          } catch {
+            break;
+          }
           const key = keys[Math.floor(env.random() * keys.length)]!;
           try {
             await withLock(
-              lock,
+              attempting,
               key,
               env.id,
               async (signal, lease) => {
@@ -285,8 +296,7 @@ export default defineScenario<LockParams, LockState>({
                   await env.sleep(p.stepMs, AbortSignal.any([signal, stop.signal])).catch(() => undefined);
                 }
               },
-              // No new attempt once stopping: the wait then ends at the timeout, and the client returns.
-              { env, ttlMs: p.ttlMs, acquireTimeoutMs: 4 * p.ttlMs, backoff: { minMs: 5, maxMs: Math.max(5, Math.floor(p.ttlMs / 4)) }, mayAttempt: stopping, ...(flaws === undefined ? {} : { flaws }) },
+              { env, ttlMs: p.ttlMs, acquireTimeoutMs: 4 * p.ttlMs, backoff: { minMs: 5, maxMs: Math.max(5, Math.floor(p.ttlMs / 4)) }, ...(flaws === undefined ? {} : { flaws }) },
             );
           } catch (error) {
             // Losing a lease or waiting too long is part of the game; anything else is a bug.
