@@ -268,11 +268,16 @@ export default defineScenario<BucketParams, BucketState>({
     });
     for (const name of workerNames(p)) {
       world.spawn(name, (env) => {
+        // A graceful stop (SIGTERM) does what it does to `simrun bucket worker`: no new claim, the file
+        // under way is finished and committed (its lease released), and the worker returns. Registered
+        // first, so a stop at any moment after the worker started is graceful.
+        const stop = new AbortController();
+        env.onStop?.(() => stop.abort());
         // The store's answers go into the trace (judged by the clock that judges expiry), for the layered invariants.
         const judgeNow = lockDeclarationOf(p.lock).expiryClock === 'caller' ? (): number => env.now() : (): number => world.now();
         const backend = tracedLock(state.locks.create(p.lock, env), env, judgeNow);
         const lock = mutant === 'no-takeover' ? neverExpiringLock(backend) : mutant === 'work-on-refused-claim' ? refusalIgnoringLock(backend) : backend;
-        return workerMain(env, { dir: BUCKET_DIR, lock, fence: fenceFor(env), secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, settleMs: p.settleMs, flaws });
+        return workerMain(env, { dir: BUCKET_DIR, lock, fence: fenceFor(env), secondsInMin: p.secondsInMin, pollMs: p.pollMs, leaseTtlMs: p.leaseTtlMs, settleMs: p.settleMs, signal: stop.signal, flaws });
       });
     }
     return state;

@@ -127,6 +127,11 @@ export default defineScenario<Params, ClientJobsState>({
     const state: ClientJobsState = { locks: new SimLocks(world) };
     for (const job of expectedJobs(p)) {
       world.spawn(job.process, async (env) => {
+        // A graceful stop (SIGTERM) lets the job process finish the one job it runs and exit: it takes
+        // no other work, and a text it is writing is finished and committed rather than left half
+        // written for the next job's rollback; waiting in line ends when its turn comes. Registered
+        // first, so a stop at any moment after the process started is graceful.
+        env.onStop?.(() => undefined);
         const stores = { lock: state.locks.create(p.lock, env), queue: state.locks.createQueue(p.lock, env) };
         const options: ClientJobOptions = {
           client: job.client,

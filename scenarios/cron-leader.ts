@@ -250,6 +250,11 @@ export default defineScenario<Params, CronState>({
     const serverMain: CronServerMain = p.server === undefined ? runCronServer : typeof p.server === 'function' ? p.server : partOf(p.server, SERVER_PART);
     for (const server of serverNames(p)) {
       world.spawn(server, async (env) => {
+        // A graceful stop (SIGTERM) does what it does to `simrun cron serve`: no further tick, a run
+        // under way finishes, the lock is left as the lock policy leaves it at a stop, and the server
+        // returns. Registered first, so a stop at any moment after the server started is graceful.
+        const stop = new AbortController();
+        env.onStop?.(() => stop.abort());
         const lock = serverLock(state, p, env, () => world.now());
         const times = { ttlMs: p.ttlMs, lockAtLeastForMs: p.lockAtLeastForMs, lockAtMostForMs: p.lockAtMostForMs };
         await serverMain(env, lock, {
@@ -258,6 +263,7 @@ export default defineScenario<Params, CronState>({
           ...times,
           misfireGraceMs: p.misfireGraceMs,
           task: simulatedCommand(env, p),
+          stop: stop.signal,
           ...(mutant === undefined ? {} : mutantOptions(cronMutants[mutant as CronMutantName], env, lock, times)),
         });
       });

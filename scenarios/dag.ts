@@ -306,6 +306,9 @@ export default defineScenario<Params, DagState>({
     world.spawn(DAG_RUNNER, async (env) => {
       const stop = new AbortController();
       stopRunner = () => stop.abort();
+      // A SIGTERM from a plan's `term` does what the supervisor's stop above does, as it does to
+      // `simrun dag run`: registered first, so a stop at any moment after the runner started is graceful.
+      env.onStop?.(() => stop.abort());
       for (;;) {
         try {
           await runExclusively({ ...runnerOptions(env), follow: true, wait: true, stop: stop.signal, stopTimeoutMs: p.stopTimeoutMs, leaseTtlMs: p.leaseTtlMs });
@@ -318,8 +321,10 @@ export default defineScenario<Params, DagState>({
     // A second `dag run` of the pipeline: it refuses (exit 2) while the first holds the pipeline.
     const spawnSecond = (): void => {
       world.spawn(SECOND_RUNNER, async (env) => {
+        const stop = new AbortController();
+        env.onStop?.(() => stop.abort());
         try {
-          await runExclusively({ ...runnerOptions(env), follow: false, wait: false, stopTimeoutMs: p.stopTimeoutMs, leaseTtlMs: p.leaseTtlMs });
+          await runExclusively({ ...runnerOptions(env), follow: false, wait: false, stop: stop.signal, stopTimeoutMs: p.stopTimeoutMs, leaseTtlMs: p.leaseTtlMs });
         } catch (error) {
           if (!(error instanceof DagRunnerBusyError)) throw error;
         }

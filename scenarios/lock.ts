@@ -257,25 +257,43 @@ export default defineScenario<LockParams, LockState>({
 
     for (const name of processNames(p)) {
       world.spawn(name, async (env) => {
+        // A graceful stop (SIGTERM) does what it does to `simrun real lock-client`: the section under
+        // way ends, its lease is released, no new attempt is made, and the client returns. Registered
+        // first, so a stop at any moment after the client started is graceful.
+        const stop = new AbortController();
+        env.onStop?.(() => stop.abort());
         // The clock the trace judges each grant by: the store's (the world's), or this caller's own.
         const judgeNow = lockFor.expiryClock === 'caller' ? (): number => env.now() : (): number => world.now();
         const traced = tracedLock(lockFor.forProcess(env), env, judgeNow);
         const lock = lockFor.failureModel === 'remote' ? withLockLatency(stallable(world, state.stalls, traced, env), env, calls) : traced;
-        for (;;) {
-          await env.sleep(Math.floor(env.random() * (p.thinkMsMax + 1)));
+        // No new attempt once stopping (the wait then ends at its timeout, and the client returns).
+        // Not through withLock's `mayAttempt`: its extra await would shift same-instant wake-ups and
+        // so change every run's trace, stopped or not.
+        const attempting: LockBackend = {
+          name: lock.name,
+          tryAcquire: (key, owner, ttlMs) => (stop.signal.aborted ? Promise.resolve(null) : lock.tryAcquire(key, owner, ttlMs)),
+          renew: (lease, ttlMs) => lock.renew(lease, ttlMs),
+          release: (lease) => lock.release(lease),
+        };
+        while (!stop.signal.aborted) {
+          try {
+            await env.sleep(Math.floor(env.random() * (p.thinkMsMax + 1)), stop.signal);
+          } catch {
+            break;
+          }
           const key = keys[Math.floor(env.random() * keys.length)]!;
           try {
             await withLock(
-              lock,
+              attempting,
               key,
               env.id,
               async (signal, lease) => {
-                for (let step = 0; step < p.steps && !signal.aborted; step += 1) {
+                for (let step = 0; step < p.steps && !signal.aborted && !stop.signal.aborted; step += 1) {
                   const highestBefore = resource.highestToken(key);
                   const accepted = resource.accept(key, lease.token, env.id);
                   resourceEvents.emit(env, { kind: 'resource.write', data: { key, token: lease.token, owner: env.id, accepted, highestBefore } });
                   if (!accepted) return;
-                  await env.sleep(p.stepMs, signal).catch(() => undefined);
+                  await env.sleep(p.stepMs, AbortSignal.any([signal, stop.signal])).catch(() => undefined);
                 }
               },
               { env, ttlMs: p.ttlMs, acquireTimeoutMs: 4 * p.ttlMs, backoff: { minMs: 5, maxMs: Math.max(5, Math.floor(p.ttlMs / 4)) }, ...(flaws === undefined ? {} : { flaws }) },
