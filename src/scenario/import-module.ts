@@ -1,6 +1,15 @@
 /**
  * Loading a user's module by path, TypeScript included (through tsx, so a user needs no build
  * step): scenario files and swappable scenario parts (a lock backend, a worker, a server) alike.
+ *
+ * tsx's `tsImport` evaluates a TypeScript file, and what it imports, `simrun` included, under a
+ * namespaced URL: the file gets its own copy of simrun's modules. That copy is not redirected to the
+ * running one here, because it cannot be in general: the user's project may resolve `simrun` to
+ * another install than the one running (a local `node_modules/simrun` under a global CLI, a plugin
+ * with its own), and registering tsx's hooks for the whole process instead would change how every
+ * later import of the user's program resolves. So what must be one per OS process is kept on
+ * `globalThis` instead (`sim/one-per-process.ts`), which holds whichever copies meet; where the two
+ * copies hand each other values (a scenario, a lock factory) those are read by their shape.
  */
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../env/errors.js';

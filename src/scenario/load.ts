@@ -42,6 +42,7 @@ import type { Env } from '../env/env.js';
 import { InputError } from '../env/errors.js';
 import { nodeFsOver } from '../env/node-fs-facade.js';
 import { cryptoFacade, perfHooksFacade } from '../sim/entropy-and-clocks.js';
+import { onePerProcess } from '../sim/one-per-process.js';
 import { requestProcessGlobals } from '../sim/process-globals.js';
 import { timersFacade } from '../sim/timers-facade.js';
 import { ESM_INTEROP_REQUEST, esmAsCommonJs, esmInterop, type EsmInterop } from './load-esm.js';
@@ -78,11 +79,15 @@ const internals = Module as unknown as ModuleInternals;
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 const BUILTINS = new Set(builtinModules);
 
-/** Module instances per process: a second `load` of the same module in one process gives the same exports. */
-const scopes = new WeakMap<Env, ModuleScope>();
+/**
+ * Module instances per process: a second `load` of the same module in one process gives the same
+ * exports, whichever copy of simrun's modules calls it (`sim/one-per-process.ts`: a TypeScript
+ * scenario file and a lock file each import their own copy).
+ */
+const scopes = onePerProcess('load-scopes.v1', () => new WeakMap<Env, { require(request: string, parent: Module | undefined): unknown; exportsOf(module: Module): unknown; loadFile(filename: string, parent: Module | undefined): Module }>());
 
 /** Source files read once per OS process: every simulated process compiles its own instance from them. */
-const sources = new Map<string, string>();
+const sources = onePerProcess('load-sources.v1', () => new Map<string, string>());
 
 /**
  * The module `specifier` names, as a fresh instance for `options.env`'s process whose file calls,

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requestProcessGlobals } from '../sim/process-globals.js';
 import { importDefault } from './import-module.js';
 import { InputError } from './run.js';
 import type { Scenario } from './scenario.js';
@@ -39,6 +40,10 @@ export async function loadScenario(reference: string): Promise<Scenario<object>>
   }
   const path = isAbsolute(reference) ? reference : resolve(process.cwd(), reference);
   if (!existsSync(path)) throw new InputError(`scenario file not found: ${reference}`);
+  // A user's scenario is code simrun did not write, as a `--lock ./x.ts` part is: its own calls of
+  // the globals, and those of what it `load()`s from inside a process (after the world exists, too
+  // late to turn globals on for it), must read the process's clock from the first run on.
+  requestProcessGlobals();
   return importScenario(path, reference);
 }
 

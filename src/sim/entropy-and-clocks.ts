@@ -13,6 +13,7 @@
  */
 import nodeCrypto from 'node:crypto';
 import perfHooks from 'node:perf_hooks';
+import { onePerProcess } from './one-per-process.js';
 
 /** What these read: a process's clock and its random stream (an `Env` is one). */
 export interface ClockAndStream {
@@ -24,7 +25,8 @@ interface MonotonicState {
   readonly originMs: number;
   lastMs: number;
 }
-const monotonic = new WeakMap<ClockAndStream, MonotonicState>();
+/** One per OS process (`one-per-process.ts`): a copy of this module must read the clock its process started. */
+const monotonic = onePerProcess('monotonic-clocks.v1', () => new WeakMap<ClockAndStream, MonotonicState>());
 
 /** Starts `host`'s monotonic clock at its present time, unless it has one already (called at a process's start). */
 export function startMonotonicClock(host: ClockAndStream): void {

@@ -23,6 +23,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import nodeCrypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { hrtime, hrtimeBigint, monotonicNow, randomCalls, startMonotonicClock, timeOrigin, type ClockAndStream } from './entropy-and-clocks.js';
+import { onePerProcess } from './one-per-process.js';
 
 /** What the globals of code under a host read: a clock, a random stream and sleeps (pausable, dropped on a crash). */
 export interface GlobalsHost {
@@ -31,11 +32,60 @@ export interface GlobalsHost {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-const storage = new AsyncLocalStorage<GlobalsHost>();
+/**
+ * Timers that keep a host's process alive, as a referenced timer keeps a Node process alive: a
+ * process whose `main` returned with timers pending exits when the last one is done.
+ */
+interface Liveness {
+  pending: number;
+  onIdle: (() => void) | undefined;
+}
+
+/** The built-ins the shims replace, as they were before any copy of this module installed shims. */
+function captureRealBuiltins() {
+  return {
+    Date,
+    setTimeout: globalThis.setTimeout,
+    clearTimeout: globalThis.clearTimeout,
+    setInterval: globalThis.setInterval,
+    clearInterval: globalThis.clearInterval,
+    setImmediate: globalThis.setImmediate,
+    clearImmediate: globalThis.clearImmediate,
+    random: Math.random,
+    randomUUID: nodeCrypto.randomUUID,
+    randomBytes: nodeCrypto.randomBytes,
+    randomFillSync: nodeCrypto.randomFillSync,
+    randomFill: nodeCrypto.randomFill,
+    randomInt: nodeCrypto.randomInt,
+    hrtime: process.hrtime,
+    getRandomValues: globalThis.crypto === undefined ? undefined : globalThis.crypto.getRandomValues.bind(globalThis.crypto),
+    performanceNow: globalThis.performance.now,
+    timeOrigin: Object.getOwnPropertyDescriptor(Object.getPrototypeOf(globalThis.performance) as object, 'timeOrigin')?.get,
+  };
+}
+
+/**
+ * Everything here that the OS process has one of (`one-per-process.ts` says why it is not module
+ * state): whether globals were asked for, how many worlds hold them installed, the async context
+ * the shims read, the live timers, and the real built-ins. A copy of this module loaded while
+ * another copy's shims are installed would otherwise take those shims for the real built-ins, and
+ * its `load()` would ask for globals that the running world's copy never hears of.
+ */
+const state = onePerProcess('process-globals.v1', () => ({
+  requested: false,
+  installs: 0,
+  storage: new AsyncLocalStorage<GlobalsHost>(),
+  liveness: new WeakMap<GlobalsHost, Liveness>(),
+  nextTimerId: 1,
+  /** Live simulated timers by id, so `clearTimeout(Number(timer))` works as in Node (whichever copy made them). */
+  liveTimers: new Map<number, { clear(): void }>(),
+  real: captureRealBuiltins(),
+}));
+const storage = state.storage;
 
 /** The host the calling code runs under, if any (only while shims are installed). */
 export function currentGlobalsHost(): GlobalsHost | undefined {
-  return installs > 0 ? storage.getStore() : undefined;
+  return state.installs > 0 ? storage.getStore() : undefined;
 }
 
 /** Runs `body` under `host`: what it calls and every continuation it schedules read `host`'s globals. */
@@ -47,35 +97,12 @@ export function runUnderHost<T>(host: GlobalsHost, body: () => T): T {
 
 // ---- the real built-ins, captured before any shim --------------------------------------------------
 
-const RealDate = Date;
-const real = {
-  Date,
-  setTimeout: globalThis.setTimeout,
-  clearTimeout: globalThis.clearTimeout,
-  setInterval: globalThis.setInterval,
-  clearInterval: globalThis.clearInterval,
-  setImmediate: globalThis.setImmediate,
-  clearImmediate: globalThis.clearImmediate,
-  random: Math.random,
-  randomUUID: nodeCrypto.randomUUID,
-  randomBytes: nodeCrypto.randomBytes,
-  randomFillSync: nodeCrypto.randomFillSync,
-  randomFill: nodeCrypto.randomFill,
-  randomInt: nodeCrypto.randomInt,
-  hrtime: process.hrtime,
-};
+const real = state.real;
+const RealDate = real.Date;
 
 // ---- timers ----------------------------------------------------------------------------------------
 
-/**
- * Timers that keep a host's process alive, as a referenced timer keeps a Node process alive: a
- * process whose `main` returned with timers pending exits when the last one is done.
- */
-interface Liveness {
-  pending: number;
-  onIdle: (() => void) | undefined;
-}
-const liveness = new WeakMap<GlobalsHost, Liveness>();
+const liveness = state.liveness;
 
 function livenessOf(host: GlobalsHost): Liveness {
   let entry = liveness.get(host);
@@ -90,13 +117,11 @@ export function whenTimersIdle(host: GlobalsHost, onIdle: () => void): void {
   entry.onIdle = onIdle;
 }
 
-let nextTimerId = 1;
-/** Live simulated timers by id, so `clearTimeout(Number(timer))` works as in Node. */
-const liveTimers = new Map<number, SimTimer>();
+const liveTimers = state.liveTimers;
 
 /** A simulated timer: what `setTimeout` returns inside a process, shaped like Node's `Timeout`. */
 export class SimTimer {
-  readonly id = nextTimerId++;
+  readonly id = state.nextTimerId++;
   private controller: AbortController | undefined;
   private cleared = false;
   /** Whether this timer counts toward keeping its process alive (`ref`, the default). */
@@ -194,6 +219,11 @@ function timerDelay(ms: unknown): number {
 
 function clearAny(handle: unknown, clearReal: (handle: never) => void): void {
   if (handle instanceof SimTimer) return handle.clear();
+  // A timer another copy of this module made (`one-per-process.ts`): known by its id, as the same object.
+  if (typeof handle === 'object' && handle !== null && Symbol.toPrimitive in handle) {
+    const timer = liveTimers.get(Number(handle));
+    if (timer !== undefined && (timer as unknown) === handle) return timer.clear();
+  }
   if (typeof handle === 'number' || typeof handle === 'string') {
     const timer = liveTimers.get(Number(handle));
     if (timer !== undefined) return timer.clear();
@@ -232,7 +262,7 @@ function underHostOrReal<A extends unknown[], R>(simulated: (...args: A) => R, r
     return realCall(...args);
   };
 }
-const realGetRandomValues = globalThis.crypto === undefined ? undefined : globalThis.crypto.getRandomValues.bind(globalThis.crypto);
+const realGetRandomValues = real.getRandomValues;
 const cryptoShims = {
   randomBytes: underHostOrReal(hostCalls.randomBytes, real.randomBytes as typeof hostCalls.randomBytes),
   randomFillSync: underHostOrReal(hostCalls.randomFillSync, real.randomFillSync as typeof hostCalls.randomFillSync),
@@ -274,8 +304,8 @@ const performanceShims: PropertyDescriptorMap = {
     configurable: true,
   },
 };
-const realPerformanceNow = globalThis.performance.now;
-const realTimeOrigin = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(globalThis.performance) as object, 'timeOrigin')?.get;
+const realPerformanceNow = real.performanceNow;
+const realTimeOrigin = real.timeOrigin;
 
 // ---- Date ------------------------------------------------------------------------------------------
 
@@ -298,8 +328,6 @@ Object.defineProperties(SimDate, {
 });
 
 // ---- installing ------------------------------------------------------------------------------------
-
-let installs = 0;
 
 /** One set of the globals this module replaces: the shims, or the real built-ins. */
 interface GlobalSet {
@@ -345,8 +373,8 @@ function setGlobals(values: GlobalSet): void {
  * opted in when it starts running.
  */
 export function acquireProcessGlobals(): void {
-  installs += 1;
-  if (installs > 1) return;
+  state.installs += 1;
+  if (state.installs > 1) return;
   setGlobals({ ...shims, ...cryptoShims, Date: SimDate, hrtime: hrtimeShim });
   // Own properties in front of the prototypes' methods; `require('crypto').getRandomValues` and
   // `perf_hooks.performance` go through these very objects.
@@ -361,9 +389,9 @@ export function acquireProcessGlobals(): void {
 
 /** Gives back one `acquireProcessGlobals`; the last one restores the real built-ins and stops context tracking. */
 export function releaseProcessGlobals(): void {
-  if (installs === 0) return;
-  installs -= 1;
-  if (installs > 0) return;
+  if (state.installs === 0) return;
+  state.installs -= 1;
+  if (state.installs > 0) return;
   setGlobals({ ...real, Date: RealDate });
   // Drop the own properties set above so the prototypes' real methods show through again.
   if (globalThis.crypto !== undefined) {
@@ -379,10 +407,8 @@ export function releaseProcessGlobals(): void {
 
 /** Whether the shims are installed now (some opted-in world is running). */
 export function processGlobalsInstalled(): boolean {
-  return installs > 0;
+  return state.installs > 0;
 }
-
-let requested = false;
 
 /**
  * Asks that every world created from now on in this thread give its processes per-process globals
@@ -390,10 +416,10 @@ let requested = false;
  * code simrun did not write may read the clock or start timers without going through `Env`.
  */
 export function requestProcessGlobals(): void {
-  requested = true;
+  state.requested = true;
 }
 
 /** Whether `requestProcessGlobals` was called in this thread. */
 export function processGlobalsRequested(): boolean {
-  return requested;
+  return state.requested;
 }
