@@ -4,11 +4,13 @@
  * judges the file. Assertions are on outputs and reports, never on durations.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { WHOLE_TEXT } from '../../src/systems/client-jobs/index.js';
-import { hasStackTrace, simrun } from '../cli/helpers.js';
+import { hasStackTrace, ROOT, simrun } from '../cli/helpers.js';
 
 interface Outcome {
   readonly status: 'succeeded' | 'failed';
@@ -90,6 +92,40 @@ describe('simrun jobs client, for real', () => {
     expect(readFileSync(join(dir, 'output.txt'), 'utf8')).toBe(WHOLE_TEXT.repeat(third.result.wholeTexts));
   });
 });
+
+describe('simrun jobs client under SIGTERM', () => {
+  test('the supervisor passes the stop on, waits for every job process, sweeps and reports; none is left running', async () => {
+    const dir = freshDir();
+    const client = `term-${process.pid}`;
+    const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'jobs', 'client', '--client', client, '--out', join(dir, 'output.txt'), '--jobs', '3', '--crash-rate', '0', '--part-work-ms', '200', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // The stop goes in once the job processes exist: the supervisor has its handler by then.
+    while (jobProcesses(client).length === 0) await sleep(100);
+    child.kill('SIGTERM');
+    expect(await closed).toBe(0);
+    const result = JSON.parse(stdout) as { jobs: Outcome[]; succeeded: number; wholeTexts: number; ok: boolean };
+    expect(result.jobs.map((job) => job.job).sort()).toEqual([1, 2, 3]);
+    expect(result).toMatchObject({ wholeTexts: result.succeeded, ok: true });
+    expect(readFileSync(join(dir, 'output.txt'), 'utf8')).toBe(WHOLE_TEXT.repeat(result.succeeded));
+    expect(jobProcesses(client)).toEqual([]);
+  });
+});
+
+/** Process ids of the job processes of `client` still running. */
+function jobProcesses(client: string): string[] {
+  return readdirSync('/proc').filter((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      return false; // it ended while we looked
+    }
+    return args.includes('--job') && args[args.indexOf('--client') + 1] === client;
+  });
+}
 
 describe('simrun jobs verify', () => {
   test('interleaved texts fail with exit 1 and say where', () => {

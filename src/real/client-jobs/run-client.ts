@@ -7,7 +7,7 @@
  * process that died mid-text left, and judges the output as the simulation does: well-formed, and
  * exactly one whole text per job that succeeded (plus the texts that were there, when appending).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { judgeClientOutput } from '../../check/client-jobs/output-format.js';
 import { InputError } from '../../env/errors.js';
@@ -88,7 +88,20 @@ export async function runClientJobs(options: ClientJobsOptions): Promise<ClientJ
   const env = realEnv(`${options.client}-supervisor#${process.pid}`, { logLine: () => {} });
   const textsBefore = options.append === true ? await textsAlreadyThere(env, output) : await startClean(env, output);
   const childArgs = ['jobs', 'client', '--client', options.client, '--jobs', String(options.jobs), '--crash-rate', String(crashRate), '--out', output, '--lock', lockSpec, '--crash-mode', options.crashMode, '--part-work-ms', String(options.partWorkMs), '--ttl-ms', String(options.ttlMs)];
-  const outcomes = await Promise.all(Array.from({ length: options.jobs }, (_, index) => runJobProcess(childArgs, options.client, index + 1)));
+  // A stop (SIGTERM, SIGINT) is passed on to every job process still running, each of which then
+  // finishes its one job; the supervisor still waits for all, sweeps and judges, so no job process
+  // is left untracked and no partial text is left behind.
+  const children = new Set<ChildProcess>();
+  const stopListening =
+    env.onStop?.(() => {
+      for (const child of children) child.kill('SIGTERM');
+    }) ?? ((): void => undefined);
+  let outcomes: ClientJobOutcome[];
+  try {
+    outcomes = await Promise.all(Array.from({ length: options.jobs }, (_, index) => runJobProcess(childArgs, options.client, index + 1, children)));
+  } finally {
+    stopListening();
+  }
 
   // The supervisor's sweep: a job process that died mid-text left a journal; roll it back now.
   const lock = await openLock(lockSpec, env);
@@ -158,6 +171,10 @@ export async function runOneClientJob(options: ClientJobsOptions, jobNumber: num
   const mutant = options.mutant !== undefined && Object.hasOwn(clientJobsMutants, options.mutant) ? clientJobsMutants[options.mutant as ClientJobsMutantName] : undefined;
   if (options.mutant !== undefined && mutant === undefined) throw new InputError(`--mutant: unknown client-jobs mutant '${options.mutant}' (known: ${Object.keys(clientJobsMutants).join(', ')})`);
   const env = realEnv(`${options.client}-job-${jobNumber}#${process.pid}`, options.events === true ? {} : { logLine: () => {} });
+  // A stop lets the job finish: it writes one short text and leaves the line once its turn comes, so
+  // finishing is what leaves the output whole (a job killed mid-text needs the supervisor's rollback).
+  // The simulated job processes (scenarios/client-jobs.ts) stop the same way.
+  const finishOnStop = env.onStop?.(() => undefined) ?? ((): void => undefined);
   const stores = { lock: await openLock(lockSpec, env), queue: await openWaitQueue(lockSpec, env) };
   const onCrash = options.crashMode === 'exit' ? async (): Promise<void> => process.exit(DIED_MID_TEXT) : undefined;
   try {
@@ -166,13 +183,16 @@ export async function runOneClientJob(options: ClientJobsOptions, jobNumber: num
   } finally {
     await stores.lock.close?.();
     await stores.queue.close?.();
+    finishOnStop();
   }
 }
 
 /** Starts job `job` as its own OS process and turns its exit into an outcome (the supervisor's report). */
-function runJobProcess(args: readonly string[], client: string, job: number): Promise<ClientJobOutcome> {
+function runJobProcess(args: readonly string[], client: string, job: number, running: Set<ChildProcess>): Promise<ClientJobOutcome> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [process.argv[1] ?? 'bin/run.js', ...args, '--job', String(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.on('exit', () => running.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
