@@ -23,6 +23,20 @@ export async function importDefault(path: string, what: string, reference: strin
     }
     return ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
   } catch (error) {
-    throw new InputError(`cannot load ${what} '${reference}': ${(error as Error).message.split('\n')[0]}`);
+    throw new InputError(`cannot load ${what} '${reference}': ${firstProblem(error)}`);
   }
+}
+
+/** One line that says what is wrong: a TypeScript syntax error (esbuild's, via tsx) with its place, else the error's first line. */
+function firstProblem(error: unknown): string {
+  const compileErrors = (error as { errors?: { text?: string; location?: { file?: string; line?: number; column?: number } | null }[] }).errors;
+  const first = Array.isArray(compileErrors) ? compileErrors[0] : undefined;
+  if (first?.text !== undefined) {
+    const where = first.location ? `${first.location.file ?? ''}:${first.location.line ?? '?'}:${(first.location.column ?? 0) + 1}: ` : '';
+    return `${where}${first.text}`;
+  }
+  const lines = String((error as Error)?.message ?? error).split('\n');
+  // tsx passes esbuild's failure on as text: a header line, then `file:line:column: ERROR: what`.
+  if (/^Transform failed with \d+ errors?:$/.test(lines[0] ?? '') && lines[1] !== undefined) return lines[1].replace(': ERROR: ', ': ');
+  return lines[0] ?? '';
 }

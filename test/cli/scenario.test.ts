@@ -83,6 +83,8 @@ describe('bad input: one clear line, exit 2, never a stack trace', () => {
   writeFileSync(planPath, JSON.stringify([{ at: 10, kind: 'pause', target: 'worker-1', ms: -3 }]));
   const notJson = join(outDir, 'not-json.json');
   writeFileSync(notJson, '[{ at: 10');
+  const brokenScenario = join(outDir, 'broken-scenario.ts');
+  writeFileSync(brokenScenario, 'export default {\n  name: "broken",\n  setup( {\n};\n');
 
   test.each([
     [['scenario', 'no-such-scenario', '--seed', '1'], "unknown scenario 'no-such-scenario'"],
@@ -97,6 +99,7 @@ describe('bad input: one clear line, exit 2, never a stack trace', () => {
     [['scenario', './missing-scenario.ts', '--seed', '1'], 'scenario file not found: ./missing-scenario.ts'],
     [['scenario', fixture, '--seed', '9007199254740992'], 'the seed must be an integer from 0 to 2^53−1 (9007199254740991), got 9007199254740992'],
     [['scenario', fixture, '--seed', '1', '--mutant', 'nosuch'], "has no mutant 'nosuch'"],
+    [['scenario', brokenScenario, '--seed', '1'], `cannot load scenario '${brokenScenario}': ${brokenScenario}:4:1: Expected ")" but found ";"`],
     [['nosuchcmd'], "simrun: unknown command 'nosuchcmd' (simrun --help lists the commands)"],
     [['real', 'nosuch'], "simrun: unknown command 'real nosuch' (simrun real --help lists its commands)"],
   ])('%j', (args, message) => {
