@@ -91,12 +91,13 @@ export default defineLockBackend(
         if (entry === undefined || entry.lease.token !== lease.token) return false;
         held.delete(lease.key);
         if (entry.compromised) return false;
-        try {
-          await entry.release();
-          return true;
-        } catch {
-          return false;
-        }
+        // The library's unlock lets go first (it stops refreshing the mtime and forgets the lock),
+        // then removes the directory. When that removal fails (an I/O error), the lease was ours and
+        // has been given up all the same: the directory lapses once it is `stale`. That is a release
+        // whose effect is in doubt, so the error is passed on; `false` would claim the lease was no
+        // longer ours and nothing changed, and the store would be judged as still keeping it.
+        await entry.release();
+        return true;
       },
     };
   },
