@@ -121,6 +121,8 @@ export interface RunSetup<P> {
   /** The start and zone the seed drew (swarm, when neither was given). */
   readonly drawnStart?: DrawnStart;
   readonly tieOrder: TieOrder;
+  /** The plan given with the run (`options.plan`), parsed and checked; absent: the seed draws one. */
+  readonly givenPlan?: Fault[];
 }
 
 export function prepareRun<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): RunSetup<P> {
@@ -143,7 +145,8 @@ export function prepareRun<P extends object, S>(scenario: Scenario<P, S>, option
   const swarm = options.swarm ? drawSwarm(scenario.faultSpace(params), root.fork('swarm')) : undefined;
   // A bad mutant name or plan file is refused here, before a caller prints the run's options.
   checkMutant(scenario, options.mutant);
-  if (options.plan !== undefined) parsePlanOption(scenario, options, scenario.faultSpace(params).targets);
+  // Swarm changes a fault space's rates only, never its targets: the declared space's do.
+  const givenPlan = options.plan === undefined ? undefined : parsePlanOption(scenario, options, scenario.faultSpace(params).targets);
   return {
     seed,
     params,
@@ -153,6 +156,7 @@ export function prepareRun<P extends object, S>(scenario: Scenario<P, S>, option
     timeZone: options.timeZone ?? drawnStart?.timeZone ?? 'UTC',
     ...(drawnStart === undefined ? {} : { drawnStart }),
     tieOrder: options.tieOrder ?? 'fifo',
+    ...(givenPlan === undefined ? {} : { givenPlan }),
   };
 }
 
@@ -187,7 +191,7 @@ export async function runScenario<P extends object, S>(scenario: Scenario<P, S>,
   });
   const declaredSpace = scenario.faultSpace(params);
   const space = swarm === undefined ? declaredSpace : applySwarm(declaredSpace, swarm);
-  const plan: Fault[] = options.plan === undefined ? generateFaultPlan(space, world.prng.fork('faults'), scenario.faultKinds, params) : parsePlanOption(scenario, options, space.targets);
+  const plan: Fault[] = setup.givenPlan ?? generateFaultPlan(space, world.prng.fork('faults'), scenario.faultKinds, params);
   // The run's state: what setup returns, handed to the scenario's fault kinds, invariants and teardown.
   let state: { readonly value: S } | undefined;
   const stateOf = (): S => {
