@@ -22,7 +22,7 @@ import type { Env } from '../src/env/env.js';
 import { defineScenario, type CheckContext } from '../src/scenario/scenario.js';
 import { defineFaultKind, type Fault } from '../src/sim/faults.js';
 import type { Prng } from '../src/sim/prng.js';
-import { JobRunner, UnknownJob } from '../src/systems/job-runner/job-runner.js';
+import { JobRunner, RunnerShuttingDown, UnknownJob } from '../src/systems/job-runner/job-runner.js';
 import { MemoryJobStore } from '../src/systems/job-runner/job-store.js';
 import type { World } from '../src/sim/world.js';
 import { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf, registersStopHandlerLate } from '../src/systems/job-runner/mutants.js';
@@ -158,7 +158,7 @@ async function client(env: Env, link: RunnerLink, workload: readonly PlannedJob[
   for (const action of actions) {
     const waitMs = startMs + action.atMs - env.now();
     if (waitMs > 0) await env.sleep(waitMs);
-    action.run(await reach(env, link));
+    await perform(env, link, action.run);
   }
   // Done when every job has ended, as the current runner (or its store) tells.
   while ((await reach(env, link)).list().some((job) => !isTerminal(job.state))) await env.sleep(1_000);
@@ -168,6 +168,24 @@ async function client(env: Env, link: RunnerLink, workload: readonly PlannedJob[
     const output = runner.output(id);
     jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'whole', text: output.text() } });
     for (const view of ['stdout', 'stderr'] as const) jobClientEvents.emit(env, { kind: 'client.output', data: { job: id, how: 'whole', view, text: output.text(view) } });
+  }
+}
+
+/**
+ * Runs `action` on the runner the client reaches. A runner that began shutting down at the same
+ * instant refuses it (the real server answers 503): the client tries again on the next runner,
+ * as the real campaign's client does on a 503, rather than dying.
+ */
+async function perform(env: Env, link: RunnerLink, action: (runner: JobRunner) => void): Promise<void> {
+  for (;;) {
+    const runner = await reach(env, link);
+    try {
+      action(runner);
+      return;
+    } catch (error) {
+      if (!(error instanceof RunnerShuttingDown)) throw error;
+      await env.sleep(RETRY_MS);
+    }
   }
 }
 
