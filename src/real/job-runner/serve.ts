@@ -8,7 +8,8 @@
  *   with SIGKILL, so it could not stop them) are killed, and the jobs it left in the job database
  *   (`jobs.db`) are recovered: executing ones recorded `failed` ("runner restarted"), queued and
  *   scheduled ones queued again;
- * - while serving: each executing job's process group is recorded in the state directory;
+ * - while serving: each executing job's process group is recorded in the state directory; an ended
+ *   job's record and spill files are deleted `keepEndedMs` (`--keep-ended`, a week) after it ended;
  * - on SIGTERM or SIGINT: the listener closes, queued jobs stay queued in the database for the next
  *   server, and executing ones get
  *   SIGTERM on their whole process group, then SIGKILL after a grace period, and end `stopped`, all
