@@ -3,8 +3,8 @@
  * every request through `CallerView`, so the policy's deliberately broken variant
  * (`any-user-stops-any-job`) swapped into the runner is caught by the real refusal checks below, over
  * real mutual TLS on loopback, as the simulation's `authorised-access` catches it
- * (`test/job-runner/access.test.ts`). The server also logs each decision (`job.access`, `job.listed`),
- * which the same invariant judges.
+ * (`test/job-runner/access.test.ts`). Given an `Env`, the server records each decision (`job.access`,
+ * `job.listed`), which the same invariant judges.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:https';

@@ -119,7 +119,9 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
             }),
     });
     for (const job of runner.recovered) env.log('jobs.recovered', { ...job });
-    const server = createJobsServer({ runner, ...pems, minVersion: options.tlsMin, admins: options.admins, env });
+    // No access log: one line per request (a list's line naming every job) would outgrow the
+    // server's other logging by far; the decisions are the policy's, which the simulation judges.
+    const server = createJobsServer({ runner, ...pems, minVersion: options.tlsMin, admins: options.admins });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`)));
       server.listen(options.port, options.host, resolve);
