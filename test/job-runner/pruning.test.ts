@@ -118,6 +118,22 @@ describe('spill files go with the record', () => {
   });
 });
 
+describe('a spill file that cannot be deleted', () => {
+  test('is logged (job.output-not-deleted) and left for the next runner; pruning carries on', async () => {
+    class StubbornFiles extends MemoryOutputFiles {
+      override discard(id: string): void {
+        throw Object.assign(new Error(`EACCES: permission denied, unlink '${id}.out'`), { code: 'EACCES' });
+      }
+    }
+    const spill = new StubbornFiles();
+    const store = new MemoryJobStore({ recordBytes: 5, spill });
+    const { ids, known, trace } = await weekOfJobs(store, { outputFiles: spill });
+    expect(known).toEqual([false, true, true]);
+    expect(trace.filter((event) => event.kind === 'job.output-not-deleted').map((event) => event.data)).toEqual([{ job: ids[0], error: `EACCES: permission denied, unlink '${ids[0]}.out'` }]);
+    expect(spill.jobsWithFiles().sort()).toEqual([ids[0], ids[1]].sort());
+  });
+});
+
 describe('no-output-without-record', () => {
   test('files of a pruned job, and files of a job never recorded, are violations; files of a stored job are not', () => {
     const trace: TraceEvent[] = [{ seq: 0, t: 5, pid: 'runner#1', kind: 'job.pruned', data: { jobs: ['a'], cutoffMs: 0, clockMs: 5 } }];

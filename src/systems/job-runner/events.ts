@@ -27,6 +27,8 @@ export type JobRunnerEvent =
   | { readonly kind: 'job.pruned'; readonly data: { readonly jobs: readonly string[]; readonly cutoffMs: number; readonly clockMs: number } }
   /** A runner opening found output files of `jobs`, which the store no longer has, and deleted them. */
   | { readonly kind: 'job.orphan-output'; readonly data: { readonly jobs: readonly string[] } }
+  /** The output files of `job` could not be deleted (pruned, or an orphan): they stay until a runner opening deletes them. */
+  | { readonly kind: 'job.output-not-deleted'; readonly data: { readonly job: string; readonly error: string } }
   /** `caller` listed the jobs and was shown `jobs`. */
   | { readonly kind: 'job.listed'; readonly data: { readonly caller: string; readonly jobs: readonly string[] } };
 
@@ -61,6 +63,7 @@ export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunne
   'job.pruned': true,
   'job.listed': true,
   'job.orphan-output': true,
+  'job.output-not-deleted': true,
 });
 
 export const simJobEvents: EventFamily<SimJobEvent> = eventFamily<SimJobEvent>({

@@ -245,8 +245,20 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
     if (store === undefined || outputFiles === undefined || !this.rules.discardsOutputWithRecord) return;
     const orphans = outputFiles.jobsWithFiles().filter((id) => store.get(id) === undefined).sort();
     if (orphans.length === 0) return;
-    for (const id of orphans) outputFiles.discard(id);
     jobRunnerEvents.emit(this.env, { kind: 'job.orphan-output', data: { jobs: orphans } });
+    for (const id of orphans) this.discardFiles(outputFiles, id);
+  }
+
+  /**
+   * Deletes job `id`'s output files. A failure (a file the server may not delete) is logged and
+   * leaves them: the next runner to open tries again, and pruning carries on meanwhile.
+   */
+  private discardFiles(outputFiles: JobOutputFiles, id: string): void {
+    try {
+      outputFiles.discard(id);
+    } catch (error) {
+      jobRunnerEvents.emit(this.env, { kind: 'job.output-not-deleted', data: { job: id, error: error instanceof Error ? error.message : String(error) } });
+    }
   }
 
   /** Deletes the records of jobs that ended more than `keepEndedMs` ago, now and then every tenth of it, until shutdown. */
@@ -263,7 +275,8 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
       store.prune?.(ids);
       // After the records: a runner that dies in between leaves files without a record, which the
       // next one deletes when it opens; the other way round would leave records missing their output.
-      if (this.rules.discardsOutputWithRecord) for (const id of ids) this.options.outputFiles?.discard(id);
+      const outputFiles = this.options.outputFiles;
+      if (outputFiles !== undefined && this.rules.discardsOutputWithRecord) for (const id of ids) this.discardFiles(outputFiles, id);
       jobRunnerEvents.emit(this.env, { kind: 'job.pruned', data: { jobs: ids, cutoffMs, clockMs: this.env.now() } });
     };
     void (async () => {
