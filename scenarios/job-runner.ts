@@ -8,14 +8,15 @@
  * store that outlives it, and the new one must take up every unfinished job. While the runner is
  * down the client waits and tries again, and a stream cut by the crash is read again from the start.
  * Finished jobs leave the runner's memory after `retentionMs`; the client then reads them from the store.
- * Their records are deleted from the store `keepEndedMs` (30 min) after they ended.
+ * Their records are deleted from the store `keepEndedMs` (30 min) after they ended; each job's output
+ * past `recordOutputBytes` is in spill files, which go with the record.
  *
  * The client is user `alice`. A second user (`bob`) starts a few jobs of its own and asks about, or
  * tries to stop, jobs by id, alice's too: refused, as if they did not exist. An admin (`ops`, as
  * `--admin ops` makes it) lists everyone's jobs, looks at some and stops some.
  */
 import { z } from 'zod';
-import { authorisedAccess, prunedOnlyWhenDue, clientFinished, concurrencyLimit, dueNotEarly, dueOnlyWhileQueued, endStateMatchesExit, legalTransitions, outputComplete, restartRecoversJobs, scheduledNotEarly, stopEndsExecution, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
+import { authorisedAccess, noOutputWithoutRecord, prunedOnlyWhenDue, clientFinished, concurrencyLimit, dueNotEarly, dueOnlyWhileQueued, endStateMatchesExit, legalTransitions, outputComplete, restartRecoversJobs, scheduledNotEarly, stopEndsExecution, stoppedQueuedNeverRuns } from '../src/check/job-runner/index.js';
 import { feed, type RunContext } from '../src/check/checker.js';
 import { CallerView, type AccessAction, type Caller } from '../src/systems/job-runner/access.js';
 import type { Env } from '../src/env/env.js';
@@ -24,6 +25,7 @@ import { defineFaultKind, type Fault } from '../src/sim/faults.js';
 import type { Prng } from '../src/sim/prng.js';
 import { JobRunner, RunnerShuttingDown, UnknownJob } from '../src/systems/job-runner/job-runner.js';
 import { MemoryJobStore } from '../src/systems/job-runner/job-store.js';
+import { MemoryOutputFiles } from '../src/systems/job-runner/output-files.js';
 import type { World } from '../src/sim/world.js';
 import { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf, registersStopHandlerLate } from '../src/systems/job-runner/mutants.js';
 import { isTerminal } from '../src/systems/job-runner/lifecycle.js';
@@ -42,6 +44,8 @@ const params = z
     retentionMs: z.number().int().nonnegative().max(31 * 86_400_000).default(600_000),
     /** An ended job's record is deleted from the store this long after it ended (after the client's reads). */
     keepEndedMs: z.number().int().positive().max(31 * 86_400_000).default(1_800_000),
+    /** Output bytes per job kept with its record; the rest goes to its spill files (deleted with the record). */
+    recordOutputBytes: z.number().int().nonnegative().max(1_048_576).default(128),
     horizonMs: z.number().int().positive().max(31 * 86_400_000).default(3 * 3_600_000),
   })
   .strict();
@@ -99,6 +103,8 @@ function behaviourOf(command: string): SimJobBehaviour {
 interface JobRunnerState {
   readonly registry: SimExecutionRegistry;
   readonly store: MemoryJobStore;
+  /** The spill files of the jobs' output past `recordOutputBytes`, on a disk that outlives the runner. */
+  readonly spill: MemoryOutputFiles;
   runner?: JobRunner;
   /** The process id of the incarnation that made `runner`. */
   runnerPid?: string;
@@ -361,7 +367,8 @@ export default defineScenario<Params, JobRunnerState>({
   shrinkParams: { jobs: 1 },
   setup(world, p, context) {
     const workload = randomWorkload(world.prng.fork('workload'), p);
-    const state: JobRunnerState = { registry: new SimExecutionRegistry(), store: new MemoryJobStore() };
+    const spill = new MemoryOutputFiles();
+    const state: JobRunnerState = { registry: new SimExecutionRegistry(), store: new MemoryJobStore({ recordBytes: p.recordOutputBytes, spill }), spill };
     const { registry, store } = state;
     world.spawn(RUNNER, async (env) => {
       // A graceful stop (SIGTERM) ends the serving; the handler goes in first, before the runner
@@ -373,7 +380,7 @@ export default defineScenario<Params, JobRunnerState>({
       state.runnerPid = env.id;
       state.stopping = false;
       state.accepted = undefined;
-      state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant), store, retentionMs: p.retentionMs, keepEndedMs: p.keepEndedMs });
+      state.runner = new JobRunner({ env, executor: createSimExecutor(env, registry, behaviourOf), concurrencyLimit: p.concurrencyLimit, flaws: jobRunnerFlawsOf(context.mutant), store, retentionMs: p.retentionMs, keepEndedMs: p.keepEndedMs, outputFiles: spill });
       if (late) {
         state.accepted = () => {
           state.accepted = undefined;
@@ -414,5 +421,6 @@ export default defineScenario<Params, JobRunnerState>({
     endStateMatchesExit,
     feed(authorisedAccess, (run: RunContext) => ({ trace: run.trace, admins: [ADMIN_USER], epochMs: run.epochMs })),
     feed(prunedOnlyWhenDue, (run: CheckContext<Params, JobRunnerState>) => ({ trace: run.trace, keepEndedMs: run.params.keepEndedMs, epochMs: run.epochMs })),
+    feed(noOutputWithoutRecord, (run: CheckContext<Params, JobRunnerState>) => ({ trace: run.trace, jobsWithFiles: run.state.spill.jobsWithFiles(), storedJobs: run.state.store.load().map((job) => job.id), epochMs: run.epochMs })),
   ],
 });

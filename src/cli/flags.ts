@@ -113,16 +113,33 @@ export function durationMsFlag(options: DurationOptions) {
 /** The longest `--duration` a campaign takes: as long as the longest timer (about 24.8 days). */
 export const LONGEST_CAMPAIGN_MS = LONGEST_DURATION_MS;
 
+/** What each unit of a time span is worth, ms. */
+const SPAN_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A time span with a unit (`90s`, `5m`, `1h`, `7d`, `250ms`) in ms: at least 1 ms and at most `maxMs`, described as `maxText`. */
+export function parseSpanMs(input: string, maxMs: number, maxText: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(input.trim());
+  if (!match) throw new InputError(`expected a number with a unit (ms, s, m, h, d), like 60s; got ${describeValue(input)}`);
+  const ms = Number(match[1]) * SPAN_UNITS_MS[match[2] as keyof typeof SPAN_UNITS_MS];
+  if (!(ms >= 1)) throw new InputError(`expected at least 1ms, got ${describeValue(input)}`);
+  if (ms > maxMs) throw new InputError(`expected at most ${maxMs} ms (${maxText}), got ${describeValue(input)}`);
+  return Math.round(ms);
+}
+
 /** A time span with a unit (`90s`, `5m`, `1h`, `250ms`), positive and at most `LONGEST_CAMPAIGN_MS`; the flag's value is in ms. */
 export const spanFlag = Flags.custom<number>({
-  parse: async (input) => {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(input.trim());
-    if (!match) throw new InputError(`expected a number with a unit (ms, s, m, h), like 60s; got ${describeValue(input)}`);
-    const ms = Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-    if (!(ms >= 1)) throw new InputError(`expected at least 1ms, got ${describeValue(input)}`);
-    if (ms > LONGEST_CAMPAIGN_MS) throw new InputError(`expected at most ${LONGEST_CAMPAIGN_MS} ms (about 24.8 days), got ${describeValue(input)}`);
-    return Math.round(ms);
-  },
+  parse: async (input) => parseSpanMs(input, LONGEST_CAMPAIGN_MS, 'about 24.8 days'),
+});
+
+/** The longest period a record may be kept for (`--keep-ended`): ten years. */
+export const LONGEST_KEEP_MS = 3_650 * 86_400_000;
+
+/**
+ * A keep period with a unit (`90s`, `12h`, `7d`), positive and at most `LONGEST_KEEP_MS`: unlike
+ * `spanFlag` it may pass the timer limit, for whoever uses it waits for it in shorter pieces.
+ */
+export const keepSpanFlag = Flags.custom<number>({
+  parse: async (input) => parseSpanMs(input, LONGEST_KEEP_MS, 'ten years'),
 });
 
 interface DecimalOptions {

@@ -13,7 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { describe, expect, test } from 'vitest';
+import { checkScheduledOnTick } from '../../src/check/dag/scheduled-on-tick.js';
+import { scheduleFacts } from '../../src/check/dag/schedule-trace.js';
+import { parseLogLine } from '../../src/env/log-line.js';
 import { groupAlive } from '../../src/real/dag/process-groups.js';
+import type { TraceEvent } from '../../src/sim/trace.js';
 import { hasStackTrace, simrun } from '../cli/helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -238,10 +242,12 @@ jobs:
 });
 
 describe('simrun dag: schedules', () => {
-  test('--schedule starts a new run at each tick of the pipeline\'s cron schedule until SIGTERM', async () => {
+  test('--schedule starts a new run at each tick of the pipeline\'s cron schedule until SIGTERM; scheduled-on-tick judges its log', async () => {
     const { dir, file, store } = pipeline('name: ticking\nschedule: "* * * * * *"\njobs:\n  tick:\n    command: echo tick >> ticks\n');
-    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'dag', 'run', file, '--store', store, '--poll-ms', '50', '--schedule'], { cwd: dir, env: { ...process.env, NODE_ENV: 'production' } });
+    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'dag', 'run', file, '--store', store, '--poll-ms', '50', '--schedule', '--verbose'], { cwd: dir, env: { ...process.env, NODE_ENV: 'production' } });
     let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const secondRun = new Promise<void>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
@@ -255,6 +261,45 @@ describe('simrun dag: schedules', () => {
     expect(stdout).toMatch(/next run of .*p\.yaml at \d{4}-\d\d-\d\dT/);
     expect(stdout).toMatch(/pipeline ticking \(sqlite:.*, run 1\):\n {2}tick {2}succeeded/);
     expect(readFileSync(join(dir, 'ticks'), 'utf8').split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(2);
+    // The real scheduler is the simulated one's loop: its log is a trace the invariant reads.
+    const trace = stderr
+      .split('\n')
+      .map(parseLogLine)
+      .filter((line) => line !== undefined)
+      .map((line, seq): TraceEvent => ({ seq, t: line.t, pid: line.pid, kind: line.kind, ...(line.data === undefined ? {} : { data: line.data }) }) as TraceEvent);
+    const facts = scheduleFacts(trace);
+    expect(facts.schedule).toBe('* * * * * *');
+    expect(facts.steps.filter((step) => step.kind === 'fire').length).toBeGreaterThanOrEqual(2);
+    // Fires and runs only: a wait is judged against its log line's own time, written a moment after
+    // the clock was read, which a tick every second may straddle.
+    expect(checkScheduledOnTick({ ...facts, steps: facts.steps.filter((step) => step.kind !== 'wait') })).toEqual([]);
+  }, 120_000);
+
+  test('the same invariant catches the real scheduler run with schedule-wakes-early (a wait cut to whole seconds)', async () => {
+    const { dir, file, store } = pipeline('name: ticking\nschedule: "* * * * * *"\njobs:\n  tick:\n    command: "true"\n');
+    const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'dag', 'run', file, '--store', store, '--poll-ms', '50', '--schedule', '--verbose', '--mutant', 'schedule-wakes-early'], { cwd: dir, env: { ...process.env, NODE_ENV: 'production' } });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const thirdRun = new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/, run 3\):/.test(stdout)) resolve();
+      });
+    });
+    await Promise.race([thirdRun, exited]);
+    expect(child.exitCode, stderr).toBeNull();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const trace = stderr
+      .split('\n')
+      .map(parseLogLine)
+      .filter((line) => line !== undefined)
+      .map((line, seq): TraceEvent => ({ seq, t: line.t, pid: line.pid, kind: line.kind, ...(line.data === undefined ? {} : { data: line.data }) }) as TraceEvent);
+    const facts = scheduleFacts(trace);
+    const violations = checkScheduledOnTick({ ...facts, steps: facts.steps.filter((step) => step.kind !== 'wait') });
+    expect(violations.map((violation) => violation.message)).toEqual(expect.arrayContaining([expect.stringMatching(/started \d+ ms before it|got a second run/)]));
   }, 120_000);
 
   test('--schedule on a pipeline without a schedule is one line, exit 2', () => {

@@ -1,19 +1,27 @@
 /**
  * Old rows go: with `keepEndedMs` the runner deletes ended jobs' records from its store once they
  * are that old, in the real SQLite store (`jobs.db`) as in the simulated one; running and recent
- * jobs stay. `pruned-only-when-due` is fed a history that deletes too early.
+ * jobs stay. A pruned job's spill files go with its record (real files in the real layout, and the
+ * simulated ones), and files of a job the store no longer has go when a runner opens.
+ * `pruned-only-when-due` is fed a history that deletes too early, `no-output-without-record` one
+ * that keeps a pruned job's files.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
-import { checkPrunedOnlyWhenDue } from '../../src/check/job-runner/index.js';
+import { checkNoOutputWithoutRecord, checkPrunedOnlyWhenDue } from '../../src/check/job-runner/index.js';
+import { SpillFiles } from '../../src/real/job-runner/spill-files.js';
+import { SpillingOutput } from '../../src/real/job-runner/spilling-output.js';
 import { SqliteJobStore } from '../../src/real/job-runner/sqlite-job-store.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 import { World } from '../../src/sim/world.js';
-import { JobRunner, UnknownJob } from '../../src/systems/job-runner/job-runner.js';
+import { JobRunner, UnknownJob, type JobRunnerOptions } from '../../src/systems/job-runner/job-runner.js';
 import { MemoryJobStore, type JobStore } from '../../src/systems/job-runner/job-store.js';
+import { jobRunnerFlawsOf } from '../../src/systems/job-runner/mutants.js';
+import { MemoryOutputFiles } from '../../src/systems/job-runner/output-files.js';
+import type { JobOutputSink } from '../../src/systems/job-runner/job-output.js';
 import { createSimExecutor, SimExecutionRegistry } from '../../src/systems/job-runner/sim-executor.js';
 
 const DAY = 86_400_000;
@@ -23,13 +31,13 @@ afterEach(() => {
 });
 
 /** A job at t=0 (1 s long), another at day 6 and one at day 8 that runs for two days; state read at day 9. */
-async function weekOfJobs(store: JobStore): Promise<{ ids: string[]; known: boolean[] }> {
+async function weekOfJobs(store: JobStore, more: Partial<JobRunnerOptions<JobOutputSink>> = {}): Promise<{ ids: string[]; known: boolean[]; trace: readonly TraceEvent[] }> {
   const world = new World({ seed: 1, horizonMs: 10 * DAY });
   const ids: string[] = [];
   const known: boolean[] = [];
   world.spawn('server', async (env) => {
     const behaviour = (command: string) => ({ chunks: 1, chunkBytes: 20, everyMs: command === 'long' ? 2 * DAY : 1_000, tailMs: 0, exitCode: 0 });
-    const runner = new JobRunner({ env, executor: createSimExecutor(env, new SimExecutionRegistry(), behaviour), concurrencyLimit: 4, store, retentionMs: 60_000, keepEndedMs: 7 * DAY });
+    const runner = new JobRunner<JobOutputSink>({ env, executor: createSimExecutor(env, new SimExecutionRegistry(), behaviour), concurrencyLimit: 4, store, retentionMs: 60_000, keepEndedMs: 7 * DAY, ...more });
     ids.push(runner.start({ command: 'old' }));
     await env.sleep(6 * DAY);
     ids.push(runner.start({ command: 'recent' }));
@@ -48,7 +56,7 @@ async function weekOfJobs(store: JobStore): Promise<{ ids: string[]; known: bool
     runner.shutdown();
   });
   await world.run();
-  return { ids, known };
+  return { ids, known, trace: world.trace.events };
 }
 
 describe('keepEndedMs', () => {
@@ -72,6 +80,67 @@ describe('keepEndedMs', () => {
     const { known } = await weekOfJobs(store);
     expect(known).toEqual([false, true, true]);
     expect(store.load().map((job) => job.command)).toEqual(['recent', 'long']);
+  });
+});
+
+describe('spill files go with the record', () => {
+  test("real layout: the pruned job's spill files (output/ID.out, .stdout, .stderr) are deleted, the others' kept; a stray file with no record goes when the runner opens", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simrun-prune-spill-'));
+    dirs.push(dir);
+    const store = new SqliteJobStore(join(dir, 'jobs.db'));
+    const spill = new SpillFiles(dir);
+    writeFileSync(spill.pathOf('stray'), 'left by a server that died between the record and its files\n');
+    const { ids, known, trace } = await weekOfJobs(store, {
+      outputFiles: spill,
+      createOutput: (id, reopen) => (reopen ? SpillingOutput.reopen(spill.pathOf(id), store.keptOutput(id)) : new SpillingOutput({ path: spill.pathOf(id), memoryBytes: 5, maxBytes: 1_000, onKeep: (kept) => store.keepOutput(id, kept) })),
+    });
+    store.close();
+    expect(known).toEqual([false, true, true]);
+    // The recent job printed past its 5 bytes kept with the record: its files stay; the old one's went with its record.
+    expect(readdirSync(dir).filter((name) => name.includes('.out')).sort()).toEqual([`${ids[1]}.out`, `${ids[1]}.out.stdout`]);
+    expect(trace.find((event) => event.kind === 'job.orphan-output')?.data).toEqual({ jobs: ['stray'] });
+  });
+
+  test("simulated layout: the same, and with prune-keeps-spill the pruned job's files stay, which no-output-without-record reports", async () => {
+    const run = async (mutant?: string) => {
+      const spill = new MemoryOutputFiles();
+      const store = new MemoryJobStore({ recordBytes: 5, spill });
+      const week = await weekOfJobs(store, { outputFiles: spill, flaws: jobRunnerFlawsOf(mutant) });
+      return { ...week, spill, store };
+    };
+    const shipped = await run();
+    expect(shipped.spill.jobsWithFiles()).toEqual([shipped.ids[1]]);
+    expect(checkNoOutputWithoutRecord({ trace: shipped.trace, jobsWithFiles: shipped.spill.jobsWithFiles(), storedJobs: shipped.store.load().map((job) => job.id) })).toEqual([]);
+    const broken = await run('prune-keeps-spill');
+    expect(broken.spill.jobsWithFiles().sort()).toEqual([broken.ids[0], broken.ids[1]].sort());
+    const violations = checkNoOutputWithoutRecord({ trace: broken.trace, jobsWithFiles: broken.spill.jobsWithFiles(), storedJobs: broken.store.load().map((job) => job.id) });
+    expect(violations.map((violation) => violation.message)).toEqual([expect.stringMatching(new RegExp(`^job ${broken.ids[0]}'s spill files are still on disk at the end of the run, after its record was pruned at \\d+ ms$`))]);
+  });
+});
+
+describe('a spill file that cannot be deleted', () => {
+  test('is logged (job.output-not-deleted) and left for the next runner; pruning carries on', async () => {
+    class StubbornFiles extends MemoryOutputFiles {
+      override discard(id: string): void {
+        throw Object.assign(new Error(`EACCES: permission denied, unlink '${id}.out'`), { code: 'EACCES' });
+      }
+    }
+    const spill = new StubbornFiles();
+    const store = new MemoryJobStore({ recordBytes: 5, spill });
+    const { ids, known, trace } = await weekOfJobs(store, { outputFiles: spill });
+    expect(known).toEqual([false, true, true]);
+    expect(trace.filter((event) => event.kind === 'job.output-not-deleted').map((event) => event.data)).toEqual([{ job: ids[0], error: `EACCES: permission denied, unlink '${ids[0]}.out'` }]);
+    expect(spill.jobsWithFiles().sort()).toEqual([ids[0], ids[1]].sort());
+  });
+});
+
+describe('no-output-without-record', () => {
+  test('files of a pruned job, and files of a job never recorded, are violations; files of a stored job are not', () => {
+    const trace: TraceEvent[] = [{ seq: 0, t: 5, pid: 'runner#1', kind: 'job.pruned', data: { jobs: ['a'], cutoffMs: 0, clockMs: 5 } }];
+    expect(checkNoOutputWithoutRecord({ trace, jobsWithFiles: ['c', 'a', 'b'], storedJobs: ['c'] }).map((violation) => violation.message)).toEqual([
+      "job a's spill files are still on disk at the end of the run, after its record was pruned at 5 ms",
+      "job b's spill files are still on disk at the end of the run, though the store has no record of it",
+    ]);
   });
 });
 

@@ -13,3 +13,4 @@ export { checkStopEndsExecution, stopEndsExecution } from './stop-ends-execution
 export { checkEndStateMatchesExit, endStateMatchesExit } from './end-state-matches-exit.js';
 export { checkAuthorisedAccess, authorisedAccess, type AccessInput } from './authorised-access.js';
 export { checkPrunedOnlyWhenDue, prunedOnlyWhenDue, type PruneInput } from './pruned-only-when-due.js';
+export { checkNoOutputWithoutRecord, noOutputWithoutRecord, type OutputFilesInput } from './no-output-without-record.js';

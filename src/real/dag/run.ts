@@ -15,7 +15,8 @@
  * email recipients when given; a channel that fails is reported on the console, never silently.
  * A pipeline whose every job succeeded in its current run has nothing to run: `nothingToRun` says
  * so (`--new-run` starts the next run). `runOnSchedule` starts a new run at each tick of the
- * pipeline's `schedule:` until it is stopped.
+ * pipeline's `schedule:` until it is stopped: the simulated scheduler's loop
+ * (`src/systems/dag/scheduled-runs.ts`) on the real `Env`, so `scheduled-on-tick` judges this code.
  */
 import { realEnv } from '../../env/real-env.js';
 import type { JobView } from '../../systems/dag/dag-runner.js';
@@ -23,6 +24,7 @@ import { consoleNotifier, fanOutNotifier, webhookNotifier, type FetchLike, type 
 import type { Pipeline } from '../../systems/dag/pipeline.js';
 import { latestByJob } from '../../systems/dag/run-log.js';
 import { pipelineSchedule } from '../../systems/dag/schedule.js';
+import { runOnSchedule as runScheduledLoop } from '../../systems/dag/scheduled-runs.js';
 import { isoInstant } from '../../systems/cron/schedule.js';
 import { emailNotifier, maskSmtpUrl } from './email-notifier.js';
 import { strictExecutor } from './strict-executor.js';
@@ -170,32 +172,29 @@ export async function runOnSchedule(options: ScheduledRunOptions): Promise<Pipel
   if (schedule === undefined) throw new InputError(`${options.pipeline}: the pipeline has no schedule: field (a cron expression, e.g. schedule: "0 2 * * *"), so --schedule has nothing to follow`);
   return untilInterrupted(async (stop) => {
     const runs: PipelineRun[] = [];
-    while (!stop.aborted) {
-      // Real mode: the tick is judged by this machine's clock.
-      const atMs = schedule.nextAfter(Date.now());
-      options.onWait(atMs);
-      await waitUntil(atMs, stop);
-      if (stop.aborted) break;
-      const run = await runOnce(pipeline, { ...options, newRun: true }, stop);
-      runs.push(run);
-      options.onRun(run);
-    }
+    // The ticks are judged by this machine's clock; with --verbose the loop's `dag.schedule.*`
+    // events are logged as JSON lines, the trace `scheduled-on-tick` reads.
+    const env = realEnv(runnerOwnerId(), { ...(options.verbose ? {} : { logLine: () => undefined }), printLine: options.print });
+    await runScheduledLoop({
+      env,
+      pipeline: pipeline.name,
+      schedule,
+      stop,
+      onWait: options.onWait,
+      maxSleepMs: SCHEDULE_MAX_SLEEP_MS,
+      ...(options.mutant === undefined ? {} : { flaws: dagFlawsOf(options.mutant) }),
+      runOnce: async () => {
+        const run = await runOnce(pipeline, { ...options, newRun: true }, stop);
+        runs.push(run);
+        options.onRun(run);
+      },
+    });
     return runs;
   });
 }
 
-/** Sleeps until wall-clock `atMs`, re-reading the clock after each wake (it may be stepped); stops early on `stop`. */
-async function waitUntil(atMs: number, stop: AbortSignal): Promise<void> {
-  for (let now = Date.now(); now < atMs && !stop.aborted; now = Date.now()) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.min(atMs - now, 60_000));
-      stop.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
-  }
-}
+/** How long the real scheduler sleeps at most before reading the wall clock again, ms. */
+const SCHEDULE_MAX_SLEEP_MS = 60_000;
 
 /** `ms` as an ISO instant, for the schedule's messages. */
 export function describeInstant(ms: number): string {

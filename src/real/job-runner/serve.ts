@@ -8,7 +8,8 @@
  *   with SIGKILL, so it could not stop them) are killed, and the jobs it left in the job database
  *   (`jobs.db`) are recovered: executing ones recorded `failed` ("runner restarted"), queued and
  *   scheduled ones queued again;
- * - while serving: each executing job's process group is recorded in the state directory;
+ * - while serving: each executing job's process group is recorded in the state directory; an ended
+ *   job's record and spill files are deleted `keepEndedMs` (`--keep-ended`, a week) after it ended;
  * - on SIGTERM or SIGINT: the listener closes, queued jobs stay queued in the database for the next
  *   server, and executing ones get
  *   SIGTERM on their whole process group, then SIGKILL after a grace period, and end `stopped`, all
@@ -23,12 +24,13 @@ import { realEnv } from '../../env/real-env.js';
 import { JobRunner } from '../../systems/job-runner/job-runner.js';
 import { createJobsServer } from './server.js';
 import { createShellExecutor } from './shell-executor.js';
+import { SpillFiles } from './spill-files.js';
 import { SpillingOutput } from './spilling-output.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
 import { JobsStateDir } from './state-dir.js';
 import { loadTlsFiles } from './tls-files.js';
 
-/** How long `jobs.db` keeps an ended job's record (status and kept output): a week. */
+/** How long an ended job's record (status and kept output in `jobs.db`, spill files) is kept: a week. */
 export const DEFAULT_KEEP_ENDED_MS = 7 * 86_400_000;
 
 export interface ServeJobsOptions {
@@ -57,7 +59,7 @@ export interface ServeJobsOptions {
   readonly retentionMs: number;
   /** Client CNs that see and stop every user's jobs. */
   readonly admins: readonly string[];
-  /** An ended job's record is deleted from `jobs.db` this long after it ended, ms (default `DEFAULT_KEEP_ENDED_MS`, 7 days). */
+  /** An ended job's record, and its spill files, are deleted this long after it ended, ms (default `DEFAULT_KEEP_ENDED_MS`, 7 days; `--keep-ended`). */
   readonly keepEndedMs?: number;
   /** Called once the server listens, with its URL. */
   readonly onListening: (url: string) => void;
@@ -93,6 +95,7 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
       onGroupEnded: (pgid) => state.forgetGroup(pgid),
       ...(options.mutant === 'stop-leaves-group' ? { signalLeaderOnly: true } : {}),
     });
+    const spill = new SpillFiles(state.outputDir);
     // `runner` is assigned before any job can print: outputs are made by `start`.
     const runner: JobRunner<SpillingOutput> = new JobRunner<SpillingOutput>({
       env,
@@ -102,11 +105,13 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
       store: jobs,
       retentionMs: options.retentionMs,
       keepEndedMs: options.keepEndedMs ?? DEFAULT_KEEP_ENDED_MS,
+      // A pruned job's spill files go with its record; any left by a server that died in between go now.
+      outputFiles: spill,
       createOutput: (id, reopen) =>
         reopen
-          ? SpillingOutput.reopen(join(state.outputDir, `${id}.out`), jobs.keptOutput(id))
+          ? SpillingOutput.reopen(spill.pathOf(id), jobs.keptOutput(id))
           : new SpillingOutput({
-              path: join(state.outputDir, `${id}.out`),
+              path: spill.pathOf(id),
               memoryBytes: options.outputMemoryBytes,
               maxBytes: options.maxOutputBytes,
               onLimit: () => runner.fail(id, `printed more than ${options.maxOutputBytes} bytes of output (the limit); output kept up to it`),
@@ -114,6 +119,8 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
             }),
     });
     for (const job of runner.recovered) env.log('jobs.recovered', { ...job });
+    // No access log: one line per request (a list's line naming every job) would outgrow the
+    // server's other logging by far; the decisions are the policy's, which the simulation judges.
     const server = createJobsServer({ runner, ...pems, minVersion: options.tlsMin, admins: options.admins });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`)));

@@ -3,7 +3,9 @@
  * certificate its CA signed (`requestCert` + `rejectUnauthorized`), and a client sees and stops only
  * the jobs it started: the owner of a job is the subject CN of the certificate that started it.
  * Another user's job answers 404, exactly like a job that does not exist, so ids leak nothing. The
- * CNs named as `admins` see and stop every user's jobs (and start their own, as anyone does).
+ * CNs named as `admins` see and stop every user's jobs (and start their own, as anyone does). Every
+ * request goes through a `CallerView`, so the rule is the simulation's (`access-policy.ts`), not a
+ * copy of it.
  *
  * - `POST /jobs` `{ "command": "...", "at"?: ms, "timeoutMs"?: ms }` → 201 `{ id }`; 400 for a command
  *   the executor cannot start (it never takes a slot), 503 while shutting down
@@ -22,6 +24,8 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import type { Env } from '../../env/env.js';
+import { callerNamed, CallerView } from '../../systems/job-runner/access.js';
 import { JobRunner, RefusedCommand, RunnerShuttingDown, UnknownJob } from '../../systems/job-runner/job-runner.js';
 import type { ByteOutput, JobOutputSink, OutputView } from '../../systems/job-runner/job-output.js';
 
@@ -38,6 +42,8 @@ export interface JobsServerOptions {
   readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
   /** Client CNs that see and stop every user's jobs (default: none). */
   readonly admins?: readonly string[];
+  /** Where each access decision is logged (`job.access`, `job.listed`); none: not logged. */
+  readonly env?: Env;
 }
 
 class HttpError extends Error {
@@ -55,7 +61,7 @@ export function createJobsServer(options: JobsServerOptions): Server {
   const server = createServer(
     { cert: options.certPem, key: options.keyPem, ca: options.caPem, requestCert: true, rejectUnauthorized: true, minVersion: options.minVersion ?? 'TLSv1.3' },
     (request, response) => {
-      handle(runner, admins, request, response).catch((error: unknown) => {
+      handle(runner, admins, options.env, request, response).catch((error: unknown) => {
         if (response.headersSent) {
           // Too late for a status: cut the connection so the client sees an incomplete answer, not a short one.
           response.destroy();
@@ -80,9 +86,8 @@ export function createJobsServer(options: JobsServerOptions): Server {
   return server;
 }
 
-async function handle(runner: JobRunner<JobOutputSink & ByteOutput>, admins: ReadonlySet<string>, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(runner: JobRunner<JobOutputSink & ByteOutput>, admins: ReadonlySet<string>, env: Env | undefined, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const owner = clientName(request);
-  const admin = admins.has(owner);
   let url: URL;
   try {
     url = new URL(request.url ?? '/', 'https://localhost');
@@ -98,28 +103,29 @@ async function handle(runner: JobRunner<JobOutputSink & ByteOutput>, admins: Rea
     throw new HttpError(405, `${method} ${url.pathname} is not supported (use ${allowed.join(' or ')})${parts.length === 1 && method === 'DELETE' ? '; to stop a job, POST /jobs/ID/stop' : ''}`);
   }
   if (parts.length === 1 && method === 'POST') return sendJson(response, 201, { id: startJob(runner, owner, await readJson(request)) });
-  if (parts.length === 1) return sendJson(response, 200, { jobs: runner.list(admin ? undefined : owner) });
-  const id = ownJob(runner, admin ? undefined : owner, parts[1] as string);
-  if (parts.length === 2) return sendJson(response, 200, runner.status(id));
-  if (parts[2] === 'stop') return sendJson(response, 200, runner.stop(id));
-  return sendOutput(runner.output(id), url.searchParams.get('follow') === '1', outputView(url.searchParams.get('stream')), response);
+  const caller = new CallerView(runner, callerNamed(owner, admins), env);
+  if (parts.length === 1) return sendJson(response, 200, { jobs: caller.list() });
+  const id = parts[1] as string;
+  const view = url.searchParams.get('stream');
+  if (parts.length === 2) return sendJson(response, 200, knownJob(id, () => caller.status(id)));
+  if (parts[2] === 'stop') return sendJson(response, 200, knownJob(id, () => caller.stop(id)));
+  return sendOutput(knownJob(id, () => caller.output(id)), url.searchParams.get('follow') === '1', outputView(view), response);
+}
+
+/** What `act` answers for job `id`; 404 when the job does not exist or is not the caller's to see, alike. */
+function knownJob<T>(id: string, act: () => T): T {
+  try {
+    return act();
+  } catch (error) {
+    if (error instanceof UnknownJob) throw new HttpError(404, `no job ${id}`);
+    throw error;
+  }
 }
 
 /** `?stream=`: which of the job's output streams to serve. */
 function outputView(value: string | null): OutputView {
   if (value === null || value === 'merged' || value === 'stdout' || value === 'stderr') return value ?? 'merged';
   throw new HttpError(400, `"stream" must be stdout, stderr or merged, got '${value}'`);
-}
-
-/** The job `id` if `owner` started it (any job for an admin, `owner` undefined); 404 otherwise, as for a job that does not exist. */
-function ownJob(runner: JobRunner<JobOutputSink & ByteOutput>, owner: string | undefined, id: string): string {
-  try {
-    const status = runner.status(id);
-    if (owner === undefined || status.owner === owner) return id;
-  } catch (error) {
-    if (!(error instanceof UnknownJob)) throw error;
-  }
-  throw new HttpError(404, `no job ${id}`);
 }
 
 function startJob(runner: JobRunner<JobOutputSink & ByteOutput>, owner: string, body: unknown): string {

@@ -6,8 +6,9 @@
  * before its tick, however the sleep was cut short or the clock stepped. A scheduler that is
  * restarted waits for the first tick after it started: ticks missed while it was down are not made up.
  *
- * Everything goes through the `Env`, so the simulation runs the same loop in virtual time; its trace
- * events (`dag.schedule.*`) say which tick each run was for.
+ * Everything goes through the `Env`, so the simulation runs the same loop in virtual time, and the
+ * real `dag run --schedule` runs it on the real `Env` (`src/real/dag/run.ts`); its trace events
+ * (`dag.schedule.*`, log lines in real mode) say which tick each run was for.
  */
 import type { Env } from '../../env/env.js';
 import type { CronSchedule } from '../cron/schedule.js';
@@ -24,6 +25,14 @@ export interface ScheduledRunsOptions {
   readonly stop?: AbortSignal;
   /** Broken rules, for proving the invariants can see their bugs (default: none). */
   readonly flaws?: DagFlaws;
+  /** Told the tick the scheduler now waits for (real mode prints it). */
+  readonly onWait?: (tickMs: number) => void;
+  /**
+   * The longest one sleep lasts, ms: the clock is read again at least this often. Real mode passes a
+   * minute, so a wall clock stepped forward while it sleeps (NTP, a suspended machine) is noticed
+   * within it (default: one sleep to the tick, re-read after each wake).
+   */
+  readonly maxSleepMs?: number;
 }
 
 /** Runs the pipeline at each tick of its schedule until `stop` aborts; resolves with the runs made. */
@@ -35,7 +44,10 @@ export async function runOnSchedule(options: ScheduledRunsOptions): Promise<numb
   while (options.stop?.aborted !== true) {
     const tickMs = schedule.nextAfter(env.now());
     emitDag(env, { kind: 'dag.schedule.wait', data: { tickMs } });
-    if (!(await waitForTick(env, tickMs, rules.tickWaitMs, options.stop))) break;
+    options.onWait?.(tickMs);
+    const maxSleepMs = options.maxSleepMs;
+    const waitMs = maxSleepMs === undefined ? rules.tickWaitMs : (leftMs: number) => Math.min(rules.tickWaitMs(leftMs), maxSleepMs);
+    if (!(await waitForTick(env, tickMs, waitMs, options.stop))) break;
     emitDag(env, { kind: 'dag.schedule.fire', data: { tickMs } });
     await options.runOnce(tickMs);
     runs += 1;

@@ -3,20 +3,18 @@
  * admin (a CN named by `--admin`) sees and stops every user's. Another user's job is refused as if
  * it did not exist (`UnknownJob`, a 404 over HTTP), so ids of other users' jobs leak nothing.
  *
- * The rule is the runner's (`JobRunnerRules.mayAct`); `CallerView` is the runner as one caller may
- * use it. Every decision is recorded in the trace
- * (`job.access`, `job.listed`), so an invariant can judge it against who started each job.
+ * The rule is `access-policy.ts`'s, which the runner takes as one of its rules (`JobRunnerRules.mayAct`);
+ * `CallerView` is the runner as one caller may use it, and the real server serves every request
+ * through one. Every decision is recorded in the trace (`job.access`, `job.listed`), so an
+ * invariant can judge it against who started each job.
  */
 import type { Env } from '../../env/env.js';
+import type { Caller } from './access-policy.js';
 import { jobRunnerEvents } from './events.js';
 import type { JobOutput, JobOutputSink } from './job-output.js';
 import { UnknownJob, type JobRunner, type JobStatus, type StartOptions } from './job-runner.js';
 
-/** A client as the server knows it: its certificate's name, and whether that name is an admin's. */
-export interface Caller {
-  readonly name: string;
-  readonly admin: boolean;
-}
+export { callerNamed, mayAct, type Caller } from './access-policy.js';
 
 export type AccessAction = 'status' | 'stop' | 'output';
 
@@ -24,7 +22,8 @@ export class CallerView<O extends JobOutputSink = JobOutput> {
   constructor(
     private readonly runner: JobRunner<O>,
     private readonly caller: Caller,
-    private readonly env: Env,
+    /** Where each decision is recorded (`job.access`, `job.listed`); none: not recorded. */
+    private readonly env?: Env,
   ) {}
 
   /** Starts a job owned by the caller. */
@@ -35,7 +34,7 @@ export class CallerView<O extends JobOutputSink = JobOutput> {
   /** The jobs the caller may see, oldest first. */
   list(): JobStatus[] {
     const jobs = this.runner.list().filter((job) => this.runner.mayAct(this.caller, job.owner));
-    jobRunnerEvents.emit(this.env, { kind: 'job.listed', data: { caller: this.caller.name, jobs: jobs.map((job) => job.id) } });
+    if (this.env !== undefined) jobRunnerEvents.emit(this.env, { kind: 'job.listed', data: { caller: this.caller.name, jobs: jobs.map((job) => job.id) } });
     return jobs;
   }
 
@@ -55,7 +54,7 @@ export class CallerView<O extends JobOutputSink = JobOutput> {
   private allowed(id: string, action: AccessAction): string {
     const { owner } = this.runner.status(id);
     const granted = this.runner.mayAct(this.caller, owner);
-    jobRunnerEvents.emit(this.env, { kind: 'job.access', data: { caller: this.caller.name, action, job: id, granted } });
+    if (this.env !== undefined) jobRunnerEvents.emit(this.env, { kind: 'job.access', data: { caller: this.caller.name, action, job: id, granted } });
     if (!granted) throw new UnknownJob(id);
     return id;
   }

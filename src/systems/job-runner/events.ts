@@ -25,6 +25,10 @@ export type JobRunnerEvent =
   | { readonly kind: 'job.access'; readonly data: { readonly caller: string; readonly action: 'status' | 'stop' | 'output'; readonly job: string; readonly granted: boolean } }
   /** The records of ended jobs `jobs` were deleted from the store: they ended before `cutoffMs` (runner clock; `clockMs` now). */
   | { readonly kind: 'job.pruned'; readonly data: { readonly jobs: readonly string[]; readonly cutoffMs: number; readonly clockMs: number } }
+  /** A runner opening found output files of `jobs`, which the store no longer has, and deleted them. */
+  | { readonly kind: 'job.orphan-output'; readonly data: { readonly jobs: readonly string[] } }
+  /** The output files of `job` could not be deleted (pruned, or an orphan): they stay until a runner opening deletes them. */
+  | { readonly kind: 'job.output-not-deleted'; readonly data: { readonly job: string; readonly error: string } }
   /** `caller` listed the jobs and was shown `jobs`. */
   | { readonly kind: 'job.listed'; readonly data: { readonly caller: string; readonly jobs: readonly string[] } };
 
@@ -58,6 +62,8 @@ export const jobRunnerEvents: EventFamily<JobRunnerEvent> = eventFamily<JobRunne
   'job.access': true,
   'job.pruned': true,
   'job.listed': true,
+  'job.orphan-output': true,
+  'job.output-not-deleted': true,
 });
 
 export const simJobEvents: EventFamily<SimJobEvent> = eventFamily<SimJobEvent>({

@@ -8,8 +8,9 @@ export { JobRunner, UnknownJob, RefusedCommand, RunnerShuttingDown, CORRECT_JOB_
 export { JOB_RUNNER_MUTANTS, jobRunnerFlawsOf, isJobRunnerMutant, type JobRunnerMutant } from './mutants.js';
 export { checkTransition, isTerminal, IllegalTransition, type JobState } from './lifecycle.js';
 export { JobOutput, chunkBytes, type JobOutputSink, type ByteOutput, type OutputView, type JobOutputOptions } from './job-output.js';
-export { MemoryJobStore, type JobStore } from './job-store.js';
+export { MemoryJobStore, type JobStore, type MemoryJobStoreOptions } from './job-store.js';
+export { MemoryOutputFiles, type JobOutputFiles } from './output-files.js';
 export { jobRunnerEvents, simJobEvents, jobClientEvents, type JobRunnerEvent, type SimJobEvent, type JobClientEvent } from './events.js';
 export { succeeded, describeExit, type Executor, type Execution, type ExecutionRequest, type ExitStatus, type OutputChunk } from './executor.js';
 export { createSimExecutor, SimExecutionRegistry, chunkText, type SimJobBehaviour } from './sim-executor.js';
-export { CallerView, type Caller, type AccessAction } from './access.js';
+export { CallerView, callerNamed, mayAct, type Caller, type AccessAction } from './access.js';

@@ -20,9 +20,10 @@ import { MAX_TIMER_DELAY_MS } from '../../env/timer-limit.js';
 import { describeExit, succeeded, type Execution, type Executor, type ExitStatus, type OutputChunk } from './executor.js';
 import { inView, JobOutput, type JobOutputSink, type OutputView } from './job-output.js';
 import type { JobStore } from './job-store.js';
+import type { JobOutputFiles } from './output-files.js';
 import { checkTransition, isTerminal, type JobState } from './lifecycle.js';
 import { jobRunnerEvents } from './events.js';
-import type { Caller } from './access.js';
+import { mayAct, type Caller } from './access-policy.js';
 
 /**
  * The runner's decisions, each a small rule, so that a deliberately broken variant (`mutants.ts`)
@@ -51,10 +52,12 @@ export interface JobRunnerRules {
   readonly stopCancelsStartWait: boolean;
   /** Whether an execution that ended with `exit` succeeded: the job then ends `completed`. */
   succeeded(exit: ExitStatus): boolean;
-  /** Whether `caller` may see and stop a job started by `owner` (`access.ts`). */
+  /** Whether `caller` may see and stop a job started by `owner` (the policy of `access-policy.ts`). */
   mayAct(caller: Caller, owner: string | undefined): boolean;
   /** Whether a stored job may be deleted by a prune that keeps what ended at or after `cutoffMs`. */
   prunable(job: JobStatus, cutoffMs: number): boolean;
+  /** Whether a job's output files (`outputFiles`) are deleted with its record, at a prune and when a runner opens. */
+  readonly discardsOutputWithRecord: boolean;
 }
 
 /** The reason a job executing when its runner died is recorded `failed` with. */
@@ -79,9 +82,9 @@ export const CORRECT_JOB_RUNNER_RULES: JobRunnerRules = {
   stopKillsExecution: true,
   stopCancelsStartWait: true,
   succeeded,
-  // An admin acts on any job; anyone else only on the jobs they started.
-  mayAct: (caller, owner) => caller.admin || (owner !== undefined && owner === caller.name),
+  mayAct,
   prunable: (job, cutoffMs) => isTerminal(job.state) && job.endedAtMs !== undefined && job.endedAtMs < cutoffMs,
+  discardsOutputWithRecord: true,
 };
 
 export interface JobSpec {
@@ -140,6 +143,12 @@ export interface JobRunnerOptions<O extends JobOutputSink = JobOutput> {
    * most every hour). Needs a store that can prune (default: records kept for ever).
    */
   readonly keepEndedMs?: number;
+  /**
+   * Where jobs' output past the store's part lives (the real server's spill files): a job's go with
+   * its record when it is pruned, and files whose job the store no longer has are deleted when the
+   * runner opens. Needs `store` (default: the output lives with the record, or in memory).
+   */
+  readonly outputFiles?: JobOutputFiles;
 }
 
 /** What recovery did with a job a previous runner left in `was`. */
@@ -221,8 +230,35 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
     this.rules = { ...CORRECT_JOB_RUNNER_RULES, ...options.flaws };
     this.createOutput = options.createOutput ?? ((id, reopen) => this.defaultOutput(id, reopen) as unknown as O);
     jobRunnerEvents.emit(this.env, { kind: 'job-runner.open', data: { concurrencyLimit: options.concurrencyLimit } });
+    if (options.outputFiles !== undefined && options.store === undefined) throw new RangeError('outputFiles needs a store: the files belong to its records');
     this.recovered = this.recover();
+    this.discardOrphanFiles();
     if (options.keepEndedMs !== undefined) this.pruneEvery(options.keepEndedMs);
+  }
+
+  /**
+   * Deletes the output files of jobs the store no longer has: a runner that died between deleting a
+   * record and its files left them, and nothing else would ever delete them.
+   */
+  private discardOrphanFiles(): void {
+    const { store, outputFiles } = this.options;
+    if (store === undefined || outputFiles === undefined || !this.rules.discardsOutputWithRecord) return;
+    const orphans = outputFiles.jobsWithFiles().filter((id) => store.get(id) === undefined).sort();
+    if (orphans.length === 0) return;
+    jobRunnerEvents.emit(this.env, { kind: 'job.orphan-output', data: { jobs: orphans } });
+    for (const id of orphans) this.discardFiles(outputFiles, id);
+  }
+
+  /**
+   * Deletes job `id`'s output files. A failure (a file the server may not delete) is logged and
+   * leaves them: the next runner to open tries again, and pruning carries on meanwhile.
+   */
+  private discardFiles(outputFiles: JobOutputFiles, id: string): void {
+    try {
+      outputFiles.discard(id);
+    } catch (error) {
+      jobRunnerEvents.emit(this.env, { kind: 'job.output-not-deleted', data: { job: id, error: error instanceof Error ? error.message : String(error) } });
+    }
   }
 
   /** Deletes the records of jobs that ended more than `keepEndedMs` ago, now and then every tenth of it, until shutdown. */
@@ -237,6 +273,10 @@ export class JobRunner<O extends JobOutputSink = JobOutput> {
       const ids = store.list().filter((job) => !this.jobs.has(job.id) && this.rules.prunable(job, cutoffMs)).map((job) => job.id);
       if (ids.length === 0) return;
       store.prune?.(ids);
+      // After the records: a runner that dies in between leaves files without a record, which the
+      // next one deletes when it opens; the other way round would leave records missing their output.
+      const outputFiles = this.options.outputFiles;
+      if (outputFiles !== undefined && this.rules.discardsOutputWithRecord) for (const id of ids) this.discardFiles(outputFiles, id);
       jobRunnerEvents.emit(this.env, { kind: 'job.pruned', data: { jobs: ids, cutoffMs, clockMs: this.env.now() } });
     };
     void (async () => {

@@ -21,6 +21,7 @@ export const JOB_RUNNER_MUTANTS = {
   'killed-counts-as-completed': 'a job killed by a signal has no exit code, which the runner reads as 0: a job the OOM killer ended is recorded completed',
   'any-user-stops-any-job': "lets any client see and stop any user's job, not only an admin",
   'prune-by-queue-time': 'prunes stored jobs by when they were queued, not when they ended: a job that ended a moment ago is deleted',
+  'prune-keeps-spill': "deletes a pruned job's record but not its spill files: they stay on disk for ever",
 } as const;
 
 export type JobRunnerMutant = keyof typeof JOB_RUNNER_MUTANTS;
@@ -43,6 +44,7 @@ const FLAWS: { readonly [M in JobRunnerMutant]: JobRunnerFlaws } = {
   'killed-counts-as-completed': { succeeded: (exit) => (exit.code ?? 0) === 0 && exit.error === undefined },
   'any-user-stops-any-job': { mayAct: () => true },
   'prune-by-queue-time': { prunable: (job, cutoffMs) => job.queuedAtMs < cutoffMs },
+  'prune-keeps-spill': { discardsOutputWithRecord: false },
 };
 
 export function isJobRunnerMutant(name: string | undefined): name is JobRunnerMutant {

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { DEFAULT_STORE } from '../../../real/dag/pipeline-store.js';
 import { DEFAULT_STOP_TIMEOUT_MS, describeInstant, runOnSchedule, runPipeline, type PipelineRun } from '../../../real/dag/run.js';
 import { DagLeaseLostError, type JobView } from '../../../systems/dag/dag-runner.js';
-import { DAG_MUTANTS, type DagMutant } from '../../../systems/dag/mutants.js';
+import { DAG_MUTANTS, DAG_SCHEDULE_MUTANTS, type DagMutant } from '../../../systems/dag/mutants.js';
 import { EXIT, SimrunCommand } from '../../base.js';
 import { plural } from '../../format.js';
 import { LONGEST_DURATION_MS, emailFlag, storeSpecFlag, urlFlag } from '../../flags.js';
@@ -23,7 +23,7 @@ export default class DagRunCommand extends SimrunCommand {
     'stop-timeout-ms': Flags.integer({ description: 'on SIGTERM/SIGINT, how long to wait for the running jobs to end before exiting, ms (SIGKILL to their process groups at half of it)', default: DEFAULT_STOP_TIMEOUT_MS, min: 1, max: LONGEST_DURATION_MS }),
     wait: Flags.boolean({ description: 'if another runner is running this pipeline on this store, wait for it to finish instead of refusing', default: false }),
     // For `simrun real dag --mutant`: a deliberately broken runner the real checkers must catch.
-    mutant: Flags.option({ description: 'run a deliberately broken runner', options: Object.keys(DAG_MUTANTS) as DagMutant[], hidden: true })(),
+    mutant: Flags.option({ description: 'run a deliberately broken runner', options: [...Object.keys(DAG_MUTANTS), ...Object.keys(DAG_SCHEDULE_MUTANTS)] as DagMutant[], hidden: true })(),
     'new-run': Flags.boolean({ description: 'start the pipeline over as its next run (a new run id), even when its last run succeeded', default: false }),
     'email-to': emailFlag({ description: 'also email every notification to this address (repeat for more)', multiple: true }),
     smtp: urlFlag({ description: 'the SMTP server for --email-to: smtp://[user:pass@]host[:port] or smtps://…', protocols: ['smtp:', 'smtps:'], default: 'smtp://localhost:25' }),

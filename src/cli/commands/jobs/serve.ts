@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core';
-import { JOBS_SERVE_MUTANTS, serveJobs, type JobsServeMutant } from '../../../real/job-runner/serve.js';
+import { DEFAULT_KEEP_ENDED_MS, JOBS_SERVE_MUTANTS, serveJobs, type JobsServeMutant } from '../../../real/job-runner/serve.js';
 import { SimrunCommand } from '../../base.js';
-import { countFlag, durationMsFlag, inputFileFlag, nameFlag, outputDirectoryFlag } from '../../flags.js';
+import { countFlag, durationMsFlag, inputFileFlag, keepSpanFlag, nameFlag, outputDirectoryFlag } from '../../flags.js';
 
 export default class JobsServeCommand extends SimrunCommand {
   static override summary = 'Serve the job runner over HTTPS with mutual TLS: start, stop, status and output of shell jobs.';
   static override description =
-    'Only clients with a certificate signed by --ca get in; each sees and stops only its own jobs (by the certificate’s subject CN). Runs until SIGINT or SIGTERM: then it stops every executing job (its whole process group: SIGTERM, then SIGKILL), leaves queued jobs queued for the next server, and exits 0 within --stop-timeout-ms; a second signal sends SIGKILL at once. One server per --state-dir: it holds a lease there, records the process group of each executing job, and kills at start the groups a server that died left behind. Jobs and their output persist there (SQLite jobs.db, spill files): a restarted server records a job that was executing as failed ("runner restarted") and runs the queued and scheduled ones. --admin CN lets that certificate see and stop every user’s jobs.';
+    'Only clients with a certificate signed by --ca get in; each sees and stops only its own jobs (by the certificate’s subject CN). Runs until SIGINT or SIGTERM: then it stops every executing job (its whole process group: SIGTERM, then SIGKILL), leaves queued jobs queued for the next server, and exits 0 within --stop-timeout-ms; a second signal sends SIGKILL at once. One server per --state-dir: it holds a lease there, records the process group of each executing job, and kills at start the groups a server that died left behind. Jobs and their output persist there (SQLite jobs.db, spill files) until --keep-ended after they end: a restarted server records a job that was executing as failed ("runner restarted") and runs the queued and scheduled ones. --admin CN lets that certificate see and stop every user’s jobs.';
   static override examples = ['<%= config.bin %> jobs serve --cert certs/server.crt --key certs/server.key --ca certs/ca.crt --port 8443 --state-dir /var/lib/simrun-jobs'];
   static override flags = {
     cert: inputFileFlag({ description: 'the server certificate (PEM)', required: true }),
@@ -23,6 +23,7 @@ export default class JobsServeCommand extends SimrunCommand {
     // For `simrun real job-runner --mutant`: a deliberately broken server the real checkers must catch.
     mutant: Flags.option({ description: 'run a deliberately broken server', options: Object.keys(JOBS_SERVE_MUTANTS) as JobsServeMutant[], hidden: true })(),
     'retention-ms': Flags.integer({ description: 'a finished job leaves memory this long after it ended; its status and output stay queryable from the state directory', default: 3_600_000, min: 0, max: Number.MAX_SAFE_INTEGER }),
+    'keep-ended': keepSpanFlag({ description: 'an ended job’s record (status and output, spill files included) is deleted this long after it ended, with a unit: 90s, 12h, 7d', default: DEFAULT_KEEP_ENDED_MS, defaultHelp: async () => '7d' }),
     admin: nameFlag({ description: 'a client certificate CN that may see and stop every user’s jobs (repeatable)', multiple: true, default: [] }),
   };
 
@@ -43,6 +44,7 @@ export default class JobsServeCommand extends SimrunCommand {
       ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
       retentionMs: flags['retention-ms'],
       admins: flags.admin,
+      keepEndedMs: flags['keep-ended'],
       onListening: (url) => this.log(`serving jobs on ${url}`),
     });
   }
