@@ -178,5 +178,5 @@ export function checkFailureBlocksDownstream(trace: readonly TraceEvent[], epoch
 export const failureBlocksDownstream: Checker<RunContext> = {
   name: FAILURE_BLOCKS_DOWNSTREAM,
   description: 'every job still waiting downstream of a job that failed for good is marked blocked, naming a failed or blocked upstream job, and a blocked job never starts until unblocked',
-  check: (run) => checkFailureBlocksDownstream(run.trace, run.epochMs),
+  check: (run) => checkFailureBlocksDownstream(run.trace),
 };
