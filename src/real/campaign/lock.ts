@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { callerClocks, checkFencing, checkLeaseBelief, checkLeaseContract, checkLeaseExclusion, checkProgress, fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress } from '../../check/lock/index.js';
 import { InputError } from '../../env/errors.js';
 import { expiryClockOf, parseLockSpec, type LockSpec } from '../../locks/lock-spec.js';
+import { parseProcessId } from '../../sim/process-id.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { holdSqliteWriteLock, terminatePostgresBackends } from '../common/store-faults.js';
@@ -136,6 +137,17 @@ async function waitUntilUp(context: RealRunContext, names: readonly string[]): P
   }
 }
 
+/**
+ * The trace with each client's clock as the client itself recorded it. The supervisor also records
+ * every offset it sets (`process.skew` under the client's name, no incarnation), stamped just after it
+ * replaced the offset file; a client reading in that same millisecond, just before the replacement,
+ * read the old offset, which the supervisor's record would contradict. The clients record the offset
+ * they start with and every change at the first reading it moved, so theirs alone are exact.
+ */
+function ownClockRecords(trace: readonly TraceEvent[]): TraceEvent[] {
+  return trace.filter((event) => event.kind !== 'process.skew' || parseProcessId(event.pid).incarnation !== undefined);
+}
+
 async function executeLockRun(context: RealRunContext, options: RealLockOptions, clients: readonly string[]) {
   const { supervisor } = context;
   const lock = options.lock ?? (storeKindOf(options) === 'file' ? `file:${join(context.dir, 'locks')}` : `sqlite:${join(context.dir, 'locks.db')}`);
@@ -175,7 +187,8 @@ async function executeLockRun(context: RealRunContext, options: RealLockOptions,
   const expiryClock = expiryClockOf(spec);
   const keys = Array.from({ length: options.keys }, (_, index) => `key-${index + 1}`);
   return {
-    async judge(trace: readonly TraceEvent[]) {
+    async judge(fullTrace: readonly TraceEvent[]) {
+      const trace = ownClockRecords(fullTrace);
       const history = lockHistoryFromTrace(trace, { expiryClock });
       const judging = expiryClock === 'caller' ? { judgingClock: callerClocks(trace) } : {};
       const violations = [
