@@ -24,6 +24,7 @@ import {
   dataJudgedByReports,
   successIsClean,
   downstreamResumes,
+  failureBlocksDownstream,
   hardLimitEnforced,
   killedAtLimit,
   maxParallelRespected,
@@ -351,6 +352,7 @@ export default defineScenario<Params, DagState>({
     dataJudgedByReports,
     successIsClean,
     rerunRunsAgain,
+    failureBlocksDownstream,
   ],
   teardown(_world, { database }) {
     database.close();

@@ -1,11 +1,11 @@
 /**
  * The DAG invariants that judge one protection each (the kill an operator's stop sends, the kill at
- * `kill_after_ms`, the lease fence on run-log rows), fed hand-written histories that break them,
+ * `kill_after_ms`, the lease fence on run-log rows, failure blocking), fed hand-written histories that break them,
  * and ones that keep them.
  */
 import { describe, expect, test } from 'vitest';
 import { createDerive, type RunContext } from '../../src/check/checker.js';
-import { killedAtLimit, rowsUnderLease, stopKillsAttempt } from '../../src/check/dag/index.js';
+import { failureBlocksDownstream, killedAtLimit, rowsUnderLease, stopKillsAttempt } from '../../src/check/dag/index.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 
 type Line = readonly [number, string, Record<string, unknown>?, string?];
@@ -139,5 +139,56 @@ describe('rows-under-lease', () => {
       "dag-runner-2#1 wrote the run-log row 'running' of 'c' under no lease at all",
     ]);
     expect(violations[0]).toMatchObject({ invariant: 'rows-under-lease', atMs: 35_000, pid: R1 });
+  });
+});
+
+describe('failure-blocks-downstream', () => {
+  // a → b → c, and d on its own: a fails for good.
+  const CHAIN: Line = [
+    0,
+    'dag.open',
+    { pipeline: 'p', jobs: [{ name: 'a', dependsOn: [], retries: 0 }, { name: 'b', dependsOn: ['a'], retries: 0 }, { name: 'c', dependsOn: ['b'], retries: 0 }, { name: 'd', dependsOn: [], retries: 0 }] },
+  ];
+  const aFails: Line[] = [[0, 'process.start'], CHAIN, ...started(0, 'a', 'e1'), exited(100, 'e1', 'SIGKILL'), ended(100, 'a', 'e1', 'failed')];
+  const blocked = (t: number, job: string, by: string): Line => [t, 'dag.job.blocked', { job, by }];
+
+  test('accepts each waiting job downstream marked blocked by a failed or blocked upstream job in the same instant', async () => {
+    const trace = history([...aFails, blocked(100, 'b', 'a'), blocked(100, 'c', 'b'), ...started(200, 'd', 'e2'), [500, 'process.exit']]);
+    expect(await failureBlocksDownstream.check(runOf(trace))).toEqual([]);
+  });
+
+  test('accepts a failure the runner had no later instant to block after (it crashed then), one restarted in that instant, and a stopped job in between', async () => {
+    expect(await failureBlocksDownstream.check(runOf(history([...aFails, [100, 'process.crash']])))).toEqual([]);
+    expect(await failureBlocksDownstream.check(runOf(history([...aFails, [100, 'dag.job.restarted', { job: 'a' }], [500, 'process.exit']])))).toEqual([]);
+    // b stopped before a failed: blocking stops at b, and c keeps waiting, as the runner does it.
+    const stopped = history([[0, 'process.start'], CHAIN, [0, 'dag.job.stopped', { job: 'b' }], ...started(0, 'a', 'e1'), exited(100, 'e1', 'SIGKILL'), ended(100, 'a', 'e1', 'failed'), [500, 'process.exit']]);
+    expect(await failureBlocksDownstream.check(runOf(stopped))).toEqual([]);
+  });
+
+  test('accepts a mark made on a failure whose end is written a moment later', async () => {
+    const trace = history([[0, 'process.start'], CHAIN, ...started(0, 'a', 'e1'), exited(100, 'e1', 'SIGKILL'), blocked(100, 'b', 'a'), blocked(100, 'c', 'b'), ended(110, 'a', 'e1', 'failed'), [500, 'process.exit']]);
+    expect(await failureBlocksDownstream.check(runOf(trace))).toEqual([]);
+    const notFailed = history([[0, 'process.start'], CHAIN, ...started(0, 'a', 'e1'), exited(100, 'e1'), blocked(100, 'b', 'a'), blocked(100, 'c', 'b'), ended(110, 'a', 'e1', 'succeeded')]);
+    expect((await failureBlocksDownstream.check(runOf(notFailed))).map((violation) => violation.message)).toEqual([
+      "job 'b' was marked blocked by 'a', whose attempt then ended succeeded, not failed for good",
+    ]);
+  });
+
+  test('rejects downstream jobs left waiting once the runner went on (the gate alone kept them from running)', async () => {
+    const violations = await failureBlocksDownstream.check(runOf(history([...aFails, ...started(200, 'd', 'e2'), [500, 'process.exit']])));
+    expect(violations.map((violation) => violation.message)).toEqual(["job 'b' was never marked blocked although 'a', upstream of it, had failed for good (it stayed waiting)"]);
+    expect(violations[0]?.atMs).toBe(200);
+    // c too, once b is blocked and c is not.
+    const half = await failureBlocksDownstream.check(runOf(history([...aFails, blocked(100, 'b', 'a'), [500, 'process.exit']])));
+    expect(half.map((violation) => violation.message)).toEqual(["job 'c' was never marked blocked although 'b', upstream of it, was blocked (it stayed waiting)"]);
+  });
+
+  test('rejects a block that names no failure, and a blocked job that starts before it is unblocked', async () => {
+    const wrongReason = await failureBlocksDownstream.check(runOf(history([...aFails, blocked(100, 'b', 'd'), blocked(100, 'c', 'b'), [500, 'process.exit']])));
+    expect(wrongReason.map((violation) => violation.message)).toEqual(["job 'b' was marked blocked by 'd', which is not one of its upstream jobs"]);
+    const startedBlocked = await failureBlocksDownstream.check(runOf(history([...aFails, blocked(100, 'b', 'a'), blocked(100, 'c', 'b'), ...started(100, 'b', 'e3'), [500, 'process.exit']])));
+    expect(startedBlocked.map((violation) => violation.message)).toEqual(["job 'b' (attempt 1) started while it was blocked, before it was unblocked"]);
+    const unblocked = history([...aFails, blocked(100, 'b', 'a'), blocked(100, 'c', 'b'), [200, 'dag.job.restarted', { job: 'a' }], [200, 'dag.job.unblocked', { job: 'b' }], [200, 'dag.job.unblocked', { job: 'c' }], ...started(300, 'a', 'e3')]);
+    expect(await failureBlocksDownstream.check(runOf(unblocked))).toEqual([]);
   });
 });

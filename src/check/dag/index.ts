@@ -19,3 +19,4 @@ export { checkRerunRunsAgain, rerunRunsAgain } from './rerun-runs-again.js';
 export { scheduleFacts, scheduleFactsOf, type ScheduleFacts, type ScheduleStep } from './schedule-trace.js';
 export { checkScheduledOnTick, scheduledOnTick } from './scheduled-on-tick.js';
 export { checkNewRunRunsEveryJob, newRunRunsEveryJob } from './new-run-runs-every-job.js';
+export { checkFailureBlocksDownstream, failureBlocksDownstream } from './failure-blocks-downstream.js';

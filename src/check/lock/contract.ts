@@ -9,8 +9,8 @@
  * back only if the lease's latest expiry, as its writer's clock wrote it, was already read by the
  * renewer's clock at the store's decision (a clock stepped back during the call may renew a lease
  * that the reading before the call had seen expire, and so may the store). `toleranceMs` without a
- * judging clock: the old rule, forgiving that much disagreement (real mode, where the clocks' offsets
- * are not in the trace).
+ * judging clock: the old rule, forgiving that much disagreement; no campaign uses it any more (real
+ * mode records its clients' offsets too), and it stays so a test can show what it let through.
  */
 import type { Violation } from '../violation.js';
 import type { StoreAnswer, LockHistory } from './history.js';

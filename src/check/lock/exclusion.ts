@@ -59,8 +59,9 @@ const idOf = (event: StoreAnswer): string => `${event.key}\u0000${event.owner}\u
 
 export function checkLeaseExclusion(history: LockHistory, options: { readonly judgingClock?: JudgingClock; readonly toleranceMs?: number } = {}): Violation[] {
   // `toleranceMs` (without a judging clock): judged on true time, forgiving an overlap up to that
-  // long. Only where the clocks' offsets are not in the trace (real mode, whose clients' clocks are
-  // the machine's): the simulated scenarios judge caller clocks exactly (`judgingClock`).
+  // long: the old rule for caller clocks, which no campaign uses any more (simulation and real mode
+  // both record every clock's offsets and judge exactly, `judgingClock`); kept so a test can show
+  // what it let through.
   const toleranceMs = options.judgingClock === undefined ? (options.toleranceMs ?? 0) : 0;
   const clock = options.judgingClock ?? TRUE_TIME;
   /** An answer's decision on the judging clock of its caller: its reading when the store decided (the history places the decision on true time). */

@@ -20,7 +20,8 @@ import { withLock } from '../../locks/with-lock.js';
 import { openSharedLock } from '../common/shared-lock.js';
 import { aborted, untilInterrupted } from '../common/signals.js';
 import { openSqliteFence } from '../common/sqlite-fence.js';
-import { openRealLockMutant, REAL_LOCK_MUTANTS } from './lock-mutants.js';
+import { processEvents } from '../../sim/events.js';
+import { openRealLockMutant, REAL_LOCK_MUTANT_STORES, REAL_LOCK_MUTANTS } from './lock-mutants.js';
 
 export interface LockClientOptions {
   /** `client-1`; the lock owner is `NAME#pid`, unique per incarnation. */
@@ -56,19 +57,36 @@ export const LOCK_CLIENT_START = 'lock.client.start';
  * (`lock.belief`, whose `nowMs` is the last `env.now()` before it) takes that one. The checkers place
  * a lease's end and a belief's end from the line's time and the reading together: a process
  * descheduled between the two (tens of ms on a busy machine) would otherwise stretch either.
+ *
+ * It also records its clock, so the checkers can judge a caller-clock store exactly: every offset it
+ * reads that differs from the one before (the nemesis's `clock` action, or the offset an incarnation
+ * starts with) is a `process.skew` line stamped with the true time of the first reading it moved.
+ * Every reading is then `t + offset` by the trace. Two readings in one millisecond with different
+ * offsets could not be told apart on the trace's millisecond time, so a reading that finds the offset
+ * changed waits for the next millisecond first (the file is replaced atomically, so the offset never
+ * flips back and forth).
  */
 function stampedEnv(base: Env): { env: Env; judgeNow: (callerClock: boolean) => number } {
   const offset = clockOffsetFromEnv();
   let judgedAt: number | undefined;
   let readAt = Date.now();
+  let lastOffset: number | undefined;
   const env: Env = {
     ...base,
     now: () => {
+      const previousReadAt = readAt;
+      const current = offset();
       readAt = Date.now();
-      return readAt + offset();
+      if (current !== lastOffset) {
+        if (lastOffset !== undefined) while (readAt === previousReadAt) readAt = Date.now();
+        lastOffset = current;
+        processEvents.emit(env, { kind: 'process.skew', data: { skewMs: current } });
+      }
+      return readAt + current;
     },
     log(kind: string, data?: LogData): void {
-      const t = (kind === 'lease.granted' || kind === 'lease.renewed') && judgedAt !== undefined ? judgedAt : kind === 'lock.belief' ? readAt : Date.now();
+      const t =
+        (kind === 'lease.granted' || kind === 'lease.renewed') && judgedAt !== undefined ? judgedAt : kind === 'lock.belief' || kind === 'process.skew' ? readAt : Date.now();
       if (kind === 'lease.granted' || kind === 'lease.renewed') judgedAt = undefined;
       const line = { t: new Date(t).toISOString(), pid: base.id, kind, ...(data === undefined ? {} : { data }) };
       process.stderr.write(JSON.stringify(line) + '\n');
@@ -94,11 +112,12 @@ export async function runLockClient(options: LockClientOptions): Promise<LockCli
   if (options.mutant !== undefined && !(options.mutant in REAL_LOCK_MUTANTS)) {
     throw new InputError(`--mutant: unknown real lock mutant '${options.mutant}' (known: ${Object.keys(REAL_LOCK_MUTANTS).join(', ')})`);
   }
-  if (options.mutant !== undefined && spec.kind !== 'sqlite') throw new InputError(`--mutant ${options.mutant} is a SQLite store: give --lock sqlite:PATH`);
+  const mutantStore = options.mutant === undefined ? undefined : REAL_LOCK_MUTANT_STORES[options.mutant];
+  if (mutantStore !== undefined && spec.kind !== mutantStore) throw new InputError(`--mutant ${options.mutant} is a ${mutantStore === 'file' ? 'file lock: give --lock file:DIR' : 'SQLite store: give --lock sqlite:PATH'}`);
   const owner = `${options.name}#${process.pid}`;
   const { env, judgeNow } = stampedEnv(realEnv(owner));
   const backend: LockBackend =
-    options.mutant !== undefined && spec.kind === 'sqlite' ? openRealLockMutant(options.mutant, spec.path) : await openSharedLock({ spec: options.lock, sharedBy: 'lock clients' }, env);
+    options.mutant !== undefined ? openRealLockMutant(options.mutant, spec, env, options.ttlMs) : await openSharedLock({ spec: options.lock, sharedBy: 'lock clients' }, env);
   // The clock the trace judges each grant by: the store's (this machine's, for SQLite and a local
   // PostgreSQL), or the caller's own for the file lock, offset and all.
   const callerClock = expiryClockOf(spec) === 'caller';

@@ -7,21 +7,23 @@
  * every client the nemesis left dead) once the plan is over, wait until every abandoned lease has
  * lapsed, let the clients take turns a while longer (the quiet tail), stop them with SIGTERM, then
  * judge the merged trace with the simulation's lock checkers: at most one live lease per key
- * (exact for a backend whose store clock judges expiry), tokens that only grow and no expired lease
+ * (exactly, on true time for a store-clock backend, on each client's recorded clock for the file
+ * lock), tokens that only grow and no expired lease
  * revived, the fence never passing a stale token, every holder's belief within the store's lease,
  * and every key written again in the quiet tail.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkFencing, checkLeaseBelief, checkLeaseContract, checkLeaseExclusion, checkProgress, fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress } from '../../check/lock/index.js';
+import { callerClocks, checkFencing, checkLeaseBelief, checkLeaseContract, checkLeaseExclusion, checkProgress, fencing, leaseBelief, leaseContract, leaseExclusion, lockHistoryFromTrace, progress } from '../../check/lock/index.js';
 import { InputError } from '../../env/errors.js';
-import { expiryClockOf, parseLockSpec } from '../../locks/lock-spec.js';
+import { expiryClockOf, parseLockSpec, type LockSpec } from '../../locks/lock-spec.js';
+import { parseProcessId } from '../../sim/process-id.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { holdSqliteWriteLock, terminatePostgresBackends } from '../common/store-faults.js';
 import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import { LOCK_CLIENT_START } from './lock-client.js';
-import { REAL_LOCK_MUTANTS } from './lock-mutants.js';
+import { REAL_LOCK_MUTANT_STORES, REAL_LOCK_MUTANTS } from './lock-mutants.js';
 import type { RealFaultSpace } from './plan.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -61,12 +63,18 @@ const REAL_LATENCY_MS = 500;
 /** The largest clock offset a `clock` action sets, either way: half a lease. */
 const clockOffsetMsMaxOf = (ttlMs: number): number => Math.floor(ttlMs / 2);
 
+/** The kind of store a run uses: the one `--lock` names, else the one its mutant is a flawed copy of, else SQLite. */
+function storeKindOf(options: Pick<RealLockOptions, 'lock' | 'mutant'>): LockSpec['kind'] {
+  if (options.lock !== undefined) return parseLockSpec(options.lock).kind;
+  return (options.mutant === undefined ? undefined : REAL_LOCK_MUTANT_STORES[options.mutant]) ?? 'sqlite';
+}
+
 /**
  * What a seed may do to a run: kill, stop, pause and restart clients, set their clocks off, and
  * strike the store the run uses (a SQLite writer holding the file, PostgreSQL connections terminated).
  */
-export function lockFaultSpace(options: Pick<RealLockOptions, 'clients' | 'windowMs' | 'ttlMs' | 'lock'>): RealFaultSpace {
-  const store = options.lock === undefined ? 'sqlite' : parseLockSpec(options.lock).kind;
+export function lockFaultSpace(options: Pick<RealLockOptions, 'clients' | 'windowMs' | 'ttlMs' | 'lock' | 'mutant'>): RealFaultSpace {
+  const store = storeKindOf(options);
   return {
     targets: Array.from({ length: options.clients }, (_, index) => `client-${index + 1}`),
     windowMs: options.windowMs,
@@ -88,8 +96,9 @@ export async function realLockSystem(options: RealLockOptions): Promise<RealSyst
     throw new InputError(`--mutant: unknown real lock mutant '${options.mutant}' (known: ${Object.keys(REAL_LOCK_MUTANTS).join(', ')})`);
   }
   if (options.lock !== undefined) await checkSharedLockSpec({ spec: options.lock, sharedBy: 'lock clients' });
-  if (options.mutant !== undefined && options.lock !== undefined && parseLockSpec(options.lock).kind !== 'sqlite') {
-    throw new InputError(`--mutant ${options.mutant} is a SQLite store: leave --lock out or give sqlite:PATH`);
+  const mutantStore = options.mutant === undefined ? undefined : REAL_LOCK_MUTANT_STORES[options.mutant];
+  if (mutantStore !== undefined && options.lock !== undefined && parseLockSpec(options.lock).kind !== mutantStore) {
+    throw new InputError(`--mutant ${options.mutant} is a ${mutantStore === 'file' ? 'file lock: leave --lock out or give file:DIR' : 'SQLite store: leave --lock out or give sqlite:PATH'}`);
   }
   const space = lockFaultSpace(options);
   return {
@@ -97,7 +106,7 @@ export async function realLockSystem(options: RealLockOptions): Promise<RealSyst
     params: {
       clients: options.clients,
       keys: options.keys,
-      lock: options.lock === undefined ? 'sqlite:<run dir>/locks.db' : displayLockSpec(options.lock),
+      lock: options.lock === undefined ? (storeKindOf(options) === 'file' ? 'file:<run dir>/locks' : 'sqlite:<run dir>/locks.db') : displayLockSpec(options.lock),
       ttlMs: options.ttlMs,
       ...(options.mutant === undefined ? {} : { mutant: options.mutant }),
     },
@@ -128,9 +137,20 @@ async function waitUntilUp(context: RealRunContext, names: readonly string[]): P
   }
 }
 
+/**
+ * The trace with each client's clock as the client itself recorded it. The supervisor also records
+ * every offset it sets (`process.skew` under the client's name, no incarnation), stamped just after it
+ * replaced the offset file; a client reading in that same millisecond, just before the replacement,
+ * read the old offset, which the supervisor's record would contradict. The clients record the offset
+ * they start with and every change at the first reading it moved, so theirs alone are exact.
+ */
+function ownClockRecords(trace: readonly TraceEvent[]): TraceEvent[] {
+  return trace.filter((event) => event.kind !== 'process.skew' || parseProcessId(event.pid).incarnation !== undefined);
+}
+
 async function executeLockRun(context: RealRunContext, options: RealLockOptions, clients: readonly string[]) {
   const { supervisor } = context;
-  const lock = options.lock ?? `sqlite:${join(context.dir, 'locks.db')}`;
+  const lock = options.lock ?? (storeKindOf(options) === 'file' ? `file:${join(context.dir, 'locks')}` : `sqlite:${join(context.dir, 'locks.db')}`);
   const spec = parseLockSpec(lock);
   // The clients' PostgreSQL connections carry the run's name, so `pg-terminate` ends theirs and nobody else's.
   const applicationName = `simrun-real-lock-${context.seed}-${process.pid}`;
@@ -161,17 +181,19 @@ async function executeLockRun(context: RealRunContext, options: RealLockOptions,
   const endMs = Date.now();
   await supervisor.stopAll(options.stopGraceMs);
 
-  // The file lock judges expiry by each caller's clock: exclusive only up to their disagreement,
-  // twice the largest offset a clock action sets. The SQL stores judge by the database's clock:
-  // exact, whatever the clients' clocks read.
-  const toleranceMs = expiryClockOf(spec) === 'caller' ? 2 * clockOffsetMsMaxOf(options.ttlMs) : 0;
+  // The SQL stores judge expiry by the database's clock: judged on true time, exactly, whatever the
+  // clients' clocks read. The file lock judges by each caller's clock: judged exactly on those
+  // clocks, as the simulation does, from the offsets every client recorded as it read them.
+  const expiryClock = expiryClockOf(spec);
   const keys = Array.from({ length: options.keys }, (_, index) => `key-${index + 1}`);
   return {
-    async judge(trace: readonly TraceEvent[]) {
-      const history = lockHistoryFromTrace(trace);
+    async judge(fullTrace: readonly TraceEvent[]) {
+      const trace = ownClockRecords(fullTrace);
+      const history = lockHistoryFromTrace(trace, { expiryClock });
+      const judging = expiryClock === 'caller' ? { judgingClock: callerClocks(trace) } : {};
       const violations = [
-        ...checkLeaseExclusion(history, { toleranceMs }),
-        ...checkLeaseContract(history, { toleranceMs }),
+        ...checkLeaseExclusion(history, judging),
+        ...checkLeaseContract(history, judging),
         ...checkFencing(history),
         ...checkLeaseBelief(trace),
         ...checkProgress(history, { keys, fromMs: quietFrom, endMs }),

@@ -53,6 +53,16 @@ export const REAL_MUTANTS: readonly RealMutantEntry[] = [
     system: () => realLockSystem({ ...REAL_LOCK_DEFAULTS, clients: 3, mutant: 'no-token-bump-on-takeover' }),
   },
   {
+    // The file lock judges expiry by each client's clock; this one lets a client in a quarter lease
+    // before its clock reads the holder's expiry. A key abandoned by a killed or paused holder is
+    // taken over early, which only the exact judgement on the recorded clocks sees: the overlap is
+    // shorter than the clocks' disagreement the old rule forgave.
+    scenario: 'real lock',
+    mutant: 'skew-margin-wrong-sign',
+    description: REAL_LOCK_MUTANTS['skew-margin-wrong-sign'] as string,
+    system: () => realLockSystem({ ...REAL_LOCK_DEFAULTS, clients: 3, mutant: 'skew-margin-wrong-sign' }),
+  },
+  {
     scenario: 'real client-jobs',
     mutant: 'no-lock',
     description: clientJobsMutants['no-lock'].flaw,

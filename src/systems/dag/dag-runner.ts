@@ -59,6 +59,8 @@ export interface DagRules {
   waitsForUpstream(job: JobDefinition): boolean;
   /** Whether a blocked job whose upstream jobs no longer block it waits to run again. */
   unblocks(job: JobDefinition): boolean;
+  /** Whether a waiting job whose upstream job failed for good (or is blocked) is marked blocked (rather than left waiting). */
+  marksBlocked(): boolean;
   /** The runtime limit the monitor enforces, ms, from a job's `max_runtime_ms`. */
   runtimeLimitMs(maxRuntimeMs: number): number;
   /** Whether a runner takes the pipeline's lease before it runs it (`runner-lease.ts`). */
@@ -97,6 +99,7 @@ export const CORRECT_DAG_RULES: DagRules = {
   upstreamBlocks: (phase) => phase === 'blocked' || phase === 'failed',
   waitsForUpstream: () => true,
   unblocks: () => true,
+  marksBlocked: () => true,
   runtimeLimitMs: (maxRuntimeMs) => maxRuntimeMs,
   takesRunnerLease: () => true,
   reapsOrphans: () => true,
@@ -521,7 +524,7 @@ export class DagRunner {
         const phase = (this.jobs.get(upstream) as JobState).phase;
         return this.rules.upstreamBlocks(phase);
       });
-      if (blocker !== undefined && job.phase === 'waiting') {
+      if (blocker !== undefined && job.phase === 'waiting' && this.rules.marksBlocked()) {
         job.phase = 'blocked';
         emitDag(this.env, { kind: 'dag.job.blocked', data: { job: definition.name, by: blocker } });
       } else if (blocker === undefined && job.phase === 'blocked' && this.rules.unblocks(definition)) {

@@ -22,6 +22,8 @@ export const DAG_MUTANTS = {
   'data-by-bytes': "judges max_data by the bytes a job printed, ignoring the amounts it reported (SIMRUN_DATA)",
   'exit-zero-trusts-shell': 'takes a shell that exited 0 for a success even when a child it started was still running',
   'rerun-leaves-downstream': 'reruns only the job named by `dag restart JOB --force`, leaving the jobs downstream of it on their old results',
+  'failure-leaves-downstream-waiting':
+    'never marks the jobs downstream of a job that failed for good blocked: they stay waiting, unreported (single layer: the upstream-success gate keeps them from running)',
 } as const;
 
 /** Mutants of new runs and of the schedule loop (`scheduled-runs.ts`): the `dag-schedule` scenario's catalogue. */
@@ -51,6 +53,7 @@ const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'data-by-bytes': { dataAmount: (_reported, bytes) => bytes },
   'exit-zero-trusts-shell': { leftRunningFails: () => false },
   'rerun-leaves-downstream': { rerunsDownstream: () => false },
+  'failure-leaves-downstream-waiting': { marksBlocked: () => false },
   'new-run-keeps-results': { freshNewRun: () => false },
   'schedule-wakes-early': { tickWaitMs: (leftMs) => Math.floor(leftMs / 1_000) * 1_000 },
 };
