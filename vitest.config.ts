@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/setup/slow-first.js';
 
 export default defineConfig({
   test: {
@@ -13,5 +14,7 @@ export default defineConfig({
     // other paths than the ones they assert.
     maxWorkers: availableParallelism(),
     hookTimeout: 120_000,
+    // The slowest files start first, so the run does not end on one long file (test/setup/slow-first.ts).
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

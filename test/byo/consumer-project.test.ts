@@ -79,7 +79,8 @@ const SUITE = `import { expect, test } from 'vitest';
 import { load, runScenario, World } from 'simrun';
 import scenario from './my-scenario.js';
 
-test('our scenario passes its seeds', async () => {
+// A hang detector, not a timer: vitest's 5 s default is too short for three seeds on a busy machine.
+test('our scenario passes its seeds', { timeout: 120_000 }, async () => {
   for (const seed of [1, 2, 3]) expect((await runScenario(scenario, { seed })).status).toBe('passed');
 });
 

@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, type ExpectStatic } from 'vitest';
 import { WHOLE_TEXT } from '../../src/systems/client-jobs/index.js';
-import { hasStackTrace, ROOT, simrun } from '../cli/helpers.js';
+import { hasStackTrace, ROOT, simrun, simrunAsync } from '../cli/helpers.js';
 
 interface Outcome {
   readonly status: 'succeeded' | 'failed';
@@ -24,20 +24,22 @@ function freshDir(): string {
   return mkdtempSync(join(tmpdir(), 'simrun-client-jobs-'));
 }
 
-function runJobs(dir: string, extra: readonly string[]): { status: number | null; result: { jobs: Outcome[]; succeeded: number; wholeTexts: number; wellFormed: boolean; ok: boolean; ranInQueueOrder: boolean } } {
-  const run = simrun(['jobs', 'client', '--client', 'acme', '--out', join(dir, 'output.txt'), '--json', ...extra]);
+async function runJobs(dir: string, extra: readonly string[], expect: ExpectStatic): Promise<{ status: number | null; result: { jobs: Outcome[]; succeeded: number; wholeTexts: number; wellFormed: boolean; ok: boolean; ranInQueueOrder: boolean } }> {
+  const run = await simrunAsync(['jobs', 'client', '--client', 'acme', '--out', join(dir, 'output.txt'), '--json', ...extra]);
   expect(run.stderr).toBe('');
   return { status: run.status, result: JSON.parse(run.stdout) };
 }
 
+// Each run is in its own directory, with its own output and lock store: they run at once, since a
+// run mostly waits (on the client's lock, on a dead job's lease).
 describe('simrun jobs client, for real', () => {
-  test.each([
-    ['sqlite lock (default)', [] as string[]],
+  test.concurrent.for<[string, string[]]>([
+    ['sqlite lock (default)', []],
     ['file lock', ['--lock', 'file:LOCKDB']],
-  ])('five jobs started at once on a %s: k whole texts for k successes, every job reported', (_name, lockArgs) => {
+  ])('five jobs started at once on a %s: k whole texts for k successes, every job reported', async ([, lockArgs], { expect }) => {
     const dir = freshDir();
     const args = lockArgs.map((arg) => arg.replace('LOCKDB', join(dir, 'locks.db')));
-    const { status, result } = runJobs(dir, ['--jobs', '5', '--crash-rate', '0.4', ...args]);
+    const { status, result } = await runJobs(dir, ['--jobs', '5', '--crash-rate', '0.4', ...args], expect);
     expect(status).toBe(0);
     expect(result.jobs.map((job) => job.job).sort()).toEqual([1, 2, 3, 4, 5]);
     const succeeded = result.jobs.filter((job) => job.status === 'succeeded').length;
@@ -45,22 +47,22 @@ describe('simrun jobs client, for real', () => {
     expect(result).toMatchObject({ succeeded, wholeTexts: succeeded, wellFormed: true, ok: true, ranInQueueOrder: true });
     // Every job joined the client's waiting line: five distinct tickets, recorded in the lock store.
     expect(new Set(result.jobs.map((job) => job.ticket)).size).toBe(5);
-    const verify = simrun(['jobs', 'verify', join(dir, 'output.txt')]);
+    const verify = await simrunAsync(['jobs', 'verify', join(dir, 'output.txt')]);
     expect(verify.status).toBe(0);
     expect(verify.stdout).toContain(`OK, ${succeeded} whole text${succeeded === 1 ? '' : 's'} separated`);
   });
 
-  test('every job crashing mid-text leaves an empty output, and later jobs still ran', () => {
+  test.concurrent('every job crashing mid-text leaves an empty output, and later jobs still ran', async ({ expect }) => {
     const dir = freshDir();
-    const { result } = runJobs(dir, ['--jobs', '4', '--crash-rate', '1']);
+    const { result } = await runJobs(dir, ['--jobs', '4', '--crash-rate', '1'], expect);
     expect(result.jobs.map((job) => job.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
     expect(result.jobs.every((job) => /crashed after part [1-5] of 6/.test(job.reason ?? ''))).toBe(true);
     expect(readFileSync(join(dir, 'output.txt'), 'utf8')).toBe('');
   });
 
-  test('job processes killed mid-text: their partial text is rolled back and the others still run', () => {
+  test.concurrent('job processes killed mid-text: their partial text is rolled back and the others still run', async ({ expect }) => {
     const dir = freshDir();
-    const { status, result } = runJobs(dir, ['--jobs', '3', '--crash-rate', '1', '--crash-mode', 'exit', '--ttl-ms', '1000']);
+    const { status, result } = await runJobs(dir, ['--jobs', '3', '--crash-rate', '1', '--crash-mode', 'exit', '--ttl-ms', '1000'], expect);
     expect(status).toBe(0);
     expect(result.jobs.map((job) => job.reason)).toEqual(['its process died mid-text', 'its process died mid-text', 'its process died mid-text']);
     expect(readFileSync(join(dir, 'output.txt'), 'utf8')).toBe('');
@@ -68,20 +70,20 @@ describe('simrun jobs client, for real', () => {
     expect(readdirSync(dir).filter((name) => name.includes('.pending'))).toEqual([]);
   });
 
-  test('jobs without crashes took the lock in the order of their tickets', () => {
+  test.concurrent('jobs without crashes took the lock in the order of their tickets', async ({ expect }) => {
     const dir = freshDir();
-    const { result } = runJobs(dir, ['--jobs', '5', '--crash-rate', '0', '--part-work-ms', '20']);
+    const { result } = await runJobs(dir, ['--jobs', '5', '--crash-rate', '0', '--part-work-ms', '20'], expect);
     const byStart = [...result.jobs].sort((a, b) => (a.token ?? 0) - (b.token ?? 0)).map((job) => job.ticket ?? 0);
     expect(byStart).toEqual([...byStart].sort((a, b) => a - b));
     expect(result.ranInQueueOrder).toBe(true);
   });
 
-  test('each run starts from an empty output; --append adds to it', () => {
+  test.concurrent('each run starts from an empty output; --append adds to it', async ({ expect }) => {
     const dir = freshDir();
     writeFileSync(join(dir, 'output.txt'), 'left over from yesterday, half a Maestro');
-    const first = runJobs(dir, ['--jobs', '2', '--crash-rate', '0']).result;
-    const second = runJobs(dir, ['--jobs', '3', '--crash-rate', '0']).result;
-    const third = runJobs(dir, ['--jobs', '2', '--crash-rate', '0', '--append']);
+    const first = (await runJobs(dir, ['--jobs', '2', '--crash-rate', '0'], expect)).result;
+    const second = (await runJobs(dir, ['--jobs', '3', '--crash-rate', '0'], expect)).result;
+    const third = await runJobs(dir, ['--jobs', '2', '--crash-rate', '0', '--append'], expect);
     // A job may still fail for real (a lease lost on a loaded machine): what is judged is that each
     // run's output holds one text per job that succeeded, after none (a clean start) or after the
     // texts already there (--append).

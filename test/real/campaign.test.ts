@@ -124,23 +124,28 @@ describe('simrun real', () => {
     if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 
-  it('refuses a bad plan, a bad mutant and a bad lock with one line and exit 2', async () => {
+  // The three run at once: the campaigns spend most of their time waiting on real processes (lease
+  // expiries, restarts after kills), each in its own directory and store.
+  it.concurrent('refuses a bad plan, a bad mutant and a bad lock with one line and exit 2', async ({ expect }) => {
     await writeFile(join(dir, 'bad.json'), JSON.stringify([{ at: 10, kind: 'kill', target: 'provider' }]));
-    const bad = await simrunAsync(['real', 'bucket', '--plan', join(dir, 'bad.json'), '--out-dir', join(dir, 'bad')]);
+    // Each is refused before anything starts: four CLI processes at once.
+    const [bad, mutant, lock, runs] = await Promise.all([
+      simrunAsync(['real', 'bucket', '--plan', join(dir, 'bad.json'), '--out-dir', join(dir, 'bad')]),
+      simrunAsync(['real', 'bucket', '--mutant', 'nope', '--out-dir', join(dir, 'bad')]),
+      simrunAsync(['real', 'cron-leader', '--lock', 'memory', '--out-dir', join(dir, 'bad')]),
+      simrunAsync(['real', 'bucket', '--runs', '0']),
+    ]);
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim()).toMatch(/^simrun: .*bad\.json: action 0 \(kill\): field 'target': unknown process 'provider' \(known: worker-1, worker-2, worker-3\)$/);
-    const mutant = await simrunAsync(['real', 'bucket', '--mutant', 'nope', '--out-dir', join(dir, 'bad')]);
     expect(mutant.status).toBe(2);
     expect(mutant.stderr.trim().split('\n')).toHaveLength(1);
-    const lock = await simrunAsync(['real', 'cron-leader', '--lock', 'memory', '--out-dir', join(dir, 'bad')]);
     expect(lock.status).toBe(2);
     expect(lock.stderr).toMatch(/memory lives inside one process/);
-    const runs = await simrunAsync(['real', 'bucket', '--runs', '0']);
     expect(runs.status).toBe(2);
     for (const run of [bad, mutant, lock, runs]) expect(hasStackTrace(run.stderr)).toBe(false);
   });
 
-  it('bucket: two runs under the seeded nemesis pass with every file committed exactly once; the result and report carry the trace', async () => {
+  it.concurrent('bucket: two runs under the seeded nemesis pass with every file committed exactly once; the result and report carry the trace', async ({ expect }) => {
     const out = join(dir, 'bucket');
     const run = await simrunAsync(['real', 'bucket', '--runs', '2', '--seed', '1', '--lock', `sqlite:${join(dir, 'bucket-locks.db')}`, '--out-dir', out, '--report', '--json']);
     expect(run.stderr).toBe('');
@@ -160,13 +165,16 @@ describe('simrun real', () => {
     expect(await readFile(result.reportPath, 'utf8')).toContain('simrun-data');
   }, 240_000);
 
-  it('cron-leader: a run under the nemesis passes; the no-lock mutant runs ticks twice (exit 1)', async () => {
-    const pass = await simrunAsync(['real', 'cron-leader', '--runs', '1', '--seed', '2', '--out-dir', join(dir, 'cron'), '--json']);
+  it.concurrent('cron-leader: a run under the nemesis passes; the no-lock mutant runs ticks twice (exit 1)', async ({ expect }) => {
+    // Two campaigns, each in its own directory and lock file: at once.
+    const [pass, mutant] = await Promise.all([
+      simrunAsync(['real', 'cron-leader', '--runs', '1', '--seed', '2', '--out-dir', join(dir, 'cron'), '--json']),
+      simrunAsync(['real', 'cron-leader', '--runs', '1', '--mutant', 'no-lock', '--out-dir', join(dir, 'cron-mutant')]),
+    ]);
     expect(pass.status).toBe(0);
     const result = JSON.parse(pass.stdout) as { status: string; counts: Record<string, number> };
     expect(result.status).toBe('passed');
     expect(result.counts.ticks).toBeGreaterThan(3);
-    const mutant = await simrunAsync(['real', 'cron-leader', '--runs', '1', '--mutant', 'no-lock', '--out-dir', join(dir, 'cron-mutant')]);
     expect(mutant.status).toBe(1);
     expect(mutant.stdout).toMatch(/✗ tick-at-most-once: tick .* ran twice/);
   }, 240_000);

@@ -68,14 +68,16 @@ describe('simrun real job-runner', () => {
     if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 
-  it('refuses an unknown mutant with one line and exit 2', async () => {
+  // The three run at once: the campaigns spend most of their time waiting on real jobs (sleeps, a
+  // server's restart), each in its own directory, state and job groups.
+  it.concurrent('refuses an unknown mutant with one line and exit 2', async ({ expect }) => {
     const run = await simrunAsync(['real', 'job-runner', '--mutant', 'nope', '--out-dir', join(dir, 'bad')]);
     expect(run.status).toBe(2);
     expect(run.stderr.trim()).toBe('simrun: Expected --mutant=nope to be one of: stop-leaves-group (simrun real job-runner --help lists the flags)');
     expect(hasStackTrace(run.stderr)).toBe(false);
   });
 
-  it('a run with the server killed mid-job passes: its orphan is killed by the next server, no job runs twice, nothing outlives', async () => {
+  it.concurrent('a run with the server killed mid-job passes: its orphan is killed by the next server, no job runs twice, nothing outlives', async ({ expect }) => {
     const plan = join(dir, 'plan.json');
     const { writeFile } = await import('node:fs/promises');
     // The kill lands while client-1's first long job (stopped only 600 ms after it starts) may run, and again later.
@@ -89,7 +91,7 @@ describe('simrun real job-runner', () => {
     expect(result.counts.outlived).toBe(0);
   }, 120_000);
 
-  it('the stop-leaves-group mutant leaves stopped jobs running: no-orphan-job-process, exit 1', async () => {
+  it.concurrent('the stop-leaves-group mutant leaves stopped jobs running: no-orphan-job-process, exit 1', async ({ expect }) => {
     const run = await simrunAsync(['real', 'job-runner', '--runs', '1', '--seed', '1', '--jobs', '4', '--mutant', 'stop-leaves-group', '--out-dir', join(dir, 'mutant')]);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/✗ no-orphan-job-process: after the last server stopped, job processes were still alive: pid \d+ in group \d+ \(sleep/);

@@ -61,7 +61,8 @@ describe('real mutants of the bucket and the cron leader', () => {
     if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 
-  it('bucket commit-without-fence: commit-through-fence catches the first commit (exit 1)', async () => {
+  // The three run at once: each campaign mostly waits on its real processes, in its own directory and store.
+  it.concurrent('bucket commit-without-fence: commit-through-fence catches the first commit (exit 1)', async ({ expect }) => {
     const run = await simrunAsync(['real', 'bucket', '--runs', '1', '--seed', '1', '--files', '6', '--mutant', 'commit-without-fence', '--out-dir', join(dir, 'bucket'), '--json']);
     expect(run.status, run.stdout).toBe(1);
     const result = JSON.parse(run.stdout) as CampaignJson;
@@ -70,7 +71,7 @@ describe('real mutants of the bucket and the cron leader', () => {
     expect(result.failure?.violations[0]?.message).toMatch(/^worker-\d#\d+ committed \S+ with token \d+ without the fence admitting that token for this commit$/);
   }, 120_000);
 
-  it('bucket work-on-refused-claim: refused-claim-not-worked catches a worker working on a claim the store refused (exit 1)', async () => {
+  it.concurrent('bucket work-on-refused-claim: refused-claim-not-worked catches a worker working on a claim the store refused (exit 1)', async ({ expect }) => {
     const run = await simrunAsync(['real', 'bucket', '--runs', '1', '--seed', '1', '--mutant', 'work-on-refused-claim', '--out-dir', join(dir, 'bucket-refused'), '--json']);
     expect(run.status, run.stdout).toBe(1);
     const result = JSON.parse(run.stdout) as CampaignJson;
@@ -80,7 +81,7 @@ describe('real mutants of the bucket and the cron leader', () => {
     );
   }, 120_000);
 
-  it('cron-leader run-when-refused: command-by-leader catches a refused server running the command (exit 1)', async () => {
+  it.concurrent('cron-leader run-when-refused: command-by-leader catches a refused server running the command (exit 1)', async ({ expect }) => {
     const run = await simrunAsync(['real', 'cron-leader', '--runs', '1', '--seed', '1', '--servers', '2', '--mutant', 'run-when-refused', '--out-dir', join(dir, 'cron'), '--json']);
     expect(run.status, run.stdout).toBe(1);
     const result = JSON.parse(run.stdout) as CampaignJson;

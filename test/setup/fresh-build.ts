@@ -20,13 +20,15 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 /** Written after a successful build: the fingerprint of the inputs it was built from. */
 const STAMP = join(DIST, '.build-inputs.sha256');
+/** oclif's list of the commands in dist/, written by the build beside package.json: it goes with dist/. */
+const MANIFEST = join(ROOT, 'oclif.manifest.json');
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -57,6 +59,7 @@ export function ensureFreshBuild(): void {
   if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === fingerprint) return;
   console.log('dist/ is missing or older than the sources: rebuilding (npm run build)');
   rmSync(DIST, { recursive: true, force: true });
+  rmSync(MANIFEST, { force: true });
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error(`npm run build failed (exit ${build.status ?? build.signal}): the CLI tests would run against stale code`);
   writeFileSync(STAMP, fingerprint);
@@ -66,4 +69,18 @@ export function ensureFreshBuild(): void {
 export default function setup(project: { onTestsRerun(handler: () => void): void }): void {
   ensureFreshBuild();
   project.onTestsRerun(() => ensureFreshBuild());
+}
+
+/**
+ * `tsx test/setup/fresh-build.ts --built`: records that dist/ was just built from the current inputs
+ * by `npm run build` (CI runs it right after `npm ci`, whose `prepare` builds), so that the test run
+ * does not build the same tree a second time. Without --built: `ensureFreshBuild()`.
+ */
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv[2] === '--built') {
+    if (!existsSync(MANIFEST)) throw new Error('--built: no oclif.manifest.json beside package.json; run npm run build first');
+    writeFileSync(STAMP, buildInputsFingerprint());
+  } else {
+    ensureFreshBuild();
+  }
 }
