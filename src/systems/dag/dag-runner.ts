@@ -91,6 +91,9 @@ export interface DagRules {
   tickWaitMs(leftMs: number): number;
 }
 
+/** Why the runner's waits end early: its state changed (see `signalChange`). */
+const STATE_CHANGED = new Error('the runner state changed');
+
 /** Rules replaced by a deliberately broken variant; every rule not named stays correct. */
 export type DagFlaws = Partial<DagRules>;
 
@@ -210,7 +213,8 @@ export class DagRunner {
   private busy = 0;
   private active = false;
   private fatal: unknown;
-  private changed = new AbortController();
+  /** Aborted at every change of state, to wake the waits below; made when a wait first needs it. */
+  private changed: AbortController | undefined;
   private readonly owner: string;
   /** The run this runner carries on (or started, with `newRun`). */
   private runId = 1;
@@ -312,7 +316,7 @@ export class DagRunner {
         }
         if (options.stop?.aborted) return await this.shutDown(options.stopTimeoutMs ?? 10_000);
         if (!options.follow && this.idle()) return this.status();
-        const signal = this.changed.signal;
+        const signal = this.changedSignal();
         await this.env.sleep(this.commandPollMs, signal).catch(() => undefined);
         if (options.stop?.aborted || options.leaseLost?.aborted) continue;
         await this.takeCommands();
@@ -358,7 +362,7 @@ export class DagRunner {
       while (this.busy > 0 || [...this.jobs.values()].some((job) => job.phase === 'running')) {
         const leftMs = deadline - this.env.now();
         if (leftMs <= 0 || this.fatal !== undefined) break;
-        const signal = this.changed.signal;
+        const signal = this.changedSignal();
         await this.env.sleep(Math.min(leftMs, this.commandPollMs), signal).catch(() => undefined);
       }
     }
@@ -479,8 +483,16 @@ export class DagRunner {
   }
 
   private signalChange(): void {
-    this.changed.abort();
-    this.changed = new AbortController();
+    // One shared reason: `abort()` without one builds a DOMException with a stack trace each time,
+    // and a runner signals a change at every step of every job. The waits woken here ignore it.
+    this.changed?.abort(STATE_CHANGED);
+    this.changed = undefined;
+  }
+
+  /** The signal the next change aborts. */
+  private changedSignal(): AbortSignal {
+    this.changed ??= new AbortController();
+    return this.changed.signal;
   }
 
   // ---- scheduling ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { createSqliteLock, sqliteMsFromTime, sqliteTimeFromMs } from '../../locks/sqlite-lock.js';
-import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
+import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogEntry, type RunLogRow } from './run-log.js';
 
 /** SQLite's own clock in ms, as the SQLite lock backend reads it. */
 const DATABASE_NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
@@ -66,8 +66,18 @@ export function createSqliteStore(database: Database.Database | string, options:
   const insert = db.prepare(`INSERT INTO dag_run_log (${columns}) VALUES (${values})`);
   const fencedInsert = db.prepare(`INSERT INTO dag_run_log (${columns}) SELECT ${values}
     WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clockTime})`);
-  const select = db.prepare<[string], RunLogRow>(`SELECT ${columns} FROM dag_run_log WHERE pipeline = ? ORDER BY id`);
+  const selectAfter = db.prepare<[string, number], RunLogRow & { readonly id: number }>(`SELECT id, ${columns} FROM dag_run_log WHERE pipeline = ? AND id > ? ORDER BY id`);
+  const countUpTo = db.prepare<[string, number], number>('SELECT count(*) FROM dag_run_log WHERE pipeline = ? AND id <= ?').pluck();
+  /**
+   * The rows read so far per pipeline, and the id of the last. The run log only grows, and SQLite
+   * hands out its ids in commit order, so a later read needs only the rows after that id: a
+   * simulated day reads the log every few seconds and re-reading every row was most of a DAG run's
+   * time. Rows deleted behind its back (a hand-cleaned table) change the count of rows up to that
+   * id, and then it reads everything again.
+   */
+  const readSoFar = new Map<string, { entries: RunLogEntry[]; lastId: number }>();
   const enqueue = db.prepare('INSERT INTO dag_commands (pipeline, action, job_key) VALUES (@pipeline, @action, @jobKey)');
+  const anyCommand = db.prepare<[string], number>('SELECT EXISTS (SELECT 1 FROM dag_commands WHERE pipeline = ?)').pluck();
   const take = db.prepare<[string], CommandRow>('DELETE FROM dag_commands WHERE pipeline = ? RETURNING id, pipeline, action, job_key');
   const fencedTake = db.prepare<Record<string, unknown>, CommandRow>(`DELETE FROM dag_commands WHERE pipeline = @pipeline
     AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clockTime})
@@ -88,12 +98,24 @@ export function createSqliteStore(database: Database.Database | string, options:
       return fencedInsert.run({ ...row, fenceKey: fence.key, fenceOwner: fence.owner, fenceToken: fence.token, now: clockMs() }).changes === 1;
     },
     async entries(pipeline) {
-      return select.all(pipeline).map(entryFromRow);
+      let read = readSoFar.get(pipeline);
+      if (read === undefined || countUpTo.get(pipeline, read.lastId) !== read.entries.length) {
+        read = { entries: [], lastId: 0 };
+        readSoFar.set(pipeline, read);
+      }
+      for (const row of selectAfter.all(pipeline, read.lastId)) {
+        read.entries.push(entryFromRow(row));
+        read.lastId = row.id;
+      }
+      return read.entries.slice();
     },
     async enqueue(command) {
       enqueue.run(command);
     },
     async take(pipeline, fence) {
+      // A runner asks every poll and there is seldom anything to take: a read answers that without
+      // the write transaction a DELETE opens (taking nothing, the DELETE would change nothing either).
+      if (anyCommand.get(pipeline) === 0) return [];
       if (fence === undefined) return commandsFromRows(take.all(pipeline));
       return commandsFromRows(fencedTake.all({ pipeline, fenceKey: fence.key, fenceOwner: fence.owner, fenceToken: fence.token, now: clockMs() }));
     },
