@@ -24,7 +24,7 @@ export default class JobsServeCommand extends SimrunCommand {
     mutant: Flags.option({ description: 'run a deliberately broken server', options: Object.keys(JOBS_SERVE_MUTANTS) as JobsServeMutant[], hidden: true })(),
     'retention-ms': Flags.integer({ description: 'a finished job leaves memory this long after it ended; its status and output stay queryable from the state directory', default: 3_600_000, min: 0, max: Number.MAX_SAFE_INTEGER }),
     'keep-ended': keepSpanFlag({ description: 'an ended job’s record (status and output, spill files included) is deleted this long after it ended, with a unit: 90s, 12h, 7d', default: DEFAULT_KEEP_ENDED_MS, defaultHelp: async () => '7d' }),
-    admin: nameFlag({ description: 'a client certificate CN that may see and stop every user’s jobs (repeatable)', multiple: true, default: [] }),
+    admin: nameFlag({ description: 'a client certificate CN that may see and stop every user’s jobs (repeatable)', multiple: true }),
   };
 
   async run(): Promise<void> {
@@ -43,7 +43,7 @@ export default class JobsServeCommand extends SimrunCommand {
       tlsMin: flags['tls-min'] === '1.2' ? 'TLSv1.2' : 'TLSv1.3',
       ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }),
       retentionMs: flags['retention-ms'],
-      admins: flags.admin,
+      admins: flags.admin ?? [],
       keepEndedMs: flags['keep-ended'],
       onListening: (url) => this.log(`serving jobs on ${url}`),
     });
