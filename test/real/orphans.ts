@@ -9,12 +9,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { ROOT } from '../cli/helpers.js';
 
-/** Fields 3 (state) and 4 (parent pid) of `/proc/<pid>/stat`; `undefined` once the process is gone. */
-function statOf(pid: number): { state: string; ppid: number } | undefined {
+/** Fields 3 (state), 4 (parent pid) and 5 (process group) of `/proc/<pid>/stat`; `undefined` once the process is gone. */
+function statOf(pid: number): { state: string; ppid: number; pgrp: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: state ?? '?', ppid: Number(ppid) };
+    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state ?? '?', ppid: Number(ppid), pgrp: Number(pgrp) };
   } catch {
     return undefined;
   }
@@ -29,6 +29,17 @@ export function childrenOf(pid: number): number[] {
     if (stat !== undefined && stat.ppid === pid && stat.state !== 'Z') children.push(Number(name));
   }
   return children;
+}
+
+/** The live processes of process group `pgid`. */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = statOf(Number(name));
+    if (stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z') members.push(Number(name));
+  }
+  return members;
 }
 
 export function hasEnded(pid: number): boolean {
