@@ -5,9 +5,9 @@
  * until the next server sweeps. A shell command cannot be given a lifeline of its own (it may read
  * its stdin, or start programs that never look), so the server gives one to a small watchdog process
  * instead: the watchdog's stdin is a pipe only the server holds, on which the server writes each
- * group as it starts (`+PGID`) and ends (`-PGID`). When the server is gone, in any way, the pipe
- * closes and the watchdog ends every group still listed (SIGTERM, then SIGKILL after a grace period),
- * then exits. It ignores SIGINT and SIGTERM: a Ctrl-C reaches the whole foreground group, watchdog
+ * group as it starts (`+PGID`) and ends (`-PGID`). When the server is gone without saying so (a
+ * clean exit writes `=` first: it stopped its jobs itself), the pipe closes and the watchdog ends
+ * every group still listed (SIGTERM, then SIGKILL after a grace period), then exits. It ignores SIGINT and SIGTERM: a Ctrl-C reaches the whole foreground group, watchdog
  * included, and it must outlive the server to do its work.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,8 +27,10 @@ process.stdin.on('data', (chunk) => {
     const line = pending.slice(0, end);
     pending = pending.slice(end + 1);
     const group = Number(line.slice(1));
-    if (!Number.isInteger(group) || group <= 1) continue;
-    if (line[0] === '+') groups.add(group); else groups.delete(group);
+    if (line !== '=' && (!Number.isInteger(group) || group <= 1)) continue;
+    if (line === '=') groups.clear();
+    else if (line[0] === '+') groups.add(group);
+    else groups.delete(group);
   }
 });
 process.stdin.on('end', () => {
@@ -67,8 +69,11 @@ export class GroupWatchdog {
     this.child.stdin?.write(`-${pgid}\n`);
   }
 
-  /** The server is done: the watchdog ends what is still listed (nothing, after a clean stop) and exits. */
+  /**
+   * The server is ending on its own terms: it stopped its jobs itself (what it did not stop is its own
+   * doing, and shows as such), so the watchdog forgets every group and exits without signalling any.
+   */
   close(): void {
-    this.child.stdin?.end();
+    this.child.stdin?.end('=\n');
   }
 }
