@@ -8,15 +8,50 @@
  *   died). Neither passed nor violated. Exit 3.
  *
  * Subclasses set their own `name` (for messages and JSON) but are recognised by their class alone.
+ *
+ * A scenario file may bundle its own copy of simrun, so its `InputError` is another class object
+ * than the CLI's. Each family therefore carries a brand on its prototype, a registered symbol
+ * (`Symbol.for`) that every copy of this module shares, and `instanceof` on a family's base class
+ * accepts the brand: an input error from any copy is an input error. A subclass (`PlanError`) is
+ * still recognised by its own class alone, as the brand names only the family.
  */
 
-export class InputError extends Error {
-  override readonly name: string = 'InputError';
+const INPUT_BRAND: unique symbol = Symbol.for('simrun.InputError') as never;
+const HARNESS_BRAND: unique symbol = Symbol.for('simrun.HarnessError') as never;
+
+/** Whether `value` carries `brand` (on itself or its prototype chain). */
+function hasBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
 
-export class HarnessError extends Error {
-  override readonly name: string = 'HarnessError';
+/**
+ * `instanceof` for a family's base class `base`: the ordinary prototype check, or the family's
+ * brand when the check is against the base class itself (a subclass asks for its own class only).
+ */
+function familyHasInstance(this: unknown, base: unknown, brand: symbol, value: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+  return this === base && hasBrand(value, brand);
 }
+
+export class InputError extends Error {
+  declare readonly [INPUT_BRAND]: true;
+  override readonly name: string = 'InputError';
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return familyHasInstance.call(this, InputError, INPUT_BRAND, value);
+  }
+}
+Object.defineProperty(InputError.prototype, INPUT_BRAND, { value: true });
+
+export class HarnessError extends Error {
+  declare readonly [HARNESS_BRAND]: true;
+  override readonly name: string = 'HarnessError';
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return familyHasInstance.call(this, HarnessError, HARNESS_BRAND, value);
+  }
+}
+Object.defineProperty(HarnessError.prototype, HARNESS_BRAND, { value: true });
 
 /** Which family an error belongs to: `input`, `harness`, or `undefined` for anything else (a bug). */
 export type ErrorFamily = 'input' | 'harness';

@@ -9,8 +9,10 @@ export interface StatsLike {
   readonly mtime: Date;
   isFile(): boolean;
   isDirectory(): boolean;
-  /** True only from `lstat` on a symbolic link (the simulated volume has none). */
+  /** True only from `lstat` on a symbolic link. */
   isSymbolicLink(): boolean;
+  /** The file's type and permission bits (`mode & 0o777` are the permissions), as `chmod` set them. */
+  readonly mode?: number;
 }
 
 /** A directory entry from `readdir(path, { withFileTypes: true })`. */
@@ -48,6 +50,14 @@ export interface FsPromises {
   rmdir(path: string): Promise<void>;
   /** Sets access and modification times: seconds since the epoch, or `Date`s (lock libraries refresh a lock file's mtime this way). */
   utimes(path: string, atime: number | Date, mtime: number | Date): Promise<void>;
+  /** Creates a new directory named `prefix` plus six random characters; gives its path (a private scratch directory). */
+  mkdtemp(prefix: string): Promise<string>;
+  /** Sets the permission bits (`0o600`, or octal digits as a string). */
+  chmod(path: string, mode: number | string): Promise<void>;
+  /** Creates a symbolic link at `path` pointing to `target`. */
+  symlink(target: string, path: string): Promise<void>;
+  /** Where the symbolic link at `path` points. */
+  readlink(path: string): Promise<string>;
 }
 
 /** Errors from a filesystem carry a POSIX code (`ENOENT`, `EEXIST`, `EIO`, `ENOSPC`, ...). */

@@ -7,20 +7,23 @@
  * Covered, in callback and promise forms: open/close/read/write, stat/lstat/fstat (with `Date`
  * times), fsync/fdatasync, truncate/ftruncate, copyFile, utimes, mkdir (recursive), rmdir/rm,
  * rename, link, unlink, readdir (with file types), readFile/writeFile/appendFile, realpath,
- * access/exists; a `FileHandle` reads, writes, stats, syncs, truncates and closes.
+ * access/exists, mkdtemp (its random suffix drawn from the process's seeded stream), chmod,
+ * symlink/readlink, opendir (a `Dir` over the entries read when it opened); a `FileHandle` reads,
+ * writes, stats, syncs, truncates and closes.
  *
  * Synchronous forms of the same calls (readFileSync, writeFileSync, appendFileSync, existsSync,
  * accessSync, mkdirSync, renameSync, linkSync, unlinkSync, copyFileSync, statSync, lstatSync,
  * fstatSync, readdirSync, rmSync, rmdirSync, utimesSync, realpathSync, truncateSync,
- * ftruncateSync, fsyncSync, fdatasyncSync, openSync/closeSync/readSync/writeSync) work on the
+ * ftruncateSync, fsyncSync, fdatasyncSync, openSync/closeSync/readSync/writeSync, mkdtempSync,
+ * chmodSync, symlinkSync, readlinkSync, opendirSync) work on the
  * same volume when it can make an operation at once (`SyncCallFs`, the simulated volume can): a
  * synchronous call cannot wait for simulated time, so it takes zero virtual time (no latency, no
  * pause in the middle), while injected faults and tracing apply as to any call. Other synchronous
- * calls (chmod, chown, mkdtemp, readlink, symlink, cp, opendir, …), streams, watchers and permissions fail with
+ * calls (chown, cp, lutimes, futimes, …), streams and watchers fail with
  * `ENOSYS`. Constants and the stream classes are Node's own.
  */
 import * as realFs from 'node:fs';
-import type { FsPromises, StatsLike } from './fs.js';
+import type { DirentLike, FsPromises, StatsLike } from './fs.js';
 
 /** The descriptor calls of the simulated volume (`SimFs`), beyond the `FsPromises` contract. */
 export interface DescriptorFs {
@@ -35,6 +38,8 @@ export interface DescriptorFs {
   truncate(pathOrFd: string | number, length?: number): Promise<void>;
   /** One operation; `exclusive` is `COPYFILE_EXCL`. */
   copyFile(from: string, to: string, exclusive?: boolean): Promise<void>;
+  /** The entries of a directory as `opendir` reads them (one operation), with their types. */
+  opendir(path: string): Promise<DirentLike[]>;
 }
 
 /** A filesystem that can make one of its operations at once, for synchronous calls (`SimFs.callSync`). */
@@ -125,8 +130,56 @@ function promisesOver(fs: AnyFs) {
     },
     copyFile: (from: unknown, to: unknown, mode?: number): Promise<void> => descriptors().copyFile(pathOf(from), pathOf(to), exclusiveCopy(mode)),
     truncate: (path: unknown, length?: number): Promise<void> => descriptors().truncate(pathOf(path), length ?? 0),
+    mkdtemp: (prefix: unknown): Promise<string> => fs.mkdtemp(pathOf(prefix)),
+    chmod: (path: unknown, mode: number | string): Promise<void> => fs.chmod(pathOf(path), mode),
+    symlink: (target: unknown, path: unknown): Promise<void> => fs.symlink(pathOf(target), pathOf(path)),
+    readlink: (path: unknown): Promise<string> => fs.readlink(pathOf(path)),
+    async opendir(path: unknown) {
+      const entries = typeof fs.opendir === 'function' ? await fs.opendir(pathOf(path)) : await fs.readdir(pathOf(path), { withFileTypes: true });
+      return directoryOver(pathOf(path), entries);
+    },
   };
   return api;
+}
+
+/**
+ * What `opendir` gives: a `Dir` that hands out `entries` one at a time (`read`, `readSync`, or
+ * `for await`) until it is closed, as Node's does; reading or closing it after it closed fails with
+ * `ERR_DIR_CLOSED`.
+ */
+function directoryOver(path: string, entries: readonly DirentLike[]) {
+  let next = 0;
+  let closed = false;
+  const closedError = (): NodeJS.ErrnoException => Object.assign(new Error('Directory handle was closed'), { code: 'ERR_DIR_CLOSED' });
+  const readSync = (): DirentLike | null => {
+    if (closed) throw closedError();
+    return next < entries.length ? (entries[next++] as DirentLike) : null;
+  };
+  const closeSync = (): void => {
+    if (closed) throw closedError();
+    closed = true;
+  };
+  const settle = <T>(work: () => T, callback?: (error: NodeJS.ErrnoException | null, result?: T) => void): Promise<T> | undefined => {
+    const outcome = new Promise<T>((resolve) => resolve(work()));
+    if (callback === undefined) return outcome;
+    outcome.then((result) => callback(null, result), (error: NodeJS.ErrnoException) => callback(error));
+    return undefined;
+  };
+  return {
+    path,
+    readSync,
+    read: (callback?: (error: NodeJS.ErrnoException | null, entry?: DirentLike | null) => void) => settle(readSync, callback),
+    closeSync,
+    close: (callback?: (error: NodeJS.ErrnoException | null) => void) => settle(closeSync, callback),
+    async *[Symbol.asyncIterator](): AsyncGenerator<DirentLike> {
+      // As Node's: iterating reads to the end and closes the directory, also when the loop breaks.
+      try {
+        for (let entry = readSync(); entry !== null; entry = readSync()) yield entry;
+      } finally {
+        if (!closed) closed = true;
+      }
+    },
+  };
 }
 
 /** What `fs/promises`' `open` gives: a handle over one descriptor. */
@@ -168,9 +221,7 @@ function callbackForm(call: (...args: never[]) => Promise<unknown>, spread = fal
 }
 
 /** Synchronous calls the facade has no operation for: `ENOSYS`, as on a filesystem without them. */
-const UNSUPPORTED_SYNC_CALLS = [
-  'chmodSync', 'chownSync', 'mkdtempSync', 'readlinkSync', 'symlinkSync', 'cpSync', 'opendirSync', 'lchownSync', 'lutimesSync', 'futimesSync',
-] as const;
+const UNSUPPORTED_SYNC_CALLS = ['chownSync', 'cpSync', 'lchownSync', 'lutimesSync', 'futimesSync'] as const;
 
 /** Whether `fs` can make an operation at once (the simulated volume can; Node's own promises cannot). */
 function canCallSync(fs: FsPromises): fs is FsPromises & SyncCallFs {
@@ -249,6 +300,11 @@ function syncCallsOver(fs: FsPromises & SyncCallFs): Record<string, unknown> {
     },
     copyFileSync: (from: unknown, to: unknown, mode?: number): void => now((volume) => volume.copyFile(pathOf(from), pathOf(to), exclusiveCopy(mode))),
     fstatSync: (fd: number): StatsLike => now((volume) => volume.fstat(fd)),
+    mkdtempSync: (prefix: unknown): string => now((volume) => volume.mkdtemp(pathOf(prefix))),
+    chmodSync: (path: unknown, mode: number | string): void => now((volume) => volume.chmod(pathOf(path), mode)),
+    symlinkSync: (target: unknown, path: unknown): void => now((volume) => volume.symlink(pathOf(target), pathOf(path))),
+    readlinkSync: (path: unknown): string => now((volume) => volume.readlink(pathOf(path))),
+    opendirSync: (path: unknown) => directoryOver(pathOf(path), now((volume) => volume.opendir(pathOf(path)))),
     fsyncSync: (fd: number): void => now((volume) => volume.fsync(fd)),
     fdatasyncSync: (fd: number): void => now((volume) => volume.fsync(fd)),
     truncateSync: (path: unknown, length?: number): void => now((volume) => volume.truncate(pathOf(path), length ?? 0)),
@@ -329,6 +385,11 @@ export function nodeFsOver(fs: FsPromises): Record<string, unknown> {
     }, true),
     copyFile: callbackForm(promises.copyFile),
     truncate: callbackForm(promises.truncate),
+    mkdtemp: callbackForm(promises.mkdtemp),
+    chmod: callbackForm(promises.chmod),
+    symlink: callbackForm(promises.symlink),
+    readlink: callbackForm(promises.readlink),
+    opendir: callbackForm(promises.opendir),
     fstat: callbackForm((fd: number) => (typeof descriptors.fstat === 'function' ? descriptors.fstat(fd) : Promise.reject(enosys('fstat')))),
     fsync: callbackForm((fd: number) => (typeof descriptors.fsync === 'function' ? descriptors.fsync(fd) : Promise.reject(enosys('fsync')))),
     fdatasync: callbackForm((fd: number) => (typeof descriptors.fsync === 'function' ? descriptors.fsync(fd) : Promise.reject(enosys('fdatasync')))),

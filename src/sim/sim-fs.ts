@@ -37,7 +37,12 @@ export type FsOperation =
   | 'copyFile'
   | 'fstat'
   | 'fsync'
-  | 'truncate';
+  | 'truncate'
+  | 'mkdtemp'
+  | 'chmod'
+  | 'symlink'
+  | 'readlink'
+  | 'opendir';
 
 /** What an operation's trace event says besides its path. */
 export type FsOutcome = Omit<FsEvent['data'], 'path'>;
@@ -56,6 +61,8 @@ export interface FsHost {
   takeFault(operation: FsOperation, path: string): string | undefined;
   /** Records the operation in the trace (as an `FsEvent`, see `events.ts`). */
   record(operation: FsOperation, path: string, outcome: FsOutcome): void;
+  /** A float in [0, 1) from the calling process's seeded stream: the random part of `mkdtemp`'s names. */
+  random(): number;
 }
 
 /**
@@ -104,7 +111,12 @@ function listDirectory(volume: Volume, path: string): string[] {
   return names;
 }
 
-const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm', 'rmdir', 'utimes', 'write', 'copyFile', 'truncate']);
+const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm', 'rmdir', 'utimes', 'write', 'copyFile', 'truncate', 'mkdtemp', 'chmod', 'symlink']);
+
+/** The characters of `mkdtemp`'s random suffix, as libc draws them. */
+const TEMP_NAME_CHARACTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** How many names `mkdtemp` tries before giving up with `EEXIST` (libc tries far more; six characters rarely collide twice). */
+const TEMP_NAME_ATTEMPTS = 100;
 
 /** Flags `open` takes, as Node spells them (`O_*` numbers are read through the volume too). */
 export type OpenFlags = string | number;
@@ -199,15 +211,7 @@ export class SimFs implements FsPromises {
   readdir(path: string, options: { withFileTypes: true }): Promise<DirentLike[]>;
   readdir(path: string, options?: { withFileTypes?: boolean }): Promise<string[] | DirentLike[]> {
     if (options?.withFileTypes !== true) return this.run('readdir', path, (volume) => listDirectory(volume, path).sort());
-    return this.run('readdir', path, (volume) =>
-      listDirectory(volume, path)
-        .sort()
-        .map((name): DirentLike => {
-          const stats = volume.lstatSync(`${path.replace(/\/+$/, '')}/${name}`);
-          const [isFile, isDirectory, isSymbolicLink] = [stats.isFile(), stats.isDirectory(), stats.isSymbolicLink()];
-          return { name, isFile: () => isFile, isDirectory: () => isDirectory, isSymbolicLink: () => isSymbolicLink };
-        }),
-    );
+    return this.run('readdir', path, (volume) => direntsOf(volume, path));
   }
 
   stat(path: string): Promise<StatsLike> {
@@ -230,7 +234,7 @@ export class SimFs implements FsPromises {
     return this.run('utimes', path, (volume) => volume.utimesSync(path, atime, mtime));
   }
 
-  /** The canonical path (the volume has no symbolic links of its own, so `.`, `..` and slashes resolved). */
+  /** The canonical path: symbolic links followed, `.`, `..` and slashes resolved. */
   realpath(path: string): Promise<string> {
     return this.run('realpath', path, (volume) => String(volume.realpathSync(path)));
   }
@@ -298,6 +302,58 @@ export class SimFs implements FsPromises {
     }, { bytes: length });
   }
 
+  /**
+   * Creates a directory named `prefix` plus six random characters and gives its path, as
+   * `mkdtemp(3)`. The characters come from the calling process's seeded stream, so a seed names the
+   * same directories every run; a name already taken is drawn again.
+   */
+  mkdtemp(prefix: string): Promise<string> {
+    const detail: { to?: string } = {};
+    return this.run('mkdtemp', prefix, (volume) => {
+      for (let attempt = 0; attempt < TEMP_NAME_ATTEMPTS; attempt += 1) {
+        let path = prefix;
+        for (let index = 0; index < 6; index += 1) path += TEMP_NAME_CHARACTERS[Math.floor(this.host.random() * TEMP_NAME_CHARACTERS.length)];
+        if (volume.existsSync(path)) continue;
+        volume.mkdirSync(path, 0o700);
+        this.stamp(path);
+        detail.to = path;
+        return path;
+      }
+      throw fsError('EEXIST', 'mkdtemp', `${prefix}XXXXXX`);
+    }, detail);
+  }
+
+  /** Sets the permission bits of `path` (a number, or octal digits as a string); the volume enforces them on later access. */
+  chmod(path: string, mode: number | string): Promise<void> {
+    const bits = typeof mode === 'string' ? Number.parseInt(mode, 8) : mode;
+    return this.run('chmod', path, (volume) => {
+      // Only the inode changes (its ctime, which a stat here does not report): no time to re-stamp.
+      volume.chmodSync(path, bits);
+    });
+  }
+
+  /** Creates a symbolic link at `path` that points to `target` (which need not exist). */
+  symlink(target: string, path: string): Promise<void> {
+    return this.run('symlink', path, (volume) => {
+      volume.symlinkSync(target, path);
+      this.stampDirectoryOf(path);
+    }, { to: target });
+  }
+
+  /** Where the symbolic link at `path` points, as it was written (`EINVAL` when `path` is not a link). */
+  readlink(path: string): Promise<string> {
+    return this.run('readlink', path, (volume) => String(volume.readlinkSync(path)));
+  }
+
+  /**
+   * The entries of directory `path` as `opendir` reads them, with their types, sorted like `readdir`.
+   * They are read when the directory is opened: whether an entry added afterwards shows up is left
+   * open by POSIX, and a listing fixed at one moment keeps a run reproducible.
+   */
+  opendir(path: string): Promise<DirentLike[]> {
+    return this.run('opendir', path, (volume) => direntsOf(volume, path));
+  }
+
   /** The path an open descriptor names (memfs 4 keeps it in its core), for the trace; `fd:N` when unknown. */
   private pathOfFd(fd: number): string {
     const core = (this.host.volume as unknown as { _core?: { fds?: Record<number, { link?: { getPath?(): string } } | undefined> } })._core;
@@ -350,10 +406,21 @@ export class SimFs implements FsPromises {
 }
 
 /** What a stat reports, read once (memfs's stats object is live). */
-function statsOf(stats: { size: number | bigint; mtimeMs: number | bigint; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): StatsLike {
+function statsOf(stats: { size: number | bigint; mtimeMs: number | bigint; mode: number | bigint; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): StatsLike {
   const [isFile, isDirectory, isSymbolicLink] = [stats.isFile(), stats.isDirectory(), stats.isSymbolicLink()];
   const mtimeMs = Number(stats.mtimeMs);
-  return { size: Number(stats.size), mtimeMs, mtime: new Date(mtimeMs), isFile: () => isFile, isDirectory: () => isDirectory, isSymbolicLink: () => isSymbolicLink };
+  return { size: Number(stats.size), mtimeMs, mtime: new Date(mtimeMs), mode: Number(stats.mode), isFile: () => isFile, isDirectory: () => isDirectory, isSymbolicLink: () => isSymbolicLink };
+}
+
+/** The entries of directory `path`, sorted, each with its type (a link is a link, not what it points to). */
+function direntsOf(volume: Volume, path: string): DirentLike[] {
+  return listDirectory(volume, path)
+    .sort()
+    .map((name): DirentLike => {
+      const stats = volume.lstatSync(`${path.replace(/\/+$/, '')}/${name}`);
+      const [isFile, isDirectory, isSymbolicLink] = [stats.isFile(), stats.isDirectory(), stats.isSymbolicLink()];
+      return { name, isFile: () => isFile, isDirectory: () => isDirectory, isSymbolicLink: () => isSymbolicLink };
+    });
 }
 
 /** The outermost directory of `path` that does not exist yet, or undefined when all of it does. */
@@ -370,6 +437,7 @@ function parentOf(path: string): string {
 
 const MESSAGES: Record<string, string> = {
   EIO: 'i/o error',
+  EEXIST: 'file already exists',
   ENOSPC: 'no space left on device',
 };
 

@@ -193,6 +193,7 @@ export class World {
       complete: (_operation, _path, complete) => complete(),
       takeFault: () => undefined,
       record: () => undefined,
+      random: lazyStream(() => this.prng.fork('world-fs-names')),
     });
   }
 
@@ -487,6 +488,8 @@ export class World {
       },
       takeFault: (operation, path) => this.takeFsFault(owner.process.name, operation, path),
       record: (operation, path, outcome) => this.recordKernel(owner.id, { kind: `fs.${operation}`, data: { path, ...outcome } }),
+      // The names `mkdtemp` draws: a stream of their own, so naming a directory shifts no other draw.
+      random: lazyStream(() => owner.prng.fork('fs-names')),
     };
     return new SimFs(host);
   }
@@ -663,3 +666,9 @@ const rejectionListeners = {
     if (this.byWorld.size === 0) process.off('unhandledRejection', this.listener);
   },
 };
+
+/** Draws from a stream made the first time one is needed (most processes never name a temporary directory). */
+function lazyStream(make: () => Prng): () => number {
+  let stream: Prng | undefined;
+  return () => (stream ??= make()).next();
+}

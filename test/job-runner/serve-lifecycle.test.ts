@@ -1,7 +1,7 @@
 /**
  * `simrun jobs serve` as an OS process: one server per state directory, SIGTERM stops executing
  * jobs' whole process groups and exits 0 in bounded time, and the groups of a server killed with
- * SIGKILL are killed by the next server on that state directory.
+ * SIGKILL (its watchdog too) are killed by the next server on that state directory.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { expect, test } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/real/job-runner/certs.js';
 import { remoteJobStatus, startRemoteJob, type ClientCredentials } from '../../src/real/job-runner/client.js';
 import { ROOT } from '../cli/helpers.js';
+import { childrenOf } from '../real/orphans.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simrun-jobs-serve-'));
 const ca = createCertificateAuthority();
@@ -67,7 +68,7 @@ test('a second server on one state directory exits 2; SIGTERM stops the running 
   expect(alive(-pgid)).toBe(false);
 }, 60_000);
 
-test('the next server kills the job groups of a server killed with SIGKILL', async () => {
+test('the next server kills the job groups of a server killed with SIGKILL, its watchdog too', async () => {
   const stateDir = join(dir, 'state-b');
   const first = serve(stateDir);
   const url = await first.url;
@@ -75,6 +76,11 @@ test('the next server kills the job groups of a server killed with SIGKILL', asy
   await startRemoteJob(alice, 'sleep 60');
   await new Promise((resolve) => setTimeout(resolve, 300));
   const pgid = Number(spawnSync('ls', [join(stateDir, 'groups')], { encoding: 'utf8' }).stdout.trim().replace('.json', ''));
+  // The server's watchdog would end the group as soon as the server is gone: kill it first, as a
+  // crash of the whole machine's processes would, so that only the next server can end the group.
+  const watchdogs = childrenOf(first.child.pid as number).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1] === '-e');
+  expect(watchdogs.length).toBe(1);
+  for (const pid of watchdogs) process.kill(pid, 'SIGKILL');
   first.child.kill('SIGKILL');
   await exited(first.child);
   expect(alive(-pgid)).toBe(true);

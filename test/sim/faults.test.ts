@@ -31,10 +31,10 @@ describe('parsing a fault plan', () => {
   });
 
   test('an fs-error may name any operation of the simulated volume, descriptor-level ones included', () => {
-    for (const op of ['fsync', 'write', 'open', 'copyFile', 'truncate']) {
+    for (const op of ['fsync', 'write', 'open', 'copyFile', 'truncate', 'mkdtemp', 'chmod', 'symlink', 'readlink', 'opendir']) {
       expect(parseFaultPlan([{ at: 0, kind: 'fs-error', code: 'EIO', op }])[0]).toMatchObject({ op });
     }
-    expect(() => parseFaultPlan([{ at: 0, kind: 'fs-error', code: 'EIO', op: 'chmod' }])).toThrow("fault 0 (fs-error): field 'op'");
+    expect(() => parseFaultPlan([{ at: 0, kind: 'fs-error', code: 'EIO', op: 'chown' }])).toThrow("fault 0 (fs-error): field 'op'");
   });
 
   test('a target that is not one of the scenario processes is refused', () => {

@@ -6,9 +6,16 @@
  * `output.txt` between runs) unless `append` is set. Afterwards the supervisor rolls back what a job
  * process that died mid-text left, and judges the output as the simulation does: well-formed, and
  * exactly one whole text per job that succeeded (plus the texts that were there, when appending).
+ *
+ * A supervisor killed outright (SIGKILL) can neither stop its job processes nor sweep after them.
+ * So each job process holds a lifeline to it (`common/lifeline.ts`) and ends as soon as the
+ * supervisor has gone, and the supervisor keeps a run record next to the output
+ * (`common/run-record.ts`): the next supervisor on that output ends whatever of the dead run still
+ * runs, then sweeps what it left (a half-written text, temporary files) before starting its own jobs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { readdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { judgeClientOutput } from '../../check/client-jobs/output-format.js';
 import { InputError } from '../../env/errors.js';
 import { realEnv } from '../../env/real-env.js';
@@ -16,10 +23,14 @@ import { openLock, openWaitQueue, withLock } from '../../locks/index.js';
 import { errorCode } from '../../env/fs.js';
 import { clientJobsMutants, clientLockKey, journalPath, recoverOutput, runClientJob, type ClientJobOptions, type ClientJobOutcome, type ClientJobsMutantName } from '../../systems/client-jobs/index.js';
 import { requireDirectory } from '../common/files.js';
+import { holdChildLifeline, lifelineSpawnOptions, watchLifeline } from '../common/lifeline.js';
+import { RunRecord, type PredecessorSwept } from '../common/run-record.js';
 import { checkSharedLockSpec } from '../common/shared-lock.js';
 
 /** Exit code of a job process that was made to die mid-text (`crashMode: 'exit'`). */
 const DIED_MID_TEXT = 70;
+/** Exit code of a job process that ended because its supervisor had gone. */
+const SUPERVISOR_GONE = 71;
 
 export interface ClientJobsOptions {
   readonly client: string;
@@ -62,6 +73,16 @@ export interface ClientJobsResult {
   readonly ok: boolean;
   /** Why the output is malformed, or its count is wrong, when it is. */
   readonly problem?: string;
+  /** What a run that died before this one (its supervisor killed) left, and this run swept first. */
+  readonly sweptBefore?: SweptBefore;
+}
+
+/** The sweep of a dead run's leftovers, before a run starts. */
+export interface SweptBefore extends PredecessorSwept {
+  /** Characters of a half-written text rolled back (when appending; otherwise the output starts empty anyway). */
+  readonly recoveredChars: number;
+  /** Temporary files a job process left mid-rename, removed. */
+  readonly tempFiles: number;
 }
 
 interface Prepared {
@@ -82,35 +103,41 @@ async function prepare(options: ClientJobsOptions): Promise<Prepared> {
   return { output, lockSpec, crashRate, job };
 }
 
-/** The supervisor: starts every job process, waits for all, recovers, judges. */
+/** The supervisor: sweeps what a dead run left, starts every job process, waits for all, recovers, judges. */
 export async function runClientJobs(options: ClientJobsOptions): Promise<ClientJobsResult> {
-  const { output, lockSpec, crashRate, job } = await prepare(options);
+  const prepared = await prepare(options);
+  const { record, swept } = await RunRecord.claim(prepared.output, '--out');
+  const children = new Set<ChildProcess>();
+  try {
+    return await superviseRun(options, prepared, record, children, swept);
+  } finally {
+    // With a job process still running (the run failed part-way) the record stays: the next run ends it and sweeps.
+    if (children.size === 0) await record.release();
+  }
+}
+
+async function superviseRun(options: ClientJobsOptions, prepared: Prepared, record: RunRecord, children: Set<ChildProcess>, swept: PredecessorSwept | undefined): Promise<ClientJobsResult> {
+  const { output, lockSpec, crashRate } = prepared;
   const env = realEnv(`${options.client}-supervisor#${process.pid}`, { logLine: () => {} });
+  const sweptBefore = swept === undefined ? undefined : await sweepDeadRun(env, prepared, options, swept);
   const textsBefore = options.append === true ? await textsAlreadyThere(env, output) : await startClean(env, output);
   const childArgs = ['jobs', 'client', '--client', options.client, '--jobs', String(options.jobs), '--crash-rate', String(crashRate), '--out', output, '--lock', lockSpec, '--crash-mode', options.crashMode, '--part-work-ms', String(options.partWorkMs), '--ttl-ms', String(options.ttlMs)];
   // A stop (SIGTERM, SIGINT) is passed on to every job process still running, each of which then
   // finishes its one job; the supervisor still waits for all, sweeps and judges, so no job process
   // is left untracked and no partial text is left behind.
-  const children = new Set<ChildProcess>();
   const stopListening =
     env.onStop?.(() => {
       for (const child of children) child.kill('SIGTERM');
     }) ?? ((): void => undefined);
   let outcomes: ClientJobOutcome[];
   try {
-    outcomes = await Promise.all(Array.from({ length: options.jobs }, (_, index) => runJobProcess(childArgs, options.client, index + 1, children)));
+    outcomes = await Promise.all(Array.from({ length: options.jobs }, (_, index) => runJobProcess(childArgs, options.client, index + 1, children, record)));
   } finally {
     stopListening();
   }
 
   // The supervisor's sweep: a job process that died mid-text left a journal; roll it back now.
-  const lock = await openLock(lockSpec, env);
-  let recoveredChars: number;
-  try {
-    recoveredChars = await withLock(lock, clientLockKey(options.client), env.id, () => recoverOutput(env, output), { env, ttlMs: options.ttlMs, backoff: job.backoff });
-  } finally {
-    await lock.close?.();
-  }
+  const recoveredChars = await recoverUnderLock(env, prepared, options);
   const verdict = judgeClientOutput(await env.fs.readFile(output, 'utf8').catch(() => ''));
   const succeeded = outcomes.filter((outcome) => outcome.status === 'succeeded').length;
   const countRight = verdict.wholeTexts === textsBefore + succeeded;
@@ -133,7 +160,32 @@ export async function runClientJobs(options: ClientJobsOptions): Promise<ClientJ
     ranInQueueOrder: outOfOrder === undefined,
     ok: verdict.status === 'well-formed' && countRight && outOfOrder === undefined,
     ...(problem === undefined ? {} : { problem }),
+    ...(sweptBefore === undefined ? {} : { sweptBefore }),
   };
+}
+
+/** Rolls back a text a dead job process left half-written, under the client's lock (waiting out a dead holder's lease). */
+async function recoverUnderLock(env: ReturnType<typeof realEnv>, prepared: Prepared, options: ClientJobsOptions): Promise<number> {
+  const lock = await openLock(prepared.lockSpec, env);
+  try {
+    return await withLock(lock, clientLockKey(options.client), env.id, () => recoverOutput(env, prepared.output), { env, ttlMs: options.ttlMs, backoff: prepared.job.backoff });
+  } finally {
+    await lock.close?.();
+  }
+}
+
+/**
+ * What a run whose supervisor died left, swept once its processes are all gone (`RunRecord.claim`
+ * ended them): the temporary files a job process was renaming into place, and, when this run
+ * appends, the half-written text (an empty start drops it with the rest).
+ */
+async function sweepDeadRun(env: ReturnType<typeof realEnv>, prepared: Prepared, options: ClientJobsOptions, swept: PredecessorSwept): Promise<SweptBefore> {
+  const prefix = `${basename(prepared.output)}.`;
+  const directory = dirname(prepared.output);
+  const temps = (await readdir(directory)).filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'));
+  for (const name of temps) await unlink(join(directory, name)).catch(() => undefined);
+  const recoveredChars = options.append === true ? await recoverUnderLock(env, prepared, options) : 0;
+  return { ...swept, recoveredChars, tempFiles: temps.length };
 }
 
 /** Where the order of start (lock tokens) broke the order of arrival (tickets); `undefined` when it did not. */
@@ -175,6 +227,9 @@ export async function runOneClientJob(options: ClientJobsOptions, jobNumber: num
   // finishing is what leaves the output whole (a job killed mid-text needs the supervisor's rollback).
   // The simulated job processes (scenarios/client-jobs.ts) stop the same way.
   const finishOnStop = env.onStop?.(() => undefined) ?? ((): void => undefined);
+  // With its supervisor gone nobody collects this job's outcome or sweeps after it: end now. A text
+  // cut short is rolled back by whoever holds the client's lock next (the next supervisor sweeps).
+  const dropLifeline = watchLifeline(() => process.exit(SUPERVISOR_GONE));
   const stores = { lock: await openLock(lockSpec, env), queue: await openWaitQueue(lockSpec, env) };
   const onCrash = options.crashMode === 'exit' ? async (): Promise<void> => process.exit(DIED_MID_TEXT) : undefined;
   try {
@@ -184,15 +239,20 @@ export async function runOneClientJob(options: ClientJobsOptions, jobNumber: num
     await stores.lock.close?.();
     await stores.queue.close?.();
     finishOnStop();
+    dropLifeline();
   }
 }
 
 /** Starts job `job` as its own OS process and turns its exit into an outcome (the supervisor's report). */
-function runJobProcess(args: readonly string[], client: string, job: number, running: Set<ChildProcess>): Promise<ClientJobOutcome> {
+function runJobProcess(args: readonly string[], client: string, job: number, running: Set<ChildProcess>, record: RunRecord): Promise<ClientJobOutcome> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [process.argv[1] ?? 'bin/run.js', ...args, '--job', String(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [process.argv[1] ?? 'bin/run.js', ...args, '--job', String(job)], lifelineSpawnOptions());
+    holdChildLifeline(child);
     running.add(child);
     child.on('exit', () => running.delete(child));
+    child.on('error', () => running.delete(child));
+    if (child.pid !== undefined) record.addChild(child.pid).catch(reject);
+    if (child.stdout === null || child.stderr === null) throw new Error('a job process was started without pipes for its output');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -10,7 +10,7 @@ import type { Env } from '../../env/env.js';
 import { emitCron, isoInstant, OUTPUT_KEPT_CHARS, type CronRun } from '../../systems/cron/index.js';
 
 /** How long a command told to stop (SIGTERM) may take before it is killed (SIGKILL), ms. */
-const KILL_AFTER_MS = 5_000;
+export const KILL_AFTER_MS = 5_000;
 
 export interface CommandOutcome {
   readonly exitCode: number | null;
@@ -36,7 +36,7 @@ class Tail {
  * environment: `SIMRUN_CRON_NAME`, `SIMRUN_CRON_TICK` (ISO instant) and `SIMRUN_CRON_TOKEN` (the
  * lease's fencing token, for a command that writes to a store able to check it).
  */
-export function runShellCommand(env: Env, command: string, run: CronRun, signal: AbortSignal): Promise<CommandOutcome> {
+export function runShellCommand(env: Env, command: string, run: CronRun, signal: AbortSignal, groups?: { watch(pgid: number): void; forget(pgid: number): void }): Promise<CommandOutcome> {
   emitCron(env, { kind: 'cron.command.start', data: { name: run.name, tick: run.tick, command } });
   return new Promise((resolve) => {
     const stdout = new Tail(OUTPUT_KEPT_CHARS);
@@ -46,6 +46,9 @@ export function runShellCommand(env: Env, command: string, run: CronRun, signal:
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SIMRUN_CRON_NAME: run.name, SIMRUN_CRON_TICK: isoInstant(run.tick), SIMRUN_CRON_TOKEN: String(run.token) },
     });
+    // The server's watchdog ends the group should the server be killed outright while it runs.
+    const pgid = child.pid;
+    if (pgid !== undefined) groups?.watch(pgid);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => stdout.add(chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.add(chunk));
     let killer: NodeJS.Timeout | undefined;
@@ -60,6 +63,7 @@ export function runShellCommand(env: Env, command: string, run: CronRun, signal:
       // A spawn error may be followed by 'close': the first one counts.
       if (finished) return;
       finished = true;
+      if (pgid !== undefined) groups?.forget(pgid);
       signal.removeEventListener('abort', stop);
       if (killer !== undefined) clearTimeout(killer);
       emitCron(env, { kind: 'cron.command.exit', data: { name: run.name, tick: run.tick, ...outcome } });

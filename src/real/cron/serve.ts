@@ -29,7 +29,8 @@ import {
   type CronSchedule,
   type CronServerOptions,
 } from '../../systems/cron/index.js';
-import { describeOutcome, runShellCommand } from './command.js';
+import { describeOutcome, KILL_AFTER_MS, runShellCommand } from './command.js';
+import { GroupWatchdog } from '../common/group-watchdog.js';
 import { requireDirectory } from '../common/files.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { untilInterrupted } from '../common/signals.js';
@@ -112,6 +113,8 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
   const env = realEnv(`${options.server}#${process.pid}`, options.events === true ? {} : { logLine: () => {} });
   const lock = await openLock(spec, env);
   const ran: number[] = [];
+  // A server killed outright cannot stop its command: the watchdog ends the command's group when it is gone.
+  const watchdog = options.command === undefined ? undefined : GroupWatchdog.start(KILL_AFTER_MS);
   const task = async (run: CronRun, signal: AbortSignal): Promise<void> => {
     ran.push(run.tick);
     const line = (event: string, extra: object = {}): string =>
@@ -122,7 +125,7 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
       if (taskLog !== undefined) await env.fs.appendFile(taskLog, line('end'), 'utf8');
       return;
     }
-    const outcome = await runShellCommand(env, options.command, run, signal);
+    const outcome = await runShellCommand(env, options.command, run, signal, watchdog);
     options.print(`${isoInstant(run.tick)} ${run.name}: command ${describeOutcome(outcome)}`);
     for (const [stream, text] of [['stdout', outcome.stdout], ['stderr', outcome.stderr]] as const) {
       for (const outputLine of text.split('\n').filter((entry) => entry !== '')) options.print(`  ${stream}| ${outputLine}`);
@@ -142,6 +145,7 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
         ...(options.mutant === undefined ? {} : mutantOptions(cronMutants[options.mutant as CronMutantName], env, lock, options.name, times)),
       }),);
   } finally {
+    watchdog?.close();
     await lock.close?.();
   }
   return { server: options.server, name: options.name, ran };

@@ -25,6 +25,7 @@ import { JobRunner } from '../../systems/job-runner/job-runner.js';
 import { createJobsServer } from './server.js';
 import { createShellExecutor } from './shell-executor.js';
 import { SpillFiles } from './spill-files.js';
+import { GroupWatchdog } from '../common/group-watchdog.js';
 import { SpillingOutput } from './spilling-output.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
 import { JobsStateDir } from './state-dir.js';
@@ -83,16 +84,26 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
   // it reads "serving jobs on" must get a graceful stop, not Node's default death.
   const signals = watchSignals();
   let store: SqliteJobStore | undefined;
+  let watchdog: GroupWatchdog | undefined;
   try {
     for (const orphan of state.killOrphans()) env.log('jobs.orphan', { ...orphan });
     store = new SqliteJobStore(join(state.dir, 'jobs.db'));
     const jobs = store;
     // Half the stop bound for SIGTERM's grace, so SIGKILL still comes well inside it.
     const killGraceMs = Math.max(1, Math.min(5_000, Math.floor(options.stopTimeoutMs / 2)));
+    // A server killed outright cannot stop its jobs: the watchdog ends their groups when it is gone.
+    watchdog = GroupWatchdog.start(killGraceMs);
+    const groups = watchdog;
     const executor = createShellExecutor({
       killGraceMs,
-      onGroupStarted: (pgid, command) => state.recordGroup(pgid, { command }),
-      onGroupEnded: (pgid) => state.forgetGroup(pgid),
+      onGroupStarted: (pgid, command) => {
+        groups.watch(pgid);
+        state.recordGroup(pgid, { command });
+      },
+      onGroupEnded: (pgid) => {
+        groups.forget(pgid);
+        state.forgetGroup(pgid);
+      },
       ...(options.mutant === 'stop-leaves-group' ? { signalLeaderOnly: true } : {}),
     });
     const spill = new SpillFiles(state.outputDir);
@@ -132,6 +143,7 @@ export async function serveJobs(options: ServeJobsOptions): Promise<void> {
     env.log('jobs.shutdown', { signal, stopTimeoutMs: options.stopTimeoutMs });
     await stopServing(server, runner, options.stopTimeoutMs, signals, env.log.bind(env));
   } finally {
+    watchdog?.close();
     signals.dispose();
     store?.close();
     state.releaseLease();

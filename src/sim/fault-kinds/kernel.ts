@@ -94,7 +94,7 @@ export const drift = defineFaultKind({
 
 // Every operation of the simulated volume can be named by a plan, the descriptor-level ones that
 // `load()`ed libraries use (open, read, write, fsync, …) as much as the path-level ones.
-const fsOperation = z.enum(['readFile', 'writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'readdir', 'stat', 'lstat', 'rm', 'rmdir', 'utimes', 'realpath', 'open', 'close', 'read', 'write', 'copyFile', 'fstat', 'fsync', 'truncate']) satisfies z.ZodType<FsOperation>;
+const fsOperation = z.enum(['readFile', 'writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'readdir', 'stat', 'lstat', 'rm', 'rmdir', 'utimes', 'realpath', 'open', 'close', 'read', 'write', 'copyFile', 'fstat', 'fsync', 'truncate', 'mkdtemp', 'chmod', 'symlink', 'readlink', 'opendir']) satisfies z.ZodType<FsOperation>;
 
 export const fsError = defineFaultKind({
   name: 'fs-error',

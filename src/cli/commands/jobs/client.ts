@@ -11,7 +11,7 @@ import { clientJobsMutants } from '../../../systems/client-jobs/index.js';
 export default class JobsClientCommand extends SimrunCommand {
   static override summary = "Run one client's jobs for real: concurrent OS processes, one at a time per client through a lock.";
   static override description =
-    "Starts --jobs worker processes at once, like the original program's threads. Each joins the client's waiting line in the lock store and, when its turn comes, takes the client's lock (first queued, first run; backoff, no spinning), appends the text part by part to --out, and crashes part-way with probability --crash-rate; a crash leaves no partial text and never blocks later jobs. Each run starts from an empty --out unless --append is given. Afterwards every job's outcome is printed and the output is checked as the simulation checks it: well-formed, with exactly one whole text per job that succeeded (exit 1 otherwise).";
+    "Starts --jobs worker processes at once, like the original program's threads. Each joins the client's waiting line in the lock store and, when its turn comes, takes the client's lock (first queued, first run; backoff, no spinning), appends the text part by part to --out, and crashes part-way with probability --crash-rate; a crash leaves no partial text and never blocks later jobs. Each run starts from an empty --out unless --append is given. Afterwards every job's outcome is printed and the output is checked as the simulation checks it: well-formed, with exactly one whole text per job that succeeded (exit 1 otherwise). The job processes end with the run, even when it is killed outright (SIGKILL): each reads the end of its standard input, a pipe from the run, as the sign to stop. A run started on an --out whose previous run was killed ends whatever of it still runs and sweeps what it left (a half-written text, temporary files) first; one started while another run is using that --out is refused.";
   static override examples = [
     '<%= config.bin %> jobs client --client acme --jobs 5 --crash-rate 0.3 --out output.txt',
     '<%= config.bin %> jobs client --client acme --jobs 5 --out output.txt --lock file:locks --crash-mode exit',
@@ -57,6 +57,11 @@ export default class JobsClientCommand extends SimrunCommand {
       return outcome;
     }
     const result = await runClientJobs(options);
+    const swept = result.sweptBefore;
+    if (swept !== undefined) {
+      const left = [`${plural(swept.childrenEnded, 'job process', 'job processes')} still running ended`, ...(swept.recoveredChars > 0 ? [`${plural(swept.recoveredChars, 'character')} of partial text removed`] : []), ...(swept.tempFiles > 0 ? [`${plural(swept.tempFiles, 'temporary file')} removed`] : [])];
+      this.log(`swept first: the run before (supervisor pid ${swept.supervisorPid}) died; ${left.join(', ')}`);
+    }
     for (const outcome of result.jobs) this.log(`job ${outcome.job}${outcome.ticket === undefined ? '' : ` (ticket ${outcome.ticket})`}: ${outcome.status === 'succeeded' ? 'succeeded' : `failed (${outcome.reason})`}`);
     if (result.recoveredChars > 0) this.log(`recovered: removed ${plural(result.recoveredChars, 'character')} of partial text left by a job process that died`);
     const before = result.textsBefore > 0 ? ` (${result.textsBefore} from before)` : '';

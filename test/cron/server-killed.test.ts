@@ -1,0 +1,37 @@
+/**
+ * `simrun cron serve --command` killed outright (SIGKILL): the command it was running, with what the
+ * command started, ends too (the server's watchdog ends the command's process group), rather than
+ * running on untracked while another server, its lease lapsed, starts the next run. Real processes,
+ * watched through /proc; the only bound is how long the group may outlive its server.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { groupMembers, startSimrun, survivorsAfter, waitFor } from '../real/orphans.js';
+
+/**
+ * The watchdog sends SIGTERM as soon as it reads the end of its pipe, and `sleep` ends on it; the
+ * bound is generous because a watchdog started just before the kill may still be starting Node.
+ */
+const SURVIVAL_BOUND_MS = 60_000;
+
+describe.skipIf(process.platform !== 'linux')('simrun cron serve --command, its server SIGKILLed', () => {
+  test("the running command's whole process group ends with it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simrun-cron-killed-'));
+    const pidFile = join(dir, 'command.pid');
+    // The shell leads the command's group: it records its pid (the group's id), then starts a long child.
+    const command = `echo $$ > ${pidFile}; sleep 300; echo done`;
+    const server = startSimrun(['cron', 'serve', '--server', 's1', '--name', 'backup', '--schedule', '*/1 * * * * *', '--lock', `sqlite:${join(dir, 'locks.db')}`, '--command', command]);
+    const pgid = await waitFor('the command to start', () => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined));
+    const members = await waitFor('the command and its sleep', () => {
+      const found = groupMembers(pgid);
+      return found.length >= 2 ? found : undefined;
+    });
+    const ended = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGKILL');
+    await ended;
+    expect(await survivorsAfter(members, SURVIVAL_BOUND_MS)).toEqual([]);
+    expect(groupMembers(pgid)).toEqual([]);
+  }, 300_000);
+});
