@@ -40,9 +40,10 @@ import { BUCKET_MUTANTS, isBucketMutant } from '../../systems/bucket/mutants.js'
 import { stdoutEvents } from '../../sim/events.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { mountSmallDisk, tmpfsUnavailable, type SmallDisk } from '../common/disk-full.js';
-import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
+import { displayLockSpec } from '../common/shared-lock.js';
 import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import type { RealFaultSpace } from './plan.js';
+import { preflightSharedLock } from './preflight.js';
 import type { Incarnation } from './supervisor.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -105,7 +106,7 @@ export async function realBucketSystem(options: RealBucketOptions): Promise<Real
   if (options.mutant !== undefined && !isBucketMutant(options.mutant)) {
     throw new InputError(`--mutant: unknown bucket mutant '${options.mutant}' (known: ${Object.keys(BUCKET_MUTANTS).join(', ')})`);
   }
-  if (options.lock !== undefined && options.lock !== 'file') await checkSharedLockSpec({ spec: options.lock, sharedBy: 'workers' });
+  if (options.lock !== undefined && options.lock !== 'file') await preflightSharedLock({ spec: options.lock, sharedBy: 'workers' });
   // One line in the result's params when the bucket cannot be put on a disk of its own.
   const diskFullOff = options.diskFull === false ? 'off (--no-disk-full)' : await tmpfsUnavailable().then((why) => (why === undefined ? undefined : `off: ${why}`));
   const space = bucketFaultSpace({ ...options, diskFull: diskFullOff === undefined });

@@ -7,7 +7,7 @@
  * Every run's result is a `RunResult` (the shape of a simulated run's JSON result), written under
  * `outDir`, so `simrun report` and `--report` draw a real run's lanes with the same report code.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkNoUncaughtErrors } from '../../check/no-uncaught-errors.js';
 import type { Violation } from '../../check/violation.js';
@@ -16,7 +16,7 @@ import type { RunResult } from '../../scenario/run.js';
 import { traceHash, type TraceEvent } from '../../sim/trace.js';
 import { startNemesis, type NemesisRun } from './nemesis.js';
 import { asFaultPlan, drawRealPlan, type RealFaultSpace, type RealPlan } from './plan.js';
-import { Supervisor } from './supervisor.js';
+import { Supervisor, type Incarnation } from './supervisor.js';
 import { realRunTrace } from './trace.js';
 
 /** What a system's run hands the frame to judge once its processes are gone. */
@@ -164,6 +164,10 @@ async function runOne(options: RealCampaignOptions, index: number): Promise<Real
     await supervisor.close();
   }
   const endMs = Date.now();
+  // A process that refused its input or could not reach its store did not run the system at all:
+  // a harness condition of the run, never a violation charged to the system.
+  const refused = supervisor.refusedInput();
+  if (refused !== undefined) runFailed(await describeEarlyExit(refused));
   const trace = await realRunTrace(supervisor.incarnations, supervisor.events);
   const verdict = await judge.judge(trace);
   const violations = [...verdict.violations, ...checkNoUncaughtErrors(trace)];
@@ -198,6 +202,21 @@ function replayCommand(system: RealSystem, seed: number, options: RealCampaignOp
   const parts = ['simrun', 'real', system.name, '--seed', String(seed), '--runs', '1', ...system.replayFlags];
   if (options.planPath !== undefined) parts.push('--plan', options.planPath);
   return parts.map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `'${part.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/**
+ * One line on a process that ended before doing its part: its exit and the last line it wrote that
+ * is not a trace event (a refusing command's one-line reason), and where its log is.
+ */
+export async function describeEarlyExit(incarnation: Incarnation): Promise<string> {
+  const log = await readFile(incarnation.logPath, 'utf8').catch(() => '');
+  const reason = log
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('{'))
+    .at(-1);
+  const exit = incarnation.exit?.signal ?? `code ${incarnation.exit?.code}`;
+  return `${incarnation.pid} exited at startup (${exit})${reason === undefined ? '' : `: ${reason}`}; see ${incarnation.logPath}`;
 }
 
 /** A harness failure of a run: a process the run needs could not do its part. */

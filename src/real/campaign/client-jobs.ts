@@ -19,10 +19,11 @@ import { openLock, parseLockSpec } from '../../locks/lock-spec.js';
 import { withLock } from '../../locks/with-lock.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { clientJobsMutants, clientLockKey, recoverOutput } from '../../systems/client-jobs/index.js';
-import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
+import { displayLockSpec } from '../common/shared-lock.js';
 import { holdSqliteWriteLock, terminatePostgresBackends } from '../common/store-faults.js';
 import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import type { RealFaultSpace } from './plan.js';
+import { preflightSharedLock } from './preflight.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RealClientJobsOptions {
@@ -92,7 +93,7 @@ export async function realClientJobsSystem(options: RealClientJobsOptions): Prom
   if (options.mutant !== undefined && !Object.hasOwn(clientJobsMutants, options.mutant)) {
     throw new InputError(`--mutant: unknown client-jobs mutant '${options.mutant}' (known: ${Object.keys(clientJobsMutants).join(', ')})`);
   }
-  if (options.lock !== undefined) await checkSharedLockSpec({ spec: options.lock, sharedBy: 'job processes' });
+  if (options.lock !== undefined) await preflightSharedLock({ spec: options.lock, sharedBy: 'job processes' });
   const space = clientJobsFaultSpace(options);
   return {
     name: 'client-jobs',

@@ -25,9 +25,10 @@ import {
 import { InputError } from '../../env/errors.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { cronMutants, parseCronSchedule } from '../../systems/cron/index.js';
-import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
-import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
+import { displayLockSpec } from '../common/shared-lock.js';
+import { describeEarlyExit, runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import type { RealFaultSpace } from './plan.js';
+import { preflightSharedLock } from './preflight.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RealCronOptions {
@@ -85,7 +86,7 @@ export async function realCronSystem(options: RealCronOptions): Promise<RealSyst
   if (options.mutant !== undefined && !(options.mutant in cronMutants)) {
     throw new InputError(`--mutant: unknown cron mutant '${options.mutant}' (known: ${Object.keys(cronMutants).join(', ')})`);
   }
-  if (options.lock !== undefined) await checkSharedLockSpec({ spec: options.lock, sharedBy: 'servers' });
+  if (options.lock !== undefined) await preflightSharedLock({ spec: options.lock, sharedBy: 'servers' });
   const space = cronFaultSpace(options);
   return {
     name: 'cron-leader',
@@ -141,7 +142,7 @@ async function executeCronRun(context: RealRunContext, options: RealCronOptions,
     await sleep(50);
   }
   const failedEarly = supervisor.incarnations.find((incarnation) => incarnation.exit !== undefined);
-  if (failedEarly !== undefined) runFailed(`${failedEarly.pid} exited at startup (code ${failedEarly.exit?.code}); see ${failedEarly.logPath}`);
+  if (failedEarly !== undefined) runFailed(await describeEarlyExit(failedEarly));
   const windowFrom = Date.now();
   const nemesis = context.startNemesis();
   await nemesis.done;

@@ -32,6 +32,7 @@ import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import { JobShellWatcher, killGroups, liveGroupMembers } from './job-groups.js';
 import { NO_ORPHAN_JOB_PROCESS } from './job-runner.js';
 import type { RealFaultSpace } from './plan.js';
+import { preflightDagStore } from './preflight.js';
 import type { Supervisor } from './supervisor.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -84,13 +85,14 @@ function runnerNames(count: number): string[] {
   return Array.from({ length: count }, (_, index) => `runner-${index + 1}`);
 }
 
-export function realDagSystem(options: RealDagOptions): RealSystem {
+export async function realDagSystem(options: RealDagOptions): Promise<RealSystem> {
   if (options.mutant !== undefined && !Object.hasOwn(DAG_MUTANTS, options.mutant)) {
     throw new InputError(`--mutant: unknown dag mutant '${options.mutant}' (known: ${Object.keys(DAG_MUTANTS).join(', ')})`);
   }
   if (options.store !== undefined && !/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(options.store)) {
     throw new InputError(`--store: expected sqlite:PATH or a postgres:// URL, got '${options.store}'`);
   }
+  if (options.store !== undefined) await preflightDagStore(options.store, maskPassword(options.store));
   const space = dagFaultSpace(options);
   return {
     name: 'dag',

@@ -21,10 +21,11 @@ import { parseProcessId } from '../../sim/process-id.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { checkSharedLockSpec, displayLockSpec } from '../common/shared-lock.js';
 import { holdSqliteWriteLock, terminatePostgresBackends } from '../common/store-faults.js';
-import { runFailed, type RealRunContext, type RealSystem } from './campaign.js';
+import { describeEarlyExit, runFailed, type RealRunContext, type RealSystem } from './campaign.js';
 import { LOCK_CLIENT_START } from './lock-client.js';
 import { REAL_LOCK_MUTANT_STORES, REAL_LOCK_MUTANTS } from './lock-mutants.js';
 import type { RealFaultSpace } from './plan.js';
+import { preflightSharedLock } from './preflight.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RealLockOptions {
@@ -100,6 +101,7 @@ export async function realLockSystem(options: RealLockOptions): Promise<RealSyst
   if (mutantStore !== undefined && options.lock !== undefined && parseLockSpec(options.lock).kind !== mutantStore) {
     throw new InputError(`--mutant ${options.mutant} is a ${mutantStore === 'file' ? 'file lock: leave --lock out or give file:DIR' : 'SQLite store: leave --lock out or give sqlite:PATH'}`);
   }
+  if (options.lock !== undefined) await preflightSharedLock({ spec: options.lock, sharedBy: 'lock clients' });
   const space = lockFaultSpace(options);
   return {
     name: 'lock',
@@ -170,7 +172,7 @@ async function executeLockRun(context: RealRunContext, options: RealLockOptions,
   // The plan's clock starts once every client is up: starting Node can take seconds on a busy machine.
   await waitUntilUp(context, clients);
   const failedEarly = supervisor.incarnations.find((incarnation) => incarnation.exit !== undefined);
-  if (failedEarly !== undefined) runFailed(`${failedEarly.pid} exited at startup (code ${failedEarly.exit?.code}); see ${failedEarly.logPath}`);
+  if (failedEarly !== undefined) runFailed(await describeEarlyExit(failedEarly));
   const nemesis = context.startNemesis();
   await nemesis.done;
   for (const client of clients) if (supervisor.running(client) === undefined) supervisor.start(client);

@@ -80,6 +80,9 @@ export function simrunBin(): string {
 }
 
 /** Every supervisor alive in this process, so an exit or an interrupt can kill all their children. */
+/** The exit code of a `simrun` command that refused its input (`InputError`, see src/cli/base.ts). */
+const INPUT_EXIT_CODE = 2;
+
 const live = new Set<Supervisor>();
 let hooked = false;
 
@@ -192,6 +195,15 @@ export class Supervisor {
       const message = exit.code === null ? 'could not be started' : `exited with code ${exit.code}`;
       this.events.push({ t: exit.t, pid, kind: 'process.error', data: { message } });
     }
+  }
+
+  /**
+   * The first incarnation that ended with the CLI's bad-input code (2) where its program was not told
+   * that code is a normal ending: it refused what it was given or could not reach its store (the
+   * database went away), which is the run's condition, not a verdict on the system under test.
+   */
+  refusedInput(): Incarnation | undefined {
+    return this.incarnations.find((incarnation) => incarnation.exit?.code === INPUT_EXIT_CODE && !(this.expectedExitCodes.get(incarnation.name) ?? []).includes(INPUT_EXIT_CODE));
   }
 
   /** Sends `signal` to the live incarnation of `name`; false when none is running. */

@@ -21,7 +21,7 @@ export default class RealDagCommand extends SimrunCommand {
 
   async run(): Promise<RealCampaignResult & { resultPath: string }> {
     const { flags } = await this.parse(RealDagCommand);
-    const system = realDagSystem({
+    const system = await realDagSystem({
       ...REAL_DAG_DEFAULTS,
       runners: flags.runners,
       ...(flags.store === undefined ? {} : { store: flags.store }),
