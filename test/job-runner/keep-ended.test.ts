@@ -4,7 +4,7 @@
  * period has passed deletes its record and its spill files together (and any spill file with no
  * record left by a server that died in between); a bad --keep-ended is one line, exit 2.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { createCertificateAuthority, issueCertificate } from '../../src/real/job
 import { remoteJobOutput, remoteJobStatus, startRemoteJob, type ClientCredentials } from '../../src/real/job-runner/client.js';
 import type { JobStatus } from '../../src/systems/job-runner/job-runner.js';
 import { ROOT } from '../cli/helpers.js';
+import { exitCodeOf, serveJobs, type Served } from './served.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simrun-jobs-keep-ended-'));
 const ca = createCertificateAuthority();
@@ -21,31 +22,8 @@ const alicePair = issueCertificate(ca, { commonName: 'alice' });
 for (const [name, text] of [['ca.crt', ca.certPem], ['server.crt', serverPair.certPem], ['server.key', serverPair.keyPem]] as const) writeFileSync(join(dir, name), text);
 const TLS = ['--cert', join(dir, 'server.crt'), '--key', join(dir, 'server.key'), '--ca', join(dir, 'ca.crt')];
 
-interface Served {
-  readonly child: ChildProcess;
-  readonly url: Promise<string>;
-  readonly log: () => string;
-}
-
-function serve(stateDir: string, ...flags: string[]): Served {
-  const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'jobs', 'serve', ...TLS, '--port', '0', '--state-dir', stateDir, '--stop-timeout-ms', '4000', ...flags], { env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let logged = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (text: string) => (logged += text));
-  const url = new Promise<string>((resolve, reject) => {
-    let seen = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (text: string) => {
-      seen += text;
-      const match = /serving jobs on (https:\/\/\S+)/.exec(seen);
-      if (match) resolve(match[1] as string);
-    });
-    child.on('exit', (code) => reject(new Error(`jobs serve exited with ${code}: ${logged}`)));
-  });
-  return { child, url, log: () => logged };
-}
-
-const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+const serve = (stateDir: string, ...flags: string[]): Served => serveJobs(TLS, stateDir, ...flags);
+const exited = exitCodeOf;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const as = (url: string): ClientCredentials => ({ server: url, certPem: alicePair.certPem, keyPem: alicePair.keyPem, caPem: ca.certPem });
 

@@ -6,7 +6,7 @@
  * stay queryable; the in-memory part of the output stays under its cap; an --admin certificate sees
  * and stops every user's jobs while other users are still refused.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { createCertificateAuthority, issueCertificate, type CertificatePair } fr
 import { remoteJobStatus, RemoteError, startRemoteJob, stopRemoteJob, type ClientCredentials } from '../../src/real/job-runner/client.js';
 import type { JobStatus } from '../../src/systems/job-runner/job-runner.js';
 import { ROOT } from '../cli/helpers.js';
+import { exitCodeOf, serveJobs, type Served } from './served.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simrun-jobs-restart-'));
 const ca = createCertificateAuthority();
@@ -24,35 +25,9 @@ const serverPair = issueCertificate(ca, { commonName: 'localhost', serverHosts: 
 const users = Object.fromEntries(['alice', 'bob', 'ops'].map((name) => [name, issueCertificate(ca, { commonName: name })])) as Record<'alice' | 'bob' | 'ops', CertificatePair>;
 for (const [name, text] of [['ca.crt', ca.certPem], ['server.crt', serverPair.certPem], ['server.key', serverPair.keyPem], ['alice.crt', users.alice.certPem], ['alice.key', users.alice.keyPem]]) writeFileSync(join(dir, name as string), text as string);
 
-interface Served {
-  readonly child: ChildProcess;
-  readonly url: Promise<string>;
-  /** Everything the server logged so far. */
-  readonly log: () => string;
-}
-
-function serve(stateDir: string, ...flags: string[]): Served {
-  const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'jobs', 'serve', '--cert', join(dir, 'server.crt'), '--key', join(dir, 'server.key'), '--ca', join(dir, 'ca.crt'), '--port', '0', '--state-dir', stateDir, '--stop-timeout-ms', '4000', ...flags], {
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logged = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (text: string) => (logged += text));
-  const url = new Promise<string>((resolve, reject) => {
-    let seen = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (text: string) => {
-      seen += text;
-      const match = /serving jobs on (https:\/\/\S+)/.exec(seen);
-      if (match) resolve(match[1] as string);
-    });
-    child.on('exit', (code) => reject(new Error(`jobs serve exited with ${code}: ${logged}`)));
-  });
-  return { child, url, log: () => logged };
-}
-
-const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+const TLS = ['--cert', join(dir, 'server.crt'), '--key', join(dir, 'server.key'), '--ca', join(dir, 'ca.crt')];
+const serve = (stateDir: string, ...flags: string[]): Served => serveJobs(TLS, stateDir, ...flags);
+const exited = exitCodeOf;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const as = (url: string, pair: CertificatePair): ClientCredentials => ({ server: url, certPem: pair.certPem, keyPem: pair.keyPem, caPem: ca.certPem });
 
