@@ -3,7 +3,7 @@
  * jobs' whole process groups and exits 0 in bounded time, and the groups of a server killed with
  * SIGKILL (its watchdog too) are killed by the next server on that state directory.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { createCertificateAuthority, issueCertificate } from '../../src/real/job
 import { remoteJobStatus, startRemoteJob, type ClientCredentials } from '../../src/real/job-runner/client.js';
 import { ROOT } from '../cli/helpers.js';
 import { childrenOf } from '../real/orphans.js';
+import { serveJobs, type Served } from './served.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simrun-jobs-serve-'));
 const ca = createCertificateAuthority();
@@ -19,23 +20,8 @@ const serverPair = issueCertificate(ca, { commonName: 'localhost', serverHosts: 
 const alicePair = issueCertificate(ca, { commonName: 'alice' });
 for (const [name, text] of [['ca.crt', ca.certPem], ['server.crt', serverPair.certPem], ['server.key', serverPair.keyPem]]) writeFileSync(join(dir, name as string), text as string);
 
-function serve(stateDir: string): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, [`${ROOT}bin/run.js`, 'jobs', 'serve', '--cert', join(dir, 'server.crt'), '--key', join(dir, 'server.key'), '--ca', join(dir, 'ca.crt'), '--port', '0', '--state-dir', stateDir, '--stop-timeout-ms', '4000'], {
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = new Promise<string>((resolve, reject) => {
-    let seen = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (text: string) => {
-      seen += text;
-      const match = /serving jobs on (https:\/\/\S+)/.exec(seen);
-      if (match) resolve(match[1] as string);
-    });
-    child.on('exit', (code) => reject(new Error(`jobs serve exited with ${code}`)));
-  });
-  return { child, url };
-}
+const TLS = ['--cert', join(dir, 'server.crt'), '--key', join(dir, 'server.key'), '--ca', join(dir, 'ca.crt')];
+const serve = (stateDir: string): Served => serveJobs(TLS, stateDir);
 
 /** The exit code, or the signal that ended it (so a default death by SIGTERM reads as such). */
 const exited = (child: ChildProcess): Promise<number | string | null> => new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
