@@ -21,14 +21,26 @@ const MODES: Readonly<Record<Mode, Partial<CampaignOptions>>> = {
   tieOrder: { tieOrder: 'seeded' },
 };
 
+/**
+ * One mutant: per mode, the share of seeds 1..N whose run breaks an invariant, and the first
+ * exposing seed (absent: none in 1..N). Flat, so the results page shows it as one table row.
+ */
 export interface FindRow {
   readonly scenario: string;
   readonly mutant: string;
-  /** Share of seeds 1..N whose run breaks an invariant, per mode. */
-  readonly share: Readonly<Record<Mode, number>>;
-  /** The first exposing seed per mode (absent: none in 1..N). */
-  readonly firstSeed: Readonly<Partial<Record<Mode, number>>>;
+  readonly plain: number;
+  readonly swarm: number;
+  readonly tieOrder: number;
+  readonly firstPlain?: number;
+  readonly firstSwarm?: number;
+  readonly firstTieOrder?: number;
 }
+
+const FIRST_SEED_FIELD: Readonly<Record<Mode, 'firstPlain' | 'firstSwarm' | 'firstTieOrder'>> = {
+  plain: 'firstPlain',
+  swarm: 'firstSwarm',
+  tieOrder: 'firstTieOrder',
+};
 
 /** What triage made of a campaign over a library with several planted bugs. */
 export interface TriageRow {
@@ -44,7 +56,8 @@ export interface TriageRow {
 export interface FindBenchResult {
   readonly seeds: number;
   readonly rows: readonly FindRow[];
-  readonly triage: TriageRow;
+  /** Absent while the benchmark is still going: the file is rewritten after every mutant. */
+  readonly triage?: TriageRow;
 }
 
 const THREE_BUG_LOCK = 'test/fixtures/three-bug-lock-scenario.ts';
@@ -64,17 +77,19 @@ export async function runFindBench(seeds = Number(process.env.SIMRUN_BENCH_FIND_
     const scenario = await loadScenario(name);
     for (const mutant of Object.keys(scenario.mutants ?? {})) {
       if (only !== undefined && !only.includes(`${name}/${mutant}`)) continue;
-      const share: Partial<Record<Mode, number>> = {};
-      const firstSeed: Partial<Record<Mode, number>> = {};
+      const share = { plain: 0, swarm: 0, tieOrder: 0 };
+      const firstSeeds: { firstPlain?: number; firstSwarm?: number; firstTieOrder?: number } = {};
       for (const [mode, options] of Object.entries(MODES) as [Mode, Partial<CampaignOptions>][]) {
         const campaign = await runCampaign({ scenario: name, mutant, runs: seeds, from: 1, keepGoing: true, shrink: false, ...options });
         const exposing = campaign.failures.filter((failure) => failure.status === 'violated');
         share[mode] = Math.round((exposing.length / seeds) * 1000) / 1000;
-        if (exposing[0] !== undefined) firstSeed[mode] = exposing[0].seed;
+        if (exposing[0] !== undefined) firstSeeds[FIRST_SEED_FIELD[mode]] = exposing[0].seed;
       }
-      const row: FindRow = { scenario: name, mutant, share: share as Record<Mode, number>, firstSeed };
-      rows.push(row);
-      console.log(`${name}/${mutant}: plain ${row.share.plain}, swarm ${row.share.swarm}, tie order ${row.share.tieOrder}`);
+      const done: FindRow = { scenario: name, mutant, ...share, ...firstSeeds };
+      rows.push(done);
+      console.log(`${name}/${mutant}: plain ${done.plain}, swarm ${done.swarm}, tie order ${done.tieOrder}`);
+      // A full run is hours on a small machine: what is measured so far is on record if it stops.
+      await writeBenchResult('find', { seeds, rows });
     }
   }
   // At least 40 runs: the planted bugs need that many seeds to all show (test/fuzz/triage.test.ts).
