@@ -174,6 +174,21 @@ describe('failure-blocks-downstream', () => {
     ]);
   });
 
+  test('forgets marks made on an end the store refused: the runner lost its lease, re-opened the run log and ran the job again', async () => {
+    // Found by `simrun check dag --swarm` (seed 997): a's attempt failed during a pause that outlived
+    // the lease, the runner blocked b on it, the store refused the failure, and the re-opened runner
+    // ran a again in the same attempt, which succeeded.
+    const lost: Line[] = [[0, 'process.start'], CHAIN, ...started(0, 'a', 'e1'), exited(100, 'e1', 'SIGKILL'), blocked(100, 'b', 'a'), blocked(100, 'c', 'b')];
+    const reopened: Line[] = [[100, 'dag.runner.lease-lost', { reason: 'the store refused a write under it' }], CHAIN, [100, 'dag.job.interrupted', { job: 'a', attempt: 1 }]];
+    const trace = history([...lost, ...reopened, ...started(100, 'a', 'e2'), exited(200, 'e2'), ended(200, 'a', 'e2', 'succeeded'), ...started(300, 'b', 'e3'), [500, 'process.exit']]);
+    expect(await failureBlocksDownstream.check(runOf(trace))).toEqual([]);
+    // The re-opened runner is judged again: a failure it leaves unblocked is a violation.
+    const failedAgain = history([...lost, ...reopened, ...started(100, 'a', 'e2'), exited(200, 'e2', 'SIGKILL'), ended(200, 'a', 'e2', 'failed'), ...started(300, 'd', 'e3'), [500, 'process.exit']]);
+    expect((await failureBlocksDownstream.check(runOf(failedAgain))).map((violation) => violation.message)).toEqual([
+      "job 'b' was never marked blocked although 'a', upstream of it, had failed for good (it stayed waiting)",
+    ]);
+  });
+
   test('rejects downstream jobs left waiting once the runner went on (the gate alone kept them from running)', async () => {
     const violations = await failureBlocksDownstream.check(runOf(history([...aFails, ...started(200, 'd', 'e2'), [500, 'process.exit']])));
     expect(violations.map((violation) => violation.message)).toEqual(["job 'b' was never marked blocked although 'a', upstream of it, had failed for good (it stayed waiting)"]);

@@ -20,7 +20,10 @@
  * A runner has a job failed the moment its attempt ends, before the end is written: another job's
  * scheduling pass in between may block on it while the trace still shows it running. Such a mark is
  * judged when that end comes (it must be a failure), and a restart taken in between makes the end
- * change nothing.
+ * change nothing. An end that is never written (the store refused it because the lease had lapsed
+ * in a pause, or the runner crashed) leaves its marks unjudged: the runner that opens the run log
+ * next finds the job still running, ends it as interrupted and runs it again, and whatever that
+ * attempt does says nothing about the marks made on the lost one.
  */
 import { processEvents } from '../../sim/events.js';
 import { processName } from '../../sim/process-id.js';
@@ -100,6 +103,12 @@ export function checkFailureBlocksDownstream(trace: readonly TraceEvent[], epoch
     switch (event.kind) {
       case 'dag.open':
         if (jobs.length === 0) jobs = upstreamFirst(event.data.jobs);
+        // The runner's state is rebuilt from the run log: marks made on an end that never reached
+        // the log (refused when the lease lapsed, or lost in a crash) went with the state they were
+        // made in, and a runner that re-took its lease schedules again, judged as a new one is.
+        namingRunning.clear();
+        restartedWhileEnding.clear();
+        winding.delete(event.pid);
         if (event.data.run !== undefined) {
           // A new run starts every job afresh.
           phases.clear();
