@@ -32,6 +32,27 @@ describe('fuzz pool', () => {
     }
   }, 120_000);
 
+  test('a task one worker gives back because another fell idle still settles once, with its own run', async () => {
+    const runner = createSeedRunner(2);
+    try {
+      // Handed out in turn: the first worker gets the bucket day and job-runner seed 2, the second
+      // job-runner seeds 1 and 3, which are short: it falls idle while seed 2 waits behind the day.
+      const tasks: SeedTask[] = [
+        { scenario: 'bucket', seed: 1, params: {}, swarm: false },
+        { scenario: 'job-runner', seed: 1, params: {}, swarm: false },
+        { scenario: 'job-runner', seed: 2, params: {}, swarm: false },
+        { scenario: 'job-runner', seed: 3, params: {}, swarm: false },
+      ];
+      const runs = await Promise.all(tasks.map((each) => runner.run(each)));
+      for (const [index, run] of runs.entries()) {
+        const here = await runSeedTask(tasks[index] as SeedTask);
+        expect({ seed: run.seed, status: run.status, traceHash: run.traceHash }).toEqual({ seed: here.seed, status: here.status, traceHash: here.traceHash });
+      }
+    } finally {
+      await runner.close();
+    }
+  }, 120_000);
+
   test('a worker gives back a task it has not started, and only such a task', async () => {
     const worker = new Worker(join(DIST, 'fuzz-worker.js'));
     try {
