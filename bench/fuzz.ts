@@ -1,11 +1,15 @@
 /**
  * Fuzzing throughput and footprint:
- * - runs/s of a campaign on 1 and 2 worker threads (target: ≥ 1.8× on 2);
+ * - runs/s of a campaign on 1 and 2 worker threads (target: ≥ 1.8× on 2), and on one per core where
+ *   there are more than 2, with the share of the process's CPU the main thread took (its work does
+ *   not spread over the workers: handing out seeds, reading results, loading);
  * - resident memory over a long campaign (target: growth ≤ 10% from the first tenth to the end);
  * - time to shrink each mutant's first failure (target: ≤ 10 s each).
  * Writes `reports/bench/fuzz.json`. `SIMRUN_BENCH_FUZZ_RUNS` sets the long campaign's length
  * (default 10,000).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { runCampaign } from '../src/scenario/fuzz.js';
 import { checkMutants } from '../src/scenario/mutant-check.js';
@@ -17,6 +21,8 @@ export interface FuzzBenchResult {
   readonly runsPerSec1: number;
   readonly runsPerSec2: number;
   readonly speedup2: number;
+  /** With more than 2 cores: a campaign on one worker per core, 100 seeds per worker. */
+  readonly allCores?: { readonly workers: number; readonly runs: number; readonly runsPerSec: number; readonly speedup: number; readonly mainThreadCpuShare?: number };
   readonly memory: { readonly runs: number; readonly failures: number; readonly rssStartMb: number; readonly rssEndMb: number; readonly growth: number };
   readonly shrinkSeconds: Readonly<Record<string, number>>;
   readonly slowestShrinkSeconds: number;
@@ -26,6 +32,18 @@ export async function runFuzzBench(scenario = 'bucket'): Promise<FuzzBenchResult
   const throughputRuns = 200;
   const one = await runCampaign({ scenario, runs: throughputRuns, workers: 1, keepGoing: true, shrink: false });
   const two = await runCampaign({ scenario, runs: throughputRuns, workers: 2, keepGoing: true, shrink: false, from: throughputRuns + 1 });
+  const cores = availableParallelism();
+  let allCores: FuzzBenchResult['allCores'];
+  if (cores > 2) {
+    const runs = 100 * cores;
+    const mainBefore = mainThreadCpuMs();
+    const processBefore = process.cpuUsage();
+    const all = await runCampaign({ scenario, runs, workers: cores, keepGoing: true, shrink: false, from: 2 * throughputRuns + 1 });
+    const processUsed = process.cpuUsage(processBefore);
+    const mainAfter = mainThreadCpuMs();
+    const share = mainBefore === undefined || mainAfter === undefined ? undefined : (mainAfter - mainBefore) / ((processUsed.user + processUsed.system) / 1000);
+    allCores = { workers: cores, runs, runsPerSec: round(all.runsPerSec), speedup: round(all.runsPerSec / one.runsPerSec), ...(share === undefined ? {} : { mainThreadCpuShare: Math.round(share * 1000) / 1000 }) };
+  }
 
   const longRuns = Number(process.env.SIMRUN_BENCH_FUZZ_RUNS ?? 10_000);
   const samples: number[] = [];
@@ -52,11 +70,22 @@ export async function runFuzzBench(scenario = 'bucket'): Promise<FuzzBenchResult
     runsPerSec1: round(one.runsPerSec),
     runsPerSec2: round(two.runsPerSec),
     speedup2: round(two.runsPerSec / one.runsPerSec),
+    ...(allCores === undefined ? {} : { allCores }),
     memory: { runs: longRuns, failures: long.failures.length, rssStartMb: round(rssStart / 2 ** 20), rssEndMb: round(rssEnd / 2 ** 20), growth: round(rssEnd / rssStart - 1) },
     shrinkSeconds,
     slowestShrinkSeconds: Math.max(0, ...Object.values(shrinkSeconds)),
   };
   return writeBenchResult('fuzz', result);
+}
+
+/**
+ * CPU time of the calling thread alone, where Linux tells it (`process.cpuUsage()` counts every
+ * thread of the process: the workers' and V8's own too).
+ */
+function mainThreadCpuMs(): number | undefined {
+  const file = '/proc/thread-self/schedstat';
+  if (!existsSync(file)) return undefined;
+  return Number(readFileSync(file, 'utf8').split(' ')[0]) / 1e6;
 }
 
 function round(value: number): number {

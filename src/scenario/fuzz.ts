@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { InputError } from '../env/errors.js';
 import { realPerformanceNow } from '../sim/globals.js';
 import type { Fault } from '../sim/faults.js';
-import { createSeedRunner } from './pool.js';
+import { createSeedRunner, type SeedRunner } from './pool.js';
 import { loadScenario } from './registry.js';
 import { replayCommand } from './run.js';
 import type { SeedRun, SeedTask } from './seed-run.js';
@@ -43,6 +43,12 @@ export interface CampaignOptions {
   readonly shard?: Shard;
   /** Worker threads (default: the number of cores). */
   readonly workers?: number;
+  /**
+   * Threads to run the seeds on, opened and closed by the caller, for several campaigns in a row
+   * (`simrun check`): each worker then loads its modules and warms its compiled code once, not once
+   * per campaign. `workers` is not read when given.
+   */
+  readonly runner?: SeedRunner;
   readonly swarm?: boolean;
   /** Run each seed against these lock backends (`--lock all`: every one the scenario knows). */
   readonly locks?: readonly string[];
@@ -140,9 +146,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const locks = options.locks;
   const runsLimit = options.runs ?? (options.durationMs === undefined ? 100 : Number.POSITIVE_INFINITY);
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : realPerformanceNow() + options.durationMs;
-  const runner = createSeedRunner(options.workers ?? availableParallelism());
+  const runner = options.runner ?? createSeedRunner(options.workers ?? availableParallelism());
   // A pool wants more seeds in flight than it has threads (`pool.ts`), so no worker waits for the next.
-  const parallel = Math.max(1, options.workers ?? availableParallelism(), runner.capacity);
+  const parallel = Math.max(1, options.runner === undefined ? (options.workers ?? availableParallelism()) : 1, runner.capacity);
   const started = realPerformanceNow();
   const seedRuns: SeedRun[] = [];
   let failures = 0;
@@ -189,7 +195,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   try {
     await Promise.all(Array.from({ length: parallel }, lane));
   } finally {
-    await runner.close();
+    if (options.runner === undefined) await runner.close();
   }
   const wallMs = realPerformanceNow() - started;
   seedRuns.sort((a, b) => a.seed - b.seed || (a.lock ?? '').localeCompare(b.lock ?? ''));

@@ -41,6 +41,10 @@ export interface SeedRun {
   readonly causes: readonly FailureCause[];
   readonly error?: string;
   readonly traceHash: string;
+  /**
+   * The fault plan of a run that failed; empty for one that passed: only failures are shrunk or
+   * replayed from it, and it is most of what a run's message from its worker thread would carry.
+   */
   readonly plan: readonly Fault[];
   readonly swarm?: SwarmDraw;
   /** The parameters the seed drew (swarm). */
@@ -95,7 +99,7 @@ export async function runSeedTask(task: SeedTask): Promise<SeedRun> {
     ...(first === undefined ? {} : { firstViolation: { invariant: first.invariant, message: first.message, ...(first.atMs === undefined ? {} : { atMs: first.atMs - result.epochMs }) } }),
     ...(result.status === 'harness-error' ? { error: `${result.error.name}: ${result.error.message}` } : {}),
     traceHash: result.traceHash,
-    plan: result.plan,
+    plan: result.status === 'passed' ? [] : result.plan,
     ...(result.swarm === undefined ? {} : { swarm: result.swarm }),
     ...(result.swarmParams === undefined ? {} : { swarmParams: result.swarmParams }),
     startMs: result.epochMs,

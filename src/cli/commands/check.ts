@@ -1,7 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { parseShard, runCampaign, type CampaignResult } from '../../scenario/fuzz.js';
+import { createSeedRunner } from '../../scenario/pool.js';
 import { builtInScenarioNames } from '../../scenario/registry.js';
 import { renderJunit } from '../../report/junit.js';
 import { EXIT, SimrunCommand } from '../base.js';
@@ -37,22 +39,28 @@ export default class CheckCommand extends SimrunCommand {
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const world = parseWorldFlags(flags);
     const results: CampaignResult[] = [];
-    for (const reference of references) {
-      const result = await runCampaign({
-        scenario: reference,
-        runs: flags.seeds,
-        from: flags.from,
-        ...(shard === undefined ? {} : { shard }),
-        swarm: flags.swarm,
-        ...world,
-        keepGoing: true,
-        shrink: false,
-        ...(flags.workers === undefined ? {} : { workers: flags.workers }),
-      });
-      results.push(result);
-      const range = `seeds ${result.seeds.first ?? '-'}..${result.seeds.last ?? '-'}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`;
-      this.log(`${result.status === 'passed' ? '✓' : '✗'} ${result.scenario}: ${plural(result.runs, 'run')}, ${result.failures.length} failing, ${range}, ${result.runsPerSec.toFixed(1)} runs/s`);
-      for (const failure of result.failures.slice(0, 5)) this.log(`    seed ${failure.seed}: ${failure.invariant}: ${failure.message}\n    replay: ${failure.replay}`);
+    // One set of worker threads for every scenario: each thread loads and warms up once.
+    const runner = createSeedRunner(flags.workers ?? availableParallelism());
+    try {
+      for (const reference of references) {
+        const result = await runCampaign({
+          scenario: reference,
+          runs: flags.seeds,
+          from: flags.from,
+          ...(shard === undefined ? {} : { shard }),
+          swarm: flags.swarm,
+          ...world,
+          keepGoing: true,
+          shrink: false,
+          runner,
+        });
+        results.push(result);
+        const range = `seeds ${result.seeds.first ?? '-'}..${result.seeds.last ?? '-'}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`;
+        this.log(`${result.status === 'passed' ? '✓' : '✗'} ${result.scenario}: ${plural(result.runs, 'run')}, ${result.failures.length} failing, ${range}, ${result.runsPerSec.toFixed(1)} runs/s`);
+        for (const failure of result.failures.slice(0, 5)) this.log(`    seed ${failure.seed}: ${failure.invariant}: ${failure.message}\n    replay: ${failure.replay}`);
+      }
+    } finally {
+      await runner.close();
     }
     if (flags.junit !== undefined) {
       await mkdir(dirname(flags.junit), { recursive: true });
