@@ -30,6 +30,8 @@ export interface ProcessHost {
   now(): number;
   /** Wakes `owner` after `delayMs` of its time (pauses defer it; a crash drops it). */
   wake(owner: Incarnation, delayMs: number, fire: () => void): { cancelled: boolean };
+  /** `wake` for a wake-up nobody cancels: no handle comes back, so the world may reuse its record. */
+  wakeUncancellable(owner: Incarnation, delayMs: number, fire: () => void): void;
   record(pid: string, kind: string, data?: LogData): void;
   createFs(owner: Incarnation): SimFs;
 }
@@ -45,15 +47,22 @@ export class Incarnation implements EventOwner {
   stopHandlers: (() => void)[] | undefined;
   readonly id: string;
   readonly env: Env;
+  /** This incarnation's own stream, forked on first use: most incarnations of a large simulation never draw. */
+  private stream: Prng | undefined;
 
   constructor(
     readonly process: SimProcess,
     readonly number: number,
-    readonly prng: Prng,
+    /** The stream every process's stream forks from (`process/<name>/<number>`); forking draws nothing from it. */
+    private readonly processStreams: Prng,
     host: ProcessHost,
   ) {
     this.id = formatProcessId(process.name, number);
     this.env = createSimEnv(this, host);
+  }
+
+  get prng(): Prng {
+    return (this.stream ??= this.processStreams.fork(this.process.name).fork(String(this.number)));
   }
 }
 
@@ -96,6 +105,9 @@ const capture = (resolve: () => void): void => {
   captured = resolve;
 };
 
+/** Listener options of a sleep's abort listener: one object for every sleep rather than one each. */
+const ONCE = { once: true } as const;
+
 /** What an env's `fs` getter needs; kept under a symbol that is not enumerable, so spreading an env copies only its contract. */
 const ENV_STATE = Symbol('simrun.env');
 
@@ -134,7 +146,7 @@ function createSimEnv(self: Incarnation, host: ProcessHost): Env {
       const slept = new Promise<void>(capture);
       const resolve = captured as () => void;
       captured = undefined; // hold no finished run's promise alive
-      host.wake(self, ms, resolve);
+      host.wakeUncancellable(self, ms, resolve);
       return slept;
     }
     if (signal.aborted) return Promise.reject(signal.reason);
@@ -147,7 +159,7 @@ function createSimEnv(self: Incarnation, host: ProcessHost): Env {
         signal.removeEventListener('abort', onAbort);
         resolve();
       });
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, ONCE);
     });
   };
   // A dead incarnation can still run a few synchronous steps after its crash; what it says then

@@ -184,6 +184,9 @@ export class World {
     this.processHost = {
       now: () => this.nowMs,
       wake: (owner, delayMs, fire) => this.wake(owner, delayMs, fire),
+      wakeUncancellable: (owner, delayMs, fire) => {
+        this.queue.pushReusable(this.wakeTime(owner, delayMs), Lane.Process, this.nextSeq(), owner, fire);
+      },
       record: (pid, kind, data) => this.record(pid, kind, data),
       createFs: (owner) => this.createFs(owner),
     };
@@ -219,7 +222,7 @@ export class World {
             event.cancelled = true;
             reject(signal?.reason);
           };
-          signal?.addEventListener('abort', onAbort, { once: true });
+          signal?.addEventListener('abort', onAbort, ONCE);
         }),
     };
   }
@@ -349,7 +352,7 @@ export class World {
 
   private start(process: SimProcess): void {
     const number = process.nextIncarnationNumber();
-    const incarnation = new Incarnation(process, number, this.processPrng.fork(process.name).fork(String(number)), this.processHost);
+    const incarnation = new Incarnation(process, number, this.processPrng, this.processHost);
     process.current = incarnation;
     this.recordKernel(incarnation.id, { kind: 'process.start' });
     // The first step runs as an event, so a process never starts in the middle of another's step.
@@ -416,13 +419,20 @@ export class World {
   }
 
   private schedule(time: number, lane: Lane, owner: Incarnation | null, fire: () => void): ScheduledEvent {
-    const event: ScheduledEvent = { time, lane, seq: this.nextSeq(), owner, fire, cancelled: false };
+    const event: ScheduledEvent = { time, lane, seq: this.nextSeq(), owner, fire, cancelled: false, reusable: false };
     this.queue.push(event);
     return event;
   }
 
   /** Schedules a wake-up of `owner`; setting `cancelled` on the returned event drops it. */
   private wake(owner: Incarnation, delayMs: number, fire: () => void): ScheduledEvent {
+    const event: ScheduledEvent = { time: this.wakeTime(owner, delayMs), lane: Lane.Process, seq: this.nextSeq(), owner, fire, cancelled: false, reusable: false };
+    this.queue.push(event);
+    return event;
+  }
+
+  /** When a wake-up of `owner` after `delayMs` is due. */
+  private wakeTime(owner: Incarnation, delayMs: number): number {
     // A paused incarnation's own clock stands still until it wakes; whatever it schedules counts from then.
     // (A comparison, not `Math.max`: with `-Infinity` for "not paused" that made every time a double.)
     const now = this.nowMs;
@@ -432,10 +442,7 @@ export class World {
       this.recordKernel(owner.id, { kind: 'process.timer-overflow', data: { delayMs } });
       delayMs = 1;
     }
-    const time = (pausedUntil > now ? pausedUntil : now) + (delayMs > 0 ? delayMs : 0);
-    const event: ScheduledEvent = { time, lane: Lane.Process, seq: this.nextSeq(), owner, fire, cancelled: false };
-    this.queue.push(event);
-    return event;
+    return (pausedUntil > now ? pausedUntil : now) + (delayMs > 0 ? delayMs : 0);
   }
 
   /**
@@ -484,10 +491,10 @@ export class World {
       complete: (_operation, _path, complete) => {
         const latency = this.fsLatencyByProcess.get(owner.process.name) ?? this.fsLatency;
         const delayMs = latency.maxMs > 0 ? latencyPrng.int(latency.minMs, latency.maxMs) : 0;
-        this.wake(owner, delayMs, complete);
+        this.queue.pushReusable(this.wakeTime(owner, delayMs), Lane.Process, this.nextSeq(), owner, complete);
       },
       takeFault: (operation, path) => this.takeFsFault(owner.process.name, operation, path),
-      record: (operation, path, outcome) => this.recordKernel(owner.id, { kind: `fs.${operation}`, data: { path, ...outcome } }),
+      record: (operation, path, outcome) => this.recordKernel(owner.id, { kind: fsEventKind(operation), data: { path, ...outcome } }),
       // The names `mkdtemp` draws: a stream of their own, so naming a directory shifts no other draw.
       random: lazyStream(() => owner.prng.fork('fs-names')),
     };
@@ -495,6 +502,8 @@ export class World {
   }
 
   private takeFsFault(processName: string, operation: FsOperation, path: string): string | undefined {
+    // Most runs inject none at most moments: an empty list needs no search (and no predicate made for it).
+    if (this.fsFaults.length === 0) return undefined;
     const index = this.fsFaults.findIndex(
       (fault) =>
         fault.remaining > 0 &&
@@ -556,10 +565,12 @@ export class World {
           let culprit: Incarnation | null = null;
           this.roundOwners.length = 0;
           for (let event = queue.peek(); event !== undefined && event.time === instant; event = queue.peek()) {
-            queue.pop();
-            event.fire();
-            fired += 1;
+            // Read before `pop`: a reusable record goes back to the queue's pool there, and the wake-up it fires may take it again.
+            const fire = event.fire;
             culprit = event.owner as Incarnation | null;
+            queue.pop();
+            fire();
+            fired += 1;
             if (culprit !== null && this.roundOwners[this.roundOwners.length - 1] !== culprit) this.roundOwners.push(culprit);
           }
           this.eventsFired += fired;
@@ -666,6 +677,20 @@ const rejectionListeners = {
     if (this.byWorld.size === 0) process.off('unhandledRejection', this.listener);
   },
 };
+
+/** An `fs.<operation>` trace kind, made once per operation rather than once per traced operation. */
+const fsEventKinds = new Map<FsOperation, `fs.${FsOperation}`>();
+function fsEventKind(operation: FsOperation): `fs.${FsOperation}` {
+  let kind = fsEventKinds.get(operation);
+  if (kind === undefined) {
+    kind = `fs.${operation}`;
+    fsEventKinds.set(operation, kind);
+  }
+  return kind;
+}
+
+/** Listener options of an abort listener, one object for every sleep. */
+const ONCE = { once: true } as const;
 
 /** Draws from a stream made the first time one is needed (most processes never name a temporary directory). */
 function lazyStream(make: () => Prng): () => number {

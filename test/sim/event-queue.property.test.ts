@@ -17,7 +17,7 @@ const lane = fc.constantFrom(0, 1, 2) as fc.Arbitrary<Lane>;
 const time = fc.integer({ min: 0, max: 20 });
 
 function event(seq: number, at: { time: number; lane: Lane }, owner: EventOwner | null = null): ScheduledEvent {
-  return { time: at.time, lane: at.lane, seq, owner, fire: () => undefined, cancelled: false };
+  return { time: at.time, lane: at.lane, seq, owner, fire: () => undefined, cancelled: false, reusable: false };
 }
 
 /** The documented order, written as plainly as possible: the reference the heap is checked against. */
@@ -72,6 +72,62 @@ describe('EventQueue order (property)', () => {
         }
       }),
     );
+  });
+
+  test('reusable records: interleaved with plain events, each pop fires the wake-up last scheduled, in the documented order', () => {
+    const operation = fc.oneof(fc.record({ push: fc.record({ time, lane, reusable: fc.boolean() }) }), fc.constant({ pop: true as const }));
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 300 }), (operations) => {
+        const queue = new EventQueue();
+        const model: Array<{ time: number; lane: Lane; seq: number }> = [];
+        const firedSeqs: number[] = [];
+        let seq = 0;
+        for (const operation of operations) {
+          if ('push' in operation) {
+            const { time: at, lane: slot, reusable } = operation.push;
+            const mine = seq++;
+            const fire = (): void => void firedSeqs.push(mine);
+            if (reusable) queue.pushReusable(at, slot, mine, null, fire);
+            else queue.push({ time: at, lane: slot, seq: mine, owner: null, fire, cancelled: false, reusable: false });
+            model.push({ time: at, lane: slot, seq: mine });
+          } else {
+            model.sort((a, b) => a.time - b.time || a.lane - b.lane || a.seq - b.seq);
+            const top = queue.peek();
+            const expected = model.shift();
+            if (expected === undefined) {
+              expect(top).toBeUndefined();
+              continue;
+            }
+            // As the driver does: read the event, then pop (a reusable record goes back to the pool), then fire.
+            const at = { time: top?.time, lane: top?.lane, seq: top?.seq };
+            const fire = top?.fire;
+            queue.pop();
+            fire?.();
+            expect(at).toEqual(expected);
+            expect(firedSeqs[firedSeqs.length - 1]).toBe(expected.seq);
+          }
+          expect(queue.size).toBe(model.length);
+        }
+      }),
+    );
+  });
+
+  test('a reusable record back in the pool holds neither its owner nor its wake-up', () => {
+    const queue = new EventQueue();
+    const owner: TestOwner = { alive: true };
+    let fired = 0;
+    queue.pushReusable(5, 2 as Lane, 0, owner, () => void (fired += 1));
+    const record = queue.peek() as ScheduledEvent;
+    queue.pop();
+    expect(record.owner).toBeNull();
+    record.fire();
+    expect(fired).toBe(0);
+    // The next reusable push takes that record again, with the new event's fields.
+    queue.pushReusable(7, 2 as Lane, 1, owner, () => void (fired += 10));
+    expect(queue.peek()).toBe(record);
+    expect(record).toMatchObject({ time: 7, seq: 1, owner });
+    record.fire();
+    expect(fired).toBe(10);
   });
 
   test('peek returns the least live event: cancelled events and wake-ups of dead owners are skipped for good', () => {
