@@ -59,10 +59,75 @@ export function traceHash(events: readonly TraceEvent[]): string {
  */
 function serializeEvent(event: TraceEvent): string {
   const { data, kind, pid, seq, t } = event;
-  if (kind === undefined || pid === undefined || seq === undefined || t === undefined || Object.keys(event).length !== (data === undefined ? 4 : 5)) {
+  if (kind === undefined || pid === undefined || seq === undefined || t === undefined || keyCount(event) !== (data === undefined ? 4 : 5)) {
     return stableStringify(event);
   }
-  return (data === undefined ? '{' : '{"data":' + stableStringify(data) + ',') + '"kind":' + quoted(kind) + ',"pid":' + quoted(pid) + ',"seq":' + scalar(seq) + ',"t":' + timeJson(t) + '}';
+  return (data === undefined ? '{' : '{"data":' + dataJson(kind, data) + ',') + '"kind":' + quoted(kind) + ',"pid":' + quoted(pid) + ',"seq":' + scalar(seq) + ',"t":' + timeJson(t) + '}';
+}
+
+/**
+ * How many keys a `for...in` over `value` visits, counted without building a list: an event as
+ * `Trace.append` makes it has only its own keys; an inherited one makes the count differ, and the
+ * event then takes the general path.
+ */
+function keyCount(value: object): number {
+  let count = 0;
+  for (const _key in value) count += 1;
+  return count;
+}
+
+/**
+ * The keys of the data of one kind of event, as its emitter writes them (an event kind's data has
+ * one shape, or a few), with their sorted order and JSON heads worked out once.
+ */
+interface DataShape {
+  /** `Object.keys` of the data, in order. */
+  readonly keys: readonly string[];
+  /** The same keys sorted, as `stableStringify` writes them. */
+  readonly sorted: readonly string[];
+  /** `"key":` for each sorted key. */
+  readonly heads: readonly string[];
+}
+
+/** The last data shape seen per event kind. Bounded: emptied once it holds too many. */
+const SHAPES = new Map<string, DataShape>();
+
+/**
+ * `stableStringify(data)`, without listing and sorting the keys of every event: when the data has
+ * the keys, in the order, that the kind's data had last time, its sorted keys are known. Any other
+ * data takes the general path and becomes the kind's shape.
+ */
+function dataJson(kind: string, data: Readonly<Record<string, unknown>>): string {
+  const shape = SHAPES.get(kind);
+  if (shape === undefined || !hasKeys(data, shape.keys)) {
+    const keys = Object.keys(data);
+    const sorted = sortKeys(keys.slice());
+    if (SHAPES.size >= 1024) SHAPES.clear();
+    SHAPES.set(kind, { keys, sorted, heads: sorted.map((key) => quoted(key) + ':') });
+    return stableStringify(data);
+  }
+  const { sorted, heads } = shape;
+  let out = '{';
+  for (let index = 0; index < sorted.length; index++) {
+    const item = data[sorted[index] as string];
+    if (item === undefined) continue;
+    out += (out.length === 1 ? '' : ',') + (heads[index] as string) + stableStringify(item);
+  }
+  return out + '}';
+}
+
+/**
+ * Whether a `for...in` over `value` visits exactly `keys`, in order: then `Object.keys(value)` is
+ * `keys` (own keys come first, and an inherited one would be one too many), checked without building
+ * that list.
+ */
+function hasKeys(value: object, keys: readonly string[]): boolean {
+  let index = 0;
+  for (const key in value) {
+    if (key !== keys[index]) return false;
+    index += 1;
+  }
+  return index === keys.length;
 }
 
 /** Consecutive events often share their instant; a 13-digit time costs more to format than to compare. */
