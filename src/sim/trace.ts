@@ -62,7 +62,7 @@ function serializeEvent(event: TraceEvent): string {
   if (kind === undefined || pid === undefined || seq === undefined || t === undefined || keyCount(event) !== (data === undefined ? 4 : 5)) {
     return stableStringify(event);
   }
-  return (data === undefined ? '{' : '{"data":' + dataJson(kind, data) + ',') + '"kind":' + quoted(kind) + ',"pid":' + quoted(pid) + ',"seq":' + scalar(seq) + ',"t":' + timeJson(t) + '}';
+  return (data === undefined ? '{' : '{"data":' + dataJson(kind, data) + ',') + '"kind":' + quoted(kind) + ',"pid":' + quoted(pid) + ',"seq":' + seqJson(seq) + ',"t":' + timeJson(t) + '}';
 }
 
 /**
@@ -128,6 +128,14 @@ function hasKeys(value: object, keys: readonly string[]): boolean {
     index += 1;
   }
   return index === keys.length;
+}
+
+/**
+ * An event's position: a new number every event, so it is written directly rather than through
+ * `scalar`'s table of recent numbers, where it would only push out the numbers that do repeat.
+ */
+function seqJson(seq: unknown): string {
+  return typeof seq === 'number' && Number.isFinite(seq) ? String(seq) : scalar(seq);
 }
 
 /** Consecutive events often share their instant; a 13-digit time costs more to format than to compare. */
@@ -206,7 +214,8 @@ const NUMBER_JSON: string[] = new Array<string>(64).fill('');
 function scalar(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      // Short strings repeat (ids, keys, messages): looked up like keys rather than escaped again.
+      return value.length <= 40 ? quoted(value) : JSON.stringify(value);
     case 'number': {
       const slot = value & 63;
       if (NUMBER_KEYS[slot] === value) return NUMBER_JSON[slot] as string;
