@@ -39,4 +39,20 @@ export interface Env {
    * Optional: an env that cannot deliver signals (a test double) leaves it out.
    */
   onStop?(handler: () => void): () => void;
+  /**
+   * A sleep called off through the handle it returns instead of through an `AbortSignal`: the same
+   * wake-up as `sleep(ms, signal)`, and `cancel(reason)` does what aborting that signal does. For a
+   * loop that starts and calls off a sleep at every step (a lease's lapse timer at each renewal),
+   * where making an `AbortController` cost more than the step. Optional: use it through
+   * `cancellableSleep(env, ms)` (`cancellable-sleep.ts`), which falls back to `sleep` and a controller.
+   */
+  cancellableSleep?(ms: number): CancellableSleep;
+}
+
+/** A sleep under way that can be called off. */
+export interface CancellableSleep {
+  /** Resolves after the sleep; rejects with the reason given to `cancel` if that came first. */
+  readonly slept: Promise<void>;
+  /** Drops the wake-up and rejects `slept` with `reason`, at once; nothing once `slept` has settled. */
+  cancel(reason: unknown): void;
 }

@@ -6,8 +6,20 @@
  */
 const DAY_MS = 86_400_000;
 
+/** The last instant written, and its text: the servers of a cron run print one tick each in turn. */
+let lastMs = Number.NaN;
+let lastText = '';
+
 export function isoInstant(ms: number): string {
+  if (ms === lastMs) return lastText;
   if (!Number.isFinite(ms)) return String(ms);
+  const text = formatInstant(ms);
+  lastMs = ms;
+  lastText = text;
+  return text;
+}
+
+function formatInstant(ms: number): string {
   const whole = Math.floor(ms);
   const days = Math.floor(whole / DAY_MS);
   const inDay = whole - days * DAY_MS;

@@ -10,6 +10,7 @@
  * is never later than the moment the store started the lease, so the estimate errs towards giving
  * up early. Time, sleeping and jitter come only from `env`, so it runs unchanged under simulation.
  */
+import { cancellableSleep, type CancellableSleep } from '../env/cancellable-sleep.js';
 import type { Env } from '../env/env.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { LockConfigError, LockLostError, LockStateCorruptError, LockTimeoutError } from './errors.js';
@@ -149,15 +150,19 @@ async function keepRenewed(backend: LockBackend, holding: Holding, options: With
   };
   let nextRenewAt = env.now() + intervalMs;
   let lastError: unknown;
-  // The race of the renewal in flight, stopped when the work finishes: one listener for the whole
-  // holding rather than one added and removed per renewal.
-  let racing: AbortController | undefined;
-  done.addEventListener('abort', () => racing?.abort(WORK_FINISHED), { once: true });
+  // The sleep under way (till the next renewal, or the lapse racing a renewal), called off when the
+  // work finishes: one listener for the whole holding, and no `AbortController` per renewal.
+  let sleeping: CancellableSleep | undefined;
+  done.addEventListener('abort', () => sleeping?.cancel(WORK_FINISHED), { once: true });
   while (!done.aborted) {
+    const wait = cancellableSleep(env, Math.min(nextRenewAt, holding.localExpiresAt) - env.now());
+    sleeping = wait;
     try {
-      await env.sleep(Math.min(nextRenewAt, holding.localExpiresAt) - env.now(), done);
+      await wait.slept;
     } catch {
       return; // the work finished
+    } finally {
+      sleeping = undefined;
     }
     if (env.now() >= holding.localExpiresAt) return lose('no renewal succeeded before the lease expired', lastError);
 
@@ -167,15 +172,15 @@ async function keepRenewed(backend: LockBackend, holding: Holding, options: With
       (error: unknown) => ({ error }),
     );
     // The answer must come before the lease lapses; a renewal that hangs past that counts as lost.
-    const race = new AbortController();
-    racing = race;
-    const lapse = env.sleep(holding.localExpiresAt - sentAt, race.signal).then(
+    const lapseTimer = cancellableSleep(env, holding.localExpiresAt - sentAt);
+    sleeping = lapseTimer;
+    const lapse = lapseTimer.slept.then(
       () => 'lapsed' as const,
       () => 'stopped' as const,
     );
     const first = await Promise.race([renewal, lapse]);
-    racing = undefined;
-    race.abort(RENEWAL_ANSWERED);
+    sleeping = undefined;
+    lapseTimer.cancel(RENEWAL_ANSWERED);
 
     if (first === 'lapsed') return lose('the renewal did not answer before the lease expired', lastError);
     const answer = first === 'stopped' ? await renewal : first;

@@ -14,7 +14,7 @@
  *   (a pause defers them); with none registered it dies at once, as a crash, which is what Node's
  *   default disposition does to a process that has not yet installed its handler.
  */
-import type { Env, LogData } from '../env/env.js';
+import type { CancellableSleep, Env, LogData } from '../env/env.js';
 import type { EventOwner } from './event-queue.js';
 import { stdoutEvents } from './events.js';
 import { formatProcessId } from './process-id.js';
@@ -107,6 +107,35 @@ const capture = (resolve: () => void): void => {
 
 /** Listener options of a sleep's abort listener: one object for every sleep rather than one each. */
 const ONCE = { once: true } as const;
+let capturedReject: ((reason: unknown) => void) | undefined;
+const captureBoth = (resolve: () => void, reject: (reason: unknown) => void): void => {
+  captured = resolve;
+  capturedReject = reject;
+};
+
+/** `env.cancellableSleep`: `sleep` with a signal, without the signal: `cancel` is what its abort listener does. */
+class SimCancellableSleep implements CancellableSleep {
+  readonly slept: Promise<void>;
+  private readonly reject: (reason: unknown) => void;
+  private readonly wakeUp: { cancelled: boolean };
+
+  constructor(
+    private readonly self: Incarnation,
+    host: ProcessHost,
+    ms: number,
+  ) {
+    this.slept = new Promise<void>(captureBoth);
+    const resolve = captured as () => void;
+    this.reject = capturedReject as (reason: unknown) => void;
+    captured = capturedReject = undefined;
+    this.wakeUp = host.wake(self, ms, resolve);
+  }
+
+  cancel(reason: unknown): void {
+    this.wakeUp.cancelled = true;
+    if (this.self.alive) this.reject(reason);
+  }
+}
 
 /** What an env's `fs` getter needs; kept under a symbol that is not enumerable, so spreading an env copies only its contract. */
 const ENV_STATE = Symbol('simrun.env');
@@ -162,6 +191,7 @@ function createSimEnv(self: Incarnation, host: ProcessHost): Env {
       signal.addEventListener('abort', onAbort, ONCE);
     });
   };
+  env.cancellableSleep = (ms: number): CancellableSleep => new SimCancellableSleep(self, host, ms);
   // A dead incarnation can still run a few synchronous steps after its crash; what it says then
   // never reaches the trace, just as a killed machine's last words never reach its log.
   env.log = function log(kind: string, data?: LogData): void {

@@ -59,10 +59,83 @@ export function traceHash(events: readonly TraceEvent[]): string {
  */
 function serializeEvent(event: TraceEvent): string {
   const { data, kind, pid, seq, t } = event;
-  if (kind === undefined || pid === undefined || seq === undefined || t === undefined || Object.keys(event).length !== (data === undefined ? 4 : 5)) {
+  if (kind === undefined || pid === undefined || seq === undefined || t === undefined || keyCount(event) !== (data === undefined ? 4 : 5)) {
     return stableStringify(event);
   }
-  return (data === undefined ? '{' : '{"data":' + stableStringify(data) + ',') + '"kind":' + quoted(kind) + ',"pid":' + quoted(pid) + ',"seq":' + scalar(seq) + ',"t":' + timeJson(t) + '}';
+  return (data === undefined ? '{' : '{"data":' + dataJson(kind, data) + ',') + '"kind":' + quoted(kind) + ',"pid":' + quoted(pid) + ',"seq":' + seqJson(seq) + ',"t":' + timeJson(t) + '}';
+}
+
+/**
+ * How many keys a `for...in` over `value` visits, counted without building a list: an event as
+ * `Trace.append` makes it has only its own keys; an inherited one makes the count differ, and the
+ * event then takes the general path.
+ */
+function keyCount(value: object): number {
+  let count = 0;
+  for (const _key in value) count += 1;
+  return count;
+}
+
+/**
+ * The keys of the data of one kind of event, as its emitter writes them (an event kind's data has
+ * one shape, or a few), with their sorted order and JSON heads worked out once.
+ */
+interface DataShape {
+  /** `Object.keys` of the data, in order. */
+  readonly keys: readonly string[];
+  /** The same keys sorted, as `stableStringify` writes them. */
+  readonly sorted: readonly string[];
+  /** `"key":` for each sorted key. */
+  readonly heads: readonly string[];
+}
+
+/** The last data shape seen per event kind. Bounded: emptied once it holds too many. */
+const SHAPES = new Map<string, DataShape>();
+
+/**
+ * `stableStringify(data)`, without listing and sorting the keys of every event: when the data has
+ * the keys, in the order, that the kind's data had last time, its sorted keys are known. Any other
+ * data takes the general path and becomes the kind's shape.
+ */
+function dataJson(kind: string, data: Readonly<Record<string, unknown>>): string {
+  const shape = SHAPES.get(kind);
+  if (shape === undefined || !hasKeys(data, shape.keys)) {
+    const keys = Object.keys(data);
+    const sorted = sortKeys(keys.slice());
+    if (SHAPES.size >= 1024) SHAPES.clear();
+    SHAPES.set(kind, { keys, sorted, heads: sorted.map((key) => quoted(key) + ':') });
+    return stableStringify(data);
+  }
+  const { sorted, heads } = shape;
+  let out = '{';
+  for (let index = 0; index < sorted.length; index++) {
+    const item = data[sorted[index] as string];
+    if (item === undefined) continue;
+    out += (out.length === 1 ? '' : ',') + (heads[index] as string) + stableStringify(item);
+  }
+  return out + '}';
+}
+
+/**
+ * Whether a `for...in` over `value` visits exactly `keys`, in order: then `Object.keys(value)` is
+ * `keys` (own keys come first, and an inherited one would be one too many), checked without building
+ * that list.
+ */
+function hasKeys(value: object, keys: readonly string[]): boolean {
+  let index = 0;
+  for (const key in value) {
+    if (key !== keys[index]) return false;
+    index += 1;
+  }
+  return index === keys.length;
+}
+
+/**
+ * An event's position: a new number every event, so it is written directly rather than through
+ * `scalar`'s table of recent numbers, where it would only push out the numbers that do repeat.
+ */
+function seqJson(seq: unknown): string {
+  return typeof seq === 'number' && Number.isFinite(seq) ? String(seq) : scalar(seq);
 }
 
 /** Consecutive events often share their instant; a 13-digit time costs more to format than to compare. */
@@ -141,7 +214,8 @@ const NUMBER_JSON: string[] = new Array<string>(64).fill('');
 function scalar(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      // Short strings repeat (ids, keys, messages): looked up like keys rather than escaped again.
+      return value.length <= 40 ? quoted(value) : JSON.stringify(value);
     case 'number': {
       const slot = value & 63;
       if (NUMBER_KEYS[slot] === value) return NUMBER_JSON[slot] as string;

@@ -9,7 +9,7 @@
  * and let the lock go; a step or pause early in the wait costs no tick (see `approachMs`). Ticks are strictly increasing per server, so a clock that steps back never repeats one.
  * The loop is sequential: while a run lasts, the server attempts no other tick.
  */
-import type { Env } from '../../env/index.js';
+import { cancellableSleep, type CancellableSleep, type Env } from '../../env/index.js';
 import type { Lease, LockBackend } from '../../locks/index.js';
 import { leaderLockPolicy, type CronLockPolicy, type CronLockTimes } from './lock-policy.js';
 import { isoInstant, type CronSchedule } from './schedule.js';
@@ -69,32 +69,53 @@ export async function runCronServer(env: Env, lock: LockBackend, options: CronSe
   let held: Lease | undefined;
   let lastTick = Number.NEGATIVE_INFINITY;
   emitCron(env, { kind: 'cron.server.start', data: { name, schedule: schedule.expression, timeZone: schedule.timeZone } });
-  for (let count = 0; options.ticks === undefined || count < options.ticks; count += 1) {
-    const tick = schedule.nextAfter(Math.max(lastTick, env.now()));
-    lastTick = tick;
-    // A sleep lasts a duration, while the tick is an instant on the clock, which may step while the
-    // server sleeps (NTP corrects it), and a pause defers the sleep. So sleep half the way, read the
-    // clock again, and so on down to `approachMs`: a step or pause costs the tick only if it is larger
-    // than half the remaining wait plus the grace, never because it happened hours before the tick.
-    // A backward step just means sleeping again. About log2(period / approach) sleeps per tick.
-    const approach = approachMs(options.misfireGraceMs);
-    while (env.now() < tick) {
-      if (options.stop?.aborted) break;
-      const remaining = tick - env.now();
-      await env.sleep(remaining > 2 * approach ? Math.ceil(remaining / 2) : remaining, options.stop).catch(() => undefined);
+  const stop = options.stop;
+  // A stop calls off the sleep under way: one listener for the server's life rather than one added
+  // and removed by each of the tens of thousands of sleeps of a simulated day.
+  let sleeping: CancellableSleep | undefined;
+  const onStop = (): void => sleeping?.cancel(stop?.reason);
+  stop?.addEventListener('abort', onStop, { once: true });
+  try {
+    for (let count = 0; options.ticks === undefined || count < options.ticks; count += 1) {
+      const tick = schedule.nextAfter(Math.max(lastTick, env.now()));
+      lastTick = tick;
+      // A sleep lasts a duration, while the tick is an instant on the clock, which may step while the
+      // server sleeps (NTP corrects it), and a pause defers the sleep. So sleep half the way, read the
+      // clock again, and so on down to `approachMs`: a step or pause costs the tick only if it is larger
+      // than half the remaining wait plus the grace, never because it happened hours before the tick.
+      // A backward step just means sleeping again. About log2(period / approach) sleeps per tick.
+      const approach = approachMs(options.misfireGraceMs);
+      while (env.now() < tick) {
+        if (stop?.aborted) break;
+        const remaining = tick - env.now();
+        const ms = remaining > 2 * approach ? Math.ceil(remaining / 2) : remaining;
+        if (stop === undefined) {
+          await env.sleep(ms).catch(ignore);
+          continue;
+        }
+        const sleep = cancellableSleep(env, ms);
+        sleeping = sleep;
+        await sleep.slept.catch(ignore);
+        sleeping = undefined;
+      }
+      if (stop?.aborted) break;
+      const lateMs = env.now() - tick;
+      if (lateMs > options.misfireGraceMs) {
+        emitCron(env, { kind: 'cron.missed', data: { name, tick, lateMs } });
+        env.print(`${isoInstant(tick)} ${name}: missed (woke ${lateMs} ms late)`);
+        continue;
+      }
+      held = await attempt(env, policy, options, tick, held);
     }
-    if (options.stop?.aborted) break;
-    const lateMs = env.now() - tick;
-    if (lateMs > options.misfireGraceMs) {
-      emitCron(env, { kind: 'cron.missed', data: { name, tick, lateMs } });
-      env.print(`${isoInstant(tick)} ${name}: missed (woke ${lateMs} ms late)`);
-      continue;
-    }
-    held = await attempt(env, policy, options, tick, held);
+  } finally {
+    stop?.removeEventListener('abort', onStop);
   }
   await policy.stop(lastTick, held);
   emitCron(env, { kind: 'cron.server.stop', data: { name } });
 }
+
+/** What a called-off sleep is worth: nothing, the loop reads the stop signal itself. */
+const ignore = (): undefined => undefined;
 
 async function attempt(env: Env, policy: CronLockPolicy, options: CronServerOptions, tick: number, held: Lease | undefined): Promise<Lease | undefined> {
   const { name } = options;
@@ -113,8 +134,8 @@ async function attempt(env: Env, policy: CronLockPolicy, options: CronServerOpti
 }
 
 /**
- * Why the keeper's sleep ends when the run is over. One shared reason: `abort()` without one builds a
- * DOMException with a stack trace, a few percent of a simulated day of one-minute ticks.
+ * Why the keeper's sleep ends when the run is over. One shared reason: a new error per run costs a
+ * stack trace, a few percent of a simulated day of one-minute ticks.
  */
 const RUN_OVER = Object.freeze(new Error('the run is over'));
 
@@ -122,21 +143,27 @@ const RUN_OVER = Object.freeze(new Error('the run is over'));
 async function runKeepingLock(env: Env, policy: CronLockPolicy, options: CronServerOptions, tick: number, first: Lease): Promise<Lease | undefined> {
   const { name } = options;
   let lease: Lease | undefined = first;
-  const done = new AbortController();
+  // The run is over: the keeper's sleep under way is called off, and it renews no more. A flag and
+  // a cancellable sleep rather than an `AbortController` per run.
+  let over = false;
+  let sleeping: CancellableSleep | undefined;
   const lost = new AbortController();
   const keeper = (async () => {
     for (;;) {
       try {
-        await env.sleep(Math.max(1, Math.floor(options.lockAtMostForMs / 3)), done.signal);
+        // Once the run is over, the rejection a sleep on an aborted signal would give.
+        await (over ? Promise.reject(RUN_OVER) : (sleeping = cancellableSleep(env, Math.max(1, Math.floor(options.lockAtMostForMs / 3)))).slept);
       } catch {
         return;
+      } finally {
+        sleeping = undefined;
       }
       const renewed: Lease | null = await policy.keep(lease as Lease);
       if (renewed !== null) {
         lease = renewed;
         continue;
       }
-      if (done.signal.aborted) return;
+      if (over) return;
       lease = undefined;
       emitCron(env, { kind: 'cron.lock-lost', data: { name, tick } });
       lost.abort(new Error(`the lock on '${name}' was lost during the run for tick ${isoInstant(tick)}`));
@@ -151,7 +178,8 @@ async function runKeepingLock(env: Env, policy: CronLockPolicy, options: CronSer
     outcome = 'failed';
     emitCron(env, { kind: 'cron.task-error', data: { name, tick, error: String(error) } });
   } finally {
-    done.abort(RUN_OVER);
+    over = true;
+    sleeping?.cancel(RUN_OVER);
     await keeper;
   }
   emitCron(env, { kind: 'cron.run.end', data: { name, tick, outcome } });
