@@ -15,6 +15,7 @@
  *   default disposition does to a process that has not yet installed its handler.
  */
 import type { Env, LogData } from '../env/env.js';
+import type { AbortListeners } from './abort-listeners.js';
 import type { EventOwner } from './event-queue.js';
 import { stdoutEvents } from './events.js';
 import { formatProcessId } from './process-id.js';
@@ -32,6 +33,8 @@ export interface ProcessHost {
   wake(owner: Incarnation, delayMs: number, fire: () => void): { cancelled: boolean };
   record(pid: string, kind: string, data?: LogData): void;
   createFs(owner: Incarnation): SimFs;
+  /** Where a sleep hangs its abort listener, so the world can take it off when the run ends. */
+  readonly abortListeners: AbortListeners;
 }
 
 export class Incarnation implements EventOwner {
@@ -138,16 +141,18 @@ function createSimEnv(self: Incarnation, host: ProcessHost): Env {
       return slept;
     }
     if (signal.aborted) return Promise.reject(signal.reason);
+    const listeners = host.abortListeners;
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
+        listeners.fired(onAbort);
         timer.cancelled = true;
         if (self.alive) reject(signal.reason);
       };
       const timer = host.wake(self, ms, () => {
-        signal.removeEventListener('abort', onAbort);
+        listeners.remove(onAbort);
         resolve();
       });
-      signal.addEventListener('abort', onAbort, { once: true });
+      listeners.add(signal, onAbort);
     });
   };
   // A dead incarnation can still run a few synchronous steps after its crash; what it says then
