@@ -125,6 +125,23 @@ export interface CampaignResult {
   readonly lockDisagreements?: readonly { readonly seed: number; readonly verdicts: Readonly<Record<string, string>> }[];
 }
 
+/**
+ * What a campaign keeps of a passed run until it ends: what its verdicts, fault counts and seed
+ * range need. A long campaign holds one per seed, so not the plan, the draws or the trace hash; a
+ * failing run is kept whole, to be shrunk, triaged and reported.
+ */
+type KeptRun = Pick<SeedRun, 'seed' | 'lock' | 'status' | 'invariants' | 'faultsFired'>;
+
+function kept(run: SeedRun): KeptRun | SeedRun {
+  if (run.status !== 'passed') return run;
+  return { seed: run.seed, ...(run.lock === undefined ? {} : { lock: run.lock }), status: run.status, invariants: run.invariants, faultsFired: run.faultsFired };
+}
+
+/** Only a passed run is slimmed (`kept`): a failing one is whole. */
+function isFailing(run: KeptRun | SeedRun): run is SeedRun {
+  return run.status !== 'passed';
+}
+
 /** Seed number `k` of a shard. */
 export function shardSeed(from: number, k: number, shard: Shard | undefined): number {
   return shard === undefined ? from + k : from + k * shard.count + (shard.index - 1);
@@ -150,7 +167,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   // A pool wants more seeds in flight than it has threads (`pool.ts`), so no worker waits for the next.
   const parallel = Math.max(1, options.runner === undefined ? (options.workers ?? availableParallelism()) : 1, runner.capacity);
   const started = realPerformanceNow();
-  const seedRuns: SeedRun[] = [];
+  const seedRuns: (KeptRun | SeedRun)[] = [];
   let failures = 0;
   let stop = false;
   let k = 0;
@@ -175,7 +192,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       k += 1;
       const runs = await Promise.all(tasksFor(seed).map((task) => runner.run(task)));
       for (const run of runs) {
-        seedRuns.push(run);
+        seedRuns.push(kept(run));
         if (run.status !== 'passed') {
           failures += 1;
           if (!options.keepGoing) stop = true;
@@ -200,7 +217,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const wallMs = realPerformanceNow() - started;
   seedRuns.sort((a, b) => a.seed - b.seed || (a.lock ?? '').localeCompare(b.lock ?? ''));
 
-  const failing = seedRuns.filter((run) => run.status !== 'passed');
+  const failing = seedRuns.filter(isFailing);
   const failuresOut: CampaignFailure[] = [];
   const maxShrunk = options.maxShrunkFailures ?? 3;
   for (const [index, run] of failing.entries()) {

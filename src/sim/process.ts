@@ -15,6 +15,7 @@
  *   default disposition does to a process that has not yet installed its handler.
  */
 import type { CancellableSleep, Env, LogData } from '../env/env.js';
+import type { AbortListeners } from './abort-listeners.js';
 import type { EventOwner } from './event-queue.js';
 import { stdoutEvents } from './events.js';
 import { formatProcessId } from './process-id.js';
@@ -34,6 +35,8 @@ export interface ProcessHost {
   wakeUncancellable(owner: Incarnation, delayMs: number, fire: () => void): void;
   record(pid: string, kind: string, data?: LogData): void;
   createFs(owner: Incarnation): SimFs;
+  /** Where a sleep hangs its abort listener, so the world can take it off when the run ends. */
+  readonly abortListeners: AbortListeners;
 }
 
 export class Incarnation implements EventOwner {
@@ -105,8 +108,7 @@ const capture = (resolve: () => void): void => {
   captured = resolve;
 };
 
-/** Listener options of a sleep's abort listener: one object for every sleep rather than one each. */
-const ONCE = { once: true } as const;
+
 let capturedReject: ((reason: unknown) => void) | undefined;
 const captureBoth = (resolve: () => void, reject: (reason: unknown) => void): void => {
   captured = resolve;
@@ -179,16 +181,18 @@ function createSimEnv(self: Incarnation, host: ProcessHost): Env {
       return slept;
     }
     if (signal.aborted) return Promise.reject(signal.reason);
+    const listeners = host.abortListeners;
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
+        listeners.fired(onAbort);
         timer.cancelled = true;
         if (self.alive) reject(signal.reason);
       };
       const timer = host.wake(self, ms, () => {
-        signal.removeEventListener('abort', onAbort);
+        listeners.remove(onAbort);
         resolve();
       });
-      signal.addEventListener('abort', onAbort, ONCE);
+      listeners.add(signal, onAbort);
     });
   };
   env.cancellableSleep = (ms: number): CancellableSleep => new SimCancellableSleep(self, host, ms);

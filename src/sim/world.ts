@@ -23,6 +23,7 @@ import type { FsPromises } from '../env/fs.js';
 import type { Env, LogData } from '../env/env.js';
 import { EventBudgetExceeded, NoProgress, WallClockExceeded } from './errors.js';
 import type { KernelEvent } from './events.js';
+import { AbortListeners } from './abort-listeners.js';
 import { EventQueue, Lane, type ScheduledEvent } from './event-queue.js';
 import { queueMacrotask, realPerformanceNow, realSetImmediate } from './globals.js';
 import { acquireProcessGlobals, processGlobalsRequested, releaseProcessGlobals, runUnderHost, whenTimersIdle, type GlobalsHost } from './process-globals.js';
@@ -153,6 +154,8 @@ export class World {
   private readonly processHost: ProcessHost;
   /** The stream every process's own stream forks from. */
   private readonly processPrng: Prng;
+  /** Abort listeners of sleeps not yet over, taken off their signals when the world ends (`abort-listeners.ts`). */
+  private readonly abortListeners = new AbortListeners();
 
   constructor(options: WorldOptions) {
     this.seed = options.seed;
@@ -189,6 +192,7 @@ export class World {
       },
       record: (pid, kind, data) => this.record(pid, kind, data),
       createFs: (owner) => this.createFs(owner),
+      abortListeners: this.abortListeners,
     };
     this.fs = new SimFs({
       volume: this.volume,
@@ -215,14 +219,15 @@ export class World {
         new Promise<void>((resolve, reject) => {
           if (signal?.aborted) return reject(signal.reason);
           const event = this.schedule(this.nowMs + (ms > 0 ? ms : 0), Lane.World, null, () => {
-            signal?.removeEventListener('abort', onAbort);
+            this.abortListeners.remove(onAbort);
             resolve();
           });
           const onAbort = (): void => {
+            this.abortListeners.fired(onAbort);
             event.cancelled = true;
             reject(signal?.reason);
           };
-          signal?.addEventListener('abort', onAbort, ONCE);
+          if (signal !== undefined) this.abortListeners.add(signal, onAbort);
         }),
     };
   }
@@ -613,11 +618,21 @@ export class World {
     releaseProcessGlobals();
   }
 
-  /** Removes the fake globals, if this world installed them. Safe to call twice. */
+  /**
+   * Removes the fake globals, if this world installed them, and takes the abort listeners of sleeps
+   * that will never end off their signals, so nothing outside the world keeps it alive. Safe to call
+   * twice.
+   */
   dispose(): void {
     this.releaseGlobals();
     this.uninstall?.();
     this.uninstall = undefined;
+    this.abortListeners.clear();
+  }
+
+  /** How many sleeps still have an abort listener on a signal (none once the world has ended). */
+  get pendingAbortListeners(): number {
+    return this.abortListeners.size;
   }
 
   /** Moves the clock to `time`, firing fake-clock timers due by then; returns how many fired. */
@@ -688,9 +703,6 @@ function fsEventKind(operation: FsOperation): `fs.${FsOperation}` {
   }
   return kind;
 }
-
-/** Listener options of an abort listener, one object for every sleep. */
-const ONCE = { once: true } as const;
 
 /** Draws from a stream made the first time one is needed (most processes never name a temporary directory). */
 function lazyStream(make: () => Prng): () => number {
