@@ -3,7 +3,10 @@
  * certificate, one whose certificate another CA signed, and a user reaching for another user's
  * job; the owner starts, follows, and stops real shell jobs.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { realEnv } from '../../src/env/real-env.js';
@@ -113,9 +116,15 @@ describe('jobs API: refusals are JSON with a matching status, and never take a s
 
 describe('jobs API over mutual TLS', () => {
   test('the owner starts a job, follows its output live, and sees it completed', async () => {
-    const id = await startRemoteJob(alice, 'echo one; sleep 0.2; echo two 1>&2; exit 0');
+    // The job writes its stderr line once the live output has brought its stdout line: two pipes keep
+    // no order between them, so a sleep between the lines would order them only on an idle machine.
+    const gate = join(mkdtempSync(join(tmpdir(), 'simrun-remote-')), 'go');
+    const id = await startRemoteJob(alice, `echo one; until [ -e '${gate}' ]; do sleep 0.05; done; echo two 1>&2; exit 0`);
     const chunks: string[] = [];
-    await remoteJobOutput(alice, id, true, (bytes) => void chunks.push(bytes.toString()));
+    await remoteJobOutput(alice, id, true, (bytes) => {
+      chunks.push(bytes.toString());
+      if (chunks.join('') === 'one\n') writeFileSync(gate, '');
+    });
     expect(chunks.join('')).toBe('one\ntwo\n');
     const status = (await remoteJobStatus(alice, id)) as { state: string; owner: string; exit: string };
     expect([status.state, status.owner, status.exit]).toEqual(['completed', 'alice', 'exit 0']);

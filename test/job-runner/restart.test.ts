@@ -14,7 +14,7 @@ import { connect } from 'node:tls';
 import Database from 'better-sqlite3';
 import { expect, test } from 'vitest';
 import { createCertificateAuthority, issueCertificate, type CertificatePair } from '../../src/real/job-runner/certs.js';
-import { remoteJobStatus, RemoteError, startRemoteJob, stopRemoteJob, type ClientCredentials } from '../../src/real/job-runner/client.js';
+import { remoteJobOutput, remoteJobStatus, RemoteError, startRemoteJob, stopRemoteJob, type ClientCredentials } from '../../src/real/job-runner/client.js';
 import type { JobStatus } from '../../src/systems/job-runner/job-runner.js';
 import { ROOT } from '../cli/helpers.js';
 import { exitCodeOf, serveJobs, type Served } from './served.js';
@@ -61,6 +61,17 @@ async function until(credentials: ClientCredentials, id: string, done: (job: Job
   }
 }
 
+/** Polls the merged output of `id` until it reads `text`; fails after 60 s of tries (a server that never delivers it). */
+async function untilOutput(credentials: ClientCredentials, id: string, text: string): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    let seen = '';
+    await remoteJobOutput(credentials, id, false, (bytes) => void (seen += bytes.toString()));
+    if (seen === text) return;
+    if (tries >= 600) throw new Error(`the output of ${id} never read ${JSON.stringify(text)} (last: ${JSON.stringify(seen)})`);
+    await sleep(100);
+  }
+}
+
 test('after SIGKILL and a restart: the executing job failed "runner restarted" and its group killed; the queued and the scheduled job ran; output kept', async () => {
   const stateDir = join(dir, 'state-restart');
   const first = serve(stateDir, '--concurrency', '1');
@@ -101,8 +112,15 @@ test('after SIGKILL and a restart: the executing job failed "runner restarted" a
   expect((await jobsCli(url, 'logs', queued)).stdout).toBe('queued ran\n');
   expect(next.log()).toMatch(new RegExp(`"kind":"jobs.recovered".*"id":"${long}","was":"executing","now":"failed"`));
 
-  // stdout and stderr apart, the merged view by default.
-  const both = await startRemoteJob(again, 'echo out1; echo err1 >&2; sleep 0.1; echo out2');
+  // stdout and stderr apart, the merged view by default: the chunks in the order the server received
+  // them. Two pipes keep no order between them (a server that reads late finds both ready), so the job
+  // writes each line only once the server has the one before: the test lets it go on, not a sleep.
+  const gate = join(dir, 'both-gate');
+  const both = await startRemoteJob(again, `echo out1; until [ -e '${gate}-1' ]; do sleep 0.05; done; echo err1 >&2; until [ -e '${gate}-2' ]; do sleep 0.05; done; echo out2`);
+  await untilOutput(again, both, 'out1\n');
+  writeFileSync(`${gate}-1`, '');
+  await untilOutput(again, both, 'out1\nerr1\n');
+  writeFileSync(`${gate}-2`, '');
   await until(again, both, (job) => job.state === 'completed');
   expect((await jobsCli(url, 'logs', both, '--stream', 'stdout')).stdout).toBe('out1\nout2\n');
   expect((await jobsCli(url, 'logs', both, '--stream', 'stderr')).stdout).toBe('err1\n');

@@ -73,12 +73,15 @@ describe('a paused runner does not lead to two copies of a job', () => {
     try {
       const first = start(['dag', 'run', pipeline, '--store', store, '--verbose', '--stop-timeout-ms', '3000']);
       children.push(first.child);
-      await until('the first runner to start slow', () => first.output().includes('"dag.job.start"'));
+      // Its job's command runs (a runner starts a job held, and releases it once the run log names it):
+      // the pause must find the job running, so wait for the watcher to see its shell, not for a log line.
+      const slowShells = (): number => [...watcher.shells.values()].filter((shell) => shell.command.includes('sleep 12')).length;
+      await until('the first runner to start slow', () => slowShells() >= 1);
       first.child.kill('SIGSTOP');
       // Paused past its 10 s lease: the second runner waits for the lease to lapse (its holder is alive), then takes the pipeline.
       const second = start(['dag', 'run', pipeline, '--store', store, '--wait', '--verbose']);
       children.push(second.child);
-      await until('the second runner to start slow', () => second.output().includes('"dag.job.start"'), 90_000);
+      await until('the second runner to start slow', () => slowShells() >= 2, 90_000);
       first.child.kill('SIGCONT');
       expect(await first.exited).toBe(1);
       expect(first.output()).toContain("lost the pipeline's runner lease");

@@ -42,7 +42,7 @@ export function strictExecutor(inner: Executor, options: { readonly errexit: boo
         request.onOutput({ stream: 'stderr', text: `${LEFT_RUNNING_MESSAGE}\n` });
         return { code: 1, signal: null };
       });
-      return { id: execution.id, exited, kill: (force) => execution.kill(force) };
+      return { id: execution.id, exited, kill: (force) => execution.kill(force), release: () => execution.release?.() };
     },
   };
 }

@@ -7,6 +7,12 @@
  * A command the kernel cannot start (a NUL byte, longer than one argument may be, empty) is refused
  * before it is accepted (`refuse`); should a spawn still fail, `start` throws and the runner ends the
  * job `failed` with the reason.
+ *
+ * A `held` job's shell starts (its process group exists, its id can be recorded) but waits for one
+ * line on a pipe from its starter before it becomes the job's `/bin/sh -c COMMAND`: the same process,
+ * by `exec`, so the same pid and group. `release()` writes the line and closes the pipe (the job then
+ * reads end of input, as from /dev/null). A starter that dies first never writes it: the kernel closes
+ * its end, the shell reads end of input and exits without running the command.
  */
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
@@ -42,13 +48,22 @@ export function refuseShellCommand(command: string): string | undefined {
   return undefined;
 }
 
+/** What a held shell runs until it is released: `$1` is the job's command. */
+const HOLD_SCRIPT = 'IFS= read -r go && [ "$go" = go ] && exec /bin/sh -c "$1"; exit 125';
+
 export function createShellExecutor(options: ShellExecutorOptions = {}): Executor {
   const killGraceMs = options.killGraceMs ?? 5_000;
   return {
     refuse: refuseShellCommand,
     start(request: ExecutionRequest): Execution {
       // Throws on a command that cannot be an argument (NUL) or is too long (E2BIG): the runner fails the job.
-      const child = spawn('/bin/sh', ['-c', request.command], { cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const held = request.held === true;
+      const child = held
+        ? spawn('/bin/sh', ['-c', HOLD_SCRIPT, '/bin/sh', request.command], { cwd: options.cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
+        : spawn('/bin/sh', ['-c', request.command], { cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      // A held shell killed before its release has closed the pipe: the write then fails, and nothing needs it.
+      child.stdin?.on('error', () => undefined);
+      let released = !held;
       const capture = (stream: 'stdout' | 'stderr', from: NodeJS.ReadableStream): void => {
         // Text for readers that want text, decoded per stream so a character split across reads stays whole;
         // the bytes themselves travel untouched.
@@ -92,6 +107,11 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
           if (force === true) return signalGroup('SIGKILL');
           signalGroup('SIGTERM');
           setTimeout(() => signalGroup('SIGKILL'), killGraceMs).unref();
+        },
+        release() {
+          if (released || ended) return;
+          released = true;
+          child.stdin?.end('go\n');
         },
       };
     },

@@ -1,9 +1,10 @@
 /**
  * Jobs a dead runner left behind. Each attempt runs in its own process group, and a process group
  * does not die with the process that started it: a runner that is SIGKILLed, or crashes, leaves
- * its running jobs running. The run log records each attempt's execution (its process group) as
- * soon as it is launched, and the next runner of the pipeline ends every one it finds there before
- * it runs that job again, so a job never runs twice at once.
+ * its running jobs running. The run log records each attempt's execution (its process group)
+ * before the job's command runs (the execution starts held, and is released once the row is
+ * written), and the next runner of the pipeline ends every one it finds there before it runs that
+ * job again, so a job never runs twice at once.
  *
  * Ended, not adopted: a job's output and exit status went to pipes of the runner that died, so no
  * later runner can learn how the attempt ends; the attempt is run again from the start, as an

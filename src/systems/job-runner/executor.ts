@@ -36,6 +36,14 @@ export interface ExecutionRequest {
   readonly command: string;
   /** Receives each chunk of output as it is produced, in order, before `exited` settles. */
   onOutput(chunk: OutputChunk): void;
+  /**
+   * Start the execution (its id is known, its process group exists) but run nothing of the command
+   * until `release()`: the caller records the id first, so a caller killed between the start and the
+   * record leaves nothing running that no record names. If the caller dies before it releases, the
+   * command never runs. An executor whose starts no crash can split from the caller's next step (the
+   * simulated one: a store write there takes no simulated time) may run the command at once.
+   */
+  readonly held?: boolean;
 }
 
 /** One running command. */
@@ -49,6 +57,8 @@ export interface Execution {
    * at once (SIGKILL), without the grace period a job gets to clean up after SIGTERM.
    */
   kill(force?: boolean): void;
+  /** Lets a `held` execution run its command; absent or a no-op where the command already runs. */
+  release?(): void;
 }
 
 export interface Executor {
