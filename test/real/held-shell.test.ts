@@ -49,3 +49,37 @@ test('a held job whose starter dies before releasing it never runs its command',
   expect(await survivorsAfter([pgid], 30_000)).toEqual([]);
   expect(existsSync(mark)).toBe(false);
 });
+
+test('with a group recorder, a job runs only once its group is recorded: a starter killed while recording leaves nothing run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'simrun-held-'));
+  const mark = join(dir, 'ran');
+  // A starter like `jobs serve`: its recorder is told the group, prints it, and the starter dies right
+  // there, before the recorder returns (as a server SIGKILLed between the spawn and the record would).
+  const starter = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      "const { createShellExecutor } = await import(process.argv[1]); createShellExecutor({ onGroupStarted(pgid) { process.stdout.write(String(pgid)); process.exit(0); } }).start({ command: process.argv[2], onOutput() {} });",
+      join(ROOT, 'dist/src/real/job-runner/shell-executor.js'),
+      `echo ran > '${mark}'`,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(starter.status, starter.stderr).toBe(0);
+  const pgid = Number(starter.stdout);
+  expect(pgid).toBeGreaterThan(1);
+  expect(await survivorsAfter([pgid], 30_000)).toEqual([]);
+  expect(existsSync(mark)).toBe(false);
+});
+
+test('with a group recorder, the recorder hears of the group before the command runs, and the command then runs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'simrun-held-'));
+  const mark = join(dir, 'ran');
+  const seen: boolean[] = [];
+  const executor = createShellExecutor({ onGroupStarted: () => void seen.push(existsSync(mark)) });
+  const execution = executor.start({ command: `echo ran > '${mark}'`, onOutput() {} });
+  expect(await execution.exited).toEqual({ code: 0, signal: null });
+  expect(seen).toEqual([false]);
+  expect(existsSync(mark)).toBe(true);
+});

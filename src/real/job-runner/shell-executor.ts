@@ -29,7 +29,10 @@ export interface ShellExecutorOptions {
   readonly cwd?: string;
   /** Time between SIGTERM and SIGKILL when a job is stopped, ms (default 5 000). */
   readonly killGraceMs?: number;
-  /** Told each job's process group id once it runs, and again once the group's leader has exited. */
+  /**
+   * Told each job's process group id as it starts, and again once the group's leader has exited. The
+   * job's command waits until `onGroupStarted` has returned (it starts held, see above).
+   */
   readonly onGroupStarted?: (pgid: number, command: string) => void;
   readonly onGroupEnded?: (pgid: number) => void;
   /**
@@ -56,8 +59,10 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
   return {
     refuse: refuseShellCommand,
     start(request: ExecutionRequest): Execution {
+      // Held by the caller (who releases it), or until the group is recorded (released below).
+      const heldUntilRecorded = request.held !== true && options.onGroupStarted !== undefined;
+      const held = request.held === true || heldUntilRecorded;
       // Throws on a command that cannot be an argument (NUL) or is too long (E2BIG): the runner fails the job.
-      const held = request.held === true;
       const child = held
         ? spawn('/bin/sh', ['-c', HOLD_SCRIPT, '/bin/sh', request.command], { cwd: options.cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
         : spawn('/bin/sh', ['-c', request.command], { cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -79,6 +84,12 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
       const pgid = child.pid;
       if (pgid !== undefined) options.onGroupStarted?.(pgid, request.command);
       let ended = false;
+      const release = (): void => {
+        if (released || ended) return;
+        released = true;
+        child.stdin?.end('go\n');
+      };
+      if (heldUntilRecorded) release();
       const exited = new Promise<ExitStatus>((resolve) => {
         // 'close' comes after both pipes have closed, so every chunk of output was delivered first.
         child.on('close', (code, signal) => {
@@ -108,11 +119,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
           signalGroup('SIGTERM');
           setTimeout(() => signalGroup('SIGKILL'), killGraceMs).unref();
         },
-        release() {
-          if (released || ended) return;
-          released = true;
-          child.stdin?.end('go\n');
-        },
+        release,
       };
     },
   };
