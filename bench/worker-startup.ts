@@ -28,6 +28,12 @@ export interface WorkerStartup {
   /** The first seed (which loads the scenario and its systems), and the median of the later seeds. */
   readonly firstSeedCpuMs: number;
   readonly seedCpuMs: number;
+  /**
+   * What a thread costs before it runs seeds as fast as a warm one, in its own CPU: Node's start of
+   * it, loading the seed runner, and what its first seed takes beyond a later one (loading the
+   * scenario and its systems, running their code cold).
+   */
+  readonly startupCpuMs: number;
   /** The process's CPU over the thread's life, all threads (V8's compiler threads included). */
   readonly processCpuMs: number;
   /** Real time from asking for the thread to its report. */
@@ -61,6 +67,7 @@ async function round(request: ProbeRequest): Promise<Round> {
 }
 
 function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const value = sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
@@ -69,14 +76,19 @@ function median(values: readonly number[]): number {
 
 function summarize(scenario: string, seeds: number, rounds: readonly Round[]): WorkerStartup {
   const boots = rounds.map((entry) => entry.report.bootCpuMs).filter((value): value is number => value !== undefined);
+  const bootCpuMs = boots.length === rounds.length ? median(boots) : undefined;
+  const loadCpuMs = median(rounds.map((entry) => entry.report.loadCpuMs));
+  const firstSeedCpuMs = median(rounds.map((entry) => entry.report.seedCpuMs[0] ?? 0));
+  const seedCpuMs = median(rounds.flatMap((entry) => entry.report.seedCpuMs.slice(1)));
   return {
     scenario,
     rounds: rounds.length,
     seeds,
-    loadCpuMs: median(rounds.map((entry) => entry.report.loadCpuMs)),
-    ...(boots.length === rounds.length ? { bootCpuMs: median(boots) } : {}),
-    firstSeedCpuMs: median(rounds.map((entry) => entry.report.seedCpuMs[0] ?? 0)),
-    seedCpuMs: median(rounds.flatMap((entry) => entry.report.seedCpuMs.slice(1))),
+    loadCpuMs,
+    ...(bootCpuMs === undefined ? {} : { bootCpuMs }),
+    firstSeedCpuMs,
+    seedCpuMs,
+    startupCpuMs: Math.round(((bootCpuMs ?? 0) + loadCpuMs + Math.max(0, firstSeedCpuMs - seedCpuMs)) * 10) / 10,
     processCpuMs: median(rounds.map((entry) => entry.processCpuMs)),
     wallMs: median(rounds.map((entry) => entry.wallMs)),
     packages: rounds.at(-1)?.report.packages ?? [],
