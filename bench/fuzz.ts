@@ -4,7 +4,9 @@
  *   there are more than 2, with the share of the process's CPU the main thread took (its work does
  *   not spread over the workers: handing out seeds, reading results, loading);
  * - resident memory over a long campaign (target: growth ≤ 10% from the first tenth to the end);
- * - time to shrink each mutant's first failure (target: ≤ 10 s each).
+ * - time to shrink each mutant's first failure (target: ≤ 10 s each);
+ * - what one worker thread costs before it runs seeds at full speed (`worker-startup.ts`), the
+ *   figure that keeps K threads from being K times one on short campaigns.
  * Writes `reports/bench/fuzz.json`. `SIMRUN_BENCH_FUZZ_RUNS` sets the long campaign's length
  * (default 10,000).
  */
@@ -15,6 +17,7 @@ import { runCampaign } from '../src/scenario/fuzz.js';
 import { checkMutants } from '../src/scenario/mutant-check.js';
 import { builtInScenarioNames } from '../src/scenario/registry.js';
 import { writeBenchResult } from './result-file.js';
+import { measureWorkerStartup } from './worker-startup.js';
 
 export interface FuzzBenchResult {
   readonly scenario: string;
@@ -23,6 +26,8 @@ export interface FuzzBenchResult {
   readonly speedup2: number;
   /** With more than 2 cores: a campaign on one worker per core, 100 seeds per worker. */
   readonly allCores?: { readonly workers: number; readonly runs: number; readonly runsPerSec: number; readonly speedup: number; readonly mainThreadCpuShare?: number };
+  /** One worker thread's start-up, ms of its own CPU (medians of 5 fresh threads), and the later seeds' CPU to weigh it against. */
+  readonly workerStartup: { readonly startupCpuMs: number; readonly loadCpuMs: number; readonly firstSeedCpuMs: number; readonly seedCpuMs: number; readonly packagesLoaded: number };
   readonly memory: { readonly runs: number; readonly failures: number; readonly rssStartMb: number; readonly rssEndMb: number; readonly growth: number };
   readonly shrinkSeconds: Readonly<Record<string, number>>;
   readonly slowestShrinkSeconds: number;
@@ -44,6 +49,9 @@ export async function runFuzzBench(scenario = 'bucket'): Promise<FuzzBenchResult
     const share = mainBefore === undefined || mainAfter === undefined ? undefined : (mainAfter - mainBefore) / ((processUsed.user + processUsed.system) / 1000);
     allCores = { workers: cores, runs, runsPerSec: round(all.runsPerSec), speedup: round(all.runsPerSec / one.runsPerSec), ...(share === undefined ? {} : { mainThreadCpuShare: Math.round(share * 1000) / 1000 }) };
   }
+
+  const startup = await measureWorkerStartup(scenario);
+  const workerStartup = { startupCpuMs: startup.startupCpuMs, loadCpuMs: startup.loadCpuMs, firstSeedCpuMs: startup.firstSeedCpuMs, seedCpuMs: startup.seedCpuMs, packagesLoaded: startup.packages.length };
 
   const longRuns = Number(process.env.SIMRUN_BENCH_FUZZ_RUNS ?? 10_000);
   const samples: number[] = [];
@@ -71,6 +79,7 @@ export async function runFuzzBench(scenario = 'bucket'): Promise<FuzzBenchResult
     runsPerSec2: round(two.runsPerSec),
     speedup2: round(two.runsPerSec / one.runsPerSec),
     ...(allCores === undefined ? {} : { allCores }),
+    workerStartup,
     memory: { runs: longRuns, failures: long.failures.length, rssStartMb: round(rssStart / 2 ** 20), rssEndMb: round(rssEnd / 2 ** 20), growth: round(rssEnd / rssStart - 1) },
     shrinkSeconds,
     slowestShrinkSeconds: Math.max(0, ...Object.values(shrinkSeconds)),

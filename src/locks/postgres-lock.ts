@@ -12,11 +12,15 @@
  * version after waiting for a concurrent writer, so two contenders cannot both win. With the database
  * clock, expiry is judged by `clock_timestamp()` of the server, evaluated inside the statement.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { errorCode } from '../env/fs.js';
+import { lazyRequire } from '../env/lazy-require.js';
 import { LockConfigError, LockUnavailableError, maskUrl } from './errors.js';
 import type { LockBackend } from './lock.js';
 import { isSafeTableName, leaseFromRow, type LockRow, type SqlClockOptions } from './sql-common.js';
+
+/** The PostgreSQL driver, loaded when a backend first opens a pool: simulated runs never do. */
+export const postgresDriver: () => typeof pg = lazyRequire('pg');
 
 export type PostgresLockOptions = SqlClockOptions & {
   /** Table name, default `locks`. */
@@ -77,7 +81,7 @@ export async function createPostgresLock(database: pg.Pool | string, options: Po
   if (typeof database === 'string') validatePostgresUrl(database);
   const pool =
     typeof database === 'string'
-      ? new pg.Pool({ connectionString: database, max: options.poolSize ?? 4, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 })
+      ? new (postgresDriver().Pool)({ connectionString: database, max: options.poolSize ?? 4, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 })
       : database;
   // An idle connection that drops emits 'error' on the pool; unhandled, that would end the process.
   if (ownsPool) pool.on('error', () => undefined);

@@ -5,10 +5,12 @@
  * never reused. Expiry is judged by the database's clock, or by `now` when one is given (simulation
  * passes the world's clock, as for the locks).
  */
-import Database from 'better-sqlite3';
-import pg from 'pg';
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
 import { errorCode } from '../env/fs.js';
 import { LockUnavailableError } from './errors.js';
+import { postgresDriver } from './postgres-lock.js';
+import { sqliteDriver } from './sqlite-lock.js';
 import type { QueuePlace, WaitQueue } from './wait-queue.js';
 
 export interface SqlQueueOptions {
@@ -25,7 +27,7 @@ export function createSqliteWaitQueue(database: Database.Database | string, opti
   const ownsDatabase = typeof database === 'string';
   let db: Database.Database;
   try {
-    db = typeof database === 'string' ? new Database(database) : database;
+    db = typeof database === 'string' ? new (sqliteDriver())(database) : database;
     if (ownsDatabase) db.pragma('busy_timeout = 5000');
     db.exec(`CREATE TABLE IF NOT EXISTS ${QUEUE_TABLE} (
       ticket INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -79,7 +81,7 @@ export function createSqliteWaitQueue(database: Database.Database | string, opti
 /** A waiting line in PostgreSQL: `database` is a pool (left open) or a URL to open one for (closed by `close()`). */
 export async function createPostgresWaitQueue(database: pg.Pool | string, options: SqlQueueOptions = {}): Promise<WaitQueue> {
   const ownsPool = typeof database === 'string';
-  const pool = typeof database === 'string' ? new pg.Pool({ connectionString: database, max: 2, connectionTimeoutMillis: 5_000 }) : database;
+  const pool = typeof database === 'string' ? new (postgresDriver().Pool)({ connectionString: database, max: 2, connectionTimeoutMillis: 5_000 }) : database;
   if (ownsPool) pool.on('error', () => undefined);
   try {
     await pool.query(`CREATE TABLE IF NOT EXISTS ${QUEUE_TABLE} (

@@ -15,10 +15,14 @@
  *   token keeps increasing and a late release cannot touch a newer holder's lease.
  * better-sqlite3 is synchronous; the API is async like every other backend's.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { lazyRequire } from '../env/lazy-require.js';
 import { LockConfigError, LockUnavailableError } from './errors.js';
 import type { LockBackend } from './lock.js';
 import { isSafeTableName, leaseFromRow, type LockRow, type SqlClockOptions } from './sql-common.js';
+
+/** The SQLite driver, loaded when a database is first opened: most simulated runs never open one. */
+export const sqliteDriver: () => typeof Database = lazyRequire('better-sqlite3');
 
 export type SqliteLockOptions = SqlClockOptions & {
   /** Table name, default `locks`. */
@@ -147,7 +151,8 @@ function migrateMsColumns(db: Database.Database, table: string): void {
 function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { fileMustExist: false });
+    const Driver = sqliteDriver();
+    db = new Driver(path, { fileMustExist: false });
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL');
     return db;

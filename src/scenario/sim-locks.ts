@@ -16,7 +16,7 @@
  * judges expiry and how it fails are the backend's to say (`lockDeclarationOf`), not the scenario's
  * to guess from a name.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Env } from '../env/env.js';
 import { createFileLock } from '../locks/file-lock.js';
@@ -24,7 +24,7 @@ import type { LockBackend } from '../locks/lock.js';
 import { LockConfigError } from '../locks/errors.js';
 import { declarationOf, LOCK_BACKENDS, parseSimLockSpec, type ExpiryClock, type LockBackendFactory, type LockDeclaration, type LockFactoryContext, type SimLockSpec } from '../locks/lock-spec.js';
 import { createMemoryLock, MemoryLockState } from '../locks/memory-lock.js';
-import { createSqliteLock } from '../locks/sqlite-lock.js';
+import { createSqliteLock, sqliteDriver } from '../locks/sqlite-lock.js';
 import type { World } from '../sim/world.js';
 import { createMemoryWaitQueue, MemoryQueueState, type WaitQueue } from '../locks/wait-queue.js';
 import { createFileWaitQueue } from '../locks/file-wait-queue.js';
@@ -140,7 +140,7 @@ export class SimLocks {
         return createFileLock(env?.fs ?? world.fs, parsed.dir ?? SIM_LOCK_DIR, { now: callerNow });
       case 'sqlite': {
         let database = this.sqlite.get(clock);
-        if (database === undefined) this.sqlite.set(clock, (database = new Database(':memory:')));
+        if (database === undefined) this.sqlite.set(clock, (database = new (sqliteDriver())(':memory:')));
         return createSqliteLock(database, byCaller ? { clock: 'caller', now: callerNow } : { clock: 'database', now: () => world.now() });
       }
     }
@@ -167,7 +167,7 @@ export class SimLocks {
         return createFileWaitQueue(env?.fs ?? world.fs, parsed.dir ?? SIM_LOCK_DIR, { now: callerNow });
       case 'sqlite': {
         let database = this.sqlite.get(clock);
-        if (database === undefined) this.sqlite.set(clock, (database = new Database(':memory:')));
+        if (database === undefined) this.sqlite.set(clock, (database = new (sqliteDriver())(':memory:')));
         return createSqliteWaitQueue(database, { now: byCaller ? callerNow : () => world.now() });
       }
     }

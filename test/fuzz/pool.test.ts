@@ -75,4 +75,28 @@ describe('fuzz pool', () => {
       await worker.terminate();
     }
   }, 60_000);
+
+  test('a worker thread running simulated seeds loads no database driver nor mail client', async () => {
+    // The drivers are loaded at first use (env/lazy-require.ts): loading them with the lock backends
+    // made every worker thread of a campaign pay for PostgreSQL's client, which a simulated run never opens.
+    const probe = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { createRequire } = require('node:module');
+      import(workerData).then(async ({ runSeedTask }) => {
+        for (const scenario of ['lock', 'bucket', 'cron-leader']) await runSeedTask({ scenario, seed: 1, params: {}, swarm: false });
+        parentPort.postMessage(Object.keys(createRequire(workerData).cache));
+      });`;
+    const worker = new Worker(probe, { eval: true, workerData: pathToFileURL(join(DIST, 'seed-run.js')).href });
+    try {
+      const loaded = await new Promise<string[]>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      const packages = new Set(loaded.map((file) => /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(file)?.[1]).filter((name) => name !== undefined));
+      expect(packages.has('memfs')).toBe(true);
+      for (const driver of ['pg', 'mysql2', 'nodemailer', 'better-sqlite3']) expect(packages.has(driver), driver).toBe(false);
+    } finally {
+      await worker.terminate();
+    }
+  }, 60_000);
 });

@@ -4,7 +4,8 @@
  * URL (`smtp://user:pass@host:587`, `smtps://…` for TLS from the start); nodemailer upgrades a plain
  * connection with STARTTLS when the server offers it.
  */
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
+import { lazyRequire } from '../../env/lazy-require.js';
 import type { Notification, Notifier } from '../../systems/dag/notifier.js';
 
 export interface EmailNotifierOptions {
@@ -21,9 +22,12 @@ export function emailSubject(notification: Notification): string {
   return `[simrun ${notification.kind}] ${notification.pipeline}/${notification.job}: ${notification.message}`;
 }
 
+/** The SMTP client, loaded when a pipeline is first run with email notifications. */
+const smtpClient: () => typeof nodemailer = lazyRequire('nodemailer');
+
 export function emailNotifier(options: EmailNotifierOptions): Notifier {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const transport = nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+  const transport = smtpClient().createTransport({ url: options.smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
   return {
     async notify(notification) {
       await transport.sendMail({

@@ -7,7 +7,8 @@
  * that lock the rows they read (`SELECT … FOR UPDATE`); a fenced append is one
  * `INSERT … SELECT … WHERE EXISTS` the lease is still held, judged by the server's clock.
  */
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
+import { lazyRequire } from '../../env/lazy-require.js';
 import type { Lease, LockBackend } from '../../locks/lock.js';
 import { leaseFromRow, type LockRow } from '../../locks/sql-common.js';
 import { attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
@@ -42,9 +43,12 @@ const TABLES = [
     expires_at BIGINT NOT NULL, token BIGINT NOT NULL)`,
 ];
 
+/** The MySQL driver, loaded when a store is first opened on it. */
+const mysqlDriver: () => typeof mysql = lazyRequire('mysql2/promise');
+
 /** A `DagStore` over a `mysql://user:pass@host:port/database` URL (the pool is closed by `close()`). */
 export async function createMysqlStore(url: string): Promise<DagStore> {
-  const pool = mysql.createPool({ uri: url, connectionLimit: 2, connectTimeout: 5_000, timezone: 'Z' });
+  const pool = mysqlDriver().createPool({ uri: url, connectionLimit: 2, connectTimeout: 5_000, timezone: 'Z' });
   // FROM_UNIXTIME and UNIX_TIMESTAMP read DATETIMEs in the session's zone: UTC, so they round-trip.
   pool.pool.on('connection', (connection) => connection.query("SET time_zone = '+00:00'"));
   try {
