@@ -12,7 +12,8 @@
  * version after waiting for a concurrent writer, so two contenders cannot both win. With the database
  * clock, expiry is judged by `clock_timestamp()` of the server, evaluated inside the statement.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './pg-driver.js';
 import { errorCode } from '../env/fs.js';
 import { LockConfigError, LockUnavailableError, maskUrl } from './errors.js';
 import type { LockBackend } from './lock.js';
@@ -77,7 +78,7 @@ export async function createPostgresLock(database: pg.Pool | string, options: Po
   if (typeof database === 'string') validatePostgresUrl(database);
   const pool =
     typeof database === 'string'
-      ? new pg.Pool({ connectionString: database, max: options.poolSize ?? 4, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 })
+      ? new (pgDriver().Pool)({ connectionString: database, max: options.poolSize ?? 4, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 })
       : database;
   // An idle connection that drops emits 'error' on the pool; unhandled, that would end the process.
   if (ownsPool) pool.on('error', () => undefined);

@@ -6,7 +6,8 @@
  * passes the world's clock, as for the locks).
  */
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './pg-driver.js';
 import { errorCode } from '../env/fs.js';
 import { LockUnavailableError } from './errors.js';
 import type { QueuePlace, WaitQueue } from './wait-queue.js';
@@ -79,7 +80,7 @@ export function createSqliteWaitQueue(database: Database.Database | string, opti
 /** A waiting line in PostgreSQL: `database` is a pool (left open) or a URL to open one for (closed by `close()`). */
 export async function createPostgresWaitQueue(database: pg.Pool | string, options: SqlQueueOptions = {}): Promise<WaitQueue> {
   const ownsPool = typeof database === 'string';
-  const pool = typeof database === 'string' ? new pg.Pool({ connectionString: database, max: 2, connectionTimeoutMillis: 5_000 }) : database;
+  const pool = typeof database === 'string' ? new (pgDriver().Pool)({ connectionString: database, max: 2, connectionTimeoutMillis: 5_000 }) : database;
   if (ownsPool) pool.on('error', () => undefined);
   try {
     await pool.query(`CREATE TABLE IF NOT EXISTS ${QUEUE_TABLE} (

@@ -5,7 +5,7 @@
  * fail a call and retry, or give a lease up; never break the lease contract.
  */
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import { pgDriver } from '../../locks/pg-driver.js';
 
 /**
  * Takes SQLite's write lock on `path` (BEGIN IMMEDIATE) and holds it for `ms`; resolves true once
@@ -37,7 +37,7 @@ export async function holdSqliteWriteLock(path: string, ms: number): Promise<boo
  * of one run, started with `PGAPPNAME`; nobody else's); resolves true when it reached the database.
  */
 export async function terminatePostgresBackends(url: string, applicationName: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  const client = new (pgDriver().Client)({ connectionString: url, connectionTimeoutMillis: 5_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -3,7 +3,8 @@
  * and statements as the SQLite store; taking commands is one `DELETE ... RETURNING`, and a fenced
  * append is one `INSERT ... SELECT ... WHERE` the runner's lease is still held by the server's clock.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from '../../locks/pg-driver.js';
 import type { LockBackend } from '../../locks/lock.js';
 import { createPostgresLock, POSTGRES_NOW_TIME, postgresMsFromTime } from '../../locks/postgres-lock.js';
 import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
@@ -16,7 +17,7 @@ const CONCURRENT_CREATE_CODES = new Set(['23505', '42P07', '42710']);
 /** A `DagStore` over `database`: a `pg.Pool` (left open by `close()`) or a URL to open one for. */
 export async function createPostgresStore(database: pg.Pool | string): Promise<DagStore> {
   const ownsPool = typeof database === 'string';
-  const pool = typeof database === 'string' ? new pg.Pool({ connectionString: database, max: 2, connectionTimeoutMillis: 5_000 }) : database;
+  const pool = typeof database === 'string' ? new (pgDriver().Pool)({ connectionString: database, max: 2, connectionTimeoutMillis: 5_000 }) : database;
   // An idle connection that drops emits 'error' on the pool; unhandled, that would end the process.
   if (ownsPool) pool.on('error', () => undefined);
   const description = typeof database === 'string' ? maskPassword(database) : 'postgres pool';
