@@ -12,8 +12,9 @@
  * 2. move the clock there, firing the fake clock's timers due by then (third-party timers first);
  * 3. fire every heap event due at that instant in (lane, seq) order (see `event-queue.ts`; the
  *    seeded tie order draws `seq`, shuffling events due at one instant within their lane);
- * 4. yield one real macrotask, so every promise those events resolved settles, in the order they
- *    were resolved (never by counting microtasks: that gives order-dependent results);
+ * 4. settle every promise those events resolved, in the order they were resolved: at a real
+ *    macrotask boundary, or in place as Node does at one (`settleMicrotasks`), never by counting
+ *    microtasks (that gives order-dependent results);
  * 5. repeat until nothing is scheduled (quiescence) or the next instant lies past the horizon.
  * Events scheduled while an instant settles at that same instant run in the next round of the
  * loop; a run of such rounds with no progress in time ends as `NoProgress`.
