@@ -2,7 +2,8 @@
  * The simulation driver against its two reference points, in one run on one workload:
  * 10,000 processes × 10 sleeps of 1–1000 ms each.
  *
- * - kernel: simrun's `World` (binary heap, one real `setImmediate` per virtual instant);
+ * - kernel: simrun's `World` (binary heap; each virtual instant's promises settled in place, as at a
+ *   macrotask boundary, with a real macrotask every 256 instants: see `World.run`);
  * - fake-timers: `createClock()` + `runAllAsync()` (one real `setImmediate` per timer);
  * - bare: a minimal binary-heap scheduler that fires every timer of an instant, then yields once:
  *   the practical ceiling for this design on this machine.

@@ -9,6 +9,22 @@ export const realSetImmediate: (callback: () => void) => unknown = globalThis.se
 export const realPerformanceNow: () => number = performance.now.bind(performance);
 
 /**
+ * Settles, here and now, everything a real macrotask boundary would: the `process.nextTick` queue,
+ * every microtask (and those they queue, and so on, until none is left), and the report of the
+ * rejections they left unhandled, in the order Node runs them when a macrotask's callback returns.
+ * It is Node's own `process._tickCallback` ("emulate a tick manually in the JS land", the function
+ * Node itself calls at that boundary), captured like the built-ins above; `undefined` on a runtime
+ * without it, where the driver yields a real macrotask per round instead.
+ *
+ * Nothing here counts microtasks: the queues are run until empty, as at any macrotask's end. Only a
+ * macrotask's own callback may call it: from within a microtask, the microtasks would not run.
+ */
+export const settleMicrotasks: (() => void) | undefined = (() => {
+  const tick = (process as unknown as { _tickCallback?: unknown })._tickCallback;
+  return typeof tick === 'function' ? (tick.bind(process) as () => void) : undefined;
+})();
+
+/**
  * Runs `callback` in a real macrotask of its own, after every microtask queued before it has
  * settled (and those they queue, and so on), and after Node has reported the unhandled rejections
  * they left: each is a message on a port of this thread, and Node closes every message's callback as

@@ -146,7 +146,12 @@ interface EnvState {
   readonly self: Incarnation;
   readonly host: ProcessHost;
   fs: SimFs | undefined;
+  /** The env's less used methods, made on first use (see `lazyMethod`). */
+  methods: Partial<Pick<Env, LazyMethod>> | undefined;
 }
+
+/** The methods an env makes the first time they are read. */
+type LazyMethod = 'random' | 'cancellableSleep' | 'print' | 'onStop';
 
 /**
  * The env's `fs`: created on first use (most processes of a large simulation never touch the disk).
@@ -165,13 +170,52 @@ const FS_PROPERTY: PropertyDescriptor = {
 
 type MutableEnv = { -readonly [K in keyof Env]: Env[K] };
 
+/**
+ * An env method made the first time it is read, by one getter shared by every env (as `fs`): a
+ * closure is the larger part of what a process holds before its first sleep, and a simulation of
+ * ten thousand processes that only sleep never calls these. Read once, the method is the same
+ * function every time, detached or not; spreading an env copies it as a plain value.
+ */
+function lazyMethod<K extends LazyMethod>(name: K, make: (env: Env, self: Incarnation, host: ProcessHost) => NonNullable<Env[K]>): PropertyDescriptor {
+  return {
+    get(this: Env & { readonly [ENV_STATE]: EnvState }): NonNullable<Env[K]> {
+      const state = this[ENV_STATE];
+      const methods = (state.methods ??= {});
+      return (methods[name] ??= make(this, state.self, state.host)) as NonNullable<Env[K]>;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+}
+
+const RANDOM_PROPERTY = lazyMethod('random', (_env, self) => () => self.prng.next());
+const CANCELLABLE_SLEEP_PROPERTY = lazyMethod('cancellableSleep', (_env, self, host) => (ms: number): CancellableSleep => new SimCancellableSleep(self, host, ms));
+const PRINT_PROPERTY = lazyMethod(
+  'print',
+  (env) =>
+    function print(line: string): void {
+      stdoutEvents.emit(env, { kind: 'stdout', data: { line } });
+    },
+);
+const ON_STOP_PROPERTY = lazyMethod(
+  'onStop',
+  (_env, self) =>
+    function onStop(handler: () => void): () => void {
+      (self.stopHandlers ??= []).push(handler);
+      return () => {
+        const index = self.stopHandlers?.indexOf(handler) ?? -1;
+        if (index >= 0) self.stopHandlers?.splice(index, 1);
+      };
+    },
+);
+
 function createSimEnv(self: Incarnation, host: ProcessHost): Env {
   // Built in one fixed order (id, fs, then the methods), so every env shares one fast hidden class.
   const env = { id: self.id } as MutableEnv;
   Object.defineProperty(env, 'fs', FS_PROPERTY);
-  Object.defineProperty(env, ENV_STATE, { value: { self, host, fs: undefined } satisfies EnvState });
+  Object.defineProperty(env, ENV_STATE, { value: { self, host, fs: undefined, methods: undefined } satisfies EnvState });
   env.now = () => self.process.clockAt(host.now());
-  env.random = () => self.prng.next();
+  Object.defineProperty(env, 'random', RANDOM_PROPERTY);
   env.sleep = function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal === undefined) {
       const slept = new Promise<void>(capture);
@@ -195,21 +239,13 @@ function createSimEnv(self: Incarnation, host: ProcessHost): Env {
       listeners.add(signal, onAbort);
     });
   };
-  env.cancellableSleep = (ms: number): CancellableSleep => new SimCancellableSleep(self, host, ms);
+  Object.defineProperty(env, 'cancellableSleep', CANCELLABLE_SLEEP_PROPERTY);
   // A dead incarnation can still run a few synchronous steps after its crash; what it says then
   // never reaches the trace, just as a killed machine's last words never reach its log.
   env.log = function log(kind: string, data?: LogData): void {
     if (self.alive) host.record(self.id, kind, data);
   };
-  env.print = function print(line: string): void {
-    stdoutEvents.emit(env, { kind: 'stdout', data: { line } });
-  };
-  env.onStop = function onStop(handler: () => void): () => void {
-    (self.stopHandlers ??= []).push(handler);
-    return () => {
-      const index = self.stopHandlers?.indexOf(handler) ?? -1;
-      if (index >= 0) self.stopHandlers?.splice(index, 1);
-    };
-  };
+  Object.defineProperty(env, 'print', PRINT_PROPERTY);
+  Object.defineProperty(env, 'onStop', ON_STOP_PROPERTY);
   return env;
 }

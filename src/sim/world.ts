@@ -12,8 +12,9 @@
  * 2. move the clock there, firing the fake clock's timers due by then (third-party timers first);
  * 3. fire every heap event due at that instant in (lane, seq) order (see `event-queue.ts`; the
  *    seeded tie order draws `seq`, shuffling events due at one instant within their lane);
- * 4. yield one real macrotask, so every promise those events resolved settles, in the order they
- *    were resolved (never by counting microtasks: that gives order-dependent results);
+ * 4. settle every promise those events resolved, in the order they were resolved: at a real
+ *    macrotask boundary, or in place as Node does at one (`settleMicrotasks`), never by counting
+ *    microtasks (that gives order-dependent results);
  * 5. repeat until nothing is scheduled (quiescence) or the next instant lies past the horizon.
  * Events scheduled while an instant settles at that same instant run in the next round of the
  * loop; a run of such rounds with no progress in time ends as `NoProgress`.
@@ -25,7 +26,7 @@ import { EventBudgetExceeded, NoProgress, WallClockExceeded } from './errors.js'
 import type { KernelEvent } from './events.js';
 import { AbortListeners } from './abort-listeners.js';
 import { EventQueue, Lane, type ScheduledEvent } from './event-queue.js';
-import { queueMacrotask, realPerformanceNow, realSetImmediate } from './globals.js';
+import { queueMacrotask, realPerformanceNow, realSetImmediate, settleMicrotasks } from './globals.js';
 import { acquireProcessGlobals, processGlobalsRequested, releaseProcessGlobals, runUnderHost, whenTimersIdle, type GlobalsHost } from './process-globals.js';
 import { Incarnation, SimProcess, type ProcessHost, type ProcessMain } from './process.js';
 import { formatProcessId } from './process-id.js';
@@ -103,6 +104,13 @@ export interface FsFault {
 }
 
 type FakeClock = FakeTimers.Clock;
+
+/**
+ * How many driver rounds may share one real macrotask, settling in place in between: enough that
+ * the trip through the event loop costs nothing per round, few enough (a few milliseconds of a busy
+ * simulation) that the thread still answers messages and real timers promptly.
+ */
+const ROUNDS_PER_MACROTASK = 256;
 
 const NO_LATENCY: FsLatency = { minMs: 0, maxMs: 0 };
 
@@ -534,6 +542,12 @@ export class World {
    * every microtask of the round before has settled), but a round no longer pays for a promise, its
    * resolver and the hop back into the driver's continuation, which cost as much as the rest of a
    * small round.
+   *
+   * Up to `ROUNDS_PER_MACROTASK` rounds share one macrotask: between two of them the driver settles
+   * in place what the macrotask boundary would (`settleMicrotasks`: next ticks, every microtask until
+   * none is left, the report of unhandled rejections, in Node's order), which saves the message, its
+   * event object and the trip through the event loop. The order of everything in the world is the
+   * same; a real macrotask still comes every so many rounds, so the thread keeps answering messages.
    */
   run(): Promise<RunOutcome> {
     if (this.running) return Promise.reject(new Error('this world is already running'));
@@ -544,7 +558,7 @@ export class World {
     const queue = this.queue;
     let stalledEvents = 0;
     let lastInstant = Number.NaN;
-    let round = 0;
+    let rounds = 0;
     return new Promise<RunOutcome>((resolve, reject) => {
       const unhandled = (reason: unknown): void => this.onUnhandledRejection(reason);
       rejectionListeners.add(this, unhandled);
@@ -556,15 +570,36 @@ export class World {
         resolve({ status, events: this.eventsFired, simulatedMs: this.nowMs - this.epochMs, wallMs: realPerformanceNow() - wallStart });
       };
       const step = (): void => {
+        for (let batch = 1; ; batch++) {
+          if (!round()) return;
+          if (batch >= ROUNDS_PER_MACROTASK || settle === undefined) break;
+          try {
+            settle();
+          } catch (error) {
+            // What a real boundary would do: the driver goes on in a macrotask of its own, and the
+            // error (a rejection listener that threw) is the thread's uncaught exception.
+            yieldThen(step);
+            throw error;
+          }
+        }
+        // One real macrotask: every promise the last round's events resolved settles first.
+        yieldThen(step);
+      };
+      /** Fires the events of the next instant; false once the run has ended (resolved or rejected). */
+      const round = (): boolean => {
         try {
           const nextEvent = queue.peek();
           const nextTimer = nextFakeTimerAt(this.clock);
           const eventTime = nextEvent === undefined ? Number.POSITIVE_INFINITY : nextEvent.time;
           const instant = nextTimer === undefined || eventTime <= nextTimer ? eventTime : nextTimer;
-          if (instant === Number.POSITIVE_INFINITY) return finish('quiescent');
+          if (instant === Number.POSITIVE_INFINITY) {
+            finish('quiescent');
+            return false;
+          }
           if (instant > horizonTime) {
             this.moveClockTo(horizonTime, nextTimer);
-            return finish('horizon');
+            finish('horizon');
+            return false;
           }
           let fired = this.moveClockTo(instant, nextTimer);
           let culprit: Incarnation | null = null;
@@ -584,20 +619,22 @@ export class World {
           if (this.eventsFired > maxEvents) throw new EventBudgetExceeded(maxEvents, instant - this.epochMs);
           if (stalledEvents > maxEventsWithoutProgress) throw new NoProgress(stalledEvents, instant - this.epochMs, culprit?.id ?? 'a fake timer');
           // Reading the real clock costs more than a round of a small simulation: look every 64 rounds.
-          if ((round++ & 63) === 0 && realPerformanceNow() - wallStart > maxWallMs) throw new WallClockExceeded(maxWallMs, instant - this.epochMs);
+          if ((rounds++ & 63) === 0 && realPerformanceNow() - wallStart > maxWallMs) throw new WallClockExceeded(maxWallMs, instant - this.epochMs);
         } catch (error) {
           this.running = false;
           this.releaseGlobals();
           rejectionListeners.remove(this);
           this.dispose();
           reject(error);
-          return;
+          return false;
         }
+        // The rejections this round leaves unhandled are reported to this world.
         rejectionListeners.current = this;
-        // One real macrotask per round: every promise this round's events resolved settles first.
-        yieldThen(step);
+        return true;
       };
       const globalsHost = this.globalsHost;
+      // Under per-process globals each round keeps a macrotask of its own (see `yieldThen`).
+      const settle = globalsHost === undefined ? settleMicrotasks : undefined;
       // A port's macrotasks cost a third of an immediate's (`queueMacrotask`), but run in the context
       // the port was made in: under per-process globals the chain must carry the world's host.
       const yieldThen: (callback: () => void) => unknown = globalsHost === undefined ? queueMacrotask : realSetImmediate;

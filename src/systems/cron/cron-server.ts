@@ -24,7 +24,11 @@ export interface CronRun {
   readonly token: number;
 }
 
-/** The task; `signal` aborts if the lock was lost while it ran. */
+/**
+ * The task; `signal` aborts if the lock was lost while it ran. The signal is the task's only while it
+ * runs (a server hands the same one to its next runs until one loses the lock), so a task takes off
+ * any listener it put on it before it returns.
+ */
 export type CronTask = (run: CronRun, signal: AbortSignal) => Promise<void>;
 
 export interface CronServerOptions extends CronLockTimes {
@@ -70,6 +74,7 @@ export async function runCronServer(env: Env, lock: LockBackend, options: CronSe
   let lastTick = Number.NEGATIVE_INFINITY;
   emitCron(env, { kind: 'cron.server.start', data: { name, schedule: schedule.expression, timeZone: schedule.timeZone } });
   const stop = options.stop;
+  const lostSignals = new LostSignals();
   // A stop calls off the sleep under way: one listener for the server's life rather than one added
   // and removed by each of the tens of thousands of sleeps of a simulated day.
   let sleeping: CancellableSleep | undefined;
@@ -105,7 +110,7 @@ export async function runCronServer(env: Env, lock: LockBackend, options: CronSe
         env.print(`${isoInstant(tick)} ${name}: missed (woke ${lateMs} ms late)`);
         continue;
       }
-      held = await attempt(env, policy, options, tick, held);
+      held = await attempt(env, policy, options, tick, held, lostSignals);
     }
   } finally {
     stop?.removeEventListener('abort', onStop);
@@ -117,7 +122,23 @@ export async function runCronServer(env: Env, lock: LockBackend, options: CronSe
 /** What a called-off sleep is worth: nothing, the loop reads the stop signal itself. */
 const ignore = (): undefined => undefined;
 
-async function attempt(env: Env, policy: CronLockPolicy, options: CronServerOptions, tick: number, held: Lease | undefined): Promise<Lease | undefined> {
+/**
+ * Where a server's runs get the signal that tells one its lock was lost: one controller, shared by
+ * run after run until a run loses the lock, since making an `AbortController` and its signal costs
+ * more than the rest of a run's bookkeeping. A run that lost the lock aborts it; the next gets a new one.
+ */
+class LostSignals {
+  private controller: AbortController | undefined;
+
+  /** The controller of the next run: the last one's, unless it was aborted. */
+  next(): AbortController {
+    const controller = this.controller;
+    if (controller !== undefined && !controller.signal.aborted) return controller;
+    return (this.controller = new AbortController());
+  }
+}
+
+async function attempt(env: Env, policy: CronLockPolicy, options: CronServerOptions, tick: number, held: Lease | undefined, lostSignals: LostSignals): Promise<Lease | undefined> {
   const { name } = options;
   const taken = await policy.take(tick, held);
   if (taken === null) {
@@ -128,7 +149,7 @@ async function attempt(env: Env, policy: CronLockPolicy, options: CronServerOpti
   }
   emitCron(env, { kind: 'cron.lock', data: { name, tick, message: taken.how, token: taken.lease.token, expiresAt: taken.lease.expiresAt } });
   env.print(`${isoInstant(tick)} ${name}: ${taken.how}`);
-  const lease = await runKeepingLock(env, policy, options, tick, taken.lease);
+  const lease = await runKeepingLock(env, policy, options, tick, taken.lease, lostSignals.next());
   if (lease === undefined) return undefined;
   return policy.afterRun(tick, lease);
 }
@@ -140,14 +161,13 @@ async function attempt(env: Env, policy: CronLockPolicy, options: CronServerOpti
 const RUN_OVER = Object.freeze(new Error('the run is over'));
 
 /** Runs the task while renewing the lease; returns the last lease, or undefined if it was lost. */
-async function runKeepingLock(env: Env, policy: CronLockPolicy, options: CronServerOptions, tick: number, first: Lease): Promise<Lease | undefined> {
+async function runKeepingLock(env: Env, policy: CronLockPolicy, options: CronServerOptions, tick: number, first: Lease, lost: AbortController): Promise<Lease | undefined> {
   const { name } = options;
   let lease: Lease | undefined = first;
   // The run is over: the keeper's sleep under way is called off, and it renews no more. A flag and
   // a cancellable sleep rather than an `AbortController` per run.
   let over = false;
   let sleeping: CancellableSleep | undefined;
-  const lost = new AbortController();
   const keeper = (async () => {
     for (;;) {
       try {
