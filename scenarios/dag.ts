@@ -47,6 +47,7 @@ import { validateGraph, type JobDefinition, type Pipeline } from '../src/systems
 import { latestByJob, type DagStore } from '../src/systems/dag/run-log.js';
 import { DagRunnerBusyError, runExclusively } from '../src/systems/dag/runner-lease.js';
 import { SimProcessGroups } from '../src/systems/dag/sim-process-groups.js';
+import { withStoreLatency } from '../src/systems/dag/sim-store-latency.js';
 import { createSqliteStore } from '../src/systems/dag/sqlite-store.js';
 import { SimExecutionRegistry, type SimChildBehaviour, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
 import type { World } from '../src/sim/world.js';
@@ -162,6 +163,14 @@ function withDataAndChildren(workload: Workload, prng: Prng): Workload {
     return maxData === undefined ? job : { ...job, maxData };
   });
   return { pipeline: { ...workload.pipeline, jobs }, plans };
+}
+
+/**
+ * How long one way of a store call takes, ms: a database round trip on the same network, 1 to 20 ms,
+ * and a quarter of the time nothing worth counting (a connection already warm, a cached page).
+ */
+function storeLatencyMs(prng: Prng): number {
+  return prng.chance(0.25) ? 0 : prng.int(1, 20);
 }
 
 /** What one run keeps: the database that outlives runner crashes, as a database server would. */
@@ -283,7 +292,18 @@ export default defineScenario<Params, DagState>({
     const openStore = (): DagStore => createSqliteStore(database, { now: () => world.now() });
     // The store's answers about the runner lease go into the trace (judged by its own clock, the world's), for `rows-under-lease`.
     const withTracedLease = (store: DagStore, env: Env): DagStore => ({ ...store, runnerLock: tracedLock(store.runnerLock, env, () => world.now()) });
-    const groups = new SimProcessGroups(registry, behaviourOf);
+    // Each runner's store calls take time (a database round trip each), drawn from a stream of their
+    // own per incarnation, so the pipeline's and the processes' own draws stay as they were.
+    // (One stream per incarnation for all its stores: a runner that opens the store again goes on drawing.)
+    const latencyStreams = world.prng.fork('store-latency');
+    const streams = new Map<string, Prng>();
+    const withRoundTrips = (store: DagStore, env: Env): DagStore => {
+      let stream = streams.get(env.id);
+      if (stream === undefined) streams.set(env.id, (stream = latencyStreams.fork(env.id)));
+      const draws = stream;
+      return withStoreLatency(store, env, () => storeLatencyMs(draws));
+    };
+    const groups = new SimProcessGroups(registry, behaviourOf, (id, handler) => world.whenEnded(id, handler));
     world.spawn(JOBS, groups.main);
     // What `kill -0 PID` tells a runner of this machine: whether the lease's holder still runs.
     const holderIsDead = (owner: string): boolean => {
@@ -297,7 +317,7 @@ export default defineScenario<Params, DagState>({
       pipeline: workload.pipeline,
       executor: groups.executorFor(env),
       reaper: groups.reaperFor(env),
-      store: withTracedLease(openStore(), env),
+      store: withRoundTrips(withTracedLease(openStore(), env), env),
       notifier: consoleNotifier((line) => env.print(line)),
       commandPollMs: p.commandPollMs,
       flaws: dagFlawsOf(context.mutant),
