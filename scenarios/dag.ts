@@ -48,6 +48,7 @@ import { latestByJob, type DagStore } from '../src/systems/dag/run-log.js';
 import { DagRunnerBusyError, runExclusively } from '../src/systems/dag/runner-lease.js';
 import { SimProcessGroups } from '../src/systems/dag/sim-process-groups.js';
 import { withStoreLatency } from '../src/systems/dag/sim-store-latency.js';
+import { crashInCall, PendingCrashes } from '../src/sim/fault-kinds/crash-in-call.js';
 import { createSqliteStore } from '../src/systems/dag/sqlite-store.js';
 import { SimExecutionRegistry, type SimChildBehaviour, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
 import type { World } from '../src/sim/world.js';
@@ -176,6 +177,8 @@ function storeLatencyMs(prng: Prng): number {
 /** What one run keeps: the database that outlives runner crashes, as a database server would. */
 interface DagState {
   readonly database: Database.Database;
+  /** Crashes armed to strike a runner while one of its run-log rows is being written (`crash-in-call`). */
+  readonly crashes: PendingCrashes;
 }
 
 /**
@@ -269,15 +272,17 @@ export default defineScenario<Params, DagState>({
   faultSpace: (p) => ({
     targets: [DAG_RUNNER],
     windowMs: p.operatorWindowMs,
-    rates: { crash: 0.5, pause: 1 },
+    rates: { crash: 0.5, pause: 1, 'crash-in-call': 0.5 },
     pauseMsMax: 30_000,
     restartAfterMsMax: 60_000,
   }),
+  faultKinds: [crashInCall((state: DagState) => state.crashes)],
   mutants: DAG_MUTANTS,
   shrinkParams: { jobsMax: 3 },
   async setup(world, p, context) {
     const workload = withDataAndChildren(withLimits(randomWorkload(world.prng.fork('pipeline'), p, world.epochMs), world.prng.fork('limits')), world.prng.fork('data'));
     const database = new Database(':memory:');
+    const crashes = new PendingCrashes();
     const registry = new SimExecutionRegistry();
     const executions = new Map<string, number>();
     const behaviourOf = (command: string): SimJobBehaviour => {
@@ -301,7 +306,7 @@ export default defineScenario<Params, DagState>({
       let stream = streams.get(env.id);
       if (stream === undefined) streams.set(env.id, (stream = latencyStreams.fork(env.id)));
       const draws = stream;
-      return withStoreLatency(store, env, () => storeLatencyMs(draws));
+      return withStoreLatency(store, env, () => storeLatencyMs(draws), (phase) => crashes.land(world, env, phase));
     };
     const groups = new SimProcessGroups(registry, behaviourOf, (id, handler) => world.whenEnded(id, handler));
     world.spawn(JOBS, groups.main);
@@ -353,7 +358,7 @@ export default defineScenario<Params, DagState>({
     };
     scheduleLifecycle(world, world.prng.fork('lifecycle'), p, () => stopRunner(), spawnSecond);
     world.spawn('operator', (env) => operate(env, openStore(), workload.pipeline, p.operatorWindowMs, world.now()));
-    return { database };
+    return { database, crashes };
   },
   invariants: [
     upstreamSucceededFirst,

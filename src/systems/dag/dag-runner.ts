@@ -619,14 +619,16 @@ export class DagRunner {
       // Held until its process group is in the run log: a runner killed before that leaves nothing
       // running (the held shell reads end of input and exits), never a job no row names, which the
       // next runner could neither end nor tell from a job that never started.
-      const execution = this.options.executor.start({ command: job.definition.command, onOutput: (chunk) => this.onOutput(job, attempt, chunk), held: this.rules.holdsStart() });
+      const held = this.rules.holdsStart();
+      const execution = this.options.executor.start({ command: job.definition.command, onOutput: (chunk) => this.onOutput(job, attempt, chunk), held });
+      // Its runtime counts from when its command runs: from here, or from the release of a held start.
+      job.startedAtMs = this.env.now();
       job.execution = execution;
       emitDag(this.env, { kind: 'dag.job.start', data: { job: name, attempt, execution: execution.id } });
       // Which process group it runs in, so that if this runner dies the next one can end it.
       await this.record(job, 'running', 0, 0, execution.id);
       execution.release?.();
-      // Its runtime counts from here: a held command has run nothing before its release.
-      job.startedAtMs = this.env.now();
+      if (held) job.startedAtMs = this.env.now();
       this.armRuntimeMonitor(job, attempt);
       this.busy -= 1;
       status = await execution.exited;

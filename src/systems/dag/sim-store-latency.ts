@@ -14,18 +14,28 @@ import type { Env } from '../../env/env.js';
 import type { LockBackend } from '../../locks/lock.js';
 import type { DagStore } from './run-log.js';
 
+/**
+ * Where a row's write stands when `landing` is called: about to land, or landed and its answer not
+ * yet sent. A fault may strike the caller there (`crash-in-call`): a promise that never settles.
+ */
+export type RowLanding = (phase: 'before' | 'after') => Promise<void> | undefined;
+
 /** `store` as the process of `env` reaches it, each way of each call taking `latencyMs()` ms. */
-export function withStoreLatency(store: DagStore, env: Env, latencyMs: () => number): DagStore {
-  async function call<T>(perform: () => Promise<T>): Promise<T> {
+export function withStoreLatency(store: DagStore, env: Env, latencyMs: () => number, landing?: RowLanding): DagStore {
+  async function call<T>(perform: () => Promise<T>, landingOf?: RowLanding): Promise<T> {
     await env.sleep(latencyMs());
+    const before = landingOf?.('before');
+    if (before !== undefined) await before;
     const result = await perform();
+    const after = landingOf?.('after');
+    if (after !== undefined) await after;
     await env.sleep(latencyMs());
     return result;
   }
   const lock: LockBackend = store.runnerLock;
   return {
     description: store.description,
-    append: (entry, fence) => call(() => store.append(entry, fence)),
+    append: (entry, fence) => call(() => store.append(entry, fence), landing),
     runnerLock: {
       name: lock.name,
       tryAcquire: (key, owner, ttlMs) => call(() => lock.tryAcquire(key, owner, ttlMs)),
