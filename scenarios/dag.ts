@@ -12,6 +12,10 @@
  * SIGKILL, and is started again by its supervisor within 15 s (killed first if it has not exited
  * by then); and a second `dag run` (`dag-runner-2`) may start on the same store while the first is up.
  *
+ * Every store call of a runner takes a round trip of simulated time, and a fault (`crash-in-call`)
+ * can kill the runner while a run-log row is on its way: between a job's start and the row naming
+ * it, say, where the held start is what keeps the job from running unnamed.
+ *
  * Some jobs report the data they generate (`SIMRUN_DATA amount=N`) and have a `max_data`; some start
  * a background child in their first execution, which the success rule judges.
  */

@@ -158,31 +158,31 @@ export function createSimExecutor(env: Env, registry: SimExecutionRegistry, beha
 
   /** The command's run, from its `sim-job.start` to its `sim-job.exit`. */
   function run(id: string, request: ExecutionRequest, behaviour: SimJobBehaviour, signal: AbortSignal): Promise<ExitStatus> {
-      simJobEvents.emit(env, { kind: 'sim-job.start', data: { execution: id, command: request.command } });
-      const startedMs = env.now();
-      return (async (): Promise<ExitStatus> => {
-        let bytes = 0;
-        let status: ExitStatus;
-        try {
-          for (let seq = 0; seq < behaviour.chunks; seq++) {
-            await env.sleep(behaviour.everyMs, signal);
-            const stream = chunkStream(behaviour, seq);
-            const reported = stream === 'stdout' ? behaviour.dataPerChunk : undefined;
-            const text = (reported === undefined ? '' : dataReportLine(reported)) + chunkText(id, seq, behaviour.chunkBytes);
-            bytes += text.length;
-            simJobEvents.emit(env, { kind: 'sim-job.output', data: { execution: id, seq, bytes: text.length, ...(stream === 'stderr' ? { stream } : {}), ...(reported === undefined ? {} : { reported }) } });
-            request.onOutput({ stream, text });
-          }
-          await env.sleep(behaviour.tailMs, signal);
-          status = await shellExit(env, behaviour, startedMs, signal);
-        } catch (error) {
-          if (!(error instanceof Ended)) throw error;
-          status = { code: null, signal: error.signal };
+    simJobEvents.emit(env, { kind: 'sim-job.start', data: { execution: id, command: request.command } });
+    const startedMs = env.now();
+    return (async (): Promise<ExitStatus> => {
+      let bytes = 0;
+      let status: ExitStatus;
+      try {
+        for (let seq = 0; seq < behaviour.chunks; seq++) {
+          await env.sleep(behaviour.everyMs, signal);
+          const stream = chunkStream(behaviour, seq);
+          const reported = stream === 'stdout' ? behaviour.dataPerChunk : undefined;
+          const text = (reported === undefined ? '' : dataReportLine(reported)) + chunkText(id, seq, behaviour.chunkBytes);
+          bytes += text.length;
+          simJobEvents.emit(env, { kind: 'sim-job.output', data: { execution: id, seq, bytes: text.length, ...(stream === 'stderr' ? { stream } : {}), ...(reported === undefined ? {} : { reported }) } });
+          request.onOutput({ stream, text });
         }
-        registry.untrack(id);
-        simJobEvents.emit(env, { kind: 'sim-job.exit', data: { execution: id, code: status.code, signal: status.signal, bytes, ...(status.leftRunning === true ? { leftRunning: true } : {}) } });
-        return status;
-      })();
+        await env.sleep(behaviour.tailMs, signal);
+        status = await shellExit(env, behaviour, startedMs, signal);
+      } catch (error) {
+        if (!(error instanceof Ended)) throw error;
+        status = { code: null, signal: error.signal };
+      }
+      registry.untrack(id);
+      simJobEvents.emit(env, { kind: 'sim-job.exit', data: { execution: id, code: status.code, signal: status.signal, bytes, ...(status.leftRunning === true ? { leftRunning: true } : {}) } });
+      return status;
+    })();
   }
 }
 
