@@ -61,7 +61,7 @@ export interface DagFacts {
   readonly executions: ReadonlyMap<string, ExecutionFacts>;
   /** Held executions that ended before their release, their command never run (`sim-job.never-ran`), by id. */
   readonly neverRan: ReadonlyMap<string, TraceEvent>;
-  /** Operator stops of jobs that were not running, and (re)starts, by job. */
+  /** Operator stops of jobs that were not running, and (re)starts whose `restarted` row was written, by job. */
   readonly stops: readonly { readonly job: string; readonly event: TraceEvent }[];
   readonly restarts: readonly { readonly job: string; readonly event: TraceEvent }[];
   /** Operator commands as a runner took them (`job` null: every job). */
@@ -82,6 +82,8 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
   const notifications: NotificationFact[] = [];
   const executions = new Map<string, ExecutionFacts>();
   const neverRan = new Map<string, TraceEvent>();
+  // Restarts whose `restarted` row is not written yet, by `pid job`.
+  const unwrittenRestarts = new Map<string, TraceEvent>();
   // Attempt starts whose runner has not yet written another row of the attempt, by `pid job attempt`.
   const unrecorded = new Map<string, AttemptStart>();
   const stops: { job: string; event: TraceEvent }[] = [];
@@ -114,6 +116,11 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
           break;
         }
         case 'dag.row': {
+          const restart = unwrittenRestarts.get(`${event.pid} ${event.data.job}`);
+          if (restart !== undefined && event.data.status === 'restarted') {
+            unwrittenRestarts.delete(`${event.pid} ${event.data.job}`);
+            restarts.push({ job: event.data.job, event: restart });
+          }
           const key = `${event.pid} ${event.data.job} ${event.data.attempt}`;
           const start = unrecorded.get(key);
           if (start === undefined) break;
@@ -135,7 +142,8 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
           stops.push({ job: event.data.job, event });
           break;
         case 'dag.job.restarted':
-          restarts.push({ job: event.data.job, event });
+          // Counted once its row is written: a runner that died first leaves the job as it was.
+          unwrittenRestarts.set(`${event.pid} ${event.data.job}`, event);
           break;
         case 'dag.command':
           commands.push({ action: event.data.action, job: event.data.job, event });
