@@ -101,7 +101,7 @@ export default defineScenario<Params, ScheduleState>({
       if (behaviour === undefined) throw new Error(`no simulated job '${command}'`);
       return { ...behaviour, exitCode: failures.chance(0.1) ? 1 : 0 };
     };
-    const groups = new SimProcessGroups(registry, behaviourOf);
+    const groups = new SimProcessGroups(registry, behaviourOf, (id, handler) => world.whenEnded(id, handler));
     world.spawn('jobs', groups.main);
     const holderIsDead = (owner: string): boolean => {
       const { name } = parseProcessId(owner);

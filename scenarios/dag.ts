@@ -12,6 +12,10 @@
  * SIGKILL, and is started again by its supervisor within 15 s (killed first if it has not exited
  * by then); and a second `dag run` (`dag-runner-2`) may start on the same store while the first is up.
  *
+ * Every store call of a runner takes a round trip of simulated time, and a fault (`crash-in-call`)
+ * can kill the runner while a run-log row is on its way: between a job's start and the row naming
+ * it, say, where the held start is what keeps the job from running unnamed.
+ *
  * Some jobs report the data they generate (`SIMRUN_DATA amount=N`) and have a `max_data`; some start
  * a background child in their first execution, which the success rule judges.
  */
@@ -47,6 +51,8 @@ import { validateGraph, type JobDefinition, type Pipeline } from '../src/systems
 import { latestByJob, type DagStore } from '../src/systems/dag/run-log.js';
 import { DagRunnerBusyError, runExclusively } from '../src/systems/dag/runner-lease.js';
 import { SimProcessGroups } from '../src/systems/dag/sim-process-groups.js';
+import { withStoreLatency } from '../src/systems/dag/sim-store-latency.js';
+import { crashInCall, PendingCrashes } from '../src/sim/fault-kinds/crash-in-call.js';
 import { createSqliteStore } from '../src/systems/dag/sqlite-store.js';
 import { SimExecutionRegistry, type SimChildBehaviour, type SimJobBehaviour } from '../src/systems/job-runner/sim-executor.js';
 import type { World } from '../src/sim/world.js';
@@ -164,9 +170,19 @@ function withDataAndChildren(workload: Workload, prng: Prng): Workload {
   return { pipeline: { ...workload.pipeline, jobs }, plans };
 }
 
+/**
+ * How long one way of a store call takes, ms: a database round trip on the same network, 1 to 20 ms,
+ * and a quarter of the time nothing worth counting (a connection already warm, a cached page).
+ */
+function storeLatencyMs(prng: Prng): number {
+  return prng.chance(0.25) ? 0 : prng.int(1, 20);
+}
+
 /** What one run keeps: the database that outlives runner crashes, as a database server would. */
 interface DagState {
   readonly database: Database.Database;
+  /** Crashes armed to strike a runner while one of its run-log rows is being written (`crash-in-call`). */
+  readonly crashes: PendingCrashes;
 }
 
 /**
@@ -260,15 +276,17 @@ export default defineScenario<Params, DagState>({
   faultSpace: (p) => ({
     targets: [DAG_RUNNER],
     windowMs: p.operatorWindowMs,
-    rates: { crash: 0.5, pause: 1 },
+    rates: { crash: 0.5, pause: 1, 'crash-in-call': 0.5 },
     pauseMsMax: 30_000,
     restartAfterMsMax: 60_000,
   }),
+  faultKinds: [crashInCall((state: DagState) => state.crashes)],
   mutants: DAG_MUTANTS,
   shrinkParams: { jobsMax: 3 },
   async setup(world, p, context) {
     const workload = withDataAndChildren(withLimits(randomWorkload(world.prng.fork('pipeline'), p, world.epochMs), world.prng.fork('limits')), world.prng.fork('data'));
     const database = new Database(':memory:');
+    const crashes = new PendingCrashes();
     const registry = new SimExecutionRegistry();
     const executions = new Map<string, number>();
     const behaviourOf = (command: string): SimJobBehaviour => {
@@ -283,7 +301,18 @@ export default defineScenario<Params, DagState>({
     const openStore = (): DagStore => createSqliteStore(database, { now: () => world.now() });
     // The store's answers about the runner lease go into the trace (judged by its own clock, the world's), for `rows-under-lease`.
     const withTracedLease = (store: DagStore, env: Env): DagStore => ({ ...store, runnerLock: tracedLock(store.runnerLock, env, () => world.now()) });
-    const groups = new SimProcessGroups(registry, behaviourOf);
+    // Each runner's store calls take time (a database round trip each), drawn from a stream of their
+    // own per incarnation, so the pipeline's and the processes' own draws stay as they were.
+    // (One stream per incarnation for all its stores: a runner that opens the store again goes on drawing.)
+    const latencyStreams = world.prng.fork('store-latency');
+    const streams = new Map<string, Prng>();
+    const withRoundTrips = (store: DagStore, env: Env): DagStore => {
+      let stream = streams.get(env.id);
+      if (stream === undefined) streams.set(env.id, (stream = latencyStreams.fork(env.id)));
+      const draws = stream;
+      return withStoreLatency(store, env, () => storeLatencyMs(draws), (phase) => crashes.land(world, env, phase));
+    };
+    const groups = new SimProcessGroups(registry, behaviourOf, (id, handler) => world.whenEnded(id, handler));
     world.spawn(JOBS, groups.main);
     // What `kill -0 PID` tells a runner of this machine: whether the lease's holder still runs.
     const holderIsDead = (owner: string): boolean => {
@@ -297,7 +326,7 @@ export default defineScenario<Params, DagState>({
       pipeline: workload.pipeline,
       executor: groups.executorFor(env),
       reaper: groups.reaperFor(env),
-      store: withTracedLease(openStore(), env),
+      store: withRoundTrips(withTracedLease(openStore(), env), env),
       notifier: consoleNotifier((line) => env.print(line)),
       commandPollMs: p.commandPollMs,
       flaws: dagFlawsOf(context.mutant),
@@ -333,7 +362,7 @@ export default defineScenario<Params, DagState>({
     };
     scheduleLifecycle(world, world.prng.fork('lifecycle'), p, () => stopRunner(), spawnSecond);
     world.spawn('operator', (env) => operate(env, openStore(), workload.pipeline, p.operatorWindowMs, world.now()));
-    return { database };
+    return { database, crashes };
   },
   invariants: [
     upstreamSucceededFirst,

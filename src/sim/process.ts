@@ -52,6 +52,8 @@ export class Incarnation implements EventOwner {
   readonly env: Env;
   /** This incarnation's own stream, forked on first use: most incarnations of a large simulation never draw. */
   private stream: Prng | undefined;
+  /** What runs once it has ended (`whenEnded`); none until one registers. */
+  private endHandlers: (() => void)[] | undefined;
 
   constructor(
     readonly process: SimProcess,
@@ -66,6 +68,23 @@ export class Incarnation implements EventOwner {
 
   get prng(): Prng {
     return (this.stream ??= this.processStreams.fork(this.process.name).fork(String(this.number)));
+  }
+
+  /**
+   * Runs `handler` once this incarnation has ended (crashed, exited or failed), at once if it
+   * already has: what the far end of a pipe sees when the process holding it dies, as the kernel
+   * closes a dead process's descriptors.
+   */
+  whenEnded(handler: () => void): void {
+    if (!this.alive) handler();
+    else (this.endHandlers ??= []).push(handler);
+  }
+
+  /** Called by the world as the incarnation ends (after `alive` turned false): runs each handler once. */
+  ended(): void {
+    const handlers = this.endHandlers;
+    this.endHandlers = undefined;
+    for (const handler of handlers ?? []) handler();
   }
 }
 

@@ -29,7 +29,7 @@ import { EventQueue, Lane, type ScheduledEvent } from './event-queue.js';
 import { queueMacrotask, realPerformanceNow, realSetImmediate, settleMicrotasks } from './globals.js';
 import { acquireProcessGlobals, processGlobalsRequested, releaseProcessGlobals, runUnderHost, whenTimersIdle, type GlobalsHost } from './process-globals.js';
 import { Incarnation, SimProcess, type ProcessHost, type ProcessMain } from './process.js';
-import { formatProcessId } from './process-id.js';
+import { formatProcessId, parseProcessId } from './process-id.js';
 import { Prng } from './prng.js';
 import { createVolume, SimFs, type FsHost, type FsOperation } from './sim-fs.js';
 import { Trace } from './trace.js';
@@ -289,6 +289,16 @@ export class World {
     return [...this.processes.keys()];
   }
 
+  /**
+   * Runs `handler` once the incarnation `id` (`name#n`, an env's id) has ended, at once if it
+   * already has: what a pipe's reader sees when the process holding its write end dies.
+   */
+  whenEnded(id: string, handler: () => void): void {
+    const current = this.processes.get(parseProcessId(id).name)?.current;
+    if (current?.id === id) current.whenEnded(handler);
+    else handler();
+  }
+
   /** Stops `name`'s current incarnation for good at its next await. No-op if it is not running. */
   crash(name: string): void {
     const incarnation = this.process(name).current;
@@ -296,6 +306,7 @@ export class World {
     incarnation.alive = false;
     incarnation.state = 'crashed';
     this.recordKernel(incarnation.id, { kind: 'process.crash' });
+    incarnation.ended();
   }
 
   /**
@@ -313,6 +324,7 @@ export class World {
       incarnation.alive = false;
       incarnation.state = 'crashed';
       this.recordKernel(incarnation.id, { kind: 'process.crash', data: { signal: 'SIGTERM' } });
+      incarnation.ended();
       return;
     }
     this.wake(incarnation, 0, () => {
@@ -399,6 +411,7 @@ export class World {
       this.recordKernel(incarnation.id, { kind: 'process.error', data: { message } });
       if (error instanceof Error && error.stack !== undefined) this.errorStacks.set(this.trace.length - 1, error.stack);
     }
+    incarnation.ended();
   }
 
   /** The stack of the error recorded as trace event `seq` (a `process.error`), when it had one. */

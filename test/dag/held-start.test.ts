@@ -35,7 +35,10 @@ async function steps(refuseExecutionRows: boolean): Promise<string[]> {
             log.push('kill');
             execution.kill(force);
           },
-          release: () => log.push('release'),
+          release: () => {
+            log.push('release');
+            execution.release?.();
+          },
         };
       },
     };

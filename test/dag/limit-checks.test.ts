@@ -16,7 +16,7 @@ function execution(id: string, startMs: number, exitMs: number | undefined): Exe
 }
 
 function facts(overrides: Partial<DagFacts>): DagFacts {
-  return { jobs: [], maxParallel: undefined, starts: [], ends: [], notifications: [], executions: new Map(), stops: [], restarts: [], runnerAliveAtEnd: true, lastRunnerPid: undefined, ...overrides };
+  return { jobs: [], maxParallel: undefined, starts: [], ends: [], notifications: [], executions: new Map(), neverRan: new Map(), stops: [], restarts: [], runnerAliveAtEnd: true, lastRunnerPid: undefined, ...overrides };
 }
 
 describe('max-parallel-respected', () => {

@@ -13,7 +13,7 @@ function event(t: number, kind: string, data?: Record<string, unknown>): TraceEv
 }
 
 function facts(overrides: Partial<DagFacts>): DagFacts {
-  return { jobs: [], maxParallel: undefined, starts: [], ends: [], notifications: [], executions: new Map(), stops: [], restarts: [], runnerAliveAtEnd: true, lastRunnerPid: undefined, ...overrides };
+  return { jobs: [], maxParallel: undefined, starts: [], ends: [], notifications: [], executions: new Map(), neverRan: new Map(), stops: [], restarts: [], runnerAliveAtEnd: true, lastRunnerPid: undefined, ...overrides };
 }
 
 /** An execution printing `outputs` ([bytes, reported]) from t=10 on, and exiting with `exit` at t=100 unless that is undefined. */

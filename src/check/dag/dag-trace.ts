@@ -19,6 +19,11 @@ export interface AttemptStart {
   readonly attempt: number;
   readonly execution: string;
   readonly event: TraceEvent;
+  /**
+   * When its runner heard the run log took the row naming its execution (`dag.row` `running`, after
+   * the start): the runner releases a held start and arms its runtime monitor then. Absent: never.
+   */
+  recorded?: TraceEvent;
 }
 
 export interface AttemptEnd {
@@ -54,7 +59,9 @@ export interface DagFacts {
   readonly ends: readonly AttemptEnd[];
   readonly notifications: readonly NotificationFact[];
   readonly executions: ReadonlyMap<string, ExecutionFacts>;
-  /** Operator stops of jobs that were not running, and (re)starts, by job. */
+  /** Held executions that ended before their release, their command never run (`sim-job.never-ran`), by id. */
+  readonly neverRan: ReadonlyMap<string, TraceEvent>;
+  /** Operator stops of jobs that were not running, and (re)starts whose `restarted` row was written, by job. */
   readonly stops: readonly { readonly job: string; readonly event: TraceEvent }[];
   readonly restarts: readonly { readonly job: string; readonly event: TraceEvent }[];
   /** Operator commands as a runner took them (`job` null: every job). */
@@ -74,6 +81,11 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
   const ends: AttemptEnd[] = [];
   const notifications: NotificationFact[] = [];
   const executions = new Map<string, ExecutionFacts>();
+  const neverRan = new Map<string, TraceEvent>();
+  // Restarts whose `restarted` row is not written yet, by `pid job`.
+  const unwrittenRestarts = new Map<string, TraceEvent>();
+  // Attempt starts whose runner has not yet written another row of the attempt, by `pid job attempt`.
+  const unrecorded = new Map<string, AttemptStart>();
   const stops: { job: string; event: TraceEvent }[] = [];
   const restarts: { job: string; event: TraceEvent }[] = [];
   const commands: { action: string; job: string | null; event: TraceEvent }[] = [];
@@ -98,7 +110,22 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
           break;
         case 'dag.job.start': {
           const { job, attempt, execution } = event.data;
-          starts.push({ job, attempt, execution, event });
+          const start: AttemptStart = { job, attempt, execution, event };
+          starts.push(start);
+          unrecorded.set(`${event.pid} ${job} ${attempt}`, start);
+          break;
+        }
+        case 'dag.row': {
+          const restart = unwrittenRestarts.get(`${event.pid} ${event.data.job}`);
+          if (restart !== undefined && event.data.status === 'restarted') {
+            unwrittenRestarts.delete(`${event.pid} ${event.data.job}`);
+            restarts.push({ job: event.data.job, event: restart });
+          }
+          const key = `${event.pid} ${event.data.job} ${event.data.attempt}`;
+          const start = unrecorded.get(key);
+          if (start === undefined) break;
+          unrecorded.delete(key);
+          if (event.data.status === 'running') start.recorded = event;
           break;
         }
         case 'dag.job.end': {
@@ -115,7 +142,8 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
           stops.push({ job: event.data.job, event });
           break;
         case 'dag.job.restarted':
-          restarts.push({ job: event.data.job, event });
+          // Counted once its row is written: a runner that died first leaves the job as it was.
+          unwrittenRestarts.set(`${event.pid} ${event.data.job}`, event);
           break;
         case 'dag.command':
           commands.push({ action: event.data.action, job: event.data.job, event });
@@ -135,10 +163,13 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
           if (execution !== undefined) execution.exit = event;
           break;
         }
+        case 'sim-job.never-ran':
+          neverRan.set(id, event);
+          break;
       }
     }
   }
-  return { jobs, maxParallel, starts, ends, notifications, executions, stops, restarts, commands, runnerAliveAtEnd, lastRunnerPid };
+  return { jobs, maxParallel, starts, ends, notifications, executions, neverRan, stops, restarts, commands, runnerAliveAtEnd, lastRunnerPid };
 }
 
 /** Every job downstream of `name` (not including it), through any chain. */

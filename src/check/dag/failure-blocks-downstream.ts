@@ -23,7 +23,8 @@
  * change nothing. An end that is never written (the store refused it because the lease had lapsed
  * in a pause, or the runner crashed) leaves its marks unjudged: the runner that opens the run log
  * next finds the job still running, ends it as interrupted and runs it again, and whatever that
- * attempt does says nothing about the marks made on the lost one.
+ * attempt does says nothing about the marks made on the lost one. Likewise a restart whose row was
+ * never written (the runner died while writing it): the next runner finds the job as it was before.
  */
 import { processEvents } from '../../sim/events.js';
 import { processName } from '../../sim/process-id.js';
@@ -66,6 +67,11 @@ export function checkFailureBlocksDownstream(trace: readonly TraceEvent[], epoch
   const namingRunning = new Map<string, TraceEvent[]>();
   /** Runner incarnations that began to stop or lost their lease: they schedule nothing more. */
   const winding = new Set<string>();
+  /**
+   * Jobs restarted whose `restarted` row is not written yet, with their phase before: a runner that
+   * dies first never wrote it, and the next runner finds the job as the run log left it.
+   */
+  const unwrittenRestarts = new Map<string, Phase>();
   /** Waiting jobs already reported as owed a mark, until they leave waiting. */
   const reported = new Set<string>();
   /** The runner's latest instant, and which incarnation it was. */
@@ -109,6 +115,8 @@ export function checkFailureBlocksDownstream(trace: readonly TraceEvent[], epoch
         namingRunning.clear();
         restartedWhileEnding.clear();
         winding.delete(event.pid);
+        for (const [job, before] of unwrittenRestarts) setPhase(job, before);
+        unwrittenRestarts.clear();
         if (event.data.run !== undefined) {
           // A new run starts every job afresh.
           phases.clear();
@@ -165,8 +173,12 @@ export function checkFailureBlocksDownstream(trace: readonly TraceEvent[], epoch
       case 'dag.job.stopped':
         setPhase(event.data.job, 'stopped');
         break;
+      case 'dag.row':
+        if (event.data.status === 'restarted') unwrittenRestarts.delete(event.data.job);
+        break;
       case 'dag.job.restarted': {
         const { job } = event.data;
+        if (!unwrittenRestarts.has(job)) unwrittenRestarts.set(job, phaseOf(job));
         if (phaseOf(job) === 'running') {
           restartedWhileEnding.add(job);
           namingRunning.delete(job);

@@ -1,9 +1,9 @@
 /**
  * `kill_after_ms` is enforced when it comes, not only judged afterwards: the execution of an
- * attempt of a job with a `kill_after_ms` has exited by the time its runner's monitor was due (the
- * attempt's start plus the limit, plus every pause of that runner in between: a paused runner's
- * timers fire late), unless that runner was no longer there to kill it (crashed or exited by then:
- * the next runner ends what it left).
+ * attempt of a job with a `kill_after_ms` has exited by the time its runner's monitor was due (when
+ * the runner heard the row naming the execution was written, and released it, plus the limit, plus
+ * every pause of that runner in between: a paused runner's timers fire late), unless that runner
+ * was no longer there to kill it (crashed or exited by then: the next runner ends what it left).
  *
  * The runner also fails an attempt that ran past the limit when it ends (`hard-limit-enforced`
  * judges that), which masks a monitor that never kills: the job runs on to its own end, holding its
@@ -46,10 +46,13 @@ export function checkKilledAtLimit(trace: readonly TraceEvent[], facts: DagFacts
     const limit = killAfter.get(start.job);
     const execution = facts.executions.get(start.execution);
     if (limit === undefined || execution === undefined) continue;
+    // The monitor is armed once the runner has heard the row naming the execution was written (and
+    // released the execution); a trace without that row counts from the start.
+    const armed = start.recorded ?? start.event;
     const runner = incarnations.get(start.event.pid) ?? { pauses: [] };
     // The monitor's timer is the runner's: each pause that begins before it fires pushes it back.
-    let dueAt = start.event.t + limit;
-    for (const pause of runner.pauses) if (pause.t >= start.event.t && pause.t <= dueAt) dueAt += pause.ms;
+    let dueAt = armed.t + limit;
+    for (const pause of runner.pauses) if (pause.t >= armed.t && pause.t <= dueAt) dueAt += pause.ms;
     if (runner.endedAt !== undefined && runner.endedAt <= dueAt) continue;
     const exit = execution.exit;
     if (exit !== undefined && exit.t <= dueAt) continue;

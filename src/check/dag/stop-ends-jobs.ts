@@ -19,7 +19,8 @@ export function checkStopEndsJobs(trace: readonly TraceEvent[], facts: DagFacts,
   for (const start of facts.starts) {
     const exit = exits.get(start.event.pid);
     if (exit === undefined) continue;
-    const ended = facts.executions.get(start.execution)?.exit;
+    // A held execution ended before its release ran nothing: it ended when it gave up.
+    const ended = facts.executions.get(start.execution)?.exit ?? facts.neverRan.get(start.execution);
     if (ended !== undefined && ended.seq < exit.seq) continue;
     violations.push({
       invariant: STOP_ENDS_JOBS,

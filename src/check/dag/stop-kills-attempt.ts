@@ -22,7 +22,7 @@ export function checkStopKillsAttempt(facts: DagFacts, epochMs = 0): Violation[]
       // Only this runner's own attempts: one a dead runner left behind is ended by the reaper instead.
       if (start.event.pid !== command.event.pid || start.event.seq > command.event.seq) continue;
       if (command.job !== null && start.job !== command.job) continue;
-      const exit = facts.executions.get(start.execution)?.exit;
+      const exit = facts.executions.get(start.execution)?.exit ?? facts.neverRan.get(start.execution);
       if (exit !== undefined && (exit.seq < command.event.seq || exit.t <= command.event.t)) continue;
       violations.push({
         invariant: STOP_KILLS_ATTEMPT,

@@ -89,6 +89,8 @@ export interface DagRules {
   freshNewRun(): boolean;
   /** How long the schedule's wait sleeps when its tick is `leftMs` away (`scheduled-runs.ts`). */
   tickWaitMs(leftMs: number): number;
+  /** Whether a job's command is started held, to run only once the run-log row naming its process group is written. */
+  holdsStart(): boolean;
 }
 
 /** Why the runner's waits end early: its state changed (see `signalChange`). */
@@ -117,6 +119,7 @@ export const CORRECT_DAG_RULES: DagRules = {
   rerunsDownstream: () => true,
   freshNewRun: () => true,
   tickWaitMs: (leftMs) => leftMs,
+  holdsStart: () => true,
 };
 
 /** The runner's lease was lost: another runner may have the pipeline now, so this one wrote nothing more. */
@@ -305,6 +308,8 @@ export class DagRunner {
     options.leaseLost?.addEventListener('abort', wake, { once: true });
     try {
       this.active = true;
+      // Jobs that came back waiting behind a failure are blocked before the first store call, not after it.
+      this.markBlocked();
       // Commands queued while no runner was up (`simrun dag restart` between two runs) come first.
       if (!options.stop?.aborted) await this.takeCommands();
       this.pump();
@@ -400,6 +405,8 @@ export class DagRunner {
 
   /** Stops one job, or every job: a running attempt is killed and ends as stopped; a waiting job will not start. */
   async stop(name?: string): Promise<void> {
+    // Every job is stopped before any row is written: a slow store delays no kill.
+    const stopped: JobState[] = [];
     for (const job of this.targets(name)) {
       if (job.phase === 'running') {
         job.stopRequested = true;
@@ -408,9 +415,10 @@ export class DagRunner {
         job.startTimeWait?.abort();
         job.phase = 'stopped';
         emitDag(this.env, { kind: 'dag.job.stopped', data: { job: job.definition.name } });
-        await this.record(job, 'stopped', 0, 0);
+        stopped.push(job);
       }
     }
+    for (const job of stopped) await this.record(job, 'stopped', 0, 0);
     this.signalChange();
   }
 
@@ -424,6 +432,7 @@ export class DagRunner {
       job.phase = 'waiting';
       job.attempt = 0;
       emitDag(this.env, { kind: 'dag.job.restarted', data: { job: job.definition.name } });
+      this.markBlocked();
       await this.record(job, 'restarted', 0, 0);
     }
     this.pump();
@@ -455,6 +464,7 @@ export class DagRunner {
       job.attempt = 0;
       reset.push(definition.name);
       emitDag(this.env, { kind: 'dag.job.restarted', data: { job: definition.name } });
+      this.markBlocked();
       await this.record(job, 'restarted', 0, 0);
     }
     emitDag(this.env, { kind: 'dag.rerun', data: { job: name ?? null, reset, afterAttempt } });
@@ -525,6 +535,14 @@ export class DagRunner {
       const phase = (this.jobs.get(upstream) as JobState).phase;
       return this.rules.upstreamDone(phase);
     });
+  }
+
+  /**
+   * Blocking at once, in the step that made a job wait again, not only in the pass after its row is
+   * written: `dag status` never shows a job waiting that cannot run, however slow the store.
+   */
+  private markBlocked(): void {
+    if (this.active) this.updateBlocked();
   }
 
   /** A waiting job is blocked while an upstream job has failed for good or is blocked itself. */
@@ -598,16 +616,19 @@ export class DagRunner {
         await this.record(job, 'stopped', 0, 0);
         return;
       }
-      job.startedAtMs = this.env.now();
       // Held until its process group is in the run log: a runner killed before that leaves nothing
       // running (the held shell reads end of input and exits), never a job no row names, which the
       // next runner could neither end nor tell from a job that never started.
-      const execution = this.options.executor.start({ command: job.definition.command, onOutput: (chunk) => this.onOutput(job, attempt, chunk), held: true });
+      const held = this.rules.holdsStart();
+      const execution = this.options.executor.start({ command: job.definition.command, onOutput: (chunk) => this.onOutput(job, attempt, chunk), held });
+      // Its runtime counts from when its command runs: from here, or from the release of a held start.
+      job.startedAtMs = this.env.now();
       job.execution = execution;
       emitDag(this.env, { kind: 'dag.job.start', data: { job: name, attempt, execution: execution.id } });
       // Which process group it runs in, so that if this runner dies the next one can end it.
       await this.record(job, 'running', 0, 0, execution.id);
       execution.release?.();
+      if (held) job.startedAtMs = this.env.now();
       this.armRuntimeMonitor(job, attempt);
       this.busy -= 1;
       status = await execution.exited;
@@ -730,8 +751,10 @@ export class DagRunner {
     else if (job.attempt <= job.definition.retries) outcome = 'retrying';
     else outcome = 'failed';
     job.interruptedByStop = false;
-    job.phase = outcome === 'retrying' || outcome === 'interrupted' ? 'waiting' : outcome;
     // Recorded first: a runner whose lease is gone (the write is refused) must not report an outcome.
+    // The job stays running until its end and output are written: no job downstream of it starts on
+    // a success, nor is blocked by a failure, that the run log does not hold yet (a runner killed
+    // meanwhile leaves the attempt interrupted, to run again).
     const amount = this.dataAmount(job);
     await this.record(job, outcome, execTimeMs, amount);
     await this.options.store.saveOutput({
@@ -743,6 +766,7 @@ export class DagRunner {
       truncated: job.outputTruncated,
     });
     job.savedOutput = [];
+    job.phase = outcome === 'retrying' || outcome === 'interrupted' ? 'waiting' : outcome;
     emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
     if (outcome === 'succeeded') this.notify({ kind: 'job-succeeded', job, execution: execution.id, message: `succeeded after ${job.attempt} attempt(s) in ${execTimeMs} ms, ${amount} ${job.dataReports.amount === undefined ? 'bytes of output' : 'of data as reported'}` });
     if (outcome === 'failed') {

@@ -24,6 +24,7 @@ export const DAG_MUTANTS = {
   'rerun-leaves-downstream': 'reruns only the job named by `dag restart JOB --force`, leaving the jobs downstream of it on their old results',
   'failure-leaves-downstream-waiting':
     'never marks the jobs downstream of a job that failed for good blocked: they stay waiting, unreported (single layer: the upstream-success gate keeps them from running)',
+  'start-before-row': "starts a job's command before the run-log row naming its process group is written (no held start): a runner killed in between leaves a job no row names",
 } as const;
 
 /** Mutants of new runs and of the schedule loop (`scheduled-runs.ts`): the `dag-schedule` scenario's catalogue. */
@@ -54,6 +55,7 @@ const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'exit-zero-trusts-shell': { leftRunningFails: () => false },
   'rerun-leaves-downstream': { rerunsDownstream: () => false },
   'failure-leaves-downstream-waiting': { marksBlocked: () => false },
+  'start-before-row': { holdsStart: () => false },
   'new-run-keeps-results': { freshNewRun: () => false },
   'schedule-wakes-early': { tickWaitMs: (leftMs) => Math.floor(leftMs / 1_000) * 1_000 },
 };

@@ -40,7 +40,12 @@ export type SimJobEvent =
    * How it ended (`code`, or the `signal` that ended it) and how much it printed in all;
    * `leftRunning`: its shell exited while a child it started still ran (the child was ended).
    */
-  | { readonly kind: 'sim-job.exit'; readonly data: { readonly execution: string; readonly code: number | null; readonly signal: string | null; readonly bytes: number; readonly leftRunning?: true } };
+  | { readonly kind: 'sim-job.exit'; readonly data: { readonly execution: string; readonly code: number | null; readonly signal: string | null; readonly bytes: number; readonly leftRunning?: true } }
+  /**
+   * A held execution (`ExecutionRequest.held`) ended before its release, so its command never ran:
+   * it was killed (`SIGTERM`, `SIGKILL`) or its starter died (`starter-ended`, end of input on its pipe).
+   */
+  | { readonly kind: 'sim-job.never-ran'; readonly data: { readonly execution: string; readonly command: string; readonly why: 'SIGTERM' | 'SIGKILL' | 'starter-ended' } };
 
 export type JobClientEvent =
   | { readonly kind: 'client.started'; readonly data: { readonly job: string } }
@@ -70,6 +75,7 @@ export const simJobEvents: EventFamily<SimJobEvent> = eventFamily<SimJobEvent>({
   'sim-job.start': true,
   'sim-job.output': true,
   'sim-job.exit': true,
+  'sim-job.never-ran': true,
 });
 
 export const jobClientEvents: EventFamily<JobClientEvent> = eventFamily<JobClientEvent>({

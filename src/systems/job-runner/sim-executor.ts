@@ -6,6 +6,12 @@
  * Every chunk and every exit is recorded in the trace (`sim-job.start`, `sim-job.output`,
  * `sim-job.exit`): that record is what the job actually did, the independent account the
  * invariants compare the runners' own bookkeeping against.
+ *
+ * A `held` execution exists (its id can be recorded, a kill reaches it) but does nothing of its
+ * command until `release()`: no `sim-job.start`, no output. Like the real held shell waiting on its
+ * pipe (`src/real/job-runner/shell-executor.ts`), it gives up without running the command when it is
+ * killed first or when its starter dies first (`whenStarterEnds`: the pipe's write end closes), and
+ * says so with `sim-job.never-ran`.
  */
 import type { Env } from '../../env/env.js';
 import type { Execution, ExecutionRequest, Executor, ExitStatus } from './executor.js';
@@ -85,6 +91,34 @@ export class SimExecutionRegistry {
   }
 }
 
+/** A simulated start: what the executor needs to know of the starter's death, for a held start. */
+export interface SimExecutionRequest extends ExecutionRequest {
+  /** Registers what runs once the process that started the execution has ended (absent: it never ends). */
+  readonly whenStarterEnds?: (handler: () => void) => void;
+}
+
+/** Why a held execution never ran its command: killed first, or its starter died first. */
+type NeverRan = 'SIGTERM' | 'SIGKILL' | 'starter-ended';
+
+/** The real held shell's exit when its pipe reads end of input (`HOLD_SCRIPT`'s `exit 125`). */
+const HELD_EOF_EXIT_CODE = 125;
+
+/** The wait of a held execution: settles `released`, or why it never ran, whichever comes first. */
+function holdUntilReleased(signal: AbortSignal, whenStarterEnds: SimExecutionRequest['whenStarterEnds']): { readonly outcome: Promise<'released' | NeverRan>; release(): void } {
+  let settle: (outcome: 'released' | NeverRan) => void = () => undefined;
+  const outcome = new Promise<'released' | NeverRan>((resolve) => {
+    let settled = false;
+    settle = (value) => {
+      if (settled) return;
+      settled = true;
+      resolve(value);
+    };
+  });
+  signal.addEventListener('abort', () => settle((signal.reason as Ended).signal), { once: true });
+  whenStarterEnds?.(() => settle('starter-ended'));
+  return { outcome, release: () => settle('released') };
+}
+
 /** Thrown into a simulated job's sleep to end it. */
 class Ended extends Error {
   constructor(readonly signal: 'SIGTERM' | 'SIGKILL') {
@@ -96,44 +130,60 @@ class Ended extends Error {
  * An `Executor` over `env`: `behaviourOf(command)` says what each execution of `command` does
  * (called once per execution, so it may vary between attempts).
  */
-export function createSimExecutor(env: Env, registry: SimExecutionRegistry, behaviourOf: (command: string) => SimJobBehaviour): Executor {
+export function createSimExecutor(env: Env, registry: SimExecutionRegistry, behaviourOf: (command: string) => SimJobBehaviour): Executor & { start(request: SimExecutionRequest): Execution } {
   return {
-    start(request: ExecutionRequest): Execution {
+    start(request: SimExecutionRequest): Execution {
       const id = registry.nextId();
-      const behaviour = behaviourOf(request.command);
       const controller = new AbortController();
       const end = (signal: 'SIGTERM' | 'SIGKILL'): void => {
         if (!controller.signal.aborted) controller.abort(new Ended(signal));
       };
+      if (request.held === true) {
+        registry.track(id, () => end('SIGKILL'));
+        const hold = holdUntilReleased(controller.signal, request.whenStarterEnds);
+        const exited = hold.outcome.then((outcome): Promise<ExitStatus> | ExitStatus => {
+          if (outcome === 'released') return run(id, request, behaviourOf(request.command), controller.signal);
+          registry.untrack(id);
+          simJobEvents.emit(env, { kind: 'sim-job.never-ran', data: { execution: id, command: request.command, why: outcome } });
+          return outcome === 'starter-ended' ? { code: HELD_EOF_EXIT_CODE, signal: null } : { code: null, signal: outcome };
+        });
+        return { id, exited, kill: (force) => end(force === true ? 'SIGKILL' : 'SIGTERM'), release: hold.release };
+      }
+      const behaviour = behaviourOf(request.command);
       registry.track(id, () => end('SIGKILL'));
-      simJobEvents.emit(env, { kind: 'sim-job.start', data: { execution: id, command: request.command } });
-      const startedMs = env.now();
-      const exited = (async (): Promise<ExitStatus> => {
-        let bytes = 0;
-        let status: ExitStatus;
-        try {
-          for (let seq = 0; seq < behaviour.chunks; seq++) {
-            await env.sleep(behaviour.everyMs, controller.signal);
-            const stream = chunkStream(behaviour, seq);
-            const reported = stream === 'stdout' ? behaviour.dataPerChunk : undefined;
-            const text = (reported === undefined ? '' : dataReportLine(reported)) + chunkText(id, seq, behaviour.chunkBytes);
-            bytes += text.length;
-            simJobEvents.emit(env, { kind: 'sim-job.output', data: { execution: id, seq, bytes: text.length, ...(stream === 'stderr' ? { stream } : {}), ...(reported === undefined ? {} : { reported }) } });
-            request.onOutput({ stream, text });
-          }
-          await env.sleep(behaviour.tailMs, controller.signal);
-          status = await shellExit(env, behaviour, startedMs, controller.signal);
-        } catch (error) {
-          if (!(error instanceof Ended)) throw error;
-          status = { code: null, signal: error.signal };
-        }
-        registry.untrack(id);
-        simJobEvents.emit(env, { kind: 'sim-job.exit', data: { execution: id, code: status.code, signal: status.signal, bytes, ...(status.leftRunning === true ? { leftRunning: true } : {}) } });
-        return status;
-      })();
+      const exited = run(id, request, behaviour, controller.signal);
       return { id, exited, kill: (force) => end(force === true ? 'SIGKILL' : 'SIGTERM') };
     },
   };
+
+  /** The command's run, from its `sim-job.start` to its `sim-job.exit`. */
+  function run(id: string, request: ExecutionRequest, behaviour: SimJobBehaviour, signal: AbortSignal): Promise<ExitStatus> {
+    simJobEvents.emit(env, { kind: 'sim-job.start', data: { execution: id, command: request.command } });
+    const startedMs = env.now();
+    return (async (): Promise<ExitStatus> => {
+      let bytes = 0;
+      let status: ExitStatus;
+      try {
+        for (let seq = 0; seq < behaviour.chunks; seq++) {
+          await env.sleep(behaviour.everyMs, signal);
+          const stream = chunkStream(behaviour, seq);
+          const reported = stream === 'stdout' ? behaviour.dataPerChunk : undefined;
+          const text = (reported === undefined ? '' : dataReportLine(reported)) + chunkText(id, seq, behaviour.chunkBytes);
+          bytes += text.length;
+          simJobEvents.emit(env, { kind: 'sim-job.output', data: { execution: id, seq, bytes: text.length, ...(stream === 'stderr' ? { stream } : {}), ...(reported === undefined ? {} : { reported }) } });
+          request.onOutput({ stream, text });
+        }
+        await env.sleep(behaviour.tailMs, signal);
+        status = await shellExit(env, behaviour, startedMs, signal);
+      } catch (error) {
+        if (!(error instanceof Ended)) throw error;
+        status = { code: null, signal: error.signal };
+      }
+      registry.untrack(id);
+      simJobEvents.emit(env, { kind: 'sim-job.exit', data: { execution: id, code: status.code, signal: status.signal, bytes, ...(status.leftRunning === true ? { leftRunning: true } : {}) } });
+      return status;
+    })();
+  }
 }
 
 /**

@@ -1,0 +1,55 @@
+/**
+ * A run-log store as a simulated process reaches it: every call takes time, as a database round trip
+ * does. Each call waits a request latency before it takes effect and a response latency after, both
+ * slept through the caller's `env.sleep`: a caller that crashes on the way there never wrote anything;
+ * one that crashes on the way back wrote a row it never heard of; a paused one reaches the store only
+ * when it wakes, when its lease may be gone (the store judges that by its own clock as the call lands).
+ *
+ * Without it a store call takes no simulated time, and no crash can fall between two steps of the
+ * caller that a real database round trip separates: between starting a job and writing the row that
+ * names it, say. The latencies come from `latencyMs`, a stream of the scenario's own, so the
+ * caller's own draws stay as they were.
+ */
+import type { Env } from '../../env/env.js';
+import type { LockBackend } from '../../locks/lock.js';
+import type { DagStore } from './run-log.js';
+
+/**
+ * Where a row's write stands when `landing` is called: about to land, or landed and its answer not
+ * yet sent. A fault may strike the caller there (`crash-in-call`): a promise that never settles.
+ */
+export type RowLanding = (phase: 'before' | 'after') => Promise<void> | undefined;
+
+/** `store` as the process of `env` reaches it, each way of each call taking `latencyMs()` ms. */
+export function withStoreLatency(store: DagStore, env: Env, latencyMs: () => number, landing?: RowLanding): DagStore {
+  async function call<T>(perform: () => Promise<T>, landingOf?: RowLanding): Promise<T> {
+    await env.sleep(latencyMs());
+    const before = landingOf?.('before');
+    if (before !== undefined) await before;
+    const result = await perform();
+    const after = landingOf?.('after');
+    if (after !== undefined) await after;
+    await env.sleep(latencyMs());
+    return result;
+  }
+  const lock: LockBackend = store.runnerLock;
+  return {
+    description: store.description,
+    append: (entry, fence) => call(() => store.append(entry, fence), landing),
+    runnerLock: {
+      name: lock.name,
+      tryAcquire: (key, owner, ttlMs) => call(() => lock.tryAcquire(key, owner, ttlMs)),
+      renew: (lease, ttlMs) => call(() => lock.renew(lease, ttlMs)),
+      release: (lease) => call(() => lock.release(lease)),
+      ...(lock.close === undefined ? {} : { close: () => lock.close!() }),
+    },
+    breakLease: (key, owner) => call(() => store.breakLease(key, owner)),
+    leaseHolder: (key) => call(() => store.leaseHolder(key)),
+    entries: (pipeline) => call(() => store.entries(pipeline)),
+    enqueue: (command) => call(() => store.enqueue(command)),
+    take: (pipeline, fence) => call(() => store.take(pipeline, fence)),
+    saveOutput: (output) => call(() => store.saveOutput(output)),
+    outputs: (pipeline, job) => call(() => store.outputs(pipeline, job)),
+    close: () => store.close(),
+  };
+}
