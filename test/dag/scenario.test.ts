@@ -32,10 +32,7 @@ describe('scenario dag', () => {
     expect(first.trace.filter((event) => event.kind === 'dag.job.start').length).toBeGreaterThan(0);
   });
 
-  // A mutant whose bug only a crash inside a store write shows is caught seeds later (`simrun mutants
-  // --check`, within 2,000), and pinned at the seed that catches it by its regression test.
-  const caughtLater: Record<string, string> = { 'start-before-row': 'scenarios/regressions/dag-seed-970-start-before-row.test.ts' };
-  test.each(Object.keys(dag.mutants ?? {}).filter((mutant) => !(mutant in caughtLater)))('mutant %s is caught within 50 seeds', async (mutant) => {
+  test.each(Object.keys(dag.mutants ?? {}))('mutant %s is caught within 50 seeds', async (mutant) => {
     // 50: the pipeline's limits (max_parallel, kill_after_ms) make some seeds' stories slower to show a bug.
     for (let seed = 1; seed <= 50; seed++) {
       const result = await runScenario(dag, { seed, mutant });

@@ -26,17 +26,20 @@ export function checkRerunRunsAgain(trace: readonly TraceEvent[], epochMs = 0, f
     if (named !== null && !jobs.has(named)) continue;
     const chosen = named === null ? new Set(jobs.keys()) : new Set([named, ...downstreamClosure(facts.jobs, named)]);
     const event = rerun as TraceEvent;
+    // Judged from when the runner took the command: it writes the rerun's rows one by one, each a
+    // store round trip, and a job it has reset may start (and end) before the last of them is written.
+    const since = commandTaken(trace, event);
     for (const name of chosen) {
       const job = jobs.get(name);
       if (job === undefined || (job.startAtMs !== undefined && job.startAtMs > endTime)) continue;
-      if (facts.starts.some((start) => start.job === name && start.event.seq > event.seq)) continue;
+      if (facts.starts.some((start) => start.job === name && start.event.seq > since)) continue;
       const last = facts.ends.filter((end) => end.job === name).at(-1);
       if (last !== undefined && last.outcome !== 'succeeded') continue;
       if (stoppedLast(facts, name)) continue;
       // An upstream job that was rerun too must have succeeded again; any other must have succeeded at all.
       const couldRun = job.dependsOn.every((upstream) => {
         const end = facts.ends.filter((candidate) => candidate.job === upstream).at(-1);
-        return end?.outcome === 'succeeded' && (!chosen.has(upstream) || end.event.seq > event.seq);
+        return end?.outcome === 'succeeded' && (!chosen.has(upstream) || end.event.seq > since);
       });
       if (!couldRun) continue;
       violations.push({
@@ -49,6 +52,18 @@ export function checkRerunRunsAgain(trace: readonly TraceEvent[], epochMs = 0, f
     }
   }
   return violations;
+}
+
+/** The sequence number of the `dag.command` the rerun carried out (the same runner's last rerun of that job before it), else the rerun's own. */
+function commandTaken(trace: readonly TraceEvent[], rerun: TraceEvent): number {
+  const named = (rerun.data as { readonly job: string | null }).job;
+  let taken = rerun.seq;
+  for (const event of trace) {
+    if (event.seq >= rerun.seq) break;
+    if (event.pid !== rerun.pid || !dagEvents.is(event) || event.kind !== 'dag.command') continue;
+    if (event.data.action === 'rerun' && event.data.job === named) taken = event.seq;
+  }
+  return taken;
 }
 
 function inFlight(facts: DagFacts): boolean {

@@ -22,10 +22,11 @@ export type LandingPhase = 'before' | 'after';
 
 /** The crashes armed in one run: process name → where it dies and when it comes back. */
 export class PendingCrashes {
-  private readonly armed = new Map<string, { readonly landed: boolean; readonly restartAfterMs: number }>();
+  private readonly armed = new Map<string, { readonly landed: boolean; readonly restartAfterMs: number; passes: number }>();
 
-  arm(target: string, landed: boolean, restartAfterMs: number): void {
-    this.armed.set(target, { landed, restartAfterMs });
+  /** `passes`: how many of the target's writes go through before the one it dies in. */
+  arm(target: string, landed: boolean, restartAfterMs: number, passes = 0): void {
+    this.armed.set(target, { landed, restartAfterMs, passes });
   }
 
   /**
@@ -36,6 +37,10 @@ export class PendingCrashes {
     const name = processName(env.id);
     const crash = this.armed.get(name);
     if (crash === undefined || crash.landed !== (phase === 'after')) return undefined;
+    if (crash.passes > 0) {
+      crash.passes -= 1;
+      return undefined;
+    }
     this.armed.delete(name);
     const incarnations = world.process(name).incarnations;
     world.crash(name);
@@ -45,6 +50,12 @@ export class PendingCrashes {
     return env.sleep(0);
   }
 }
+
+/** The most writes a crash-in-call lets through before the one it strikes in. */
+const MOST_PASSES = 3;
+
+/** The longest a drawn crash-in-call keeps its process down, ms. */
+const QUICK_RESTART_MS_MAX = 5_000;
 
 /**
  * `afterLanding`: seeds also draw crashes after the write landed (half of them); without it they
@@ -60,14 +71,24 @@ export function crashInCall<S>(crashesOf: (state: S) => PendingCrashes, options:
         target: z.string({ required_error: 'required: the process to crash' }).min(1),
         landed: z.boolean({ required_error: 'required: whether the write lands before the crash' }),
         restartAfterMs: positiveMs,
+        passes: z.number().int().nonnegative().max(MOST_PASSES).optional(),
       })
       .strict(),
     generate(prng, at, space): Fault[] {
       if (space.targets.length === 0) return [];
-      return [{ at, kind: 'crash-in-call', target: prng.pick(space.targets), landed: options.afterLanding === true && prng.chance(0.5), restartAfterMs: prng.int(1, space.restartAfterMsMax ?? 60_000) }];
+      // Restarted as a supervisor restarts a service that died (systemd waits 100 ms by default): within
+      // seconds, while what the dead process left running still runs.
+      const restartAfterMs = prng.int(1, Math.min(space.restartAfterMsMax ?? 60_000, QUICK_RESTART_MS_MAX));
+      const target = prng.pick(space.targets);
+      const landed = options.afterLanding === true && prng.chance(0.5);
+      // Not always the first write after `at`: one of the next few, so that a crash also falls inside
+      // the writes that follow one another (a restart's row, then the attempt's, then the row naming
+      // its process group) and not mostly in the first, the one a quiet spell ends with.
+      const passes = prng.int(0, MOST_PASSES);
+      return [{ at, kind: 'crash-in-call', target, landed, restartAfterMs, ...(passes === 0 ? {} : { passes }) }];
     },
     apply(_world, fault, state) {
-      crashesOf(state).arm(fault.target as string, fault.landed as boolean, fault.restartAfterMs as number);
+      crashesOf(state).arm(fault.target as string, fault.landed as boolean, fault.restartAfterMs as number, (fault.passes as number | undefined) ?? 0);
     },
     magnitudes: [{ field: 'restartAfterMs', gentlest: 1 }],
   });

@@ -1,7 +1,7 @@
 /**
  * A run-log store as a simulated process reaches it: every call takes time, as a database round trip
- * does. Each call waits a request latency before it takes effect and a response latency after, both
- * slept through the caller's `env.sleep`: a caller that crashes on the way there never wrote anything;
+ * does. Each call waits a request latency before it takes effect and a response latency after (a row's
+ * write none: see `append`), both slept through the caller's `env.sleep`: a caller that crashes on the way there never wrote anything;
  * one that crashes on the way back wrote a row it never heard of; a paused one reaches the store only
  * when it wakes, when its lease may be gone (the store judges that by its own clock as the call lands).
  *
@@ -12,30 +12,41 @@
  */
 import type { Env } from '../../env/env.js';
 import type { LockBackend } from '../../locks/lock.js';
-import type { DagStore } from './run-log.js';
+import type { DagStore, RunLogEntry } from './run-log.js';
 
 /**
  * Where a row's write stands when `landing` is called: about to land, or landed and its answer not
  * yet sent. A fault may strike the caller there (`crash-in-call`): a promise that never settles.
  */
-export type RowLanding = (phase: 'before' | 'after') => Promise<void> | undefined;
+export type RowLanding = (phase: 'before' | 'after', entry: RunLogEntry) => Promise<void> | undefined;
 
 /** `store` as the process of `env` reaches it, each way of each call taking `latencyMs()` ms. */
 export function withStoreLatency(store: DagStore, env: Env, latencyMs: () => number, landing?: RowLanding): DagStore {
-  async function call<T>(perform: () => Promise<T>, landingOf?: RowLanding): Promise<T> {
+  async function call<T>(perform: () => Promise<T>): Promise<T> {
     await env.sleep(latencyMs());
-    const before = landingOf?.('before');
-    if (before !== undefined) await before;
     const result = await perform();
-    const after = landingOf?.('after');
-    if (after !== undefined) await after;
     await env.sleep(latencyMs());
     return result;
+  }
+  /**
+   * A row's write answers in the instant it lands: the runner's `dag.row` is the trace's account of
+   * when the store took the row, which `rows-under-lease` judges against the lease as the store held
+   * it then; an answer heard later would be judged against a lease that lapsed after the row landed.
+   * A crash after the row landed and before the runner heard of it is still there (`after`).
+   */
+  async function append(entry: RunLogEntry, perform: () => Promise<boolean>): Promise<boolean> {
+    await env.sleep(latencyMs());
+    const before = landing?.('before', entry);
+    if (before !== undefined) await before;
+    const written = await perform();
+    const after = landing?.('after', entry);
+    if (after !== undefined) await after;
+    return written;
   }
   const lock: LockBackend = store.runnerLock;
   return {
     description: store.description,
-    append: (entry, fence) => call(() => store.append(entry, fence), landing),
+    append: (entry, fence) => append(entry, () => store.append(entry, fence)),
     runnerLock: {
       name: lock.name,
       tryAcquire: (key, owner, ttlMs) => call(() => lock.tryAcquire(key, owner, ttlMs)),
