@@ -27,19 +27,17 @@ test('a held job runs its command once released, with its standard input at its 
   expect(existsSync(mark)).toBe(true);
 });
 
-test('a held job whose starter dies before releasing it never runs its command', async () => {
+/**
+ * Runs `script` in a starter process (with `createShellExecutor` in scope, the job's command as
+ * `command`): it must print the job's process group and die without releasing the job. Then the
+ * group must be gone, and the command must never have run.
+ */
+async function expectStarterLeavesNothingRun(script: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'simrun-held-'));
   const mark = join(dir, 'ran');
-  // A starter process: starts the job held, prints its process group, and exits at once.
   const starter = spawnSync(
     process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      "const { createShellExecutor } = await import(process.argv[1]); const execution = createShellExecutor().start({ command: process.argv[2], held: true, onOutput() {} }); process.stdout.write(execution.id); process.exit(0);",
-      join(ROOT, 'dist/src/real/job-runner/shell-executor.js'),
-      `echo ran > '${mark}'`,
-    ],
+    ['--input-type=module', '-e', `const { createShellExecutor } = await import(process.argv[1]); const command = process.argv[2]; ${script}`, join(ROOT, 'dist/src/real/job-runner/shell-executor.js'), `echo ran > '${mark}'`],
     { encoding: 'utf8' },
   );
   expect(starter.status, starter.stderr).toBe(0);
@@ -48,29 +46,17 @@ test('a held job whose starter dies before releasing it never runs its command',
   // The held shell reads the end of its starter's pipe and exits; the bound only fails a shell that hangs.
   expect(await survivorsAfter([pgid], 30_000)).toEqual([]);
   expect(existsSync(mark)).toBe(false);
+}
+
+test('a held job whose starter dies before releasing it never runs its command', async () => {
+  // The starter starts the job held, prints its process group, and exits at once.
+  await expectStarterLeavesNothingRun('const execution = createShellExecutor().start({ command, held: true, onOutput() {} }); process.stdout.write(execution.id); process.exit(0);');
 });
 
 test('with a group recorder, a job runs only once its group is recorded: a starter killed while recording leaves nothing run', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'simrun-held-'));
-  const mark = join(dir, 'ran');
   // A starter like `jobs serve`: its recorder is told the group, prints it, and the starter dies right
   // there, before the recorder returns (as a server SIGKILLed between the spawn and the record would).
-  const starter = spawnSync(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      "const { createShellExecutor } = await import(process.argv[1]); createShellExecutor({ onGroupStarted(pgid) { process.stdout.write(String(pgid)); process.exit(0); } }).start({ command: process.argv[2], onOutput() {} });",
-      join(ROOT, 'dist/src/real/job-runner/shell-executor.js'),
-      `echo ran > '${mark}'`,
-    ],
-    { encoding: 'utf8' },
-  );
-  expect(starter.status, starter.stderr).toBe(0);
-  const pgid = Number(starter.stdout);
-  expect(pgid).toBeGreaterThan(1);
-  expect(await survivorsAfter([pgid], 30_000)).toEqual([]);
-  expect(existsSync(mark)).toBe(false);
+  await expectStarterLeavesNothingRun('createShellExecutor({ onGroupStarted(pgid) { process.stdout.write(String(pgid)); process.exit(0); } }).start({ command, onOutput() {} });');
 });
 
 test('with a group recorder, the recorder hears of the group before the command runs, and the command then runs', async () => {
