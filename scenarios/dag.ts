@@ -310,11 +310,9 @@ export default defineScenario<Params, DagState>({
       let stream = streams.get(env.id);
       if (stream === undefined) streams.set(env.id, (stream = latencyStreams.fork(env.id)));
       const draws = stream;
-      // A `crash-in-call` strikes where reality showed a crash can split two steps that must go
-      // together: in the writes of an attempt's start (`running`, then `running` naming its process
-      // group). Commands write their rows one by one, and a crash between two of them leaves a command
-      // half applied (docs/systems/dag.md, known gaps): not drawn here until they are written as one.
-      return withStoreLatency(store, env, () => storeLatencyMs(draws), (phase, entry) => (entry.status === 'running' ? crashes.land(world, env, phase) : undefined));
+      // A `crash-in-call` strikes in any write of rows: between an attempt's start and the row naming
+      // its process group, between an attempt's end and the next job's start, in a command's commit.
+      return withStoreLatency(store, env, () => storeLatencyMs(draws), (phase) => crashes.land(world, env, phase));
     };
     const groups = new SimProcessGroups(registry, behaviourOf, (id, handler) => world.whenEnded(id, handler));
     world.spawn(JOBS, groups.main);

@@ -50,6 +50,11 @@ async function steps(refuseExecutionRows: boolean): Promise<string[]> {
         log.push(`row ${entry.status}${entry.execution === undefined ? '' : ' naming the execution'}${written ? '' : ' refused'}`);
         return written;
       },
+      async commit(entries, options) {
+        const written = await sqlite.commit(entries, options);
+        for (const entry of entries) log.push(`row ${entry.status}${written ? '' : ' refused'}`);
+        return written;
+      },
     };
     const runner = await DagRunner.open({ env, pipeline, executor, store, notifier: { notify: async () => undefined }, commandPollMs: 500 });
     await runner.run().catch(() => undefined);

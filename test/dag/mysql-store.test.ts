@@ -1,6 +1,6 @@
 /**
  * The run log in MariaDB/MySQL, for real: the seed's columns with their types, the runner lease
- * (one holder; fenced appends refused once it is gone), commands taken once, saved output, and the
+ * (one holder; fenced appends refused once it is gone), commands carried out once, saved output, and the
  * `simrun dag` story on `--store mysql://…`. Needs a server: `export SIMRUN_MYSQL_URL="$(.ci/mariadb.sh)"`.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,20 +10,14 @@ import mysql from 'mysql2/promise';
 import { describe, expect, test } from 'vitest';
 import { createMysqlStore } from '../../src/systems/dag/mysql-store.js';
 import { simrun } from '../cli/helpers.js';
-
-function mysqlUrlOrSkipReason(): { url: string } | { skip: string } {
-  const url = process.env['SIMRUN_MYSQL_URL'];
-  if (url !== undefined && url !== '') return { url };
-  if (process.env['CI'] === 'true') throw new Error('CI=true but SIMRUN_MYSQL_URL is unset: start a server with .ci/mariadb.sh and export its URL');
-  return { skip: 'SIMRUN_MYSQL_URL is unset (start one with: export SIMRUN_MYSQL_URL="$(.ci/mariadb.sh)")' };
-}
+import { mysqlUrlOrSkipReason } from '../locks/fixtures.js';
 
 const server = mysqlUrlOrSkipReason();
 
 if ('url' in server) {
   const url = server.url;
   describe('the MySQL run-log store', () => {
-    test('has the seed\'s columns, a lease with one holder, fenced appends, commands taken once, and saved output', async () => {
+    test('has the seed\'s columns, a lease with one holder, fenced appends, commands carried out once, and saved output', async () => {
       const pipeline = `unit_${process.pid}`;
       const store = await createMysqlStore(url);
       try {
@@ -46,9 +40,11 @@ if ('url' in server) {
         expect(await store.entries(pipeline)).toEqual([entry]);
 
         await store.enqueue({ pipeline, action: 'rerun', jobKey: 'a' });
-        expect(await store.take(pipeline, { ...fence, token: fence.token + 1 })).toEqual([]);
-        expect(await store.take(pipeline, fence)).toEqual([{ pipeline, action: 'rerun', jobKey: 'a' }]);
-        expect(await store.take(pipeline, fence)).toEqual([]);
+        const [command] = await store.pending(pipeline);
+        expect(command).toMatchObject({ pipeline, action: 'rerun', jobKey: 'a' });
+        expect(await store.commit([], { fence: { ...fence, token: fence.token + 1 }, command: command?.id ?? 0 })).toBe(false);
+        expect(await store.commit([], { fence, command: command?.id ?? 0 })).toBe(true);
+        expect(await store.pending(pipeline)).toEqual([]);
 
         expect(await store.breakLease(key, 'first')).toBe(true);
         expect(await store.append({ ...entry, attempt: 2 }, fence)).toBe(false);

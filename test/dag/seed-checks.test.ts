@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { checkDataJudgedByReports, checkNewRunRunsEveryJob, checkRerunRunsAgain, checkScheduledOnTick, checkSuccessIsClean, scheduleFacts, type AttemptEnd, type DagFacts, type ExecutionFacts } from '../../src/check/dag/index.js';
+import { checkDownstreamResumes } from '../../src/check/dag/downstream-resumes.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 
 let seq = 0;
@@ -151,6 +152,59 @@ describe('rerun-runs-again', () => {
     const cut = rerunTrace(['a']);
     cut.push({ seq: cut.length, t: 1_000, pid: 'dag-runner#1', kind: 'dag.job.start', data: { job: 'a', attempt: 1, execution: 'e9' } });
     expect(checkRerunRunsAgain(cut)).toEqual([]);
+  });
+});
+
+describe('a success a rerun reset is not one a job downstream can run on', () => {
+  /**
+   * a → b → c and d → c. All ran; `a` was rerun (a, b and c reset, their rows written) and then
+   * stopped before it ran again, so b and c wait; then `d` was rerun and ran again. c cannot run: b
+   * waits behind the stopped a, whatever b's last attempt came to. `bWritten` false: the rerun's
+   * rows were never written (its runner died first), so b still stands on its success.
+   */
+  function resetTrace(bWritten: boolean): TraceEvent[] {
+    const trace: TraceEvent[] = [];
+    let t = 0;
+    const push = (kind: string, data: Record<string, unknown>): void => {
+      trace.push({ seq: trace.length, t: (t += 10), pid: 'dag-runner#1', kind, data });
+    };
+    push('process.start', {});
+    const jobs = [
+      { name: 'a', dependsOn: [], retries: 0 },
+      { name: 'd', dependsOn: [], retries: 0 },
+      { name: 'b', dependsOn: ['a'], retries: 0 },
+      { name: 'c', dependsOn: ['b', 'd'], retries: 0 },
+    ];
+    push('dag.open', { pipeline: 'p', jobs });
+    let execution = 0;
+    const run = (job: string): void => {
+      execution += 1;
+      push('dag.job.start', { job, attempt: 1, execution: `e${execution}` });
+      push('dag.job.end', { job, attempt: 1, execution: `e${execution}`, outcome: 'succeeded', exit: 'exit 0', execTimeMs: 10, bytes: 1 });
+    };
+    for (const job of ['a', 'd', 'b', 'c']) run(job);
+    push('dag.command', { action: 'rerun', job: 'a' });
+    for (const job of ['a', 'b', 'c']) push('dag.job.restarted', { job });
+    if (bWritten) for (const job of ['a', 'b', 'c']) push('dag.row', { job, status: 'restarted', attempt: 0 });
+    push('dag.rerun', { job: 'a', reset: ['a', 'b', 'c'], afterAttempt: [] });
+    push('dag.command', { action: 'stop', job: 'a' });
+    push('dag.job.stopped', { job: 'a' });
+    push('dag.command', { action: 'rerun', job: 'd' });
+    push('dag.job.restarted', { job: 'd' });
+    push('dag.row', { job: 'd', status: 'restarted', attempt: 0 });
+    push('dag.rerun', { job: 'd', reset: ['d'], afterAttempt: ['c'] });
+    run('d');
+    return trace;
+  }
+
+  test('c, behind b reset by a rerun, is owed no run when d succeeds again', () => {
+    expect(checkDownstreamResumes(resetTrace(true))).toEqual([]);
+    expect(checkRerunRunsAgain(resetTrace(true))).toEqual([]);
+  });
+
+  test('with the reset never written, b stands on its success and c is owed a run', () => {
+    expect(checkDownstreamResumes(resetTrace(false)).map((violation) => violation.message)).toEqual(["job 'c' never ran although all its upstream jobs succeeded"]);
+    expect(checkRerunRunsAgain(resetTrace(false)).map((violation) => violation.message)).toEqual(["job 'c' never ran again after 'd', upstream of it, was rerun"]);
   });
 });
 

@@ -43,19 +43,21 @@ describe('SQLite store: entries', () => {
   });
 });
 
-describe('SQLite store: take', () => {
-  test('nothing pending gives nothing; pending commands are taken once, oldest first', async () => {
+describe('SQLite store: pending', () => {
+  test('nothing pending gives nothing; pending commands are listed oldest first until committed', async () => {
     const database = new Database(':memory:');
     const store = createSqliteStore(database);
-    expect(await store.take('p')).toEqual([]);
+    expect(await store.pending('p')).toEqual([]);
     await store.enqueue({ pipeline: 'p', action: 'stop', jobKey: 'a' });
     await store.enqueue({ pipeline: 'q', action: 'start', jobKey: null });
     await store.enqueue({ pipeline: 'p', action: 'start', jobKey: null });
-    expect(await store.take('p')).toEqual([
-      { pipeline: 'p', action: 'stop', jobKey: 'a' },
-      { pipeline: 'p', action: 'start', jobKey: null },
+    expect(await store.pending('p')).toEqual([
+      { id: 1, pipeline: 'p', action: 'stop', jobKey: 'a' },
+      { id: 3, pipeline: 'p', action: 'start', jobKey: null },
     ]);
-    expect(await store.take('p')).toEqual([]);
-    expect(await store.take('q')).toEqual([{ pipeline: 'q', action: 'start', jobKey: null }]);
+    expect(await store.commit([], { command: 1 })).toBe(true);
+    expect(await store.commit([], { command: 3 })).toBe(true);
+    expect(await store.pending('p')).toEqual([]);
+    expect(await store.pending('q')).toEqual([{ id: 2, pipeline: 'q', action: 'start', jobKey: null }]);
   });
 });

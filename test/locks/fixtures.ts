@@ -83,3 +83,11 @@ export function postgresUrlOrSkipReason(): { url: string } | { skip: string } {
   if (process.env['CI'] === 'true') throw new Error('CI=true but SIMRUN_PG_URL is unset: start a server with .ci/postgres.sh and export its URL');
   return { skip: 'SIMRUN_PG_URL is unset (start one with: export SIMRUN_PG_URL="$(.ci/postgres.sh)")' };
 }
+
+/** The MariaDB/MySQL server the tests use (`SIMRUN_MYSQL_URL`), or why they are skipped; under CI=true it must be set. */
+export function mysqlUrlOrSkipReason(): { url: string } | { skip: string } {
+  const url = process.env['SIMRUN_MYSQL_URL'];
+  if (url !== undefined && url !== '') return { url };
+  if (process.env['CI'] === 'true') throw new Error('CI=true but SIMRUN_MYSQL_URL is unset: start a server with .ci/mariadb.sh and export its URL');
+  return { skip: 'SIMRUN_MYSQL_URL is unset (start one with: export SIMRUN_MYSQL_URL="$(.ci/mariadb.sh)")' };
+}

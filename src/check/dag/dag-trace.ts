@@ -84,6 +84,8 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
   const neverRan = new Map<string, TraceEvent>();
   // Restarts whose `restarted` row is not written yet, by `pid job`.
   const unwrittenRestarts = new Map<string, TraceEvent>();
+  // Attempt ends whose `restarted` row was written with them (`rerun`), by `pid job`.
+  const restartedWithEnd = new Set<string>();
   // Attempt starts whose runner has not yet written another row of the attempt, by `pid job attempt`.
   const unrecorded = new Map<string, AttemptStart>();
   const stops: { job: string; event: TraceEvent }[] = [];
@@ -131,6 +133,7 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
         case 'dag.job.end': {
           const { job, attempt, execution, outcome } = event.data;
           ends.push({ job, attempt, execution, outcome, event });
+          if (event.data.rerun === true) restartedWithEnd.add(`${event.pid} ${job}`);
           break;
         }
         case 'dag.notify': {
@@ -141,10 +144,14 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
         case 'dag.job.stopped':
           stops.push({ job: event.data.job, event });
           break;
-        case 'dag.job.restarted':
-          // Counted once its row is written: a runner that died first leaves the job as it was.
-          unwrittenRestarts.set(`${event.pid} ${event.data.job}`, event);
+        case 'dag.job.restarted': {
+          const key = `${event.pid} ${event.data.job}`;
+          // Counted once its row is written: a runner that died first leaves the job as it was. A
+          // rerun that waited for an attempt to end wrote its row with that end, just traced.
+          if (restartedWithEnd.delete(key)) restarts.push({ job: event.data.job, event });
+          else unwrittenRestarts.set(key, event);
           break;
+        }
         case 'dag.command':
           commands.push({ action: event.data.action, job: event.data.job, event });
           break;
@@ -170,6 +177,18 @@ export function dagFacts(trace: readonly TraceEvent[], runnerName = DAG_RUNNER):
     }
   }
   return { jobs, maxParallel, starts, ends, notifications, executions, neverRan, stops, restarts, commands, runnerAliveAtEnd, lastRunnerPid };
+}
+
+/**
+ * The success `name` stands on: its last attempt's end, if that was a success and no restart of the
+ * job (a rerun, written to the run log) came after it. A job reset by a rerun waits to run again,
+ * whatever its last attempt came to.
+ */
+export function standingSuccess(facts: DagFacts, name: string): TraceEvent | undefined {
+  const end = facts.ends.filter((candidate) => candidate.job === name).at(-1);
+  if (end?.outcome !== 'succeeded') return undefined;
+  const restartedSince = facts.restarts.some((restart) => restart.job === name && restart.event.seq > end.event.seq);
+  return restartedSince ? undefined : end.event;
 }
 
 /** Every job downstream of `name` (not including it), through any chain. */

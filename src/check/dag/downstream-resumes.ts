@@ -1,15 +1,15 @@
 /**
  * Downstream jobs run after a successful retry, and more generally nothing is left waiting that
  * could run: when the runner has gone quiet (alive, nothing running), every job that was not
- * stopped and whose upstream jobs all ended in success has started after the last of those
- * successes. A failed job restarted into success must set its blocked downstream jobs going.
+ * stopped and whose upstream jobs all stand on a success (their last attempt succeeded and no rerun
+ * reset them since) has started after the last of those successes. A failed job restarted into success must set its blocked downstream jobs going.
  *
  * Only judged when the trace ends with a live runner and no attempt in flight: a run cut off by
  * the horizon mid-work, or by a crash with no restart, cannot be expected to have finished.
  */
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
-import { dagFacts, dagFactsOf, type DagFacts } from './dag-trace.js';
+import { dagFacts, dagFactsOf, standingSuccess, type DagFacts } from './dag-trace.js';
 import type { Checker, RunContext } from '../checker.js';
 
 const DOWNSTREAM_RESUMES = 'downstream-resumes';
@@ -22,7 +22,7 @@ export function checkDownstreamResumes(trace: readonly TraceEvent[], epochMs = 0
   for (const job of facts.jobs) {
     if (job.dependsOn.length === 0 || lastWord(facts, job.name) === 'stopped') continue;
     if (job.startAtMs !== undefined && job.startAtMs > endTime) continue;
-    const successes = job.dependsOn.map((upstream) => finalSuccess(facts, upstream));
+    const successes = job.dependsOn.map((upstream) => standingSuccess(facts, upstream));
     if (successes.some((success) => success === undefined)) continue;
     const lastSuccess = successes.reduce((a, b) => ((a as TraceEvent).seq > (b as TraceEvent).seq ? a : b)) as TraceEvent;
     if (facts.starts.some((start) => start.job === job.name && start.event.seq > lastSuccess.seq)) continue;
@@ -41,12 +41,6 @@ export function checkDownstreamResumes(trace: readonly TraceEvent[], epochMs = 0
 function attemptsInFlight(facts: DagFacts): number {
   const ended = new Set(facts.ends.map((end) => end.execution));
   return facts.starts.filter((start) => start.event.pid === facts.lastRunnerPid && !ended.has(start.execution)).length;
-}
-
-/** The success `name` ended in, if its last ending was one. */
-function finalSuccess(facts: DagFacts, name: string): TraceEvent | undefined {
-  const last = facts.ends.filter((end) => end.job === name).at(-1);
-  return last?.outcome === 'succeeded' ? last.event : undefined;
 }
 
 /** `stopped` when the last thing that happened to `name` was being stopped. */

@@ -72,6 +72,8 @@ export function checkFailureBlocksDownstream(trace: readonly TraceEvent[], epoch
    * dies first never wrote it, and the next runner finds the job as the run log left it.
    */
   const unwrittenRestarts = new Map<string, Phase>();
+  /** Jobs whose attempt's end, just traced, was written with a `restarted` row (`rerun`). */
+  const restartedWithEnd = new Set<string>();
   /** Waiting jobs already reported as owed a mark, until they leave waiting. */
   const reported = new Set<string>();
   /** The runner's latest instant, and which incarnation it was. */
@@ -155,6 +157,7 @@ export function checkFailureBlocksDownstream(trace: readonly TraceEvent[], epoch
           }
         }
         setPhase(job, outcome === 'retrying' || outcome === 'interrupted' ? 'waiting' : outcome);
+        if (event.data.rerun === true) restartedWithEnd.add(job);
         break;
       }
       case 'dag.job.blocked': {
@@ -178,7 +181,8 @@ export function checkFailureBlocksDownstream(trace: readonly TraceEvent[], epoch
         break;
       case 'dag.job.restarted': {
         const { job } = event.data;
-        if (!unwrittenRestarts.has(job)) unwrittenRestarts.set(job, phaseOf(job));
+        // A rerun that waited for the job's attempt wrote its row with that end: already on record.
+        if (!restartedWithEnd.delete(job) && !unwrittenRestarts.has(job)) unwrittenRestarts.set(job, phaseOf(job));
         if (phaseOf(job) === 'running') {
           restartedWhileEnding.add(job);
           namingRunning.delete(job);

@@ -9,7 +9,7 @@
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Violation } from '../violation.js';
 import { dagEvents } from '../../systems/dag/events.js';
-import { dagFacts, dagFactsOf, downstreamClosure, type DagFacts } from './dag-trace.js';
+import { dagFacts, dagFactsOf, downstreamClosure, standingSuccess, type DagFacts } from './dag-trace.js';
 import type { Checker, RunContext } from '../checker.js';
 
 const RERUN_RUNS_AGAIN = 'rerun-runs-again';
@@ -37,9 +37,10 @@ export function checkRerunRunsAgain(trace: readonly TraceEvent[], epochMs = 0, f
       if (last !== undefined && last.outcome !== 'succeeded') continue;
       if (stoppedLast(facts, name)) continue;
       // An upstream job that was rerun too must have succeeded again; any other must have succeeded at all.
+      // (A success that a later rerun reset does not count: that job waits to run again.)
       const couldRun = job.dependsOn.every((upstream) => {
-        const end = facts.ends.filter((candidate) => candidate.job === upstream).at(-1);
-        return end?.outcome === 'succeeded' && (!chosen.has(upstream) || end.event.seq > since);
+        const success = standingSuccess(facts, upstream);
+        return success !== undefined && (!chosen.has(upstream) || success.seq > since);
       });
       if (!couldRun) continue;
       violations.push({

@@ -31,7 +31,11 @@
  * Stopping the runner (`run({ stop })`, SIGTERM or SIGINT in real mode) takes no more work, ends the
  * running attempts (their whole process groups), records them as `interrupted` so the next runner
  * runs them again, and returns within `stopTimeoutMs`. Commands from other processes (`simrun dag
- * restart`) arrive through the store; the runner takes them every `commandPollMs`.
+ * restart`) arrive through the store; the runner reads them every `commandPollMs`. A command is
+ * carried out whole or not at all: the rows it comes to are written, and the command removed, in one
+ * transaction (`DagStore.commit`), and no job starts on what it changed before that lands. A runner
+ * that dies on the way leaves the command for the next one, never half applied (a rerun that reset
+ * a job and not the jobs downstream of it) nor lost.
  *
  * Durations are measured with `env.now()`, a wall clock: a clock step during an attempt distorts
  * that attempt's measured runtime (the `Env` has no monotonic clock yet).
@@ -41,7 +45,7 @@ import { describeExit, succeeded, type Execution, type Executor, type ExitStatus
 import { resumeFromLog, type JobPhase, type ResumedJob } from './job-state.js';
 import type { Notification, NotificationKind, Notifier } from './notifier.js';
 import { topologicalOrder, transitiveDownstream, type JobDefinition, type Pipeline } from './pipeline.js';
-import { currentRun, MAX_SAVED_OUTPUT_BYTES, type AppendFence, type DagStore, type PipelineCommand, type RunStatus } from './run-log.js';
+import { currentRun, MAX_SAVED_OUTPUT_BYTES, type AppendFence, type DagStore, type PipelineCommand, type RunLogEntry, type RunStatus } from './run-log.js';
 import { DataReportReader } from './data-report.js';
 import { emitDag, type AttemptOutcome } from './events.js';
 import { NO_ORPHANS, type OrphanReaper } from './orphans.js';
@@ -91,6 +95,8 @@ export interface DagRules {
   tickWaitMs(leftMs: number): number;
   /** Whether a job's command is started held, to run only once the run-log row naming its process group is written. */
   holdsStart(): boolean;
+  /** Whether an operator's command is carried out in one commit with its rows (rather than taken first, its rows written one by one). */
+  commitsCommandsWhole(): boolean;
 }
 
 /** Why the runner's waits end early: its state changed (see `signalChange`). */
@@ -120,6 +126,7 @@ export const CORRECT_DAG_RULES: DagRules = {
   freshNewRun: () => true,
   tickWaitMs: (leftMs) => leftMs,
   holdsStart: () => true,
+  commitsCommandsWhole: () => true,
 };
 
 /** The runner's lease was lost: another runner may have the pipeline now, so this one wrote nothing more. */
@@ -202,6 +209,8 @@ interface JobState {
   runtimeMonitor: AbortController | undefined;
   /** A rerun came while its attempt ran: once that attempt ends (unless stopped), the job waits to run again with all its retries. */
   rerunWhenDone: boolean;
+  /** The running attempt's execution is named in the run log (the runner that dies from here on leaves a row the next one reaps it by). */
+  executionInLog: boolean;
 }
 
 export class DagRunner {
@@ -214,6 +223,8 @@ export class DagRunner {
   private readonly rules: DagRules;
   /** Launches and attempt endings in progress: state is changing, so the run is not idle. */
   private busy = 0;
+  /** Commands being committed: no job starts on a change that is not in the store yet. */
+  private committing = 0;
   private active = false;
   private fatal: unknown;
   /** Aborted at every change of state, to wake the waits below; made when a wait first needs it. */
@@ -290,10 +301,11 @@ export class DagRunner {
         startTimeWait: undefined,
         runtimeMonitor: undefined,
         rerunWhenDone: false,
+        executionInLog: false,
       });
     }
-    // The new run is on record before anything runs in it: a runner that dies now still leaves run N+1 current.
-    if (options.newRun === true) for (const job of runner.jobs.values()) await runner.record(job, 'restarted', 0, 0);
+    // The new run is on record, whole, before anything runs in it.
+    if (options.newRun === true) await runner.commit([...runner.jobs.values()].map((job) => ({ job, status: 'restarted' as const })));
     return runner;
   }
 
@@ -332,19 +344,16 @@ export class DagRunner {
     }
   }
 
-  /** Carries out the pending commands; a failure (the store, a lost lease) ends the run at the top of its loop. */
+  /**
+   * Carries out the pending commands, oldest first, each committed before the next; a failure (the
+   * store, a lost lease) ends the run at the top of its loop, and what was not committed stays
+   * pending for whoever has the pipeline.
+   */
   private async takeCommands(): Promise<void> {
-    let pending: PipelineCommand[] = [];
     try {
-      pending = await this.options.store.take(this.pipeline.name, this.options.fence);
-      while (pending.length > 0) {
-        await this.apply(pending[0] as PipelineCommand);
-        pending.shift();
-      }
+      for (const command of await this.options.store.pending(this.pipeline.name)) await this.apply(command, command.id);
     } catch (error) {
       this.fatal ??= error;
-      // Taken but not carried out (the lease went in between): queued again for whoever has the pipeline.
-      for (const command of pending) await this.options.store.enqueue(command).catch(() => undefined);
     }
   }
 
@@ -395,47 +404,39 @@ export class DagRunner {
     });
   }
 
-  /** Carries out one operator command. */
-  async apply(command: PipelineCommand): Promise<void> {
+  /**
+   * Carries out one operator command: changes the jobs it names, then writes the rows that come to
+   * and removes the command (`commandId`, when it came from the store) in one commit. No job starts
+   * until that commit has landed.
+   */
+  async apply(command: PipelineCommand, commandId?: number): Promise<void> {
     emitDag(this.env, { kind: 'dag.command', data: { action: command.action, job: command.jobKey } });
-    if (command.action === 'stop') await this.stop(command.jobKey ?? undefined);
-    else if (command.action === 'rerun') await this.rerun(command.jobKey ?? undefined);
-    else await this.start(command.jobKey ?? undefined);
+    const name = command.jobKey ?? undefined;
+    this.committing += 1;
+    try {
+      if (command.action === 'stop') await this.commitCommand(this.stopJobs(name), commandId);
+      else if (command.action === 'rerun') {
+        const rerun = this.rerunJobs(name);
+        await this.commitCommand(rerun.rows, commandId);
+        emitDag(this.env, { kind: 'dag.rerun', data: { job: name ?? null, reset: rerun.reset, afterAttempt: rerun.afterAttempt } });
+      } else await this.commitCommand(this.startJobs(name), commandId);
+    } finally {
+      this.committing -= 1;
+    }
+    this.pump();
   }
 
   /** Stops one job, or every job: a running attempt is killed and ends as stopped; a waiting job will not start. */
-  async stop(name?: string): Promise<void> {
-    // Every job is stopped before any row is written: a slow store delays no kill.
-    const stopped: JobState[] = [];
-    for (const job of this.targets(name)) {
-      if (job.phase === 'running') {
-        job.stopRequested = true;
-        if (this.rules.stopKillsAttempt()) job.execution?.kill();
-      } else if (job.phase === 'waiting' || job.phase === 'blocked') {
-        job.startTimeWait?.abort();
-        job.phase = 'stopped';
-        emitDag(this.env, { kind: 'dag.job.stopped', data: { job: job.definition.name } });
-        stopped.push(job);
-      }
-    }
-    for (const job of stopped) await this.record(job, 'stopped', 0, 0);
-    this.signalChange();
+  stop(name?: string): Promise<void> {
+    return this.apply({ pipeline: this.pipeline.name, action: 'stop', jobKey: name ?? null });
   }
 
   /**
    * (Re)starts one job, or every job, that failed or was stopped: it waits for its upstream jobs
    * again, with all its retries. Starting a job that is waiting, running or done changes nothing.
    */
-  async start(name?: string): Promise<void> {
-    for (const job of this.targets(name)) {
-      if (job.phase !== 'failed' && job.phase !== 'stopped') continue;
-      job.phase = 'waiting';
-      job.attempt = 0;
-      emitDag(this.env, { kind: 'dag.job.restarted', data: { job: job.definition.name } });
-      this.markBlocked();
-      await this.record(job, 'restarted', 0, 0);
-    }
-    this.pump();
+  start(name?: string): Promise<void> {
+    return this.apply({ pipeline: this.pipeline.name, action: 'start', jobKey: name ?? null });
   }
 
   /**
@@ -444,10 +445,54 @@ export class DagRunner {
    * retries; one that is running finishes its attempt first and then runs again, whatever that attempt
    * came to (it may have read what the rerun replaces), unless it was stopped. Downstream jobs wait for it as ever.
    */
-  async rerun(name?: string): Promise<void> {
+  rerun(name?: string): Promise<void> {
+    return this.apply({ pipeline: this.pipeline.name, action: 'rerun', jobKey: name ?? null });
+  }
+
+  /**
+   * A stop's changes, and its rows: every job is stopped (a running attempt killed) before any row is
+   * written, so a slow store delays no kill. A running attempt whose execution the log names is
+   * recorded stopped at once, naming it, so that a runner that dies before the attempt ends leaves
+   * the job stopped and the next one ends that execution; its own end writes the row that closes it.
+   */
+  private stopJobs(name: string | undefined): PendingRow[] {
+    const rows: PendingRow[] = [];
+    for (const job of this.targets(name)) {
+      if (job.phase === 'running') {
+        job.stopRequested = true;
+        if (this.rules.stopKillsAttempt()) job.execution?.kill();
+        if (job.executionInLog && job.execution !== undefined) rows.push({ job, status: 'stopped', execution: job.execution.id });
+      } else if (job.phase === 'waiting' || job.phase === 'blocked') {
+        job.startTimeWait?.abort();
+        job.phase = 'stopped';
+        emitDag(this.env, { kind: 'dag.job.stopped', data: { job: job.definition.name } });
+        rows.push({ job, status: 'stopped' });
+      }
+    }
+    this.signalChange();
+    return rows;
+  }
+
+  /** A start's changes, and its rows. */
+  private startJobs(name: string | undefined): PendingRow[] {
+    const rows: PendingRow[] = [];
+    for (const job of this.targets(name)) {
+      if (job.phase !== 'failed' && job.phase !== 'stopped') continue;
+      job.phase = 'waiting';
+      job.attempt = 0;
+      emitDag(this.env, { kind: 'dag.job.restarted', data: { job: job.definition.name } });
+      rows.push({ job, status: 'restarted' });
+    }
+    this.markBlocked();
+    return rows;
+  }
+
+  /** A rerun's changes, and its rows. */
+  private rerunJobs(name: string | undefined): { rows: PendingRow[]; reset: string[]; afterAttempt: string[] } {
     const targets = this.targets(name);
     const chosen = new Set(targets.map((job) => job.definition.name));
     if (name !== undefined && targets.length > 0 && this.rules.rerunsDownstream()) for (const downstream of transitiveDownstream(this.pipeline, name)) chosen.add(downstream);
+    const rows: PendingRow[] = [];
     const reset: string[] = [];
     const afterAttempt: string[] = [];
     for (const definition of this.order) {
@@ -464,11 +509,10 @@ export class DagRunner {
       job.attempt = 0;
       reset.push(definition.name);
       emitDag(this.env, { kind: 'dag.job.restarted', data: { job: definition.name } });
-      this.markBlocked();
-      await this.record(job, 'restarted', 0, 0);
+      rows.push({ job, status: 'restarted' });
     }
-    emitDag(this.env, { kind: 'dag.rerun', data: { job: name ?? null, reset, afterAttempt } });
-    this.pump();
+    this.markBlocked();
+    return { rows, reset, afterAttempt };
   }
 
   /** Same as `start(name)`: the word for a failed job. */
@@ -509,7 +553,8 @@ export class DagRunner {
 
   /** Blocks and unblocks, then starts every job whose upstream jobs and start time allow it. */
   private pump(): void {
-    if (!this.active) return;
+    // A command being committed pumps once it has landed.
+    if (!this.active || this.committing > 0) return;
     this.updateBlocked();
     const now = this.env.now();
     const limit = this.rules.parallelLimit(this.pipeline.maxParallel);
@@ -589,6 +634,7 @@ export class DagRunner {
     job.attempt += 1;
     job.stopRequested = false;
     job.rerunWhenDone = false;
+    job.executionInLog = false;
     job.outputBytes = 0;
     job.runtimeAlerted = false;
     job.outputAlerted = false;
@@ -627,6 +673,7 @@ export class DagRunner {
       emitDag(this.env, { kind: 'dag.job.start', data: { job: name, attempt, execution: execution.id } });
       // Which process group it runs in, so that if this runner dies the next one can end it.
       await this.record(job, 'running', 0, 0, execution.id);
+      job.executionInLog = true;
       execution.release?.();
       if (held) job.startedAtMs = this.env.now();
       this.armRuntimeMonitor(job, attempt);
@@ -756,7 +803,14 @@ export class DagRunner {
     // a success, nor is blocked by a failure, that the run log does not hold yet (a runner killed
     // meanwhile leaves the attempt interrupted, to run again).
     const amount = this.dataAmount(job);
-    await this.record(job, outcome, execTimeMs, amount);
+    // A rerun came while this attempt ran on what the rerun replaces: whatever it came to, the job
+    // runs again, and the row that says so goes with the attempt's end (else a runner that dies
+    // between the two leaves the attempt's success standing and the rerun lost).
+    const rerun = job.rerunWhenDone && (outcome === 'succeeded' || outcome === 'failed' || outcome === 'retrying');
+    const ending: PendingRow = { job, status: outcome, execTimeMs, amountOfDataBytes: amount };
+    if (rerun) await this.commit([ending, { job, status: 'restarted', attempt: 0 }]);
+    else await this.commit([ending]);
+    job.executionInLog = false;
     await this.options.store.saveOutput({
       pipeline: this.pipeline.name,
       run: this.runId,
@@ -767,7 +821,7 @@ export class DagRunner {
     });
     job.savedOutput = [];
     job.phase = outcome === 'retrying' || outcome === 'interrupted' ? 'waiting' : outcome;
-    emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes } });
+    emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes, ...(rerun ? { rerun: true as const } : {}) } });
     if (outcome === 'succeeded') this.notify({ kind: 'job-succeeded', job, execution: execution.id, message: `succeeded after ${job.attempt} attempt(s) in ${execTimeMs} ms, ${amount} ${job.dataReports.amount === undefined ? 'bytes of output' : 'of data as reported'}` });
     if (outcome === 'failed') {
       const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
@@ -779,13 +833,11 @@ export class DagRunner {
         blocked,
       });
     }
-    // A rerun came while this attempt ran on what the rerun replaces: whatever it came to, the job runs again.
-    if (job.rerunWhenDone && (outcome === 'succeeded' || outcome === 'failed' || outcome === 'retrying')) {
+    if (rerun) {
       job.rerunWhenDone = false;
       job.phase = 'waiting';
       job.attempt = 0;
       emitDag(this.env, { kind: 'dag.job.restarted', data: { job: name } });
-      await this.record(job, 'restarted', 0, 0);
     }
   }
 
@@ -812,27 +864,69 @@ export class DagRunner {
   /** Writes a row, under the lease when there is one; a refused write means the lease is lost. */
   private async record(job: JobState, status: RunStatus, execTimeMs: number, amountOfDataBytes: number, execution?: string): Promise<void> {
     if (this.fatal !== undefined) throw this.fatal;
-    const written = await this.options.store.append(
-      {
-        pipeline: this.pipeline.name,
-        jobKey: job.definition.name,
-        attempt: job.attempt,
-        status,
-        execTimeMs,
-        amountOfDataBytes,
-        timestampMs: this.env.now(),
-        ...(execution === undefined ? {} : { execution }),
-        runner: this.owner,
-        run: this.runId,
-      },
-      this.rules.fencesWrites() ? this.options.fence : undefined,
+    const row: PendingRow = { job, status, execTimeMs, amountOfDataBytes, ...(execution === undefined ? {} : { execution }) };
+    const written = await this.options.store.append(this.entryOf(row), this.rules.fencesWrites() ? this.options.fence : undefined);
+    this.written([row], written);
+  }
+
+  /**
+   * Writes `rows` in one transaction, removing the store's command `commandId` with them when given:
+   * all or nothing, under the lease when there is one; a refused commit means the lease is lost (or
+   * another runner carried the command out, which only a runner without the lease could race).
+   */
+  private async commit(rows: readonly PendingRow[], commandId?: number): Promise<void> {
+    if (this.fatal !== undefined) throw this.fatal;
+    if (rows.length === 0 && commandId === undefined) return;
+    const fence = this.rules.fencesWrites() ? this.options.fence : undefined;
+    const written = await this.options.store.commit(
+      rows.map((row) => this.entryOf(row)),
+      { ...(fence === undefined ? {} : { fence }), ...(commandId === undefined ? {} : { command: commandId }) },
     );
+    this.written(rows, written);
+  }
+
+  /** A command's rows and its removal, in one commit (the `command-piecemeal` mutant: removed first, then each row on its own). */
+  private async commitCommand(rows: readonly PendingRow[], commandId: number | undefined): Promise<void> {
+    if (this.rules.commitsCommandsWhole()) return this.commit(rows, commandId);
+    if (commandId !== undefined) await this.commit([], commandId);
+    for (const row of rows) await this.commit([row]);
+  }
+
+  private entryOf(row: PendingRow): RunLogEntry {
+    return {
+      pipeline: this.pipeline.name,
+      jobKey: row.job.definition.name,
+      attempt: row.attempt ?? row.job.attempt,
+      status: row.status,
+      execTimeMs: row.execTimeMs ?? 0,
+      amountOfDataBytes: row.amountOfDataBytes ?? 0,
+      timestampMs: this.env.now(),
+      ...(row.execution === undefined ? {} : { execution: row.execution }),
+      runner: this.owner,
+      run: this.runId,
+    };
+  }
+
+  /** After a write of `rows`: traces each, or, when it was refused, makes the lease lost fatal. */
+  private written(rows: readonly PendingRow[], written: boolean): void {
     if (!written) {
       this.fatal ??= new DagLeaseLostError('the store refused a write under it');
       this.signalChange();
       throw this.fatal;
     }
     const fence = this.options.fence;
-    emitDag(this.env, { kind: 'dag.row', data: { job: job.definition.name, status, attempt: job.attempt, ...(fence === undefined ? {} : { owner: fence.owner, token: fence.token }) } });
+    for (const row of rows) {
+      emitDag(this.env, { kind: 'dag.row', data: { job: row.job.definition.name, status: row.status, attempt: row.attempt ?? row.job.attempt, ...(fence === undefined ? {} : { owner: fence.owner, token: fence.token }) } });
+    }
   }
+}
+
+/** A row to write about `job`, its attempt the job's own unless given. */
+interface PendingRow {
+  readonly job: JobState;
+  readonly status: RunStatus;
+  readonly attempt?: number;
+  readonly execTimeMs?: number;
+  readonly amountOfDataBytes?: number;
+  readonly execution?: string;
 }

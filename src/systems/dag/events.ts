@@ -46,10 +46,23 @@ export type DagEvent =
   | { readonly kind: 'dag.job.blocked'; readonly data: { readonly job: string; readonly by: string } }
   | { readonly kind: 'dag.job.unblocked'; readonly data: { readonly job: string } }
   | { readonly kind: 'dag.job.start'; readonly data: { readonly job: string; readonly attempt: number; readonly execution: string } }
-  /** `exit` as `describeExit` says it; `execTimeMs` by the runner's clock; `bytes` of output. */
+  /**
+   * `exit` as `describeExit` says it; `execTimeMs` by the runner's clock; `bytes` of output. `rerun`:
+   * a rerun came while the attempt ran, and the job's `restarted` row was written with its end (the
+   * `dag.job.restarted` that follows is already on record).
+   */
   | {
       readonly kind: 'dag.job.end';
-      readonly data: { readonly job: string; readonly attempt: number; readonly execution: string; readonly outcome: AttemptOutcome; readonly exit: string; readonly execTimeMs: number; readonly bytes: number };
+      readonly data: {
+        readonly job: string;
+        readonly attempt: number;
+        readonly execution: string;
+        readonly outcome: AttemptOutcome;
+        readonly exit: string;
+        readonly execTimeMs: number;
+        readonly bytes: number;
+        readonly rerun?: true;
+      };
     }
   /**
    * The store took a run-log row from this runner: `status` of `job`'s attempt `attempt`, written

@@ -22,7 +22,8 @@ export interface ResumedJob {
   /** Its last attempt was cut short by the end of the runner that ran it. */
   readonly interrupted: boolean;
   /**
-   * The execution of an attempt whose runner died without recording its end: it may still be
+   * The execution of an attempt whose runner died without recording its end (the newest row is its
+   * `running` row, or the `stopped` row an operator's stop wrote while it ran): it may still be
    * running (a process group outlives its parent), so it is ended before the job runs again.
    */
   readonly orphan?: { readonly execution: string; readonly runner: string | undefined };
@@ -56,9 +57,16 @@ function fromEntry(entry: RunLogEntry): ResumedJob {
       return { phase: 'waiting', attempt: entry.attempt, interrupted: false };
     case 'restarted':
       return { phase: 'waiting', attempt: 0, interrupted: false };
+    case 'stopped':
+      // Stopped while its attempt ran (the row names the execution): that attempt may not have ended yet.
+      return {
+        phase: 'stopped',
+        attempt: entry.attempt,
+        interrupted: false,
+        ...(entry.execution === undefined ? {} : { orphan: { execution: entry.execution, runner: entry.runner } }),
+      };
     case 'succeeded':
     case 'failed':
-    case 'stopped':
       return { phase: entry.status, attempt: entry.attempt, interrupted: false };
   }
 }

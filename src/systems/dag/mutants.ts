@@ -25,6 +25,8 @@ export const DAG_MUTANTS = {
   'failure-leaves-downstream-waiting':
     'never marks the jobs downstream of a job that failed for good blocked: they stay waiting, unreported (single layer: the upstream-success gate keeps them from running)',
   'start-before-row': "starts a job's command before the run-log row naming its process group is written (no held start): a runner killed in between leaves a job no row names",
+  'command-piecemeal':
+    "takes an operator's command from the store before carrying it out, and writes the rows it comes to one by one: a runner killed on the way leaves it half applied or lost",
 } as const;
 
 /** Mutants of new runs and of the schedule loop (`scheduled-runs.ts`): the `dag-schedule` scenario's catalogue. */
@@ -56,6 +58,7 @@ const FLAWS: { readonly [M in DagMutant]: DagFlaws } = {
   'rerun-leaves-downstream': { rerunsDownstream: () => false },
   'failure-leaves-downstream-waiting': { marksBlocked: () => false },
   'start-before-row': { holdsStart: () => false },
+  'command-piecemeal': { commitsCommandsWhole: () => false },
   'new-run-keeps-results': { freshNewRun: () => false },
   'schedule-wakes-early': { tickWaitMs: (leftMs) => Math.floor(leftMs / 1_000) * 1_000 },
 };

@@ -3,15 +3,16 @@
  * design's columns with their types: `id`, `job_key`, `exec_time`, `amount_of_data`, and `timestamp`
  * as a DATETIME (with ms, in UTC), plus the same columns of ours as the other stores.
  *
- * MySQL has no `UPDATE … RETURNING`, so the runner lease and taking commands are short transactions
- * that lock the rows they read (`SELECT … FOR UPDATE`); a fenced append is one
- * `INSERT … SELECT … WHERE EXISTS` the lease is still held, judged by the server's clock.
+ * MySQL has no `UPDATE … RETURNING`, so the runner lease is a short transaction that locks the row it
+ * reads (`SELECT … FOR UPDATE`); a fenced append is one `INSERT … SELECT … WHERE EXISTS` the lease is
+ * still held, judged by the server's clock; a commit (a command's rows and its removal) is one
+ * transaction that holds the lease row while it writes (`LOCK IN SHARE MODE`).
  */
 import type mysql from 'mysql2/promise';
 import { lazyRequire } from '../../env/lazy-require.js';
 import type { Lease, LockBackend } from '../../locks/lock.js';
 import { leaseFromRow, type LockRow } from '../../locks/sql-common.js';
-import { attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
+import { attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogEntry, type RunLogRow } from './run-log.js';
 
 /** The server's clock in ms. */
 const DATABASE_NOW = 'CAST(FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000) AS SIGNED)';
@@ -42,6 +43,11 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS ${RUNNER_LEASE_TABLE} (lock_name VARCHAR(255) NOT NULL PRIMARY KEY, lock_owner VARCHAR(255), lock_time BIGINT NOT NULL,
     expires_at BIGINT NOT NULL, token BIGINT NOT NULL)`,
 ];
+
+/** `entry` as the parameters of an insert of `INSERT_VALUES`. */
+function valuesOf(entry: RunLogEntry): unknown[] {
+  return [entry.pipeline, entry.jobKey, entry.attempt, entry.status, entry.execTimeMs, entry.amountOfDataBytes, entry.timestampMs, entry.execution ?? null, entry.runner ?? null, entry.run ?? null];
+}
 
 /** The MySQL driver, loaded when a store is first opened on it. */
 const mysqlDriver: () => typeof mysql = lazyRequire('mysql2/promise');
@@ -115,7 +121,7 @@ export async function createMysqlStore(url: string): Promise<DagStore> {
     description: url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@'),
     runnerLock,
     async append(entry, fence) {
-      const values = [entry.pipeline, entry.jobKey, entry.attempt, entry.status, entry.execTimeMs, entry.amountOfDataBytes, entry.timestampMs, entry.execution ?? null, entry.runner ?? null, entry.run ?? null];
+      const values = valuesOf(entry);
       if (fence === undefined) {
         await pool.query(`INSERT INTO dag_run_log (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`, values);
         return true;
@@ -130,17 +136,34 @@ export async function createMysqlStore(url: string): Promise<DagStore> {
     async enqueue(command) {
       await pool.query('INSERT INTO dag_commands (pipeline, action, job_key) VALUES (?, ?, ?)', [command.pipeline, command.action, command.jobKey]);
     },
-    async take(pipeline, fence) {
-      return inTransaction(async (connection) => {
-        if (fence !== undefined) {
-          const [held] = await connection.query<mysql.RowDataPacket[]>(`SELECT ${FENCE} AS held`, [fence.key, fence.owner, fence.token]);
-          if (Number(held[0]?.['held']) !== 1) return [];
-        }
-        const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT id, pipeline, action, job_key FROM dag_commands WHERE pipeline = ? ORDER BY id FOR UPDATE', [pipeline]);
-        const commands = rows as unknown as CommandRow[];
-        if (commands.length > 0) await connection.query('DELETE FROM dag_commands WHERE id IN (?)', [commands.map((row) => row.id)]);
-        return commandsFromRows(commands);
-      });
+    async pending(pipeline) {
+      const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT id, pipeline, action, job_key FROM dag_commands WHERE pipeline = ? ORDER BY id', [pipeline]);
+      return commandsFromRows(rows as unknown as CommandRow[]);
+    },
+    async commit(entries, options = {}) {
+      const refused = new Error('commit refused');
+      try {
+        return await inTransaction(async (connection) => {
+          const fence = options.fence;
+          if (fence !== undefined) {
+            const [held] = await connection.query<mysql.RowDataPacket[]>(
+              `SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = ? AND lock_owner = ? AND token = ? AND expires_at > ${DATABASE_NOW} LOCK IN SHARE MODE`,
+              [fence.key, fence.owner, fence.token],
+            );
+            if (held.length !== 1) throw refused;
+          }
+          if (options.command !== undefined) {
+            const [removed] = await connection.query<mysql.ResultSetHeader>('DELETE FROM dag_commands WHERE id = ?', [options.command]);
+            if (removed.affectedRows !== 1) throw refused;
+          }
+          for (const entry of entries) await connection.query(`INSERT INTO dag_run_log (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`, valuesOf(entry));
+          return true;
+        });
+      } catch (error) {
+        // Thrown to roll the transaction back: nothing was written.
+        if (error === refused) return false;
+        throw error;
+      }
     },
     async saveOutput(output) {
       await pool.query('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES (?, ?, ?, ?, ?, ?)', [

@@ -1,12 +1,13 @@
 /**
  * The run log in PostgreSQL (pg), for pipelines whose state must outlive one machine. Same tables
- * and statements as the SQLite store; taking commands is one `DELETE ... RETURNING`, and a fenced
- * append is one `INSERT ... SELECT ... WHERE` the runner's lease is still held by the server's clock.
+ * and statements as the SQLite store: a fenced append is one `INSERT ... SELECT ... WHERE` the
+ * runner's lease is still held by the server's clock, and a commit (a command's rows and its removal)
+ * one transaction that holds the lease row (`FOR SHARE`), so the lease cannot change hands during it.
  */
 import type pg from 'pg';
 import type { LockBackend } from '../../locks/lock.js';
 import { createPostgresLock, POSTGRES_NOW_TIME, postgresDriver, postgresMsFromTime } from '../../locks/postgres-lock.js';
-import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogRow } from './run-log.js';
+import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type CommitOptions, type DagStore, type RunLogEntry, type RunLogRow } from './run-log.js';
 
 const COLUMNS = 'pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp, execution, runner, run_id';
 
@@ -56,7 +57,7 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
     description,
     runnerLock,
     async append(entry, fence) {
-      const values = [entry.pipeline, entry.jobKey, entry.attempt, entry.status, entry.execTimeMs, entry.amountOfDataBytes, entry.timestampMs, entry.execution ?? null, entry.runner ?? null, entry.run === undefined ? null : String(entry.run)];
+      const values = valuesOf(entry);
       if (fence === undefined) {
         await pool.query(`INSERT INTO dag_run_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, values);
         return true;
@@ -99,22 +100,51 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
     async enqueue(command) {
       await pool.query('INSERT INTO dag_commands (pipeline, action, job_key) VALUES ($1, $2, $3)', [command.pipeline, command.action, command.jobKey]);
     },
-    async take(pipeline, fence) {
-      const result =
-        fence === undefined
-          ? await pool.query<CommandRow>('DELETE FROM dag_commands WHERE pipeline = $1 RETURNING id, pipeline, action, job_key', [pipeline])
-          : await pool.query<CommandRow>(
-              `DELETE FROM dag_commands WHERE pipeline = $1
-                AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $2 AND lock_owner = $3 AND token = $4::bigint AND expires_at > ${POSTGRES_NOW_TIME})
-                RETURNING id, pipeline, action, job_key`,
-              [pipeline, fence.key, fence.owner, fence.token],
-            );
+    async pending(pipeline) {
+      const result = await pool.query<CommandRow>('SELECT id, pipeline, action, job_key FROM dag_commands WHERE pipeline = $1 ORDER BY id', [pipeline]);
       return commandsFromRows(result.rows);
+    },
+    async commit(entries, options = {}) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const written = await commitIn(client, entries, options);
+        await client.query(written ? 'COMMIT' : 'ROLLBACK');
+        return written;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
     },
     async close() {
       if (ownsPool) await pool.end();
     },
   };
+}
+
+/** `entry` as the parameters of an insert into `COLUMNS`. */
+function valuesOf(entry: RunLogEntry): unknown[] {
+  return [entry.pipeline, entry.jobKey, entry.attempt, entry.status, entry.execTimeMs, entry.amountOfDataBytes, entry.timestampMs, entry.execution ?? null, entry.runner ?? null, entry.run === undefined ? null : String(entry.run)];
+}
+
+/** A commit's checks and writes, inside the caller's transaction; false: refused, to be rolled back. */
+async function commitIn(client: pg.PoolClient, entries: readonly RunLogEntry[], options: CommitOptions): Promise<boolean> {
+  const fence = options.fence;
+  if (fence !== undefined) {
+    const held = await client.query(
+      `SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = $1 AND lock_owner = $2 AND token = $3::bigint AND expires_at > ${POSTGRES_NOW_TIME} FOR SHARE`,
+      [fence.key, fence.owner, fence.token],
+    );
+    if (held.rowCount !== 1) return false;
+  }
+  if (options.command !== undefined) {
+    const removed = await client.query('DELETE FROM dag_commands WHERE id = $1', [options.command]);
+    if (removed.rowCount !== 1) return false;
+  }
+  for (const entry of entries) await client.query(`INSERT INTO dag_run_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, valuesOf(entry));
+  return true;
 }
 
 function maskPassword(url: string): string {

@@ -13,8 +13,10 @@
  * its output bytes when it reported none.
  * Table `dag_attempt_output`: each attempt's output (stdout and stderr interleaved as they came,
  * the first `MAX_SAVED_OUTPUT_BYTES`), for `simrun dag logs`.
- * Table `dag_commands`: `start` / `stop` / `restart` requests from `simrun dag restart` and friends,
- * taken (deleted) by the running runner.
+ * Table `dag_commands`: `start` / `stop` / `restart` requests from `simrun dag restart` and friends.
+ * A command stays until the runner has carried it out: the rows it comes to and its removal are one
+ * transaction (`commit`), so a runner that dies on the way leaves it whole for the next one, never
+ * half applied nor lost.
  * Table `dag_runner_leases`: one lease per pipeline, so that at most one runner runs it.
  */
 import type { LockBackend } from '../../locks/lock.js';
@@ -89,6 +91,19 @@ export interface PipelineCommand {
   readonly jobKey: string | null;
 }
 
+/** A command waiting in the store, with the id that `commit` removes it by. */
+export interface PendingCommand extends PipelineCommand {
+  readonly id: number;
+}
+
+/** What one `commit` writes under what. */
+export interface CommitOptions {
+  /** Written only while this lease is held (see `append`). */
+  readonly fence?: AppendFence;
+  /** The pending command the rows carry out: removed in the same transaction, and nothing is written if it is gone already. */
+  readonly command?: number;
+}
+
 /** The runner's lease that an append is fenced by: written only while `owner` still holds `token`. */
 export interface AppendFence {
   readonly key: string;
@@ -108,6 +123,12 @@ export interface DagStore {
    * never write over the runner that took the pipeline over.
    */
   append(entry: RunLogEntry, fence?: AppendFence): Promise<boolean>;
+  /**
+   * Appends `entries` in one transaction, all of them or none, and removes `options.command` in it:
+   * a command is carried out whole or not at all. False (nothing written) when the fence's lease is
+   * gone or the command was removed already (another runner carried it out).
+   */
+  commit(entries: readonly RunLogEntry[], options?: CommitOptions): Promise<boolean>;
   /** The lock backend over the store's own database that keeps one runner per pipeline. */
   readonly runnerLock: LockBackend;
   /**
@@ -121,12 +142,8 @@ export interface DagStore {
   /** Every row of `pipeline`, oldest first. */
   entries(pipeline: string): Promise<RunLogEntry[]>;
   enqueue(command: PipelineCommand): Promise<void>;
-  /**
-   * Removes and returns the pending commands of `pipeline`, oldest first. With `fence`, only while
-   * that lease is held (none are taken otherwise), so a runner that lost the pipeline leaves them
-   * for the runner that has it.
-   */
-  take(pipeline: string, fence?: AppendFence): Promise<PipelineCommand[]>;
+  /** The pending commands of `pipeline`, oldest first. Each stays until a `commit` carries it out. */
+  pending(pipeline: string): Promise<PendingCommand[]>;
   /** Saves one attempt's output (written once, when the attempt ends). */
   saveOutput(output: AttemptOutput): Promise<void>;
   /** The saved outputs of `job` of `pipeline`, oldest first. */
@@ -209,8 +226,8 @@ export interface CommandRow {
   readonly job_key: string | null;
 }
 
-export function commandsFromRows(rows: readonly CommandRow[]): PipelineCommand[] {
+export function commandsFromRows(rows: readonly CommandRow[]): PendingCommand[] {
   return [...rows]
     .sort((a, b) => Number(a.id) - Number(b.id))
-    .map((row) => ({ pipeline: row.pipeline, action: row.action as CommandAction, jobKey: row.job_key }));
+    .map((row) => ({ id: Number(row.id), pipeline: row.pipeline, action: row.action as CommandAction, jobKey: row.job_key }));
 }

@@ -1,11 +1,11 @@
 /**
- * The run log in SQLite (better-sqlite3). Each call is one statement; taking commands is one
- * `DELETE ... RETURNING`, so two runners can never both take the same command, and a fenced append
- * is one `INSERT ... SELECT ... WHERE` the runner's lease is still held, judged in that statement.
+ * The run log in SQLite (better-sqlite3). A fenced append is one `INSERT ... SELECT ... WHERE` the
+ * runner's lease is still held, judged in that statement; a commit (a command's rows and its
+ * removal) is one `BEGIN IMMEDIATE` transaction, so two runners can never both carry out a command.
  */
 import Database from 'better-sqlite3';
 import { createSqliteLock, sqliteMsFromTime, sqliteTimeFromMs } from '../../locks/sqlite-lock.js';
-import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type DagStore, type RunLogEntry, type RunLogRow } from './run-log.js';
+import { ADDED_RUN_LOG_COLUMNS, attemptOutputFromRow, commandsFromRows, entryFromRow, RUNNER_LEASE_TABLE, type AttemptOutputRow, type CommandRow, type CommitOptions, type DagStore, type RunLogEntry, type RunLogRow } from './run-log.js';
 
 /** SQLite's own clock in ms, as the SQLite lock backend reads it. */
 const DATABASE_NOW = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
@@ -77,11 +77,19 @@ export function createSqliteStore(database: Database.Database | string, options:
    */
   const readSoFar = new Map<string, { entries: RunLogEntry[]; lastId: number }>();
   const enqueue = db.prepare('INSERT INTO dag_commands (pipeline, action, job_key) VALUES (@pipeline, @action, @jobKey)');
-  const anyCommand = db.prepare<[string], number>('SELECT EXISTS (SELECT 1 FROM dag_commands WHERE pipeline = ?)').pluck();
-  const take = db.prepare<[string], CommandRow>('DELETE FROM dag_commands WHERE pipeline = ? RETURNING id, pipeline, action, job_key');
-  const fencedTake = db.prepare<Record<string, unknown>, CommandRow>(`DELETE FROM dag_commands WHERE pipeline = @pipeline
-    AND EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clockTime})
-    RETURNING id, pipeline, action, job_key`);
+  const pending = db.prepare<[string], CommandRow>('SELECT id, pipeline, action, job_key FROM dag_commands WHERE pipeline = ? ORDER BY id');
+  const leaseHeld = db
+    .prepare<Record<string, unknown>, number>(`SELECT EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clockTime})`)
+    .pluck();
+  const removeCommand = db.prepare('DELETE FROM dag_commands WHERE id = ?');
+  /** The checks first, then the writes: a refused commit has written nothing, with no rollback needed. */
+  const commit = db.transaction((entries: readonly RunLogEntry[], options: CommitOptions): boolean => {
+    const fence = options.fence;
+    if (fence !== undefined && leaseHeld.get({ fenceKey: fence.key, fenceOwner: fence.owner, fenceToken: fence.token, now: clockMs() }) !== 1) return false;
+    if (options.command !== undefined && removeCommand.run(options.command).changes !== 1) return false;
+    for (const entry of entries) insert.run(rowOf(entry));
+    return true;
+  });
   const breakLease = db.prepare(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = MIN(expires_at, ${clockTime}) WHERE lock_name = @key AND lock_owner = @owner`);
   const saveOutput = db.prepare('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES (@pipeline, @run, @jobKey, @attempt, @output, @truncated)');
   const outputs = db.prepare<[string, string], AttemptOutputRow>('SELECT pipeline, run_id, job_key, attempt, output, truncated FROM dag_attempt_output WHERE pipeline = ? AND job_key = ? ORDER BY id');
@@ -90,12 +98,16 @@ export function createSqliteStore(database: Database.Database | string, options:
     description: `sqlite:${db.name}`,
     runnerLock,
     async append(entry, fence) {
-      const row = { ...entry, execution: entry.execution ?? null, runner: entry.runner ?? null, run: entry.run === undefined ? null : String(entry.run) };
+      const row = rowOf(entry);
       if (fence === undefined) {
         insert.run(row);
         return true;
       }
       return fencedInsert.run({ ...row, fenceKey: fence.key, fenceOwner: fence.owner, fenceToken: fence.token, now: clockMs() }).changes === 1;
+    },
+    async commit(entries, options = {}) {
+      // IMMEDIATE: the write lock is taken at BEGIN, so a second runner's commit waits rather than reading a command this one removes.
+      return commit.immediate(entries, options);
     },
     async entries(pipeline) {
       let read = readSoFar.get(pipeline);
@@ -112,12 +124,8 @@ export function createSqliteStore(database: Database.Database | string, options:
     async enqueue(command) {
       enqueue.run(command);
     },
-    async take(pipeline, fence) {
-      // A runner asks every poll and there is seldom anything to take: a read answers that without
-      // the write transaction a DELETE opens (taking nothing, the DELETE would change nothing either).
-      if (anyCommand.get(pipeline) === 0) return [];
-      if (fence === undefined) return commandsFromRows(take.all(pipeline));
-      return commandsFromRows(fencedTake.all({ pipeline, fenceKey: fence.key, fenceOwner: fence.owner, fenceToken: fence.token, now: clockMs() }));
+    async pending(pipeline) {
+      return commandsFromRows(pending.all(pipeline));
     },
     async saveOutput(output) {
       saveOutput.run({ ...output, truncated: output.truncated ? 1 : 0 });
@@ -136,6 +144,11 @@ export function createSqliteStore(database: Database.Database | string, options:
       if (ownsDatabase && db.open) db.close();
     },
   };
+}
+
+/** `entry` as the insert statement's named parameters. */
+function rowOf(entry: RunLogEntry): Record<string, unknown> {
+  return { ...entry, execution: entry.execution ?? null, runner: entry.runner ?? null, run: entry.run === undefined ? null : String(entry.run) };
 }
 
 /** Adds the run log's newer columns to a database written before they existed. */
