@@ -192,6 +192,32 @@ describe('simrun dag run: lifecycle', () => {
     expect(existsSync(join(dir, 'done'))).toBe(false);
   });
 
+  test('a stop is on record once carried out: after a SIGKILL the next runner ends the stopped job’s group and leaves it stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simrun-dag-life-'));
+    const file = join(dir, 'p.yaml');
+    // It ignores SIGTERM, so the runner's stop leaves it running until the SIGKILL 5 s later, which the runner never gets to send.
+    writeFileSync(file, "name: stubborn\njobs:\n  slow:\n    command: trap '' TERM; n=$(ls | grep -c '^pid-'); echo $$ > pid-$n; sleep 30 & wait; echo done >> done\n");
+    const store = `sqlite:${join(dir, 'state.db')}`;
+    const first = start(['dag', 'run', file, '--store', store, '--poll-ms', '50', '--follow'], dir);
+    await until('the job to start', () => pidFile(dir, 0) !== undefined);
+    const pgid = pidFile(dir, 0) as number;
+    groups.push(pgid);
+    expect(simrun(['dag', 'stop', file, 'slow', '--store', store], { cwd: dir }).status).toBe(0);
+    await until('the stop to be committed', () => rows(dir).some((row) => row.status === 'stopped'));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(groupAlive(pgid)).toBe(true);
+    expect(rows(dir).at(-1)).toMatchObject({ status: 'stopped', execution: String(pgid) });
+    const second = start(['dag', 'run', file, '--store', store, '--poll-ms', '50', '--verbose'], dir);
+    const result = await second.exited;
+    // Exit 1: a job was stopped. Its group was ended first, and it did not run again.
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/slow\s+stopped/);
+    expect(groupAlive(pgid)).toBe(false);
+    expect(pidFile(dir, 1)).toBeUndefined();
+    expect(existsSync(join(dir, 'done'))).toBe(false);
+  });
+
   test('a failing webhook’s log line keeps its own kind; the notification’s kind stays in its data', async () => {
     const server = createServer((_request, response) => {
       response.statusCode = 500;
