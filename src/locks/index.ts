@@ -20,7 +20,7 @@ export {
   type LockBackendFactory,
   type LockFactoryContext,
 } from './lock-spec.js';
-export { withLock, type WithLockOptions, type LockedWork } from './with-lock.js';
+export { withLock, tryWithLock, type WithLockOptions, type LockedWork, type LockAttempt } from './with-lock.js';
 export { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { leaseEvents, lockEvents, resourceEvents, type LeaseEvent, type LockEvent, type ResourceEvent } from './events.js';
 export { FencedResource, findFenceViolations, type FencedOperation, type FenceViolation } from './fenced-resource.js';

@@ -4,7 +4,7 @@
  * statistics every 5 files it completed. Production code over an `Env`, a `LockBackend` and a fence.
  *
  * Protocol for one file NAME (keys and paths in `layout.ts`):
- * 1. **claim**: a lease on `bucket/NAME` through `withLock`, tried once (a held lease means another
+ * 1. **claim**: a lease on `bucket/NAME` through `tryWithLock`, tried once (a held lease means another
  *    worker has it: move on), renewed in the background; losing it aborts the work. A worker that
  *    died holding it leaves the lease to expire, and then any worker takes the file over.
  * 2. **read and judge** the input (`input-format.ts`): incomplete → leave it for a later poll;
@@ -24,9 +24,9 @@
  */
 import type { Env } from '../../env/env.js';
 import { errorCode } from '../../env/fs.js';
-import { LockLostError, LockTimeoutError } from '../../locks/errors.js';
+import { LockLostError } from '../../locks/errors.js';
 import type { LockBackend } from '../../locks/lock.js';
-import { withLock } from '../../locks/with-lock.js';
+import { tryWithLock } from '../../locks/with-lock.js';
 import type { CommitFence } from './fence.js';
 import { DEFAULT_SETTLE_MS, hasEndMarker, judgeInput, toTsv, type InputRecord } from './input-format.js';
 import { bucketLayout, classifyEntry, entryTypeOfReadError, unreadableReason, type BucketLayout } from './layout.js';
@@ -172,17 +172,16 @@ class BucketWorker {
   private async claimWithLease(name: string): Promise<Outcome> {
     const { env, options } = this;
     try {
-      return await withLock(options.lock, `bucket/${name}`, env.id, (signal, lease) => this.handle(name, lease.token, this.flaws.ignoreLostLease ? neverAborted() : signal), {
+      const attempt = await tryWithLock(options.lock, `bucket/${name}`, env.id, (signal, lease) => this.handle(name, lease.token, this.flaws.ignoreLostLease ? neverAborted() : signal), {
         env,
         ttlMs: options.leaseTtlMs,
         // One try: a held lease means another worker has this file, so look at the next one.
         acquireTimeoutMs: 0,
       });
+      if (attempt.acquired) return attempt.value;
+      this.busyUntil.set(name, env.now() + options.leaseTtlMs);
+      return 'busy';
     } catch (error) {
-      if (error instanceof LockTimeoutError) {
-        this.busyUntil.set(name, env.now() + options.leaseTtlMs);
-        return 'busy';
-      }
       if (error instanceof LockLostError) {
         emitBucket(env, { kind: 'bucket.abandon', data: { file: name, token: error.token, reason: error.message } });
         return 'lost';
