@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../../src/env/env.js';
-import { backoffDelayMs, createMemoryLock, LockLostError, LockTimeoutError, withLock, type Lease, type LockBackend } from '../../src/locks/index.js';
+import { backoffDelayMs, createMemoryLock, LockLostError, LockTimeoutError, tryWithLock, withLock, type Lease, type LockBackend } from '../../src/locks/index.js';
 import { World } from '../../src/sim/world.js';
 
 /** Runs `main` as one simulated process and returns what it resolved with (or threw). */
@@ -76,6 +76,21 @@ describe('withLock', () => {
     expect((error as LockTimeoutError).waitedMs).toBe(500);
     expect((error as Error).message).toBe('memory lock: subject#1 gave up acquiring "job" after 500 ms');
     expect(world.elapsed()).toBe(500);
+  });
+
+  it('tryWithLock answers a busy lease without an error, and runs the work once the lease is had', async () => {
+    const { value } = await inWorld((world) => {
+      const lock = createMemoryLock({ now: () => world.now() });
+      void lock.tryAcquire('job', 'other#1', 250);
+      return async (env) => {
+        const busy = await tryWithLock(lock, 'job', env.id, async () => 'ran', { env, ttlMs: 300, acquireTimeoutMs: 0 });
+        await env.sleep(300);
+        const had = await tryWithLock(lock, 'job', env.id, async () => 'ran', { env, ttlMs: 300, acquireTimeoutMs: 0 });
+        return { busy, had };
+      };
+    });
+    expect(value?.busy).toEqual({ acquired: false, waitedMs: 0, lastError: undefined });
+    expect(value?.had).toEqual({ acquired: true, value: 'ran' });
   });
 
   it('aborts the work as soon as a renewal answers that the lease was taken over', async () => {
