@@ -51,7 +51,7 @@ if ('url' in server) {
         const next = await store.runnerLock.tryAcquire(key, 'second', 60_000);
         expect(next?.token).toBe((lease?.token ?? 0) + 1);
 
-        await store.saveOutput({ pipeline, run: 1, jobKey: 'a', attempt: 1, output: 'hello\n', truncated: false });
+        expect(await store.commit([], { output: { pipeline, run: 1, jobKey: 'a', attempt: 1, output: 'hello\n', truncated: false } })).toBe(true);
         expect(await store.outputs(pipeline, 'a')).toEqual([{ pipeline, run: 1, jobKey: 'a', attempt: 1, output: 'hello\n', truncated: false }]);
       } finally {
         await store.close();

@@ -43,6 +43,19 @@ function commitContract(open: () => Promise<DagStore>): void {
     }
   });
 
+  test("an attempt's end and its output are committed together", async () => {
+    const store = await open();
+    const pipeline = `output_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+    try {
+      const output = { pipeline, run: 1, jobKey: 'a', attempt: 1, output: 'line 1\nline 2\n', truncated: true };
+      expect(await store.commit([{ ...row(pipeline, 'a', 'succeeded'), attempt: 1 }], { output })).toBe(true);
+      expect(await store.outputs(pipeline, 'a')).toEqual([output]);
+      expect((await store.entries(pipeline)).map((entry) => entry.status)).toEqual(['succeeded']);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a commit under a lease that is gone writes nothing and leaves the command pending', async () => {
     const store = await open();
     const pipeline = `fenced_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
@@ -75,8 +88,10 @@ function commitContract(open: () => Promise<DagStore>): void {
       const [command] = await store.pending(pipeline);
       // The second row breaks a NOT NULL constraint, after the first was inserted.
       const broken = { ...row(pipeline, 'b'), jobKey: null as unknown as string };
-      await expect(store.commit([row(pipeline, 'a'), broken], { command: command!.id })).rejects.toThrow();
+      const output = { pipeline, run: 1, jobKey: 'a', attempt: 1, output: 'hello\n', truncated: false };
+      await expect(store.commit([row(pipeline, 'a'), broken], { command: command!.id, output })).rejects.toThrow();
       expect(await store.entries(pipeline)).toEqual([]);
+      expect(await store.outputs(pipeline, 'a')).toEqual([]);
       expect(await store.pending(pipeline)).toEqual([command]);
     } finally {
       await store.close();

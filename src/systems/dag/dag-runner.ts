@@ -45,7 +45,7 @@ import { describeExit, succeeded, type Execution, type Executor, type ExitStatus
 import { resumeFromLog, type JobPhase, type ResumedJob } from './job-state.js';
 import type { Notification, NotificationKind, Notifier } from './notifier.js';
 import { topologicalOrder, transitiveDownstream, type JobDefinition, type Pipeline } from './pipeline.js';
-import { currentRun, MAX_SAVED_OUTPUT_BYTES, type AppendFence, type DagStore, type PipelineCommand, type RunLogEntry, type RunStatus } from './run-log.js';
+import { currentRun, MAX_SAVED_OUTPUT_BYTES, type AppendFence, type AttemptOutput, type DagStore, type PipelineCommand, type RunLogEntry, type RunStatus } from './run-log.js';
 import { DataReportReader } from './data-report.js';
 import { emitDag, type AttemptOutcome } from './events.js';
 import { NO_ORPHANS, type OrphanReaper } from './orphans.js';
@@ -225,6 +225,8 @@ export class DagRunner {
   private busy = 0;
   /** Commands being committed: no job starts on a change that is not in the store yet. */
   private committing = 0;
+  /** The end of the last serial section begun (`serially`). */
+  private sections: Promise<void> = Promise.resolve();
   private active = false;
   private fatal: unknown;
   /** Aborted at every change of state, to wake the waits below; made when a wait first needs it. */
@@ -414,16 +416,36 @@ export class DagRunner {
     const name = command.jobKey ?? undefined;
     this.committing += 1;
     try {
-      if (command.action === 'stop') await this.commitCommand(this.stopJobs(name), commandId);
-      else if (command.action === 'rerun') {
-        const rerun = this.rerunJobs(name);
-        await this.commitCommand(rerun.rows, commandId);
-        emitDag(this.env, { kind: 'dag.rerun', data: { job: name ?? null, reset: rerun.reset, afterAttempt: rerun.afterAttempt } });
-      } else await this.commitCommand(this.startJobs(name), commandId);
+      await this.serially(async () => {
+        if (command.action === 'stop') await this.commitCommand(this.stopJobs(name), commandId);
+        else if (command.action === 'rerun') {
+          const rerun = this.rerunJobs(name);
+          await this.commitCommand(rerun.rows, commandId);
+          emitDag(this.env, { kind: 'dag.rerun', data: { job: name ?? null, reset: rerun.reset, afterAttempt: rerun.afterAttempt } });
+        } else await this.commitCommand(this.startJobs(name), commandId);
+      });
     } finally {
       this.committing -= 1;
     }
     this.pump();
+  }
+
+  /**
+   * Runs `section` once every section begun before it has ended. Carrying out a command and ending
+   * an attempt are such sections: each reads jobs' state, changes it and commits the rows that come
+   * to, and one must not read what the other has changed but not yet committed (a rerun that found a
+   * job still running after its end was written, but before it was reported, was lost).
+   */
+  private async serially(section: () => Promise<void>): Promise<void> {
+    const before = this.sections;
+    let ended!: () => void;
+    this.sections = new Promise<void>((resolve) => (ended = resolve));
+    try {
+      await before;
+      await section();
+    } finally {
+      ended();
+    }
   }
 
   /** Stops one job, or every job: a running attempt is killed and ends as stopped; a waiting job will not start. */
@@ -789,56 +811,56 @@ export class DagRunner {
     // Past its hard limit by the time it ended (the monitor woke late: a paused runner): it fails all the same.
     const killAfterMs = job.definition.killAfterMs;
     if (killAfterMs !== undefined && execTimeMs > killAfterMs && this.rules.killsAtLimit()) job.killedAtLimit = true;
-    let outcome: AttemptOutcome;
-    if (job.stopRequested) outcome = 'stopped';
-    // Killed at its hard limit: a failed attempt even if the job caught SIGTERM and exited 0.
-    // The success rule: exit 0 with a child left running in its process group is not a success either.
-    else if (succeeded(exit) && !job.killedAtLimit && !(exit.leftRunning === true && this.rules.leftRunningFails())) outcome = 'succeeded';
-    else if (job.interruptedByStop) outcome = 'interrupted';
-    else if (job.attempt <= job.definition.retries) outcome = 'retrying';
-    else outcome = 'failed';
-    job.interruptedByStop = false;
-    // Recorded first: a runner whose lease is gone (the write is refused) must not report an outcome.
-    // The job stays running until its end and output are written: no job downstream of it starts on
-    // a success, nor is blocked by a failure, that the run log does not hold yet (a runner killed
-    // meanwhile leaves the attempt interrupted, to run again).
-    const amount = this.dataAmount(job);
-    // A rerun came while this attempt ran on what the rerun replaces: whatever it came to, the job
-    // runs again, and the row that says so goes with the attempt's end (else a runner that dies
-    // between the two leaves the attempt's success standing and the rerun lost).
-    const rerun = job.rerunWhenDone && (outcome === 'succeeded' || outcome === 'failed' || outcome === 'retrying');
-    const ending: PendingRow = { job, status: outcome, execTimeMs, amountOfDataBytes: amount };
-    if (rerun) await this.commit([ending, { job, status: 'restarted', attempt: 0 }]);
-    else await this.commit([ending]);
-    job.executionInLog = false;
-    await this.options.store.saveOutput({
-      pipeline: this.pipeline.name,
-      run: this.runId,
-      jobKey: name,
-      attempt: job.attempt,
-      output: job.savedOutput.join(''),
-      truncated: job.outputTruncated,
+    // Its end is one serial section (see `serially`): a command carried out meanwhile either came
+    // before it (a rerun flagged it, a stop asked for it) or comes after it has ended.
+    await this.serially(async () => {
+      if (this.fatal !== undefined) {
+        job.phase = 'waiting';
+        return;
+      }
+      let outcome: AttemptOutcome;
+      if (job.stopRequested) outcome = 'stopped';
+      // Killed at its hard limit: a failed attempt even if the job caught SIGTERM and exited 0.
+      // The success rule: exit 0 with a child left running in its process group is not a success either.
+      else if (succeeded(exit) && !job.killedAtLimit && !(exit.leftRunning === true && this.rules.leftRunningFails())) outcome = 'succeeded';
+      else if (job.interruptedByStop) outcome = 'interrupted';
+      else if (job.attempt <= job.definition.retries) outcome = 'retrying';
+      else outcome = 'failed';
+      job.interruptedByStop = false;
+      // Recorded first: a runner whose lease is gone (the write is refused) must not report an outcome.
+      // The job stays running until its end and output are written, in one commit: no job downstream
+      // of it starts on a success, nor is blocked by a failure, that the run log does not hold yet (a
+      // runner killed meanwhile leaves the attempt interrupted, to run again).
+      const amount = this.dataAmount(job);
+      // A rerun came while this attempt ran on what the rerun replaces: whatever it came to, the job
+      // runs again, and the row that says so goes with the attempt's end (else a runner that dies
+      // between the two leaves the attempt's success standing and the rerun lost).
+      const rerun = job.rerunWhenDone && (outcome === 'succeeded' || outcome === 'failed' || outcome === 'retrying');
+      const ending: PendingRow = { job, status: outcome, execTimeMs, amountOfDataBytes: amount };
+      const output = { pipeline: this.pipeline.name, run: this.runId, jobKey: name, attempt: job.attempt, output: job.savedOutput.join(''), truncated: job.outputTruncated };
+      await this.commit(rerun ? [ending, { job, status: 'restarted', attempt: 0 }] : [ending], undefined, output);
+      job.executionInLog = false;
+      job.savedOutput = [];
+      job.phase = outcome === 'retrying' || outcome === 'interrupted' ? 'waiting' : outcome;
+      emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes, ...(rerun ? { rerun: true as const } : {}) } });
+      if (outcome === 'succeeded') this.notify({ kind: 'job-succeeded', job, execution: execution.id, message: `succeeded after ${job.attempt} attempt(s) in ${execTimeMs} ms, ${amount} ${job.dataReports.amount === undefined ? 'bytes of output' : 'of data as reported'}` });
+      if (outcome === 'failed') {
+        const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
+        this.notify({
+          kind: 'job-failed',
+          job,
+          execution: execution.id,
+          message: `failed (${job.killedAtLimit ? `killed at its kill_after_ms of ${job.definition.killAfterMs}` : describeExit(exit)}) after ${job.attempt} attempt(s)${blocked.length === 0 ? '' : `; blocked until it is restarted: ${blocked.join(', ')}`}`,
+          blocked,
+        });
+      }
+      if (rerun) {
+        job.rerunWhenDone = false;
+        job.phase = 'waiting';
+        job.attempt = 0;
+        emitDag(this.env, { kind: 'dag.job.restarted', data: { job: name } });
+      }
     });
-    job.savedOutput = [];
-    job.phase = outcome === 'retrying' || outcome === 'interrupted' ? 'waiting' : outcome;
-    emitDag(this.env, { kind: 'dag.job.end', data: { job: name, attempt: job.attempt, execution: execution.id, outcome, exit: describeExit(exit), execTimeMs, bytes: job.outputBytes, ...(rerun ? { rerun: true as const } : {}) } });
-    if (outcome === 'succeeded') this.notify({ kind: 'job-succeeded', job, execution: execution.id, message: `succeeded after ${job.attempt} attempt(s) in ${execTimeMs} ms, ${amount} ${job.dataReports.amount === undefined ? 'bytes of output' : 'of data as reported'}` });
-    if (outcome === 'failed') {
-      const blocked = [...transitiveDownstream(this.pipeline, name)].sort();
-      this.notify({
-        kind: 'job-failed',
-        job,
-        execution: execution.id,
-        message: `failed (${job.killedAtLimit ? `killed at its kill_after_ms of ${job.definition.killAfterMs}` : describeExit(exit)}) after ${job.attempt} attempt(s)${blocked.length === 0 ? '' : `; blocked until it is restarted: ${blocked.join(', ')}`}`,
-        blocked,
-      });
-    }
-    if (rerun) {
-      job.rerunWhenDone = false;
-      job.phase = 'waiting';
-      job.attempt = 0;
-      emitDag(this.env, { kind: 'dag.job.restarted', data: { job: name } });
-    }
   }
 
   private alert(job: JobState, kind: NotificationKind, execution: string, message: string): void {
@@ -874,13 +896,13 @@ export class DagRunner {
    * all or nothing, under the lease when there is one; a refused commit means the lease is lost (or
    * another runner carried the command out, which only a runner without the lease could race).
    */
-  private async commit(rows: readonly PendingRow[], commandId?: number): Promise<void> {
+  private async commit(rows: readonly PendingRow[], commandId?: number, output?: AttemptOutput): Promise<void> {
     if (this.fatal !== undefined) throw this.fatal;
     if (rows.length === 0 && commandId === undefined) return;
     const fence = this.rules.fencesWrites() ? this.options.fence : undefined;
     const written = await this.options.store.commit(
       rows.map((row) => this.entryOf(row)),
-      { ...(fence === undefined ? {} : { fence }), ...(commandId === undefined ? {} : { command: commandId }) },
+      { ...(fence === undefined ? {} : { fence }), ...(commandId === undefined ? {} : { command: commandId }), ...(output === undefined ? {} : { output }) },
     );
     this.written(rows, written);
   }

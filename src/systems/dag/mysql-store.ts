@@ -157,6 +157,17 @@ export async function createMysqlStore(url: string): Promise<DagStore> {
             if (removed.affectedRows !== 1) throw refused;
           }
           for (const entry of entries) await connection.query(`INSERT INTO dag_run_log (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`, valuesOf(entry));
+          const output = options.output;
+          if (output !== undefined) {
+            await connection.query('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES (?, ?, ?, ?, ?, ?)', [
+              output.pipeline,
+              output.run,
+              output.jobKey,
+              output.attempt,
+              output.output,
+              output.truncated ? 1 : 0,
+            ]);
+          }
           return true;
         });
       } catch (error) {
@@ -164,16 +175,6 @@ export async function createMysqlStore(url: string): Promise<DagStore> {
         if (error === refused) return false;
         throw error;
       }
-    },
-    async saveOutput(output) {
-      await pool.query('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES (?, ?, ?, ?, ?, ?)', [
-        output.pipeline,
-        output.run,
-        output.jobKey,
-        output.attempt,
-        output.output,
-        output.truncated ? 1 : 0,
-      ]);
     },
     async outputs(pipeline, job) {
       const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT pipeline, run_id, job_key, attempt, output, truncated FROM dag_attempt_output WHERE pipeline = ? AND job_key = ? ORDER BY id', [pipeline, job]);

@@ -73,17 +73,6 @@ export async function createPostgresStore(database: pg.Pool | string): Promise<D
       const result = await pool.query<RunLogRow>(`SELECT ${COLUMNS} FROM dag_run_log WHERE pipeline = $1 ORDER BY id`, [pipeline]);
       return result.rows.map(entryFromRow);
     },
-    async saveOutput(output) {
-      await pool.query('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES ($1, $2, $3, $4, $5, $6)', [
-        output.pipeline,
-        output.run,
-        output.jobKey,
-        output.attempt,
-        // PostgreSQL TEXT cannot hold a NUL character.
-        output.output.replaceAll('\0', '\uFFFD'),
-        output.truncated,
-      ]);
-    },
     async outputs(pipeline, job) {
       const result = await pool.query<AttemptOutputRow>('SELECT pipeline, run_id, job_key, attempt, output, truncated FROM dag_attempt_output WHERE pipeline = $1 AND job_key = $2 ORDER BY id', [pipeline, job]);
       return result.rows.map(attemptOutputFromRow);
@@ -144,6 +133,18 @@ async function commitIn(client: pg.PoolClient, entries: readonly RunLogEntry[], 
     if (removed.rowCount !== 1) return false;
   }
   for (const entry of entries) await client.query(`INSERT INTO dag_run_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, valuesOf(entry));
+  const output = options.output;
+  if (output !== undefined) {
+    await client.query('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES ($1, $2, $3, $4, $5, $6)', [
+      output.pipeline,
+      output.run,
+      output.jobKey,
+      output.attempt,
+      // PostgreSQL TEXT cannot hold a NUL character.
+      output.output.replaceAll('\0', '\uFFFD'),
+      output.truncated,
+    ]);
+  }
   return true;
 }
 

@@ -102,6 +102,8 @@ export interface CommitOptions {
   readonly fence?: AppendFence;
   /** The pending command the rows carry out: removed in the same transaction, and nothing is written if it is gone already. */
   readonly command?: number;
+  /** The output of the attempt whose end the rows record, saved in the same transaction. */
+  readonly output?: AttemptOutput;
 }
 
 /** The runner's lease that an append is fenced by: written only while `owner` still holds `token`. */
@@ -124,9 +126,10 @@ export interface DagStore {
    */
   append(entry: RunLogEntry, fence?: AppendFence): Promise<boolean>;
   /**
-   * Appends `entries` in one transaction, all of them or none, and removes `options.command` in it:
-   * a command is carried out whole or not at all. False (nothing written) when the fence's lease is
-   * gone or the command was removed already (another runner carried it out).
+   * Appends `entries` in one transaction, all of them or none, and in it removes `options.command`
+   * (a command is carried out whole or not at all) and saves `options.output` (an attempt's end and
+   * its output go together). False (nothing written) when the fence's lease is gone or the command
+   * was removed already (another runner carried it out).
    */
   commit(entries: readonly RunLogEntry[], options?: CommitOptions): Promise<boolean>;
   /** The lock backend over the store's own database that keeps one runner per pipeline. */
@@ -144,8 +147,6 @@ export interface DagStore {
   enqueue(command: PipelineCommand): Promise<void>;
   /** The pending commands of `pipeline`, oldest first. Each stays until a `commit` carries it out. */
   pending(pipeline: string): Promise<PendingCommand[]>;
-  /** Saves one attempt's output (written once, when the attempt ends). */
-  saveOutput(output: AttemptOutput): Promise<void>;
   /** The saved outputs of `job` of `pipeline`, oldest first. */
   outputs(pipeline: string, job: string): Promise<AttemptOutput[]>;
   close(): Promise<void>;

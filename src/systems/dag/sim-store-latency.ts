@@ -61,7 +61,6 @@ export function withStoreLatency(store: DagStore, env: Env, latencyMs: () => num
     entries: (pipeline) => call(() => store.entries(pipeline)),
     enqueue: (command) => call(() => store.enqueue(command)),
     pending: (pipeline) => call(() => store.pending(pipeline)),
-    saveOutput: (output) => call(() => store.saveOutput(output)),
     outputs: (pipeline, job) => call(() => store.outputs(pipeline, job)),
     close: () => store.close(),
   };

@@ -77,6 +77,7 @@ export function createSqliteStore(database: Database.Database | string, options:
    */
   const readSoFar = new Map<string, { entries: RunLogEntry[]; lastId: number }>();
   const enqueue = db.prepare('INSERT INTO dag_commands (pipeline, action, job_key) VALUES (@pipeline, @action, @jobKey)');
+  const saveOutput = db.prepare('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES (@pipeline, @run, @jobKey, @attempt, @output, @truncated)');
   const pending = db.prepare<[string], CommandRow>('SELECT id, pipeline, action, job_key FROM dag_commands WHERE pipeline = ? ORDER BY id');
   const leaseHeld = db
     .prepare<Record<string, unknown>, number>(`SELECT EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clockTime})`)
@@ -88,11 +89,11 @@ export function createSqliteStore(database: Database.Database | string, options:
     if (fence !== undefined && leaseHeld.get({ fenceKey: fence.key, fenceOwner: fence.owner, fenceToken: fence.token, now: clockMs() }) !== 1) return false;
     if (options.command !== undefined && removeCommand.run(options.command).changes !== 1) return false;
     for (const entry of entries) insert.run(rowOf(entry));
+    if (options.output !== undefined) saveOutput.run({ ...options.output, truncated: options.output.truncated ? 1 : 0 });
     return true;
   });
   const breakLease = db.prepare(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = MIN(expires_at, ${clockTime}) WHERE lock_name = @key AND lock_owner = @owner`);
-  const saveOutput = db.prepare('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES (@pipeline, @run, @jobKey, @attempt, @output, @truncated)');
-  const outputs = db.prepare<[string, string], AttemptOutputRow>('SELECT pipeline, run_id, job_key, attempt, output, truncated FROM dag_attempt_output WHERE pipeline = ? AND job_key = ? ORDER BY id');
+    const outputs = db.prepare<[string, string], AttemptOutputRow>('SELECT pipeline, run_id, job_key, attempt, output, truncated FROM dag_attempt_output WHERE pipeline = ? AND job_key = ? ORDER BY id');
   const holder = db.prepare<[string], { lock_owner: string | null; expires_at: number | string }>(`SELECT lock_owner, ${sqliteMsFromTime('expires_at')} AS expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = ?`);
   return {
     description: `sqlite:${db.name}`,
@@ -126,9 +127,6 @@ export function createSqliteStore(database: Database.Database | string, options:
     },
     async pending(pipeline) {
       return commandsFromRows(pending.all(pipeline));
-    },
-    async saveOutput(output) {
-      saveOutput.run({ ...output, truncated: output.truncated ? 1 : 0 });
     },
     async outputs(pipeline, job) {
       return outputs.all(pipeline, job).map(attemptOutputFromRow);
