@@ -189,6 +189,21 @@ describe('failure-blocks-downstream', () => {
     ]);
   });
 
+  test('judges a runner only once it has opened the run log, not while it takes its lease', async () => {
+    // Found by `simrun check dag` (seed 4847): a fails while its runner stops (it blocks nothing
+    // then), that runner is killed, and the next one spends an instant on its lease before it opens.
+    const stopping: Line[] = [[0, 'process.start'], CHAIN, ...started(0, 'a', 'e1'), [90, 'dag.runner.stopping', { running: ['a'] }], exited(100, 'e1', 'SIGKILL'), ended(100, 'a', 'e1', 'failed'), [110, 'process.crash']];
+    const next = (t: number): Line[] => [[t, 'process.start', undefined, 'dag-runner#2'], [t, 'lease.refused', { key: 'k' }, 'dag-runner#2'], [t + 2, 'lock.timeout', { key: 'k' }, 'dag-runner#2']];
+    const opens: Line[] = [[130, 'dag.open', CHAIN[2], 'dag-runner#2'], blocked(130, 'b', 'a'), blocked(130, 'c', 'b')];
+    const marked = history([...stopping, ...next(120), ...opens.map(([t, kind, data]): Line => [t, kind, data, 'dag-runner#2']), [500, 'process.exit', undefined, 'dag-runner#2']]);
+    expect(await failureBlocksDownstream.check(runOf(marked))).toEqual([]);
+    // Once open, it owes the marks like any runner.
+    const unmarked = history([...stopping, ...next(120), [130, 'dag.open', CHAIN[2], 'dag-runner#2'], [200, 'dag.job.start', { job: 'd', attempt: 1, execution: 'e2' }, 'dag-runner#2'], [500, 'process.exit', undefined, 'dag-runner#2']]);
+    expect((await failureBlocksDownstream.check(runOf(unmarked))).map((violation) => violation.message)).toEqual([
+      "job 'b' was never marked blocked although 'a', upstream of it, had failed for good (it stayed waiting)",
+    ]);
+  });
+
   test('rejects downstream jobs left waiting once the runner went on (the gate alone kept them from running)', async () => {
     const violations = await failureBlocksDownstream.check(runOf(history([...aFails, ...started(200, 'd', 'e2'), [500, 'process.exit']])));
     expect(violations.map((violation) => violation.message)).toEqual(["job 'b' was never marked blocked although 'a', upstream of it, had failed for good (it stayed waiting)"]);

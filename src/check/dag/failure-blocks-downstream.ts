@@ -15,7 +15,10 @@
  * good or is blocked. Blocking goes through waiting and blocked jobs only: a stopped job in between
  * stops it, as in the runner. A runner that began to stop or lost its lease schedules nothing more
  * and is not judged from then on. A runner that starts rebuilds its jobs from the run log, where
- * blocking is not written: its blocked jobs come back waiting, and its first pass marks them again.
+ * blocking is not written: its blocked jobs come back waiting, and its first pass marks them again;
+ * it is judged from then on, not while it is still taking its lease (seed 4847: a failure during
+ * the last runner's stop, which blocks nothing, then that runner killed, and the next one's lease
+ * calls spanning an instant before it had read anything).
  *
  * A runner has a job failed the moment its attempt ends, before the end is written: another job's
  * scheduling pass in between may block on it while the trace still shows it running. Such a mark is
@@ -68,6 +71,11 @@ export function checkFailureBlocksDownstream(trace: readonly TraceEvent[], epoch
   /** Runner incarnations that began to stop or lost their lease: they schedule nothing more. */
   const winding = new Set<string>();
   /**
+   * Runner incarnations that have opened the run log: one still taking its lease (or waiting for it)
+   * has not read the jobs' state, and owes no marks until it has.
+   */
+  const opened = new Set<string>();
+  /**
    * Jobs restarted whose `restarted` row is not written yet, with their phase before: a runner that
    * dies first never wrote it, and the next runner finds the job as the run log left it.
    */
@@ -105,12 +113,13 @@ export function checkFailureBlocksDownstream(trace: readonly TraceEvent[], epoch
 
   for (const event of trace) {
     const byRunner = processName(event.pid) === runnerName;
-    if (byRunner && instant !== undefined && instant.pid === event.pid && event.t > instant.t && !winding.has(event.pid)) judgeSettled(event);
+    if (byRunner && instant !== undefined && instant.pid === event.pid && event.t > instant.t && opened.has(event.pid) && !winding.has(event.pid)) judgeSettled(event);
     if (byRunner) instant = { pid: event.pid, t: event.t };
     if (processEvents.is(event) || !dagEvents.is(event)) continue;
     switch (event.kind) {
       case 'dag.open':
         if (jobs.length === 0) jobs = upstreamFirst(event.data.jobs);
+        opened.add(event.pid);
         // The runner's state is rebuilt from the run log: marks made on an end that never reached
         // the log (refused when the lease lapsed, or lost in a crash) went with the state they were
         // made in, and a runner that re-took its lease schedules again, judged as a new one is.
