@@ -106,8 +106,10 @@ export async function createPostgresLock(database: pg.Pool | string, options: Po
 
   const acquire = {
     name: `simrun-lock-acquire-${table}-${mode}`,
+    // The clock is read once: two reads of clock_timestamp() can straddle a millisecond, and the
+    // lease would then run a millisecond longer than asked.
     text: `INSERT INTO ${table} AS l (lock_name, lock_owner, lock_time, expires_at, token)
-      VALUES ($1, $2, ${clock(4)}, ${clock(4)} + ${later(3)}, 1)
+      SELECT $1, $2, c.now, c.now + ${later(3)}, 1 FROM (SELECT ${clock(4)} AS now) AS c
       ON CONFLICT (lock_name) DO UPDATE SET
         lock_owner = excluded.lock_owner,
         lock_time = excluded.lock_time,
