@@ -64,8 +64,9 @@ export function createSqliteStore(database: Database.Database | string, options:
   const columns = 'pipeline, job_key, attempt, status, exec_time, amount_of_data, timestamp, execution, runner, run_id';
   const values = '@pipeline, @jobKey, @attempt, @status, @execTimeMs, @amountOfDataBytes, @timestampMs, @execution, @runner, @run';
   const insert = db.prepare(`INSERT INTO dag_run_log (${columns}) VALUES (${values})`);
-  const fencedInsert = db.prepare(`INSERT INTO dag_run_log (${columns}) SELECT ${values}
-    WHERE EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clockTime})`);
+  /** The runner's lease `@fenceKey` is still held by `@fenceOwner` under `@fenceToken`, by the store's clock. */
+  const leaseStillHeld = `EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clockTime})`;
+  const fencedInsert = db.prepare(`INSERT INTO dag_run_log (${columns}) SELECT ${values} WHERE ${leaseStillHeld}`);
   const selectAfter = db.prepare<[string, number], RunLogRow & { readonly id: number }>(`SELECT id, ${columns} FROM dag_run_log WHERE pipeline = ? AND id > ? ORDER BY id`);
   const countUpTo = db.prepare<[string, number], number>('SELECT count(*) FROM dag_run_log WHERE pipeline = ? AND id <= ?').pluck();
   /**
@@ -79,9 +80,7 @@ export function createSqliteStore(database: Database.Database | string, options:
   const enqueue = db.prepare('INSERT INTO dag_commands (pipeline, action, job_key) VALUES (@pipeline, @action, @jobKey)');
   const saveOutput = db.prepare('INSERT INTO dag_attempt_output (pipeline, run_id, job_key, attempt, output, truncated) VALUES (@pipeline, @run, @jobKey, @attempt, @output, @truncated)');
   const pending = db.prepare<[string], CommandRow>('SELECT id, pipeline, action, job_key FROM dag_commands WHERE pipeline = ? ORDER BY id');
-  const leaseHeld = db
-    .prepare<Record<string, unknown>, number>(`SELECT EXISTS (SELECT 1 FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = @fenceKey AND lock_owner = @fenceOwner AND token = @fenceToken AND expires_at > ${clockTime})`)
-    .pluck();
+  const leaseHeld = db.prepare<Record<string, unknown>, number>(`SELECT ${leaseStillHeld}`).pluck();
   const removeCommand = db.prepare('DELETE FROM dag_commands WHERE id = ?');
   /** The checks first, then the writes: a refused commit has written nothing, with no rollback needed. */
   const commit = db.transaction((entries: readonly RunLogEntry[], options: CommitOptions): boolean => {
@@ -93,7 +92,7 @@ export function createSqliteStore(database: Database.Database | string, options:
     return true;
   });
   const breakLease = db.prepare(`UPDATE ${RUNNER_LEASE_TABLE} SET lock_owner = NULL, expires_at = MIN(expires_at, ${clockTime}) WHERE lock_name = @key AND lock_owner = @owner`);
-    const outputs = db.prepare<[string, string], AttemptOutputRow>('SELECT pipeline, run_id, job_key, attempt, output, truncated FROM dag_attempt_output WHERE pipeline = ? AND job_key = ? ORDER BY id');
+  const outputs = db.prepare<[string, string], AttemptOutputRow>('SELECT pipeline, run_id, job_key, attempt, output, truncated FROM dag_attempt_output WHERE pipeline = ? AND job_key = ? ORDER BY id');
   const holder = db.prepare<[string], { lock_owner: string | null; expires_at: number | string }>(`SELECT lock_owner, ${sqliteMsFromTime('expires_at')} AS expires_at FROM ${RUNNER_LEASE_TABLE} WHERE lock_name = ?`);
   return {
     description: `sqlite:${db.name}`,
