@@ -10,6 +10,7 @@
  */
 import { Volume, type IProcess } from 'memfs';
 import type { DirentLike, FsPromises, StatsLike, WriteOptions } from '../env/fs.js';
+import { sortNames } from '../env/sort-names.js';
 import type { FsEvent } from './events.js';
 
 /** `fs.constants.COPYFILE_EXCL`, as memfs reads it. */
@@ -82,7 +83,52 @@ const VOLUME_PROCESS: IProcess = {
 
 /** An empty volume for a world: memfs's own, acting as the real process's user and group. */
 export function createVolume(): Volume {
-  return Volume.fromJSON({}, undefined, { process: VOLUME_PROCESS });
+  const volume = Volume.fromJSON({}, undefined, { process: VOLUME_PROCESS });
+  actAsVolumeUser(volume);
+  return volume;
+}
+
+/** The parts of a memfs 4 inode that `actAsVolumeUser` replaces. */
+interface PermissionChecks {
+  canRead(uid?: number, gid?: number): boolean;
+  canWrite(uid?: number, gid?: number): boolean;
+  canExecute(uid?: number, gid?: number): boolean;
+}
+type InodeClass = new (...args: never[]) => PermissionChecks;
+
+/** memfs 4's inode class with the user and group defaulting to the volume's, made once. */
+let volumeInodePrototype: object | undefined;
+
+/**
+ * memfs's core passes the volume's `process` when it walks a path, but its inodes' `canRead()`,
+ * `canWrite()` and `canExecute()`, which it calls without arguments on every open, rename and
+ * unlink, default to the real `process.getuid()` and `getgid()`: a call into the runtime each,
+ * about 5% of a simulated bucket day. Each inode the core makes gets a prototype whose checks
+ * default to the same ids read once, so permissions are judged exactly as before. A memfs whose
+ * core does not look like this is left as it is.
+ */
+function actAsVolumeUser(volume: Volume): void {
+  const core = (volume as unknown as { _core?: { root?: CoreLink; createNode?: (mode: number) => object } })._core;
+  const root = core?.root?.getNode();
+  const createNode = core?.createNode;
+  if (core === undefined || root === undefined || typeof createNode !== 'function') return;
+  const prototype = (volumeInodePrototype ??= inodeActingAsVolumeUser(Object.getPrototypeOf(root).constructor as InodeClass).prototype);
+  Object.setPrototypeOf(root, prototype);
+  core.createNode = (mode) => Object.setPrototypeOf(createNode.call(core, mode), prototype) as object;
+}
+
+function inodeActingAsVolumeUser(Inode: InodeClass): InodeClass {
+  return class VolumeInode extends Inode {
+    override canRead(uid = VOLUME_UID, gid = VOLUME_GID): boolean {
+      return super.canRead(uid, gid);
+    }
+    override canWrite(uid = VOLUME_UID, gid = VOLUME_GID): boolean {
+      return super.canWrite(uid, gid);
+    }
+    override canExecute(uid = VOLUME_UID, gid = VOLUME_GID): boolean {
+      return super.canExecute(uid, gid);
+    }
+  };
 }
 
 /** The parts of memfs's core that `listDirectory` reads (memfs 4: `Volume._core`, a `Superblock`). */
@@ -107,7 +153,10 @@ function listDirectory(volume: Volume, path: string): string[] {
   const node = link.getNode();
   if (!node.isDirectory() || !node.canRead(VOLUME_UID, VOLUME_GID)) return (volume.readdirSync(path) as string[]).map(String);
   const names: string[] = [];
-  for (const [name, child] of link.children) if (child && name !== '.' && name !== '..') names.push(name);
+  // `forEach`, not `for...of` over entries: no [name, child] pair allocated per entry.
+  link.children.forEach((child, name) => {
+    if (child && name !== '.' && name !== '..') names.push(name);
+  });
   return names;
 }
 
@@ -210,7 +259,7 @@ export class SimFs implements FsPromises {
   readdir(path: string): Promise<string[]>;
   readdir(path: string, options: { withFileTypes: true }): Promise<DirentLike[]>;
   readdir(path: string, options?: { withFileTypes?: boolean }): Promise<string[] | DirentLike[]> {
-    if (options?.withFileTypes !== true) return this.run('readdir', path, (volume) => listDirectory(volume, path).sort());
+    if (options?.withFileTypes !== true) return this.run('readdir', path, (volume) => sortNames(listDirectory(volume, path)));
     return this.run('readdir', path, (volume) => direntsOf(volume, path));
   }
 

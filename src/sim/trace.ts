@@ -5,6 +5,7 @@
  * SHA-256 trace hash that proves a seed replays bit for bit.
  */
 import { createHash } from 'node:crypto';
+import { sortNames } from '../env/sort-names.js';
 
 export interface TraceEvent {
   /** Position in the trace, from 0. */
@@ -101,7 +102,7 @@ function dataJson(kind: string, data: Readonly<Record<string, unknown>>): string
   const shape = SHAPES.get(kind);
   if (shape === undefined || !hasKeys(data, shape.keys)) {
     const keys = Object.keys(data);
-    const sorted = sortKeys(keys.slice());
+    const sorted = sortNames(keys.slice());
     if (SHAPES.size >= 1024) SHAPES.clear();
     SHAPES.set(kind, { keys, sorted, heads: sorted.map((key) => quoted(key) + ':') });
     return stableStringify(data);
@@ -176,7 +177,7 @@ export function stableStringify(value: unknown): string {
     return out + ']';
   }
   const record = value as Record<string, unknown>;
-  const keys = sortKeys(Object.keys(record));
+  const keys = sortNames(Object.keys(record));
   let out = '{';
   for (const key of keys) {
     const item = record[key];
@@ -184,23 +185,6 @@ export function stableStringify(value: unknown): string {
     out += (out.length === 1 ? '' : ',') + quoted(key) + ':' + stableStringify(item);
   }
   return out + '}';
-}
-
-/**
- * `keys` in code-unit order, as `Array.prototype.sort` orders them, sorted in place: an event's data
- * has a handful of keys, and the built-in sort's scratch copy was an eighth of what a run allocated.
- */
-function sortKeys(keys: string[]): string[] {
-  for (let index = 1; index < keys.length; index++) {
-    const key = keys[index] as string;
-    let slot = index - 1;
-    while (slot >= 0 && (keys[slot] as string) > key) {
-      keys[slot + 1] = keys[slot] as string;
-      slot -= 1;
-    }
-    keys[slot + 1] = key;
-  }
-  return keys;
 }
 
 /**

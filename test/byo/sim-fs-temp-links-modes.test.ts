@@ -94,6 +94,31 @@ describe('chmod on the simulated volume', () => {
     expect(world.trace.events.filter((event) => event.kind === 'fs.chmod').length).toBe(2);
   });
 
+  // The volume's inodes judge permissions with the user and group read once (sim-fs.ts,
+  // `actAsVolumeUser`): every check memfs makes without naming a user still applies, the root
+  // directory's included.
+  test('directory modes guard opening, creating, renaming and listing, the root included', async () => {
+    const world = new World({ seed: 1 });
+    const seen = await inProcess(world, async ({ fs }) => {
+      await fs.mkdir('/box');
+      await fs.writeFile('/box/f', 'x');
+      await fs.chmod('/box', 0o600);
+      const open = await codeOf(fs.readFile('/box/f', 'utf8'));
+      await fs.chmod('/box', 0o500);
+      const create = await codeOf(fs.writeFile('/box/g', 'y'));
+      const rename = await codeOf(fs.rename('/box/f', '/f'));
+      await fs.chmod('/box', 0o300);
+      const list = await codeOf(fs.readdir('/box'));
+      await fs.chmod('/box', 0o700);
+      const restored = await fs.readFile('/box/f', 'utf8');
+      await fs.chmod('/', 0o500);
+      const createAtRoot = await codeOf(fs.writeFile('/h', 'z'));
+      await fs.chmod('/', 0o755);
+      return { open, create, rename, list, restored, createAtRoot, afterRoot: await codeOf(fs.writeFile('/h', 'z')) };
+    });
+    expect(seen).toEqual({ open: 'EACCES', create: 'EACCES', rename: 'EACCES', list: 'EACCES', restored: 'x', createAtRoot: 'EACCES', afterRoot: 'ok' });
+  });
+
   test('an injected fault fails it and leaves the mode as it was', async () => {
     const world = new World({ seed: 1 });
     world.injectFsFault({ code: 'EIO', op: 'chmod', count: 1 });

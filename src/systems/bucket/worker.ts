@@ -24,6 +24,7 @@
  */
 import type { Env } from '../../env/env.js';
 import { errorCode } from '../../env/fs.js';
+import { sortNames } from '../../env/sort-names.js';
 import { LockLostError } from '../../locks/errors.js';
 import type { LockBackend } from '../../locks/lock.js';
 import { tryWithLock } from '../../locks/with-lock.js';
@@ -152,7 +153,7 @@ class BucketWorker {
       this.dirsReady = true;
     }
     // Oldest first: the names sort in time order. A real directory lists in any order.
-    const names = (await env.fs.readdir(layout.dir)).sort();
+    const names = sortNames(await env.fs.readdir(layout.dir));
     for (const name of this.busyUntil.keys()) if (!names.includes(name)) this.busyUntil.delete(name);
     for (const name of names) {
       const kind = classifyEntry(name);
