@@ -15,6 +15,7 @@ const benchmarks: Array<{ name: string; file: string; exportName: string }> = [
   { name: 'locks', file: 'locks.js', exportName: 'runLocksBench' },
   { name: 'bucket', file: 'bucket.js', exportName: 'runBucketBench' },
   { name: 'fuzz', file: 'fuzz.js', exportName: 'runFuzzBench' },
+  { name: 'scaling', file: 'scaling.js', exportName: 'runScalingBench' },
   { name: 'find', file: 'find.js', exportName: 'runFindBench' },
 ];
 

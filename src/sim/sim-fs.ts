@@ -46,7 +46,7 @@ export type FsOperation =
   | 'opendir';
 
 /** What an operation's trace event says besides its path. */
-export type FsOutcome = Omit<FsEvent['data'], 'path'>;
+type FsOutcome = Omit<FsEvent['data'], 'path'>;
 
 /** What an operation adds to its trace event whatever its outcome: the size and flag of a write, a rename's target. */
 type FsDetail = Pick<FsOutcome, 'bytes' | 'flag' | 'to'>;
@@ -60,8 +60,11 @@ export interface FsHost {
   complete(operation: FsOperation, path: string, complete: () => void): void;
   /** An injected error code for this operation, consuming the fault, or undefined. */
   takeFault(operation: FsOperation, path: string): string | undefined;
-  /** Records the operation in the trace (as an `FsEvent`, see `events.ts`). */
-  record(operation: FsOperation, path: string, outcome: FsOutcome): void;
+  /**
+   * Records the operation in the trace (as an `FsEvent`, see `events.ts`). `data` is made here,
+   * path first, so the host stores it as it is: one object per operation, none copied.
+   */
+  record(operation: FsOperation, data: FsEvent['data']): void;
   /** A float in [0, 1) from the calling process's seeded stream: the random part of `mkdtemp`'s names. */
   random(): number;
 }
@@ -159,8 +162,6 @@ function listDirectory(volume: Volume, path: string): string[] {
   });
   return names;
 }
-
-const MUTATING: ReadonlySet<FsOperation> = new Set(['writeFile', 'appendFile', 'rename', 'link', 'unlink', 'mkdir', 'rm', 'rmdir', 'utimes', 'write', 'copyFile', 'truncate', 'mkdtemp', 'chmod', 'symlink']);
 
 /** The characters of `mkdtemp`'s random suffix, as libc draws them. */
 const TEMP_NAME_CHARACTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -421,7 +422,7 @@ export class SimFs implements FsPromises {
       this.host.complete(operation, path, () => {
         const injected = this.host.takeFault(operation, path);
         if (injected !== undefined) {
-          this.host.record(operation, path, { ...detail, error: injected, injected: true });
+          this.host.record(operation, { path, ...detail, error: injected, injected: true });
           const error = fsError(injected, operation, path);
           if (this.keepOutcome) this.settled = { ok: false, error };
           reject(error);
@@ -429,12 +430,12 @@ export class SimFs implements FsPromises {
         }
         try {
           const result = perform(this.host.volume);
-          this.host.record(operation, path, MUTATING.has(operation) || detail ? { ...detail } : {});
+          this.host.record(operation, detail === undefined ? { path } : { path, ...detail });
           if (this.keepOutcome) this.settled = { ok: true, value: result };
           resolve(result);
         } catch (error) {
           const code = (error as { code?: string }).code ?? 'EUNKNOWN';
-          this.host.record(operation, path, { ...detail, error: code });
+          this.host.record(operation, { path, ...detail, error: code });
           if (this.keepOutcome) this.settled = { ok: false, error };
           reject(error);
         }

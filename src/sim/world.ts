@@ -520,7 +520,7 @@ export class World {
         this.queue.pushReusable(this.wakeTime(owner, delayMs), Lane.Process, this.nextSeq(), owner, complete);
       },
       takeFault: (operation, path) => this.takeFsFault(owner.process.name, operation, path),
-      record: (operation, path, outcome) => this.recordKernel(owner.id, { kind: fsEventKind(operation), data: { path, ...outcome } }),
+      record: (operation, data) => this.recordKernel(owner.id, { kind: fsEventKind(operation), data }),
       // The names `mkdtemp` draws: a stream of their own, so naming a directory shifts no other draw.
       random: lazyStream(() => owner.prng.fork('fs-names')),
     };
