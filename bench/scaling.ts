@@ -37,8 +37,14 @@ export interface ScalingBenchResult {
   readonly benchmark: 'scaling';
   readonly cores: number;
   readonly targetSpeedupAt16: number;
-  readonly fuzz: { readonly scenario: string; readonly runsPerWorker: number; readonly points: readonly ScalingPoint[] };
-  readonly check: { readonly scenarios: readonly string[]; readonly seedsPerScenarioPerWorker: number; readonly points: readonly ScalingPoint[] };
+  readonly fuzzScenario: string;
+  readonly fuzzRunsPerWorker: number;
+  readonly checkScenarios: readonly string[];
+  readonly checkSeedsPerScenarioPerWorker: number;
+  /** `fuzz bucket` at each thread count. */
+  readonly fuzz: readonly ScalingPoint[];
+  /** `check` over every scenario on 1 thread and on one per core. */
+  readonly check: readonly ScalingPoint[];
 }
 
 /** 1, 2, 4, 8, ... up to `cores`, and `cores` itself. */
@@ -87,8 +93,12 @@ export async function runScalingBench(): Promise<ScalingBenchResult> {
     benchmark: 'scaling',
     cores,
     targetSpeedupAt16: 14,
-    fuzz: { scenario: 'bucket', runsPerWorker: fuzzRuns, points: withSpeedups(fuzzPoints) },
-    check: { scenarios, seedsPerScenarioPerWorker: checkSeeds, points: withSpeedups(checkPoints) },
+    fuzzScenario: 'bucket',
+    fuzzRunsPerWorker: fuzzRuns,
+    checkScenarios: scenarios,
+    checkSeedsPerScenarioPerWorker: checkSeeds,
+    fuzz: withSpeedups(fuzzPoints),
+    check: withSpeedups(checkPoints),
   } satisfies ScalingBenchResult);
 }
 
