@@ -111,13 +111,13 @@ let volumeInodePrototype: object | undefined;
  * core does not look like this is left as it is.
  */
 function actAsVolumeUser(volume: Volume): void {
-  const core = (volume as unknown as { _core?: { root?: CoreLink; createNode?: (mode: number) => object } })._core;
+  const core = (volume as unknown as { _core?: { root?: CoreLink; createNode?: (...args: unknown[]) => object } })._core;
   const root = core?.root?.getNode();
   const createNode = core?.createNode;
   if (core === undefined || root === undefined || typeof createNode !== 'function') return;
   const prototype = (volumeInodePrototype ??= inodeActingAsVolumeUser(Object.getPrototypeOf(root).constructor as InodeClass).prototype);
   Object.setPrototypeOf(root, prototype);
-  core.createNode = (mode) => Object.setPrototypeOf(createNode.call(core, mode), prototype) as object;
+  core.createNode = (...args) => Object.setPrototypeOf(createNode.apply(core, args), prototype) as object;
 }
 
 function inodeActingAsVolumeUser(Inode: InodeClass): InodeClass {
