@@ -7,17 +7,22 @@
  *   the same seeds per thread, on one set of threads for all scenarios as the command runs them.
  * Target: 16 threads at ≥ 14× one, on both.
  *
- * Every seed's verdict is read: a failing seed fails the benchmark, since a figure from a run that
- * found a bug measures the bug. Writes `reports/bench/scaling.json`.
+ * Each point is the command itself in a fresh process (`simrun fuzz ... --json`, `simrun check ...
+ * --json`), as a user runs it: in one process, the campaigns before would have warmed the main
+ * thread's compiled code for the one-thread runs (which run on the main thread) and never for the
+ * threads, flattering one thread. fuzz's runs/s is the campaign's own (as the command prints it);
+ * check's is every scenario's runs over the command's whole time, start-up included.
+ *
+ * A failing seed fails the benchmark, since a figure from a run that found a bug measures the bug.
+ * Writes `reports/bench/scaling.json`.
  *
  *   npm run build && node dist/bench/scaling.js
  *   SIMRUN_BENCH_SCALING_FUZZ_RUNS   fuzz seeds per thread (default 100)
  *   SIMRUN_BENCH_SCALING_CHECK_SEEDS check seeds per scenario per thread (default 40)
  */
+import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { runCampaign } from '../src/scenario/fuzz.js';
-import { createSeedRunner } from '../src/scenario/pool.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { builtInScenarioNames } from '../src/scenario/registry.js';
 import { realPerformanceNow } from '../src/sim/globals.js';
 import { writeBenchResult } from './result-file.js';
@@ -64,28 +69,21 @@ export async function runScalingBench(): Promise<ScalingBenchResult> {
   const fuzzPoints: Array<Omit<ScalingPoint, 'speedup' | 'efficiency'>> = [];
   for (const workers of workerCounts(cores)) {
     const runs = fuzzRuns * workers;
-    const started = realPerformanceNow();
-    const result = await runCampaign({ scenario: 'bucket', runs, workers, keepGoing: true, shrink: false });
-    const wallMs = realPerformanceNow() - started;
-    if (result.failures.length > 0) throw new Error(`scaling bench: fuzz bucket failed seed ${result.failures[0]?.seed}; replay: ${result.failures[0]?.replay}`);
-    fuzzPoints.push({ workers, runs, wallMs: round(wallMs), runsPerSec: round((runs / wallMs) * 1000) });
+    const { output } = await simrun(['fuzz', 'bucket', '--runs', String(runs), '--workers', String(workers), '--keep-going', '--no-shrink', '--json']);
+    const campaign = output as CampaignSummary;
+    failOnFailures(`fuzz bucket --workers ${workers}`, campaign);
+    fuzzPoints.push({ workers, runs: campaign.runs, wallMs: round(campaign.wallMs), runsPerSec: round(campaign.runsPerSec) });
   }
 
   const checkPoints: Array<Omit<ScalingPoint, 'speedup' | 'efficiency'>> = [];
   for (const workers of cores > 1 ? [1, cores] : [1]) {
-    const started = realPerformanceNow();
-    const runner = createSeedRunner(workers);
+    const { output, wallMs } = await simrun(['check', ...scenarios, '--seeds', String(checkSeeds * workers), '--workers', String(workers), '--json']);
+    const check = output as { scenarios: CampaignSummary[] };
     let runs = 0;
-    try {
-      for (const scenario of scenarios) {
-        const result = await runCampaign({ scenario, runs: checkSeeds * workers, keepGoing: true, shrink: false, runner });
-        if (result.failures.length > 0) throw new Error(`scaling bench: check ${scenario} failed seed ${result.failures[0]?.seed}; replay: ${result.failures[0]?.replay}`);
-        runs += result.runs;
-      }
-    } finally {
-      await runner.close();
+    for (const campaign of check.scenarios) {
+      failOnFailures(`check ${campaign.scenario} --workers ${workers}`, campaign);
+      runs += campaign.runs;
     }
-    const wallMs = realPerformanceNow() - started;
     checkPoints.push({ workers, runs, wallMs: round(wallMs), runsPerSec: round((runs / wallMs) * 1000) });
   }
 
@@ -100,6 +98,37 @@ export async function runScalingBench(): Promise<ScalingBenchResult> {
     fuzz: withSpeedups(fuzzPoints),
     check: withSpeedups(checkPoints),
   } satisfies ScalingBenchResult);
+}
+
+/** What this benchmark reads of a campaign's JSON. */
+interface CampaignSummary {
+  readonly scenario: string;
+  readonly runs: number;
+  readonly wallMs: number;
+  readonly runsPerSec: number;
+  readonly failures: ReadonlyArray<{ readonly seed: number; readonly replay: string }>;
+}
+
+function failOnFailures(what: string, campaign: CampaignSummary): void {
+  const failure = campaign.failures[0];
+  if (failure !== undefined) throw new Error(`scaling bench: ${what} failed seed ${failure.seed}; replay: ${failure.replay}`);
+}
+
+const SIMRUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+/** Runs `simrun ARGS` in a fresh Node process; its JSON output and the real time it took. Exit 1 (a failing seed) still gives its JSON. */
+async function simrun(args: readonly string[]): Promise<{ output: unknown; wallMs: number }> {
+  const started = realPerformanceNow();
+  const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve, reject) => {
+    const child = spawn(process.execPath, [SIMRUN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.on('error', reject);
+    child.on('close', (exitCode) => resolve({ stdout, code: exitCode }));
+  });
+  const wallMs = realPerformanceNow() - started;
+  if (code !== 0 && code !== 1) throw new Error(`scaling bench: simrun ${args.join(' ')} exited ${code}`);
+  return { output: JSON.parse(stdout) as unknown, wallMs };
 }
 
 function withSpeedups(points: ReadonlyArray<Omit<ScalingPoint, 'speedup' | 'efficiency'>>): ScalingPoint[] {
