@@ -16,6 +16,9 @@ mkdir -p "$dest" reports/bench
 log="$dest/measure.log"
 run() { echo "== $*" | tee -a "$log"; "$@" >>"$log" 2>&1 || echo "   failed: exit $?" | tee -a "$log"; }
 echo "node $(node --version), $cores cores, $(date -u +%FT%TZ)" | tee "$log"
+# Whether the cores are SMT siblings (two threads of one core share its units and caches) bounds
+# what any count of threads can reach: record it with the figures.
+{ lscpu 2>/dev/null | grep -E '^(Model name|Thread|Core|Socket|NUMA node\(s\)|L3)' ; } | tee -a "$log"
 run node dist/bench/kernel.js
 run node dist/bench/bucket.js
 SIMRUN_BENCH_SCALING_FUZZ_RUNS=300 run node dist/bench/scaling.js

@@ -22,6 +22,7 @@
  *
  * Trace events: `BucketEvent` in `events.ts`.
  */
+import { cancellableSleep, type CancellableSleep } from '../../env/cancellable-sleep.js';
 import type { Env } from '../../env/env.js';
 import { errorCode } from '../../env/fs.js';
 import { sortNames } from '../../env/sort-names.js';
@@ -108,6 +109,8 @@ class BucketWorker {
    */
   private readonly busyUntil = new Map<string, number>();
   private dirsReady = false;
+  /** The sleep between polls under way, for a stop to call off. */
+  private polling: CancellableSleep | undefined;
 
   constructor(
     private readonly env: Env,
@@ -121,27 +124,40 @@ class BucketWorker {
   async run(): Promise<void> {
     const { env, options } = this;
     const stop = options.signal;
-    // Start at a random phase, so workers started together do not poll in lockstep.
-    if (!(await this.pause(Math.floor(env.random() * options.pollMs)))) return;
-    while (!stop?.aborted) {
-      let progressed = false;
-      try {
-        progressed = await this.pass();
-      } catch (error) {
-        if (stop?.aborted) return;
-        emitBucket(env, { kind: 'bucket.error', data: { op: 'poll', error: String(error) } });
+    // A stop calls off the poll's sleep under way: one listener for the worker's life rather than one
+    // added and removed by each of the thousands of polls of a simulated day.
+    const onStop = (): void => this.polling?.cancel(stop?.reason);
+    stop?.addEventListener('abort', onStop, { once: true });
+    try {
+      // Start at a random phase, so workers started together do not poll in lockstep.
+      if (!(await this.pause(Math.floor(env.random() * options.pollMs)))) return;
+      while (!stop?.aborted) {
+        let progressed = false;
+        try {
+          progressed = await this.pass();
+        } catch (error) {
+          if (stop?.aborted) return;
+          emitBucket(env, { kind: 'bucket.error', data: { op: 'poll', error: String(error) } });
+        }
+        if (!progressed && !(await this.pause(options.pollMs))) return;
       }
-      if (!progressed && !(await this.pause(options.pollMs))) return;
+    } finally {
+      stop?.removeEventListener('abort', onStop);
     }
   }
 
   /** Sleeps; false when the worker was told to stop meanwhile. */
   private async pause(ms: number): Promise<boolean> {
+    if (this.options.signal?.aborted) return false;
+    const sleep = cancellableSleep(this.env, ms);
+    this.polling = sleep;
     try {
-      await this.env.sleep(ms, this.options.signal);
+      await sleep.slept;
       return true;
     } catch {
       return false;
+    } finally {
+      this.polling = undefined;
     }
   }
 
