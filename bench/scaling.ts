@@ -120,7 +120,8 @@ const SIMRUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 async function simrun(args: readonly string[]): Promise<{ output: unknown; wallMs: number }> {
   const started = realPerformanceNow();
   const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve, reject) => {
-    const child = spawn(process.execPath, [SIMRUN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // With this process's Node and V8 options (`node --v8-pool-size=16 dist/bench/scaling.js`).
+    const child = spawn(process.execPath, [...process.execArgv, SIMRUN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.on('error', reject);
