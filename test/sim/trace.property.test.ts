@@ -65,6 +65,31 @@ describe('stableStringify (property)', () => {
     );
   });
 
+  // Numbers and long strings take shortcuts (an instant written as millions and six digits, a
+  // string needing no escape put in quotes without `JSON.stringify`): the same text either way.
+  test('writes numbers and strings exactly as JSON.stringify does', () => {
+    const numbers = fc.oneof(
+      fc.integer(),
+      fc.maxSafeInteger(),
+      fc.integer({ min: 999_000, max: 1_001_000 }),
+      fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }),
+      fc.constantFrom(1_000_000, 999_999, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 2 ** 60, 1e21, -1_000_000, 1_000_000.5, -0),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    );
+    const strings = fc.oneof(
+      fc.string({ minLength: 41, maxLength: 90 }),
+      fc.string({ minLength: 41, maxLength: 90, unit: 'binary' }),
+      fc.constantFrom('x'.repeat(41) + '"', 'x'.repeat(41) + '\\', 'x'.repeat(41) + '\u0001', 'x'.repeat(41) + '\ud83d', 'x'.repeat(41) + '\ud83d\ude00', 'x'.repeat(41) + '\u007f'),
+    );
+    fc.assert(
+      fc.property(fc.oneof(numbers, strings), (value) => {
+        expect(stableStringify(value)).toBe(JSON.stringify(value));
+        expect(stableStringify({ value })).toBe(JSON.stringify({ value }));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   test('does not depend on the order keys were inserted in, at any depth', () => {
     fc.assert(
       fc.property(json, fc.infiniteStream(fc.nat()), (value, draws) => {
