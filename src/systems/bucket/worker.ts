@@ -148,7 +148,11 @@ class BucketWorker {
 
   /** Sleeps; false when the worker was told to stop meanwhile. */
   private async pause(ms: number): Promise<boolean> {
-    if (this.options.signal?.aborted) return false;
+    if (this.options.signal?.aborted) {
+      // A step later, as `sleep` with a signal already aborted rejects: the stop lands where it did.
+      await null;
+      return false;
+    }
     const sleep = cancellableSleep(this.env, ms);
     this.polling = sleep;
     try {
