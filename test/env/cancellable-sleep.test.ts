@@ -4,7 +4,7 @@
  * `slept` rejects with the reason at once, and a cancel after the wake-up changes nothing.
  */
 import { describe, expect, test } from 'vitest';
-import { cancellableSleep } from '../../src/env/cancellable-sleep.js';
+import { cancellableSleep, StoppableSleeper } from '../../src/env/cancellable-sleep.js';
 import type { Env } from '../../src/env/env.js';
 import { World } from '../../src/sim/world.js';
 
@@ -71,5 +71,47 @@ describe.each([
     world.at(10, () => world.pause('p', 500));
     await world.run();
     expect(seen).toEqual([600]);
+  });
+});
+
+describe('StoppableSleeper', () => {
+  test('sleeps as env.sleep(ms, stop) does: whole sleeps, a stop rejecting the one under way and every later one, one listener for its life', async () => {
+    const world = new World({ seed: 1 });
+    const seen: string[] = [];
+    const stop = new AbortController();
+    let added = 0;
+    const add = stop.signal.addEventListener.bind(stop.signal);
+    stop.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      added += 1;
+      return add(...args);
+    }) as typeof add;
+    world.spawn('sleeper', async (env) => {
+      const sleeper = new StoppableSleeper(env, stop.signal);
+      for (let index = 0; index < 3; index++) await sleeper.sleep(100);
+      seen.push(`slept to ${world.elapsed()}`);
+      await sleeper.sleep(10_000).catch((error: unknown) => seen.push(`stopped at ${world.elapsed()}: ${(error as Error).message}`));
+      await sleeper.sleep(10).catch((error: unknown) => seen.push(`after the stop at ${world.elapsed()}: ${(error as Error).message}`));
+      sleeper.close();
+    });
+    world.spawn('stopper', async (env) => {
+      await env.sleep(1_000);
+      stop.abort(new Error('SIGTERM'));
+    });
+    await world.run();
+    expect(seen).toEqual(['slept to 300', 'stopped at 1000: SIGTERM', 'after the stop at 1000: SIGTERM']);
+    expect(added).toBe(1);
+  });
+
+  test('without a stop it is env.sleep', async () => {
+    const world = new World({ seed: 1 });
+    const seen: number[] = [];
+    world.spawn('p', async (env) => {
+      const sleeper = new StoppableSleeper(env, undefined);
+      await sleeper.sleep(250);
+      seen.push(world.elapsed());
+      sleeper.close();
+    });
+    await world.run();
+    expect(seen).toEqual([250]);
   });
 });

@@ -22,7 +22,7 @@
  *
  * Trace events: `BucketEvent` in `events.ts`.
  */
-import { cancellableSleep, type CancellableSleep } from '../../env/cancellable-sleep.js';
+import { StoppableSleeper } from '../../env/cancellable-sleep.js';
 import type { Env } from '../../env/env.js';
 import { errorCode } from '../../env/fs.js';
 import { sortNames } from '../../env/sort-names.js';
@@ -109,8 +109,8 @@ class BucketWorker {
    */
   private readonly busyUntil = new Map<string, number>();
   private dirsReady = false;
-  /** The sleep between polls under way, for a stop to call off. */
-  private polling: CancellableSleep | undefined;
+  /** The sleeps between polls, which a stop calls off: one listener for the worker's life, not one per poll. */
+  private readonly polls: StoppableSleeper;
 
   constructor(
     private readonly env: Env,
@@ -119,15 +119,12 @@ class BucketWorker {
     this.layout = bucketLayout(options.dir);
     this.flaws = options.flaws ?? {};
     this.stats = this.flaws.statsOverLastFive ? new LastFiveStats() : new RollingStats();
+    this.polls = new StoppableSleeper(env, options.signal);
   }
 
   async run(): Promise<void> {
     const { env, options } = this;
     const stop = options.signal;
-    // A stop calls off the poll's sleep under way: one listener for the worker's life rather than one
-    // added and removed by each of the thousands of polls of a simulated day.
-    const onStop = (): void => this.polling?.cancel(stop?.reason);
-    stop?.addEventListener('abort', onStop, { once: true });
     try {
       // Start at a random phase, so workers started together do not poll in lockstep.
       if (!(await this.pause(Math.floor(env.random() * options.pollMs)))) return;
@@ -142,26 +139,17 @@ class BucketWorker {
         if (!progressed && !(await this.pause(options.pollMs))) return;
       }
     } finally {
-      stop?.removeEventListener('abort', onStop);
+      this.polls.close();
     }
   }
 
   /** Sleeps; false when the worker was told to stop meanwhile. */
   private async pause(ms: number): Promise<boolean> {
-    if (this.options.signal?.aborted) {
-      // A step later, as `sleep` with a signal already aborted rejects: the stop lands where it did.
-      await null;
-      return false;
-    }
-    const sleep = cancellableSleep(this.env, ms);
-    this.polling = sleep;
     try {
-      await sleep.slept;
+      await this.polls.sleep(ms);
       return true;
     } catch {
       return false;
-    } finally {
-      this.polling = undefined;
     }
   }
 

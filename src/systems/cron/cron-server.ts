@@ -9,7 +9,7 @@
  * and let the lock go; a step or pause early in the wait costs no tick (see `approachMs`). Ticks are strictly increasing per server, so a clock that steps back never repeats one.
  * The loop is sequential: while a run lasts, the server attempts no other tick.
  */
-import { cancellableSleep, type CancellableSleep, type Env } from '../../env/index.js';
+import { cancellableSleep, StoppableSleeper, type CancellableSleep, type Env } from '../../env/index.js';
 import type { Lease, LockBackend } from '../../locks/index.js';
 import { leaderLockPolicy, type CronLockPolicy, type CronLockTimes } from './lock-policy.js';
 import { isoInstant, type CronSchedule } from './schedule.js';
@@ -77,9 +77,7 @@ export async function runCronServer(env: Env, lock: LockBackend, options: CronSe
   const lostSignals = new LostSignals();
   // A stop calls off the sleep under way: one listener for the server's life rather than one added
   // and removed by each of the tens of thousands of sleeps of a simulated day.
-  let sleeping: CancellableSleep | undefined;
-  const onStop = (): void => sleeping?.cancel(stop?.reason);
-  stop?.addEventListener('abort', onStop, { once: true });
+  const approaches = new StoppableSleeper(env, stop);
   try {
     for (let count = 0; options.ticks === undefined || count < options.ticks; count += 1) {
       const tick = schedule.nextAfter(Math.max(lastTick, env.now()));
@@ -94,14 +92,7 @@ export async function runCronServer(env: Env, lock: LockBackend, options: CronSe
         if (stop?.aborted) break;
         const remaining = tick - env.now();
         const ms = remaining > 2 * approach ? Math.ceil(remaining / 2) : remaining;
-        if (stop === undefined) {
-          await env.sleep(ms).catch(ignore);
-          continue;
-        }
-        const sleep = cancellableSleep(env, ms);
-        sleeping = sleep;
-        await sleep.slept.catch(ignore);
-        sleeping = undefined;
+        await approaches.sleep(ms).catch(ignore);
       }
       if (stop?.aborted) break;
       const lateMs = env.now() - tick;
@@ -113,7 +104,7 @@ export async function runCronServer(env: Env, lock: LockBackend, options: CronSe
       held = await attempt(env, policy, options, tick, held, lostSignals);
     }
   } finally {
-    stop?.removeEventListener('abort', onStop);
+    approaches.close();
   }
   await policy.stop(lastTick, held);
   emitCron(env, { kind: 'cron.server.stop', data: { name } });
