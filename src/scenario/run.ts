@@ -107,7 +107,8 @@ export function resolveParams<P extends object>(scenario: Scenario<P>, overrides
 /**
  * Everything a run is before it starts: its parameters, start, zone and tie order, and under swarm
  * what the seed drew. Cheap and deterministic, so a command prints it before running, and
- * `runScenario` derives it again.
+ * `runScenario` derives it again. The scenario's parts are loaded (`prepare`) before anything reads
+ * its fault space: a lock given as a module declares how it fails, and so which faults apply.
  */
 export interface RunSetup<P> {
   readonly seed: number;
@@ -125,7 +126,7 @@ export interface RunSetup<P> {
   readonly givenPlan?: Fault[];
 }
 
-export function prepareRun<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): RunSetup<P> {
+export async function prepareRun<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): Promise<RunSetup<P>> {
   const seed = validateSeed(options.seed);
   const overrides = options.params ?? {};
   const root = Prng.root(seed);
@@ -137,6 +138,8 @@ export function prepareRun<P extends object, S>(scenario: Scenario<P, S>, option
     if (swarmParams === undefined || !(error instanceof InputError)) throw error;
     throw new InputError(`${error.message} (drawn by --swarm from the scenario's parameter ranges: ${JSON.stringify(swarmParams)})`);
   }
+  // Once per module: the scenario's own cache (`parts.ts`) makes every later call cheap.
+  await scenario.prepare?.(params);
   if (options.start !== undefined && !Number.isFinite(options.start)) throw new InputError(`the start must be a finite instant, got ${String(options.start)}`);
   if (options.timeZone !== undefined) validateTimeZone(options.timeZone);
   if (options.tieOrder !== undefined && !TIE_ORDERS.includes(options.tieOrder)) throw new InputError(`the tie order must be one of ${TIE_ORDERS.join(', ')}, got '${String(options.tieOrder)}'`);
@@ -176,9 +179,8 @@ function parsePlanOption(scenario: Scenario<object, unknown>, options: RunOption
 }
 
 export async function runScenario<P extends object, S>(scenario: Scenario<P, S>, options: RunOptions): Promise<RunResult> {
-  const setup = prepareRun(scenario, options);
+  const setup = await prepareRun(scenario, options);
   const { seed, params, swarm } = setup;
-  await scenario.prepare?.(params);
   const world = new World({
     seed,
     horizonMs: scenario.horizonMs(params),

@@ -22,7 +22,7 @@
  */
 import fc from 'fast-check';
 import { faultKindsOf, magnitudesOf, type Fault } from '../sim/faults.js';
-import { runScenario, resolveParams, type RunOptions, type RunResult } from './run.js';
+import { InputError, runScenario, resolveParams, type RunOptions, type RunResult } from './run.js';
 import type { Scenario } from './scenario.js';
 
 export interface ShrinkRequest<P extends object> {
@@ -117,6 +117,8 @@ export async function shrinkFailure<P extends object>(request: ShrinkRequest<P>)
 
   let runs = 0;
   let best: { candidate: Candidate; result: RunResult } | undefined;
+  /** The first error a candidate threw that was not the scenario refusing it: why nothing reproduced, if nothing did. */
+  let firstFault: unknown;
   const reproduces = async (candidate: Candidate): Promise<boolean> => {
     // Past the budget every candidate "passes": fast-check then keeps the smallest failure so far.
     if (runs >= maxRuns) return false;
@@ -131,8 +133,9 @@ export async function shrinkFailure<P extends object>(request: ShrinkRequest<P>)
         ...(request.mutant === undefined ? {} : { mutant: request.mutant }),
         ...request.world,
       });
-    } catch {
+    } catch (error) {
       // A candidate the scenario refuses (a fault aimed at a worker that no longer exists) does not reproduce.
+      if (!(error instanceof InputError)) firstFault ??= error;
       return false;
     }
     const fails = result.violations.some((violation) => violation.invariant === request.invariant);
@@ -147,7 +150,10 @@ export async function shrinkFailure<P extends object>(request: ShrinkRequest<P>)
     fc.asyncProperty(arbitrary, async (candidate) => !(await reproduces(candidate))),
     { examples: [[start]], numRuns: 1, seed: request.seed, endOnFailure: false },
   );
-  if (best === undefined) throw new Error(`the failure of seed ${request.seed} (${request.invariant}) did not reproduce when replayed with its own plan`);
+  if (best === undefined) {
+    const why = firstFault === undefined ? '' : `: replaying it threw ${firstFault instanceof Error ? firstFault.message : String(firstFault)}`;
+    throw new Error(`the failure of seed ${request.seed} (${request.invariant}) did not reproduce when replayed with its own plan${why}`, { cause: firstFault });
+  }
   const { candidate, result } = best;
   const plan = candidate.faults.filter((fault): fault is Fault => fault !== null);
   const changedParams = Object.fromEntries(Object.entries(candidate.params).filter(([name, value]) => value !== shrinkable[name]));

@@ -83,6 +83,19 @@ describe('simrun lock-contract and --lock MODULE', () => {
     expect(run.stdout).toContain('BROKEN: owner-only-release, late-release-harmless, lease-exclusion');
   });
 
+  test('fuzz on two worker threads shrinks a failure of a lock module, and the printed replay reproduces it', () => {
+    // The shrink runs on the main thread, which never ran a seed: the module must be loaded before
+    // the plan is checked against the fault space it declares. So must a replay's.
+    const fuzz = simrun(['fuzz', 'lock', '--lock', 'examples/lock-backend/broken-lease-server.ts', '--runs', '12', '--workers', '2', '--out-dir', 'reports/byo-test']);
+    expect(fuzz.status, fuzz.stdout + fuzz.stderr).toBe(1);
+    expect(fuzz.stdout).toMatch(/shrunk in \d+ runs/);
+    const replay = /replay: simrun (scenario lock .* --plan \S+)/.exec(fuzz.stdout)?.[1];
+    expect(replay, fuzz.stdout).toBeDefined();
+    const replayed = simrun((replay as string).split(' '));
+    expect(replayed.status, replayed.stdout + replayed.stderr).toBe(1);
+    expect(replayed.stdout).toMatch(/✗ lease-exclusion/);
+  });
+
   test('keeps the correct example, and the module runs in a scenario with the same trace hash in two processes', () => {
     const run = simrun(['lock-contract', 'examples/lock-backend/lease-server.ts', '--runs', '5', '--workers', '1']);
     expect(run.status, run.stdout + run.stderr).toBe(0);

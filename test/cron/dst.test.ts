@@ -103,7 +103,7 @@ describe('cron-leader across daylight saving', () => {
   test('the swarm reaches both directions: seeds whose run crosses a spring-forward and a fall-back with ticks around it, and they pass', async () => {
     const crossing: Record<'spring-forward' | 'fall-back', number[]> = { 'spring-forward': [], 'fall-back': [] };
     for (let seed = 1; seed <= 200; seed += 1) {
-      const setup = prepareRun(cronLeader, { seed, swarm: true });
+      const setup = await prepareRun(cronLeader, { seed, swarm: true });
       const endMs = setup.startMs + setup.params.hours * 3_600_000;
       const schedule = parseCronSchedule(setup.params.schedule, setup.params.timeZone ?? setup.timeZone);
       const year = new Date(setup.startMs).getUTCFullYear();

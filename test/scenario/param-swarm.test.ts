@@ -41,9 +41,9 @@ const sized = defineScenario({
 });
 
 describe('parameter swarm', () => {
-  test('draws every declared parameter within its range, dependent ranges from what was drawn before', () => {
+  test('draws every declared parameter within its range, dependent ranges from what was drawn before', async () => {
     for (let seed = 0; seed < 50; seed += 1) {
-      const setup = prepareRun(sized, { seed, swarm: true });
+      const setup = await prepareRun(sized, { seed, swarm: true });
       const p = setup.params;
       expect(p.workers).toBeGreaterThanOrEqual(1);
       expect(p.workers).toBeLessThanOrEqual(6);
@@ -53,21 +53,22 @@ describe('parameter swarm', () => {
       expect(p.burstMs).toBeLessThanOrEqual(2 * p.stepMs);
       expect(Object.keys(setup.swarmParams ?? {})).toEqual(['workers', 'stepMs', 'burstMs', 'mode']);
     }
-    const workers = new Set(Array.from({ length: 50 }, (_, seed) => prepareRun(sized, { seed, swarm: true }).params.workers));
+    const setups = await Promise.all(Array.from({ length: 50 }, (_, seed) => prepareRun(sized, { seed, swarm: true })));
+    const workers = new Set(setups.map((setup) => setup.params.workers));
     expect(workers.size).toBe(6);
   });
 
-  test('a parameter the user sets is not drawn and shifts no other draw', () => {
+  test('a parameter the user sets is not drawn and shifts no other draw', async () => {
     const free = drawParams(sized.paramRanges, {}, (given) => sized.params.parse(given), Prng.root(7).fork('swarm-params'));
     const pinned = drawParams(sized.paramRanges, { workers: 3 }, (given) => sized.params.parse(given), Prng.root(7).fork('swarm-params'));
     expect(pinned.workers).toBeUndefined();
     expect(pinned.stepMs).toBe(free.stepMs);
     expect(pinned.mode).toBe(free.mode);
-    expect(prepareRun(sized, { seed: 7, swarm: true, params: { workers: 3 } }).params.workers).toBe(3);
+    expect((await prepareRun(sized, { seed: 7, swarm: true, params: { workers: 3 } })).params.workers).toBe(3);
   });
 
-  test('plain runs draw nothing: default parameters, start and zone', () => {
-    const setup = prepareRun(sized, { seed: 7 });
+  test('plain runs draw nothing: default parameters, start and zone', async () => {
+    const setup = await prepareRun(sized, { seed: 7 });
     expect(setup.swarmParams).toBeUndefined();
     expect(setup.params).toEqual(sized.params.parse({}));
     expect(setup.startMs).toBe(DEFAULT_EPOCH_MS);
@@ -75,7 +76,7 @@ describe('parameter swarm', () => {
   });
 
   test('every drawn option is printed before the run, and the seed alone replays the run', async () => {
-    const lines = describeSetup(prepareRun(sized, { seed: 11, swarm: true }));
+    const lines = describeSetup(await prepareRun(sized, { seed: 11, swarm: true }));
     expect(lines[0]).toMatch(/^options: /);
     expect(lines.join('\n')).toMatch(/^swarm parameters: workers=\d+ stepMs=\d+ burstMs=\d+ mode=[ab]$/m);
     expect(lines.join('\n')).toMatch(/^start: \d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z, .* in \S+ \(drawn\)/m);
@@ -83,7 +84,7 @@ describe('parameter swarm', () => {
     const first = await runScenario(sized, { seed: 11, swarm: true });
     const second = await runScenario(sized, { seed: 11, swarm: true });
     expect(second.traceHash).toBe(first.traceHash);
-    expect(first.swarmParams).toEqual(prepareRun(sized, { seed: 11, swarm: true }).swarmParams);
+    expect(first.swarmParams).toEqual((await prepareRun(sized, { seed: 11, swarm: true })).swarmParams);
     expect(first.replay).toBe('simrun scenario sized --seed 11 --swarm');
   });
 
@@ -107,7 +108,7 @@ describe('parameter swarm', () => {
   test('every built-in scenario declares ranges, and every draw is a valid configuration', async () => {
     for (const scenario of await loadBuiltInScenarios()) {
       expect(Object.keys(scenario.paramRanges ?? {}).length, scenario.name).toBeGreaterThan(1);
-      for (let seed = 1; seed <= 40; seed += 1) expect(() => prepareRun(scenario, { seed, swarm: true }), `${scenario.name} seed ${seed}`).not.toThrow();
+      for (let seed = 1; seed <= 40; seed += 1) await expect(prepareRun(scenario, { seed, swarm: true }), `${scenario.name} seed ${seed}`).resolves.toBeDefined();
     }
   });
 });

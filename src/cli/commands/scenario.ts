@@ -62,7 +62,7 @@ export default class ScenarioCommand extends SimrunCommand {
       swarm: flags.swarm,
       ...world,
     };
-    const setup = prepareRun(scenario, options);
+    const setup = await prepareRun(scenario, options);
 
     this.log(commandLine(args.scenario, seed, flags));
     for (const line of describeSetup(setup)) this.log(line);
