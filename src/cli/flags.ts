@@ -3,7 +3,8 @@
  * oclif refuses a value outside the range as a usage error (one line, exit 2, see `base.ts`).
  */
 import type { Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, rmdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Flags, type Interfaces } from '@oclif/core';
 import { InputError } from '../env/errors.js';
@@ -303,7 +304,38 @@ function describeValue(value: string): string {
 async function checkOutputDirectory(path: string): Promise<void> {
   const found = await statOrUndefined(path);
   if (found !== undefined && !found.isDirectory()) throw new InputError(`${describePath(path)} exists and is not a directory`);
-  if (found === undefined) await requireDirectoryAbove(path);
+  if (found === undefined) {
+    await requireDirectoryAbove(path);
+    await requireCreatable(path);
+    return;
+  }
+  try {
+    await access(path, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw new InputError(`cannot write into ${describePath(path)}: ${errorCode(error) ?? String(error)}`);
+  }
+}
+
+/**
+ * Makes the missing directories of `path` one level at a time, then removes them again: the only
+ * sure test that a run's results can be written there, checked before the run rather than after it.
+ * (Permission bits say nothing to root, and a read-only or virtual filesystem refuses only the
+ * `mkdir` itself; Node's recursive `mkdir` spins forever under `/proc`, so this one is not recursive.)
+ */
+async function requireCreatable(path: string): Promise<void> {
+  const missing: string[] = [];
+  for (let level = path; (await statOrUndefined(level)) === undefined && dirname(level) !== level; level = dirname(level)) missing.unshift(level);
+  const made: string[] = [];
+  try {
+    for (const level of missing) {
+      await mkdir(level);
+      made.unshift(level);
+    }
+  } catch (error) {
+    throw new InputError(`cannot create directory ${describePath(path)}: ${errorCode(error) ?? String(error)}`);
+  } finally {
+    for (const level of made) await rmdir(level).catch(() => undefined);
+  }
 }
 
 async function checkOutputFile(path: string): Promise<void> {

@@ -2,13 +2,13 @@
  * The shared flag types of `src/cli/flags.ts`, parsed in-process: each refuses what its flag cannot
  * honour with an InputError (one line once the command prints it) and returns what it can.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Interfaces } from '@oclif/core';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/env/errors.js';
-import { decimalFlag, emailFlag, lockSpecFlag, LONGEST_CAMPAIGN_MS, nameFlag, probabilityFlag, spanFlag, storeSpecFlag, urlFlag } from '../../src/cli/flags.js';
+import { decimalFlag, emailFlag, lockSpecFlag, LONGEST_CAMPAIGN_MS, nameFlag, outputDirectoryFlag, probabilityFlag, spanFlag, storeSpecFlag, urlFlag } from '../../src/cli/flags.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simrun-flag-builders-'));
 const file = join(dir, 'a-file');
@@ -42,6 +42,30 @@ describe('spanFlag (--duration of a real campaign)', () => {
   it('refuses no unit, zero, and anything past the timer limit', async () => {
     for (const input of [...HOSTILE, '0s', '0.0001ms', '596524h', `${LONGEST_CAMPAIGN_MS + 1}ms`]) await refusal(flag, input);
     expect(await parse(flag, `${LONGEST_CAMPAIGN_MS}ms`)).toBe(LONGEST_CAMPAIGN_MS);
+  });
+});
+
+describe('outputDirectoryFlag (--out-dir)', () => {
+  const flag = outputDirectoryFlag({ description: 'o', default: 'reports' });
+  it('takes an existing directory, or one that can be made, and makes nothing while checking', async () => {
+    expect(await parse(flag, dir)).toBe(dir);
+    const fresh = join(dir, 'new', 'deeper');
+    expect(await parse(flag, fresh)).toBe(fresh);
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+  });
+  it('refuses, before any run, a directory that cannot be made or written into', async () => {
+    expect(await refusal(flag, file)).toMatch(/exists and is not a directory/);
+    expect(await refusal(flag, join(file, 'below'))).toMatch(/ENOTDIR/);
+    // procfs refuses a new directory (and Node's recursive mkdir would spin there forever).
+    expect(await refusal(flag, '/proc/simrun-out')).toMatch(/cannot create directory .*ENOENT/);
+    if (process.getuid?.() !== 0) {
+      // Permission bits bind everyone but root.
+      const locked = join(dir, 'locked');
+      mkdirSync(locked);
+      chmodSync(locked, 0o555);
+      expect(await refusal(flag, locked)).toMatch(/cannot write into .*EACCES/);
+      expect(await refusal(flag, join(locked, 'below'))).toMatch(/cannot create directory .*EACCES/);
+    }
   });
 });
 
