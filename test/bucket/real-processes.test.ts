@@ -155,6 +155,25 @@ it('verify fails a directory with a file committed twice in the logs, and one le
   }
 });
 
+it('verify refuses a log with no simrun log line in it (exit 2) rather than judging without its commits; an empty log is an idle worker', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'simrun-bucket-logs-'));
+  try {
+    for (const sub of ['output', 'processed']) await mkdir(join(dir, sub));
+    await writeFile(join(dir, 'processed/2020_08_18_00_15.txt'), '3\n{"a":1}\n#end\n');
+    await writeFile(join(dir, 'output/2020_08_18_00_15.tsv'), 'a\t1\n');
+    await writeFile(join(dir, 'junk.log'), 'garbage\n{"not":"a log line"}\n');
+    await writeFile(join(dir, 'idle.log'), '');
+    const junk = simrun(['bucket', 'verify', '--dir', dir, '--logs', join(dir, 'junk.log')]);
+    expect(junk.status).toBe(2);
+    expect(junk.stderr.trim()).toBe(`simrun: --logs: ${join(dir, 'junk.log')} holds no simrun log lines: give each worker's captured output (simrun bucket worker ... >w1.log 2>&1)`);
+    const idle = simrun(['bucket', 'verify', '--dir', dir, '--logs', join(dir, 'idle.log')]);
+    expect(idle.stderr).toBe('');
+    expect(idle.stdout).toContain('logs: 0 commits');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 it('the provider and verify refuse a missing directory with one line and exit code 2 (a worker waits for it)', () => {
   for (const args of [
     ['bucket', 'provider', '--dir', '/nonexistent/bucket', '--seconds-in-min', '0.01'],

@@ -4,7 +4,8 @@
  */
 import * as nodeFs from 'node:fs/promises';
 import type { FsPromises } from '../../env/fs.js';
-import { judgeBucketRun, type BucketVerdict } from '../../check/bucket/verify-directory.js';
+import { judgeBucketRun, traceOfLog, type BucketVerdict } from '../../check/bucket/verify-directory.js';
+import { InputError } from '../../env/errors.js';
 import { readBucketVolume } from '../../check/bucket/volume.js';
 import type { EntryType } from '../../systems/bucket/layout.js';
 import { readInputFile, requireDirectory } from '../common/files.js';
@@ -33,5 +34,16 @@ export async function verifyBucket(options: VerifyBucketOptions): Promise<Bucket
   await requireDirectory(options.dir, '--dir');
   const volume = await readBucketVolume(nodeFs as unknown as FsPromises, options.dir.replace(/\/+$/, ''), entryType);
   const logs = await Promise.all((options.logs ?? []).map(async (path) => ({ path, text: await readInputFile(path, 'the log') })));
+  for (const log of logs) requireProcessLog(log.path, log.text);
   return judgeBucketRun({ dir: options.dir, volume, logs });
+}
+
+/**
+ * A log with lines in it, none of them a simrun log line or statistics line, is not a worker's or
+ * the provider's output: judged as one it would add no commits, and the check of outputs against
+ * logged commits would pass unseen. An empty log is a worker's that found nothing to do.
+ */
+function requireProcessLog(path: string, text: string): void {
+  if (text.trim() === '' || traceOfLog(path, text).length > 0) return;
+  throw new InputError(`--logs: ${path} holds no simrun log lines: give each worker's captured output (simrun bucket worker ... >w1.log 2>&1)`);
 }
