@@ -311,15 +311,32 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   };
 }
 
+/**
+ * How two campaign results differ in what makes them one campaign (its shards differ in seeds
+ * only), said in words, or undefined when they are shards of one.
+ */
+function campaignDifference(a: CampaignResult, b: CampaignResult): string | undefined {
+  const aspects: Array<[string, (result: CampaignResult) => unknown]> = [
+    ['scenario', (result) => result.scenario],
+    ['mutant', (result) => result.mutant ?? 'none'],
+    ['swarm', (result) => (result.swarm ? 'on' : 'off')],
+    ['locks', (result) => result.locks?.join(', ') ?? "the scenario's own"],
+    ['tie order', (result) => result.tieOrder ?? 'fifo'],
+  ];
+  for (const [aspect, of] of aspects) {
+    if (of(a) !== of(b)) return `${aspect} ${String(of(a))} and ${String(of(b))}`;
+  }
+  return undefined;
+}
+
 /** Adds up the results of shards of one campaign (`simrun merge`). */
 export function mergeCampaigns(results: readonly CampaignResult[]): CampaignResult {
   const first = results[0];
   if (first === undefined) throw new InputError('nothing to merge');
   for (const result of results) {
     if (result.format !== CAMPAIGN_FORMAT) throw new InputError(`not a campaign result (format ${String(result.format)})`);
-    if (result.scenario !== first.scenario || result.mutant !== first.mutant) {
-      throw new InputError(`cannot merge campaigns of different scenarios: ${first.scenario} and ${result.scenario}`);
-    }
+    const difference = campaignDifference(first, result);
+    if (difference !== undefined) throw new InputError(`cannot merge shards of different campaigns: ${difference}`);
   }
   const runs = results.reduce((sum, result) => sum + result.runs, 0);
   // Shards run side by side on different machines: the campaign took as long as its slowest shard.

@@ -41,7 +41,10 @@ describe('campaigns', () => {
     expect(failing.faultKinds.pause?.fired).toBeGreaterThan(0);
     expect(failing.faultKinds.pause?.inFailingRuns).toBeGreaterThan(0);
     expect(mergeCampaigns([...shards, failing].slice(2)).status).toBe('failed');
-    expect(() => mergeCampaigns([shards[0]!, failing])).toThrow('different scenarios');
+    expect(() => mergeCampaigns([shards[0]!, failing])).toThrow(`cannot merge shards of different campaigns: scenario ${shards[0]!.scenario} and ${failing.scenario}`);
+    // Shards differ in their seeds only: the same scenario under a mutant, or swarm, is another campaign.
+    expect(() => mergeCampaigns([shards[0]!, { ...shards[1]!, mutant: 'broken' }])).toThrow('cannot merge shards of different campaigns: mutant none and broken');
+    expect(() => mergeCampaigns([shards[0]!, { ...shards[1]!, swarm: true }])).toThrow('cannot merge shards of different campaigns: swarm off and on');
   });
 
   test('with several lock backends a seed that behaves differently stands out', async () => {
