@@ -60,13 +60,30 @@ function oneLine(text: string): string {
 
 /**
  * oclif's usage message as one line: `Parsing --runs` and its reason joined, the "See more help"
- * footer replaced by the command's own help hint.
+ * footer replaced by the command's own help hint. oclif's "The following error occurred:" header
+ * goes, and a missing argument's description, wrapped over several indented lines, is put back
+ * together in brackets: `Missing 1 required arg: scenario (a built-in scenario name ...)`.
  */
 export function usageLine(message: string, commandId: string | undefined): string {
-  const lines = message
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !/^(See more help|Note:|Alternatively)/.test(line));
+  const lines: string[] = [];
+  let missingArgs = false;
+  for (const raw of message.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || /^(See more help|Note:|Alternatively|The following errors? occurred:)/.test(line)) continue;
+    if (/^Missing \d+ required args?:$/.test(line)) missingArgs = true;
+    else if (missingArgs && /^\s/.test(raw) && lines.length > 1) {
+      // A continuation of the argument's wrapped description.
+      lines[lines.length - 1] = `${(lines.at(-1) as string).slice(0, -1)} ${line})`;
+      continue;
+    } else if (missingArgs) {
+      const [, name, description] = /^(\S+)\s+(.*)$/.exec(line) ?? [];
+      if (name !== undefined) {
+        lines.push(`${name} (${description})`);
+        continue;
+      }
+    }
+    lines.push(line);
+  }
   const help = commandId === undefined ? 'simrun --help' : `simrun ${commandId.replace(/:/g, ' ')} --help`;
   const joined = lines.reduce((text, line) => (text === '' ? line : `${text}${text.endsWith(':') ? ' ' : ': '}${line}`), '');
   return `${joined} (${help} lists the flags)`;

@@ -89,8 +89,12 @@ export async function runRealCommand(system: RealSystem, flags: RealCommandFlags
     onRun,
   });
   const kinds = Object.entries(result.actionsByKind).map(([kind, count]) => `${kind} ${count}`).join(', ');
+  // The plans list every action; one whose target was not running then (a pause of a process
+  // already killed) strikes nothing and is not counted.
+  const planned = result.runResults.reduce((sum, run) => sum + run.plan.length, 0);
+  const struck = planned === result.nemesisActions ? plural(planned, 'nemesis action') : `${result.nemesisActions} of ${plural(planned, 'planned nemesis action')} struck`;
   io.log(
-    `${result.status === 'passed' ? 'PASSED' : 'VIOLATED'}: ${plural(result.runs, 'run')}, ${plural(result.nemesisActions, 'nemesis action')}${kinds === '' ? '' : ` (${kinds})`}; ` +
+    `${result.status === 'passed' ? 'PASSED' : 'VIOLATED'}: ${plural(result.runs, 'run')}, ${struck}${kinds === '' ? '' : ` (${kinds})`}; ` +
       `${describeCounts(result.counts)}; wall ${(result.wallMs / 1000).toFixed(1)} s`,
   );
   if (result.failure !== undefined) {

@@ -72,7 +72,18 @@ describe('error families', () => {
       'Parsing --runs: Expected an integer greater than or equal to 1 but received: 0 (simrun fuzz --help lists the flags)',
     );
     expect(usageLine('The following error occurred:\n  Missing required flag client\nSee more help with --help', 'jobs:client')).toBe(
-      'The following error occurred: Missing required flag client (simrun jobs client --help lists the flags)',
+      'Missing required flag client (simrun jobs client --help lists the flags)',
+    );
+    const missingArg = [
+      'Missing 1 required arg:',
+      'scenario  a built-in scenario name (see `simrun list`) or the path of a',
+      '          scenario file',
+      '',
+      'Note: --set allows multiple values. Because of this you need to provide all arguments before providing that flag.',
+      'See more help with --help',
+    ].join('\n');
+    expect(usageLine(missingArg, 'scenario')).toBe(
+      'Missing 1 required arg: scenario (a built-in scenario name (see `simrun list`) or the path of a scenario file) (simrun scenario --help lists the flags)',
     );
   });
 });

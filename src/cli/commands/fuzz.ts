@@ -6,7 +6,7 @@ import { emitRegressionTest, REGRESSIONS_DIR } from '../../scenario/emit-test.js
 import { parseShard, runCampaign, type CampaignFailure, type CampaignResult } from '../../scenario/fuzz.js';
 import { SIM_LOCK_BACKENDS } from '../../locks/lock-spec.js';
 import { InputError } from '../../env/errors.js';
-import { resolveParams, runScenario } from '../../scenario/run.js';
+import { prepareRun, resolveParams, runScenario } from '../../scenario/run.js';
 import type { Scenario } from '../../scenario/scenario.js';
 import { writeRunResult } from '../../report/result-file.js';
 import { defaultReportPath, writeReport, writeRunReport } from '../../report/report-file.js';
@@ -34,7 +34,7 @@ export default class FuzzCommand extends SimrunCommand {
     scenario: Args.string({ description: 'a built-in scenario name or the path of a scenario file', required: true }),
   };
   static override flags = {
-    runs: countFlag({ description: 'how many seeds (per shard)' }),
+    runs: countFlag({ description: 'how many seeds (per shard); 100 unless --duration is given' }),
     duration: Flags.string({ description: 'run seeds until this much time has passed: 90s, 5m, 1h' }),
     from: seedFlag({ description: 'the first seed of the seed space', default: 1 }),
     workers: countFlag({ description: 'worker threads (default: the number of cores)', max: MOST_WORKER_THREADS }),
@@ -43,7 +43,7 @@ export default class FuzzCommand extends SimrunCommand {
     ...worldFlags,
     lock: Flags.string({ description: 'the lock backend as a lock spec (memory, file[:DIR], sqlite[:PATH]), the path of your own lock module (./my-lock.ts), or `all` to run every seed against every simulated backend' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
-    set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
+    set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true }),
     'keep-going': Flags.boolean({ description: 'keep running after a failure', default: false }),
     shrink: Flags.boolean({ description: 'shrink failures (--no-shrink to skip)', default: true, allowNo: true }),
     'emit-test': Flags.boolean({ description: `write a vitest test replaying each shrunk failure under ${REGRESSIONS_DIR}/`, default: false }),
@@ -57,11 +57,15 @@ export default class FuzzCommand extends SimrunCommand {
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration);
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const scenario = await loadScenario(args.scenario);
-    const params = parseAssignments(flags.set);
+    const params = parseAssignments(flags.set ?? []);
     const world = parseWorldFlags(flags);
     const locks = flags.lock === undefined ? undefined : flags.lock === 'all' ? lockNamesOf(scenario) : [flags.lock];
     const workers = flags.workers ?? availableParallelism();
     const runs = flags.runs ?? (durationMs === undefined ? 100 : undefined);
+    // A bad mutant, parameter or lock is refused before the campaign's header line, as `scenario` does.
+    for (const lock of locks ?? [undefined]) {
+      await prepareRun(scenario, { seed: flags.from, params: lock === undefined ? params : { ...params, lock }, swarm: flags.swarm, ...(flags.mutant === undefined ? {} : { mutant: flags.mutant }), ...world });
+    }
 
     this.log(`simrun fuzz ${scenario.name}: ${runs === undefined ? `for ${flags.duration}` : plural(runs, 'seed')} from ${flags.from}` +
       `${shard ? `, shard ${shard.index}/${shard.count}` : ''}${flags.swarm ? ', swarm' : ''}${world.tieOrder === undefined ? '' : `, tie order ${world.tieOrder}`}${locks ? `, locks ${locks.join(' ')}` : ''}` +

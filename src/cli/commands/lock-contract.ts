@@ -47,7 +47,7 @@ export default class LockContractCommand extends SimrunCommand {
     from: seedFlag({ description: 'the first seed', default: 1 }),
     workers: countFlag({ description: 'worker threads (default: the number of cores)', max: MOST_WORKER_THREADS }),
     rule: Flags.string({ description: 'run this rule only, and no seeds', options: CONTRACT_RULES.map((rule) => rule.name) }),
-    set: Flags.string({ description: 'override a lock scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
+    set: Flags.string({ description: 'override a lock scenario parameter: key=value (repeatable)', multiple: true }),
     'keep-going': Flags.boolean({ description: 'keep running seeds after a failure', default: false }),
     shrink: Flags.boolean({ description: 'shrink failing seeds (--no-shrink to skip)', default: true, allowNo: true }),
     real: countFlag({ description: 'also contend from this many OS processes, with the real clock and filesystem (mode real), and judge their sections', min: 2, max: 64 }),
@@ -85,7 +85,7 @@ export default class LockContractCommand extends SimrunCommand {
         runs: flags.runs,
         from: flags.from,
         workers,
-        params: { ...parseAssignments(flags.set), lock: args.module },
+        params: { ...parseAssignments(flags.set ?? []), lock: args.module },
         keepGoing: flags['keep-going'],
         shrink: flags.shrink,
       });

@@ -14,7 +14,7 @@ export default class MergeCommand extends SimrunCommand {
   static override strict = false;
   static override enableJsonFlag = true;
   static override args = { results: Args.string({ description: 'campaign result files', required: true }) };
-  static override flags = { out: outputFileFlag({ description: 'where the merged result is written (default: reports/fuzz/<scenario>-merged.json)' }) };
+  static override flags = { out: outputFileFlag({ description: 'where the merged result is written (default: reports/fuzz/<scenario>[-<mutant>][-swarm]-from-<first seed>-merged.json)' }) };
 
   async run(): Promise<CampaignResult & { resultPath: string }> {
     const { argv, flags } = await this.parse(MergeCommand);

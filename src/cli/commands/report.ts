@@ -8,7 +8,7 @@ export default class ReportCommand extends SimrunCommand {
   static override summary = 'Render a run or campaign result (JSON) as one self-contained HTML file.';
   static override description =
     'Reads a result written by `simrun scenario` (format simrun.run/1) or `simrun fuzz` (simrun.campaign/1) and writes an HTML report that opens from disk with no network access. Exit codes: 0 written, 2 the input is missing, not JSON or of an unknown format.';
-  static override examples = ['<%= config.bin %> report reports/bucket-42.json', '<%= config.bin %> report reports/fuzz-bucket.json --out campaign.html'];
+  static override examples = ['<%= config.bin %> report reports/bucket-42.json', '<%= config.bin %> report reports/fuzz/bucket-from-1.json --out campaign.html'];
   static override enableJsonFlag = true;
   static override args = {
     result: Args.string({ description: 'a JSON result file', required: true }),

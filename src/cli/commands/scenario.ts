@@ -32,7 +32,7 @@ export default class ScenarioCommand extends SimrunCommand {
   static override flags = {
     seed: Flags.string({ description: 'the seed (a non-negative integer); a random one when absent' }),
     plan: inputFileFlag({ description: 'replay this fault plan (a JSON file) instead of the one the seed generates' }),
-    set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true, default: [] }),
+    set: Flags.string({ description: 'override a scenario parameter: key=value (repeatable)', multiple: true }),
     lock: Flags.string({ description: 'the lock backend as a lock spec, for scenarios with a `lock` parameter (memory, file[:DIR], sqlite[:PATH]) or the path of your own lock module (./my-lock.ts)' }),
     mutant: Flags.string({ description: 'swap in a deliberately broken implementation (see `simrun mutants`)' }),
     swarm: Flags.boolean({
@@ -48,7 +48,7 @@ export default class ScenarioCommand extends SimrunCommand {
     const { args, flags } = await this.parse(ScenarioCommand);
     const seed = parseSeed(flags.seed);
     const scenario = await loadScenario(args.scenario);
-    const overrides = parseAssignments(flags.set);
+    const overrides = parseAssignments(flags.set ?? []);
     if (flags.lock !== undefined) overrides.lock = flags.lock;
     const world = parseWorldFlags(flags);
     const plan = flags.plan === undefined ? undefined : await readPlanFile(flags.plan);
@@ -99,7 +99,7 @@ export function commandLine(
   scenario: string,
   seed: number,
   flags: {
-    set: readonly string[];
+    set?: readonly string[] | undefined;
     lock?: string | undefined;
     plan?: string | undefined;
     swarm: boolean;
@@ -110,7 +110,7 @@ export function commandLine(
   },
 ): string {
   const parts = ['simrun', 'scenario', shellQuote(scenario), '--seed', String(seed)];
-  for (const assignment of flags.set) parts.push('--set', shellQuote(assignment));
+  for (const assignment of flags.set ?? []) parts.push('--set', shellQuote(assignment));
   if (flags.lock !== undefined) parts.push('--lock', shellQuote(flags.lock));
   if (flags.start !== undefined) parts.push('--start', shellQuote(flags.start));
   if (flags.zone !== undefined) parts.push('--zone', shellQuote(flags.zone));
