@@ -104,6 +104,17 @@ describe('simrun dag', () => {
     expect(existsSync(join(dir, 'simrun-dag.db'))).toBe(false);
   });
 
+  test('status and logs before anything ran read an empty run log and create no database', () => {
+    const { dir } = pipelineDir('etl');
+    const status = simrun(['dag', 'status', 'etl.yaml', '--json'], { cwd: dir });
+    expect(status.status, status.stderr).toBe(0);
+    expect((JSON.parse(status.stdout) as { jobs: { phase: string }[] }).jobs.map((job) => job.phase)).toEqual(['waiting', 'waiting', 'waiting', 'waiting']);
+    const logs = simrun(['dag', 'logs', 'etl.yaml', 'extract'], { cwd: dir });
+    expect(logs.status).toBe(2);
+    expect(logs.stderr.trim()).toBe("simrun: job 'extract' of etl has no saved output yet (it has not ended an attempt)");
+    expect(existsSync(join(dir, 'simrun-dag.db'))).toBe(false);
+  });
+
   test('restarting a job the pipeline does not have is exit 2', () => {
     const { dir, file } = pipelineDir('etl');
     const run = simrun(['dag', 'restart', file, 'nope', '--store', `sqlite:${join(dir, 'state.db')}`]);

@@ -67,11 +67,11 @@ export async function dagLogs(pipelinePath: string, storeSpec: string, job: stri
       if (outputs.length === 0) throw new InputError(`job '${job}' of ${pipeline.name} has no attempt ${select.attempt} in run ${run} (attempts: ${all.filter((output) => output.run === run).map((output) => output.attempt).join(', ')})`);
     }
     return { pipeline: pipeline.name, run, outputs };
-  });
+  }, { readOnly: true });
 }
 
 /** Each job's state as the run log tells it. */
 export async function dagStatus(pipelinePath: string, storeSpec: string): Promise<{ pipeline: string; jobs: JobStatusLine[] }> {
   const pipeline = await readPipeline(pipelinePath);
-  return withStore(storeSpec, async (store) => ({ pipeline: pipeline.name, jobs: await pipelineStatus(pipeline, store) }));
+  return withStore(storeSpec, async (store) => ({ pipeline: pipeline.name, jobs: await pipelineStatus(pipeline, store) }), { readOnly: true });
 }

@@ -2,6 +2,7 @@
  * What the `simrun dag` commands share: reading the pipeline file, opening the store a `--store`
  * flag names, and the jobs' state as the run log tells it.
  */
+import { existsSync } from 'node:fs';
 import { InputError } from '../../env/errors.js';
 import { withBlocked, resumeFromLog, type JobPhase } from '../../systems/dag/job-state.js';
 import { parsePipeline } from '../../systems/dag/pipeline-file.js';
@@ -86,9 +87,14 @@ export function requireJob(pipeline: Pipeline, job: string): void {
   }
 }
 
-/** Opens the store, hands it to `work`, and closes it whatever happens. */
-export async function withStore<T>(spec: string, work: (store: DagStore) => Promise<T>): Promise<T> {
-  const store = await openStore(spec);
+/**
+ * Opens the store, hands it to `work`, and closes it whatever happens. With `readOnly` (`dag status`,
+ * `dag logs`), a SQLite file that does not exist is read as an empty run log rather than created:
+ * asking where a pipeline stands leaves no database behind.
+ */
+export async function withStore<T>(spec: string, work: (store: DagStore) => Promise<T>, options: { readonly readOnly?: boolean } = {}): Promise<T> {
+  const absent = options.readOnly === true && spec.startsWith('sqlite:') && spec !== 'sqlite:' && !existsSync(spec.slice('sqlite:'.length));
+  const store = await openStore(absent ? 'sqlite::memory:' : spec);
   try {
     return await work(store);
   } finally {
