@@ -1,6 +1,6 @@
 /**
- * One seed of a fuzz campaign, reduced to what a campaign keeps: verdict, first violation, trace
- * hash, plan, and which fault kinds fired. The trace itself stays in the worker that ran it, so
+ * One seed of a fuzz campaign, reduced to what a campaign keeps: verdict, first violation, plan,
+ * which fault kinds fired, and the trace hash of a failing run. The trace itself stays in the worker that ran it, so
  * memory does not grow with the number of runs.
  */
 import type { Fault } from '../sim/faults.js';
@@ -21,6 +21,8 @@ export interface SeedTask {
   readonly start?: number;
   readonly timeZone?: string;
   readonly tieOrder?: TieOrder;
+  /** Hash the trace of a run that passes too (a failing run's is always hashed): a campaign does not keep it. */
+  readonly traceHash?: boolean;
 }
 
 /** One cause of a failure: what triage groups failures by. */
@@ -40,7 +42,8 @@ export interface SeedRun {
   /** Each distinct cause the run showed (invariant, and the operation that broke it when the checker names one), in order, with its first message. */
   readonly causes: readonly FailureCause[];
   readonly error?: string;
-  readonly traceHash: string;
+  /** The trace hash: of every run that failed, and of one that passed when its task asked. */
+  readonly traceHash?: string;
   /**
    * The fault plan of a run that failed; empty for one that passed: only failures are shrunk or
    * replayed from it, and it is most of what a run's message from its worker thread would carry.
@@ -98,7 +101,7 @@ export async function runSeedTask(task: SeedTask): Promise<SeedRun> {
     causes: [...causes.values()],
     ...(first === undefined ? {} : { firstViolation: { invariant: first.invariant, message: first.message, ...(first.atMs === undefined ? {} : { atMs: first.atMs - result.epochMs }) } }),
     ...(result.status === 'harness-error' ? { error: `${result.error.name}: ${result.error.message}` } : {}),
-    traceHash: result.traceHash,
+    ...(result.status !== 'passed' || task.traceHash === true ? { traceHash: result.traceHash } : {}),
     plan: result.status === 'passed' ? [] : result.plan,
     ...(result.swarm === undefined ? {} : { swarm: result.swarm }),
     ...(result.swarmParams === undefined ? {} : { swarmParams: result.swarmParams }),

@@ -13,7 +13,7 @@ import { ROOT } from '../cli/helpers.js';
 const DIST = join(ROOT, 'dist/src/scenario');
 const { createSeedRunner } = (await import(pathToFileURL(join(DIST, 'pool.js')).href)) as { createSeedRunner(workers: number): SeedRunner };
 
-const task = (seed: number): SeedTask => ({ scenario: 'lock', seed, params: {}, swarm: false });
+const task = (seed: number): SeedTask => ({ scenario: 'lock', seed, params: {}, swarm: false, traceHash: true });
 
 describe('fuzz pool', () => {
   test('every task settles once, with the run this thread gives for the same seed', async () => {
@@ -38,10 +38,10 @@ describe('fuzz pool', () => {
       // Handed out in turn: the first worker gets the bucket day and job-runner seed 2, the second
       // job-runner seeds 1 and 3, which are short: it falls idle while seed 2 waits behind the day.
       const tasks: SeedTask[] = [
-        { scenario: 'bucket', seed: 1, params: {}, swarm: false },
-        { scenario: 'job-runner', seed: 1, params: {}, swarm: false },
-        { scenario: 'job-runner', seed: 2, params: {}, swarm: false },
-        { scenario: 'job-runner', seed: 3, params: {}, swarm: false },
+        { scenario: 'bucket', seed: 1, params: {}, swarm: false, traceHash: true },
+        { scenario: 'job-runner', seed: 1, params: {}, swarm: false, traceHash: true },
+        { scenario: 'job-runner', seed: 2, params: {}, swarm: false, traceHash: true },
+        { scenario: 'job-runner', seed: 3, params: {}, swarm: false, traceHash: true },
       ];
       const runs = await Promise.all(tasks.map((each) => runner.run(each)));
       for (const [index, run] of runs.entries()) {

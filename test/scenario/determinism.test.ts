@@ -7,7 +7,9 @@ import counter from '../fixtures/counter-scenario.js';
 import leaky from '../fixtures/leaky-scenario.js';
 import { checkDeterminism } from '../../src/scenario/determinism.js';
 import { describeDivergence, firstDivergence } from '../../src/sim/trace-diff.js';
-import { stableStringify, Trace } from '../../src/sim/trace.js';
+import { stableStringify, Trace, traceHash } from '../../src/sim/trace.js';
+import { runScenario } from '../../src/scenario/run.js';
+import { runSeedTask } from '../../src/scenario/seed-run.js';
 
 describe('checkDeterminism', () => {
   test('a deterministic scenario: two runs, one trace', async () => {
@@ -34,6 +36,27 @@ describe('checkDeterminism', () => {
     expect(verdict.message).toBe(
       `scenario 'leaky' seed 1 is not deterministic: first divergence at event #${index}: ${stableStringify(first.trace[index])} vs ${stableStringify(second.trace[index])} (trace hashes ${first.traceHash} vs ${second.traceHash})`,
     );
+  });
+});
+
+describe('the trace hash of a run', () => {
+  test('is worked out when read: the hash of the trace, the same each time, and in the result as JSON', async () => {
+    const result = await runScenario(counter, { seed: 4, params: { workers: 2 } });
+    const hash = traceHash(result.trace);
+    expect(result.traceHash).toBe(hash);
+    expect(result.traceHash).toBe(hash);
+    expect((JSON.parse(JSON.stringify(result)) as { traceHash: string }).traceHash).toBe(hash);
+    expect({ ...result }.traceHash).toBe(hash);
+  });
+
+  test("a campaign's seed run carries it for a failure, or when its task asks", async () => {
+    const task = { scenario: 'lock', seed: 1, params: {}, swarm: false };
+    expect((await runSeedTask(task)).traceHash).toBeUndefined();
+    const asked = await runSeedTask({ ...task, traceHash: true });
+    expect(asked.traceHash).toBe((await runScenario((await import('../../scenarios/lock.js')).default, { seed: 1 })).traceHash);
+    const failing = await runSeedTask({ ...task, mutant: 'no-fencing', seed: 2 });
+    expect(failing.status).toBe('violated');
+    expect(failing.traceHash).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 
