@@ -17,14 +17,28 @@ import { InputError } from '../env/errors.js';
 /** The default export of the module at `path`; an `InputError` naming `what` and `reference` when it cannot load. */
 export async function importDefault(path: string, what: string, reference: string): Promise<unknown> {
   try {
-    if (path.endsWith('.ts') || path.endsWith('.mts')) {
+    if (/\.[mc]?ts$/.test(path)) {
       const { tsImport } = await import('tsx/esm/api');
-      return ((await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown }).default;
+      return defaultExport(await tsImport(pathToFileURL(path).href, import.meta.url));
     }
-    return ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
+    return defaultExport(await import(pathToFileURL(path).href));
   } catch (error) {
     throw new InputError(`cannot load ${what} '${reference}': ${firstProblem(error)}`);
   }
+}
+
+/**
+ * A module's `export default`, whether it ran as ES module or as CommonJS. In a package without
+ * `"type": "module"` (npm's default) tsx runs a `.ts` file as CommonJS, and so does a `.js` file
+ * compiled by tsc there: `export default X` becomes `exports.default = X` beside the `__esModule`
+ * marker, and importing that gives `{ default: { __esModule: true, default: X } }`.
+ */
+function defaultExport(namespace: unknown): unknown {
+  const value = (namespace as { default?: unknown }).default;
+  if (typeof value === 'object' && value !== null && (value as { __esModule?: unknown }).__esModule === true && 'default' in value) {
+    return (value as { default: unknown }).default;
+  }
+  return value;
 }
 
 /** One line that says what is wrong: a TypeScript syntax error (esbuild's, via tsx) with its place, else the error's first line. */

@@ -102,8 +102,8 @@ const ESM_LIBRARY = `import { writeFile } from 'node:fs/promises';
 export const save = (path, text) => writeFile(path, text);
 `;
 
-function run(command: string, args: readonly string[]): { status: number | null; output: string } {
-  const result = spawnSync(command, args, { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' }, timeout: 400_000 });
+function run(command: string, args: readonly string[], cwd = project): { status: number | null; output: string } {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' }, timeout: 400_000 });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -154,6 +154,21 @@ describe('a project that installs the packed simrun', () => {
     expect(fuzz.output).toContain('PASSED: 6 runs');
     expect(fuzz.status).toBe(0);
     const contract = run('npx', ['--offline', 'simrun', 'lock-contract', './my-lock.ts', '--runs', '4', '--workers', '1']);
+    expect(contract.output).toContain('KEPT');
+    expect(contract.status).toBe(0);
+  }, 400_000);
+
+  test('the same files in a package without "type": "module" (npm\'s default, where tsx runs .ts as CommonJS) load alike', () => {
+    const commonjs = join(project, 'commonjs');
+    mkdirSync(commonjs);
+    writeFileSync(join(commonjs, 'package.json'), JSON.stringify({ name: 'consumer-commonjs', version: '1.0.0', private: true }, null, 2));
+    writeFileSync(join(commonjs, 'my-lock.ts'), LOCK);
+    writeFileSync(join(commonjs, 'my-scenario.ts'), SCENARIO);
+    const bin = join(project, 'node_modules/simrun/bin/run.js');
+    const scenario = run(process.execPath, [bin, 'scenario', './my-scenario.ts', '--seed', '1'], commonjs);
+    expect(scenario.output).toContain('PASSED');
+    expect(scenario.status).toBe(0);
+    const contract = run(process.execPath, [bin, 'lock-contract', './my-lock.ts', '--runs', '2', '--workers', '1'], commonjs);
     expect(contract.output).toContain('KEPT');
     expect(contract.status).toBe(0);
   }, 400_000);
