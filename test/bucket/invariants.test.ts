@@ -162,6 +162,16 @@ describe('liveness', () => {
     expect(checkLiveness(history([...lifetimes, dropA]), bucket, { graceMs: 20_000, endMs: 10_000 })).toEqual([]);
     const down = history([[0, 'worker-1#1', 'process.start'], [50, 'worker-1#1', 'process.crash'], dropA]);
     expect(checkLiveness(down, bucket, { graceMs: 1_000, endMs: 10_000 })).toEqual([]);
+    const stopped = history([[0, 'worker-1#1', 'process.start'], [40, 'worker-1#1', 'process.signal', { signal: 'SIGTERM', handled: true }], [50, 'worker-1#1', 'process.exit'], dropA]);
+    expect(checkLiveness(stopped, bucket, { graceMs: 1_000, endMs: 10_000 })).toEqual([]);
+  });
+
+  it('fails the files of workers that returned on their own, unstopped: they were meant to run to the end', async () => {
+    const quit = history([[0, 'worker-1#1', 'process.start'], [50, 'worker-1#1', 'process.exit'], dropA]);
+    const violations = checkLiveness(quit, await volume({ [A]: input }), { graceMs: 1_000, endMs: 10_000 });
+    expect(violations.map((violation) => violation.message)).toEqual([
+      `${A} is not done at the end of the run (still waiting in the bucket), although workers ran for 10 s after it was dropped (grace 1 s; worker-1#1 returned on its own, unstopped, and counts as running)`,
+    ]);
   });
 });
 

@@ -210,12 +210,21 @@ export class Supervisor {
   signal(name: string, signal: NodeJS.Signals): boolean {
     const incarnation = this.running(name);
     if (incarnation === undefined || incarnation.child.pid === undefined) return false;
+    const sentAt = Date.now();
     try {
       process.kill(incarnation.child.pid, signal);
-      return true;
     } catch {
       return false;
     }
+    if (signal === 'SIGTERM') {
+      // As a simulated stop records it: a SIGTERM the process answered by exiting on its own terms.
+      // Checkers tell a stopped process from one that quit unasked by it (bucket liveness). One that
+      // died of the signal, or of a SIGKILL after it, is a crash, recorded at its exit.
+      void incarnation.exited.then((exit) => {
+        if (exit.signal === null) this.events.push({ t: sentAt, pid: incarnation.pid, kind: 'process.signal', data: { signal: 'SIGTERM', handled: true } });
+      });
+    }
+    return true;
   }
 
   private clockFileOf(name: string): string {
