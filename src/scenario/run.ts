@@ -295,9 +295,13 @@ export type ReplayOptions = Pick<RunOptions, 'params' | 'planPath' | 'mutant' | 
 
 /** The one command that replays a run: its seed, its parameter overrides, start, zone, tie order, plan file and mutant. */
 export function replayCommand(scenario: string, seed: number, options: ReplayOptions): string {
-  const parts = ['simrun', 'scenario', scenario, '--seed', String(seed)];
+  const parts = ['simrun', 'scenario', shellQuote(scenario), '--seed', String(seed)];
+  // A part given as a value in code (`params: { worker: myWorker }`) has no command-line spelling.
+  const inCode: string[] = [];
   for (const [key, value] of Object.entries(options.params ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-    parts.push('--set', shellQuote(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`));
+    const json = typeof value === 'string' ? value : JSON.stringify(value);
+    if (json === undefined) inCode.push(key);
+    else parts.push('--set', shellQuote(`${key}=${json}`));
   }
   if (options.start !== undefined) parts.push('--start', formatInstant(options.start));
   if (options.timeZone !== undefined) parts.push('--zone', shellQuote(options.timeZone));
@@ -305,6 +309,7 @@ export function replayCommand(scenario: string, seed: number, options: ReplayOpt
   if (options.planPath !== undefined) parts.push('--plan', shellQuote(options.planPath));
   else if (options.swarm) parts.push('--swarm');
   if (options.mutant !== undefined) parts.push('--mutant', shellQuote(options.mutant));
+  if (inCode.length > 0) parts.push(`# not the same run: ${inCode.join(', ')} given as a value in code; give it as a module path (--set ${inCode[0]}=./module.ts) to replay here`);
   return parts.join(' ');
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runScenario } from '../../src/scenario/run.js';
+import { replayCommand, runScenario } from '../../src/scenario/run.js';
 import counter from '../fixtures/counter-scenario.js';
 import { commandLine } from '../../src/cli/commands/scenario.js';
 import { hasStackTrace, simrun } from './helpers.js';
@@ -75,6 +75,14 @@ describe('the first line is the command as given', () => {
     expect(commandLine('my scenario.ts', 3, { set: ['note=two words'], swarm: false, mutant: 'no-fencing' })).toBe(
       "simrun scenario 'my scenario.ts' --seed 3 --set 'note=two words' --mutant no-fencing",
     );
+  });
+
+  test('the replay command quotes a scenario path too, and says when a part was given as a value in code', () => {
+    expect(replayCommand('my dir/"><b>.ts', 3, { params: { note: 'two words' }, swarm: false })).toBe(
+      `simrun scenario 'my dir/"><b>.ts' --seed 3 --set 'note=two words'`,
+    );
+    const inCode = replayCommand('bucket', 5, { params: { files: 6, worker: () => undefined }, swarm: false });
+    expect(inCode).toBe('simrun scenario bucket --seed 5 --set files=6 # not the same run: worker given as a value in code; give it as a module path (--set worker=./module.ts) to replay here');
   });
 });
 
