@@ -333,10 +333,14 @@ function campaignDifference(a: CampaignResult, b: CampaignResult): string | unde
 export function mergeCampaigns(results: readonly CampaignResult[]): CampaignResult {
   const first = results[0];
   if (first === undefined) throw new InputError('nothing to merge');
-  for (const result of results) {
+  for (const [index, result] of results.entries()) {
     if (result.format !== CAMPAIGN_FORMAT) throw new InputError(`not a campaign result (format ${String(result.format)})`);
     const difference = campaignDifference(first, result);
     if (difference !== undefined) throw new InputError(`cannot merge shards of different campaigns: ${difference}`);
+    for (const earlier of results.slice(0, index)) {
+      const overlap = seedOverlap(earlier, result);
+      if (overlap !== undefined) throw new InputError(`cannot merge: results ${results.indexOf(earlier) + 1} and ${index + 1} both ran ${overlap}, which would count twice`);
+    }
   }
   const runs = results.reduce((sum, result) => sum + result.runs, 0);
   // Shards run side by side on different machines: the campaign took as long as its slowest shard.
@@ -351,6 +355,7 @@ export function mergeCampaigns(results: readonly CampaignResult[]): CampaignResu
   }
   const failures = results.flatMap((result) => result.failures).sort((a, b) => a.seed - b.seed);
   const disagreements = results.flatMap((result) => result.lockDisagreements ?? []);
+  const bugs = results.some((result) => result.bugs !== undefined) ? mergeBugs(results.flatMap((result) => result.bugs ?? [])) : undefined;
   return {
     format: CAMPAIGN_FORMAT,
     scenario: first.scenario,
@@ -365,6 +370,36 @@ export function mergeCampaigns(results: readonly CampaignResult[]): CampaignResu
     runsPerSec: runs / Math.max(wallMs / 1000, 1e-3),
     faultKinds,
     failures,
+    ...(bugs === undefined ? {} : { bugs }),
     ...(disagreements.length === 0 ? {} : { lockDisagreements: disagreements }),
   };
+}
+
+/**
+ * The seeds two results both ran, in words (`shard 2/3 of seeds from 1`, `seeds 5..9`), or
+ * undefined when they ran none in common, as far as their seed records tell.
+ */
+function seedOverlap(a: CampaignResult, b: CampaignResult): string | undefined {
+  const [shardA, shardB] = [a.seeds.shard, b.seeds.shard];
+  if (shardA !== undefined && shardB !== undefined) {
+    // Shards of one split run disjoint seeds; the same shard twice runs the same ones.
+    if (shardA.count === shardB.count && a.seeds.from === b.seeds.from) return shardA.index === shardB.index ? `shard ${shardA.index}/${shardA.count} of the seeds from ${a.seeds.from}` : undefined;
+  }
+  if (a.seeds.first === undefined || a.seeds.last === undefined || b.seeds.first === undefined || b.seeds.last === undefined) return undefined;
+  if (shardA !== undefined || shardB !== undefined) return undefined;
+  // Unsharded campaigns run every seed from their first to their last.
+  const from = Math.max(a.seeds.first, b.seeds.first);
+  const to = Math.min(a.seeds.last, b.seeds.last);
+  return from <= to ? `seeds ${from}..${to}` : undefined;
+}
+
+/** The triaged bugs of several shards as one list: a cause found in more than one shard is one bug. */
+function mergeBugs(bugs: readonly TriagedBug[]): TriagedBug[] {
+  const bySignature = new Map<string, TriagedBug>();
+  for (const bug of [...bugs].sort((a, b) => a.firstSeed - b.firstSeed)) {
+    const known = bySignature.get(bug.signature);
+    // The earliest seed's bug stands for the cause: its message, shrunk plan and replay.
+    bySignature.set(bug.signature, known === undefined ? bug : { ...known, count: known.count + bug.count, seeds: [...known.seeds, ...bug.seeds].sort((x, y) => x - y) });
+  }
+  return [...bySignature.values()].sort((a, b) => b.count - a.count || a.firstSeed - b.firstSeed);
 }

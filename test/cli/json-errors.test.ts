@@ -2,7 +2,7 @@
  * With `--json`, a failing command still speaks JSON: one error object on standard output, exit 2
  * for bad input, nothing on standard error. Every command that has `--json` is covered.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -10,6 +10,8 @@ import { hasStackTrace, simrun } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simrun-json-errors-'));
 const fixture = 'test/fixtures/counter-scenario.ts';
+const damagedCampaign = join(dir, 'damaged-campaign.json');
+writeFileSync(damagedCampaign, JSON.stringify({ format: 'simrun.campaign/1' }));
 const badServer = ['--server', 'https://127.0.0.1:1', '--cert', 'a.crt', '--key', 'a.key', '--ca', 'ca.crt'];
 
 describe('--json input errors: one JSON object on stdout, exit 2', () => {
@@ -19,6 +21,7 @@ describe('--json input errors: one JSON object on stdout, exit 2', () => {
     [['fuzz', fixture, '--runs', '3', '--duration', '1s', '--out-dir', dir], 'give --runs or --duration, not both'],
     [['check', 'no-such-scenario', '--seeds', '1'], "unknown scenario 'no-such-scenario'"],
     [['merge', join(dir, 'missing.json')], 'cannot read'],
+    [['merge', damagedCampaign], "is a damaged simrun.campaign/1 result: field 'scenario' should be a string"],
     [['mutants', '--check', '--only', 'no-such-mutant'], 'no such mutant'],
     [['report', join(dir, 'missing.json')], 'cannot read'],
     [['list', '--no-such-flag'], 'Nonexistent flag: --no-such-flag'],

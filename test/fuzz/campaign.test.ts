@@ -45,6 +45,18 @@ describe('campaigns', () => {
     // Shards differ in their seeds only: the same scenario under a mutant, or swarm, is another campaign.
     expect(() => mergeCampaigns([shards[0]!, { ...shards[1]!, mutant: 'broken' }])).toThrow('cannot merge shards of different campaigns: mutant none and broken');
     expect(() => mergeCampaigns([shards[0]!, { ...shards[1]!, swarm: true }])).toThrow('cannot merge shards of different campaigns: swarm off and on');
+    // The same shard twice, or two campaigns over the same seeds, would count their runs twice.
+    expect(() => mergeCampaigns([shards[0]!, shards[1]!, shards[0]!])).toThrow('cannot merge: results 1 and 3 both ran shard 1/2 of the seeds from 1, which would count twice');
+    const whole = (first: number, last: number) => ({ ...shards[0]!, seeds: { from: first, first, last } });
+    expect(() => mergeCampaigns([whole(1, 10), whole(8, 20)])).toThrow('both ran seeds 8..10');
+    expect(mergeCampaigns([whole(1, 10), whole(11, 20)]).runs).toBe(10);
+    // Triaged bugs: one cause found by two shards is one bug, with both shards' seeds.
+    const bug = (signature: string, seeds: number[]) => ({ signature, invariant: signature, faultKinds: ['pause'], count: seeds.length, firstSeed: seeds[0]!, message: `${signature} at ${seeds[0]}`, seeds, shrunk: { plan: [], params: {} } });
+    const withBugs = (index: number, bugs: ReturnType<typeof bug>[]) => ({ ...shards[index]!, bugs });
+    expect(mergeCampaigns([withBugs(0, [bug('a', [3, 7])]), withBugs(1, [bug('b', [2]), bug('a', [4, 6, 8])])]).bugs).toEqual([
+      { ...bug('a', [3, 4, 6, 7, 8]), message: 'a at 3' },
+      bug('b', [2]),
+    ]);
   });
 
   test('with several lock backends a seed that behaves differently stands out', async () => {

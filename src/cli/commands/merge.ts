@@ -1,8 +1,10 @@
 import { Args } from '@oclif/core';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { mergeCampaigns, type CampaignResult } from '../../scenario/fuzz.js';
 import { InputError } from '../../env/errors.js';
+import { CAMPAIGN_RESULT_FORMAT } from '../../report/campaign.js';
+import { loadResultFile } from '../../report/load.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { campaignBaseName } from '../campaign-output.js';
 import { plural } from '../format.js';
@@ -25,6 +27,8 @@ export default class MergeCommand extends SimrunCommand {
     await writeFile(resultPath, JSON.stringify(merged, null, 2) + '\n');
     this.log(`${merged.status === 'passed' ? 'PASSED' : 'FAILED'}: ${merged.scenario}, ${plural(results.length, 'shard')}, ${plural(merged.runs, 'run')}, ${merged.failures.length} failing`);
     for (const failure of merged.failures) this.log(`  ✗ seed ${failure.seed}: ${failure.invariant}: ${failure.message}`);
+    const missing = missingShards(results);
+    if (missing.length > 0) this.log(`note: no result for shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')}: the merged result covers only the shards given`);
     this.log(`result: ${resultPath}`);
     process.exitCode = merged.status === 'passed' ? EXIT.passed : EXIT.violated;
     return { ...merged, resultPath };
@@ -32,15 +36,20 @@ export default class MergeCommand extends SimrunCommand {
 }
 
 async function readCampaign(path: string): Promise<CampaignResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  const loaded = await loadResultFile(path);
+  if (loaded.kind !== 'campaign') throw new InputError(`${path} is the result of one run (simrun scenario), not of a fuzz campaign`);
+  const { seeds, swarm } = loaded.result as Partial<CampaignResult>;
+  if (typeof seeds !== 'object' || seeds === null || typeof seeds.from !== 'number' || typeof swarm !== 'boolean') {
+    throw new InputError(`${path} is a damaged ${CAMPAIGN_RESULT_FORMAT} result: its 'seeds' or 'swarm' field is missing`);
   }
-  try {
-    return JSON.parse(text) as CampaignResult;
-  } catch (error) {
-    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
+  return loaded.result;
+}
+
+/** The shards of a split that none of `results` ran (`2/4`), when they all come from one split. */
+function missingShards(results: readonly CampaignResult[]): string[] {
+  const shards = results.map((result) => result.seeds.shard);
+  const count = shards[0]?.count;
+  if (count === undefined || shards.some((shard) => shard?.count !== count)) return [];
+  const present = new Set(shards.map((shard) => shard?.index));
+  return Array.from({ length: count }, (_, index) => index + 1).filter((index) => !present.has(index)).map((index) => `${index}/${count}`);
 }
