@@ -36,6 +36,7 @@ export function recognizeResult(value: unknown, source = 'the input'): LoadedRes
   }
   if (format === RESULT_FORMAT) {
     requireFields(record, source, { scenario: 'string', seed: 'number', status: 'string', traceHash: 'string', replay: 'string', epochMs: 'number', simulatedMs: 'number', trace: 'array', plan: 'array', violations: 'array', invariants: 'array' });
+    requireTraceEvents(record.trace as unknown[], source);
     return { kind: 'run', result: record as unknown as RunResult };
   }
   if (format === CAMPAIGN_RESULT_FORMAT) {
@@ -53,4 +54,13 @@ function requireFields(record: Record<string, unknown>, source: string, fields: 
     const ok = type === 'array' ? Array.isArray(value) : type === 'object' ? typeof value === 'object' && value !== null && !Array.isArray(value) : typeof value === type;
     if (!ok) throw new InputError(`${source} is a damaged ${String(record.format)} result: field '${field}' should be ${type === 'array' ? 'an array' : `a ${type}`}`);
   }
+}
+
+/** Every event of a run's trace has the fields the report's timeline reads, of their types. */
+function requireTraceEvents(trace: readonly unknown[], source: string): void {
+  const event = trace.findIndex((value) => {
+    const record = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return record === undefined || typeof record.seq !== 'number' || typeof record.t !== 'number' || typeof record.pid !== 'string' || typeof record.kind !== 'string' || (record.data !== undefined && (typeof record.data !== 'object' || record.data === null));
+  });
+  if (event >= 0) throw new InputError(`${source} is a damaged ${RESULT_FORMAT} result: trace event ${event} is not {seq, t, pid, kind, data?} with a number, a number, a string, a string and an object`);
 }

@@ -23,6 +23,7 @@ describe('--json input errors: one JSON object on stdout, exit 2', () => {
     [['merge', join(dir, 'missing.json')], 'cannot read'],
     [['merge', damagedCampaign], "is a damaged simrun.campaign/1 result: field 'scenario' should be a string"],
     [['mutants', '--check', '--only', 'no-such-mutant'], 'no such mutant'],
+    [['mutants', '--check', '--scenario', fixture], `${fixture} declares no mutants: nothing to check`],
     [['report', join(dir, 'missing.json')], 'cannot read'],
     [['list', '--no-such-flag'], 'Nonexistent flag: --no-such-flag'],
     [['bucket', 'verify', '--dir', join(dir, 'no-such-bucket')], 'does not exist'],

@@ -47,6 +47,9 @@ describe('simrun report', () => {
   writeFileSync(noFormat, JSON.stringify([1, 2, 3]));
   const damaged = join(outDir, 'damaged.json');
   writeFileSync(damaged, JSON.stringify({ format: 'simrun.run/1', scenario: 'x', seed: 1 }));
+  const badEvent = join(outDir, 'bad-event.json');
+  const fields = { format: 'simrun.run/1', scenario: 'x', seed: 1, status: 'passed', traceHash: 'h', replay: 'r', epochMs: 0, simulatedMs: 1, plan: [], violations: [], invariants: [] };
+  writeFileSync(badEvent, JSON.stringify({ ...fields, trace: [{ seq: 0, t: 0, pid: 'a#1', kind: 'x' }, { seq: 1, t: 0, pid: 'a#1', kind: 7 }] }));
 
   test.each([
     ['a missing file', join(outDir, 'missing.json'), /^simrun: cannot read .*missing\.json: ENOENT$/],
@@ -54,6 +57,7 @@ describe('simrun report', () => {
     ['an unknown format', unknown, /^simrun: .*unknown\.json has an unknown format 'simrun\.other\/9'/],
     ['JSON without a format', noFormat, /^simrun: .*no-format\.json is not a simrun result: no 'format' field/],
     ['a run result missing fields', damaged, /^simrun: .*damaged\.json is a damaged simrun\.run\/1 result: field 'status' should be a string$/],
+    ['a run result with a malformed trace event', badEvent, /^simrun: .*bad-event\.json is a damaged simrun\.run\/1 result: trace event 1 is not \{seq, t, pid, kind, data\?\}/],
   ])('%s: one line, exit 2', (_name, path, message) => {
     const run = simrun(['report', path]);
     expect(run.status).toBe(2);

@@ -47,6 +47,8 @@ export default class MutantsCommand extends SimrunCommand {
       for (const entry of catalogue) this.log(`${`${entry.scenario} ${entry.mutant}`.padEnd(width)}  ${entry.description}`);
       return { mutants: catalogue };
     }
+    // Checking nothing proves nothing: a scenario without mutants cannot pass a mutant check.
+    if (catalogue.length === 0) throw new InputError(`${references.join(', ')} declares no mutants: nothing to check (a scenario lists its mutants in 'mutants' and swaps them in at setup)`);
     this.log(`checking ${plural(catalogue.length, 'mutant')}: each must be caught within ${plural(flags.bound, 'seed')} and shrink to at most ${plural(DEFAULT_MAX_SHRUNK_FAULTS, 'fault')}`);
     const verdicts = await checkMutants({
       scenarios: references,
