@@ -20,7 +20,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   for (let seed = from; seed <= to; seed++) {
-    const run = await runSeedTask({ scenario, seed, params: {}, swarm });
+    const run = await runSeedTask({ scenario, seed, params: {}, swarm, traceHash: true });
     process.stdout.write(`${seed} ${run.status} ${run.traceHash} ${run.events} events ${Math.round(run.wallMs)} ms\n`);
   }
   const seconds = (performance.now() - started) / 1000;

@@ -131,7 +131,7 @@ export async function prepareRun<P extends object, S>(scenario: Scenario<P, S>, 
   const seed = validateSeed(options.seed);
   const overrides = options.params ?? {};
   const root = Prng.root(seed);
-  const swarmParams = options.swarm ? drawParams(scenario.paramRanges, overrides, (given) => resolveParams(scenario, given), root.fork('swarm-params')) : undefined;
+  let swarmParams = options.swarm ? drawParams(scenario.paramRanges, overrides, (given) => resolveParams(scenario, given), root.fork('swarm-params')) : undefined;
   let params: P;
   try {
     params = resolveParams(scenario, { ...swarmParams, ...overrides });
@@ -146,6 +146,16 @@ export async function prepareRun<P extends object, S>(scenario: Scenario<P, S>, 
   if (options.tieOrder !== undefined && !TIE_ORDERS.includes(options.tieOrder)) throw new InputError(`the tie order must be one of ${TIE_ORDERS.join(', ')}, got '${String(options.tieOrder)}'`);
   // A start or zone given by the user wins; swarm draws what was not given (a zone alone keeps the drawn date).
   const drawnStart = options.swarm && options.start === undefined ? drawStart(root.fork('swarm-start'), scenario.horizonMs(params), options.timeZone === undefined ? undefined : [options.timeZone]) : undefined;
+  const startMs = options.start ?? drawnStart?.startMs ?? DEFAULT_EPOCH_MS;
+  const timeZone = options.timeZone ?? drawnStart?.timeZone ?? 'UTC';
+  if (swarmParams !== undefined && scenario.fitSwarm !== undefined) {
+    const drawn = swarmParams;
+    const fitted = Object.entries(scenario.fitSwarm(params, { startMs, timeZone })).filter(([name, value]) => name in drawn && !(name in overrides) && value !== drawn[name]);
+    if (fitted.length > 0) {
+      swarmParams = { ...drawn, ...Object.fromEntries(fitted) };
+      params = resolveParams(scenario, { ...swarmParams, ...overrides });
+    }
+  }
   const swarm = options.swarm ? drawSwarm(scenario.faultSpace(params), root.fork('swarm')) : undefined;
   // A bad mutant name or plan file is refused here, before a caller prints the run's options.
   checkMutant(scenario, options.mutant);
@@ -156,8 +166,8 @@ export async function prepareRun<P extends object, S>(scenario: Scenario<P, S>, 
     params,
     ...(swarmParams === undefined ? {} : { swarmParams }),
     ...(swarm === undefined ? {} : { swarm }),
-    startMs: options.start ?? drawnStart?.startMs ?? DEFAULT_EPOCH_MS,
-    timeZone: options.timeZone ?? drawnStart?.timeZone ?? 'UTC',
+    startMs,
+    timeZone,
     ...(drawnStart === undefined ? {} : { drawnStart }),
     tieOrder: options.tieOrder ?? 'fifo',
     ...(givenPlan === undefined ? {} : { givenPlan }),

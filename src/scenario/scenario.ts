@@ -72,6 +72,13 @@ export interface Scenario<P extends object = Record<string, unknown>, S = unknow
    */
   readonly paramRanges?: ParamRanges<P>;
   /**
+   * Under `--swarm`, once the seed's start and zone are drawn: the drawn parameters to change so the
+   * run exercises what the scenario is for (a cron run that reaches no tick of its schedule tests
+   * nothing). Only parameters the seed drew change; one the user set stays. Absent or `{}`: the draw
+   * stands.
+   */
+  fitSwarm?(params: P, start: { readonly startMs: number; readonly timeZone: string }): Partial<P>;
+  /**
    * Integer parameters a failing run may shrink, each toward its minimum (`{ files: 1, workers: 1 }`):
    * the shrinker looks for the smallest system that still breaks the same invariant.
    */

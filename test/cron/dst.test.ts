@@ -100,6 +100,20 @@ describe('cron-leader across daylight saving', () => {
     expect(run.ticks).toEqual(['2021-03-14T07:30:00.000Z']);
   });
 
+  test('every swarm draw reaches a tick of its schedule: a run too short for one is lengthened, and says so in its drawn parameters', async () => {
+    for (let seed = 1; seed <= 100; seed += 1) {
+      const setup = await prepareRun(cronLeader, { seed, swarm: true });
+      const schedule = parseCronSchedule(setup.params.schedule, setup.params.timeZone ?? setup.timeZone);
+      expect(schedule.nextAfter(setup.startMs), `seed ${seed}`).toBeLessThanOrEqual(setup.startMs + setup.params.hours * 3_600_000);
+      expect(setup.swarmParams?.hours).toBe(setup.params.hours);
+    }
+    // Seed 3 draws `*/10 0-4` for 3 h from 11:10 in Tokyo: the first tick, at midnight, is 12 h 50 min away.
+    const seed3 = await prepareRun(cronLeader, { seed: 3, swarm: true });
+    expect([seed3.params.schedule, seed3.timeZone, seed3.params.hours]).toEqual(['*/10 0-4 * * *', 'Asia/Tokyo', 14]);
+    // A length the user gives stands.
+    expect((await prepareRun(cronLeader, { seed: 3, swarm: true, params: { hours: 3 } })).params.hours).toBe(3);
+  });
+
   test('the swarm reaches both directions: seeds whose run crosses a spring-forward and a fall-back with ticks around it, and they pass', async () => {
     const crossing: Record<'spring-forward' | 'fall-back', number[]> = { 'spring-forward': [], 'fall-back': [] };
     for (let seed = 1; seed <= 200; seed += 1) {
