@@ -48,3 +48,25 @@ describe('a graceful stop of a built-in scenario process', () => {
     });
   }
 });
+
+describe('a bucket worker stopped in the middle of a file', () => {
+  it('stops at once, leaves the file whole with its lease released, and another worker commits it exactly once', async () => {
+    // Where worker-1 processes its first file in a run without faults: the stop comes a minute in.
+    const quiet = await runScenario(bucket, { seed: 1, plan: [] });
+    const started = quiet.trace.find((event) => event.pid === 'worker-1#1' && event.kind === 'bucket.process.start');
+    const file = (started?.data as { file: string } | undefined)?.file;
+    expect(file).toBeDefined();
+    const atMs = (started?.t ?? 0) - quiet.epochMs + 60_000;
+    const result = await runScenario(bucket, { seed: 1, plan: [{ at: atMs, kind: 'term', target: 'worker-1' }] });
+    expect(result.violations).toEqual([]);
+    const ofFirst = result.trace.filter((event) => event.pid === 'worker-1#1');
+    const signal = ofFirst.find((event) => event.kind === 'process.signal');
+    const exit = ofFirst.find((event) => event.kind === 'process.exit');
+    // Not after the file's minutes of work: within the lease release's round trip.
+    expect((exit?.t ?? Number.POSITIVE_INFINITY) - (signal?.t ?? 0)).toBeLessThan(1_000);
+    expect(ofFirst.find((event) => event.kind === 'bucket.abandon')?.data).toMatchObject({ file, reason: 'stopped mid-file: left whole for another worker' });
+    expect(ofFirst.some((event) => event.kind === 'bucket.commit' && (event.data as { file: string }).file === file)).toBe(false);
+    const commits = result.trace.filter((event) => event.kind === 'bucket.commit' && (event.data as { file: string }).file === file);
+    expect(commits.map((event) => event.pid)).toEqual([expect.stringMatching(/^worker-2#/)]);
+  });
+});

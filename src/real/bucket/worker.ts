@@ -31,7 +31,7 @@ export interface RealWorkerOptions {
   readonly leaseTtlMs?: number;
   /** A file without an end marker is whole once its size and mtime held still this long (see `input-format.ts`); default 10 s. */
   readonly settleMs?: number;
-  /** Stops the worker; it finishes nothing half way, it just stops at its next await. */
+  /** Stops the worker at its next await; a file under processing is left whole, its lease released. */
   readonly signal?: AbortSignal;
   /** Defaults to `realEnv('worker-<pid>')`; its reads are made no-follow, regular files only. */
   readonly env?: Env;

@@ -252,7 +252,7 @@ class BucketWorker {
 
     if (!(await options.fence.admit(name, token, env.id))) return this.fenced(name, token, 'process');
     emitBucket(env, { kind: 'bucket.process.start', data: { file: name, token, minutes: verdict.minutes } });
-    await env.sleep(Math.round(verdict.minutes * options.secondsInMin * 1000), signal);
+    await this.work(name, token, Math.round(verdict.minutes * options.secondsInMin * 1000), signal);
     const temp = `${layout.outputDir}/.tmp-${env.id.replace(/[^\w-]/g, '_')}-${token}-${name}`;
     await this.retryingStorage('write-output', name, signal, () => env.fs.writeFile(temp, toTsv(verdict.records)));
     emitBucket(env, { kind: 'bucket.process.end', data: { file: name, token } });
@@ -274,6 +274,24 @@ class BucketWorker {
     // Not retried in place: once the output is committed, a failed mark-done is finished by the
     // next poll's recovery (step 3) without redoing any work.
     return this.markDone(name, inputPath);
+  }
+
+  /**
+   * The file's processing time. A stop ends it at once rather than after the file (up to its
+   * minutes × seconds-in-min, an hour and more in real time, past any supervisor's grace): nothing
+   * is written yet, so the file is left whole in the bucket and its lease released on the way out,
+   * for another worker to take at once. A lost lease ends it too (`signal`).
+   */
+  private async work(name: string, token: number, ms: number, signal: AbortSignal): Promise<void> {
+    const stop = this.options.signal;
+    if (stop === undefined) return this.env.sleep(ms, signal);
+    const stopOrLoss = AbortSignal.any([signal, stop]);
+    try {
+      await this.env.sleep(ms, stopOrLoss);
+    } catch (error) {
+      if (stop.aborted && !signal.aborted) emitBucket(this.env, { kind: 'bucket.abandon', data: { file: name, token, reason: 'stopped mid-file: left whole for another worker' } });
+      throw error;
+    }
   }
 
   /**
