@@ -1,6 +1,6 @@
 /**
- * `simrun cron serve --command` killed outright (SIGKILL): the command it was running, with what the
- * command started, ends too (the server's watchdog ends the command's process group), rather than
+ * `simrun cron serve --command` killed outright (SIGKILL), or stopped gracefully (SIGTERM, SIGINT): the
+ * command it was running, with what the command started, ends too (the server's watchdog ends the command's process group), rather than
  * running on untracked while another server, its lease lapsed, starts the next run. Real processes,
  * watched through /proc; the only bound is how long the group may outlive its server.
  */
@@ -33,5 +33,24 @@ describe.skipIf(process.platform !== 'linux')('simrun cron serve --command, its 
     await ended;
     expect(await survivorsAfter(members, SURVIVAL_BOUND_MS)).toEqual([]);
     expect(groupMembers(pgid)).toEqual([]);
+  }, 300_000);
+
+  test('a graceful stop (SIGTERM, SIGINT) ends the running command and the server exits 0, not after the command', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'simrun-cron-stopped-'));
+      const pidFile = join(dir, 'command.pid');
+      const command = `echo $$ > ${pidFile}; sleep 300; echo done`;
+      const server = startSimrun(['cron', 'serve', '--server', 's1', '--name', 'backup', '--schedule', '*/1 * * * * *', '--lock', `sqlite:${join(dir, 'locks.db')}`, '--command', command]);
+      const pgid = await waitFor('the command to start', () => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined));
+      const members = await waitFor('the command and its sleep', () => {
+        const found = groupMembers(pgid);
+        return found.length >= 2 ? found : undefined;
+      });
+      const exitCode = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+      server.kill(signal);
+      // The server does not wait out the 300 s command: the group gets SIGTERM (SIGKILL 5 s later).
+      expect(await exitCode, signal).toBe(0);
+      expect(await survivorsAfter(members, SURVIVAL_BOUND_MS)).toEqual([]);
+    }
   }, 300_000);
 });

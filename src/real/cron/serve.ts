@@ -115,8 +115,13 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
   const ran: number[] = [];
   // A server killed outright cannot stop its command: the watchdog ends the command's group when it is gone.
   const watchdog = options.command === undefined ? undefined : GroupWatchdog.start(KILL_AFTER_MS);
-  const task = async (run: CronRun, signal: AbortSignal): Promise<void> => {
+  /** The server's stop (SIGINT, SIGTERM), once it runs. */
+  let serverStop: AbortSignal | undefined;
+  const task = async (run: CronRun, lockLost: AbortSignal): Promise<void> => {
     ran.push(run.tick);
+    // A stop ends the run under way as a lost lock does (the command's group gets SIGTERM, then SIGKILL
+    // after KILL_AFTER_MS), so the server exits within that bound, not after an hours-long command.
+    const signal = serverStop === undefined ? lockLost : AbortSignal.any([lockLost, serverStop]);
     const line = (event: string, extra: object = {}): string =>
       JSON.stringify({ event, name: run.name, tick: run.tick, tickIso: isoInstant(run.tick), server: options.server, pid: process.pid, token: run.token, at: env.now(), ...extra }) + '\n';
     if (taskLog !== undefined) await env.fs.appendFile(taskLog, line('start'), 'utf8');
@@ -135,7 +140,9 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
   };
   options.print(`${options.server}: ${options.name} on "${options.schedule}" (${options.timeZone}), lock ${displayLockSpec(options.lock)}`);
   try {
-    await untilInterrupted((stop) => runCronServer(env, lock, {
+    await untilInterrupted((stop) => {
+      serverStop = stop;
+      return runCronServer(env, lock, {
         name: options.name,
         schedule,
         ...times,
@@ -143,7 +150,8 @@ export async function serveCron(options: CronServeOptions): Promise<CronServeRes
         stop,
         ...(options.ticks === undefined ? {} : { ticks: options.ticks }),
         ...(options.mutant === undefined ? {} : mutantOptions(cronMutants[options.mutant as CronMutantName], env, lock, options.name, times)),
-      }),);
+      });
+    });
   } finally {
     watchdog?.close();
     await lock.close?.();
