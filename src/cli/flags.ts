@@ -2,10 +2,9 @@
  * Flag builders every command shares, so each kind of value has its type and range declared once.
  * oclif refuses a value outside the range as a usage error (one line, exit 2, see `base.ts`).
  */
-import type { Stats } from 'node:fs';
-import { constants } from 'node:fs';
-import { access, mkdir, rmdir, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { existsSync, type Stats } from 'node:fs';
+import { mkdtemp, rmdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Flags, type Interfaces } from '@oclif/core';
 import { InputError } from '../env/errors.js';
 import { errorCode } from '../env/fs.js';
@@ -304,38 +303,36 @@ function describeValue(value: string): string {
 async function checkOutputDirectory(path: string): Promise<void> {
   const found = await statOrUndefined(path);
   if (found !== undefined && !found.isDirectory()) throw new InputError(`${describePath(path)} exists and is not a directory`);
-  if (found === undefined) {
-    await requireDirectoryAbove(path);
-    await requireCreatable(path);
+  if (found !== undefined) {
+    await requireMakesDirectories(path, `cannot write into ${describePath(path)}`);
     return;
   }
-  try {
-    await access(path, constants.W_OK | constants.X_OK);
-  } catch (error) {
-    throw new InputError(`cannot write into ${describePath(path)}: ${errorCode(error) ?? String(error)}`);
-  }
+  await requireDirectoryAbove(path);
+  await requireMakesDirectories(nearestExisting(path), `cannot create directory ${describePath(path)}`);
+}
+
+/** The nearest folder above `path` (or `path` itself) that exists, as `requireDirectoryAbove` found it. */
+function nearestExisting(path: string): string {
+  let level = path;
+  while (!existsSync(level) && dirname(level) !== level) level = dirname(level);
+  return level;
 }
 
 /**
- * Makes the missing directories of `path` one level at a time, then removes them again: the only
- * sure test that a run's results can be written there, checked before the run rather than after it.
- * (Permission bits say nothing to root, and a read-only or virtual filesystem refuses only the
- * `mkdir` itself; Node's recursive `mkdir` spins forever under `/proc`, so this one is not recursive.)
+ * Makes a directory of a unique name in `dir`, then removes it: the only sure test that a run's
+ * results can be written below `dir`, checked before the run rather than after it. Permission bits
+ * say nothing to root, and a read-only or virtual filesystem (`/sys`, `/proc`) refuses only the
+ * `mkdir` itself. The name is unique, so flags checked at once (`--out-dir`, `--lock file:DIR` under
+ * one new folder) never meet; nothing is left behind.
  */
-async function requireCreatable(path: string): Promise<void> {
-  const missing: string[] = [];
-  for (let level = path; (await statOrUndefined(level)) === undefined && dirname(level) !== level; level = dirname(level)) missing.unshift(level);
-  const made: string[] = [];
+async function requireMakesDirectories(dir: string, failure: string): Promise<void> {
+  let probe: string;
   try {
-    for (const level of missing) {
-      await mkdir(level);
-      made.unshift(level);
-    }
+    probe = await mkdtemp(join(dir, '.simrun-write-check-'));
   } catch (error) {
-    throw new InputError(`cannot create directory ${describePath(path)}: ${errorCode(error) ?? String(error)}`);
-  } finally {
-    for (const level of made) await rmdir(level).catch(() => undefined);
+    throw new InputError(`${failure}: ${errorCode(error) ?? String(error)}`);
   }
+  await rmdir(probe).catch(() => undefined);
 }
 
 async function checkOutputFile(path: string): Promise<void> {

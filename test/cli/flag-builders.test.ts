@@ -2,7 +2,7 @@
  * The shared flag types of `src/cli/flags.ts`, parsed in-process: each refuses what its flag cannot
  * honour with an InputError (one line once the command prints it) and returns what it can.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Interfaces } from '@oclif/core';
@@ -52,6 +52,9 @@ describe('outputDirectoryFlag (--out-dir)', () => {
     const fresh = join(dir, 'new', 'deeper');
     expect(await parse(flag, fresh)).toBe(fresh);
     expect(existsSync(join(dir, 'new'))).toBe(false);
+    // Processes started together check one new folder at once (`--lock file:DIR` of every client).
+    expect(await Promise.all([1, 2, 3, 4].map(() => parse(flag, fresh)))).toEqual([fresh, fresh, fresh, fresh]);
+    expect(readdirSync(dir).filter((name) => name.startsWith('.simrun'))).toEqual([]);
   });
   it('refuses, before any run, a directory that cannot be made or written into', async () => {
     expect(await refusal(flag, file)).toMatch(/exists and is not a directory/);
