@@ -2,7 +2,7 @@
  * Flag builders every command shares, so each kind of value has its type and range declared once.
  * oclif refuses a value outside the range as a usage error (one line, exit 2, see `base.ts`).
  */
-import { existsSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { mkdtemp, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Flags, type Interfaces } from '@oclif/core';
@@ -74,15 +74,15 @@ export const existingDirectoryFlag = pathFlag(async (path) => {
 /** A directory to write into: absent (it will be made) or a directory. */
 export const outputDirectoryFlag = pathFlag(checkOutputDirectory);
 
-/** The nearest existing ancestor of `path` must be a directory, or the path can never be made. */
-async function requireDirectoryAbove(path: string): Promise<void> {
+/** The nearest existing ancestor of `path` must be a directory, or the path can never be made; returns it. */
+async function requireDirectoryAbove(path: string): Promise<string> {
   for (let above = dirname(path); ; above = dirname(above)) {
     const found = await statOrUndefined(above);
     if (found !== undefined) {
       if (!found.isDirectory()) throw new InputError(`${describePath(path)} cannot be made: ${describePath(above)} is not a directory`);
-      return;
+      return above;
     }
-    if (dirname(above) === above) return;
+    if (dirname(above) === above) return above;
   }
 }
 
@@ -307,15 +307,7 @@ async function checkOutputDirectory(path: string): Promise<void> {
     await requireMakesDirectories(path, `cannot write into ${describePath(path)}`);
     return;
   }
-  await requireDirectoryAbove(path);
-  await requireMakesDirectories(nearestExisting(path), `cannot create directory ${describePath(path)}`);
-}
-
-/** The nearest folder above `path` (or `path` itself) that exists, as `requireDirectoryAbove` found it. */
-function nearestExisting(path: string): string {
-  let level = path;
-  while (!existsSync(level) && dirname(level) !== level) level = dirname(level);
-  return level;
+  await requireMakesDirectories(await requireDirectoryAbove(path), `cannot create directory ${describePath(path)}`);
 }
 
 /**

@@ -40,13 +40,13 @@ export function recognizeResult(value: unknown, source = 'the input'): LoadedRes
     return { kind: 'run', result: record as unknown as RunResult };
   }
   if (format === CAMPAIGN_RESULT_FORMAT) {
-    requireFields(record, source, { scenario: 'string', status: 'string', runs: 'number', wallMs: 'number', runsPerSec: 'number', faultKinds: 'object', failures: 'array' });
+    requireFields(record, source, { scenario: 'string', swarm: 'boolean', seeds: 'object', status: 'string', runs: 'number', wallMs: 'number', runsPerSec: 'number', faultKinds: 'object', failures: 'array' });
     return { kind: 'campaign', result: record as unknown as CampaignResult };
   }
   throw new InputError(`${source} has an unknown format '${format}' (expected '${RESULT_FORMAT}' or '${CAMPAIGN_RESULT_FORMAT}')`);
 }
 
-type FieldType = 'string' | 'number' | 'array' | 'object';
+type FieldType = 'string' | 'number' | 'boolean' | 'array' | 'object';
 
 function requireFields(record: Record<string, unknown>, source: string, fields: Readonly<Record<string, FieldType>>): void {
   for (const [field, type] of Object.entries(fields)) {

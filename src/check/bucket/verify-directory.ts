@@ -80,7 +80,7 @@ export function traceOfLog(path: string, text: string): Array<Omit<TraceEvent, '
     const parsed = parseLogLine(line);
     if (parsed === undefined) {
       // A printed line: it belongs to the process whose log lines surround it.
-      if (line.startsWith('Files processed')) events.push({ t, pid, kind: 'stdout', data: { line } });
+      if (isStatisticsLine(line)) events.push({ t, pid, kind: 'stdout', data: { line } });
       continue;
     }
     pid = parsed.pid;
@@ -88,4 +88,14 @@ export function traceOfLog(path: string, text: string): Array<Omit<TraceEvent, '
     events.push({ t, pid, kind: parsed.kind, ...(parsed.data === undefined ? {} : { data: parsed.data }) });
   }
   return events;
+}
+
+/** A worker's printed statistics line (`Files processed: N, ...`). */
+function isStatisticsLine(line: string): boolean {
+  return line.startsWith('Files processed');
+}
+
+/** Whether `text` holds a line `traceOfLog` reads (a log line or a statistics line): a process's captured output. */
+export function holdsProcessLogLines(text: string): boolean {
+  return text.split('\n').some((line) => isStatisticsLine(line) || parseLogLine(line) !== undefined);
 }

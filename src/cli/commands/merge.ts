@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { mergeCampaigns, type CampaignResult } from '../../scenario/fuzz.js';
 import { InputError } from '../../env/errors.js';
-import { CAMPAIGN_RESULT_FORMAT } from '../../report/campaign.js';
 import { loadResultFile } from '../../report/load.js';
 import { EXIT, SimrunCommand } from '../base.js';
 import { campaignBaseName } from '../campaign-output.js';
@@ -38,10 +37,6 @@ export default class MergeCommand extends SimrunCommand {
 async function readCampaign(path: string): Promise<CampaignResult> {
   const loaded = await loadResultFile(path);
   if (loaded.kind !== 'campaign') throw new InputError(`${path} is the result of one run (simrun scenario), not of a fuzz campaign`);
-  const { seeds, swarm } = loaded.result as Partial<CampaignResult>;
-  if (typeof seeds !== 'object' || seeds === null || typeof seeds.from !== 'number' || typeof swarm !== 'boolean') {
-    throw new InputError(`${path} is a damaged ${CAMPAIGN_RESULT_FORMAT} result: its 'seeds' or 'swarm' field is missing`);
-  }
   return loaded.result;
 }
 

@@ -4,7 +4,7 @@
  */
 import * as nodeFs from 'node:fs/promises';
 import type { FsPromises } from '../../env/fs.js';
-import { judgeBucketRun, traceOfLog, type BucketVerdict } from '../../check/bucket/verify-directory.js';
+import { holdsProcessLogLines, judgeBucketRun, type BucketVerdict } from '../../check/bucket/verify-directory.js';
 import { InputError } from '../../env/errors.js';
 import { readBucketVolume } from '../../check/bucket/volume.js';
 import type { EntryType } from '../../systems/bucket/layout.js';
@@ -44,6 +44,6 @@ export async function verifyBucket(options: VerifyBucketOptions): Promise<Bucket
  * logged commits would pass unseen. An empty log is a worker's that found nothing to do.
  */
 function requireProcessLog(path: string, text: string): void {
-  if (text.trim() === '' || traceOfLog(path, text).length > 0) return;
+  if (text.trim() === '' || holdsProcessLogLines(text)) return;
   throw new InputError(`--logs: ${path} holds no simrun log lines: give each worker's captured output (simrun bucket worker ... >w1.log 2>&1)`);
 }
