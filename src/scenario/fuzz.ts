@@ -337,9 +337,9 @@ export function mergeCampaigns(results: readonly CampaignResult[]): CampaignResu
     if (result.format !== CAMPAIGN_FORMAT) throw new InputError(`not a campaign result (format ${String(result.format)})`);
     const difference = campaignDifference(first, result);
     if (difference !== undefined) throw new InputError(`cannot merge shards of different campaigns: ${difference}`);
-    for (let earlier = 0; earlier < index; earlier++) {
-      const overlap = seedOverlap(results[earlier] as CampaignResult, result);
-      if (overlap !== undefined) throw new InputError(`cannot merge: results ${earlier + 1} and ${index + 1} both ran ${overlap}, which would count twice`);
+    for (const earlier of results.slice(0, index)) {
+      const overlap = seedOverlap(earlier, result);
+      if (overlap !== undefined) throw new InputError(`cannot merge: two of the results both ran ${overlap} (one given twice?), which would count twice`);
     }
   }
   const runs = results.reduce((sum, result) => sum + result.runs, 0);

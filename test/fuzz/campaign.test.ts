@@ -46,7 +46,7 @@ describe('campaigns', () => {
     expect(() => mergeCampaigns([shards[0]!, { ...shards[1]!, mutant: 'broken' }])).toThrow('cannot merge shards of different campaigns: mutant none and broken');
     expect(() => mergeCampaigns([shards[0]!, { ...shards[1]!, swarm: true }])).toThrow('cannot merge shards of different campaigns: swarm off and on');
     // The same shard twice, or two campaigns over the same seeds, would count their runs twice.
-    expect(() => mergeCampaigns([shards[0]!, shards[1]!, shards[0]!])).toThrow('cannot merge: results 1 and 3 both ran shard 1/2 of the seeds from 1, which would count twice');
+    expect(() => mergeCampaigns([shards[0]!, shards[1]!, shards[0]!])).toThrow('cannot merge: two of the results both ran shard 1/2 of the seeds from 1 (one given twice?), which would count twice');
     const whole = (first: number, last: number) => ({ ...shards[0]!, seeds: { from: first, first, last } });
     expect(() => mergeCampaigns([whole(1, 10), whole(8, 20)])).toThrow('both ran seeds 8..10');
     expect(mergeCampaigns([whole(1, 10), whole(11, 20)]).runs).toBe(10);
